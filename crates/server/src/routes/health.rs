@@ -1,0 +1,10 @@
+//! Liveness for load balancers and the demo's start-up wait.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+/// `GET /healthz`: 200 with the hub's version while the process serves.
+#[tracing::instrument]
+pub(crate) async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}

@@ -1,0 +1,80 @@
+//! Where the widget meets the host page: one host element, one shadow root, and
+//! the Yew app rendered inside it. Keeping this in one place is what lets us
+//! promise that the widget never restyles or reflows the merchant's page.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use yew::AppHandle;
+
+use crate::components::{App, AppProps};
+
+/// The widget's stylesheet, injected into the shadow root only.
+const STYLE: &str = include_str!("../www/widget.css");
+
+/// Why the widget could not be mounted on a host element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MountError {
+    /// The browser refused to attach a shadow root (the element already has one,
+    /// or it is of a kind that cannot host one).
+    ShadowRoot,
+    /// A DOM call failed while building the widget's skeleton.
+    Dom,
+}
+
+impl std::fmt::Display for MountError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ShadowRoot => f.write_str("cannot attach a shadow root to the host element"),
+            Self::Dom => f.write_str("a DOM call failed while mounting the widget"),
+        }
+    }
+}
+
+impl std::error::Error for MountError {}
+
+/// A mounted widget. Dropping it leaves the widget on the page; call
+/// [`Mounted::destroy`] to take it away again.
+#[derive(Debug)]
+pub struct Mounted {
+    shadow: ShadowRoot,
+    app: AppHandle<App>,
+}
+
+impl Mounted {
+    /// The shadow root the widget renders into.
+    pub fn shadow_root(&self) -> &ShadowRoot {
+        &self.shadow
+    }
+
+    /// Unmounts the Yew app and empties the shadow root.
+    pub fn destroy(self) {
+        self.app.destroy();
+        self.shadow.set_inner_html("");
+    }
+}
+
+/// Mounts the widget into a new shadow root on `host`.
+///
+/// `host` should be an element of the widget's own (the bootstrap creates one);
+/// nothing outside its shadow root is touched.
+pub fn mount(host: &Element, props: AppProps) -> Result<Mounted, MountError> {
+    let shadow = host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .map_err(|_| MountError::ShadowRoot)?;
+    let document = host.owner_document().ok_or(MountError::Dom)?;
+
+    let style = document
+        .create_element("style")
+        .map_err(|_| MountError::Dom)?;
+    style.set_text_content(Some(STYLE));
+    shadow.append_child(&style).map_err(|_| MountError::Dom)?;
+
+    let root = document
+        .create_element("div")
+        .map_err(|_| MountError::Dom)?;
+    root.set_class_name("postsale-root");
+    shadow.append_child(&root).map_err(|_| MountError::Dom)?;
+
+    let app = yew::Renderer::<App>::with_root_and_props(root.unchecked_into(), props).render();
+    Ok(Mounted { shadow, app })
+}

@@ -1,0 +1,49 @@
+//! `cargo xtask`: every long command of the project in one place, so that a
+//! fresh machine needs two commands (`cargo xtask demo`, `cargo xtask test`)
+//! and CI runs exactly what a developer runs.
+
+mod demo;
+mod run;
+mod setup;
+mod test;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "postsale's development commands")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Install what the build and the tests need; skip what is already there.
+    Setup,
+    /// Run every test: native, widget in headless Chromium and Firefox, end to end.
+    Test,
+    /// Build everything and run the hub with demo data and the demo order page.
+    Demo {
+        /// Address for the hub.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Task::Setup => setup::run().map(|_| ()),
+        Task::Test => test::run(),
+        Task::Demo { addr } => demo::run(&addr),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

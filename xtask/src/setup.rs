@@ -1,0 +1,234 @@
+//! `cargo xtask setup`: installs what building and testing postsale needs, and
+//! skips what is already there at the right version, so that a second run costs
+//! seconds. Every tool comes from a package registry (crates, npm, Debian),
+//! never from a download of its own.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Instant,
+};
+
+use crate::run::{self, Error, human, output, root};
+
+/// The trunk release that builds with the machine's Rust.
+const TRUNK_VERSION: &str = "0.21.14";
+/// The binaryen release whose wasm-opt reads what current Rust emits.
+const BINARYEN_VERSION: &str = "132";
+/// The geckodriver release installed from the crate registry.
+const GECKODRIVER_VERSION: &str = "0.37.1";
+
+/// Where the tools the tests drive live, once set up.
+#[derive(Debug, Clone)]
+pub(crate) struct Tools {
+    pub(crate) chromedriver: PathBuf,
+    pub(crate) geckodriver: PathBuf,
+}
+
+/// The folder npm installs the project's node tools into.
+pub(crate) fn node_prefix() -> PathBuf {
+    root().join("target/tools")
+}
+
+/// The folder of the node tools' executables (wasm-opt).
+pub(crate) fn node_bin() -> PathBuf {
+    node_prefix().join("node_modules/.bin")
+}
+
+/// Installs everything missing and says what it did, step by step.
+pub(crate) fn run() -> Result<Tools, Error> {
+    let started = Instant::now();
+    println!("setup: checking the toolchain");
+
+    step("wasm32 target", || {
+        let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+        if installed
+            .lines()
+            .any(|l| l.trim() == "wasm32-unknown-unknown")
+        {
+            return Ok(Done::Present);
+        }
+        install(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    })?;
+
+    step(&format!("trunk {TRUNK_VERSION}"), || {
+        if version_of("trunk", &["--version"]).is_some_and(|v| v.contains(TRUNK_VERSION)) {
+            return Ok(Done::Present);
+        }
+        install(Command::new("cargo").args([
+            "install",
+            "trunk",
+            "--version",
+            TRUNK_VERSION,
+            "--locked",
+        ]))
+    })?;
+
+    let bindgen = wasm_bindgen_version()?;
+    step(&format!("wasm-bindgen-cli {bindgen}"), || {
+        if version_of("wasm-bindgen", &["--version"]).is_some_and(|v| v.contains(&bindgen)) {
+            return Ok(Done::Present);
+        }
+        // Not --locked: the CLI's own lock file pins a crate the registry lacks.
+        install(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &bindgen]))
+    })?;
+
+    step(
+        &format!("wasm-opt (binaryen {BINARYEN_VERSION}, npm)"),
+        || {
+            let wasm_opt = node_bin().join("wasm-opt");
+            if version_of(&wasm_opt.to_string_lossy(), &["--version"])
+                .is_some_and(|v| v.contains(&format!("version {BINARYEN_VERSION}")))
+            {
+                return Ok(Done::Present);
+            }
+            if output("npm", &["--version"]).is_none() {
+                apt(&["nodejs", "npm"])?;
+            }
+            std::fs::create_dir_all(node_prefix())
+                .map_err(|e| format!("cannot create target/tools: {e}"))?;
+            install(
+                Command::new("npm")
+                    .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                    .arg(node_prefix())
+                    .arg(format!("binaryen@{BINARYEN_VERSION}")),
+            )
+        },
+    )?;
+
+    // Debian packages: checked one by one, installed in one apt-get run.
+    let wanted = [
+        ("chromium", "/usr/bin/chromium"),
+        ("chromium-driver", "/usr/bin/chromedriver"),
+        ("firefox-esr", "/usr/bin/firefox-esr"),
+        ("brotli", "/usr/bin/brotli"),
+        ("wrk", "/usr/bin/wrk"),
+        ("postgresql", "/usr/lib/postgresql"),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(_, path)| !Path::new(path).exists())
+        .map(|(package, _)| *package)
+        .collect();
+    step(
+        &format!("Debian packages ({})", wanted.map(|w| w.0).join(", ")),
+        || {
+            if missing.is_empty() {
+                return Ok(Done::Present);
+            }
+            apt(&missing).map(|()| Done::Installed)
+        },
+    )?;
+
+    step(&format!("geckodriver {GECKODRIVER_VERSION}"), || {
+        if version_of("geckodriver", &["--version"])
+            .is_some_and(|v| v.contains(GECKODRIVER_VERSION))
+        {
+            return Ok(Done::Present);
+        }
+        install(Command::new("cargo").args([
+            "install",
+            "geckodriver",
+            "--version",
+            GECKODRIVER_VERSION,
+            "--locked",
+        ]))
+    })?;
+
+    let geckodriver = which("geckodriver").ok_or("geckodriver is not on PATH after its install")?;
+    println!("setup: done in {}", human(started.elapsed()));
+    Ok(Tools {
+        chromedriver: PathBuf::from("/usr/bin/chromedriver"),
+        geckodriver,
+    })
+}
+
+/// What a set-up step found.
+enum Done {
+    Present,
+    Installed,
+}
+
+fn step(name: &str, action: impl FnOnce() -> Result<Done, Error>) -> Result<(), Error> {
+    let started = Instant::now();
+    println!("setup: {name} ...");
+    let done = action().map_err(|e| format!("{name}: {e}"))?;
+    let what = match done {
+        Done::Present => "present",
+        Done::Installed => "installed",
+    };
+    println!("setup: {name}: {what} ({})", human(started.elapsed()));
+    Ok(())
+}
+
+fn install(cmd: &mut Command) -> Result<Done, Error> {
+    cmd.env("PATH", run::tool_path());
+    if run::status(cmd)? {
+        Ok(Done::Installed)
+    } else {
+        Err(format!("{cmd:?} failed"))
+    }
+}
+
+/// The first line a tool prints about its version, looked up on the tool PATH.
+fn version_of(program: &str, args: &[&str]) -> Option<String> {
+    let path = if program.contains('/') {
+        PathBuf::from(program)
+    } else {
+        which(program)?
+    };
+    output(&path.to_string_lossy(), args)
+}
+
+/// Finds a program on the tool PATH (npm tools, ~/.cargo/bin, then PATH).
+pub(crate) fn which(program: &str) -> Option<PathBuf> {
+    run::tool_path()
+        .split(':')
+        .map(|dir| Path::new(dir).join(program))
+        .find(|p| p.is_file())
+}
+
+/// The wasm-bindgen version `Cargo.lock` resolved; the CLI must match it exactly.
+fn wasm_bindgen_version() -> Result<String, Error> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock ({e}); run `cargo generate-lockfile`"))?;
+    // Cargo.lock is TOML, but its `[[package]]` blocks always put `name` right
+    // before `version`, so a line scan is enough and spares a TOML parser.
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\""
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_owned());
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen package".into())
+}
+
+/// Installs Debian packages, or says how to when this is not root.
+fn apt(packages: &[&str]) -> Result<(), Error> {
+    let root_user = output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
+    let list = packages.join(" ");
+    if !root_user {
+        return Err(format!(
+            "missing Debian packages; install them and run again:\n    sudo apt-get update && sudo apt-get install -y {list}"
+        ));
+    }
+    let noninteractive = |cmd: &mut Command| {
+        cmd.env("DEBIAN_FRONTEND", "noninteractive");
+    };
+    let mut update = Command::new("apt-get");
+    update.args(["update", "-q"]);
+    noninteractive(&mut update);
+    if !run::status(&mut update)? {
+        return Err("apt-get update failed".into());
+    }
+    let mut install = Command::new("apt-get");
+    install.args(["install", "-y", "-q"]).args(packages);
+    noninteractive(&mut install);
+    if run::status(&mut install)? {
+        Ok(())
+    } else {
+        Err(format!("apt-get install -y {list} failed"))
+    }
+}

@@ -1,0 +1,154 @@
+//! `cargo xtask test`: every suite, one after the other, counted together.
+//! A suite that cannot run counts as failed: under `CI=true` nothing may be
+//! skipped quietly, and outside CI a missing browser is reported, not hidden.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::Instant,
+};
+
+use crate::{
+    run::{Error, human, root, tool_path},
+    setup::{self, Tools},
+};
+
+/// Totals over all suites.
+#[derive(Debug, Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    broken_suites: Vec<String>,
+}
+
+pub(crate) fn run() -> Result<(), Error> {
+    let started = Instant::now();
+    let tools = setup::run()?;
+    let mut tally = Tally::default();
+
+    suite(
+        &mut tally,
+        "native (workspace)",
+        cargo(&["test", "--workspace"]),
+    );
+    for (browser, cmd) in browser_runs(&tools) {
+        suite(&mut tally, &format!("widget in headless {browser}"), cmd);
+    }
+
+    println!();
+    for name in &tally.broken_suites {
+        println!("FAILED suite: {name}");
+    }
+    println!(
+        "{} passed, {} failed ({} suites could not finish) in {}",
+        tally.passed,
+        tally.failed,
+        tally.broken_suites.len(),
+        human(started.elapsed())
+    );
+    if tally.failed == 0 && tally.broken_suites.is_empty() {
+        Ok(())
+    } else {
+        Err("tests failed".into())
+    }
+}
+
+fn cargo(args: &[&str]) -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(args).current_dir(root()).env("PATH", tool_path());
+    cmd
+}
+
+/// One wasm-bindgen test run per browser, each naming its driver explicitly
+/// (the runner would otherwise take the first driver it finds).
+fn browser_runs(tools: &Tools) -> Vec<(&'static str, Command)> {
+    let args = [
+        "test",
+        "--package",
+        "postsale-widget",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--test",
+        "widget",
+    ];
+    let runner = (
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        "wasm-bindgen-test-runner",
+    );
+    let mut chromium = cargo(&args);
+    chromium
+        .env(runner.0, runner.1)
+        .env("CHROMEDRIVER", &tools.chromedriver)
+        .env_remove("GECKODRIVER");
+    let mut firefox = cargo(&args);
+    firefox
+        .env(runner.0, runner.1)
+        .env("GECKODRIVER", &tools.geckodriver)
+        .env_remove("CHROMEDRIVER");
+    vec![("Chromium", chromium), ("Firefox", firefox)]
+}
+
+/// Runs one suite, echoing its output and adding up its `test result:` lines.
+fn suite(tally: &mut Tally, name: &str, mut cmd: Command) {
+    println!("\n== {name}");
+    let started = Instant::now();
+    let (mut passed, mut failed, mut results) = (0, 0, 0);
+    let status = cmd.stdout(Stdio::piped()).spawn().and_then(|mut child| {
+        if let Some(stdout) = child.stdout.take() {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                println!("{line}");
+                if let Some((p, f)) = parse_result(&line) {
+                    passed += p;
+                    failed += f;
+                    results += 1;
+                }
+            }
+        }
+        child.wait()
+    });
+    tally.passed += passed;
+    tally.failed += failed;
+    let ok = matches!(status, Ok(s) if s.success());
+    // A suite that exits non-zero with no failed test did not build or run.
+    if !ok && failed == 0 || results == 0 {
+        tally.broken_suites.push(name.to_owned());
+    }
+    println!(
+        "== {name}: {passed} passed, {failed} failed in {}",
+        human(started.elapsed())
+    );
+}
+
+/// Reads `test result: ok. 3 passed; 1 failed; ...` as (3, 1).
+fn parse_result(line: &str) -> Option<(u64, u64)> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let count = |word: &str| -> Option<u64> {
+        rest.split(';')
+            .find_map(|part| part.trim().strip_suffix(word))
+            .and_then(|n| n.trim().rsplit(' ').next()?.parse().ok())
+    };
+    Some((count(" passed")?, count(" failed")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_result;
+
+    #[test]
+    fn a_cargo_result_line_is_counted() {
+        let line = "test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s";
+        assert_eq!(parse_result(line), Some((12, 0)));
+    }
+
+    #[test]
+    fn a_failing_result_line_is_counted() {
+        let line = "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 filtered out";
+        assert_eq!(parse_result(line), Some((3, 2)));
+    }
+
+    #[test]
+    fn other_lines_are_not_counted() {
+        assert_eq!(parse_result("running 3 tests"), None);
+        assert_eq!(parse_result("test widget::mounts ... ok"), None);
+    }
+}
