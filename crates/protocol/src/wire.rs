@@ -1,0 +1,216 @@
+//! The JSON bodies the widget and the hub exchange. Field names here are the
+//! public API; the hub parses raw bodies into these and then into domain values.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CurrencyCode, ReasonCode};
+
+/// `POST /v1/opportunities`: the transaction that just happened on the
+/// affiliate's page, with the affiliate's signed ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpportunityRequest {
+    /// The ticket the affiliate's server signed for this order.
+    pub ticket: String,
+    /// What the customer bought.
+    pub transaction: Transaction,
+    /// The incentive the customer picked, when the affiliate offers a choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incentive: Option<String>,
+}
+
+/// A completed purchase at the affiliate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transaction {
+    /// The affiliate's order id; it must equal the ticket's.
+    pub order_id: String,
+    /// The lines of the order.
+    pub items: Vec<LineItem>,
+    /// The order total as a decimal string; it must equal the sum of the lines.
+    pub total: String,
+    /// The order's currency.
+    pub currency: CurrencyCode,
+}
+
+/// One line of a transaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineItem {
+    /// The affiliate's SKU.
+    pub sku: String,
+    /// The product's name, for display only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// How many were bought (at least 1).
+    pub quantity: u32,
+    /// The price of one, as a decimal string.
+    pub unit_price: String,
+    /// For compound purchases: lower numbers matter more when offers are assembled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+}
+
+/// How the opportunity is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presentation {
+    /// A modal in a shadow root on the affiliate's page.
+    Popup,
+    /// A hub-origin IFRAME, in an overlay or in the merchant's slot.
+    Iframe,
+}
+
+/// The affiliate's look, so the offer feels like part of its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DisplayStyle {
+    /// Accent colour (buttons, focus), `#rrggbb`.
+    pub accent: String,
+    /// Text colour, `#rrggbb`.
+    pub text: String,
+    /// Surface (dialog background) colour, `#rrggbb`.
+    pub surface: String,
+    /// CSS font-family list.
+    pub font: String,
+    /// Corner radius in pixels.
+    pub radius_px: u8,
+    /// HTTPS address of the affiliate's logo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+}
+
+/// A thank-you reward the customer may pick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incentive {
+    /// Stable id, sent back in [`OpportunityRequest::incentive`].
+    pub id: String,
+    /// What the customer reads.
+    pub label: String,
+}
+
+/// `201`/`200` answer to `POST /v1/opportunities`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opportunity {
+    /// The opportunity's id.
+    pub id: String,
+    /// Popup or IFRAME.
+    pub presentation: Presentation,
+    /// The short invitation shown first.
+    pub teaser: String,
+    /// The affiliate's look.
+    pub style: DisplayStyle,
+    /// Unix seconds after which the opportunity is gone.
+    pub expires_at: i64,
+    /// The reason code the offer was chosen by.
+    pub reason_code: ReasonCode,
+    /// Rewards the customer may pick from (empty when the affiliate offers none).
+    pub incentives: Vec<Incentive>,
+}
+
+/// `204` reason header value and body-less answer: why nothing is shown.
+pub const NO_OFFER_HEADER: &str = "postsale-no-offer";
+
+/// How payment is settled when the customer accepts (see DESIGN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffMode {
+    /// The affiliate charges its saved payment method and the hub forwards the order.
+    MerchantOfRecord,
+    /// The hub charges a processor reference released by an affiliated affiliate.
+    PaymentReference,
+    /// The customer types a card into the hub-origin IFRAME.
+    DirectEntry,
+}
+
+impl HandoffMode {
+    /// The mode's wire name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::MerchantOfRecord => "merchant_of_record",
+            Self::PaymentReference => "payment_reference",
+            Self::DirectEntry => "direct_entry",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Self::MerchantOfRecord,
+            Self::PaymentReference,
+            Self::DirectEntry,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == raw)
+    }
+}
+
+/// One item the upseller offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfferItem {
+    /// The upseller's SKU.
+    pub sku: String,
+    /// Display name.
+    pub name: String,
+    /// HTTPS image address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// Price of one, decimal string in [`Offer::currency`].
+    pub unit_price: String,
+    /// The most the customer may take.
+    pub max_quantity: u32,
+}
+
+/// What the law asks the customer to be told before they confirm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Disclosure {
+    /// The handoff mode this disclosure is for.
+    pub mode: HandoffMode,
+    /// Who sells: the upseller's name, or `None` when it stays anonymous
+    /// behind the affiliate (merchant of record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller: Option<String>,
+    /// The full text shown next to the confirm button.
+    pub text: String,
+    /// SHA-256 of `text`, hex; the accept call sends it back as consent.
+    pub text_sha256: String,
+}
+
+/// `GET /v1/opportunities/{id}/offer`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Offer {
+    /// The opportunity this offer belongs to.
+    pub opportunity_id: String,
+    /// Headline, already rendered from the template (plain text).
+    pub headline: String,
+    /// Body, already rendered from the template (plain text).
+    pub body: String,
+    /// The accept button's label.
+    pub button: String,
+    /// The items on offer, most relevant first.
+    pub items: Vec<OfferItem>,
+    /// The currency of every price.
+    pub currency: CurrencyCode,
+    /// The affiliate's look.
+    pub style: DisplayStyle,
+    /// Payment and seller disclosure.
+    pub disclosure: Disclosure,
+    /// Loyalty points the customer earns by accepting.
+    pub points: u32,
+}
+
+/// An `application/problem+json` error body (RFC 9457).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the kind.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What was wrong with this request.
+    pub detail: String,
+    /// The JSON path of the offending field, when one is to blame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
