@@ -9,6 +9,7 @@ mod wire;
 pub use money::{CurrencyCode, Money, MoneyError};
 pub use reason_code::{ReasonCode, ReasonCodeError};
 pub use wire::{
-    Disclosure, DisplayStyle, HandoffMode, Incentive, LineItem, NO_OFFER_HEADER, Offer, OfferItem,
-    Opportunity, OpportunityRequest, Presentation, Problem, Transaction,
+    AcceptRequest, AcceptResponse, ChosenItem, Consent, Disclosure, DisplayStyle, HandoffMode,
+    Incentive, LineItem, NO_OFFER_HEADER, Offer, OfferItem, Opportunity, OpportunityRequest,
+    OrderStatus, Presentation, Problem, Transaction,
 };

@@ -214,3 +214,66 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
+
+/// One chosen line in an accept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChosenItem {
+    /// The offered SKU.
+    pub sku: String,
+    /// How many (1 up to the item's `max_quantity`).
+    pub quantity: u32,
+}
+
+/// The customer's consent, as the widget recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// [`Disclosure::text_sha256`] of the disclosure the customer saw.
+    pub disclosure_sha256: String,
+    /// The separate user action that confirmed, e.g. `"confirm_button"`.
+    pub action: String,
+    /// The exact total the customer saw on the confirm step, decimal string.
+    pub amount: String,
+}
+
+/// `POST /v1/opportunities/{id}/accept`, sent with an `Idempotency-Key` header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRequest {
+    /// What the customer took.
+    pub items: Vec<ChosenItem>,
+    /// Their consent to pay for it.
+    pub consent: Consent,
+}
+
+/// The state of an upsell order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Stored, payment not settled yet.
+    Pending,
+    /// Paid.
+    Charged,
+    /// The upseller confirmed it shipped.
+    Fulfilled,
+    /// Payment failed; nothing was charged.
+    Failed,
+    /// Paid, then refunded.
+    Refunded,
+}
+
+/// The answer to an accept; the same key always gets the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptResponse {
+    /// The upsell order's id.
+    pub order_id: String,
+    /// Where the order stands.
+    pub status: OrderStatus,
+    /// The amount charged (or to be charged), decimal string.
+    pub amount: String,
+    /// The currency.
+    pub currency: CurrencyCode,
+    /// Loyalty points awarded.
+    pub points: u32,
+}
