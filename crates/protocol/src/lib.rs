@@ -4,10 +4,17 @@
 
 mod money;
 mod reason_code;
+mod signed;
 mod wire;
 
 pub use money::{CurrencyCode, Money, MoneyError};
 pub use reason_code::{ReasonCode, ReasonCodeError};
+pub use signed::{
+    CLOCK_SKEW_SECS, MAX_TICKET_LEN, MAX_VALIDATOR_LEN, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECS,
+    SignatureError, SignedTicket, SignedValidator, TICKET_TTL_SECS, TicketClaims, TicketError,
+    VALIDATOR_TTL_SECS, ValidatorBinding, ValidatorClaims, ValidatorError, mint_validator,
+    sign_request, sign_ticket, verify_request,
+};
 pub use wire::{
     AcceptRequest, AcceptResponse, ChosenItem, Consent, Disclosure, DisplayStyle, HandoffMode,
     Incentive, LineItem, NO_OFFER_HEADER, Offer, OfferItem, Opportunity, OpportunityRequest,
