@@ -32,9 +32,13 @@ pub(crate) fn run(addr: &str) -> Result<(), Error> {
     .map_err(|e| format!("cannot catch Ctrl-C: {e}"))?;
 
     let mut children = Vec::new();
+    let data = root().join("target/demo");
+    std::fs::create_dir_all(&data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
     let hub = Command::new(root().join("target/debug/postsale"))
-        .args(["serve", "--addr", addr, "--assets"])
+        .args(["serve", "--demo", "--addr", addr, "--assets"])
         .arg(root().join("dist"))
+        .arg("--database")
+        .arg(format!("sqlite://{}", data.join("postsale.db").display()))
         .current_dir(root())
         .spawn()
         .map_err(|e| format!("cannot start the hub: {e}"))?;
@@ -44,7 +48,9 @@ pub(crate) fn run(addr: &str) -> Result<(), Error> {
         println!();
         println!("postsale demo is running:");
         println!("  demo order page   http://{addr}/   (the offer pops up after the page loads)");
+        println!("  another reason    http://{addr}/?reason=OUTDOOR   (IFRAME, unaffiliated upseller)");
         println!("  hub health        http://{addr}/healthz");
+        println!("  admin API         curl -H 'Authorization: Bearer psk_demo_camera_shop' http://{addr}/v1/admin/stats");
         println!("Press Ctrl-C to stop.");
         wait_for_stop(&stop_rx, &mut children);
     });

@@ -9,6 +9,7 @@ use std::{
 };
 
 use crate::{
+    postgres::Postgres,
     run::{Error, human, root, tool_path},
     setup::{self, Tools},
 };
@@ -28,9 +29,20 @@ pub(crate) fn run() -> Result<(), Error> {
 
     suite(
         &mut tally,
-        "native (workspace)",
+        "native (workspace, hub on SQLite)",
         cargo(&["test", "--workspace"]),
     );
+    match Postgres::start() {
+        Ok(pg) => {
+            let mut cmd = cargo(&["test", "--package", "postsale-server", "--test", "api"]);
+            cmd.env("POSTSALE_TEST_POSTGRES", &pg.url);
+            suite(&mut tally, "hub on PostgreSQL", cmd);
+        }
+        Err(err) => {
+            println!("\n== hub on PostgreSQL: cannot start a server: {err}");
+            tally.broken_suites.push("hub on PostgreSQL".into());
+        }
+    }
     for (browser, cmd) in browser_runs(&tools) {
         suite(&mut tally, &format!("widget in headless {browser}"), cmd);
     }

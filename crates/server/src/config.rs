@@ -1,8 +1,11 @@
-//! The hub's settings, from the command line or `POSTSALE_*` variables.
+//! The hub's settings, layered: built-in defaults, then a TOML file
+//! (`--config`), then `POSTSALE_*` variables, then flags. Secrets are wrapped
+//! so they never print.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
 
 /// The `postsale` command line.
 #[derive(Debug, Parser)]
@@ -17,26 +20,185 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the hub.
-    Serve(Settings),
+    Serve(ServeArgs),
 }
 
-/// Everything the hub needs to start.
-#[derive(Debug, Clone, Args)]
-pub struct Settings {
-    /// Address to listen on.
-    #[arg(long, env = "POSTSALE_ADDR", default_value = "127.0.0.1:8080")]
-    pub addr: String,
-    /// Folder with the built widget and loader (trunk's `dist`), served as is.
+/// `postsale serve` flags; each can also come from the environment or the file.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// TOML file with any of the settings below (keys as the flags, with '_').
+    #[arg(long, env = "POSTSALE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "POSTSALE_ADDR")]
+    pub addr: Option<String>,
+    /// sqlite://PATH (created if missing) or postgres://... [default: sqlite://postsale.db].
+    #[arg(long, env = "POSTSALE_DATABASE_URL")]
+    pub database: Option<String>,
+    /// Folder with the built widget (trunk's `dist`).
     #[arg(long, env = "POSTSALE_ASSETS")]
     pub assets: Option<PathBuf>,
+    /// Load the demo merchants, offers and templates if they are not there yet.
+    #[arg(long, env = "POSTSALE_DEMO")]
+    pub demo: bool,
+    /// The key that lets the operator register merchants.
+    #[arg(long, env = "POSTSALE_OPERATOR_KEY", hide_env_values = true)]
+    pub operator_key: Option<String>,
+}
+
+/// A secret that prints as `[redacted]`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Everything the hub needs to start, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on.
+    pub addr: String,
+    /// Database URL.
+    pub database: String,
+    /// Folder with the built widget, if any.
+    pub assets: Option<PathBuf>,
+    /// Whether to load demo data.
+    pub demo: bool,
+    /// The operator key, if any.
+    pub operator_key: Option<Secret>,
+}
+
+/// The file form of the settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    addr: Option<String>,
+    database: Option<String>,
+    assets: Option<PathBuf>,
+    demo: Option<bool>,
+    operator_key: Option<Secret>,
+}
+
+/// Why the settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML of the expected keys.
+    #[error("{path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: toml::de::Error,
+    },
 }
 
 impl Settings {
-    /// Settings for a hub on a free loopback port, as the tests use it.
-    pub fn for_tests() -> Self {
+    /// Resolves flags and environment (already merged by clap) over the file.
+    pub fn resolve(args: ServeArgs) -> Result<Self, ConfigError> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        Ok(Self {
+            addr: args
+                .addr
+                .or(file.addr)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database: args
+                .database
+                .or(file.database)
+                .unwrap_or_else(|| "sqlite://postsale.db".into()),
+            assets: args.assets.or(file.assets),
+            demo: args.demo || file.demo.unwrap_or(false),
+            operator_key: args.operator_key.map(Secret::new).or(file.operator_key),
+        })
+    }
+
+    /// Settings for a hub on a free loopback port with the given database.
+    pub fn for_tests(database: impl Into<String>) -> Self {
         Self {
             addr: "127.0.0.1:0".into(),
+            database: database.into(),
             assets: None,
+            demo: false,
+            operator_key: None,
         }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.into(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.into(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let dir = std::env::temp_dir().join(format!("postsale-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("hub.toml");
+        std::fs::write(
+            &path,
+            "addr = \"0.0.0.0:9000\"\ndatabase = \"postgres://db/hub\"\noperator_key = \"k\"\n",
+        )
+        .expect("write");
+        let args = ServeArgs {
+            config: Some(path),
+            addr: Some("127.0.0.1:1".into()),
+            ..ServeArgs::default()
+        };
+        let settings = Settings::resolve(args).expect("resolves");
+        assert_eq!(settings.addr, "127.0.0.1:1");
+        assert_eq!(settings.database, "postgres://db/hub");
+        assert_eq!(format!("{:?}", settings.operator_key), "Some([redacted])");
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("postsale-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("hub.toml");
+        std::fs::write(&path, "adress = \"x\"\n").expect("write");
+        let args = ServeArgs {
+            config: Some(path),
+            ..ServeArgs::default()
+        };
+        assert!(matches!(
+            Settings::resolve(args),
+            Err(ConfigError::Parse { .. })
+        ));
     }
 }

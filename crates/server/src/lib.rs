@@ -1,15 +1,38 @@
-//! The hub. `Application::build` owns start-up (settings, listener, router) so
-//! that the binary and the tests start exactly the same thing; tests bind
-//! port 0 and speak HTTP to it.
+//! The hub. `Application::build` owns start-up (settings, database, demo
+//! data, widget files, listener, router) so that the binary and the tests
+//! start exactly the same thing; tests bind port 0 and speak HTTP to it.
 
+mod auth;
 mod config;
+mod db;
+mod demo;
+mod error;
+mod events;
+mod ids;
+mod registry;
 mod routes;
+mod selection;
 pub mod telemetry;
+mod template;
+mod validate;
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
-pub use config::{Cli, Command, Settings};
+pub use config::{Cli, Command, ConfigError, Secret, ServeArgs, Settings};
+pub use db::DbError;
 use tokio::net::TcpListener;
+
+/// What every handler shares. Nothing in it must survive a restart: the
+/// database holds all state, so replicas behind a load balancer agree.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) db: db::Db,
+    pub(crate) assets: Arc<routes::Assets>,
+    pub(crate) demo: bool,
+    pub(crate) operator_key_sha256: Option<String>,
+    /// `http://host:port` of this hub, as pages reach it.
+    pub(crate) public_url: String,
+}
 
 /// Why the hub could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +45,20 @@ pub enum StartError {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// The widget files could not be read.
+    #[error("cannot read the widget files in {path}: {source}")]
+    Assets {
+        /// The folder.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The demo data could not be loaded.
+    #[error("loading demo data: {0}")]
+    Demo(String),
     /// The server failed while running.
     #[error("server error: {0}")]
     Serve(std::io::Error),
@@ -35,7 +72,8 @@ pub struct Application {
 }
 
 impl Application {
-    /// Builds the hub from its settings and binds its listener.
+    /// Builds the hub from its settings: binds, opens and migrates the
+    /// database, loads demo data when asked, reads the widget files.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let listener =
             TcpListener::bind(&settings.addr)
@@ -44,8 +82,35 @@ impl Application {
                     addr: settings.addr.clone(),
                     source,
                 })?;
-        let router = routes::router(&settings);
-        Ok(Self { listener, router })
+        let local = listener.local_addr().map_err(StartError::Serve)?;
+        let public_url = format!("http://{local}");
+        let db = db::Db::connect(&settings.database).await?;
+        if settings.demo {
+            demo::load(&db, &public_url)
+                .await
+                .map_err(|e| StartError::Demo(e.to_string()))?;
+        }
+        let assets = match &settings.assets {
+            Some(path) => routes::Assets::load(path).map_err(|source| StartError::Assets {
+                path: path.display().to_string(),
+                source,
+            })?,
+            None => routes::Assets::default(),
+        };
+        let state = AppState {
+            db,
+            assets: Arc::new(assets),
+            demo: settings.demo,
+            operator_key_sha256: settings
+                .operator_key
+                .as_ref()
+                .map(|k| ids::sha256_hex(k.expose())),
+            public_url,
+        };
+        Ok(Self {
+            listener,
+            router: routes::router(state),
+        })
     }
 
     /// The address the hub listens on (useful when it was asked for port 0).

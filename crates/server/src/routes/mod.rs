@@ -1,17 +1,62 @@
-//! The hub's HTTP surface, one file per resource.
+//! The hub's HTTP surface, one file per resource, and the layers every
+//! request passes: body limit, CORS for registered origins, tracing.
 
+mod admin;
+mod assets;
+pub(crate) use assets::Assets;
+mod cors;
 mod health;
+mod offers;
+mod opportunities;
+mod stats;
 
-use axum::{Router, routing::get};
-use tower_http::{services::ServeDir, trace::TraceLayer};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
+use tower_http::trace::TraceLayer;
 
-use crate::Settings;
+use crate::AppState;
+
+/// The largest request body the hub reads.
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole router. Tests can call it without a socket.
-pub(crate) fn router(settings: &Settings) -> Router {
-    let mut router = Router::new().route("/healthz", get(health::healthz));
-    if let Some(assets) = &settings.assets {
-        router = router.fallback_service(ServeDir::new(assets));
-    }
-    router.layer(TraceLayer::new_for_http())
+pub(crate) fn router(state: AppState) -> Router {
+    let public = Router::new()
+        .route("/v1/opportunities", post(opportunities::create))
+        .route("/v1/opportunities/{id}/offer", get(offers::get))
+        .route(
+            "/v1/opportunities/{id}/decline",
+            post(opportunities::decline),
+        )
+        .route("/v1/opportunities/{id}/frame", get(offers::frame))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cors::layer,
+        ));
+    let admin = Router::new()
+        .route("/v1/admin/merchants", post(admin::create_merchant))
+        .route(
+            "/v1/admin/merchant",
+            get(admin::get_self)
+                .put(admin::put_self)
+                .delete(admin::delete_self),
+        )
+        .route("/v1/admin/stats", get(stats::get))
+        .route("/v1/admin/{kind}", get(admin::list).post(admin::create))
+        .route(
+            "/v1/admin/{kind}/{id}",
+            get(admin::get).put(admin::replace).delete(admin::remove),
+        );
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .merge(public)
+        .merge(admin)
+        .merge(assets::router(&state))
+        .fallback(|| async { crate::error::ApiError::NotFound("no such resource".into()) })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }

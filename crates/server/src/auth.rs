@@ -1,0 +1,56 @@
+//! Who is calling the admin API: a merchant by its API key, or the hub's
+//! operator by the operator key from the settings.
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+
+use crate::{AppState, error::ApiError, ids::sha256_hex, registry::merchant};
+
+/// A request made with a merchant's API key.
+#[derive(Debug)]
+pub(crate) struct MerchantAuth(pub(crate) merchant::Merchant);
+
+/// A request made with the operator key.
+#[derive(Debug)]
+pub(crate) struct OperatorAuth;
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            ApiError::Unauthorized("send the API key as 'Authorization: Bearer <key>'".into())
+        })
+}
+
+impl FromRequestParts<AppState> for MerchantAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = bearer(parts)?;
+        merchant::by_api_key(&state.db, key)
+            .await?
+            .map(Self)
+            .ok_or_else(|| ApiError::Unauthorized("unknown API key".into()))
+    }
+}
+
+impl FromRequestParts<AppState> for OperatorAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = bearer(parts)?;
+        // Comparing digests, not keys: how long the comparison takes says
+        // nothing about the key itself.
+        match &state.operator_key_sha256 {
+            Some(expected) if *expected == sha256_hex(key) => Ok(Self),
+            Some(_) => Err(ApiError::Unauthorized("unknown operator key".into())),
+            None => Err(ApiError::Forbidden(
+                "this hub has no operator key (set POSTSALE_OPERATOR_KEY)".into(),
+            )),
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! Demo data for `postsale serve --demo`: three merchants that cover the three
+//! handoff modes (the affiliate selling for itself, a corporate affiliate, an
+//! unaffiliated upseller), both presentations, incentives and points. Loaded
+//! only when missing, so a restart keeps what the demo did.
+
+use postsale_protocol::{CurrencyCode, HandoffMode, Presentation, ReasonCode, TicketClaims};
+
+use crate::{
+    db::Db,
+    error::ApiError,
+    ids::{new_id, now},
+    registry::{
+        self, Merchant, merchant,
+        records::{
+            IncentiveKind, IncentiveRecord, OfferItemRecord, ReasonCodeRecord, ReasonRuleRecord,
+            Record, SecretRecord, StyleRecord, TemplateRecord,
+        },
+    },
+};
+
+/// The demo affiliate.
+pub(crate) const AFFILIATE: &str = "demo-camera-shop";
+/// Its ticket key id and secret (demo only, printed in the README).
+pub(crate) const KEY_ID: &str = "demo-k1";
+pub(crate) const SECRET: &str = "demo-camera-shop-ticket-secret-0001";
+/// API keys of the demo merchants, for trying the admin API.
+pub(crate) const API_KEYS: [(&str, &str); 3] = [
+    (AFFILIATE, "psk_demo_camera_shop"),
+    ("demo-lens-co", "psk_demo_lens_co"),
+    ("demo-trail-outfitters", "psk_demo_trail_outfitters"),
+];
+
+fn usd() -> CurrencyCode {
+    // A constant of the table; parse cannot fail for it.
+    CurrencyCode::parse("USD").unwrap_or_else(|_| unreachable!("USD is ISO 4217"))
+}
+
+fn code(raw: &str) -> Result<ReasonCode, ApiError> {
+    ReasonCode::parse(raw).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Loads the demo data unless the demo affiliate already exists.
+pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
+    if merchant::by_id(db, AFFILIATE).await?.is_some() {
+        return Ok(());
+    }
+    let origins = vec![
+        public_url.to_owned(),
+        public_url.replace("127.0.0.1", "localhost"),
+        "http://127.0.0.1:8081".into(),
+    ];
+    let merchants = [
+        Merchant {
+            id: AFFILIATE.into(),
+            name: "Northlight Cameras".into(),
+            affiliate: true,
+            upseller: true,
+            corporate_group: Some("northlight-group".into()),
+            origins,
+            handoff_url: None,
+            webhook_url: None,
+        },
+        Merchant {
+            id: "demo-lens-co".into(),
+            name: "Prism Lens Co.".into(),
+            affiliate: false,
+            upseller: true,
+            corporate_group: Some("northlight-group".into()),
+            origins: vec![],
+            handoff_url: None,
+            webhook_url: None,
+        },
+        Merchant {
+            id: "demo-trail-outfitters".into(),
+            name: "Trail Outfitters".into(),
+            affiliate: false,
+            upseller: true,
+            corporate_group: None,
+            origins: vec![],
+            handoff_url: None,
+            webhook_url: None,
+        },
+    ];
+    for (m, (_, key)) in merchants.iter().zip(API_KEYS) {
+        merchant::create_with_key(db, m, key).await?;
+    }
+    put(
+        db,
+        AFFILIATE,
+        SecretRecord {
+            key_id: KEY_ID.into(),
+            secret: SECRET.into(),
+        },
+    )
+    .await?;
+
+    let item = |sku: &str, name: &str, price: &str, complements: &[&str]| OfferItemRecord {
+        sku: sku.into(),
+        name: name.into(),
+        image_url: None,
+        price: price.into(),
+        currency: usd(),
+        complements: complements.iter().map(|s| (*s).to_owned()).collect(),
+        affiliates: vec![],
+        promotion_id: None,
+        max_quantity: 3,
+    };
+    put(
+        db,
+        AFFILIATE,
+        item(
+            "CARE-2Y",
+            "Two-year camera care plan",
+            "89.00",
+            &["CAM-BODY-1"],
+        ),
+    )
+    .await?;
+    put(
+        db,
+        AFFILIATE,
+        item("SD-128", "128 GB V90 SD card", "59.00", &["CAM-BODY-1"]),
+    )
+    .await?;
+    put(
+        db,
+        "demo-lens-co",
+        item(
+            "LENS-35",
+            "35 mm f/1.8 prime lens",
+            "349.00",
+            &["CAM-BODY-1"],
+        ),
+    )
+    .await?;
+    put(
+        db,
+        "demo-lens-co",
+        item(
+            "FILTER-UV",
+            "UV filter, 58 mm",
+            "29.00",
+            &["CAM-BODY-1", "LENS-50"],
+        ),
+    )
+    .await?;
+    put(
+        db,
+        "demo-trail-outfitters",
+        item("PACK-30", "30 L camera backpack", "129.00", &["CAM-BODY-1"]),
+    )
+    .await?;
+    put(
+        db,
+        "demo-trail-outfitters",
+        item("TRIPOD-T", "Travel tripod", "99.00", &[]),
+    )
+    .await?;
+
+    put(
+        db,
+        AFFILIATE,
+        StyleRecord {
+            id: "northlight".into(),
+            accent: "#1f5f8b".into(),
+            text: "#1b1b1b".into(),
+            surface: "#fffdf8".into(),
+            font: "Georgia, serif".into(),
+            radius_px: 10,
+            logo_url: None,
+        },
+    )
+    .await?;
+    put(
+        db,
+        AFFILIATE,
+        TemplateRecord {
+            id: "thanks".into(),
+            headline: "A thank-you from {{affiliate}}".into(),
+            body: "Complete your kit from {{upseller}} with one click. Earn {{points}} points."
+                .into(),
+            button: "Add to my order".into(),
+        },
+    )
+    .await?;
+    for (id, label, kind) in [
+        (
+            "ten-off",
+            "10% off your next order",
+            IncentiveKind::Discount,
+        ),
+        (
+            "free-ship",
+            "Free shipping next time",
+            IncentiveKind::FreeShipping,
+        ),
+        ("points-200", "200 bonus points", IncentiveKind::Points),
+    ] {
+        put(
+            db,
+            AFFILIATE,
+            IncentiveRecord {
+                id: id.into(),
+                label: label.into(),
+                kind,
+            },
+        )
+        .await?;
+    }
+    let reason = |c: ReasonCode, upseller: &str, mode, presentation, points, defaults: &[&str]| {
+        ReasonCodeRecord {
+            code: c,
+            template: "thanks".into(),
+            style: "northlight".into(),
+            upseller: upseller.into(),
+            handoff_mode: mode,
+            presentation,
+            teaser: "A thank-you offer for your order".into(),
+            points,
+            default_items: defaults.iter().map(|s| (*s).to_owned()).collect(),
+            promotion_id: None,
+            frequency_cap: 100,
+            active: true,
+        }
+    };
+    put(
+        db,
+        AFFILIATE,
+        reason(
+            code("CAMERA-CARE")?,
+            AFFILIATE,
+            HandoffMode::MerchantOfRecord,
+            Presentation::Popup,
+            50,
+            &[],
+        ),
+    )
+    .await?;
+    put(
+        db,
+        AFFILIATE,
+        reason(
+            code("CAMERA-HIGH")?,
+            "demo-lens-co",
+            HandoffMode::PaymentReference,
+            Presentation::Popup,
+            120,
+            &[],
+        ),
+    )
+    .await?;
+    put(
+        db,
+        AFFILIATE,
+        reason(
+            code("OUTDOOR")?,
+            "demo-trail-outfitters",
+            HandoffMode::DirectEntry,
+            Presentation::Iframe,
+            80,
+            &["TRIPOD-T"],
+        ),
+    )
+    .await?;
+    put(
+        db,
+        AFFILIATE,
+        ReasonRuleRecord {
+            id: "big-camera".into(),
+            priority: 1,
+            skus: vec!["CAM-BODY-1".into()],
+            min_total: Some("1000.00".into()),
+            currency: Some(usd()),
+            reason_code: code("CAMERA-HIGH")?,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn put<R: Record>(db: &Db, merchant: &str, record: R) -> Result<(), ApiError> {
+    record.check()?;
+    registry::put(db, merchant, &record, true).await
+}
+
+/// The demo order page, with a freshly signed ticket for a new order, as a
+/// merchant's server renders its confirmation page.
+pub(crate) fn order_page(template: &str, reason_code: Option<&str>) -> String {
+    let order_id = format!("DEMO-{}", &new_id("o")[2..10]);
+    let claims = TicketClaims {
+        affiliate_id: AFFILIATE.into(),
+        order_id: order_id.clone(),
+        reason_code: reason_code.and_then(|c| ReasonCode::parse(c).ok()),
+        customer_token: "demo-customer".into(),
+        incentive: None,
+        issued_at: now(),
+        nonce: new_id("n"),
+    };
+    let ticket = postsale_protocol::sign_ticket(&claims, KEY_ID, SECRET.as_bytes());
+    template
+        .replace("{{demo_ticket}}", &ticket)
+        .replace("{{demo_order_id}}", &order_id)
+}

@@ -1,0 +1,170 @@
+//! One error type for every handler, answered as `application/problem+json`
+//! naming the field at fault. A 500 tells the client only an id; the detail
+//! goes to the log under that id.
+
+use axum::{
+    Json,
+    extract::{FromRequest, Request, rejection::JsonRejection},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use postsale_protocol::Problem;
+use serde::de::DeserializeOwned;
+
+/// Everything a handler can answer besides success.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ApiError {
+    /// The body is not JSON of the expected shape (400).
+    #[error("{detail}")]
+    Malformed {
+        detail: String,
+        field: Option<String>,
+    },
+    /// A field holds a value that is not allowed (422).
+    #[error("{field}: {detail}")]
+    Invalid { field: String, detail: String },
+    /// No or a wrong credential (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The credential is fine but this is not allowed (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such resource (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with what is stored (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The resource existed but has expired (410).
+    #[error("{0}")]
+    Gone(String),
+    /// The body is larger than the hub accepts (413).
+    #[error("request body is larger than {0} bytes")]
+    TooLarge(usize),
+    /// Something broke inside the hub (500); the cause is logged, not sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 422 naming the field.
+    pub(crate) fn invalid(field: impl Into<String>, detail: impl ToString) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            detail: detail.to_string(),
+        }
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            Self::Malformed { .. } => (StatusCode::BAD_REQUEST, "malformed", "Malformed request"),
+            Self::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid field"),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Self::Gone(_) => (StatusCode::GONE, "gone", "Gone"),
+            Self::TooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Payload too large",
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(format!("database: {err}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, slug, title) = self.parts();
+        let (detail, field) = match &self {
+            Self::Internal(cause) => {
+                let id = crate::ids::new_id("err");
+                tracing::error!(error_id = %id, %cause, "internal error");
+                (format!("internal error; reference {id}"), None)
+            }
+            Self::Malformed { detail, field } => (detail.clone(), field.clone()),
+            Self::Invalid { field, detail } => (detail.clone(), Some(field.clone())),
+            other => (other.to_string(), None),
+        };
+        let problem = Problem {
+            kind: format!("https://postsale.dev/problems/{slug}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+            field,
+        };
+        let mut response = (status, Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+/// `Json<T>` whose rejections are our problem+json, naming the field serde
+/// stopped at, instead of axum's plain-text answer.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ApiJson<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(from_rejection(rejection)),
+        }
+    }
+}
+
+fn from_rejection(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonDataError(err) => {
+            // serde_path_to_error's message reads "path: what"; split it.
+            let text = std::error::Error::source(&err)
+                .map_or_else(|| err.body_text(), ToString::to_string);
+            let (field, detail) = match text.split_once(": ") {
+                Some((path, what)) if !path.contains(' ') => {
+                    (Some(path.to_owned()), what.to_owned())
+                }
+                _ => (None, text),
+            };
+            ApiError::Malformed { detail, field }
+        }
+        JsonRejection::JsonSyntaxError(err) => ApiError::Malformed {
+            detail: format!(
+                "body is not valid JSON: {}",
+                std::error::Error::source(&err)
+                    .map_or_else(|| err.body_text(), ToString::to_string)
+            ),
+            field: None,
+        },
+        JsonRejection::MissingJsonContentType(_) => ApiError::Malformed {
+            detail: "Content-Type must be application/json".into(),
+            field: None,
+        },
+        JsonRejection::BytesRejection(_) => ApiError::TooLarge(crate::routes::BODY_LIMIT),
+        other => ApiError::Malformed {
+            detail: other.body_text(),
+            field: None,
+        },
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}

@@ -1,0 +1,54 @@
+//! The event log behind the statistics: every showing, view, decline and
+//! accept, with the amount for accepts.
+
+use postsale_protocol::Money;
+
+use crate::{
+    db::Db,
+    error::ApiError,
+    ids::{new_id, now},
+};
+
+/// What happened to an opportunity.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    Shown,
+    Viewed,
+    Declined,
+}
+
+impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Shown => "shown",
+            Self::Viewed => "viewed",
+            Self::Declined => "declined",
+        }
+    }
+}
+
+/// Appends one event.
+pub(crate) async fn record(
+    db: &Db,
+    opportunity: &str,
+    affiliate: &str,
+    reason_code: &str,
+    kind: Kind,
+    amount: Option<Money>,
+) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO events (id, opportunity_id, affiliate_id, reason_code, kind, amount_minor, currency, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(new_id("evt"))
+    .bind(opportunity)
+    .bind(affiliate)
+    .bind(reason_code)
+    .bind(kind.as_str())
+    .bind(amount.map_or(0, |m| m.minor()))
+    .bind(amount.map_or_else(String::new, |m| m.currency().to_string()))
+    .bind(now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Merchants: who they are, what they may do (affiliate, upseller or both),
+//! which origins may embed the widget for them, and their API key (stored as
+//! its SHA-256 only).
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::{
+    db::Db,
+    error::ApiError,
+    ids::{new_api_key, now, sha256_hex},
+    validate,
+};
+
+/// A merchant as the hub knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Merchant {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) affiliate: bool,
+    pub(crate) upseller: bool,
+    /// Merchants of the same group are corporate affiliates of each other.
+    #[serde(default)]
+    pub(crate) corporate_group: Option<String>,
+    /// Web origins whose pages may show this affiliate's offers.
+    #[serde(default)]
+    pub(crate) origins: Vec<String>,
+    /// Where the hub calls the affiliate when a customer accepts.
+    #[serde(default)]
+    pub(crate) handoff_url: Option<String>,
+    /// Where the hub sends this upseller's orders.
+    #[serde(default)]
+    pub(crate) webhook_url: Option<String>,
+}
+
+impl Merchant {
+    /// Field checks.
+    pub(crate) fn check(&self) -> Result<(), ApiError> {
+        validate::ident("id", &self.id)?;
+        validate::text("name", &self.name, 120)?;
+        if !self.affiliate && !self.upseller {
+            return Err(ApiError::invalid(
+                "affiliate",
+                "a merchant is an affiliate, an upseller or both",
+            ));
+        }
+        if let Some(group) = &self.corporate_group {
+            validate::ident("corporate_group", group)?;
+        }
+        if self.origins.len() > 20 {
+            return Err(ApiError::invalid("origins", "at most 20 origins"));
+        }
+        for (i, origin) in self.origins.iter().enumerate() {
+            validate::origin(&format!("origins[{i}]"), origin)?;
+        }
+        if let Some(url) = &self.handoff_url {
+            validate::url("handoff_url", url)?;
+        }
+        if let Some(url) = &self.webhook_url {
+            validate::url("webhook_url", url)?;
+        }
+        Ok(())
+    }
+
+    /// Whether `other` is this merchant or a corporate affiliate of it, so that
+    /// a payment reference may pass between them (DESIGN.md, handoff modes).
+    pub(crate) fn is_affiliated_with(&self, other: &Merchant) -> bool {
+        self.id == other.id
+            || (self.corporate_group.is_some() && self.corporate_group == other.corporate_group)
+    }
+}
+
+const COLUMNS: &str =
+    "id, name, is_affiliate, is_upseller, corporate_group, origins, handoff_url, webhook_url";
+
+fn decode(row: &sqlx::any::AnyRow) -> Result<Merchant, ApiError> {
+    let origins: String = row.try_get("origins")?;
+    Ok(Merchant {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        affiliate: row.try_get::<i64, _>("is_affiliate")? != 0,
+        upseller: row.try_get::<i64, _>("is_upseller")? != 0,
+        corporate_group: row.try_get("corporate_group")?,
+        origins: serde_json::from_str(&origins)
+            .map_err(|e| ApiError::Internal(format!("stored origins: {e}")))?,
+        handoff_url: row.try_get("handoff_url")?,
+        webhook_url: row.try_get("webhook_url")?,
+    })
+}
+
+/// Creates a merchant and returns its API key, shown this once.
+pub(crate) async fn create(db: &Db, merchant: &Merchant) -> Result<String, ApiError> {
+    create_with_key(db, merchant, &new_api_key()).await
+}
+
+/// Creates a merchant with a given API key (the demo data uses known keys).
+pub(crate) async fn create_with_key(
+    db: &Db,
+    merchant: &Merchant,
+    api_key: &str,
+) -> Result<String, ApiError> {
+    let mut tx = db.pool.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO merchants (id, name, is_affiliate, is_upseller, corporate_group, origins, handoff_url, webhook_url, api_key_sha256, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(&merchant.id)
+    .bind(&merchant.name)
+    .bind(i64::from(merchant.affiliate))
+    .bind(i64::from(merchant.upseller))
+    .bind(&merchant.corporate_group)
+    .bind(serde_json::to_string(&merchant.origins).map_err(|e| ApiError::Internal(e.to_string()))?)
+    .bind(&merchant.handoff_url)
+    .bind(&merchant.webhook_url)
+    .bind(sha256_hex(api_key))
+    .bind(now())
+    .execute(&mut *tx)
+    .await;
+    if let Err(err) = inserted {
+        return Err(if Db::is_unique_violation(&err) {
+            ApiError::Conflict(format!("merchant '{}' already exists", merchant.id))
+        } else {
+            err.into()
+        });
+    }
+    write_origins(&mut tx, merchant).await?;
+    tx.commit().await?;
+    Ok(api_key.to_owned())
+}
+
+/// Replaces a merchant's profile (not its id or key).
+pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), ApiError> {
+    let mut tx = db.pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE merchants SET name = $1, is_affiliate = $2, is_upseller = $3, corporate_group = $4, origins = $5, \
+         handoff_url = $6, webhook_url = $7, updated_at = $8 WHERE id = $9",
+    )
+    .bind(&merchant.name)
+    .bind(i64::from(merchant.affiliate))
+    .bind(i64::from(merchant.upseller))
+    .bind(&merchant.corporate_group)
+    .bind(serde_json::to_string(&merchant.origins).map_err(|e| ApiError::Internal(e.to_string()))?)
+    .bind(&merchant.handoff_url)
+    .bind(&merchant.webhook_url)
+    .bind(now())
+    .bind(&merchant.id)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(ApiError::NotFound(format!("no merchant '{}'", merchant.id)));
+    }
+    sqlx::query("DELETE FROM merchant_origins WHERE merchant_id = $1")
+        .bind(&merchant.id)
+        .execute(&mut *tx)
+        .await?;
+    write_origins(&mut tx, merchant).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn write_origins(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    merchant: &Merchant,
+) -> Result<(), ApiError> {
+    for origin in &merchant.origins {
+        sqlx::query("INSERT INTO merchant_origins (merchant_id, origin) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(&merchant.id)
+            .bind(origin)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Deletes a merchant and everything it keeps.
+pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, ApiError> {
+    let mut tx = db.pool.begin().await?;
+    for table in ["records", "merchant_origins"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE merchant_id = $1"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM complements WHERE upseller_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM merchants WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(deleted.rows_affected() > 0)
+}
+
+/// The merchant with this id.
+pub(crate) async fn by_id(db: &Db, id: &str) -> Result<Option<Merchant>, ApiError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM merchants WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(decode).transpose()
+}
+
+/// The merchant whose API key this is.
+pub(crate) async fn by_api_key(db: &Db, api_key: &str) -> Result<Option<Merchant>, ApiError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM merchants WHERE api_key_sha256 = $1"
+    ))
+    .bind(sha256_hex(api_key))
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(decode).transpose()
+}
+
+/// Whether any merchant registered this origin.
+pub(crate) async fn origin_registered(db: &Db, origin: &str) -> Result<bool, ApiError> {
+    let row = sqlx::query("SELECT merchant_id FROM merchant_origins WHERE origin = $1 LIMIT 1")
+        .bind(origin)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.is_some())
+}

@@ -1,0 +1,360 @@
+//! The records merchants keep in the registry through the admin API. Each is
+//! checked field by field on the way in; selection reads them back typed.
+
+use postsale_protocol::{CurrencyCode, HandoffMode, Money, Presentation, ReasonCode};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::{error::ApiError, validate};
+
+/// A kind of registry record, stored as a checked JSON document.
+pub(crate) trait Record: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The kind's name in the database and in `/v1/admin/{kind}`.
+    const KIND: &'static str;
+    /// The record's id within its merchant and kind.
+    fn id(&self) -> &str;
+    /// Field checks that need nothing but the record.
+    fn check(&self) -> Result<(), ApiError>;
+    /// Purchased SKUs this record complements (offer items only).
+    fn complements(&self) -> &[String] {
+        &[]
+    }
+    /// Blanks what must never leave the hub (secrets).
+    fn redact(&mut self) {}
+    /// The record as a reason code, when it is one (its references need checks).
+    fn as_reason_code(&self) -> Option<&ReasonCodeRecord> {
+        None
+    }
+}
+
+/// An item an upseller offers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OfferItemRecord {
+    pub(crate) sku: String,
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) image_url: Option<String>,
+    /// Decimal string in `currency`.
+    pub(crate) price: String,
+    pub(crate) currency: CurrencyCode,
+    /// The affiliates' SKUs this item goes well with.
+    #[serde(default)]
+    pub(crate) complements: Vec<String>,
+    /// Only these affiliates may offer it (all when empty).
+    #[serde(default)]
+    pub(crate) affiliates: Vec<String>,
+    /// Only offered under reason codes of this promotion (any when absent).
+    #[serde(default)]
+    pub(crate) promotion_id: Option<String>,
+    #[serde(default = "default_max_quantity")]
+    pub(crate) max_quantity: u32,
+}
+
+fn default_max_quantity() -> u32 {
+    5
+}
+
+impl Record for OfferItemRecord {
+    const KIND: &'static str = "offer-items";
+    fn id(&self) -> &str {
+        &self.sku
+    }
+    fn check(&self) -> Result<(), ApiError> {
+        validate::ident("sku", &self.sku)?;
+        validate::text("name", &self.name, 120)?;
+        if let Some(url) = &self.image_url {
+            validate::url("image_url", url)?;
+        }
+        let price =
+            Money::parse(&self.price, self.currency).map_err(|e| ApiError::invalid("price", e))?;
+        if price.minor() == 0 {
+            return Err(ApiError::invalid("price", "must be more than zero"));
+        }
+        if self.complements.len() > 200 {
+            return Err(ApiError::invalid("complements", "at most 200 SKUs"));
+        }
+        for (i, sku) in self.complements.iter().enumerate() {
+            validate::ident(&format!("complements[{i}]"), sku)?;
+        }
+        for (i, id) in self.affiliates.iter().enumerate() {
+            validate::ident(&format!("affiliates[{i}]"), id)?;
+        }
+        if let Some(p) = &self.promotion_id {
+            validate::ident("promotion_id", p)?;
+        }
+        if !(1..=99).contains(&self.max_quantity) {
+            return Err(ApiError::invalid("max_quantity", "must be 1 to 99"));
+        }
+        Ok(())
+    }
+    fn complements(&self) -> &[String] {
+        &self.complements
+    }
+}
+
+/// What an affiliate's reason code selects.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReasonCodeRecord {
+    pub(crate) code: ReasonCode,
+    pub(crate) template: String,
+    pub(crate) style: String,
+    pub(crate) upseller: String,
+    pub(crate) handoff_mode: HandoffMode,
+    pub(crate) presentation: Presentation,
+    /// The short invitation shown before the offer.
+    pub(crate) teaser: String,
+    /// Loyalty points for accepting.
+    #[serde(default)]
+    pub(crate) points: u32,
+    /// The upseller's SKUs offered when none complements the purchase.
+    #[serde(default)]
+    pub(crate) default_items: Vec<String>,
+    #[serde(default)]
+    pub(crate) promotion_id: Option<String>,
+    /// Most opportunities one customer sees per day under this code.
+    #[serde(default = "default_cap")]
+    pub(crate) frequency_cap: u32,
+    #[serde(default = "default_true")]
+    pub(crate) active: bool,
+}
+
+fn default_cap() -> u32 {
+    3
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Record for ReasonCodeRecord {
+    const KIND: &'static str = "reason-codes";
+    fn id(&self) -> &str {
+        self.code.as_str()
+    }
+    fn as_reason_code(&self) -> Option<&ReasonCodeRecord> {
+        Some(self)
+    }
+    fn check(&self) -> Result<(), ApiError> {
+        validate::ident("template", &self.template)?;
+        validate::ident("style", &self.style)?;
+        validate::ident("upseller", &self.upseller)?;
+        validate::text("teaser", &self.teaser, 140)?;
+        if self.points > 1_000_000 {
+            return Err(ApiError::invalid("points", "must be at most 1000000"));
+        }
+        for (i, sku) in self.default_items.iter().enumerate() {
+            validate::ident(&format!("default_items[{i}]"), sku)?;
+        }
+        if let Some(p) = &self.promotion_id {
+            validate::ident("promotion_id", p)?;
+        }
+        if !(1..=100).contains(&self.frequency_cap) {
+            return Err(ApiError::invalid("frequency_cap", "must be 1 to 100"));
+        }
+        Ok(())
+    }
+}
+
+/// Derives a reason code when a transaction comes without one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReasonRuleRecord {
+    pub(crate) id: String,
+    /// Lower runs first.
+    pub(crate) priority: u32,
+    /// Matches when any of these SKUs was bought (any purchase when empty).
+    #[serde(default)]
+    pub(crate) skus: Vec<String>,
+    /// Matches when the order total is at least this (decimal, in `currency`).
+    #[serde(default)]
+    pub(crate) min_total: Option<String>,
+    #[serde(default)]
+    pub(crate) currency: Option<CurrencyCode>,
+    pub(crate) reason_code: ReasonCode,
+}
+
+impl ReasonRuleRecord {
+    /// The minimum total, when the rule has one.
+    pub(crate) fn min_total(&self) -> Option<Money> {
+        Money::parse(self.min_total.as_deref()?, self.currency?).ok()
+    }
+}
+
+impl Record for ReasonRuleRecord {
+    const KIND: &'static str = "reason-rules";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn check(&self) -> Result<(), ApiError> {
+        validate::ident("id", &self.id)?;
+        for (i, sku) in self.skus.iter().enumerate() {
+            validate::ident(&format!("skus[{i}]"), sku)?;
+        }
+        match (&self.min_total, self.currency) {
+            (Some(total), Some(currency)) => {
+                Money::parse(total, currency).map_err(|e| ApiError::invalid("min_total", e))?;
+            }
+            (Some(_), None) => {
+                return Err(ApiError::invalid("currency", "is required with min_total"));
+            }
+            _ => {}
+        }
+        if self.skus.is_empty() && self.min_total.is_none() {
+            return Err(ApiError::invalid(
+                "skus",
+                "a rule needs skus, min_total or both",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Offer copy with `{{placeholders}}`; rendered as plain text, never as HTML.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TemplateRecord {
+    pub(crate) id: String,
+    pub(crate) headline: String,
+    pub(crate) body: String,
+    pub(crate) button: String,
+}
+
+/// The placeholders a template may use.
+pub(crate) const PLACEHOLDERS: &[&str] =
+    &["first_name", "affiliate", "upseller", "points", "incentive"];
+
+impl Record for TemplateRecord {
+    const KIND: &'static str = "templates";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn check(&self) -> Result<(), ApiError> {
+        validate::ident("id", &self.id)?;
+        for (field, value, max) in [
+            ("headline", &self.headline, 120),
+            ("body", &self.body, 600),
+            ("button", &self.button, 40),
+        ] {
+            validate::text(field, value, max)?;
+            crate::template::check(field, value)?;
+        }
+        Ok(())
+    }
+}
+
+/// The affiliate's look.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StyleRecord {
+    pub(crate) id: String,
+    pub(crate) accent: String,
+    pub(crate) text: String,
+    pub(crate) surface: String,
+    pub(crate) font: String,
+    pub(crate) radius_px: u8,
+    #[serde(default)]
+    pub(crate) logo_url: Option<String>,
+}
+
+impl Record for StyleRecord {
+    const KIND: &'static str = "styles";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn check(&self) -> Result<(), ApiError> {
+        validate::ident("id", &self.id)?;
+        validate::colour("accent", &self.accent)?;
+        validate::colour("text", &self.text)?;
+        validate::colour("surface", &self.surface)?;
+        validate::text("font", &self.font, 120)?;
+        // The font list ends up in a CSS custom property: keep it to names.
+        if !self
+            .font
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | ',' | '-' | '"' | '\''))
+        {
+            return Err(ApiError::invalid(
+                "font",
+                "may hold only font names, spaces, commas, quotes and '-'",
+            ));
+        }
+        if self.radius_px > 32 {
+            return Err(ApiError::invalid("radius_px", "must be 0 to 32"));
+        }
+        if let Some(url) = &self.logo_url {
+            validate::url("logo_url", url)?;
+        }
+        Ok(())
+    }
+}
+
+/// A thank-you reward the customer may pick.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IncentiveRecord {
+    pub(crate) id: String,
+    pub(crate) label: String,
+    pub(crate) kind: IncentiveKind,
+}
+
+/// What an incentive gives.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum IncentiveKind {
+    Discount,
+    FreeShipping,
+    Points,
+}
+
+impl Record for IncentiveRecord {
+    const KIND: &'static str = "incentives";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn check(&self) -> Result<(), ApiError> {
+        validate::ident("id", &self.id)?;
+        validate::text("label", &self.label, 80)
+    }
+}
+
+/// A signing secret, written once, never read back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SecretRecord {
+    pub(crate) key_id: String,
+    /// At least 32 characters; omitted from every answer.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub(crate) secret: String,
+}
+
+impl Record for SecretRecord {
+    const KIND: &'static str = "secrets";
+    fn id(&self) -> &str {
+        &self.key_id
+    }
+    fn check(&self) -> Result<(), ApiError> {
+        validate::ident("key_id", &self.key_id)?;
+        if self.secret.len() < 32 || self.secret.len() > 256 {
+            return Err(ApiError::invalid("secret", "must be 32 to 256 characters"));
+        }
+        Ok(())
+    }
+    fn redact(&mut self) {
+        self.secret.clear();
+    }
+}
+
+impl StyleRecord {
+    /// The style as the widget receives it.
+    pub(crate) fn into_wire(self) -> postsale_protocol::DisplayStyle {
+        postsale_protocol::DisplayStyle {
+            accent: self.accent,
+            text: self.text,
+            surface: self.surface,
+            font: self.font,
+            radius_px: self.radius_px,
+            logo_url: self.logo_url,
+        }
+    }
+}

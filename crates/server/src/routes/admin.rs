@@ -1,0 +1,267 @@
+//! `/v1/admin`: merchants keep their own registry rows here, each with its own
+//! API key and seeing only its own rows; the operator creates merchants.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use postsale_protocol::HandoffMode;
+use serde_json::json;
+
+use crate::{
+    AppState,
+    auth::{MerchantAuth, OperatorAuth},
+    error::{ApiError, ApiJson},
+    registry::{
+        self, Merchant, merchant,
+        records::{
+            IncentiveRecord, OfferItemRecord, ReasonCodeRecord, ReasonRuleRecord, Record,
+            SecretRecord, StyleRecord, TemplateRecord,
+        },
+    },
+};
+
+/// `POST /v1/admin/merchants` (operator): registers a merchant; the answer
+/// holds its API key, shown this once.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn create_merchant(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+    ApiJson(merchant): ApiJson<Merchant>,
+) -> Result<Response, ApiError> {
+    merchant.check()?;
+    let api_key = merchant::create(&state.db, &merchant).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "merchant": merchant, "api_key": api_key })).into_response(),
+    )
+        .into_response())
+}
+
+/// `GET /v1/admin/merchant`: the caller's own profile.
+pub(crate) async fn get_self(MerchantAuth(me): MerchantAuth) -> Json<Merchant> {
+    Json(me)
+}
+
+/// `PUT /v1/admin/merchant`: replaces the caller's profile.
+#[tracing::instrument(skip_all, fields(merchant = %me.id))]
+pub(crate) async fn put_self(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    ApiJson(merchant): ApiJson<Merchant>,
+) -> Result<Json<Merchant>, ApiError> {
+    if merchant.id != me.id {
+        return Err(ApiError::invalid("id", "a merchant cannot change its id"));
+    }
+    merchant.check()?;
+    merchant::update(&state.db, &merchant).await?;
+    Ok(Json(merchant))
+}
+
+/// `DELETE /v1/admin/merchant`: removes the caller and all it keeps.
+pub(crate) async fn delete_self(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+) -> Result<StatusCode, ApiError> {
+    merchant::delete(&state.db, &me.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Runs `$body` with `$R` bound to the record type of the `{kind}` path segment.
+macro_rules! with_kind {
+    ($kind:expr, $R:ident => $body:expr) => {
+        match $kind.as_str() {
+            "offer-items" => {
+                type $R = OfferItemRecord;
+                $body
+            }
+            "reason-codes" => {
+                type $R = ReasonCodeRecord;
+                $body
+            }
+            "reason-rules" => {
+                type $R = ReasonRuleRecord;
+                $body
+            }
+            "templates" => {
+                type $R = TemplateRecord;
+                $body
+            }
+            "styles" => {
+                type $R = StyleRecord;
+                $body
+            }
+            "incentives" => {
+                type $R = IncentiveRecord;
+                $body
+            }
+            "secrets" => {
+                type $R = SecretRecord;
+                $body
+            }
+            other => Err(ApiError::NotFound(format!("no record kind '{other}'"))),
+        }
+    };
+}
+
+/// `GET /v1/admin/{kind}`.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    Path(kind): Path<String>,
+) -> Result<Response, ApiError> {
+    with_kind!(kind, R => {
+        let mut records = registry::list::<R>(&state.db, &me.id).await?;
+        records.iter_mut().for_each(Record::redact);
+        Ok(Json(records).into_response())
+    })
+}
+
+/// `GET /v1/admin/{kind}/{id}`.
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    with_kind!(kind, R => {
+        let mut record = registry::get::<R>(&state.db, &me.id, &id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no {kind} '{id}'")))?;
+        record.redact();
+        Ok(Json(record).into_response())
+    })
+}
+
+/// `POST /v1/admin/{kind}`: creates a record (409 when the id exists).
+#[tracing::instrument(skip_all, fields(merchant = %me.id, kind = %kind))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    Path(kind): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    with_kind!(kind, R => {
+        let mut record: R = parse(&body)?;
+        store(&state, &me, &record, true).await?;
+        record.redact();
+        Ok((StatusCode::CREATED, Json(record)).into_response())
+    })
+}
+
+/// `PUT /v1/admin/{kind}/{id}`: replaces a record (404 when there is none).
+#[tracing::instrument(skip_all, fields(merchant = %me.id, kind = %kind))]
+pub(crate) async fn replace(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    Path((kind, id)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    with_kind!(kind, R => {
+        let mut record: R = parse(&body)?;
+        if record.id() != id {
+            return Err(ApiError::invalid("id", "must equal the id in the path"));
+        }
+        store(&state, &me, &record, false).await?;
+        record.redact();
+        Ok(Json(record).into_response())
+    })
+}
+
+/// `DELETE /v1/admin/{kind}/{id}`.
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    with_kind!(kind, R => {
+        if registry::delete(&state.db, &me.id, R::KIND, &id).await? {
+            Ok(StatusCode::NO_CONTENT)
+        } else {
+            Err(ApiError::NotFound(format!("no {kind} '{id}'")))
+        }
+    })
+}
+
+fn parse<R: Record>(body: &[u8]) -> Result<R, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let record: R = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        ApiError::Malformed {
+            detail: err.into_inner().to_string(),
+            field: (path != ".").then_some(path),
+        }
+    })?;
+    de.end().map_err(|e| ApiError::Malformed {
+        detail: e.to_string(),
+        field: None,
+    })?;
+    Ok(record)
+}
+
+/// Checks a record against the caller's role and the records it refers to, then stores it.
+async fn store<R: Record>(
+    state: &AppState,
+    me: &Merchant,
+    record: &R,
+    create: bool,
+) -> Result<(), ApiError> {
+    record.check()?;
+    let needs_upseller = R::KIND == OfferItemRecord::KIND;
+    let needs_affiliate = !needs_upseller && R::KIND != SecretRecord::KIND;
+    if needs_upseller && !me.upseller {
+        return Err(ApiError::Forbidden(
+            "only upsellers keep offer items".into(),
+        ));
+    }
+    if needs_affiliate && !me.affiliate {
+        return Err(ApiError::Forbidden(format!(
+            "only affiliates keep {}",
+            R::KIND
+        )));
+    }
+    if let Some(code) = record.as_reason_code() {
+        check_reason_code_refs(state, me, code).await?;
+    }
+    registry::put(&state.db, &me.id, record, create).await
+}
+
+/// A reason code must point at this affiliate's template and style and at a
+/// registered upseller, and may use `payment_reference` only with an upseller
+/// of the affiliate's own corporate group.
+async fn check_reason_code_refs(
+    state: &AppState,
+    me: &Merchant,
+    code: &ReasonCodeRecord,
+) -> Result<(), ApiError> {
+    if registry::get::<TemplateRecord>(&state.db, &me.id, &code.template)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::invalid(
+            "template",
+            format!("no template '{}'", code.template),
+        ));
+    }
+    if registry::get::<StyleRecord>(&state.db, &me.id, &code.style)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::invalid(
+            "style",
+            format!("no style '{}'", code.style),
+        ));
+    }
+    let upseller = merchant::by_id(&state.db, &code.upseller)
+        .await?
+        .filter(|m| m.upseller)
+        .ok_or_else(|| ApiError::invalid("upseller", format!("no upseller '{}'", code.upseller)))?;
+    if code.handoff_mode == HandoffMode::PaymentReference && !me.is_affiliated_with(&upseller) {
+        return Err(ApiError::invalid(
+            "handoff_mode",
+            "payment_reference is allowed only with the affiliate itself or a corporate affiliate; use direct_entry or merchant_of_record",
+        ));
+    }
+    Ok(())
+}

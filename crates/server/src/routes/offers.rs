@@ -1,0 +1,230 @@
+//! `GET /v1/opportunities/{id}/offer`: the upseller's items for an open
+//! opportunity, the copy rendered from the reason code's template, the
+//! affiliate's style, and the disclosure the handoff mode demands.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+use postsale_protocol::{CurrencyCode, Disclosure, HandoffMode, Offer, OfferItem};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::{
+    AppState,
+    error::ApiError,
+    events,
+    ids::now,
+    registry::{
+        self, Merchant, merchant,
+        records::{
+            IncentiveRecord, OfferItemRecord, ReasonCodeRecord, StyleRecord, TemplateRecord,
+        },
+    },
+    template,
+};
+
+/// An open opportunity as stored.
+#[derive(Debug)]
+pub(crate) struct OpenOpportunity {
+    pub(crate) id: String,
+    pub(crate) affiliate: Merchant,
+    pub(crate) upseller: Merchant,
+    pub(crate) code: ReasonCodeRecord,
+    pub(crate) currency: CurrencyCode,
+    pub(crate) items: Vec<OfferItemRecord>,
+    pub(crate) incentive: Option<String>,
+}
+
+/// Loads an opportunity that is still open: 404 unknown, 410 expired, 409 closed.
+pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportunity, ApiError> {
+    let row = sqlx::query(
+        "SELECT affiliate_id, upseller_id, reason_code, currency, item_skus, incentive, status, expires_at FROM opportunities WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or_else(|| ApiError::NotFound(format!("no opportunity '{id}'")))?;
+    let status: String = row.try_get("status")?;
+    if row.try_get::<i64, _>("expires_at")? <= now() {
+        return Err(ApiError::Gone("the opportunity has expired".into()));
+    }
+    if status != "open" {
+        return Err(ApiError::Conflict(format!("the opportunity is {status}")));
+    }
+    let internal = |what: &str| ApiError::Internal(format!("opportunity {id}: {what}"));
+    let affiliate_id: String = row.try_get("affiliate_id")?;
+    let upseller_id: String = row.try_get("upseller_id")?;
+    let code_id: String = row.try_get("reason_code")?;
+    let affiliate = merchant::by_id(&state.db, &affiliate_id)
+        .await?
+        .ok_or_else(|| internal("affiliate gone"))?;
+    let upseller = merchant::by_id(&state.db, &upseller_id)
+        .await?
+        .ok_or_else(|| internal("upseller gone"))?;
+    let code = registry::get::<ReasonCodeRecord>(&state.db, &affiliate_id, &code_id)
+        .await?
+        .ok_or_else(|| internal("reason code gone"))?;
+    let currency = CurrencyCode::parse(&row.try_get::<String, _>("currency")?)
+        .map_err(|_| internal("currency"))?;
+    let skus: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("item_skus")?)
+        .map_err(|_| internal("items"))?;
+    let mut items = Vec::with_capacity(skus.len());
+    for sku in skus {
+        // An item the upseller withdrew since the showing is simply not offered.
+        if let Some(item) = registry::get::<OfferItemRecord>(&state.db, &upseller_id, &sku).await? {
+            items.push(item);
+        }
+    }
+    Ok(OpenOpportunity {
+        id: id.to_owned(),
+        affiliate,
+        upseller,
+        code,
+        currency,
+        items,
+        incentive: row.try_get("incentive")?,
+    })
+}
+
+/// `GET /v1/opportunities/{id}/offer`.
+#[tracing::instrument(skip(state))]
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Offer>, ApiError> {
+    let open = load_open(&state, &id).await?;
+    let offer = render(&state, &open).await?;
+    events::record(
+        &state.db,
+        &id,
+        &open.affiliate.id,
+        open.code.code.as_str(),
+        events::Kind::Viewed,
+        None,
+    )
+    .await?;
+    Ok(Json(offer))
+}
+
+/// Builds the offer for an open opportunity.
+pub(crate) async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, ApiError> {
+    let affiliate_id = &open.affiliate.id;
+    let internal = |what: &str| ApiError::Internal(format!("opportunity {}: {what}", open.id));
+    let copy = registry::get::<TemplateRecord>(&state.db, affiliate_id, &open.code.template)
+        .await?
+        .ok_or_else(|| internal("template gone"))?;
+    let style = registry::get::<StyleRecord>(&state.db, affiliate_id, &open.code.style)
+        .await?
+        .ok_or_else(|| internal("style gone"))?;
+    let incentive_label = match &open.incentive {
+        Some(id) => registry::get::<IncentiveRecord>(&state.db, affiliate_id, id)
+            .await?
+            .map(|i| i.label),
+        None => None,
+    };
+    let value_of = |name: &str| match name {
+        "affiliate" => open.affiliate.name.clone(),
+        "upseller" => seller_name(open),
+        "points" => open.code.points.to_string(),
+        "incentive" => incentive_label.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let items = open
+        .items
+        .iter()
+        .map(|item| OfferItem {
+            sku: item.sku.clone(),
+            name: item.name.clone(),
+            image_url: item.image_url.clone(),
+            unit_price: item.price.clone(),
+            max_quantity: item.max_quantity,
+        })
+        .collect();
+    Ok(Offer {
+        opportunity_id: open.id.clone(),
+        headline: template::render(&copy.headline, value_of),
+        body: template::render(&copy.body, value_of),
+        button: template::render(&copy.button, value_of),
+        items,
+        currency: open.currency,
+        style: style.into_wire(),
+        disclosure: disclosure(open),
+        points: open.code.points,
+    })
+}
+
+/// Under merchant of record the affiliate sells, so the upseller may stay unnamed.
+fn seller_name(open: &OpenOpportunity) -> String {
+    match open.code.handoff_mode {
+        HandoffMode::MerchantOfRecord => open.affiliate.name.clone(),
+        _ => open.upseller.name.clone(),
+    }
+}
+
+/// The text the customer must see before confirming, per handoff mode.
+pub(crate) fn disclosure(open: &OpenOpportunity) -> Disclosure {
+    let (affiliate, upseller) = (&open.affiliate.name, &open.upseller.name);
+    let (seller, text) = match open.code.handoff_mode {
+        HandoffMode::MerchantOfRecord => (
+            None,
+            format!(
+                "{affiliate} will charge the total shown to the payment method you used for this order. \
+                 {affiliate} is the seller of this offer; a partner may ship it."
+            ),
+        ),
+        HandoffMode::PaymentReference => (
+            Some(upseller.clone()),
+            format!(
+                "This offer is sold by {upseller}, a company of the same group as {affiliate}. \
+                 {upseller} will charge the total shown to the payment method you just used with {affiliate}."
+            ),
+        ),
+        HandoffMode::DirectEntry => (
+            Some(upseller.clone()),
+            format!(
+                "This offer is sold by {upseller}, which is not {affiliate}. {affiliate} does not share your \
+                 payment details: {upseller} will charge the total shown to the card you enter here."
+            ),
+        ),
+    };
+    let text_sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+    Disclosure {
+        mode: open.code.handoff_mode,
+        seller,
+        text,
+        text_sha256,
+    }
+}
+
+/// `GET /v1/opportunities/{id}/frame`: the hub-origin page that runs the
+/// widget inside an IFRAME (and the only place card entry may happen).
+#[tracing::instrument(skip(state))]
+pub(crate) async fn frame(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let open = load_open(&state, &id).await?;
+    let page = state
+        .assets
+        .frame(&open.id, &state.public_url)
+        .ok_or_else(|| {
+            ApiError::NotFound("this hub serves no widget build (start it with --assets)".into())
+        })?;
+    let mut response = axum::response::Html(page).into_response();
+    let headers = response.headers_mut();
+    // Only the affiliate's pages may frame the offer.
+    let ancestors = std::iter::once("'self'".to_owned())
+        .chain(open.affiliate.origins.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Ok(csp) = axum::http::HeaderValue::from_str(&format!("frame-ancestors {ancestors}")) {
+        headers.insert(axum::http::header::CONTENT_SECURITY_POLICY, csp);
+    }
+    headers.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}

@@ -1,0 +1,286 @@
+//! `POST /v1/opportunities` (the widget reports a purchase) and
+//! `POST /v1/opportunities/{id}/decline`. One opportunity per order: a retry
+//! with the same ticket gets the same answer; any other ticket for that order
+//! is refused.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use postsale_protocol::{
+    Incentive, NO_OFFER_HEADER, Opportunity, OpportunityRequest, SignedTicket, TicketClaims,
+};
+use sqlx::Row;
+
+use crate::{
+    AppState,
+    error::{ApiError, ApiJson},
+    events,
+    ids::{new_id, now},
+    registry::{
+        self, Merchant, merchant,
+        records::{IncentiveRecord, ReasonCodeRecord, SecretRecord, StyleRecord},
+    },
+    selection::{self, NoOffer},
+};
+
+/// How long an opportunity stays open.
+pub(crate) const OPPORTUNITY_TTL_SECS: i64 = 30 * 60;
+
+/// `POST /v1/opportunities`.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<OpportunityRequest>,
+) -> Result<Response, ApiError> {
+    let now = now();
+    let (affiliate, claims) = verify_ticket(&state, &request.ticket, now).await?;
+    check_origin(&headers, &affiliate)?;
+    if claims.order_id != request.transaction.order_id {
+        return Err(ApiError::invalid(
+            "transaction.order_id",
+            "does not match the ticket's order id",
+        ));
+    }
+    let purchase = selection::check_transaction(&request.transaction)?;
+    let incentives = registry::list::<IncentiveRecord>(&state.db, &affiliate.id).await?;
+    let incentive = request
+        .incentive
+        .clone()
+        .or_else(|| claims.incentive.clone());
+    if let Some(chosen) = &incentive
+        && !incentives.iter().any(|i| &i.id == chosen)
+    {
+        return Err(ApiError::invalid(
+            "incentive",
+            format!("'{chosen}' is not an incentive this affiliate offers"),
+        ));
+    }
+
+    if let Some(existing) = existing(&state, &affiliate.id, &claims, now).await? {
+        return Ok((StatusCode::OK, Json(existing)).into_response());
+    }
+
+    let code = match selection::reason_code(
+        &state.db,
+        &affiliate,
+        claims.reason_code.as_ref(),
+        &purchase,
+    )
+    .await?
+    {
+        Ok(code) => code,
+        Err(why) => return Ok(no_offer(why)),
+    };
+    if seen_today(&state, &affiliate.id, &claims.customer_token, &code, now).await?
+        >= i64::from(code.frequency_cap)
+    {
+        return Ok(no_offer(NoOffer::FrequencyCap));
+    }
+    let items = selection::items(&state.db, &affiliate, &code, &purchase).await?;
+    if items.is_empty() {
+        return Ok(no_offer(NoOffer::NoEligibleItems));
+    }
+    let style = registry::get::<StyleRecord>(&state.db, &affiliate.id, &code.style)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Internal(format!("reason code {} names a missing style", code.code))
+        })?;
+
+    let opportunity = Opportunity {
+        id: new_id("opp"),
+        presentation: code.presentation,
+        teaser: code.teaser.clone(),
+        style: style.into_wire(),
+        expires_at: now + OPPORTUNITY_TTL_SECS,
+        reason_code: code.code.clone(),
+        incentives: incentives
+            .into_iter()
+            .map(|i| Incentive {
+                id: i.id,
+                label: i.label,
+            })
+            .collect(),
+    };
+    let skus: Vec<&str> = items.iter().map(|i| i.sku.as_str()).collect();
+    let inserted = sqlx::query(
+        "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, reason_code, upseller_id, \
+         incentive, currency, item_skus, body, status, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13)",
+    )
+    .bind(&opportunity.id)
+    .bind(&affiliate.id)
+    .bind(&claims.order_id)
+    .bind(&claims.nonce)
+    .bind(&claims.customer_token)
+    .bind(code.code.as_str())
+    .bind(&code.upseller)
+    .bind(&incentive)
+    .bind(purchase.total.currency().as_str())
+    .bind(serde_json::to_string(&skus).map_err(|e| ApiError::Internal(e.to_string()))?)
+    .bind(serde_json::to_string(&opportunity).map_err(|e| ApiError::Internal(e.to_string()))?)
+    .bind(now)
+    .bind(opportunity.expires_at)
+    .execute(&state.db.pool)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        // The same ticket sent twice at once: the first insert wins, and the
+        // second answers what the first stored.
+        Err(err) if crate::db::Db::is_unique_violation(&err) => {
+            return match existing(&state, &affiliate.id, &claims, now).await? {
+                Some(existing) => Ok((StatusCode::OK, Json(existing)).into_response()),
+                None => Err(ApiError::Conflict(
+                    "this order already has an opportunity".into(),
+                )),
+            };
+        }
+        Err(err) => return Err(err.into()),
+    }
+    events::record(
+        &state.db,
+        &opportunity.id,
+        &affiliate.id,
+        code.code.as_str(),
+        events::Kind::Shown,
+        None,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(opportunity)).into_response())
+}
+
+/// Parses the ticket, finds the affiliate and its secret by key id, verifies.
+async fn verify_ticket(
+    state: &AppState,
+    raw: &str,
+    now: i64,
+) -> Result<(Merchant, TicketClaims), ApiError> {
+    let ticket = SignedTicket::parse(raw).map_err(|e| ApiError::invalid("ticket", e))?;
+    let affiliate_id = &ticket.unverified_claims().affiliate_id;
+    let forged = || ApiError::Unauthorized("ticket signature does not verify".into());
+    let affiliate = merchant::by_id(&state.db, affiliate_id)
+        .await?
+        .filter(|m| m.affiliate)
+        .ok_or_else(forged)?;
+    let secret = registry::get::<SecretRecord>(&state.db, &affiliate.id, ticket.key_id())
+        .await?
+        .ok_or_else(forged)?;
+    let claims = ticket
+        .verify(secret.secret.as_bytes(), now)
+        .map_err(|e| ApiError::Unauthorized(format!("ticket: {e}")))?;
+    Ok((affiliate, claims))
+}
+
+/// A browser request must come from one of the affiliate's registered origins.
+fn check_origin(headers: &HeaderMap, affiliate: &Merchant) -> Result<(), ApiError> {
+    match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        Some(origin) if !affiliate.origins.iter().any(|o| o == origin) => Err(ApiError::Forbidden(
+            format!("origin {origin} is not registered for this affiliate"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The opportunity already stored for this order, if the same ticket asks again
+/// while it is open; a conflict for any other ticket or a closed opportunity.
+async fn existing(
+    state: &AppState,
+    affiliate: &str,
+    claims: &TicketClaims,
+    now: i64,
+) -> Result<Option<Opportunity>, ApiError> {
+    let row = sqlx::query("SELECT ticket_nonce, status, expires_at, body FROM opportunities WHERE affiliate_id = $1 AND order_id = $2")
+        .bind(affiliate)
+        .bind(&claims.order_id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let nonce: String = row.try_get("ticket_nonce")?;
+    let status: String = row.try_get("status")?;
+    let expires_at: i64 = row.try_get("expires_at")?;
+    if nonce != claims.nonce {
+        return Err(ApiError::Conflict(
+            "this order already has an opportunity from another ticket".into(),
+        ));
+    }
+    if status != "open" || expires_at <= now {
+        return Err(ApiError::Conflict(format!(
+            "ticket already used: the opportunity is {status}"
+        )));
+    }
+    let body: String = row.try_get("body")?;
+    serde_json::from_str(&body)
+        .map(Some)
+        .map_err(|e| ApiError::Internal(format!("stored opportunity: {e}")))
+}
+
+async fn seen_today(
+    state: &AppState,
+    affiliate: &str,
+    customer: &str,
+    code: &ReasonCodeRecord,
+    now: i64,
+) -> Result<i64, ApiError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM opportunities WHERE affiliate_id = $1 AND customer_token = $2 AND reason_code = $3 AND created_at > $4",
+    )
+    .bind(affiliate)
+    .bind(customer)
+    .bind(code.code.as_str())
+    .bind(now - 86_400)
+    .fetch_one(&state.db.pool)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+fn no_offer(why: NoOffer) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(NO_OFFER_HEADER, HeaderValue::from_static(why.as_str()));
+    response
+}
+
+/// `POST /v1/opportunities/{id}/decline`: the customer said no. Declining
+/// twice is fine; declining an accepted opportunity is a conflict.
+#[tracing::instrument(skip(state))]
+pub(crate) async fn decline(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let row =
+        sqlx::query("SELECT affiliate_id, reason_code, status FROM opportunities WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no opportunity '{id}'")))?;
+    let status: String = row.try_get("status")?;
+    match status.as_str() {
+        "declined" => return Ok(StatusCode::NO_CONTENT),
+        "open" => {}
+        other => return Err(ApiError::Conflict(format!("the opportunity is {other}"))),
+    }
+    let changed = sqlx::query(
+        "UPDATE opportunities SET status = 'declined' WHERE id = $1 AND status = 'open'",
+    )
+    .bind(&id)
+    .execute(&state.db.pool)
+    .await?;
+    if changed.rows_affected() == 1 {
+        let affiliate: String = row.try_get("affiliate_id")?;
+        let code: String = row.try_get("reason_code")?;
+        events::record(
+            &state.db,
+            &id,
+            &affiliate,
+            &code,
+            events::Kind::Declined,
+            None,
+        )
+        .await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

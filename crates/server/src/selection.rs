@@ -1,0 +1,267 @@
+//! Offer selection: from a verified ticket and a checked transaction to the
+//! reason code, the upseller's items and whether anything may be shown at all.
+//! Every lookup is keyed (reason code, complements index, item), so the cost
+//! does not grow with the size of the registry.
+
+use postsale_protocol::{Money, ReasonCode, Transaction};
+
+use crate::{
+    db::Db,
+    error::ApiError,
+    registry::{
+        self, Merchant,
+        records::{OfferItemRecord, ReasonCodeRecord, ReasonRuleRecord},
+    },
+};
+
+/// The most items one offer shows.
+pub(crate) const MAX_ITEMS: usize = 6;
+/// The most lines a transaction may have.
+const MAX_LINES: usize = 100;
+
+/// A transaction whose amounts are parsed and add up.
+#[derive(Debug, Clone)]
+pub(crate) struct Purchase {
+    /// `(sku, priority)` in the order selection should follow.
+    pub(crate) skus: Vec<String>,
+    pub(crate) total: Money,
+}
+
+/// Parses the transaction's amounts and checks that the lines add up to the total.
+pub(crate) fn check_transaction(t: &Transaction) -> Result<Purchase, ApiError> {
+    if t.order_id.is_empty() || t.order_id.len() > 64 {
+        return Err(ApiError::invalid(
+            "transaction.order_id",
+            "must be 1 to 64 characters",
+        ));
+    }
+    if t.items.is_empty() || t.items.len() > MAX_LINES {
+        return Err(ApiError::invalid(
+            "transaction.items",
+            format!("must hold 1 to {MAX_LINES} lines"),
+        ));
+    }
+    let mut sum =
+        Money::from_minor(0, t.currency).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut lines = Vec::with_capacity(t.items.len());
+    for (i, item) in t.items.iter().enumerate() {
+        let field = |name: &str| format!("transaction.items[{i}].{name}");
+        crate::validate::ident(&field("sku"), &item.sku)?;
+        if let Some(name) = &item.name {
+            crate::validate::text(&field("name"), name, 200)?;
+        }
+        if !(1..=10_000).contains(&item.quantity) {
+            return Err(ApiError::invalid(field("quantity"), "must be 1 to 10000"));
+        }
+        let unit = Money::parse(&item.unit_price, t.currency)
+            .map_err(|e| ApiError::invalid(field("unit_price"), e))?;
+        let line = unit
+            .times(item.quantity)
+            .ok_or_else(|| ApiError::invalid(field("unit_price"), "line total overflows"))?;
+        sum = sum
+            .plus(&line)
+            .ok_or_else(|| ApiError::invalid("transaction.items", "the lines' sum overflows"))?;
+        lines.push((item.priority.unwrap_or(u32::MAX), i, item.sku.clone()));
+    }
+    let total = Money::parse(&t.total, t.currency)
+        .map_err(|e| ApiError::invalid("transaction.total", e))?;
+    if total != sum {
+        return Err(ApiError::invalid(
+            "transaction.total",
+            format!(
+                "is {} but the lines add up to {}",
+                total.decimal(),
+                sum.decimal()
+            ),
+        ));
+    }
+    // The affiliate's priorities first (lower first), then the order's own order.
+    lines.sort();
+    let mut skus: Vec<String> = Vec::with_capacity(lines.len());
+    for (_, _, sku) in lines {
+        if !skus.contains(&sku) {
+            skus.push(sku);
+        }
+    }
+    Ok(Purchase { skus, total })
+}
+
+/// Why nothing is shown (answered as 204 with this reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoOffer {
+    /// The ticket names no reason code and no rule derives one.
+    NoReasonCode,
+    /// The reason code is switched off.
+    Inactive,
+    /// The customer has seen enough offers today.
+    FrequencyCap,
+    /// No item of the upseller fits (currency, affiliate, promotion).
+    NoEligibleItems,
+}
+
+impl NoOffer {
+    /// The reason as sent in the `postsale-no-offer` header.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::NoReasonCode => "no_reason_code",
+            Self::Inactive => "inactive",
+            Self::FrequencyCap => "frequency_cap",
+            Self::NoEligibleItems => "no_eligible_items",
+        }
+    }
+}
+
+/// The reason code to use: the ticket's, or the first matching rule's.
+pub(crate) async fn reason_code(
+    db: &Db,
+    affiliate: &Merchant,
+    from_ticket: Option<&ReasonCode>,
+    purchase: &Purchase,
+) -> Result<Result<ReasonCodeRecord, NoOffer>, ApiError> {
+    let code = match from_ticket {
+        Some(code) => code.clone(),
+        None => {
+            let mut rules = registry::list::<ReasonRuleRecord>(db, &affiliate.id).await?;
+            rules.sort_by_key(|r| r.priority);
+            match rules.into_iter().find(|rule| rule_matches(rule, purchase)) {
+                Some(rule) => rule.reason_code,
+                None => return Ok(Err(NoOffer::NoReasonCode)),
+            }
+        }
+    };
+    let record = registry::get::<ReasonCodeRecord>(db, &affiliate.id, code.as_str())
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "ticket.reason_code",
+                format!("unknown reason code '{code}'"),
+            )
+        })?;
+    if !record.active {
+        return Ok(Err(NoOffer::Inactive));
+    }
+    Ok(Ok(record))
+}
+
+fn rule_matches(rule: &ReasonRuleRecord, purchase: &Purchase) -> bool {
+    let sku_ok = rule.skus.is_empty() || rule.skus.iter().any(|s| purchase.skus.contains(s));
+    let total_ok = match rule.min_total() {
+        Some(min) => {
+            min.currency() == purchase.total.currency() && purchase.total.minor() >= min.minor()
+        }
+        None => rule.min_total.is_none(),
+    };
+    sku_ok && total_ok
+}
+
+/// The upseller's items for this purchase: those complementing the purchased
+/// SKUs (in the affiliate's priority order), else the reason code's defaults;
+/// only those in the order's currency, open to this affiliate and this promotion.
+pub(crate) async fn items(
+    db: &Db,
+    affiliate: &Merchant,
+    code: &ReasonCodeRecord,
+    purchase: &Purchase,
+) -> Result<Vec<OfferItemRecord>, ApiError> {
+    let mut candidates: Vec<String> = Vec::new();
+    for sku in &purchase.skus {
+        for item in registry::complementing(db, &code.upseller, sku).await? {
+            if !candidates.contains(&item) {
+                candidates.push(item);
+            }
+        }
+    }
+    if candidates.is_empty() {
+        candidates = code.default_items.clone();
+    }
+    let mut chosen = Vec::new();
+    for sku in candidates {
+        if chosen.len() == MAX_ITEMS {
+            break;
+        }
+        let Some(item) = registry::get::<OfferItemRecord>(db, &code.upseller, &sku).await? else {
+            continue;
+        };
+        let currency_ok = item.currency == purchase.total.currency();
+        let affiliate_ok = item.affiliates.is_empty() || item.affiliates.contains(&affiliate.id);
+        let promotion_ok = item.promotion_id.is_none() || item.promotion_id == code.promotion_id;
+        // An item the customer just bought is not offered again.
+        let not_bought = !purchase.skus.contains(&item.sku) || code.upseller != affiliate.id;
+        if currency_ok && affiliate_ok && promotion_ok && not_bought {
+            chosen.push(item);
+        }
+    }
+    Ok(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use postsale_protocol::{CurrencyCode, LineItem};
+
+    use super::*;
+
+    fn line(sku: &str, quantity: u32, unit_price: &str, priority: Option<u32>) -> LineItem {
+        LineItem {
+            sku: sku.into(),
+            name: None,
+            quantity,
+            unit_price: unit_price.into(),
+            priority,
+        }
+    }
+
+    fn transaction(items: Vec<LineItem>, total: &str) -> Transaction {
+        Transaction {
+            order_id: "A-1".into(),
+            items,
+            total: total.into(),
+            currency: CurrencyCode::parse("USD").expect("USD"),
+        }
+    }
+
+    #[test]
+    fn lines_must_add_up_to_the_total() {
+        let ok = transaction(
+            vec![
+                line("CAM", 1, "1000.00", None),
+                line("BAG", 2, "49.50", None),
+            ],
+            "1099.00",
+        );
+        assert!(check_transaction(&ok).is_ok());
+        let bad = transaction(vec![line("CAM", 1, "1000.00", None)], "999.99");
+        let err = check_transaction(&bad).expect_err("refused");
+        assert!(matches!(err, ApiError::Invalid { ref field, .. } if field == "transaction.total"));
+    }
+
+    #[test]
+    fn priorities_order_the_skus() {
+        let t = transaction(
+            vec![
+                line("CAM", 1, "10.00", Some(2)),
+                line("LENS", 1, "10.00", Some(1)),
+                line("BAG", 1, "10.00", None),
+            ],
+            "30.00",
+        );
+        assert_eq!(
+            check_transaction(&t).expect("ok").skus,
+            ["LENS", "CAM", "BAG"]
+        );
+    }
+
+    #[test]
+    fn overflowing_and_zero_quantities_are_refused() {
+        let huge = transaction(
+            vec![line("CAM", 10_000, "92233720368547758.07", None)],
+            "1.00",
+        );
+        assert!(
+            matches!(check_transaction(&huge), Err(ApiError::Invalid { ref field, .. }) if field.ends_with("unit_price"))
+        );
+        let zero = transaction(vec![line("CAM", 0, "1.00", None)], "0.00");
+        assert!(
+            matches!(check_transaction(&zero), Err(ApiError::Invalid { ref field, .. }) if field.ends_with("quantity"))
+        );
+    }
+}

@@ -1,0 +1,346 @@
+//! `spawn_app()`: the real hub on port 0 with a fresh database, and a
+//! `TestApp` with one method per endpoint.
+
+use postsale_protocol::{ReasonCode, TicketClaims, sign_ticket};
+use postsale_server::{Application, Secret, Settings};
+use serde_json::{Value, json};
+
+pub(crate) const OPERATOR_KEY: &str = "test-operator-key";
+pub(crate) const KEY_ID: &str = "k1";
+pub(crate) const SECRET: &str = "affiliate-ticket-secret-0123456789abcdef";
+pub(crate) const ORIGIN: &str = "https://shop.example";
+
+pub(crate) struct TestApp {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
+    /// Affiliate `shop` (also an upseller) and its API key.
+    pub(crate) shop_key: String,
+    /// Upseller `lens` of the same corporate group.
+    pub(crate) lens_key: String,
+    /// Unaffiliated upseller `trail`.
+    pub(crate) trail_key: String,
+}
+
+/// A fresh database URL: a new SQLite file, or a new PostgreSQL database.
+async fn fresh_database() -> String {
+    let name = format!("t{}", uuid_like());
+    match std::env::var("POSTSALE_TEST_POSTGRES") {
+        Ok(admin) if !admin.is_empty() => {
+            let output = tokio::process::Command::new("psql")
+                .arg(&admin)
+                .args(["-qc", &format!("CREATE DATABASE {name}")])
+                .output()
+                .await
+                .expect("psql runs");
+            assert!(
+                output.status.success(),
+                "create database: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |(b, _)| b)
+                .to_owned();
+            format!("{base}/{name}")
+        }
+        _ => {
+            let dir = std::env::temp_dir().join("postsale-tests");
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            format!("sqlite://{}", dir.join(format!("{name}.db")).display())
+        }
+    }
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The hub with an empty registry.
+pub(crate) async fn spawn_bare() -> (String, reqwest::Client) {
+    let mut settings = Settings::for_tests(fresh_database().await);
+    settings.operator_key = Some(Secret::new(OPERATOR_KEY));
+    let app = Application::build(settings).await.expect("hub builds");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
+    (base, reqwest::Client::new())
+}
+
+/// The hub with three merchants, items, a template, a style, incentives and
+/// reason codes, all made through the admin API.
+pub(crate) async fn spawn_app() -> TestApp {
+    let (base, client) = spawn_bare().await;
+    let mut app = TestApp {
+        base,
+        client,
+        shop_key: String::new(),
+        lens_key: String::new(),
+        trail_key: String::new(),
+    };
+    app.shop_key = app
+        .create_merchant(
+            json!({"id": "shop", "name": "Shop", "affiliate": true, "upseller": true,
+            "corporate_group": "g1", "origins": [ORIGIN]}),
+        )
+        .await;
+    app.lens_key = app
+        .create_merchant(json!({"id": "lens", "name": "Lens Co", "affiliate": false, "upseller": true, "corporate_group": "g1"}))
+        .await;
+    app.trail_key = app
+        .create_merchant(
+            json!({"id": "trail", "name": "Trail", "affiliate": false, "upseller": true}),
+        )
+        .await;
+    let shop = app.shop_key.clone();
+    let lens = app.lens_key.clone();
+    let trail = app.trail_key.clone();
+    app.must_create(
+        &shop,
+        "secrets",
+        json!({"key_id": KEY_ID, "secret": SECRET}),
+    )
+    .await;
+    app.must_create(
+        &shop,
+        "templates",
+        json!({"id": "t", "headline": "Thanks from {{affiliate}}",
+        "body": "{{upseller}} has something. {{points}} points.", "button": "Add"}),
+    )
+    .await;
+    app.must_create(
+        &shop,
+        "styles",
+        json!({"id": "s", "accent": "#112233", "text": "#000000",
+        "surface": "#ffffff", "font": "Georgia, serif", "radius_px": 8}),
+    )
+    .await;
+    app.must_create(
+        &shop,
+        "incentives",
+        json!({"id": "ten", "label": "10% off", "kind": "discount"}),
+    )
+    .await;
+    app.must_create(
+        &lens,
+        "offer-items",
+        item("LENS-35", "349.00", "USD", &["CAM"]),
+    )
+    .await;
+    app.must_create(
+        &lens,
+        "offer-items",
+        item("FILTER", "29.00", "USD", &["CAM", "LENS-50"]),
+    )
+    .await;
+    app.must_create(
+        &lens,
+        "offer-items",
+        item("HOOD", "19.00", "USD", &["LENS-50"]),
+    )
+    .await;
+    app.must_create(
+        &lens,
+        "offer-items",
+        item("EURO-BAG", "40.00", "EUR", &["CAM"]),
+    )
+    .await;
+    app.must_create(&trail, "offer-items", item("TRIPOD", "99.00", "USD", &[]))
+        .await;
+    app.must_create(
+        &shop,
+        "reason-codes",
+        reason("CAMERA-HIGH", "lens", "payment_reference", "popup"),
+    )
+    .await;
+    app.must_create(
+        &shop,
+        "reason-codes",
+        reason("OUTDOOR", "trail", "direct_entry", "iframe")
+            .as_object()
+            .cloned()
+            .map(|mut o| {
+                o.insert("default_items".into(), json!(["TRIPOD"]));
+                Value::Object(o)
+            })
+            .expect("object"),
+    )
+    .await;
+    app.must_create(
+        &shop,
+        "reason-rules",
+        json!({"id": "big", "priority": 1, "skus": ["CAM"],
+        "min_total": "500.00", "currency": "USD", "reason_code": "CAMERA-HIGH"}),
+    )
+    .await;
+    app
+}
+
+pub(crate) fn item(sku: &str, price: &str, currency: &str, complements: &[&str]) -> Value {
+    json!({"sku": sku, "name": format!("Item {sku}"), "price": price, "currency": currency, "complements": complements})
+}
+
+pub(crate) fn reason(code: &str, upseller: &str, mode: &str, presentation: &str) -> Value {
+    json!({"code": code, "template": "t", "style": "s", "upseller": upseller, "handoff_mode": mode,
+        "presentation": presentation, "teaser": "A thank-you offer", "points": 50, "frequency_cap": 3})
+}
+
+/// Claims for a new order of the customer `cust-1`.
+pub(crate) fn claims(order_id: &str, reason_code: Option<&str>) -> TicketClaims {
+    TicketClaims {
+        affiliate_id: "shop".into(),
+        order_id: order_id.into(),
+        reason_code: reason_code.map(|c| ReasonCode::parse(c).expect("valid code")),
+        customer_token: "cust-1".into(),
+        incentive: None,
+        issued_at: now(),
+        nonce: format!("n-{}", uuid_like()),
+    }
+}
+
+pub(crate) fn ticket(claims: &TicketClaims) -> String {
+    sign_ticket(claims, KEY_ID, SECRET.as_bytes())
+}
+
+/// An opportunity request body: one camera at 999.00 USD.
+pub(crate) fn purchase(ticket: &str, order_id: &str) -> Value {
+    json!({"ticket": ticket, "transaction": {"order_id": order_id,
+        "items": [{"sku": "CAM", "quantity": 1, "unit_price": "999.00"}], "total": "999.00", "currency": "USD"}})
+}
+
+impl TestApp {
+    pub(crate) async fn create_merchant(&self, body: Value) -> String {
+        let response = self
+            .client
+            .post(format!("{}/v1/admin/merchants", self.base))
+            .bearer_auth(OPERATOR_KEY)
+            .json(&body)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 201, "create merchant");
+        let body: Value = response.json().await.expect("json");
+        body["api_key"].as_str().expect("api key").to_owned()
+    }
+
+    pub(crate) async fn admin(
+        &self,
+        method: reqwest::Method,
+        key: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}/v1/admin/{path}", self.base))
+            .bearer_auth(key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("sent")
+    }
+
+    pub(crate) async fn must_create(&self, key: &str, kind: &str, body: Value) {
+        let response = self
+            .admin(reqwest::Method::POST, key, kind, Some(body))
+            .await;
+        let status = response.status();
+        assert_eq!(
+            status,
+            201,
+            "create {kind}: {}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+
+    pub(crate) async fn post_opportunity(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/v1/opportunities", self.base))
+            .header("origin", ORIGIN)
+            .json(body)
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    pub(crate) async fn post_raw(
+        &self,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    pub(crate) async fn get_offer(&self, id: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}/v1/opportunities/{id}/offer", self.base))
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    pub(crate) async fn decline(&self, id: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/v1/opportunities/{id}/decline", self.base))
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    /// Number of opportunities stored, seen through the stats endpoint.
+    pub(crate) async fn shown(&self) -> i64 {
+        let stats: Value = self
+            .admin(reqwest::Method::GET, &self.shop_key.clone(), "stats", None)
+            .await
+            .json()
+            .await
+            .expect("json");
+        stats["total"]["shown"].as_i64().expect("shown count")
+    }
+}
+
+/// Asserts a problem+json answer with this status, naming `field` when given.
+pub(crate) async fn assert_problem(
+    response: reqwest::Response,
+    status: u16,
+    field: Option<&str>,
+) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("problem json");
+    assert_eq!(body["status"], status);
+    if let Some(field) = field {
+        assert_eq!(body["field"], field, "problem names the field: {body}");
+    }
+    body
+}
+
+pub(crate) fn sign_ticket_with(claims: &TicketClaims, key_id: &str, secret: &[u8]) -> String {
+    sign_ticket(claims, key_id, secret)
+}

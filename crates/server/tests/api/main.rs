@@ -1,0 +1,9 @@
+//! The hub over real HTTP, on a fresh database per test: SQLite by default,
+//! PostgreSQL when `POSTSALE_TEST_POSTGRES` holds an admin URL (as
+//! `cargo xtask test` sets it for its second run).
+
+mod admin;
+mod health;
+mod helpers;
+mod offers;
+mod opportunities;

@@ -1,0 +1,78 @@
+//! `GET /v1/opportunities/{id}/offer` and decline: copy, style, disclosures.
+
+use serde_json::Value;
+
+use crate::helpers::{assert_problem, claims, purchase, spawn_app, ticket};
+
+async fn opportunity(app: &crate::helpers::TestApp, order: &str, code: &str) -> String {
+    let response = app
+        .post_opportunity(&purchase(&ticket(&claims(order, Some(code))), order))
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.expect("json");
+    body["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn the_offer_renders_the_template_and_names_the_affiliated_seller() {
+    let app = spawn_app().await;
+    let id = opportunity(&app, "O-1", "CAMERA-HIGH").await;
+    let offer: Value = app.get_offer(&id).await.json().await.expect("json");
+    assert_eq!(offer["headline"], "Thanks from Shop");
+    assert_eq!(offer["body"], "Lens Co has something. 50 points.");
+    assert_eq!(offer["currency"], "USD");
+    assert_eq!(offer["points"], 50);
+    assert_eq!(offer["disclosure"]["mode"], "payment_reference");
+    assert_eq!(offer["disclosure"]["seller"], "Lens Co");
+    let text = offer["disclosure"]["text"].as_str().expect("text");
+    use sha2::Digest;
+    assert_eq!(
+        offer["disclosure"]["text_sha256"],
+        hex::encode(sha2::Sha256::digest(text.as_bytes()))
+    );
+}
+
+#[tokio::test]
+async fn a_direct_entry_offer_says_the_seller_is_not_the_affiliate() {
+    let app = spawn_app().await;
+    let id = opportunity(&app, "O-2", "OUTDOOR").await;
+    let offer: Value = app.get_offer(&id).await.json().await.expect("json");
+    assert_eq!(offer["disclosure"]["mode"], "direct_entry");
+    let text = offer["disclosure"]["text"].as_str().expect("text");
+    assert!(text.contains("Trail, which is not Shop"), "{text}");
+}
+
+#[tokio::test]
+async fn an_unknown_opportunity_is_404_and_a_declined_one_is_409() {
+    let app = spawn_app().await;
+    assert_problem(app.get_offer("opp_nope").await, 404, None).await;
+    assert_problem(app.decline("opp_nope").await, 404, None).await;
+    let id = opportunity(&app, "O-3", "CAMERA-HIGH").await;
+    assert_eq!(app.decline(&id).await.status(), 204);
+    assert_eq!(
+        app.decline(&id).await.status(),
+        204,
+        "declining twice is fine"
+    );
+    assert_problem(app.get_offer(&id).await, 409, None).await;
+}
+
+#[tokio::test]
+async fn stats_count_showings_views_and_declines_per_reason_code() {
+    let app = spawn_app().await;
+    let a = opportunity(&app, "S-1", "CAMERA-HIGH").await;
+    let _ = opportunity(&app, "S-2", "OUTDOOR").await;
+    app.get_offer(&a).await;
+    app.decline(&a).await;
+    let stats: Value = app
+        .admin(reqwest::Method::GET, &app.shop_key, "stats", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["total"]["shown"], 2);
+    assert_eq!(stats["reason_codes"]["CAMERA-HIGH"]["viewed"], 1);
+    assert_eq!(stats["reason_codes"]["CAMERA-HIGH"]["declined"], 1);
+    assert_eq!(stats["reason_codes"]["OUTDOOR"]["shown"], 1);
+    assert_eq!(stats["total"]["acceptance_rate"], 0.0);
+}
