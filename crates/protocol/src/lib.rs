@@ -2,11 +2,15 @@
 //! It builds for wasm32 and native alike, so that both ends of every request
 //! parse the same way: a value of these types is valid once it exists.
 
+mod handoff;
 mod money;
 mod reason_code;
 mod signed;
 mod wire;
 
+pub use handoff::{
+    Address, CustomerRecord, HANDOFF_KEY_ID_HEADER, HandoffItem, HandoffRequest, HandoffResponse,
+};
 pub use money::{CurrencyCode, Money, MoneyError};
 pub use reason_code::{ReasonCode, ReasonCodeError};
 pub use signed::{
@@ -16,7 +20,7 @@ pub use signed::{
     sign_request, sign_ticket, verify_request,
 };
 pub use wire::{
-    AcceptRequest, AcceptResponse, ChosenItem, Consent, Disclosure, DisplayStyle, HandoffMode,
+    AcceptRequest, AcceptResponse, CardEntry, CardReference, ChosenItem, Consent, Disclosure, DisplayStyle, HandoffMode,
     Incentive, LineItem, NO_OFFER_HEADER, Offer, OfferItem, Opportunity, OpportunityRequest,
     OrderStatus, Presentation, Problem, Transaction,
 };

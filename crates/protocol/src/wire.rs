@@ -245,6 +245,39 @@ pub struct AcceptRequest {
     pub items: Vec<ChosenItem>,
     /// Their consent to pay for it.
     pub consent: Consent,
+    /// `direct_entry` only: the reference the hub's gateway gave for the card
+    /// typed into the hub-origin frame (`POST /v1/opportunities/{id}/card`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_reference: Option<String>,
+}
+
+/// `POST /v1/opportunities/{id}/card`, from the hub-origin frame only. The
+/// number and CVC go straight to the gateway and are never stored or logged.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardEntry {
+    /// The card number as typed (spaces allowed).
+    pub card_number: String,
+    /// Expiry month, 1 to 12.
+    pub exp_month: u8,
+    /// Expiry year, four digits.
+    pub exp_year: u16,
+    /// The card verification code.
+    pub cvc: String,
+}
+
+impl std::fmt::Debug for CardEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print a card number or CVC, not even in a debug log.
+        f.write_str("CardEntry { .. }")
+    }
+}
+
+/// The answer to a card entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardReference {
+    /// The gateway's reference for the card, sent back in the accept.
+    pub payment_reference: String,
 }
 
 /// The state of an upsell order.
