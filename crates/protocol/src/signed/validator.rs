@@ -163,6 +163,12 @@ impl SignedValidator {
         self.envelope.key_id()
     }
 
+    /// The claims as written, NOT verified: for logs and lookups only; trust
+    /// what [`SignedValidator::verify`] returns.
+    pub fn unverified_claims(&self) -> &ValidatorClaims {
+        &self.claims
+    }
+
     /// Checks, in this order: the MAC under `secret` (constant time), that
     /// `now <= expires_at + CLOCK_SKEW_SECS`, that the lifetime is at most
     /// [`VALIDATOR_TTL_SECS`] + skew, and that opportunity, ticket nonce,

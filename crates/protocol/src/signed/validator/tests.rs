@@ -221,3 +221,17 @@ proptest! {
         let _ = SignedValidator::parse(&raw);
     }
 }
+
+#[test]
+fn a_validator_made_by_another_implementation_verifies() {
+    // Made with Python's hmac/base64/json (also fuzz/seeds/validator/valid).
+    let raw = "v1.hub1.eyJvcHAiOiJvcHBfMSIsInRrbiI6Im4wbmNlIiwiYW10Ijo0OTk5LCJjdXIiOiJVU0QiLCJleHAiOjE3OTAwMDA2MDAsImp0aSI6InZhbF8xIn0.98VqyNSq0cMyoJD1m0TH3PvdRFZhlHZaiFa_ywsdFXI";
+    let expected = ValidatorBinding {
+        opportunity_id: "opp_1",
+        ticket_nonce: "n0nce",
+        amount: Money::from_minor(4_999, usd()).expect("money"),
+    };
+    let validator = SignedValidator::parse(raw).expect("parses");
+    assert_eq!(validator.unverified_claims().id, "val_1");
+    assert!(validator.verify(b"fuzz secret", NOW, &expected).is_ok());
+}
