@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::run::{root, tool_path};
 
 /// Every fuzz target in `fuzz/fuzz_targets/`.
-const TARGETS: &[&str] = &["ticket", "validator", "signature_header"];
+const TARGETS: &[&str] = &["ticket", "validator", "signature_header", "customer_schema"];
 
 /// Seconds each target runs for.
 const SECONDS_PER_TARGET: u32 = 15;
