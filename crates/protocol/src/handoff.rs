@@ -96,6 +96,9 @@ pub enum HandoffResponse {
     Charged {
         /// The affiliate's charge id.
         charge_id: String,
+        /// Where the upseller should ship, when the affiliate shares it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ship_to: Option<Address>,
     },
     /// `payment_reference`: the customer record for the hub to charge.
     Customer {

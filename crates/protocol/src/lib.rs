@@ -20,7 +20,7 @@ pub use signed::{
     sign_request, sign_ticket, verify_request,
 };
 pub use wire::{
-    AcceptRequest, AcceptResponse, CardEntry, CardReference, ChosenItem, Consent, Disclosure, DisplayStyle, HandoffMode,
-    Incentive, LineItem, NO_OFFER_HEADER, Offer, OfferItem, Opportunity, OpportunityRequest,
-    OrderStatus, Presentation, Problem, Transaction,
+    AcceptRequest, AcceptResponse, CardEntry, CardReference, ChosenItem, Consent, Disclosure,
+    DisplayStyle, HandoffMode, Incentive, LineItem, NO_OFFER_HEADER, Offer, OfferItem, Opportunity,
+    OpportunityRequest, OrderStatus, Presentation, Problem, Transaction,
 };

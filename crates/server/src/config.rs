@@ -44,6 +44,12 @@ pub struct ServeArgs {
     /// The key that lets the operator register merchants.
     #[arg(long, env = "POSTSALE_OPERATOR_KEY", hide_env_values = true)]
     pub operator_key: Option<String>,
+    /// Settle orders left pending (by a hub that died) after this many seconds [default: 30].
+    #[arg(long, env = "POSTSALE_RECOVERY_AFTER_SECS")]
+    pub recovery_after_secs: Option<u64>,
+    /// Fault injection for tests: abort the process between a charge and its commit.
+    #[arg(long, env = "POSTSALE_FAULT_CRASH_AFTER_CHARGE", hide = true)]
+    pub crash_after_charge: bool,
 }
 
 /// A secret that prints as `[redacted]`.
@@ -82,6 +88,10 @@ pub struct Settings {
     pub demo: bool,
     /// The operator key, if any.
     pub operator_key: Option<Secret>,
+    /// Age at which a pending order is settled again.
+    pub recovery_after: std::time::Duration,
+    /// Abort between charge and commit (tests only).
+    pub crash_after_charge: bool,
 }
 
 /// The file form of the settings.
@@ -93,6 +103,7 @@ struct FileSettings {
     assets: Option<PathBuf>,
     demo: Option<bool>,
     operator_key: Option<Secret>,
+    recovery_after_secs: Option<u64>,
 }
 
 /// Why the settings could not be read.
@@ -135,6 +146,12 @@ impl Settings {
             assets: args.assets.or(file.assets),
             demo: args.demo || file.demo.unwrap_or(false),
             operator_key: args.operator_key.map(Secret::new).or(file.operator_key),
+            recovery_after: std::time::Duration::from_secs(
+                args.recovery_after_secs
+                    .or(file.recovery_after_secs)
+                    .unwrap_or(30),
+            ),
+            crash_after_charge: args.crash_after_charge,
         })
     }
 
@@ -146,6 +163,8 @@ impl Settings {
             assets: None,
             demo: false,
             operator_key: None,
+            recovery_after: std::time::Duration::from_secs(30),
+            crash_after_charge: false,
         }
     }
 }

@@ -168,3 +168,36 @@ impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
         Json(self.0).into_response()
     }
 }
+
+/// Parses a JSON body into `T`, naming the path of the first bad field. For
+/// bodies read as bytes (so the handler sees them before parsing).
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        ApiError::Malformed {
+            detail: err.into_inner().to_string(),
+            field: (path != ".").then_some(path),
+        }
+    })?;
+    de.end().map_err(|e| ApiError::Malformed {
+        detail: e.to_string(),
+        field: None,
+    })?;
+    Ok(value)
+}
+
+/// The raw request body; a body over the limit is our 413 problem.
+#[derive(Debug)]
+pub(crate) struct RawBody(pub(crate) axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(Self)
+            .map_err(|_| ApiError::TooLarge(crate::routes::BODY_LIMIT))
+    }
+}

@@ -15,6 +15,7 @@ pub(crate) enum Kind {
     Shown,
     Viewed,
     Declined,
+    Accepted,
 }
 
 impl Kind {
@@ -23,6 +24,7 @@ impl Kind {
             Self::Shown => "shown",
             Self::Viewed => "viewed",
             Self::Declined => "declined",
+            Self::Accepted => "accepted",
         }
     }
 }

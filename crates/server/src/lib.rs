@@ -8,7 +8,11 @@ mod db;
 mod demo;
 mod error;
 mod events;
+mod gateway;
+mod handoff;
 mod ids;
+mod orders;
+mod outbox;
 mod registry;
 mod routes;
 mod selection;
@@ -32,6 +36,12 @@ pub(crate) struct AppState {
     pub(crate) operator_key_sha256: Option<String>,
     /// `http://host:port` of this hub, as pages reach it.
     pub(crate) public_url: String,
+    /// The payment processor.
+    pub(crate) gateway: Arc<dyn gateway::PaymentGateway>,
+    /// Client for outbound calls (affiliates, webhooks).
+    pub(crate) http: reqwest::Client,
+    /// Fault injection for the crash test.
+    pub(crate) crash_after_charge: bool,
 }
 
 /// Why the hub could not start or stopped with an error.
@@ -69,6 +79,8 @@ pub enum StartError {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    state: AppState,
+    recovery_after: std::time::Duration,
 }
 
 impl Application {
@@ -97,7 +109,14 @@ impl Application {
             })?,
             None => routes::Assets::default(),
         };
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("postsale-hub/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| StartError::Serve(std::io::Error::other(e)))?;
         let state = AppState {
+            gateway: Arc::new(gateway::Sandbox::new(db.clone())),
+            http,
+            crash_after_charge: settings.crash_after_charge,
             db,
             assets: Arc::new(assets),
             demo: settings.demo,
@@ -109,7 +128,9 @@ impl Application {
         };
         Ok(Self {
             listener,
-            router: routes::router(state),
+            router: routes::router(state.clone()),
+            state,
+            recovery_after: settings.recovery_after,
         })
     }
 
@@ -122,6 +143,8 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
+        orders::spawn_reconciler(self.state.clone(), self.recovery_after);
+        outbox::spawn(self.state.clone());
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await

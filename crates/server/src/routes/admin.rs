@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::{
     AppState,
     auth::{MerchantAuth, OperatorAuth},
-    error::{ApiError, ApiJson},
+    error::{ApiError, ApiJson, RawBody, parse_json},
     registry::{
         self, Merchant, merchant,
         records::{
@@ -140,10 +140,10 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path(kind): Path<String>,
-    body: axum::body::Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     with_kind!(kind, R => {
-        let mut record: R = parse(&body)?;
+        let mut record: R = parse_json(&body)?;
         store(&state, &me, &record, true).await?;
         record.redact();
         Ok((StatusCode::CREATED, Json(record)).into_response())
@@ -156,10 +156,10 @@ pub(crate) async fn replace(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path((kind, id)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     with_kind!(kind, R => {
-        let mut record: R = parse(&body)?;
+        let mut record: R = parse_json(&body)?;
         if record.id() != id {
             return Err(ApiError::invalid("id", "must equal the id in the path"));
         }
@@ -182,22 +182,6 @@ pub(crate) async fn remove(
             Err(ApiError::NotFound(format!("no {kind} '{id}'")))
         }
     })
-}
-
-fn parse<R: Record>(body: &[u8]) -> Result<R, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let record: R = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        ApiError::Malformed {
-            detail: err.into_inner().to_string(),
-            field: (path != ".").then_some(path),
-        }
-    })?;
-    de.end().map_err(|e| ApiError::Malformed {
-        detail: e.to_string(),
-        field: None,
-    })?;
-    Ok(record)
 }
 
 /// Checks a record against the caller's role and the records it refers to, then stores it.

@@ -1,6 +1,7 @@
 //! The hub's HTTP surface, one file per resource, and the layers every
 //! request passes: body limit, CORS for registered origins, tracing.
 
+mod accept;
 mod admin;
 mod assets;
 pub(crate) use assets::Assets;
@@ -8,6 +9,7 @@ mod cors;
 mod health;
 mod offers;
 mod opportunities;
+mod orders;
 mod stats;
 
 use axum::{
@@ -32,6 +34,8 @@ pub(crate) fn router(state: AppState) -> Router {
             post(opportunities::decline),
         )
         .route("/v1/opportunities/{id}/frame", get(offers::frame))
+        .route("/v1/opportunities/{id}/accept", post(accept::accept))
+        .route("/v1/opportunities/{id}/card", post(accept::card))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cors::layer,
@@ -45,6 +49,10 @@ pub(crate) fn router(state: AppState) -> Router {
                 .delete(admin::delete_self),
         )
         .route("/v1/admin/stats", get(stats::get))
+        .route("/v1/admin/orders", get(orders::list))
+        .route("/v1/admin/orders/{id}", get(orders::get))
+        .route("/v1/admin/orders/{id}/refund", post(orders::refund))
+        .route("/v1/admin/webhooks", get(orders::webhooks))
         .route("/v1/admin/{kind}", get(admin::list).post(admin::create))
         .route(
             "/v1/admin/{kind}/{id}",

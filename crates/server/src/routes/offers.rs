@@ -34,12 +34,17 @@ pub(crate) struct OpenOpportunity {
     pub(crate) currency: CurrencyCode,
     pub(crate) items: Vec<OfferItemRecord>,
     pub(crate) incentive: Option<String>,
+    /// The affiliate's order the customer just placed.
+    pub(crate) order_id: String,
+    pub(crate) ticket_nonce: String,
+    pub(crate) customer_token: String,
 }
 
 /// Loads an opportunity that is still open: 404 unknown, 410 expired, 409 closed.
 pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportunity, ApiError> {
     let row = sqlx::query(
-        "SELECT affiliate_id, upseller_id, reason_code, currency, item_skus, incentive, status, expires_at FROM opportunities WHERE id = $1",
+        "SELECT affiliate_id, upseller_id, reason_code, currency, item_skus, incentive, status, expires_at, order_id, \
+         ticket_nonce, customer_token FROM opportunities WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&state.db.pool)
@@ -84,6 +89,9 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
         currency,
         items,
         incentive: row.try_get("incentive")?,
+        order_id: row.try_get("order_id")?,
+        ticket_nonce: row.try_get("ticket_nonce")?,
+        customer_token: row.try_get("customer_token")?,
     })
 }
 

@@ -2,6 +2,7 @@
 //! PostgreSQL when `POSTSALE_TEST_POSTGRES` holds an admin URL (as
 //! `cargo xtask test` sets it for its second run).
 
+mod accept;
 mod admin;
 mod health;
 mod helpers;

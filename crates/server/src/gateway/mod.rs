@@ -1,0 +1,84 @@
+//! Payments go through this trait. The hub ships a sandbox that behaves like a
+//! processor's test mode; a real processor is one more implementation. Card
+//! numbers exist only inside `tokenize`, on their way to the processor.
+
+mod sandbox;
+
+use std::{future::Future, pin::Pin, time::Duration};
+
+use postsale_protocol::{CardEntry, Money};
+pub(crate) use sandbox::Sandbox;
+
+/// How long the hub waits for the processor before calling a charge failed.
+pub(crate) const CHARGE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A boxed future, so the trait stays object-safe.
+pub(crate) type GatewayFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a charge came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ChargeOutcome {
+    /// Money moved; the processor's charge id.
+    Charged(String),
+    /// The issuer or processor said no; the reason may be shown to the customer.
+    Declined(String),
+    /// The processor failed or did not answer in time.
+    Failed(String),
+}
+
+/// Why a card could not be turned into a reference.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum CardError {
+    /// The number is not a card number (length, digits, check digit).
+    #[error("card_number is not a valid card number")]
+    Number,
+    /// The expiry is in the past or not a month.
+    #[error("the card has expired or the expiry date is not valid")]
+    Expiry,
+    /// The CVC is not 3 or 4 digits.
+    #[error("cvc must be 3 or 4 digits")]
+    Cvc,
+    /// The processor failed.
+    #[error("the payment processor is unavailable")]
+    Unavailable,
+}
+
+/// A payment processor.
+pub(crate) trait PaymentGateway: Send + Sync + std::fmt::Debug {
+    /// Turns a card typed in the hub-origin frame into a reference at once.
+    fn tokenize<'a>(
+        &'a self,
+        card: &'a CardEntry,
+        opportunity_id: &'a str,
+    ) -> GatewayFuture<'a, Result<String, CardError>>;
+
+    /// Charges a payment reference. The same `idempotency_key` never charges
+    /// twice: a repeat answers the first outcome.
+    fn charge<'a>(
+        &'a self,
+        reference: &'a str,
+        amount: Money,
+        idempotency_key: &'a str,
+    ) -> GatewayFuture<'a, ChargeOutcome>;
+
+    /// Refunds a charge in full.
+    fn refund<'a>(&'a self, charge_id: &'a str) -> GatewayFuture<'a, Result<(), String>>;
+}
+
+/// Charges with the hub's timeout: a processor that hangs is a failure, not a wait.
+pub(crate) async fn charge_with_timeout(
+    gateway: &dyn PaymentGateway,
+    reference: &str,
+    amount: Money,
+    idempotency_key: &str,
+) -> ChargeOutcome {
+    match tokio::time::timeout(
+        CHARGE_TIMEOUT,
+        gateway.charge(reference, amount, idempotency_key),
+    )
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(_) => ChargeOutcome::Failed("the payment processor did not answer in time".into()),
+    }
+}

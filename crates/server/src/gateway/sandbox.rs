@@ -1,0 +1,297 @@
+//! The sandbox gateway: a processor's test mode, kept in the hub's database as
+//! a processor keeps its own records. Test cards and references:
+//!
+//! | card number        | reference            | behaviour                      |
+//! |--------------------|----------------------|--------------------------------|
+//! | 4242 4242 4242 4242 | `pm_sandbox_ok`      | succeeds                       |
+//! | 4000 0000 0000 0002 | `pm_sandbox_decline` | declined by the issuer         |
+//! | 4000 0000 0000 0119 | `pm_sandbox_error`   | processing error               |
+//! | 4000 0000 0000 0341 | `pm_sandbox_hang`    | never answers (past timeout)   |
+//!
+//! Any other number that passes the Luhn check succeeds.
+
+use postsale_protocol::{CardEntry, Money};
+use sqlx::Row;
+
+use super::{CardError, ChargeOutcome, GatewayFuture, PaymentGateway};
+use crate::{
+    db::Db,
+    ids::{new_id, now},
+};
+
+/// The sandbox processor.
+#[derive(Debug, Clone)]
+pub(crate) struct Sandbox {
+    db: Db,
+}
+
+impl Sandbox {
+    pub(crate) fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+fn behaviour_of_card(digits: &str) -> &'static str {
+    match digits {
+        "4000000000000002" => "decline",
+        "4000000000000119" => "error",
+        "4000000000000341" => "hang",
+        _ => "ok",
+    }
+}
+
+fn luhn(digits: &str) -> bool {
+    let mut sum = 0;
+    for (i, b) in digits.bytes().rev().enumerate() {
+        let mut d = u32::from(b - b'0');
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum % 10 == 0
+}
+
+/// Checks a card and returns its digits and test behaviour.
+fn check_card(card: &CardEntry, today: (i64, i64)) -> Result<(String, &'static str), CardError> {
+    let digits: String = card
+        .card_number
+        .chars()
+        .filter(|c| *c != ' ' && *c != '-')
+        .collect();
+    if !(12..=19).contains(&digits.len())
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || !luhn(&digits)
+    {
+        return Err(CardError::Number);
+    }
+    let (year, month) = today;
+    let expiry = (i64::from(card.exp_year), i64::from(card.exp_month));
+    if !(1..=12).contains(&card.exp_month) || expiry < (year, month) || card.exp_year > 2100 {
+        return Err(CardError::Expiry);
+    }
+    if !(3..=4).contains(&card.cvc.len()) || !card.cvc.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CardError::Cvc);
+    }
+    let behaviour = behaviour_of_card(&digits);
+    Ok((digits, behaviour))
+}
+
+/// The current (year, month) in UTC, from unix seconds (civil-from-days).
+fn year_month(unix: i64) -> (i64, i64) {
+    let days = unix.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month)
+}
+
+impl PaymentGateway for Sandbox {
+    fn tokenize<'a>(
+        &'a self,
+        card: &'a CardEntry,
+        opportunity_id: &'a str,
+    ) -> GatewayFuture<'a, Result<String, CardError>> {
+        Box::pin(async move {
+            let (digits, behaviour) = check_card(card, year_month(now()))?;
+            let reference = new_id("pm_sbx");
+            let last4 = &digits[digits.len() - 4..];
+            sqlx::query(
+                "INSERT INTO sandbox_methods (reference, opportunity_id, last4, behaviour, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&reference)
+            .bind(opportunity_id)
+            .bind(last4)
+            .bind(behaviour)
+            .bind(now())
+            .execute(&self.db.pool)
+            .await
+            .map_err(|_| CardError::Unavailable)?;
+            Ok(reference)
+        })
+    }
+
+    fn charge<'a>(
+        &'a self,
+        reference: &'a str,
+        amount: Money,
+        idempotency_key: &'a str,
+    ) -> GatewayFuture<'a, ChargeOutcome> {
+        Box::pin(async move {
+            match self.charge_inner(reference, amount, idempotency_key).await {
+                Ok(outcome) => outcome,
+                Err(err) => ChargeOutcome::Failed(format!("processor storage: {err}")),
+            }
+        })
+    }
+
+    fn refund<'a>(&'a self, charge_id: &'a str) -> GatewayFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let done = sqlx::query("UPDATE sandbox_charges SET refunded = 1 WHERE charge_id = $1 AND outcome = 'charged'")
+                .bind(charge_id)
+                .execute(&self.db.pool)
+                .await
+                .map_err(|e| e.to_string())?;
+            if done.rows_affected() == 1 {
+                Ok(())
+            } else {
+                Err(format!("no charge {charge_id} to refund"))
+            }
+        })
+    }
+}
+
+impl Sandbox {
+    async fn charge_inner(
+        &self,
+        reference: &str,
+        amount: Money,
+        key: &str,
+    ) -> Result<ChargeOutcome, sqlx::Error> {
+        if let Some(previous) = self.previous(key).await? {
+            return Ok(previous);
+        }
+        let behaviour = match reference.strip_prefix("pm_sandbox_") {
+            Some(b @ ("ok" | "decline" | "error" | "hang")) => b.to_owned(),
+            _ => {
+                let row = sqlx::query("SELECT behaviour FROM sandbox_methods WHERE reference = $1")
+                    .bind(reference)
+                    .fetch_optional(&self.db.pool)
+                    .await?;
+                match row {
+                    Some(row) => row.try_get("behaviour")?,
+                    None => return Ok(ChargeOutcome::Declined("unknown payment method".into())),
+                }
+            }
+        };
+        let (outcome, detail) = match behaviour.as_str() {
+            "ok" => ("charged", new_id("ch_sbx")),
+            "decline" => ("declined", "the card was declined".to_owned()),
+            "error" => ("failed", "processing error".to_owned()),
+            _ => {
+                // Hangs like a processor that never answers; the caller's timeout ends it.
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                ("failed", "timeout".to_owned())
+            }
+        };
+        let charge_id = if outcome == "charged" {
+            detail.clone()
+        } else {
+            new_id("ch_sbx")
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO sandbox_charges (idempotency_key, charge_id, reference, amount_minor, currency, outcome, refunded, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+        )
+        .bind(key)
+        .bind(&charge_id)
+        .bind(reference)
+        .bind(amount.minor())
+        .bind(amount.currency().as_str())
+        .bind(outcome)
+        .bind(now())
+        .execute(&self.db.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(match outcome {
+                "charged" => ChargeOutcome::Charged(charge_id),
+                "declined" => ChargeOutcome::Declined(detail),
+                _ => ChargeOutcome::Failed(detail),
+            }),
+            // The same key charged at the same moment elsewhere: its outcome stands.
+            Err(err) if Db::is_unique_violation(&err) => Ok(self
+                .previous(key)
+                .await?
+                .unwrap_or(ChargeOutcome::Failed("conflict".into()))),
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn previous(&self, key: &str) -> Result<Option<ChargeOutcome>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT charge_id, outcome FROM sandbox_charges WHERE idempotency_key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let outcome: String = row.try_get("outcome")?;
+        let charge_id: String = row.try_get("charge_id")?;
+        Ok(Some(match outcome.as_str() {
+            "charged" => ChargeOutcome::Charged(charge_id),
+            "declined" => ChargeOutcome::Declined("the card was declined".into()),
+            _ => ChargeOutcome::Failed("processing error".into()),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(number: &str, month: u8, year: u16, cvc: &str) -> CardEntry {
+        CardEntry {
+            card_number: number.into(),
+            exp_month: month,
+            exp_year: year,
+            cvc: cvc.into(),
+        }
+    }
+
+    #[test]
+    fn test_cards_map_to_their_behaviour() {
+        let today = (2026, 11);
+        assert_eq!(
+            check_card(&card("4242 4242 4242 4242", 12, 2030, "123"), today).map(|c| c.1),
+            Ok("ok")
+        );
+        assert_eq!(
+            check_card(&card("4000000000000002", 12, 2030, "123"), today).map(|c| c.1),
+            Ok("decline")
+        );
+        assert_eq!(
+            check_card(&card("4000000000000341", 12, 2030, "123"), today).map(|c| c.1),
+            Ok("hang")
+        );
+    }
+
+    #[test]
+    fn bad_cards_are_refused() {
+        let today = (2026, 11);
+        assert_eq!(
+            check_card(&card("4242424242424241", 12, 2030, "123"), today),
+            Err(CardError::Number)
+        );
+        assert_eq!(
+            check_card(&card("4242", 12, 2030, "123"), today),
+            Err(CardError::Number)
+        );
+        assert_eq!(
+            check_card(&card("4242424242424242", 10, 2026, "123"), today),
+            Err(CardError::Expiry)
+        );
+        assert_eq!(
+            check_card(&card("4242424242424242", 13, 2030, "123"), today),
+            Err(CardError::Expiry)
+        );
+        assert_eq!(
+            check_card(&card("4242424242424242", 12, 2030, "12a"), today),
+            Err(CardError::Cvc)
+        );
+    }
+
+    #[test]
+    fn the_calendar_is_right() {
+        assert_eq!(year_month(0), (1970, 1));
+        assert_eq!(year_month(1_795_000_000), (2026, 11));
+        assert_eq!(year_month(951_782_400), (2000, 2)); // 2000-02-29
+    }
+}

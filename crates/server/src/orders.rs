@@ -1,0 +1,428 @@
+//! Settling an accepted order: move the money as the handoff mode says, then
+//! in one transaction record the outcome, the loyalty points, the upseller's
+//! webhook and the answer the accept's idempotency key will replay. An order
+//! left `pending` by a hub that died mid-way is settled again by the
+//! reconciler; the gateway's and the affiliate's idempotency on the order id
+//! make that second attempt charge nothing new.
+
+use std::time::Duration;
+
+use postsale_protocol::{
+    AcceptResponse, CurrencyCode, HandoffItem, HandoffMode, HandoffRequest, HandoffResponse, Money,
+    OrderStatus, ValidatorClaims, mint_validator,
+};
+use serde_json::json;
+use sqlx::Row;
+
+use crate::{
+    AppState,
+    error::ApiError,
+    events, gateway, handoff,
+    ids::{new_id, now},
+    registry::{self, merchant, records::SecretRecord},
+};
+
+/// How long a minted validator lives.
+const VALIDATOR_LIFETIME_SECS: i64 = 5 * 60;
+
+/// An order stored as `pending`, with all settlement needs.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingOrder {
+    pub(crate) id: String,
+    pub(crate) opportunity_id: String,
+    pub(crate) affiliate_id: String,
+    pub(crate) upseller_id: String,
+    pub(crate) reason_code: String,
+    pub(crate) customer_token: String,
+    pub(crate) affiliate_order_id: String,
+    pub(crate) ticket_nonce: String,
+    pub(crate) mode: HandoffMode,
+    pub(crate) items: Vec<HandoffItem>,
+    pub(crate) amount: Money,
+    pub(crate) points: u32,
+    pub(crate) payment_reference: Option<String>,
+}
+
+/// How settlement ended.
+#[derive(Debug, Clone)]
+pub(crate) enum Outcome {
+    Charged {
+        charge_id: String,
+        ship_to: Option<serde_json::Value>,
+        customer: Option<serde_json::Value>,
+    },
+    Failed(String),
+}
+
+/// The stored answer for the accept: HTTP status and body.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: String,
+}
+
+/// Moves the money for a pending order and records the outcome.
+pub(crate) async fn settle(state: &AppState, order: &PendingOrder) -> Result<Answer, ApiError> {
+    let outcome = pay(state, order).await?;
+    if state.crash_after_charge {
+        // Fault injection for the crash test: die between charge and commit.
+        tracing::error!(order = %order.id, "crash_after_charge is set: aborting before the commit");
+        std::process::abort();
+    }
+    finish(state, order, outcome).await
+}
+
+async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError> {
+    let affiliate = merchant::by_id(&state.db, &order.affiliate_id).await?;
+    let upseller = merchant::by_id(&state.db, &order.upseller_id).await?;
+    let (Some(affiliate), Some(upseller)) = (affiliate, upseller) else {
+        return Ok(Outcome::Failed(
+            "a merchant of this order no longer exists".into(),
+        ));
+    };
+    if order.mode == HandoffMode::DirectEntry {
+        let Some(reference) = &order.payment_reference else {
+            return Ok(Outcome::Failed("no card was entered".into()));
+        };
+        return Ok(charge(state, reference, order, None).await);
+    }
+    // Checked again at the moment of payment: groups may have changed since the accept.
+    let affiliated = affiliate.is_affiliated_with(&upseller);
+    if order.mode == HandoffMode::PaymentReference && !affiliated {
+        return Ok(Outcome::Failed(
+            "payment_reference is not allowed: the upseller is not affiliated".into(),
+        ));
+    }
+    let Some(url) = &affiliate.handoff_url else {
+        return Ok(Outcome::Failed("the affiliate has no handoff URL".into()));
+    };
+    let Some(secret) = registry::list::<SecretRecord>(&state.db, &affiliate.id)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(Outcome::Failed(
+            "the affiliate has no signing secret".into(),
+        ));
+    };
+    let validator = mint_validator(
+        &ValidatorClaims {
+            opportunity_id: order.opportunity_id.clone(),
+            ticket_nonce: order.ticket_nonce.clone(),
+            amount_minor: order.amount.minor(),
+            currency: order.amount.currency(),
+            expires_at: now() + VALIDATOR_LIFETIME_SECS,
+            id: new_id("val"),
+        },
+        &secret.key_id,
+        secret.secret.as_bytes(),
+    );
+    let request = HandoffRequest {
+        mode: order.mode,
+        order_id: order.id.clone(),
+        affiliate_order_id: order.affiliate_order_id.clone(),
+        customer_token: order.customer_token.clone(),
+        validator,
+        amount: order.amount.decimal(),
+        currency: order.amount.currency(),
+        items: order.items.clone(),
+        upseller_id: order.upseller_id.clone(),
+        upseller_affiliated: affiliated,
+    };
+    let answer = handoff::call(
+        &state.http,
+        url,
+        &secret.key_id,
+        secret.secret.as_bytes(),
+        &request,
+    )
+    .await;
+    Ok(match (order.mode, answer) {
+        (_, Err(err)) => Outcome::Failed(err.to_string()),
+        (_, Ok(HandoffResponse::Declined { reason })) => {
+            Outcome::Failed(format!("the affiliate declined: {reason}"))
+        }
+        (HandoffMode::MerchantOfRecord, Ok(HandoffResponse::Charged { charge_id, ship_to })) => {
+            Outcome::Charged {
+                charge_id,
+                ship_to: ship_to.and_then(|a| serde_json::to_value(a).ok()),
+                customer: None,
+            }
+        }
+        (HandoffMode::PaymentReference, Ok(HandoffResponse::Customer { customer })) => {
+            if customer
+                .payment_reference
+                .bytes()
+                .filter(u8::is_ascii_digit)
+                .count()
+                >= 12
+            {
+                // Looks like a card number: refuse it rather than pass it on.
+                return Ok(Outcome::Failed(
+                    "the affiliate sent something that is not a payment reference".into(),
+                ));
+            }
+            let who = json!({"name": customer.name, "email": customer.email});
+            let ship_to = serde_json::to_value(&customer.shipping_address).ok();
+            match charge(state, &customer.payment_reference, order, ship_to).await {
+                Outcome::Charged {
+                    charge_id, ship_to, ..
+                } => Outcome::Charged {
+                    charge_id,
+                    ship_to,
+                    customer: Some(who),
+                },
+                failed => failed,
+            }
+        }
+        (mode, Ok(_)) => Outcome::Failed(format!(
+            "the affiliate's answer does not fit {}",
+            mode.as_str()
+        )),
+    })
+}
+
+async fn charge(
+    state: &AppState,
+    reference: &str,
+    order: &PendingOrder,
+    ship_to: Option<serde_json::Value>,
+) -> Outcome {
+    match gateway::charge_with_timeout(state.gateway.as_ref(), reference, order.amount, &order.id)
+        .await
+    {
+        gateway::ChargeOutcome::Charged(charge_id) => Outcome::Charged {
+            charge_id,
+            ship_to,
+            customer: None,
+        },
+        gateway::ChargeOutcome::Declined(reason) => Outcome::Failed(format!("declined: {reason}")),
+        gateway::ChargeOutcome::Failed(reason) => Outcome::Failed(reason),
+    }
+}
+
+/// Records the outcome, points, webhook and the idempotent answer, atomically.
+async fn finish(
+    state: &AppState,
+    order: &PendingOrder,
+    outcome: Outcome,
+) -> Result<Answer, ApiError> {
+    let at = now();
+    let mut tx = state.db.pool.begin().await?;
+    let (status, charge_id, failure) = match &outcome {
+        Outcome::Charged { charge_id, .. } => (OrderStatus::Charged, Some(charge_id.clone()), None),
+        Outcome::Failed(reason) => (OrderStatus::Failed, None, Some(reason.clone())),
+    };
+    let status_text = status_name(status);
+    let updated = sqlx::query(
+        "UPDATE orders SET status = $1, charge_id = $2, failure = $3, updated_at = $4 WHERE id = $5 AND status = 'pending'",
+    )
+    .bind(status_text)
+    .bind(&charge_id)
+    .bind(&failure)
+    .bind(at)
+    .bind(&order.id)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        // Settled by someone else (a reconciler on another replica): theirs stands.
+        drop(tx);
+        return stored_answer(state, &order.opportunity_id)
+            .await?
+            .ok_or_else(|| ApiError::Internal("settled order without answer".into()));
+    }
+    let answer = if let Outcome::Charged {
+        ship_to, customer, ..
+    } = &outcome
+    {
+        if order.points > 0 {
+            sqlx::query(
+                "INSERT INTO points_ledger (id, affiliate_id, customer_token, order_id, points, at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(new_id("pts"))
+            .bind(&order.affiliate_id)
+            .bind(&order.customer_token)
+            .bind(&order.id)
+            .bind(i64::from(order.points))
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(upseller) = merchant::by_id(&state.db, &order.upseller_id).await?
+            && let Some(url) = upseller.webhook_url
+        {
+            let body = json!({
+                "event": "order.charged",
+                "order": {"id": order.id, "items": order.items, "amount": order.amount.decimal(),
+                          "currency": order.amount.currency(), "affiliate_id": order.affiliate_id,
+                          "mode": order.mode, "ship_to": ship_to, "customer": customer},
+            });
+            sqlx::query(
+                "INSERT INTO webhooks (id, upseller_id, order_id, url, body, status, attempts, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+            )
+            .bind(new_id("whk"))
+            .bind(&order.upseller_id)
+            .bind(&order.id)
+            .bind(url)
+            .bind(body.to_string())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let response = AcceptResponse {
+            order_id: order.id.clone(),
+            status,
+            amount: order.amount.decimal(),
+            currency: order.amount.currency(),
+            points: order.points,
+        };
+        Answer {
+            status: 201,
+            body: serde_json::to_string(&response)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+        }
+    } else {
+        let problem = postsale_protocol::Problem {
+            kind: "https://postsale.dev/problems/payment-failed".into(),
+            title: "Payment failed".into(),
+            status: 402,
+            detail: failure.clone().unwrap_or_default(),
+            field: None,
+        };
+        Answer {
+            status: 402,
+            body: serde_json::to_string(&problem).map_err(|e| ApiError::Internal(e.to_string()))?,
+        }
+    };
+    sqlx::query(
+        "UPDATE accepts SET response_status = $1, response_body = $2 WHERE opportunity_id = $3",
+    )
+    .bind(i64::from(answer.status))
+    .bind(&answer.body)
+    .bind(&order.opportunity_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if matches!(outcome, Outcome::Charged { .. }) {
+        events::record(
+            &state.db,
+            &order.opportunity_id,
+            &order.affiliate_id,
+            &order.reason_code,
+            events::Kind::Accepted,
+            Some(order.amount),
+        )
+        .await?;
+    }
+    Ok(answer)
+}
+
+/// The stored answer of an opportunity's accept, once settled.
+pub(crate) async fn stored_answer(
+    state: &AppState,
+    opportunity_id: &str,
+) -> Result<Option<Answer>, ApiError> {
+    let row =
+        sqlx::query("SELECT response_status, response_body FROM accepts WHERE opportunity_id = $1")
+            .bind(opportunity_id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let Some(row) = row else { return Ok(None) };
+    let status: Option<i64> = row.try_get("response_status")?;
+    let body: Option<String> = row.try_get("response_body")?;
+    Ok(match (status, body) {
+        (Some(status), Some(body)) => Some(Answer {
+            status: u16::try_from(status).unwrap_or(500),
+            body,
+        }),
+        _ => None,
+    })
+}
+
+pub(crate) fn status_name(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Pending => "pending",
+        OrderStatus::Charged => "charged",
+        OrderStatus::Fulfilled => "fulfilled",
+        OrderStatus::Failed => "failed",
+        OrderStatus::Refunded => "refunded",
+    }
+}
+
+/// Reads a pending order back for settlement.
+pub(crate) async fn load_pending(
+    state: &AppState,
+    order_id: &str,
+) -> Result<Option<PendingOrder>, ApiError> {
+    let row = sqlx::query(
+        "SELECT o.id, o.opportunity_id, o.affiliate_id, o.upseller_id, o.reason_code, o.customer_token, o.mode, o.items, \
+         o.amount_minor, o.currency, o.points, o.payment_reference, p.order_id AS affiliate_order_id, p.ticket_nonce \
+         FROM orders o JOIN opportunities p ON p.id = o.opportunity_id WHERE o.id = $1 AND o.status = 'pending'",
+    )
+    .bind(order_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let bad = |what: &str| ApiError::Internal(format!("order {order_id}: stored {what}"));
+    let currency =
+        CurrencyCode::parse(&row.try_get::<String, _>("currency")?).map_err(|_| bad("currency"))?;
+    Ok(Some(PendingOrder {
+        id: row.try_get("id")?,
+        opportunity_id: row.try_get("opportunity_id")?,
+        affiliate_id: row.try_get("affiliate_id")?,
+        upseller_id: row.try_get("upseller_id")?,
+        reason_code: row.try_get("reason_code")?,
+        customer_token: row.try_get("customer_token")?,
+        affiliate_order_id: row.try_get("affiliate_order_id")?,
+        ticket_nonce: row.try_get("ticket_nonce")?,
+        mode: HandoffMode::parse(&row.try_get::<String, _>("mode")?).ok_or_else(|| bad("mode"))?,
+        items: serde_json::from_str(&row.try_get::<String, _>("items")?)
+            .map_err(|_| bad("items"))?,
+        amount: Money::from_minor(row.try_get("amount_minor")?, currency)
+            .map_err(|_| bad("amount"))?,
+        points: u32::try_from(row.try_get::<i64, _>("points")?).map_err(|_| bad("points"))?,
+        payment_reference: row.try_get("payment_reference")?,
+    }))
+}
+
+/// Settles orders that stayed `pending` longer than `after` (their hub died),
+/// claiming each with an optimistic lease so replicas do not double up.
+pub(crate) fn spawn_reconciler(state: AppState, after: Duration) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(err) = reconcile_once(&state, after).await {
+                tracing::warn!(error = %err, "reconciling pending orders failed");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
+
+async fn reconcile_once(state: &AppState, after: Duration) -> Result<(), ApiError> {
+    let cutoff = now() - i64::try_from(after.as_secs()).unwrap_or(30);
+    let rows = sqlx::query(
+        "SELECT id, updated_at FROM orders WHERE status = 'pending' AND updated_at <= $1 LIMIT 20",
+    )
+    .bind(cutoff)
+    .fetch_all(&state.db.pool)
+    .await?;
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        let seen: i64 = row.try_get("updated_at")?;
+        let claimed = sqlx::query("UPDATE orders SET updated_at = $1 WHERE id = $2 AND updated_at = $3 AND status = 'pending'")
+            .bind(now())
+            .bind(&id)
+            .bind(seen)
+            .execute(&state.db.pool)
+            .await?;
+        if claimed.rows_affected() == 1
+            && let Some(order) = load_pending(state, &id).await?
+        {
+            tracing::info!(order = %id, "settling an order left pending");
+            settle(state, &order).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! The webhook outbox: orders for upsellers leave from rows written in the
+//! same transaction as the order, so a killed hub loses none. A worker sends
+//! due rows, signed with the upseller's secret, and retries failures with
+//! exponential backoff for a day before marking them failed.
+
+use std::time::Duration;
+
+use postsale_protocol::{SIGNATURE_HEADER, sign_request};
+use rand::Rng;
+use sqlx::Row;
+
+use crate::{
+    AppState,
+    error::ApiError,
+    ids::now,
+    registry::{self, records::SecretRecord},
+};
+
+/// How long deliveries are retried.
+const GIVE_UP_AFTER_SECS: i64 = 24 * 3600;
+/// How long one delivery attempt may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Starts the delivery worker.
+pub(crate) fn spawn(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            match deliver_due(&state).await {
+                Ok(0) => tokio::time::sleep(Duration::from_millis(500)).await,
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(error = %err, "webhook delivery round failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+}
+
+/// The delay before attempt `n + 1`: 10 s, 20 s, 40 s ... at most an hour, with jitter.
+pub(crate) fn backoff_secs(attempts: i64) -> i64 {
+    let base = 10_i64.saturating_mul(1 << attempts.clamp(0, 9)).min(3600);
+    base + rand::thread_rng().gen_range(0..=base / 5)
+}
+
+async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
+    let at = now();
+    let rows = sqlx::query(
+        "SELECT id, upseller_id, url, body, attempts, next_attempt_at, created_at FROM webhooks \
+         WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 20",
+    )
+    .bind(at)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut sent = 0;
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        let due: i64 = row.try_get("next_attempt_at")?;
+        // Lease the row so that another replica's worker skips it meanwhile.
+        let leased = sqlx::query("UPDATE webhooks SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND status = 'pending'")
+            .bind(at + 60)
+            .bind(&id)
+            .bind(due)
+            .execute(&state.db.pool)
+            .await?;
+        if leased.rows_affected() != 1 {
+            continue;
+        }
+        sent += 1;
+        let upseller: String = row.try_get("upseller_id")?;
+        let url: String = row.try_get("url")?;
+        let body: String = row.try_get("body")?;
+        let attempts: i64 = row.try_get::<i64, _>("attempts")? + 1;
+        let created: i64 = row.try_get("created_at")?;
+        let result = send(state, &upseller, &url, &body).await;
+        let (status, next, error) = match result {
+            Ok(()) => ("delivered", at, None),
+            Err(err) if now() - created >= GIVE_UP_AFTER_SECS => ("failed", at, Some(err)),
+            Err(err) => ("pending", now() + backoff_secs(attempts - 1), Some(err)),
+        };
+        sqlx::query("UPDATE webhooks SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $5")
+            .bind(status)
+            .bind(attempts)
+            .bind(next)
+            .bind(error)
+            .bind(&id)
+            .execute(&state.db.pool)
+            .await?;
+    }
+    Ok(sent)
+}
+
+async fn send(state: &AppState, upseller: &str, url: &str, body: &str) -> Result<(), String> {
+    let secret = registry::list::<SecretRecord>(&state.db, upseller)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next()
+        .ok_or("the upseller has no signing secret")?;
+    let response = state
+        .http
+        .post(url)
+        .timeout(ATTEMPT_TIMEOUT)
+        .header("content-type", "application/json")
+        .header(
+            SIGNATURE_HEADER,
+            sign_request(body.as_bytes(), secret.secret.as_bytes(), now()),
+        )
+        .header(postsale_protocol::HANDOFF_KEY_ID_HEADER, &secret.key_id)
+        .body(body.to_owned())
+        .send()
+        .await
+        .map_err(|e| {
+            if e.is_timeout() {
+                "timed out".to_owned()
+            } else {
+                "unreachable".to_owned()
+            }
+        })?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("answered {}", response.status().as_u16()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_secs;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert!((10..=12).contains(&backoff_secs(0)));
+        assert!((20..=24).contains(&backoff_secs(1)));
+        assert!((3600..=4320).contains(&backoff_secs(20)));
+    }
+}

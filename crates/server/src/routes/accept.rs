@@ -1,0 +1,413 @@
+//! `POST /v1/opportunities/{id}/accept` and the card entry of the hub-origin
+//! frame. An accept needs an `Idempotency-Key`: the same key and body replay
+//! the first answer (also while the first is still settling), the same key
+//! with another body is refused, and an opportunity is accepted once. The
+//! consent receipt is written with the order, before any money moves.
+
+use std::time::Duration;
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use postsale_protocol::{AcceptRequest, CardEntry, CardReference, HandoffItem, HandoffMode, Money};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::offers::{OpenOpportunity, disclosure, load_open};
+use crate::{
+    AppState,
+    db::Db,
+    error::{ApiError, RawBody, parse_json},
+    ids::{new_id, now},
+    orders::{self, Answer, PendingOrder},
+};
+
+/// The confirming action the widget reports for its separate confirm button.
+const CONFIRM_ACTION: &str = "confirm_button";
+/// How long a second request with the same key waits for the first to settle.
+const REPLAY_WAIT: Duration = Duration::from_secs(20);
+
+/// `POST /v1/opportunities/{id}/accept`.
+#[tracing::instrument(skip_all, fields(opportunity = %id))]
+pub(crate) async fn accept(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let request: AcceptRequest = parse_json(&body)?;
+    let request_sha256 = hex::encode(Sha256::digest(
+        serde_json::to_vec(&request).map_err(|e| ApiError::Internal(e.to_string()))?,
+    ));
+    if let Some(answer) = replay(&state, &id, &key, &request_sha256).await? {
+        return Ok(answer);
+    }
+
+    let open = load_open(&state, &id).await?;
+    let (items, amount) = chosen(&open, &request)?;
+    check_consent(&open, &request, amount)?;
+    let payment_reference = check_payment(&state, &open, &request).await?;
+
+    let order = PendingOrder {
+        id: new_id("ord"),
+        opportunity_id: open.id.clone(),
+        affiliate_id: open.affiliate.id.clone(),
+        upseller_id: open.upseller.id.clone(),
+        reason_code: open.code.code.to_string(),
+        customer_token: open.customer_token.clone(),
+        affiliate_order_id: open.order_id.clone(),
+        ticket_nonce: open.ticket_nonce.clone(),
+        mode: open.code.handoff_mode,
+        items,
+        amount,
+        points: open.code.points,
+        payment_reference,
+    };
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(200).collect::<String>());
+    match store_pending(
+        &state,
+        &open,
+        &order,
+        &request,
+        &key,
+        &request_sha256,
+        user_agent,
+    )
+    .await
+    {
+        Ok(()) => {}
+        // Another request with a key got there first: answer as a replay would.
+        Err(ApiError::Conflict(_)) => {
+            return replay(&state, &id, &key, &request_sha256)
+                .await?
+                .ok_or_else(|| ApiError::Conflict("the opportunity is no longer open".into()));
+        }
+        Err(err) => return Err(err),
+    }
+    let answer = orders::settle(&state, &order).await?;
+    Ok(respond(&answer))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let key = headers
+        .get("idempotency-key")
+        .ok_or_else(|| ApiError::Malformed {
+            detail: "the Idempotency-Key header is required".into(),
+            field: Some("Idempotency-Key".into()),
+        })?
+        .to_str()
+        .unwrap_or("");
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::Malformed {
+            detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+            field: Some("Idempotency-Key".into()),
+        });
+    }
+    Ok(key.to_owned())
+}
+
+/// The answer to replay for this opportunity, if it was accepted before.
+async fn replay(
+    state: &AppState,
+    id: &str,
+    key: &str,
+    request_sha256: &str,
+) -> Result<Option<Response>, ApiError> {
+    let deadline = tokio::time::Instant::now() + REPLAY_WAIT;
+    loop {
+        let row = sqlx::query(
+            "SELECT idempotency_key, request_sha256 FROM accepts WHERE opportunity_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let stored_key: String = row.try_get("idempotency_key")?;
+        let stored_sha: String = row.try_get("request_sha256")?;
+        if stored_key != key {
+            return Err(ApiError::Conflict(
+                "this opportunity was already accepted".into(),
+            ));
+        }
+        if stored_sha != request_sha256 {
+            return Err(ApiError::invalid(
+                "Idempotency-Key",
+                "was already used with another request body",
+            ));
+        }
+        if let Some(answer) = orders::stored_answer(state, id).await? {
+            return Ok(Some(respond(&answer)));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ApiError::Conflict(
+                "the first request with this key is still being processed; retry".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn respond(answer: &Answer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let content_type = if status.is_success() {
+        "application/json"
+    } else {
+        "application/problem+json"
+    };
+    let mut response = (status, answer.body.clone()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// The chosen lines, checked against what was offered, and their total.
+fn chosen(
+    open: &OpenOpportunity,
+    request: &AcceptRequest,
+) -> Result<(Vec<HandoffItem>, Money), ApiError> {
+    if request.items.is_empty() || request.items.len() > open.items.len() {
+        return Err(ApiError::invalid(
+            "items",
+            "choose at least one of the offered items",
+        ));
+    }
+    let mut total =
+        Money::from_minor(0, open.currency).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut lines: Vec<HandoffItem> = Vec::new();
+    for (i, choice) in request.items.iter().enumerate() {
+        let field = |name: &str| format!("items[{i}].{name}");
+        let item = open
+            .items
+            .iter()
+            .find(|o| o.sku == choice.sku)
+            .ok_or_else(|| {
+                ApiError::invalid(field("sku"), format!("'{}' is not on offer", choice.sku))
+            })?;
+        if lines.iter().any(|l| l.sku == choice.sku) {
+            return Err(ApiError::invalid(field("sku"), "is chosen twice"));
+        }
+        if choice.quantity == 0 || choice.quantity > item.max_quantity {
+            return Err(ApiError::invalid(
+                field("quantity"),
+                format!("must be 1 to {}", item.max_quantity),
+            ));
+        }
+        let unit = Money::parse(&item.price, open.currency)
+            .map_err(|e| ApiError::Internal(format!("stored price: {e}")))?;
+        let line = unit
+            .times(choice.quantity)
+            .ok_or_else(|| ApiError::invalid(field("quantity"), "total overflows"))?;
+        total = total
+            .plus(&line)
+            .ok_or_else(|| ApiError::invalid("items", "total overflows"))?;
+        lines.push(HandoffItem {
+            sku: item.sku.clone(),
+            name: item.name.clone(),
+            quantity: choice.quantity,
+            unit_price: item.price.clone(),
+        });
+    }
+    Ok((lines, total))
+}
+
+/// The consent must name this disclosure, this amount and the confirm action.
+fn check_consent(
+    open: &OpenOpportunity,
+    request: &AcceptRequest,
+    amount: Money,
+) -> Result<(), ApiError> {
+    let consent = &request.consent;
+    if consent.disclosure_sha256 != disclosure(open).text_sha256 {
+        return Err(ApiError::invalid(
+            "consent.disclosure_sha256",
+            "is not the hash of the disclosure shown for this offer",
+        ));
+    }
+    let seen = Money::parse(&consent.amount, open.currency)
+        .map_err(|e| ApiError::invalid("consent.amount", e))?;
+    if seen != amount {
+        return Err(ApiError::invalid(
+            "consent.amount",
+            format!(
+                "the customer agreed to {} but the items come to {}",
+                seen.decimal(),
+                amount.decimal()
+            ),
+        ));
+    }
+    if consent.action != CONFIRM_ACTION {
+        return Err(ApiError::invalid(
+            "consent.action",
+            format!("must be '{CONFIRM_ACTION}', the separate confirming click"),
+        ));
+    }
+    Ok(())
+}
+
+/// The payment reference rules of the handoff mode.
+async fn check_payment(
+    state: &AppState,
+    open: &OpenOpportunity,
+    request: &AcceptRequest,
+) -> Result<Option<String>, ApiError> {
+    match (open.code.handoff_mode, &request.payment_reference) {
+        (HandoffMode::DirectEntry, None) => {
+            Err(ApiError::invalid("payment_reference", "direct_entry needs the card entered in the hub's frame"))
+        }
+        (HandoffMode::DirectEntry, Some(reference)) => {
+            let row = sqlx::query("SELECT reference FROM sandbox_methods WHERE reference = $1 AND opportunity_id = $2")
+                .bind(reference)
+                .bind(&open.id)
+                .fetch_optional(&state.db.pool)
+                .await?;
+            match row {
+                Some(_) => Ok(Some(reference.clone())),
+                None => Err(ApiError::invalid("payment_reference", "is not a card entered for this opportunity")),
+            }
+        }
+        (HandoffMode::PaymentReference, _) if !open.affiliate.is_affiliated_with(&open.upseller) => Err(ApiError::Conflict(
+            "payment_reference is no longer allowed: the upseller is not affiliated with the affiliate".into(),
+        )),
+        (_, Some(_)) => Err(ApiError::invalid("payment_reference", "is only sent for direct_entry offers")),
+        (_, None) => Ok(None),
+    }
+}
+
+/// Claims the opportunity and writes the pending order and its consent
+/// receipt in one transaction. A lost race is a `Conflict`.
+async fn store_pending(
+    state: &AppState,
+    open: &OpenOpportunity,
+    order: &PendingOrder,
+    request: &AcceptRequest,
+    key: &str,
+    request_sha256: &str,
+    user_agent: Option<String>,
+) -> Result<(), ApiError> {
+    let at = now();
+    let items =
+        serde_json::to_string(&order.items).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut tx = state.db.pool.begin().await?;
+    let claimed = sqlx::query(
+        "INSERT INTO accepts (opportunity_id, idempotency_key, request_sha256, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&open.id)
+    .bind(key)
+    .bind(request_sha256)
+    .bind(&order.id)
+    .bind(at)
+    .execute(&mut *tx)
+    .await;
+    match claimed {
+        Err(err) if Db::is_unique_violation(&err) => {
+            return Err(ApiError::Conflict("already accepted".into()));
+        }
+        other => {
+            other?;
+        }
+    }
+    let moved = sqlx::query(
+        "UPDATE opportunities SET status = 'accepted' WHERE id = $1 AND status = 'open'",
+    )
+    .bind(&open.id)
+    .execute(&mut *tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Err(ApiError::Conflict(
+            "the opportunity is no longer open".into(),
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO orders (id, opportunity_id, affiliate_id, upseller_id, reason_code, customer_token, mode, items, \
+         amount_minor, currency, points, payment_reference, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $13)",
+    )
+    .bind(&order.id)
+    .bind(&order.opportunity_id)
+    .bind(&order.affiliate_id)
+    .bind(&order.upseller_id)
+    .bind(&order.reason_code)
+    .bind(&order.customer_token)
+    .bind(order.mode.as_str())
+    .bind(&items)
+    .bind(order.amount.minor())
+    .bind(order.amount.currency().as_str())
+    .bind(i64::from(order.points))
+    .bind(&order.payment_reference)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    let shown = disclosure(open);
+    sqlx::query(
+        "INSERT INTO consent_receipts (order_id, opportunity_id, disclosure_sha256, disclosure_text, items, amount_minor, \
+         currency, action, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&order.id)
+    .bind(&open.id)
+    .bind(&shown.text_sha256)
+    .bind(&shown.text)
+    .bind(&items)
+    .bind(order.amount.minor())
+    .bind(order.amount.currency().as_str())
+    .bind(&request.consent.action)
+    .bind(user_agent)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /v1/opportunities/{id}/card`: from the hub-origin frame only; the
+/// gateway turns the card into a reference at once. The body is never logged
+/// and errors never echo what was typed.
+#[tracing::instrument(skip_all, fields(opportunity = %id))]
+pub(crate) async fn card(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    // Only the hub's own frame may post a card: a page of the affiliate
+    // (another origin) must never see or script card entry.
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if origin != Some(state.public_url.as_str()) {
+        return Err(ApiError::Forbidden(
+            "card entry is accepted only from the hub's own frame".into(),
+        ));
+    }
+    let card: CardEntry = serde_json::from_slice(&body).map_err(|_| ApiError::Malformed {
+        detail: "expected {card_number, exp_month, exp_year, cvc}".into(),
+        field: None,
+    })?;
+    let open = load_open(&state, &id).await?;
+    if open.code.handoff_mode != HandoffMode::DirectEntry {
+        return Err(ApiError::Conflict(
+            "this offer is not paid by card entry".into(),
+        ));
+    }
+    let payment_reference = state
+        .gateway
+        .tokenize(&card, &open.id)
+        .await
+        .map_err(|e| match e {
+            crate::gateway::CardError::Number => ApiError::invalid("card_number", e),
+            crate::gateway::CardError::Expiry => ApiError::invalid("exp_month", e),
+            crate::gateway::CardError::Cvc => ApiError::invalid("cvc", e),
+            crate::gateway::CardError::Unavailable => {
+                ApiError::Internal("sandbox gateway storage".into())
+            }
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(CardReference { payment_reference }),
+    )
+        .into_response())
+}

@@ -1,0 +1,149 @@
+//! `/v1/admin/orders` and `/v1/admin/webhooks`: what a merchant's upsell
+//! orders came to, their consent receipts, refunds, and webhook deliveries.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use crate::{AppState, auth::MerchantAuth, error::ApiError, ids::now};
+
+fn order_json(row: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
+    let items: String = row.try_get("items")?;
+    Ok(json!({
+        "id": row.try_get::<String, _>("id")?,
+        "opportunity_id": row.try_get::<String, _>("opportunity_id")?,
+        "affiliate_id": row.try_get::<String, _>("affiliate_id")?,
+        "upseller_id": row.try_get::<String, _>("upseller_id")?,
+        "reason_code": row.try_get::<String, _>("reason_code")?,
+        "mode": row.try_get::<String, _>("mode")?,
+        "items": serde_json::from_str::<Value>(&items).unwrap_or(Value::Null),
+        "amount_minor": row.try_get::<i64, _>("amount_minor")?,
+        "currency": row.try_get::<String, _>("currency")?,
+        "points": row.try_get::<i64, _>("points")?,
+        "status": row.try_get::<String, _>("status")?,
+        "failure": row.try_get::<Option<String>, _>("failure")?,
+        "created_at": row.try_get::<i64, _>("created_at")?,
+    }))
+}
+
+const ORDER_COLUMNS: &str = "id, opportunity_id, affiliate_id, upseller_id, reason_code, mode, items, amount_minor, currency, points, status, failure, charge_id, created_at";
+
+/// `GET /v1/admin/orders`: the caller's orders, as affiliate or upseller, newest first.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE affiliate_id = $1 OR upseller_id = $1 ORDER BY created_at DESC LIMIT 500"
+    ))
+    .bind(&me.id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    rows.iter()
+        .map(order_json)
+        .collect::<Result<_, _>>()
+        .map(Json)
+}
+
+async fn own_order(state: &AppState, me: &str, id: &str) -> Result<sqlx::any::AnyRow, ApiError> {
+    sqlx::query(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND (affiliate_id = $2 OR upseller_id = $2)"))
+        .bind(id)
+        .bind(me)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no order '{id}'")))
+}
+
+/// `GET /v1/admin/orders/{id}`: one order with its consent receipt.
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let row = own_order(&state, &me.id, &id).await?;
+    let mut order = order_json(&row)?;
+    let receipt = sqlx::query("SELECT disclosure_sha256, disclosure_text, amount_minor, currency, action, at FROM consent_receipts WHERE order_id = $1")
+        .bind(&id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    if let Some(r) = receipt {
+        order["consent_receipt"] = json!({
+            "disclosure_sha256": r.try_get::<String, _>("disclosure_sha256")?,
+            "disclosure_text": r.try_get::<String, _>("disclosure_text")?,
+            "amount_minor": r.try_get::<i64, _>("amount_minor")?,
+            "currency": r.try_get::<String, _>("currency")?,
+            "action": r.try_get::<String, _>("action")?,
+            "at": r.try_get::<i64, _>("at")?,
+        });
+    }
+    Ok(Json(order))
+}
+
+/// `POST /v1/admin/orders/{id}/refund`: refunds a charged order in full through
+/// the gateway that charged it. Refunding twice is refused.
+#[tracing::instrument(skip(state, me), fields(merchant = %me.id))]
+pub(crate) async fn refund(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let row = own_order(&state, &me.id, &id).await?;
+    let status: String = row.try_get("status")?;
+    if status != "charged" && status != "fulfilled" {
+        return Err(ApiError::Conflict(format!(
+            "only a charged order can be refunded; this one is {status}"
+        )));
+    }
+    if row.try_get::<String, _>("mode")? == "merchant_of_record" {
+        return Err(ApiError::Conflict(
+            "the affiliate charged this order as merchant of record: refund it there".into(),
+        ));
+    }
+    let charge_id: Option<String> = row.try_get("charge_id")?;
+    let charge_id = charge_id
+        .ok_or_else(|| ApiError::Internal(format!("charged order {id} without charge id")))?;
+    state
+        .gateway
+        .refund(&charge_id)
+        .await
+        .map_err(|e| ApiError::Conflict(format!("the gateway refused the refund: {e}")))?;
+    sqlx::query("UPDATE orders SET status = 'refunded', updated_at = $1 WHERE id = $2")
+        .bind(now())
+        .bind(&id)
+        .execute(&state.db.pool)
+        .await?;
+    let row = own_order(&state, &me.id, &id).await?;
+    order_json(&row).map(Json)
+}
+
+/// `GET /v1/admin/webhooks`: the caller's webhook deliveries, failures included.
+pub(crate) async fn webhooks(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT id, order_id, url, status, attempts, next_attempt_at, last_error, created_at FROM webhooks \
+         WHERE upseller_id = $1 ORDER BY created_at DESC LIMIT 500",
+    )
+    .bind(&me.id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(json!({
+                "id": r.try_get::<String, _>("id")?,
+                "order_id": r.try_get::<String, _>("order_id")?,
+                "url": r.try_get::<String, _>("url")?,
+                "status": r.try_get::<String, _>("status")?,
+                "attempts": r.try_get::<i64, _>("attempts")?,
+                "next_attempt_at": r.try_get::<i64, _>("next_attempt_at")?,
+                "last_error": r.try_get::<Option<String>, _>("last_error")?,
+                "created_at": r.try_get::<i64, _>("created_at")?,
+            }))
+        })
+        .collect::<Result<_, ApiError>>()
+        .map(Json)
+}

@@ -1,0 +1,416 @@
+//! `POST /v1/opportunities/{id}/accept` for `direct_entry` offers (card typed
+//! into the hub's frame, charged by the sandbox gateway): consent, exactly
+//! once, and refusals that store nothing.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, claims, purchase, spawn_app, ticket};
+
+/// An open OUTDOOR (direct_entry) opportunity and its offer.
+pub(crate) async fn outdoor(app: &TestApp, order: &str) -> (String, Value) {
+    let response = app
+        .post_opportunity(&purchase(&ticket(&claims(order, Some("OUTDOOR"))), order))
+        .await;
+    assert_eq!(response.status(), 201);
+    let id = response.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let offer: Value = app.get_offer(&id).await.json().await.expect("json");
+    (id, offer)
+}
+
+pub(crate) async fn enter_card(app: &TestApp, id: &str, number: &str) -> reqwest::Response {
+    app.client
+        .post(format!("{}/v1/opportunities/{id}/card", app.base))
+        .header("origin", &app.base)
+        .json(&json!({"card_number": number, "exp_month": 12, "exp_year": 2099, "cvc": "123"}))
+        .send()
+        .await
+        .expect("sent")
+}
+
+pub(crate) async fn card_reference(app: &TestApp, id: &str, number: &str) -> String {
+    let response = enter_card(app, id, number).await;
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.expect("json")["payment_reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned()
+}
+
+/// One TRIPOD at 99.00, consented with the offer's disclosure.
+pub(crate) fn accept_body(offer: &Value, reference: &str) -> Value {
+    json!({
+        "items": [{"sku": "TRIPOD", "quantity": 1}],
+        "consent": {"disclosure_sha256": offer["disclosure"]["text_sha256"], "action": "confirm_button", "amount": "99.00"},
+        "payment_reference": reference,
+    })
+}
+
+pub(crate) async fn accept(app: &TestApp, id: &str, key: &str, body: &Value) -> reqwest::Response {
+    app.client
+        .post(format!("{}/v1/opportunities/{id}/accept", app.base))
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .expect("sent")
+}
+
+async fn orders(app: &TestApp) -> Vec<Value> {
+    let list: Value = app
+        .admin(reqwest::Method::GET, &app.shop_key, "orders", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    list.as_array().expect("list").clone()
+}
+
+#[tokio::test]
+async fn a_direct_entry_accept_charges_once_and_records_the_consent() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-1").await;
+    let reference = card_reference(&app, &id, "4242 4242 4242 4242").await;
+    let response = accept(&app, &id, "key-1", &accept_body(&offer, &reference)).await;
+    assert_eq!(response.status(), 201);
+    let order: Value = response.json().await.expect("json");
+    assert_eq!(order["status"], "charged");
+    assert_eq!(order["amount"], "99.00");
+    assert_eq!(order["points"], 50);
+
+    let stored: Value = app
+        .admin(
+            reqwest::Method::GET,
+            &app.shop_key,
+            &format!("orders/{}", order["order_id"].as_str().expect("id")),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stored["status"], "charged");
+    let receipt = &stored["consent_receipt"];
+    assert_eq!(
+        receipt["disclosure_sha256"],
+        offer["disclosure"]["text_sha256"]
+    );
+    assert_eq!(receipt["amount_minor"], 9900);
+    assert_eq!(receipt["action"], "confirm_button");
+
+    let stats: Value = app
+        .admin(reqwest::Method::GET, &app.shop_key, "stats", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["reason_codes"]["OUTDOOR"]["accepted"], 1);
+    assert_eq!(stats["reason_codes"]["OUTDOOR"]["revenue"]["USD"], "99.00");
+}
+
+#[tokio::test]
+async fn the_same_accept_twice_gives_the_same_answer_and_one_order() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-2").await;
+    let reference = card_reference(&app, &id, "4242424242424242").await;
+    let body = accept_body(&offer, &reference);
+    let first: Value = accept(&app, &id, "key-2", &body)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let again = accept(&app, &id, "key-2", &body).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.json::<Value>().await.expect("json"), first);
+    assert_eq!(orders(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_identical_accepts_make_one_charge() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-3").await;
+    let reference = card_reference(&app, &id, "4242424242424242").await;
+    let body = accept_body(&offer, &reference);
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (client, url, body) = (
+            app.client.clone(),
+            format!("{}/v1/opportunities/{id}/accept", app.base),
+            body.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let response = client
+                .post(url)
+                .header("idempotency-key", "key-3")
+                .json(&body)
+                .send()
+                .await
+                .expect("sent");
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.expect("json"),
+            )
+        }));
+    }
+    let mut order_ids = std::collections::BTreeSet::new();
+    for task in tasks {
+        let (status, body) = task.await.expect("task");
+        assert_eq!(status, 201, "{body}");
+        order_ids.insert(body["order_id"].as_str().expect("id").to_owned());
+    }
+    assert_eq!(order_ids.len(), 1);
+    assert_eq!(orders(&app).await.len(), 1);
+    let stats: Value = app
+        .admin(reqwest::Method::GET, &app.shop_key, "stats", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["total"]["accepted"], 1);
+}
+
+#[tokio::test]
+async fn the_same_key_with_another_body_and_another_key_are_refused() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-4").await;
+    let reference = card_reference(&app, &id, "4242424242424242").await;
+    let body = accept_body(&offer, &reference);
+    assert_eq!(accept(&app, &id, "key-4", &body).await.status(), 201);
+    let mut other = body.clone();
+    other["items"][0]["quantity"] = json!(2);
+    other["consent"]["amount"] = json!("198.00");
+    assert_problem(
+        accept(&app, &id, "key-4", &other).await,
+        422,
+        Some("Idempotency-Key"),
+    )
+    .await;
+    assert_problem(accept(&app, &id, "key-5", &body).await, 409, None).await;
+    assert_eq!(orders(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn consent_for_another_amount_or_disclosure_is_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-5").await;
+    let reference = card_reference(&app, &id, "4242424242424242").await;
+    let good = accept_body(&offer, &reference);
+    let cases: Vec<(Value, u16, Option<&str>)> = vec![
+        (
+            {
+                let mut b = good.clone();
+                b["consent"]["amount"] = json!("9.90");
+                b
+            },
+            422,
+            Some("consent.amount"),
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["consent"]["disclosure_sha256"] = json!("00");
+                b
+            },
+            422,
+            Some("consent.disclosure_sha256"),
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["consent"]["action"] = json!("page_load");
+                b
+            },
+            422,
+            Some("consent.action"),
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["items"][0]["sku"] = json!("NOT-OFFERED");
+                b
+            },
+            422,
+            Some("items[0].sku"),
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["items"][0]["quantity"] = json!(99);
+                b
+            },
+            422,
+            Some("items[0].quantity"),
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["items"] = json!([]);
+                b
+            },
+            422,
+            Some("items"),
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["payment_reference"] = json!("pm_sandbox_ok");
+                b
+            },
+            422,
+            Some("payment_reference"),
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b.as_object_mut()
+                    .expect("object")
+                    .remove("payment_reference");
+                b
+            },
+            422,
+            Some("payment_reference"),
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["items"][0]["quantity"] = json!("one");
+                b
+            },
+            400,
+            Some("items[0].quantity"),
+        ),
+    ];
+    for (body, status, field) in cases {
+        assert_problem(
+            accept(&app, &id, &format!("bad-{status}-{field:?}"), &body).await,
+            status,
+            field,
+        )
+        .await;
+    }
+    let no_key = app
+        .client
+        .post(format!("{}/v1/opportunities/{id}/accept", app.base))
+        .json(&good)
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(no_key, 400, Some("Idempotency-Key")).await;
+    assert!(orders(&app).await.is_empty());
+    // After all that, the real accept still works.
+    assert_eq!(accept(&app, &id, "good", &good).await.status(), 201);
+}
+
+#[tokio::test]
+async fn a_declined_card_ends_in_a_clear_failed_order() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-6").await;
+    let reference = card_reference(&app, &id, "4000000000000002").await;
+    let response = accept(&app, &id, "key-6", &accept_body(&offer, &reference)).await;
+    let problem = assert_problem(response, 402, None).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("declined"),
+        "{problem}"
+    );
+    let list = orders(&app).await;
+    assert_eq!(list[0]["status"], "failed");
+    let stats: Value = app
+        .admin(reqwest::Method::GET, &app.shop_key, "stats", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        stats["total"]["accepted"], 0,
+        "a failed payment is no accept"
+    );
+}
+
+#[tokio::test]
+async fn a_processor_that_hangs_fails_the_order_after_the_timeout() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-7").await;
+    let reference = card_reference(&app, &id, "4000000000000341").await;
+    let response = accept(&app, &id, "key-7", &accept_body(&offer, &reference)).await;
+    let problem = assert_problem(response, 402, None).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("in time"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn bad_cards_are_refused_without_echoing_them() {
+    let app = spawn_app().await;
+    let (id, _) = outdoor(&app, "D-8").await;
+    let problem = assert_problem(
+        enter_card(&app, &id, "4242424242424241").await,
+        422,
+        Some("card_number"),
+    )
+    .await;
+    assert!(!problem.to_string().contains("4242424242424241"));
+    let wrong_type = app
+        .client
+        .post(format!("{}/v1/opportunities/{id}/card", app.base))
+        .header("origin", &app.base)
+        .json(&json!({"card_number": "4242424242424242", "exp_month": "12", "exp_year": 2099, "cvc": "123"}))
+        .send()
+        .await
+        .expect("sent");
+    let problem = assert_problem(wrong_type, 400, None).await;
+    assert!(!problem.to_string().contains("4242"));
+    // From another origin (the affiliate's page), card entry is refused.
+    let from_page = app
+        .client
+        .post(format!("{}/v1/opportunities/{id}/card", app.base))
+        .header("origin", crate::helpers::ORIGIN)
+        .json(&json!({"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "123"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(from_page, 403, None).await;
+}
+
+#[tokio::test]
+async fn a_refund_goes_through_the_gateway_once() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-9").await;
+    let reference = card_reference(&app, &id, "4242424242424242").await;
+    let order: Value = accept(&app, &id, "key-9", &accept_body(&offer, &reference))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let path = format!("orders/{}/refund", order["order_id"].as_str().expect("id"));
+    let refunded: Value = app
+        .admin(reqwest::Method::POST, &app.trail_key, &path, None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(refunded["status"], "refunded");
+    assert_problem(
+        app.admin(reqwest::Method::POST, &app.trail_key, &path, None)
+            .await,
+        409,
+        None,
+    )
+    .await;
+    // Another merchant cannot see the order at all.
+    assert_problem(
+        app.admin(reqwest::Method::POST, &app.lens_key, &path, None)
+            .await,
+        404,
+        None,
+    )
+    .await;
+}
