@@ -1,84 +1,167 @@
 //! Takes over from the loader: drains the calls the page queued on the
-//! `postsale` stub, then replaces the stub with a function that handles calls
-//! at once. Nothing here may throw into the host page: bad input ends in one
-//! console warning.
+//! `postsale` stub, in order, then replaces the stub with a function that
+//! handles calls at once. Nothing here may throw into the host page: bad input
+//! ends in one console warning, a failing hub in nothing at all.
 
-use js_sys::{Array, Function, Reflect};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Reflect};
+use postsale_protocol::{OpportunityRequest, Presentation};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
-use web_sys::Element;
 
 use crate::components::AppProps;
+use crate::config::{Config, ConfigError};
+use crate::session::Session;
 
 /// The one global name the loader defines.
 const GLOBAL: &str = "postsale";
-/// The custom element that hosts the widget's shadow root.
-const HOST_TAG: &str = "postsale-widget";
-/// Inline style for the host element. `!important` inline declarations win over
-/// any rule of the host page, so the host never takes up layout space.
-const HOST_STYLE: &str = "all:initial!important;position:fixed!important;top:0!important;\
-left:0!important;width:0!important;height:0!important;z-index:2147483647!important";
+
+/// What one take-over of the stub remembers between calls.
+#[derive(Debug, Default)]
+struct Page {
+    /// Where the loader came from: the default hub.
+    default_hub: Option<String>,
+    /// The last valid `init`.
+    config: RefCell<Option<Config>>,
+    /// One opportunity per page view: a second `purchase` is ignored.
+    purchased: Cell<bool>,
+    /// One console warning per page, however many calls were bad.
+    warned: Cell<bool>,
+}
+
+impl Page {
+    fn warn(&self, message: &str) {
+        if !self.warned.replace(true) {
+            web_sys::console::warn_1(&JsValue::from_str(message));
+        }
+    }
+}
 
 /// Drains the loader's queue and installs the real `postsale` function.
+/// In the hub's frame page, runs the frame instead.
 pub(crate) fn run() {
+    if crate::frame::run_in_frame() {
+        return;
+    }
     let Some(window) = web_sys::window() else {
         return;
     };
     let Ok(stub) = Reflect::get(&window, &JsValue::from_str(GLOBAL)) else {
         return;
     };
-    if !stub.is_function() {
-        // Not loaded by the loader (a test harness, or a page without the snippet).
+    if !stub.is_function() || Reflect::get(&stub, &"loaded".into()).is_ok_and(|v| v.is_truthy()) {
+        // Not loaded by the loader (a test harness, a page without the
+        // snippet), or already taken over.
         return;
     }
+    crate::events::reset();
+    let default_hub = Reflect::get(&stub, &"b".into())
+        .ok()
+        .and_then(|b| b.as_string())
+        .and_then(|b| web_sys::Url::new(&b).ok())
+        .map(|u| u.origin());
+    let page = Rc::new(Page {
+        default_hub,
+        ..Page::default()
+    });
     if let Ok(queue) = Reflect::get(&stub, &JsValue::from_str("q"))
         && let Some(queue) = queue.dyn_ref::<Array>()
     {
         for call in queue.iter() {
-            handle(&Array::from(&call));
+            let call = Array::from(&call);
+            handle(&page, &call.get(0), call.get(1), &call.get(2));
         }
     }
-    let real = Closure::<dyn Fn(JsValue, JsValue)>::new(|command: JsValue, payload: JsValue| {
-        handle(&Array::of2(&command, &payload));
-    });
+    let real = Closure::<dyn Fn(JsValue, JsValue, JsValue)>::new(
+        move |command: JsValue, payload: JsValue, extra: JsValue| {
+            handle(&page, &command, payload, &extra);
+        },
+    );
     let real: Function = real.into_js_value().unchecked_into();
     // Marks the function so that a second copy of the loader sees it is done.
     let _ = Reflect::set(&real, &JsValue::from_str("loaded"), &JsValue::TRUE);
     let _ = Reflect::set(&window, &JsValue::from_str(GLOBAL), &real);
 }
 
-/// Handles one `postsale(command, payload)` call.
-fn handle(call: &Array) {
-    match call.get(0).as_string().as_deref() {
+/// Handles one `postsale(command, payload, extra)` call.
+fn handle(page: &Page, command: &JsValue, payload: JsValue, extra: &JsValue) {
+    match command.as_string().as_deref() {
+        Some("init") => match Config::parse(payload, page.default_hub.clone()) {
+            Ok(config) => *page.config.borrow_mut() = Some(config),
+            Err(err) => page.warn(err.message()),
+        },
         Some("purchase") => {
-            if let Err(err) = show() {
-                warn(&format!("postsale: {err}"));
+            let Some(config) = page.config.borrow().clone() else {
+                return page.warn(ConfigError::NotInitialised.message());
+            };
+            match crate::config::purchase(payload) {
+                Ok(request) if !page.purchased.replace(true) => {
+                    yew::platform::spawn_local(show(config, request));
+                }
+                Ok(_) => {}
+                Err(err) => page.warn(err.message()),
             }
         }
-        Some("init" | "on") => {}
-        _ => warn("postsale: unknown call ignored"),
+        Some("on") => {
+            if !crate::events::on(&payload, extra) {
+                page.warn("postsale: on needs a known event name and a function");
+            }
+        }
+        _ => page.warn("postsale: unknown call ignored"),
     }
 }
 
-fn show() -> Result<(), crate::MountError> {
+/// Asks the hub for an opportunity and shows it as the hub says. Any failure
+/// shows nothing; the merchant's own `error` listeners hear why.
+async fn show(config: Config, request: OpportunityRequest) {
+    let opportunity = match crate::net::create_opportunity(&config.hub, &request).await {
+        Ok(Some(opportunity)) => opportunity,
+        Ok(None) => return,
+        Err(err) => return error_event(err.reason()),
+    };
+    let document = web_sys::window().and_then(|w| w.document());
+    let slot = config
+        .slot
+        .as_deref()
+        .and_then(|s| document.as_ref()?.query_selector(s).ok().flatten());
+    let locale = config.locale.clone().or_else(crate::format::page_locale);
+    let shown = match opportunity.presentation {
+        Presentation::Iframe => {
+            crate::frame::embed(&config.hub, &opportunity.id, slot, locale.as_deref())
+        }
+        Presentation::Popup => {
+            let mut session = Session::popup(config.hub, opportunity, locale);
+            session.request = Some(request);
+            popup(session)
+        }
+    };
+    if shown.is_err() {
+        error_event("mount");
+    }
+}
+
+fn popup(session: Session) -> Result<(), crate::MountError> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or(crate::MountError::Dom)?;
     let body = document.body().ok_or(crate::MountError::Dom)?;
-    let host: Element = document
-        .create_element(HOST_TAG)
-        .map_err(|_| crate::MountError::Dom)?;
-    host.set_attribute("style", HOST_STYLE)
-        .map_err(|_| crate::MountError::Dom)?;
-    body.append_child(&host)
-        .map_err(|_| crate::MountError::Dom)?;
-    let props = AppProps {
-        teaser: "A thank-you offer for your order".into(),
-    };
-    // The widget stays mounted until the customer closes it.
-    std::mem::forget(crate::mount(&host, props)?);
+    let host = crate::mount::host_element(&document, true)?;
+    body.append_child(&host).map_err(|_| crate::MountError::Dom)?;
+    match crate::mount(&host, AppProps::from(session)) {
+        // The widget stays mounted until the page goes; closing empties it.
+        Ok(mounted) => std::mem::forget(mounted),
+        Err(err) => {
+            host.remove();
+            return Err(err);
+        }
+    }
     Ok(())
 }
 
-fn warn(message: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(message));
+/// The `error` event's detail: `{reason}`.
+pub(crate) fn error_event(reason: &str) {
+    let detail = Object::new();
+    let _ = Reflect::set(&detail, &"reason".into(), &reason.into());
+    crate::events::emit("error", &detail);
 }

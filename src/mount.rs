@@ -2,14 +2,22 @@
 //! the Yew app rendered inside it. Keeping this in one place is what lets us
 //! promise that the widget never restyles or reflows the merchant's page.
 
-use wasm_bindgen::JsCast;
-use web_sys::{Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CssStyleSheet, Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 use yew::AppHandle;
 
 use crate::components::{App, AppProps};
 
 /// The widget's stylesheet, injected into the shadow root only.
 const STYLE: &str = include_str!("../www/widget.css");
+/// The custom element that hosts the widget's shadow root.
+pub(crate) const HOST_TAG: &str = "postsale-widget";
+/// The host over the page: `!important` inline declarations win over any rule
+/// of the host page, and a fixed 0×0 box takes no layout space.
+const HOST_FIXED: &str = "all:initial!important;position:fixed!important;top:0!important;\
+left:0!important;width:0!important;height:0!important;z-index:2147483647!important";
+/// The host inline in a slot (inside the hub's frame only).
+const HOST_INLINE: &str = "all:initial!important;display:block!important";
 
 /// Why the widget could not be mounted on a host element.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,22 +61,45 @@ impl Mounted {
     }
 }
 
+/// A new, detached host element; `fixed` puts it over the page at 0×0.
+pub(crate) fn host_element(document: &Document, fixed: bool) -> Result<HtmlElement, MountError> {
+    let host: HtmlElement = document
+        .create_element(HOST_TAG)
+        .map_err(|_| MountError::Dom)?
+        .unchecked_into();
+    // Through the CSSOM, which a strict style-src allows (a style attribute it would not).
+    host.style()
+        .set_css_text(if fixed { HOST_FIXED } else { HOST_INLINE });
+    Ok(host)
+}
+
+/// Attaches the widget's shadow root with its stylesheet to `host`.
+pub(crate) fn attach(host: &Element) -> Result<ShadowRoot, MountError> {
+    let shadow = host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .map_err(|_| MountError::ShadowRoot)?;
+    // A constructed stylesheet needs no 'unsafe-inline' in the page's CSP;
+    // browsers without one get a <style> element.
+    let adopted = CssStyleSheet::new().ok().filter(|sheet| sheet.replace_sync(STYLE).is_ok());
+    match adopted {
+        Some(sheet) => shadow.set_adopted_style_sheets(&js_sys::Array::of1(&JsValue::from(sheet))),
+        None => {
+            let document = host.owner_document().ok_or(MountError::Dom)?;
+            let style = document.create_element("style").map_err(|_| MountError::Dom)?;
+            style.set_text_content(Some(STYLE));
+            shadow.append_child(&style).map_err(|_| MountError::Dom)?;
+        }
+    }
+    Ok(shadow)
+}
+
 /// Mounts the widget into a new shadow root on `host`.
 ///
 /// `host` should be an element of the widget's own (the bootstrap creates one);
 /// nothing outside its shadow root is touched.
 pub fn mount(host: &Element, props: AppProps) -> Result<Mounted, MountError> {
-    let shadow = host
-        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
-        .map_err(|_| MountError::ShadowRoot)?;
+    let shadow = attach(host)?;
     let document = host.owner_document().ok_or(MountError::Dom)?;
-
-    let style = document
-        .create_element("style")
-        .map_err(|_| MountError::Dom)?;
-    style.set_text_content(Some(STYLE));
-    shadow.append_child(&style).map_err(|_| MountError::Dom)?;
-
     let root = document
         .create_element("div")
         .map_err(|_| MountError::Dom)?;

@@ -1,38 +1,225 @@
 //! Every state transition of the widget, as one pure reducer. Components only
 //! dispatch [`Action`]s; this file decides what happens, and is tested natively,
-//! without a browser.
+//! without a browser. Side effects (HTTP, events) live in the components and
+//! feed their outcome back in as actions. A transition that makes no sense in
+//! the current stage (a double click, a late answer) is ignored, never a panic.
 
 use std::rc::Rc;
 
+use postsale_protocol::{
+    AcceptRequest, AcceptResponse, ChosenItem, Consent, HandoffMode, Money, Offer, OrderStatus,
+};
 use yew::Reducible;
+
+/// The user action recorded in the consent receipt.
+pub const CONFIRM_ACTION: &str = "confirm_button";
 
 /// Where the customer is on the path from opportunity to confirmation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// The post-sale opportunity is on screen.
-    Opportunity,
-    /// The customer closed the widget; nothing is shown any more.
+    /// The affiliate offers thank-you rewards; the customer picks one first.
+    Incentives,
+    /// The post-sale opportunity's invitation is on screen.
+    Teaser,
+    /// The offer is being fetched from the hub.
+    LoadingOffer,
+    /// The offer's items, quantities and total are on screen.
+    Offer,
+    /// The exact amount and the disclosure, with a separate confirm button.
+    Consent,
+    /// The accept (and, in the frame, the card) is on its way to the hub.
+    Processing,
+    /// The hub took the order.
+    Confirmed,
+    /// Something went wrong; see [`WidgetState::failure`].
+    Failed,
+    /// The customer closed or declined; nothing is shown any more.
     Closed,
 }
 
+/// What went wrong, in the words the customer gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The offer could not be fetched. Retrying fetches it again.
+    Offer,
+    /// The accept got no clear answer (network, timeout, 5xx). Retrying sends
+    /// the same accept with the same Idempotency-Key, so it charges at most once.
+    Unreachable,
+    /// The hub refused the accept (expired, already used): retrying cannot help.
+    Refused,
+    /// The payment was declined; the same key would get the same answer.
+    Declined,
+    /// The card was not accepted; retrying goes back to the card fields.
+    Card,
+    /// This offer needs the card form, which exists only in the hub's frame.
+    NeedsFrame,
+}
+
+impl Failure {
+    /// Whether a retry button makes sense.
+    pub fn retryable(self) -> bool {
+        matches!(self, Self::Offer | Self::Unreachable | Self::Card)
+    }
+}
+
 /// Something that happened to the widget.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// The customer closed the dialog.
+    /// The customer picked an incentive (its id).
+    PickIncentive(String),
+    /// The customer wants to see the offer.
+    Open,
+    /// The offer arrived.
+    OfferLoaded(Rc<Offer>),
+    /// The offer could not be fetched.
+    OfferFailed,
+    /// The customer changed how many of one offered item they take.
+    SetQuantity {
+        /// Index into the offer's items.
+        index: usize,
+        /// The new quantity; clamped to the item's maximum.
+        quantity: u32,
+    },
+    /// The customer goes on to the consent step; the key is fresh for this consent.
+    Review {
+        /// The Idempotency-Key every attempt of this consent's accept carries.
+        idempotency_key: String,
+    },
+    /// Back from the consent step to the offer.
+    Back,
+    /// The customer pressed the separate confirm button.
+    Confirm,
+    /// The hub tokenised the card (frame, direct entry): its payment reference.
+    CardAccepted(String),
+    /// The hub did not take the card.
+    CardRejected,
+    /// The hub answered the accept.
+    Accepted(AcceptResponse),
+    /// The accept failed.
+    AcceptFailed(Failure),
+    /// The customer pressed retry.
+    Retry,
+    /// The customer said no thanks.
+    Decline,
+    /// The customer closed the widget.
     Close,
 }
 
 /// The widget's whole state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WidgetState {
     /// The current stage.
     pub stage: Stage,
+    /// Whether the widget runs inside the hub-origin frame (card entry allowed).
+    pub in_frame: bool,
+    /// The incentive the customer picked.
+    pub incentive: Option<String>,
+    /// The offer, once fetched.
+    pub offer: Option<Rc<Offer>>,
+    /// How many of each offered item the customer takes, by index.
+    pub quantities: Vec<u32>,
+    /// The Idempotency-Key of the current consent; reused by every retry.
+    pub idempotency_key: Option<String>,
+    /// The gateway's reference for this consent's card, once tokenised.
+    pub payment_reference: Option<String>,
+    /// The hub's answer to the accept.
+    pub receipt: Option<AcceptResponse>,
+    /// Why the widget is in [`Stage::Failed`].
+    pub failure: Option<Failure>,
+    /// Whether the customer closed by declining.
+    pub declined: bool,
 }
 
 impl Default for WidgetState {
     fn default() -> Self {
+        Self::new(false, false)
+    }
+}
+
+impl WidgetState {
+    /// The first state: the incentive chooser when there are incentives, else
+    /// the teaser. In the frame the host already showed the teaser, so the
+    /// offer is fetched at once.
+    pub fn new(has_incentives: bool, in_frame: bool) -> Self {
+        let stage = if in_frame {
+            Stage::LoadingOffer
+        } else if has_incentives {
+            Stage::Incentives
+        } else {
+            Stage::Teaser
+        };
         Self {
-            stage: Stage::Opportunity,
+            stage,
+            in_frame,
+            incentive: None,
+            offer: None,
+            quantities: Vec::new(),
+            idempotency_key: None,
+            payment_reference: None,
+            receipt: None,
+            failure: None,
+            declined: false,
+        }
+    }
+
+    /// The total of the chosen items, or `None` when a price is unreadable.
+    pub fn total(&self) -> Option<Money> {
+        let offer = self.offer.as_ref()?;
+        let mut total = Money::from_minor(0, offer.currency).ok()?;
+        for (item, &quantity) in offer.items.iter().zip(&self.quantities) {
+            let line = Money::parse(&item.unit_price, offer.currency)
+                .ok()?
+                .times(quantity)?;
+            total = total.plus(&line)?;
+        }
+        Some(total)
+    }
+
+    /// Whether the offer needs the card form (direct entry).
+    pub fn needs_card(&self) -> bool {
+        self.offer
+            .as_ref()
+            .is_some_and(|o| o.disclosure.mode == HandoffMode::DirectEntry)
+    }
+
+    /// The accept for the current consent.
+    pub fn accept_request(&self) -> Option<AcceptRequest> {
+        let offer = self.offer.as_ref()?;
+        let amount = self.total()?;
+        let items = offer
+            .items
+            .iter()
+            .zip(&self.quantities)
+            .filter(|(_, q)| **q > 0)
+            .map(|(item, &quantity)| ChosenItem {
+                sku: item.sku.clone(),
+                quantity,
+            })
+            .collect();
+        Some(AcceptRequest {
+            items,
+            consent: Consent {
+                disclosure_sha256: offer.disclosure.text_sha256.clone(),
+                action: CONFIRM_ACTION.into(),
+                amount: amount.decimal(),
+            },
+            payment_reference: self.payment_reference.clone(),
+        })
+    }
+
+    fn to(&self, stage: Stage) -> Self {
+        Self {
+            stage,
+            failure: None,
+            ..self.clone()
+        }
+    }
+
+    fn fail(&self, failure: Failure) -> Self {
+        Self {
+            stage: Stage::Failed,
+            failure: Some(failure),
+            ..self.clone()
         }
     }
 }
@@ -41,29 +228,97 @@ impl Reducible for WidgetState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        match action {
-            Action::Close => Rc::new(Self {
-                stage: Stage::Closed,
-            }),
-        }
+        use Stage as S;
+        let next = match (self.stage, action) {
+            (S::Incentives, Action::PickIncentive(id)) => Self {
+                incentive: Some(id),
+                ..self.to(S::Teaser)
+            },
+            (S::Teaser, Action::Open) => self.to(S::LoadingOffer),
+            (S::LoadingOffer, Action::OfferLoaded(offer)) => {
+                let quantities = offer
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| u32::from(i == 0).min(item.max_quantity))
+                    .collect();
+                Self {
+                    offer: Some(offer),
+                    quantities,
+                    ..self.to(S::Offer)
+                }
+            }
+            (S::LoadingOffer, Action::OfferFailed) => self.fail(Failure::Offer),
+            (S::Offer, Action::SetQuantity { index, quantity }) => {
+                let Some(max) = self
+                    .offer
+                    .as_ref()
+                    .and_then(|o| o.items.get(index))
+                    .map(|item| item.max_quantity)
+                else {
+                    return self;
+                };
+                let mut next = (*self).clone();
+                if let Some(q) = next.quantities.get_mut(index) {
+                    *q = quantity.min(max);
+                }
+                next
+            }
+            (S::Offer, Action::Review { idempotency_key }) => {
+                if !self.total().is_some_and(|t| t.minor() > 0) {
+                    return self;
+                }
+                if self.needs_card() && !self.in_frame {
+                    self.fail(Failure::NeedsFrame)
+                } else {
+                    Self {
+                        idempotency_key: Some(idempotency_key),
+                        payment_reference: None,
+                        ..self.to(S::Consent)
+                    }
+                }
+            }
+            (S::Consent, Action::Back) => Self {
+                idempotency_key: None,
+                ..self.to(S::Offer)
+            },
+            (S::Consent, Action::Confirm) => self.to(S::Processing),
+            (S::Processing, Action::CardAccepted(reference)) => Self {
+                payment_reference: Some(reference),
+                ..(*self).clone()
+            },
+            (S::Processing, Action::CardRejected) => self.fail(Failure::Card),
+            (S::Processing, Action::Accepted(receipt)) => {
+                let declined = receipt.status == OrderStatus::Failed;
+                let next = Self {
+                    receipt: Some(receipt),
+                    ..(*self).clone()
+                };
+                if declined {
+                    next.fail(Failure::Declined)
+                } else {
+                    next.to(S::Confirmed)
+                }
+            }
+            (S::Processing, Action::AcceptFailed(failure)) => self.fail(failure),
+            (S::Failed, Action::Retry) => match self.failure {
+                Some(Failure::Offer) => self.to(S::LoadingOffer),
+                Some(Failure::Unreachable) => self.to(S::Processing),
+                Some(Failure::Card) => self.to(S::Consent),
+                _ => return self,
+            },
+            (S::Incentives | S::Teaser | S::Offer | S::Consent, Action::Decline) => Self {
+                declined: true,
+                ..self.to(S::Closed)
+            },
+            // Closing while the accept is in flight would hide its outcome.
+            (S::Processing, Action::Close) => return self,
+            (_, Action::Close) => self.to(S::Closed),
+            _ => return self,
+        };
+        Rc::new(next)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn closing_the_opportunity_closes_the_widget() {
-        let state = Rc::new(WidgetState::default()).reduce(Action::Close);
-        assert_eq!(state.stage, Stage::Closed);
-    }
-
-    #[test]
-    fn closing_twice_stays_closed() {
-        let state = Rc::new(WidgetState::default())
-            .reduce(Action::Close)
-            .reduce(Action::Close);
-        assert_eq!(state.stage, Stage::Closed);
-    }
-}
+mod tests;

@@ -1,30 +1,285 @@
-//! The root component: holds the widget's state (see `state.rs`) and picks what
-//! to render for the current stage.
+//! The root component: holds the widget's state (see `state.rs`), runs the
+//! side effects the state asks for (HTTP to the hub, events to the page) and
+//! picks what to render for the current stage.
 
+use std::rc::Rc;
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::JsValue;
+use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use super::Dialog;
-use crate::state::{Action, Stage, WidgetState};
+use super::{
+    Confirmation, ConsentStep, Dialog, FailureView, IncentiveChooser, OfferView, Processing,
+    Teaser,
+};
+use postsale_protocol::CardEntry;
+
+use crate::net::{self, NetError};
+use crate::session::Session;
+use crate::state::{Action, Failure, Stage, WidgetState};
 
 /// What the bootstrap hands to the widget when it mounts it.
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct AppProps {
-    /// The short line that invites the customer to look at the offer.
-    pub teaser: AttrValue,
+    /// The opportunity to show.
+    pub session: Rc<Session>,
+}
+
+impl From<Session> for AppProps {
+    fn from(session: Session) -> Self {
+        Self {
+            session: Rc::new(session),
+        }
+    }
+}
+
+fn accept_failure(err: NetError) -> Failure {
+    match err {
+        NetError::Status(status) if (400..500).contains(&status) => Failure::Refused,
+        _ => Failure::Unreachable,
+    }
+}
+
+/// Sends the card (direct entry, first attempt only) and then the accept,
+/// with the consent's Idempotency-Key; the outcome comes back as actions.
+fn submit(state: &WidgetState, session: &Rc<Session>, dispatch: UseReducerDispatcher<WidgetState>, card: Option<CardEntry>) {
+    let (Some(request), Some(key)) = (state.accept_request(), state.idempotency_key.clone()) else {
+        return dispatch.dispatch(Action::AcceptFailed(Failure::Refused));
+    };
+    let card = card.filter(|_| state.needs_card() && state.payment_reference.is_none());
+    let session = session.clone();
+    spawn_local(async move {
+        let id = &session.opportunity_id;
+        let mut request = request;
+        if let Some(card) = card {
+            let Ok(reference) = net::card(&session.hub, id, &card).await else {
+                return dispatch.dispatch(Action::CardRejected);
+            };
+            request.payment_reference = Some(reference.clone());
+            dispatch.dispatch(Action::CardAccepted(reference));
+        }
+        match net::accept(&session.hub, id, &key, &request).await {
+            Ok(receipt) => dispatch.dispatch(Action::Accepted(receipt)),
+            Err(err) => dispatch.dispatch(Action::AcceptFailed(accept_failure(err))),
+        }
+    });
+}
+
+fn detail(pairs: &[(&str, JsValue)]) -> JsValue {
+    let detail = Object::new();
+    for (key, value) in pairs {
+        let _ = Reflect::set(&detail, &(*key).into(), value);
+    }
+    detail.into()
+}
+
+/// Tells the page what the new stage means to it.
+fn announce(state: &WidgetState, session: &Session) {
+    let id = ("opportunity_id", JsValue::from_str(&session.opportunity_id));
+    match state.stage {
+        Stage::Confirmed => {
+            let Some(receipt) = &state.receipt else { return };
+            let pairs = [
+                id,
+                ("order_id", receipt.order_id.as_str().into()),
+                ("amount", receipt.amount.as_str().into()),
+                ("currency", receipt.currency.as_str().into()),
+                ("points", receipt.points.into()),
+            ];
+            crate::events::emit("accepted", &detail(&pairs));
+        }
+        Stage::Failed => {
+            let reason = match state.failure {
+                Some(Failure::Offer) => "offer",
+                Some(Failure::Declined) => "declined",
+                Some(Failure::Card) => "card",
+                Some(Failure::NeedsFrame) => "needs_frame",
+                Some(Failure::Refused) => "refused",
+                _ => "unreachable",
+            };
+            crate::events::emit("error", &detail(&[id, ("reason", reason.into())]));
+        }
+        Stage::Closed => {
+            if state.declined {
+                crate::events::emit("declined", &detail(&[id.clone()]));
+            }
+            crate::events::emit("closed", &detail(&[id]));
+        }
+        _ => {}
+    }
 }
 
 /// The widget's root component.
 #[function_component]
 pub(crate) fn App(props: &AppProps) -> Html {
-    let state = use_reducer(WidgetState::default);
-    let close = {
+    let session = &props.session;
+    let state = use_reducer(|| WidgetState::new(!session.incentives.is_empty(), session.in_frame));
+    let theme = use_node_ref();
+
+    // Shown once, on mount.
+    {
+        let session = session.clone();
+        use_effect_with((), move |()| {
+            crate::events::emit("shown", &detail(&[("opportunity_id", session.opportunity_id.as_str().into())]));
+        });
+    }
+    // The affiliate's look: the opportunity's, then the offer's.
+    {
+        let theme = theme.clone();
+        let style = state.offer.as_ref().map_or_else(|| session.style.clone(), |o| o.style.clone());
+        use_effect_with(style, move |style| {
+            if let Some(root) = theme.cast::<web_sys::HtmlElement>() {
+                crate::theme::apply(&root, style);
+            }
+        });
+    }
+    // Side effects of entering a stage.
+    {
         let state = state.clone();
-        Callback::from(move |()| state.dispatch(Action::Close))
+        let session = session.clone();
+        let theme = theme.clone();
+        use_effect_with(state.stage, move |stage| {
+            announce(&state, &session);
+            match stage {
+                Stage::LoadingOffer => {
+                    let dispatch = state.dispatcher();
+                    spawn_local(async move {
+                        match net::offer(&session.hub, &session.opportunity_id).await {
+                            Ok(offer) => dispatch.dispatch(Action::OfferLoaded(Rc::new(offer))),
+                            Err(_) => dispatch.dispatch(Action::OfferFailed),
+                        }
+                    });
+                }
+                Stage::Closed if !session.in_frame => {
+                    // Leave the page as it was: take our host element away.
+                    let host = theme
+                        .get()
+                        .map(|n| n.get_root_node())
+                        .and_then(|r| wasm_bindgen::JsCast::dyn_into::<web_sys::ShadowRoot>(r).ok())
+                        .map(|shadow| shadow.host());
+                    if let Some(host) = host {
+                        host.remove();
+                    }
+                }
+                _ => {}
+            }
+        });
+    }
+
+    let dispatch = state.dispatcher();
+    let on = {
+        let dispatch = dispatch.clone();
+        move |action: Action| {
+            let dispatch = dispatch.clone();
+            Callback::from(move |()| dispatch.dispatch(action.clone()))
+        }
     };
-    match state.stage {
-        Stage::Closed => html! {},
-        Stage::Opportunity => html! {
-            <Dialog title={props.teaser.clone()} on_close={close} />
-        },
+    let close = on(Action::Close);
+    let decline = {
+        let dispatch = dispatch.clone();
+        let session = session.clone();
+        Callback::from(move |()| {
+            dispatch.dispatch(Action::Decline);
+            let session = session.clone();
+            spawn_local(async move { net::decline(&session.hub, &session.opportunity_id).await });
+        })
+    };
+    let locale: Option<AttrValue> = session.locale.clone().map(AttrValue::from);
+
+    let (title, body): (AttrValue, Html) = match state.stage {
+        Stage::Closed => return html! { <div class="theme" ref={theme}></div> },
+        Stage::Incentives => {
+            let pick = {
+                let dispatch = dispatch.clone();
+                let session = session.clone();
+                Callback::from(move |id: String| {
+                    dispatch.dispatch(Action::PickIncentive(id.clone()));
+                    // The pick travels with the opportunity: the same request again, with it.
+                    if let Some(mut request) = session.request.clone() {
+                        request.incentive = Some(id);
+                        let hub = session.hub.clone();
+                        spawn_local(async move {
+                            let _ = net::create_opportunity(&hub, &request).await;
+                        });
+                    }
+                })
+            };
+            (
+                "Choose your thank-you".into(),
+                html! { <IncentiveChooser incentives={session.incentives.clone()} on_pick={pick} on_decline={decline.clone()} /> },
+            )
+        }
+        Stage::Teaser => (
+            session.teaser.clone().into(),
+            html! { <Teaser logo={session.style.logo_url.clone()} on_open={on(Action::Open)} on_decline={decline.clone()} /> },
+        ),
+        Stage::LoadingOffer => (
+            if session.teaser.is_empty() { "A thank-you offer".into() } else { session.teaser.clone().into() },
+            html! { <Processing text="Loading your offer…" /> },
+        ),
+        Stage::Offer => {
+            let Some(offer) = state.offer.clone() else { return html! {} };
+            let set_quantity = {
+                let dispatch = dispatch.clone();
+                Callback::from(move |(index, quantity)| dispatch.dispatch(Action::SetQuantity { index, quantity }))
+            };
+            let review = {
+                let dispatch = dispatch.clone();
+                Callback::from(move |()| dispatch.dispatch(Action::Review { idempotency_key: net::idempotency_key() }))
+            };
+            (
+                offer.headline.clone().into(),
+                html! { <OfferView offer={offer} quantities={state.quantities.clone()} total={state.total()} locale={locale.clone()} on_quantity={set_quantity} on_review={review} on_decline={decline.clone()} /> },
+            )
+        }
+        Stage::Consent => {
+            let Some(offer) = state.offer.clone() else { return html! {} };
+            let confirm = {
+                let dispatch = dispatch.clone();
+                let state = state.clone();
+                let session = session.clone();
+                Callback::from(move |card: Option<CardEntry>| {
+                    // The handle reads the live state: take the consent first.
+                    let consent = (*state).clone();
+                    dispatch.dispatch(Action::Confirm);
+                    submit(&consent, &session, dispatch.clone(), card);
+                })
+            };
+            (
+                "Confirm your order".into(),
+                html! { <ConsentStep offer={offer} total={state.total()} locale={locale.clone()} card={state.needs_card() && state.in_frame} on_confirm={confirm} on_back={on(Action::Back)} /> },
+            )
+        }
+        Stage::Processing => ("Placing your order".into(), html! { <Processing text="Placing your order…" /> }),
+        Stage::Confirmed => {
+            let Some(receipt) = state.receipt.clone() else { return html! {} };
+            ("Thank you".into(), html! { <Confirmation receipt={Rc::new(receipt)} locale={locale.clone()} on_close={close.clone()} /> })
+        }
+        Stage::Failed => {
+            let failure = state.failure.unwrap_or(Failure::Refused);
+            let retry = {
+                let dispatch = dispatch.clone();
+                let state = state.clone();
+                let session = session.clone();
+                Callback::from(move |()| {
+                    // The handle reads the live state: take what we need first.
+                    let before = (*state).clone();
+                    dispatch.dispatch(Action::Retry);
+                    if before.failure == Some(Failure::Unreachable) {
+                        // Same consent, same Idempotency-Key: charged at most once.
+                        submit(&before, &session, dispatch.clone(), None);
+                    }
+                })
+            };
+            ("Something went wrong".into(), html! { <FailureView failure={failure} on_retry={retry} on_close={close.clone()} /> })
+        }
+    };
+    html! {
+        <div class="theme" ref={theme}>
+            <Dialog title={title} step={state.stage as u8} inline={session.inline} on_close={close}>
+                { body }
+            </Dialog>
+        </div>
     }
 }

@@ -1,0 +1,57 @@
+//! Prices as the customer reads them: the browser's `Intl.NumberFormat` in the
+//! page's locale and the offer's currency. The browser already carries every
+//! locale's rules, so the widget carries none. Every call here is guarded: an
+//! unknown locale falls back to the browser's default, never to an exception.
+
+use js_sys::{Array, Function, Object, Reflect};
+use postsale_protocol::Money;
+use wasm_bindgen::{JsCast, JsValue};
+
+fn number_format(locale: Option<&str>, options: &Object) -> Option<Object> {
+    let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+    let ctor: Function = Reflect::get(&intl, &"NumberFormat".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let locales = Array::new();
+    if let Some(locale) = locale {
+        locales.push(&locale.into());
+    }
+    Reflect::construct(&ctor, &Array::of2(&locales, options))
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+/// Whether `Intl` accepts `locale` (a malformed tag throws a RangeError).
+pub(crate) fn locale_ok(locale: &str) -> bool {
+    number_format(Some(locale), &Object::new()).is_some()
+}
+
+/// The page's locale when the merchant gave none: `<html lang>`.
+pub(crate) fn page_locale() -> Option<String> {
+    let lang = web_sys::window()?
+        .document()?
+        .document_element()?
+        .get_attribute("lang")?;
+    locale_ok(&lang).then_some(lang)
+}
+
+/// `amount` as a localised currency string, e.g. `$1,299.00` or `1.299,00 €`.
+pub(crate) fn money(amount: &Money, locale: Option<&str>) -> String {
+    let fallback = || amount.to_string();
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"style".into(), &"currency".into());
+    let currency = amount.currency();
+    let _ = Reflect::set(&options, &"currency".into(), &currency.as_str().into());
+    let Some(format) = number_format(locale, &options) else {
+        return fallback();
+    };
+    let value = amount.minor() as f64 / 10_f64.powi(i32::from(currency.exponent()));
+    Reflect::get(&format, &"format".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .and_then(|f| f.call1(&format, &JsValue::from_f64(value)).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(fallback)
+}

@@ -1,0 +1,159 @@
+//! HTTP to the hub. Every call has a deadline (an `AbortSignal.timeout`), and
+//! every failure is a [`NetError`], never an exception. JSON goes through the
+//! browser's own `JSON.parse`/`JSON.stringify` and `serde-wasm-bindgen`, so the
+//! wasm carries no JSON parser of its own.
+
+use gloo_net::http::{Request, RequestBuilder};
+use postsale_protocol::{
+    AcceptRequest, AcceptResponse, CardEntry, CardReference, Offer, Opportunity,
+    OpportunityRequest,
+};
+use serde::{Serialize, de::DeserializeOwned};
+use wasm_bindgen::JsValue;
+use web_sys::AbortSignal;
+
+use crate::config::Hub;
+
+/// The deadline for showing anything at all: slower than this, nothing shows.
+pub(crate) const SHOW_TIMEOUT_MS: u32 = 3_000;
+/// The deadline for calls the customer waits on (a payment may be slow).
+const ACCEPT_TIMEOUT_MS: u32 = 20_000;
+
+/// Why a call to the hub gave nothing usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NetError {
+    /// No answer: no connection, CORS refused, or past the deadline.
+    Unreachable,
+    /// The hub answered with an unexpected status.
+    Status(u16),
+    /// The body was not the JSON the protocol says.
+    Malformed,
+}
+
+impl NetError {
+    /// A short reason for the merchant's `error` event.
+    pub(crate) fn reason(self) -> &'static str {
+        match self {
+            Self::Unreachable => "unreachable",
+            Self::Status(_) => "status",
+            Self::Malformed => "malformed",
+        }
+    }
+}
+
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, NetError> {
+    let value = value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|_| NetError::Malformed)?;
+    js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or(NetError::Malformed)
+}
+
+/// Sends `request` and reads the whole body before the deadline.
+/// Returns the status and the parsed JSON body (`None` when empty).
+async fn call(
+    request: RequestBuilder,
+    body: Option<String>,
+    timeout_ms: u32,
+) -> Result<(u16, Option<JsValue>), NetError> {
+    let signal = AbortSignal::timeout_with_u32(timeout_ms);
+    let request = request.abort_signal(Some(&signal));
+    let request = match body {
+        Some(body) => request
+            .header("content-type", "application/json")
+            .body(body),
+        None => request.build(),
+    }
+    .map_err(|_| NetError::Unreachable)?;
+    let response = request.send().await.map_err(|_| NetError::Unreachable)?;
+    let status = response.status();
+    let text = response.text().await.map_err(|_| NetError::Unreachable)?;
+    if text.is_empty() {
+        return Ok((status, None));
+    }
+    let json = js_sys::JSON::parse(&text).map_err(|_| NetError::Malformed)?;
+    Ok((status, Some(json)))
+}
+
+fn parse<T: DeserializeOwned>(body: Option<JsValue>) -> Result<T, NetError> {
+    serde_wasm_bindgen::from_value(body.ok_or(NetError::Malformed)?).map_err(|_| NetError::Malformed)
+}
+
+/// `POST /v1/opportunities`: `Ok(None)` when the hub has nothing to show (204).
+pub(crate) async fn create_opportunity(
+    hub: &Hub,
+    request: &OpportunityRequest,
+) -> Result<Option<Opportunity>, NetError> {
+    let url = [&hub.base, "/v1/opportunities"].concat();
+    let (status, body) = call(Request::post(&url), Some(to_json(request)?), SHOW_TIMEOUT_MS).await?;
+    match status {
+        204 => Ok(None),
+        200 | 201 => parse(body).map(Some),
+        other => Err(NetError::Status(other)),
+    }
+}
+
+/// `GET /v1/opportunities/{id}/offer`.
+pub(crate) async fn offer(hub: &Hub, id: &str) -> Result<Offer, NetError> {
+    let url = hub.opportunity_url(id, "/offer");
+    match call(Request::get(&url), None, SHOW_TIMEOUT_MS).await? {
+        (200, body) => parse(body),
+        (other, _) => Err(NetError::Status(other)),
+    }
+}
+
+/// `POST /v1/opportunities/{id}/accept` with the consent's Idempotency-Key.
+pub(crate) async fn accept(
+    hub: &Hub,
+    id: &str,
+    idempotency_key: &str,
+    request: &AcceptRequest,
+) -> Result<AcceptResponse, NetError> {
+    let url = hub.opportunity_url(id, "/accept");
+    let builder = Request::post(&url).header("idempotency-key", idempotency_key);
+    match call(builder, Some(to_json(request)?), ACCEPT_TIMEOUT_MS).await? {
+        (200 | 201, body) => parse(body),
+        (other, _) => Err(NetError::Status(other)),
+    }
+}
+
+/// `POST /v1/opportunities/{id}/decline`; nobody waits on the answer.
+pub(crate) async fn decline(hub: &Hub, id: &str) {
+    let url = hub.opportunity_url(id, "/decline");
+    let _ = call(Request::post(&url), Some("{}".into()), SHOW_TIMEOUT_MS).await;
+}
+
+/// `POST /v1/opportunities/{id}/card` (frame only): the hub's gateway tokenises
+/// the card and answers with its payment reference. The card goes nowhere else.
+pub(crate) async fn card(hub: &Hub, id: &str, card: &CardEntry) -> Result<String, NetError> {
+    let url = hub.opportunity_url(id, "/card");
+    match call(Request::post(&url), Some(to_json(card)?), ACCEPT_TIMEOUT_MS).await? {
+        (200 | 201, body) => parse::<CardReference>(body).map(|r| r.payment_reference),
+        (other, _) => Err(NetError::Status(other)),
+    }
+}
+
+/// A fresh Idempotency-Key: 128 random bits as hex.
+pub(crate) fn idempotency_key() -> String {
+    let mut bytes = [0_u8; 16];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    if bytes == [0; 16] {
+        // No crypto (very old browser): still unique enough per page view.
+        let now = js_sys::Date::now().to_bits().to_le_bytes();
+        let rnd = js_sys::Math::random().to_bits().to_le_bytes();
+        bytes[..8].copy_from_slice(&now);
+        bytes[8..].copy_from_slice(&rnd);
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut key = String::with_capacity(32);
+    for b in bytes {
+        key.push(char::from(HEX[usize::from(b >> 4)]));
+        key.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    key
+}

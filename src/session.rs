@@ -1,0 +1,47 @@
+//! What the widget knows about the one opportunity it shows, fixed for the life
+//! of the mount. The bootstrap builds it from the hub's answer; the frame from
+//! its page; tests by hand.
+
+use postsale_protocol::{DisplayStyle, Incentive, Opportunity, OpportunityRequest};
+
+pub use crate::config::Hub;
+
+/// The opportunity being shown and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// The hub to call.
+    pub hub: Hub,
+    /// The opportunity's id.
+    pub opportunity_id: String,
+    /// The invitation shown first.
+    pub teaser: String,
+    /// Rewards to pick from (empty: no chooser).
+    pub incentives: Vec<Incentive>,
+    /// The affiliate's look until the offer brings its own.
+    pub style: DisplayStyle,
+    /// BCP 47 locale for prices; `None` is the browser's default.
+    pub locale: Option<String>,
+    /// Inside the hub-origin frame (card entry allowed).
+    pub in_frame: bool,
+    /// Inline in the merchant's slot instead of a modal over the page.
+    pub inline: bool,
+    /// The original request, re-sent with the picked incentive.
+    pub request: Option<OpportunityRequest>,
+}
+
+impl Session {
+    /// A pop-up session for `opportunity` from `hub`.
+    pub fn popup(hub: Hub, opportunity: Opportunity, locale: Option<String>) -> Self {
+        Self {
+            hub,
+            opportunity_id: opportunity.id,
+            teaser: opportunity.teaser,
+            incentives: opportunity.incentives,
+            style: opportunity.style,
+            locale,
+            in_frame: false,
+            inline: false,
+            request: None,
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The customer's path through the reducer, step by step, natively.
+
+use std::rc::Rc;
+
+use postsale_protocol::{
+    AcceptResponse, CurrencyCode, Disclosure, DisplayStyle, HandoffMode, Offer, OfferItem,
+    OrderStatus,
+};
+
+use super::*;
+
+fn usd() -> CurrencyCode {
+    CurrencyCode::parse("USD").expect("USD is a currency")
+}
+
+fn offer(mode: HandoffMode) -> Rc<Offer> {
+    let item = |sku: &str, price: &str, max| OfferItem {
+        sku: sku.into(),
+        name: sku.into(),
+        image_url: None,
+        unit_price: price.into(),
+        max_quantity: max,
+    };
+    Rc::new(Offer {
+        opportunity_id: "op_1".into(),
+        headline: "Protect your camera".into(),
+        body: "Two years of cover".into(),
+        button: "Add it".into(),
+        items: vec![item("CARE-2Y", "49.99", 1), item("CARD-128", "19.50", 3)],
+        currency: usd(),
+        style: DisplayStyle::default(),
+        disclosure: Disclosure {
+            mode,
+            seller: None,
+            text: "Charged to the card you just used.".into(),
+            text_sha256: "ab".repeat(32),
+        },
+        points: 120,
+    })
+}
+
+fn receipt(status: OrderStatus) -> AcceptResponse {
+    AcceptResponse {
+        order_id: "ord_9".into(),
+        status,
+        amount: "49.99".into(),
+        currency: usd(),
+        points: 120,
+    }
+}
+
+fn run(state: WidgetState, actions: impl IntoIterator<Item = Action>) -> Rc<WidgetState> {
+    actions
+        .into_iter()
+        .fold(Rc::new(state), |state, action| state.reduce(action))
+}
+
+fn at_offer(mode: HandoffMode, in_frame: bool) -> Rc<WidgetState> {
+    let start = WidgetState::new(false, in_frame);
+    let mut actions = vec![];
+    if !in_frame {
+        actions.push(Action::Open);
+    }
+    actions.push(Action::OfferLoaded(offer(mode)));
+    run(start, actions)
+}
+
+fn review(key: &str) -> Action {
+    Action::Review {
+        idempotency_key: key.into(),
+    }
+}
+
+#[test]
+fn incentives_come_first_when_the_affiliate_offers_them() {
+    let state = WidgetState::new(true, false);
+    assert_eq!(state.stage, Stage::Incentives);
+    let state = run(state, [Action::Open]);
+    assert_eq!(state.stage, Stage::Incentives, "no skipping the pick");
+    let state = state.reduce(Action::PickIncentive("points".into()));
+    assert_eq!(state.stage, Stage::Teaser);
+    assert_eq!(state.incentive.as_deref(), Some("points"));
+}
+
+#[test]
+fn without_incentives_the_teaser_comes_first_and_the_frame_fetches_the_offer() {
+    assert_eq!(WidgetState::new(false, false).stage, Stage::Teaser);
+    assert_eq!(WidgetState::new(true, true).stage, Stage::LoadingOffer);
+}
+
+#[test]
+fn opening_the_teaser_loads_the_offer_with_the_first_item_chosen() {
+    let state = at_offer(HandoffMode::MerchantOfRecord, false);
+    assert_eq!(state.stage, Stage::Offer);
+    assert_eq!(state.quantities, vec![1, 0]);
+    assert_eq!(state.total().map(|t| t.decimal()).as_deref(), Some("49.99"));
+}
+
+#[test]
+fn a_failed_offer_can_be_retried() {
+    let state = run(WidgetState::default(), [Action::Open, Action::OfferFailed]);
+    assert_eq!(state.stage, Stage::Failed);
+    assert_eq!(state.failure, Some(Failure::Offer));
+    let state = state.reduce(Action::Retry);
+    assert_eq!(state.stage, Stage::LoadingOffer);
+    assert_eq!(state.failure, None);
+}
+
+#[test]
+fn quantities_are_clamped_to_the_items_maximum_and_sum_into_the_total() {
+    let state = at_offer(HandoffMode::MerchantOfRecord, false).reduce(Action::SetQuantity {
+        index: 1,
+        quantity: 7,
+    });
+    assert_eq!(state.quantities, vec![1, 3]);
+    assert_eq!(state.total().map(|t| t.decimal()).as_deref(), Some("108.49"));
+    let same = state.clone().reduce(Action::SetQuantity {
+        index: 9,
+        quantity: 1,
+    });
+    assert_eq!(same.quantities, vec![1, 3], "an unknown index changes nothing");
+}
+
+#[test]
+fn nothing_chosen_cannot_go_on_to_consent() {
+    let state = at_offer(HandoffMode::MerchantOfRecord, false)
+        .reduce(Action::SetQuantity {
+            index: 0,
+            quantity: 0,
+        })
+        .reduce(review("k1"));
+    assert_eq!(state.stage, Stage::Offer);
+    assert_eq!(state.idempotency_key, None);
+}
+
+#[test]
+fn the_consent_carries_the_exact_amount_items_and_disclosure_hash() {
+    let state = at_offer(HandoffMode::MerchantOfRecord, false)
+        .reduce(Action::SetQuantity {
+            index: 1,
+            quantity: 2,
+        })
+        .reduce(review("k1"));
+    assert_eq!(state.stage, Stage::Consent);
+    let accept = state.accept_request().expect("an accept");
+    assert_eq!(accept.consent.amount, "88.99");
+    assert_eq!(accept.consent.action, CONFIRM_ACTION);
+    assert_eq!(accept.consent.disclosure_sha256, "ab".repeat(32));
+    assert_eq!(accept.payment_reference, None);
+    let chosen: Vec<_> = accept
+        .items
+        .iter()
+        .map(|i| (i.sku.as_str(), i.quantity))
+        .collect();
+    assert_eq!(chosen, vec![("CARE-2Y", 1), ("CARD-128", 2)]);
+}
+
+#[test]
+fn a_retry_after_an_unreachable_hub_reuses_the_idempotency_key() {
+    let state = at_offer(HandoffMode::MerchantOfRecord, false).reduce(review("key-1"));
+    let state = run(
+        (*state).clone(),
+        [Action::Confirm, Action::AcceptFailed(Failure::Unreachable)],
+    );
+    assert_eq!(state.stage, Stage::Failed);
+    assert!(Failure::Unreachable.retryable());
+    let state = state.reduce(Action::Retry);
+    assert_eq!(state.stage, Stage::Processing);
+    assert_eq!(state.idempotency_key.as_deref(), Some("key-1"));
+}
+
+#[test]
+fn going_back_from_consent_drops_the_key_so_a_new_consent_gets_a_new_one() {
+    let state = at_offer(HandoffMode::MerchantOfRecord, false)
+        .reduce(review("key-1"))
+        .reduce(Action::Back);
+    assert_eq!(state.stage, Stage::Offer);
+    assert_eq!(state.idempotency_key, None);
+    let state = state.reduce(review("key-2"));
+    assert_eq!(state.idempotency_key.as_deref(), Some("key-2"));
+}
+
+#[test]
+fn an_accepted_order_is_confirmed_with_its_receipt() {
+    let state = at_offer(HandoffMode::MerchantOfRecord, false).reduce(review("k"));
+    let state = run(
+        (*state).clone(),
+        [Action::Confirm, Action::Accepted(receipt(OrderStatus::Charged))],
+    );
+    assert_eq!(state.stage, Stage::Confirmed);
+    assert_eq!(
+        state.receipt.as_ref().map(|r| r.order_id.as_str()),
+        Some("ord_9")
+    );
+}
+
+#[test]
+fn a_declined_payment_is_a_failure_without_retry() {
+    let state = at_offer(HandoffMode::MerchantOfRecord, false).reduce(review("k"));
+    let state = run(
+        (*state).clone(),
+        [Action::Confirm, Action::Accepted(receipt(OrderStatus::Failed))],
+    );
+    assert_eq!(state.stage, Stage::Failed);
+    assert_eq!(state.failure, Some(Failure::Declined));
+    assert!(!Failure::Declined.retryable());
+    assert_eq!(state.clone().reduce(Action::Retry).stage, Stage::Failed);
+}
+
+#[test]
+fn direct_entry_outside_the_frame_is_refused_before_consent() {
+    let state = at_offer(HandoffMode::DirectEntry, false).reduce(review("k"));
+    assert_eq!(state.failure, Some(Failure::NeedsFrame));
+    assert!(!Failure::NeedsFrame.retryable());
+}
+
+#[test]
+fn direct_entry_in_the_frame_tokenises_the_card_then_accepts() {
+    let state = at_offer(HandoffMode::DirectEntry, true).reduce(review("k"));
+    assert_eq!(state.stage, Stage::Consent);
+    assert!(state.needs_card());
+    let state = run(
+        (*state).clone(),
+        [Action::Confirm, Action::CardRejected, Action::Retry],
+    );
+    assert_eq!(state.stage, Stage::Consent, "a rejected card goes back to the form");
+    assert_eq!(state.idempotency_key.as_deref(), Some("k"));
+    let state = run(
+        (*state).clone(),
+        [Action::Confirm, Action::CardAccepted("pm_ref_1".into())],
+    );
+    assert_eq!(state.stage, Stage::Processing);
+    let accept = state.accept_request().expect("an accept");
+    assert_eq!(accept.payment_reference.as_deref(), Some("pm_ref_1"));
+}
+
+#[test]
+fn declining_closes_and_remembers_it_was_a_decline() {
+    let state = run(WidgetState::default(), [Action::Decline]);
+    assert_eq!(state.stage, Stage::Closed);
+    assert!(state.declined);
+}
+
+#[test]
+fn closing_is_ignored_while_the_accept_is_in_flight() {
+    let state = at_offer(HandoffMode::MerchantOfRecord, false).reduce(review("k"));
+    let state = run((*state).clone(), [Action::Confirm, Action::Close, Action::Decline]);
+    assert_eq!(state.stage, Stage::Processing);
+}
+
+#[test]
+fn late_answers_in_the_wrong_stage_change_nothing() {
+    let closed = run(WidgetState::default(), [Action::Close]);
+    let after = closed
+        .clone()
+        .reduce(Action::OfferLoaded(offer(HandoffMode::MerchantOfRecord)))
+        .reduce(Action::Accepted(receipt(OrderStatus::Charged)));
+    assert_eq!(*after, *closed);
+}
+
+#[test]
+fn closing_twice_stays_closed() {
+    let state = run(WidgetState::default(), [Action::Close, Action::Close]);
+    assert_eq!(state.stage, Stage::Closed);
+    assert!(!state.declined);
+}
