@@ -11,7 +11,7 @@ use crate::run::{root, tool_path};
 const TARGETS: &[&str] = &["ticket", "validator", "signature_header", "customer_schema"];
 
 /// Seconds each target runs for.
-const SECONDS_PER_TARGET: u32 = 15;
+const SECONDS_PER_TARGET: u32 = 10;
 
 /// One `(name, command)` per target. Each run starts from the committed seeds
 /// (`fuzz/seeds/<target>`, valid inputs made by another implementation) and

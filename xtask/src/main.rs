@@ -3,6 +3,7 @@
 //! and CI runs exactly what a developer runs.
 
 mod demo;
+mod fuzz;
 mod postgres;
 mod run;
 mod setup;

@@ -15,6 +15,8 @@ use crate::run::{self, Error, human, output, root};
 const TRUNK_VERSION: &str = "0.21.14";
 /// The binaryen release whose wasm-opt reads what current Rust emits.
 const BINARYEN_VERSION: &str = "132";
+/// The cargo-fuzz release that drives the fuzz targets.
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
 /// The geckodriver release installed from the crate registry.
 const GECKODRIVER_VERSION: &str = "0.37.1";
 
@@ -134,6 +136,34 @@ pub(crate) fn run() -> Result<Tools, Error> {
             "--locked",
         ]))
     })?;
+
+    step(
+        &format!("cargo-fuzz {CARGO_FUZZ_VERSION} (nightly)"),
+        || {
+            let toolchains = output("rustup", &["toolchain", "list"]).unwrap_or_default();
+            if !toolchains.lines().any(|l| l.starts_with("nightly")) {
+                install(Command::new("rustup").args([
+                    "toolchain",
+                    "install",
+                    "nightly",
+                    "--profile",
+                    "minimal",
+                ]))?;
+            }
+            if version_of("cargo-fuzz", &["--version"])
+                .is_some_and(|v| v.contains(CARGO_FUZZ_VERSION))
+            {
+                return Ok(Done::Present);
+            }
+            install(Command::new("cargo").args([
+                "install",
+                "cargo-fuzz",
+                "--version",
+                CARGO_FUZZ_VERSION,
+                "--locked",
+            ]))
+        },
+    )?;
 
     let geckodriver = which("geckodriver").ok_or("geckodriver is not on PATH after its install")?;
     println!("setup: done in {}", human(started.elapsed()));

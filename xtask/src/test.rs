@@ -46,6 +46,9 @@ pub(crate) fn run() -> Result<(), Error> {
     for (browser, cmd) in browser_runs(&tools) {
         suite(&mut tally, &format!("widget in headless {browser}"), cmd);
     }
+    for (name, cmd) in crate::fuzz::commands() {
+        check(&mut tally, &name, cmd);
+    }
 
     println!();
     for name in &tally.broken_suites {
@@ -127,6 +130,23 @@ fn suite(tally: &mut Tally, name: &str, mut cmd: Command) {
     }
     println!(
         "== {name}: {passed} passed, {failed} failed in {}",
+        human(started.elapsed())
+    );
+}
+
+/// Runs a command that passes or fails as one check (a fuzz run).
+fn check(tally: &mut Tally, name: &str, mut cmd: Command) {
+    println!("\n== {name}");
+    let started = Instant::now();
+    let ok = cmd.status().is_ok_and(|s| s.success());
+    if ok {
+        tally.passed += 1;
+    } else {
+        tally.failed += 1;
+    }
+    println!(
+        "== {name}: {} in {}",
+        if ok { "passed" } else { "FAILED" },
         human(started.elapsed())
     );
 }

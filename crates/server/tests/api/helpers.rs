@@ -22,7 +22,7 @@ pub(crate) struct TestApp {
 }
 
 /// A fresh database URL: a new SQLite file, or a new PostgreSQL database.
-async fn fresh_database() -> String {
+pub(crate) async fn fresh_database() -> String {
     let name = format!("t{}", uuid_like());
     match std::env::var("POSTSALE_TEST_POSTGRES") {
         Ok(admin) if !admin.is_empty() => {
@@ -85,6 +85,11 @@ pub(crate) async fn spawn_bare() -> (String, reqwest::Client) {
 /// reason codes, all made through the admin API.
 pub(crate) async fn spawn_app() -> TestApp {
     let (base, client) = spawn_bare().await;
+    seed(base, client).await
+}
+
+/// Registers the test merchants and their records on the hub at `base`.
+pub(crate) async fn seed(base: String, client: reqwest::Client) -> TestApp {
     let mut app = TestApp {
         base,
         client,
@@ -343,4 +348,10 @@ pub(crate) async fn assert_problem(
 
 pub(crate) fn sign_ticket_with(claims: &TicketClaims, key_id: &str, secret: &[u8]) -> String {
     sign_ticket(claims, key_id, secret)
+}
+
+pub(crate) fn now_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
 }

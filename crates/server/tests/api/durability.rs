@@ -1,0 +1,218 @@
+//! The hub as a process: killed between a charge and its commit it loses
+//! nothing and charges once after a restart; and a card typed into the frame
+//! leaves no trace in the database file or the logs.
+
+use std::{path::Path, process::Stdio, time::Duration};
+
+use serde_json::Value;
+use sqlx::Row;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::{
+    accept::{accept, accept_body, card_reference, outdoor},
+    helpers::{OPERATOR_KEY, fresh_database, seed},
+};
+
+struct Hub {
+    child: tokio::process::Child,
+    base: String,
+}
+
+async fn start_hub(database: &str, env: &[(&str, &str)], log: &Path) -> Hub {
+    let log = std::fs::File::create(log).expect("log file");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_postsale"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--database",
+            database,
+            "--operator-key",
+            OPERATOR_KEY,
+        ])
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .kill_on_drop(true)
+        .spawn()
+        .expect("hub starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(base) = line.strip_prefix("postsale hub listening on ") {
+                return base.to_owned();
+            }
+        }
+        panic!("the hub exited before listening");
+    })
+    .await
+    .expect("the hub listens within 30 s");
+    Hub { child, base }
+}
+
+async fn pool(database: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(database)
+        .await
+        .expect("test connects to the hub's database")
+}
+
+#[tokio::test]
+async fn a_hub_killed_between_charge_and_commit_charges_once_after_restart() {
+    let database = fresh_database().await;
+    let dir = tempdir();
+    let hub = start_hub(
+        &database,
+        &[("POSTSALE_FAULT_CRASH_AFTER_CHARGE", "true")],
+        &dir.join("first.log"),
+    )
+    .await;
+    let app = seed(hub.base.clone(), reqwest::Client::new()).await;
+    let (id, offer) = outdoor(&app, "K-1").await;
+    let reference = card_reference(&app, &id, "4242424242424242").await;
+    let body = accept_body(&offer, &reference);
+    let died = app
+        .client
+        .post(format!("{}/v1/opportunities/{id}/accept", app.base))
+        .header("idempotency-key", "crash-key")
+        .json(&body)
+        .send()
+        .await;
+    assert!(died.is_err(), "the hub was to die before answering");
+    let mut child = hub.child;
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits")
+        .expect("status");
+    assert!(!status.success());
+
+    let db = pool(&database).await;
+    let pending: String = sqlx::query("SELECT status FROM orders")
+        .fetch_one(&db)
+        .await
+        .expect("order stored")
+        .get("status");
+    assert_eq!(
+        pending, "pending",
+        "the order was stored before the money moved"
+    );
+    let receipts: i64 = sqlx::query("SELECT COUNT(*) AS n FROM consent_receipts")
+        .fetch_one(&db)
+        .await
+        .expect("count")
+        .get("n");
+    assert_eq!(receipts, 1);
+
+    let hub = start_hub(
+        &database,
+        &[("POSTSALE_RECOVERY_AFTER_SECS", "1")],
+        &dir.join("second.log"),
+    )
+    .await;
+    let app = crate::helpers::TestApp {
+        base: hub.base.clone(),
+        ..app
+    };
+    let mut status = String::new();
+    for _ in 0..100 {
+        status = sqlx::query("SELECT status FROM orders")
+            .fetch_one(&db)
+            .await
+            .expect("order")
+            .get("status");
+        if status != "pending" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "charged", "the reconciler settled the order");
+    let charges: i64 = sqlx::query("SELECT COUNT(*) AS n FROM sandbox_charges")
+        .fetch_one(&db)
+        .await
+        .expect("count")
+        .get("n");
+    assert_eq!(charges, 1, "the gateway charged once");
+
+    // The customer's retry with the same key gets the settled order.
+    let replay = accept(&app, &id, "crash-key", &body).await;
+    assert_eq!(replay.status(), 201);
+    let answer: Value = replay.json().await.expect("json");
+    assert_eq!(answer["status"], "charged");
+    let charges: i64 = sqlx::query("SELECT COUNT(*) AS n FROM sandbox_charges")
+        .fetch_one(&db)
+        .await
+        .expect("count")
+        .get("n");
+    assert_eq!(charges, 1);
+    drop(hub);
+}
+
+#[tokio::test]
+async fn a_typed_card_number_leaves_no_trace_in_the_database_or_the_logs() {
+    let database = fresh_database().await;
+    let dir = tempdir();
+    let log = dir.join("hub.log");
+    let hub = start_hub(&database, &[("RUST_LOG", "trace")], &log).await;
+    let app = seed(hub.base.clone(), reqwest::Client::new()).await;
+    let (id, offer) = outdoor(&app, "P-1").await;
+    let reference = card_reference(&app, &id, "4242 4242 4242 4242").await;
+    assert_eq!(
+        accept(&app, &id, "pan-key", &accept_body(&offer, &reference))
+            .await
+            .status(),
+        201
+    );
+    drop(hub);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let needles = ["4242424242424242", "4242 4242 4242 4242", "424242424242"];
+    let log_text = std::fs::read_to_string(&log).expect("log");
+    assert!(log_text.len() > 1000, "the log was written at trace level");
+    for needle in needles {
+        assert!(!log_text.contains(needle), "the log holds the card number");
+    }
+    if let Some(path) = database.strip_prefix("sqlite://") {
+        for file in [path.to_owned(), format!("{path}-wal")] {
+            let Ok(bytes) = std::fs::read(&file) else {
+                continue;
+            };
+            for needle in needles {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{file} holds the card number"
+                );
+            }
+        }
+    } else {
+        // PostgreSQL: every text column of every table, searched by the server.
+        let db = pool(&database).await;
+        for (table, columns) in [
+            ("orders", "id || items || COALESCE(payment_reference, '')"),
+            ("sandbox_methods", "reference || last4"),
+            ("consent_receipts", "items || disclosure_text"),
+        ] {
+            let rows = sqlx::query(&format!("SELECT {columns} AS t FROM {table}"))
+                .fetch_all(&db)
+                .await
+                .expect("rows");
+            for row in rows {
+                let text: String = row.get("t");
+                assert!(
+                    !text.contains("424242424242"),
+                    "{table} holds the card number"
+                );
+            }
+        }
+    }
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "postsale-proc-{}-{}",
+        std::process::id(),
+        crate::helpers::now_nanos()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
