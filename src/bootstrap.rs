@@ -147,7 +147,8 @@ fn popup(session: Session) -> Result<(), crate::MountError> {
         .ok_or(crate::MountError::Dom)?;
     let body = document.body().ok_or(crate::MountError::Dom)?;
     let host = crate::mount::host_element(&document, true)?;
-    body.append_child(&host).map_err(|_| crate::MountError::Dom)?;
+    body.append_child(&host)
+        .map_err(|_| crate::MountError::Dom)?;
     match crate::mount(&host, AppProps::from(session)) {
         // The widget stays mounted until the page goes; closing empties it.
         Ok(mounted) => std::mem::forget(mounted),

@@ -130,7 +130,8 @@ struct RawItem {
 /// Parses `purchase` into what the hub is sent. The hub checks the ticket and
 /// the sums; here only the shape, the currency and the total's form.
 pub(crate) fn purchase(raw: JsValue) -> Result<OpportunityRequest, ConfigError> {
-    let raw: RawPurchase = serde_wasm_bindgen::from_value(raw).map_err(|_| ConfigError::Purchase)?;
+    let raw: RawPurchase =
+        serde_wasm_bindgen::from_value(raw).map_err(|_| ConfigError::Purchase)?;
     if raw.ticket.is_empty() || raw.order.id.is_empty() {
         return Err(ConfigError::Purchase);
     }

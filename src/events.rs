@@ -23,7 +23,8 @@ pub(crate) fn reset() {
 
 /// Registers a callback; `false` when the name or the callback is not valid.
 pub(crate) fn on(name: &JsValue, callback: &JsValue) -> bool {
-    let (Some(name), Some(callback)) = (name.as_string(), callback.dyn_ref::<Function>().cloned()) else {
+    let (Some(name), Some(callback)) = (name.as_string(), callback.dyn_ref::<Function>().cloned())
+    else {
         return false;
     };
     if !NAMES.contains(&name.as_str()) {

@@ -103,7 +103,7 @@ pub(crate) fn run_in_frame() -> bool {
         return true;
     };
     if let Some(body) = document.body() {
-        let _ = body.style().set_css_text("margin:0;background:transparent");
+        body.style().set_css_text("margin:0;background:transparent");
         let _ = body.append_child(&host);
     }
     match crate::mount(&host, session.into()) {
@@ -152,7 +152,11 @@ pub(crate) fn embed(
         .map_err(|_| MountError::Dom)?
         .unchecked_into();
     let origin = window.location().origin().map_err(|_| MountError::Dom)?;
-    let mut fragment = ["#origin=", &String::from(js_sys::encode_uri_component(&origin))].concat();
+    let mut fragment = [
+        "#origin=",
+        &String::from(js_sys::encode_uri_component(&origin)),
+    ]
+    .concat();
     if let Some(locale) = locale {
         fragment.push_str("&locale=");
         fragment.push_str(&String::from(js_sys::encode_uri_component(locale)));
@@ -168,7 +172,7 @@ pub(crate) fn embed(
     let overlay = slot.is_none();
     let container: Element = match slot {
         Some(slot) => {
-            let _ = iframe
+            iframe
                 .style()
                 .set_css_text("display:block;width:100%;height:0;border:0");
             let _ = slot.append_child(&iframe);
@@ -176,7 +180,7 @@ pub(crate) fn embed(
         }
         None => {
             let host = host_element(&document, true)?;
-            let _ = iframe.style().set_css_text(
+            iframe.style().set_css_text(
                 "position:fixed;inset:0;width:100%;height:100%;border:0;background:transparent",
             );
             let shadow = crate::mount::attach(&host)?;
@@ -190,7 +194,14 @@ pub(crate) fn embed(
             host.into()
         }
     };
-    listen(&window, hub.origin.clone(), iframe, container, previous, overlay);
+    listen(
+        &window,
+        hub.origin.clone(),
+        iframe,
+        container,
+        previous,
+        overlay,
+    );
     Ok(())
 }
 
@@ -207,7 +218,10 @@ fn listen(
             return;
         }
         let source: JsValue = event.source().map(Into::into).unwrap_or(JsValue::NULL);
-        let frame: JsValue = iframe.content_window().map(Into::into).unwrap_or(JsValue::UNDEFINED);
+        let frame: JsValue = iframe
+            .content_window()
+            .map(Into::into)
+            .unwrap_or(JsValue::UNDEFINED);
         if source != frame {
             return;
         }
@@ -218,7 +232,11 @@ fn listen(
                 if let Some(height) = get("height").as_f64()
                     && !overlay
                 {
-                    let px = [(height.clamp(0.0, 4000.0) as u32).to_string().as_str(), "px"].concat();
+                    let px = [
+                        (height.clamp(0.0, 4000.0) as u32).to_string().as_str(),
+                        "px",
+                    ]
+                    .concat();
                     let _ = iframe.style().set_property("height", &px);
                 }
             }

@@ -3,7 +3,9 @@
 //! promise that the widget never restyles or reflows the merchant's page.
 
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CssStyleSheet, Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{
+    CssStyleSheet, Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode,
+};
 use yew::AppHandle;
 
 use crate::components::{App, AppProps};
@@ -80,12 +82,16 @@ pub(crate) fn attach(host: &Element) -> Result<ShadowRoot, MountError> {
         .map_err(|_| MountError::ShadowRoot)?;
     // A constructed stylesheet needs no 'unsafe-inline' in the page's CSP;
     // browsers without one get a <style> element.
-    let adopted = CssStyleSheet::new().ok().filter(|sheet| sheet.replace_sync(STYLE).is_ok());
+    let adopted = CssStyleSheet::new()
+        .ok()
+        .filter(|sheet| sheet.replace_sync(STYLE).is_ok());
     match adopted {
         Some(sheet) => shadow.set_adopted_style_sheets(&js_sys::Array::of1(&JsValue::from(sheet))),
         None => {
             let document = host.owner_document().ok_or(MountError::Dom)?;
-            let style = document.create_element("style").map_err(|_| MountError::Dom)?;
+            let style = document
+                .create_element("style")
+                .map_err(|_| MountError::Dom)?;
             style.set_text_content(Some(STYLE));
             shadow.append_child(&style).map_err(|_| MountError::Dom)?;
         }

@@ -5,8 +5,7 @@
 
 use gloo_net::http::{Request, RequestBuilder};
 use postsale_protocol::{
-    AcceptRequest, AcceptResponse, CardEntry, CardReference, Offer, Opportunity,
-    OpportunityRequest,
+    AcceptRequest, AcceptResponse, CardEntry, CardReference, Offer, Opportunity, OpportunityRequest,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::JsValue;
@@ -40,7 +39,6 @@ impl NetError {
         }
     }
 }
-
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, NetError> {
     let value = value
@@ -79,7 +77,8 @@ async fn call(
 }
 
 fn parse<T: DeserializeOwned>(body: Option<JsValue>) -> Result<T, NetError> {
-    serde_wasm_bindgen::from_value(body.ok_or(NetError::Malformed)?).map_err(|_| NetError::Malformed)
+    serde_wasm_bindgen::from_value(body.ok_or(NetError::Malformed)?)
+        .map_err(|_| NetError::Malformed)
 }
 
 /// `POST /v1/opportunities`: `Ok(None)` when the hub has nothing to show (204).
@@ -88,7 +87,12 @@ pub(crate) async fn create_opportunity(
     request: &OpportunityRequest,
 ) -> Result<Option<Opportunity>, NetError> {
     let url = [&hub.base, "/v1/opportunities"].concat();
-    let (status, body) = call(Request::post(&url), Some(to_json(request)?), SHOW_TIMEOUT_MS).await?;
+    let (status, body) = call(
+        Request::post(&url),
+        Some(to_json(request)?),
+        SHOW_TIMEOUT_MS,
+    )
+    .await?;
     match status {
         204 => Ok(None),
         200 | 201 => parse(body).map(Some),

@@ -265,7 +265,7 @@ impl Reducible for WidgetState {
                 next
             }
             (S::Offer, Action::Review { idempotency_key }) => {
-                if !self.total().is_some_and(|t| t.minor() > 0) {
+                if self.total().is_none_or(|t| t.minor() <= 0) {
                     return self;
                 }
                 if self.needs_card() && !self.in_frame {

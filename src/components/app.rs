@@ -10,8 +10,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::{
-    Confirmation, ConsentStep, Dialog, FailureView, IncentiveChooser, OfferView, Processing,
-    Teaser,
+    Confirmation, ConsentStep, Dialog, FailureView, IncentiveChooser, OfferView, Processing, Teaser,
 };
 use postsale_protocol::CardEntry;
 
@@ -43,7 +42,12 @@ fn accept_failure(err: NetError) -> Failure {
 
 /// Sends the card (direct entry, first attempt only) and then the accept,
 /// with the consent's Idempotency-Key; the outcome comes back as actions.
-fn submit(state: &WidgetState, session: &Rc<Session>, dispatch: UseReducerDispatcher<WidgetState>, card: Option<CardEntry>) {
+fn submit(
+    state: &WidgetState,
+    session: &Rc<Session>,
+    dispatch: UseReducerDispatcher<WidgetState>,
+    card: Option<CardEntry>,
+) {
     let (Some(request), Some(key)) = (state.accept_request(), state.idempotency_key.clone()) else {
         return dispatch.dispatch(Action::AcceptFailed(Failure::Refused));
     };
@@ -79,7 +83,9 @@ fn announce(state: &WidgetState, session: &Session) {
     let id = ("opportunity_id", JsValue::from_str(&session.opportunity_id));
     match state.stage {
         Stage::Confirmed => {
-            let Some(receipt) = &state.receipt else { return };
+            let Some(receipt) = &state.receipt else {
+                return;
+            };
             let pairs = [
                 id,
                 ("order_id", receipt.order_id.as_str().into()),
@@ -102,7 +108,7 @@ fn announce(state: &WidgetState, session: &Session) {
         }
         Stage::Closed => {
             if state.declined {
-                crate::events::emit("declined", &detail(&[id.clone()]));
+                crate::events::emit("declined", &detail(std::slice::from_ref(&id)));
             }
             crate::events::emit("closed", &detail(&[id]));
         }
@@ -121,13 +127,19 @@ pub(crate) fn App(props: &AppProps) -> Html {
     {
         let session = session.clone();
         use_effect_with((), move |()| {
-            crate::events::emit("shown", &detail(&[("opportunity_id", session.opportunity_id.as_str().into())]));
+            crate::events::emit(
+                "shown",
+                &detail(&[("opportunity_id", session.opportunity_id.as_str().into())]),
+            );
         });
     }
     // The affiliate's look: the opportunity's, then the offer's.
     {
         let theme = theme.clone();
-        let style = state.offer.as_ref().map_or_else(|| session.style.clone(), |o| o.style.clone());
+        let style = state
+            .offer
+            .as_ref()
+            .map_or_else(|| session.style.clone(), |o| o.style.clone());
         use_effect_with(style, move |style| {
             if let Some(root) = theme.cast::<web_sys::HtmlElement>() {
                 crate::theme::apply(&root, style);
@@ -215,18 +227,30 @@ pub(crate) fn App(props: &AppProps) -> Html {
             html! { <Teaser logo={session.style.logo_url.clone()} on_open={on(Action::Open)} on_decline={decline.clone()} /> },
         ),
         Stage::LoadingOffer => (
-            if session.teaser.is_empty() { "A thank-you offer".into() } else { session.teaser.clone().into() },
+            if session.teaser.is_empty() {
+                "A thank-you offer".into()
+            } else {
+                session.teaser.clone().into()
+            },
             html! { <Processing text="Loading your offer…" /> },
         ),
         Stage::Offer => {
-            let Some(offer) = state.offer.clone() else { return html! {} };
+            let Some(offer) = state.offer.clone() else {
+                return html! {};
+            };
             let set_quantity = {
                 let dispatch = dispatch.clone();
-                Callback::from(move |(index, quantity)| dispatch.dispatch(Action::SetQuantity { index, quantity }))
+                Callback::from(move |(index, quantity)| {
+                    dispatch.dispatch(Action::SetQuantity { index, quantity })
+                })
             };
             let review = {
                 let dispatch = dispatch.clone();
-                Callback::from(move |()| dispatch.dispatch(Action::Review { idempotency_key: net::idempotency_key() }))
+                Callback::from(move |()| {
+                    dispatch.dispatch(Action::Review {
+                        idempotency_key: net::idempotency_key(),
+                    })
+                })
             };
             (
                 offer.headline.clone().into(),
@@ -234,7 +258,9 @@ pub(crate) fn App(props: &AppProps) -> Html {
             )
         }
         Stage::Consent => {
-            let Some(offer) = state.offer.clone() else { return html! {} };
+            let Some(offer) = state.offer.clone() else {
+                return html! {};
+            };
             let confirm = {
                 let dispatch = dispatch.clone();
                 let state = state.clone();
@@ -251,10 +277,18 @@ pub(crate) fn App(props: &AppProps) -> Html {
                 html! { <ConsentStep offer={offer} total={state.total()} locale={locale.clone()} card={state.needs_card() && state.in_frame} on_confirm={confirm} on_back={on(Action::Back)} /> },
             )
         }
-        Stage::Processing => ("Placing your order".into(), html! { <Processing text="Placing your order…" /> }),
+        Stage::Processing => (
+            "Placing your order".into(),
+            html! { <Processing text="Placing your order…" /> },
+        ),
         Stage::Confirmed => {
-            let Some(receipt) = state.receipt.clone() else { return html! {} };
-            ("Thank you".into(), html! { <Confirmation receipt={Rc::new(receipt)} locale={locale.clone()} on_close={close.clone()} /> })
+            let Some(receipt) = state.receipt.clone() else {
+                return html! {};
+            };
+            (
+                "Thank you".into(),
+                html! { <Confirmation receipt={Rc::new(receipt)} locale={locale.clone()} on_close={close.clone()} /> },
+            )
         }
         Stage::Failed => {
             let failure = state.failure.unwrap_or(Failure::Refused);
@@ -272,7 +306,10 @@ pub(crate) fn App(props: &AppProps) -> Html {
                     }
                 })
             };
-            ("Something went wrong".into(), html! { <FailureView failure={failure} on_retry={retry} on_close={close.clone()} /> })
+            (
+                "Something went wrong".into(),
+                html! { <FailureView failure={failure} on_retry={retry} on_close={close.clone()} /> },
+            )
         }
     };
     html! {

@@ -37,7 +37,8 @@ pub(crate) fn OfferView(props: &OfferViewProps) -> Html {
     let offer = &props.offer;
     let locale = props.locale.as_deref();
     let price = |raw: &str| {
-        Money::parse(raw, offer.currency).map_or_else(|_| raw.to_owned(), |m| crate::format::money(&m, locale))
+        Money::parse(raw, offer.currency)
+            .map_or_else(|_| raw.to_owned(), |m| crate::format::money(&m, locale))
     };
     let total = props.total.map(|t| crate::format::money(&t, locale));
     let can_go_on = props.total.is_some_and(|t| t.minor() > 0);

@@ -113,12 +113,19 @@ fn quantities_are_clamped_to_the_items_maximum_and_sum_into_the_total() {
         quantity: 7,
     });
     assert_eq!(state.quantities, vec![1, 3]);
-    assert_eq!(state.total().map(|t| t.decimal()).as_deref(), Some("108.49"));
+    assert_eq!(
+        state.total().map(|t| t.decimal()).as_deref(),
+        Some("108.49")
+    );
     let same = state.clone().reduce(Action::SetQuantity {
         index: 9,
         quantity: 1,
     });
-    assert_eq!(same.quantities, vec![1, 3], "an unknown index changes nothing");
+    assert_eq!(
+        same.quantities,
+        vec![1, 3],
+        "an unknown index changes nothing"
+    );
 }
 
 #[test]
@@ -185,7 +192,10 @@ fn an_accepted_order_is_confirmed_with_its_receipt() {
     let state = at_offer(HandoffMode::MerchantOfRecord, false).reduce(review("k"));
     let state = run(
         (*state).clone(),
-        [Action::Confirm, Action::Accepted(receipt(OrderStatus::Charged))],
+        [
+            Action::Confirm,
+            Action::Accepted(receipt(OrderStatus::Charged)),
+        ],
     );
     assert_eq!(state.stage, Stage::Confirmed);
     assert_eq!(
@@ -199,7 +209,10 @@ fn a_declined_payment_is_a_failure_without_retry() {
     let state = at_offer(HandoffMode::MerchantOfRecord, false).reduce(review("k"));
     let state = run(
         (*state).clone(),
-        [Action::Confirm, Action::Accepted(receipt(OrderStatus::Failed))],
+        [
+            Action::Confirm,
+            Action::Accepted(receipt(OrderStatus::Failed)),
+        ],
     );
     assert_eq!(state.stage, Stage::Failed);
     assert_eq!(state.failure, Some(Failure::Declined));
@@ -223,7 +236,11 @@ fn direct_entry_in_the_frame_tokenises_the_card_then_accepts() {
         (*state).clone(),
         [Action::Confirm, Action::CardRejected, Action::Retry],
     );
-    assert_eq!(state.stage, Stage::Consent, "a rejected card goes back to the form");
+    assert_eq!(
+        state.stage,
+        Stage::Consent,
+        "a rejected card goes back to the form"
+    );
     assert_eq!(state.idempotency_key.as_deref(), Some("k"));
     let state = run(
         (*state).clone(),
@@ -244,7 +261,10 @@ fn declining_closes_and_remembers_it_was_a_decline() {
 #[test]
 fn closing_is_ignored_while_the_accept_is_in_flight() {
     let state = at_offer(HandoffMode::MerchantOfRecord, false).reduce(review("k"));
-    let state = run((*state).clone(), [Action::Confirm, Action::Close, Action::Decline]);
+    let state = run(
+        (*state).clone(),
+        [Action::Confirm, Action::Close, Action::Decline],
+    );
     assert_eq!(state.stage, Stage::Processing);
 }
 

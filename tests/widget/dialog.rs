@@ -14,7 +14,8 @@ fn press(target: &HtmlElement, key: &str, shift: bool) {
     init.set_bubbles(true);
     init.set_cancelable(true);
     init.set_composed(true);
-    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("an event");
+    let event =
+        KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("an event");
     target.dispatch_event(&event).expect("dispatched");
 }
 
@@ -51,7 +52,9 @@ async fn the_close_button_takes_the_dialog_and_its_host_away() {
     let _mounted = mount(&host, props()).expect("mounted");
     yew::scheduler::flush().await;
     let shadow = host.shadow_root().expect("a shadow root");
-    query(&shadow, "button.close").expect("a close button").click();
+    query(&shadow, "button.close")
+        .expect("a close button")
+        .click();
     yew::scheduler::flush().await;
     assert!(query(&shadow, "[role=dialog]").is_none());
     assert!(!host.is_connected(), "the host element left the page");
@@ -69,7 +72,10 @@ async fn a_host_that_already_has_a_shadow_root_is_refused() {
 
 #[wasm_bindgen_test]
 async fn focus_moves_in_tab_stays_inside_and_esc_gives_focus_back() {
-    let before: HtmlElement = document().create_element("button").expect("a button").unchecked_into();
+    let before: HtmlElement = document()
+        .create_element("button")
+        .expect("a button")
+        .unchecked_into();
     before.set_text_content(Some("the merchant's button"));
     body().append_child(&before).expect("appended");
     before.focus().expect("focused");
@@ -84,7 +90,11 @@ async fn focus_moves_in_tab_stays_inside_and_esc_gives_focus_back() {
     let first = query(&shadow, ".primary").expect("the first control");
     let last = query(&shadow, "button.close").expect("the close button");
     assert_eq!(shadow.active_element(), Some(first.clone().into()));
-    assert_eq!(document().active_element(), Some(host.clone()), "the page sees the widget focused");
+    assert_eq!(
+        document().active_element(),
+        Some(host.clone()),
+        "the page sees the widget focused"
+    );
 
     // Tab on the last control wraps to the first, Shift+Tab on the first to the last.
     last.focus().expect("focused");

@@ -103,10 +103,15 @@ const OFFER: &str = "{ opportunity_id: 'op_1', headline: 'Protect it', body: 'Tw
 #[wasm_bindgen_test]
 async fn a_dead_hub_leaves_the_page_untouched() {
     restore_fetch();
-    script("window.__seen = []; window.__errors = 0; addEventListener('error', function () { __errors++; });");
+    script(
+        "window.__seen = []; window.__errors = 0; addEventListener('error', function () { __errors++; });",
+    );
     let before = body().inner_html();
     shop(DEAD_HUB);
-    assert!(until(5_000, || !seen().is_empty()).await, "the merchant heard why");
+    assert!(
+        until(5_000, || !seen().is_empty()).await,
+        "the merchant heard why"
+    );
     assert_eq!(seen(), ["error:unreachable"]);
     assert_eq!(widget_hosts(), 0, "no host element");
     assert_eq!(body().inner_html(), before, "the page is as it was");
@@ -115,10 +120,17 @@ async fn a_dead_hub_leaves_the_page_untouched() {
 
 #[wasm_bindgen_test]
 async fn no_offer_an_error_or_a_malformed_answer_shows_nothing() {
-    for answer in ["[204, null]", "[500, { title: 'boom' }]", "[201, { id: 7 }]"] {
+    for answer in [
+        "[204, null]",
+        "[500, { title: 'boom' }]",
+        "[201, { id: 7 }]",
+    ] {
         fake_hub(&format!("function () {{ return {answer}; }}"));
         shop(FAKE_HUB);
-        assert!(until(2_000, || !requests().is_empty()).await, "the hub was asked");
+        assert!(
+            until(2_000, || !requests().is_empty()).await,
+            "the hub was asked"
+        );
         sleep(100).await;
         assert_eq!(widget_hosts(), 0, "nothing shown for {answer}");
     }
@@ -147,19 +159,48 @@ async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_ke
          }}"
     ));
     shop(FAKE_HUB);
-    assert!(until(2_000, || widget_shadow().is_some_and(|s| query(&s, "[role=dialog]").is_some())).await);
+    assert!(
+        until(2_000, || widget_shadow().is_some_and(|s| query(
+            &s,
+            "[role=dialog]"
+        )
+        .is_some()))
+        .await
+    );
     let shadow = widget_shadow().expect("shown");
-    assert_eq!(query(&shadow, "h2").and_then(|h| h.text_content()).as_deref(), Some("A gift for your camera"));
+    assert_eq!(
+        query(&shadow, "h2")
+            .and_then(|h| h.text_content())
+            .as_deref(),
+        Some("A gift for your camera")
+    );
     // The affiliate's display style arrives as --postsale-* properties.
     let theme = query(&shadow, ".theme").expect("themed root");
-    assert_eq!(theme.style().get_property_value("--postsale-accent").ok().as_deref(), Some("#aa0000"));
+    assert_eq!(
+        theme
+            .style()
+            .get_property_value("--postsale-accent")
+            .ok()
+            .as_deref(),
+        Some("#aa0000")
+    );
     // The transaction went out in the protocol's shape (unknown keys dropped).
     let (_, _, _, body) = requests()[0].clone();
-    assert!(body.contains(r#""order_id":"A-1""#) && !body.contains("extra"), "{body}");
+    assert!(
+        body.contains(r#""order_id":"A-1""#) && !body.contains("extra"),
+        "{body}"
+    );
 
     query(&shadow, ".primary").expect("Show me").click();
-    assert!(until(2_000, || query(&shadow, ".items").is_some()).await, "the offer is shown");
-    assert!(query(&shadow, ".price").and_then(|p| p.text_content()).is_some_and(|t| t.contains("49.99")));
+    assert!(
+        until(2_000, || query(&shadow, ".items").is_some()).await,
+        "the offer is shown"
+    );
+    assert!(
+        query(&shadow, ".price")
+            .and_then(|p| p.text_content())
+            .is_some_and(|t| t.contains("49.99"))
+    );
     // Take one SD card too.
     let select: web_sys::HtmlSelectElement = shadow
         .query_selector_all("select")
@@ -172,25 +213,62 @@ async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_ke
         .dispatch_event(&web_sys::Event::new("change").expect("an event"))
         .expect("dispatched");
     yew::scheduler::flush().await;
-    assert!(query(&shadow, ".total").and_then(|t| t.text_content()).is_some_and(|t| t.contains("69.49")));
+    assert!(
+        query(&shadow, ".total")
+            .and_then(|t| t.text_content())
+            .is_some_and(|t| t.contains("69.49"))
+    );
 
     query(&shadow, ".primary").expect("Add to my order").click();
-    assert!(until(1_000, || query(&shadow, ".disclosure").is_some()).await, "the consent step");
-    assert!(query(&shadow, ".amount").and_then(|a| a.text_content()).is_some_and(|t| t.contains("69.49")));
-    query(&shadow, "button.confirm").expect("a separate confirm button").click();
-    assert!(until(2_000, || query(&shadow, "[role=alert]").is_some()).await, "a clear error");
+    assert!(
+        until(1_000, || query(&shadow, ".disclosure").is_some()).await,
+        "the consent step"
+    );
+    assert!(
+        query(&shadow, ".amount")
+            .and_then(|a| a.text_content())
+            .is_some_and(|t| t.contains("69.49"))
+    );
+    query(&shadow, "button.confirm")
+        .expect("a separate confirm button")
+        .click();
+    assert!(
+        until(2_000, || query(&shadow, "[role=alert]").is_some()).await,
+        "a clear error"
+    );
     query(&shadow, ".primary").expect("Try again").click();
     let confirmed = until(2_000, || query(&shadow, ".order-id").is_some()).await;
-    assert!(confirmed, "confirmed: {:?} {}", requests(), shadow.inner_html());
-    assert_eq!(query(&shadow, ".order-id").and_then(|o| o.text_content()).as_deref(), Some("ord_9"));
+    assert!(
+        confirmed,
+        "confirmed: {:?} {}",
+        requests(),
+        shadow.inner_html()
+    );
+    assert_eq!(
+        query(&shadow, ".order-id")
+            .and_then(|o| o.text_content())
+            .as_deref(),
+        Some("ord_9")
+    );
 
-    let accepts: Vec<_> = requests().into_iter().filter(|r| r.1.ends_with("/accept")).collect();
+    let accepts: Vec<_> = requests()
+        .into_iter()
+        .filter(|r| r.1.ends_with("/accept"))
+        .collect();
     assert_eq!(accepts.len(), 2);
     let key = accepts[0].2.clone().expect("an Idempotency-Key");
     assert_eq!(key.len(), 32);
-    assert_eq!(accepts[1].2.as_deref(), Some(key.as_str()), "the retry reuses the key");
+    assert_eq!(
+        accepts[1].2.as_deref(),
+        Some(key.as_str()),
+        "the retry reuses the key"
+    );
     assert_eq!(accepts[0].3, accepts[1].3, "and the same body");
-    assert!(accepts[0].3.contains(r#""amount":"69.49""#), "{}", accepts[0].3);
+    assert!(
+        accepts[0].3.contains(r#""amount":"69.49""#),
+        "{}",
+        accepts[0].3
+    );
     assert!(accepts[0].3.contains(r#""disclosure_sha256":"abcd""#));
 
     query(&shadow, ".primary").expect("Done").click();
@@ -213,7 +291,12 @@ async fn declining_tells_the_hub_and_the_page() {
     assert!(until(2_000, || widget_shadow().is_some()).await);
     let shadow = widget_shadow().expect("shown");
     query(&shadow, ".secondary").expect("No, thanks").click();
-    assert!(until(1_000, || requests().iter().any(|r| r.1.ends_with("/decline"))).await);
+    assert!(
+        until(1_000, || requests()
+            .iter()
+            .any(|r| r.1.ends_with("/decline")))
+        .await
+    );
     assert_eq!(seen(), ["shown", "declined", "closed"]);
     clear_widgets();
     restore_fetch();

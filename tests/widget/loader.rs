@@ -57,7 +57,10 @@ async fn calls_made_before_the_loader_are_kept_and_replayed_in_order() {
         Reflect::get(&global("postsale"), &"loaded".into()).is_ok_and(|v| v.is_truthy()),
         "the stub was replaced"
     );
-    assert!(until(5_000, || !seen().is_empty()).await, "the error event came");
+    assert!(
+        until(5_000, || !seen().is_empty()).await,
+        "the error event came"
+    );
     assert_eq!(seen(), ["error:unreachable"]);
     assert_eq!(widget_hosts(), 0, "a failing hub shows nothing");
 }
@@ -80,16 +83,24 @@ async fn a_second_copy_of_the_loader_is_harmless() {
     script(LOADER);
     assert!(Object::is(&real, &global("postsale")));
     sleep(50).await;
-    assert_eq!(global("__errors").as_f64(), Some(0.0), "nothing thrown into the page");
+    assert_eq!(
+        global("__errors").as_f64(),
+        Some(0.0),
+        "nothing thrown into the page"
+    );
 }
 
 #[wasm_bindgen_test]
 fn html_only_merchants_get_the_same_calls_from_data_attributes() {
     fresh_page();
     let order = document().create_element("script").expect("a script");
-    order.set_attribute("type", "application/json").expect("typed");
+    order
+        .set_attribute("type", "application/json")
+        .expect("typed");
     order.set_id("postsale-order");
-    order.set_text_content(Some(r#"{"ticket":"tk","order":{"items":[],"currency":"EUR"}}"#));
+    order.set_text_content(Some(
+        r#"{"ticket":"tk","order":{"items":[],"currency":"EUR"}}"#,
+    ));
     body().append_child(&order).expect("appended");
     let page = document().create_element("div").expect("a div");
     page.set_inner_html(r#"<b id="oid"> A-7 </b><b id="tot">1.299,00 €</b>"#);
@@ -112,15 +123,30 @@ fn html_only_merchants_get_the_same_calls_from_data_attributes() {
     let init = Array::from(&calls.get(0));
     assert_eq!(init.get(0).as_string().as_deref(), Some("init"));
     let get = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).expect("field");
-    assert_eq!(get(&init.get(1), "affiliate").as_string().as_deref(), Some("demo"));
-    assert_eq!(get(&init.get(1), "hub").as_string().as_deref(), Some(DEAD_HUB));
+    assert_eq!(
+        get(&init.get(1), "affiliate").as_string().as_deref(),
+        Some("demo")
+    );
+    assert_eq!(
+        get(&init.get(1), "hub").as_string().as_deref(),
+        Some(DEAD_HUB)
+    );
     let purchase = Array::from(&calls.get(1));
     assert_eq!(purchase.get(0).as_string().as_deref(), Some("purchase"));
     let order_value = get(&purchase.get(1), "order");
-    assert_eq!(get(&purchase.get(1), "ticket").as_string().as_deref(), Some("tk"));
+    assert_eq!(
+        get(&purchase.get(1), "ticket").as_string().as_deref(),
+        Some("tk")
+    );
     assert_eq!(get(&order_value, "id").as_string().as_deref(), Some("A-7"));
-    assert_eq!(get(&order_value, "total").as_string().as_deref(), Some("1299.00"));
-    assert_eq!(get(&order_value, "currency").as_string().as_deref(), Some("EUR"));
+    assert_eq!(
+        get(&order_value, "total").as_string().as_deref(),
+        Some("1299.00")
+    );
+    assert_eq!(
+        get(&order_value, "currency").as_string().as_deref(),
+        Some("EUR")
+    );
     order.remove();
     page.remove();
     loader.remove();
