@@ -6,6 +6,7 @@
 //! this crate adds what only the affiliate's side has: its secret, its clock
 //! and a source of randomness for nonces.
 
+pub mod handoff;
 mod secret;
 mod signer;
 
