@@ -12,6 +12,7 @@ pub const HANDOFF_KEY_ID_HEADER: &str = "postsale-key-id";
 
 /// One line of the upsell order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HandoffItem {
     /// The upseller's SKU.
@@ -26,6 +27,7 @@ pub struct HandoffItem {
 
 /// Hub -> affiliate, `POST {handoff_url}`, signed with the affiliate's secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HandoffRequest {
     /// What the affiliate is asked to do.
@@ -53,6 +55,7 @@ pub struct HandoffRequest {
 
 /// A postal address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     /// Street and number.
@@ -74,6 +77,7 @@ pub struct Address {
 /// What the affiliate releases under `payment_reference`: who the customer is
 /// and a processor's reference to their payment method, never the card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerRecord {
     /// Full name.
@@ -90,6 +94,7 @@ pub struct CustomerRecord {
 
 /// The affiliate's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
 pub enum HandoffResponse {
     /// `merchant_of_record`: the affiliate charged its saved payment method.

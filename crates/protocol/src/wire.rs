@@ -8,6 +8,7 @@ use crate::{CurrencyCode, ReasonCode};
 /// `POST /v1/opportunities`: the transaction that just happened on the
 /// affiliate's page, with the affiliate's signed ticket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpportunityRequest {
     /// The ticket the affiliate's server signed for this order.
@@ -21,6 +22,7 @@ pub struct OpportunityRequest {
 
 /// A completed purchase at the affiliate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Transaction {
     /// The affiliate's order id; it must equal the ticket's.
@@ -35,6 +37,7 @@ pub struct Transaction {
 
 /// One line of a transaction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LineItem {
     /// The affiliate's SKU.
@@ -53,6 +56,7 @@ pub struct LineItem {
 
 /// How the opportunity is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Presentation {
     /// A modal in a shadow root on the affiliate's page.
@@ -63,6 +67,7 @@ pub enum Presentation {
 
 /// The affiliate's look, so the offer feels like part of its page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DisplayStyle {
     /// Accent colour (buttons, focus), `#rrggbb`.
     pub accent: String,
@@ -81,6 +86,7 @@ pub struct DisplayStyle {
 
 /// A thank-you reward the customer may pick.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Incentive {
     /// Stable id, sent back in [`OpportunityRequest::incentive`].
     pub id: String,
@@ -90,6 +96,7 @@ pub struct Incentive {
 
 /// `201`/`200` answer to `POST /v1/opportunities`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Opportunity {
     /// The opportunity's id.
     pub id: String,
@@ -112,6 +119,7 @@ pub const NO_OFFER_HEADER: &str = "postsale-no-offer";
 
 /// How payment is settled when the customer accepts (see DESIGN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HandoffMode {
     /// The affiliate charges its saved payment method and the hub forwards the order.
@@ -146,6 +154,7 @@ impl HandoffMode {
 
 /// One item the upseller offers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OfferItem {
     /// The upseller's SKU.
     pub sku: String,
@@ -162,6 +171,7 @@ pub struct OfferItem {
 
 /// What the law asks the customer to be told before they confirm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Disclosure {
     /// The handoff mode this disclosure is for.
     pub mode: HandoffMode,
@@ -177,6 +187,7 @@ pub struct Disclosure {
 
 /// `GET /v1/opportunities/{id}/offer`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Offer {
     /// The opportunity this offer belongs to.
     pub opportunity_id: String,
@@ -200,6 +211,7 @@ pub struct Offer {
 
 /// An `application/problem+json` error body (RFC 9457).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// A URI naming the kind of problem.
     #[serde(rename = "type")]
@@ -217,6 +229,7 @@ pub struct Problem {
 
 /// One chosen line in an accept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChosenItem {
     /// The offered SKU.
@@ -227,6 +240,7 @@ pub struct ChosenItem {
 
 /// The customer's consent, as the widget recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
     /// [`Disclosure::text_sha256`] of the disclosure the customer saw.
@@ -239,6 +253,7 @@ pub struct Consent {
 
 /// `POST /v1/opportunities/{id}/accept`, sent with an `Idempotency-Key` header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
     /// What the customer took.
@@ -254,6 +269,7 @@ pub struct AcceptRequest {
 /// `POST /v1/opportunities/{id}/card`, from the hub-origin frame only. The
 /// number and CVC go straight to the gateway and are never stored or logged.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CardEntry {
     /// The card number as typed (spaces allowed).
@@ -275,6 +291,7 @@ impl std::fmt::Debug for CardEntry {
 
 /// The answer to a card entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CardReference {
     /// The gateway's reference for the card, sent back in the accept.
     pub payment_reference: String,
@@ -282,6 +299,7 @@ pub struct CardReference {
 
 /// The state of an upsell order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Stored, payment not settled yet.
@@ -298,6 +316,7 @@ pub enum OrderStatus {
 
 /// The answer to an accept; the same key always gets the same answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AcceptResponse {
     /// The upsell order's id.
     pub order_id: String,

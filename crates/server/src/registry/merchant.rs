@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// A merchant as the hub knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Merchant {
     pub(crate) id: String,

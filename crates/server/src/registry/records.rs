@@ -27,7 +27,7 @@ pub(crate) trait Record: Serialize + DeserializeOwned + Send + Sync + 'static {
 }
 
 /// An item an upseller offers.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OfferItemRecord {
     pub(crate) sku: String,
@@ -93,7 +93,7 @@ impl Record for OfferItemRecord {
 }
 
 /// What an affiliate's reason code selects.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReasonCodeRecord {
     pub(crate) code: ReasonCode,
@@ -157,7 +157,7 @@ impl Record for ReasonCodeRecord {
 }
 
 /// Derives a reason code when a transaction comes without one.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReasonRuleRecord {
     pub(crate) id: String,
@@ -211,7 +211,7 @@ impl Record for ReasonRuleRecord {
 }
 
 /// Offer copy with `{{placeholders}}`; rendered as plain text, never as HTML.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TemplateRecord {
     pub(crate) id: String,
@@ -244,7 +244,7 @@ impl Record for TemplateRecord {
 }
 
 /// The affiliate's look.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StyleRecord {
     pub(crate) id: String,
@@ -290,7 +290,7 @@ impl Record for StyleRecord {
 }
 
 /// A thank-you reward the customer may pick.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IncentiveRecord {
     pub(crate) id: String,
@@ -299,7 +299,7 @@ pub(crate) struct IncentiveRecord {
 }
 
 /// What an incentive gives.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum IncentiveKind {
     Discount,
@@ -319,7 +319,7 @@ impl Record for IncentiveRecord {
 }
 
 /// A signing secret, written once, never read back.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SecretRecord {
     pub(crate) key_id: String,

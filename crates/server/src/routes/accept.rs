@@ -11,7 +11,9 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use postsale_protocol::{AcceptRequest, CardEntry, CardReference, HandoffItem, HandoffMode, Money};
+use postsale_protocol::{
+    AcceptRequest, AcceptResponse, CardEntry, CardReference, HandoffItem, HandoffMode, Money,
+};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
@@ -30,6 +32,12 @@ const CONFIRM_ACTION: &str = "confirm_button";
 const REPLAY_WAIT: Duration = Duration::from_secs(20);
 
 /// `POST /v1/opportunities/{id}/accept`.
+#[utoipa::path(post, path = "/v1/opportunities/{id}/accept", tag = "widget", request_body = AcceptRequest,
+    params(("id" = String, Path, description = "opportunity id"),
+        ("Idempotency-Key" = String, Header, description = "one key per consent; a retry reuses it")),
+    responses((status = 201, description = "the order", body = AcceptResponse),
+        (status = 402, description = "payment failed", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 413, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(opportunity = %id))]
 pub(crate) async fn accept(
     State(state): State<AppState>,
@@ -368,6 +376,9 @@ async fn store_pending(
 /// `POST /v1/opportunities/{id}/card`: from the hub-origin frame only; the
 /// gateway turns the card into a reference at once. The body is never logged
 /// and errors never echo what was typed.
+#[utoipa::path(post, path = "/v1/opportunities/{id}/card", tag = "widget", request_body = CardEntry,
+    params(("id" = String, Path, description = "opportunity id")),
+    responses((status = 201, description = "the card's reference", body = CardReference), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(opportunity = %id))]
 pub(crate) async fn card(
     State(state): State<AppState>,

@@ -25,6 +25,8 @@ use crate::{
 
 /// `POST /v1/admin/merchants` (operator): registers a merchant; the answer
 /// holds its API key, shown this once.
+#[utoipa::path(post, path = "/v1/admin/merchants", tag = "admin", request_body = Merchant, security(("operator_key" = [])),
+    responses((status = 201, description = "the merchant and its API key, shown once"), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn create_merchant(
     State(state): State<AppState>,
@@ -41,6 +43,8 @@ pub(crate) async fn create_merchant(
 }
 
 /// `GET /v1/admin/merchant`: the caller's own profile.
+#[utoipa::path(get, path = "/v1/admin/merchant", tag = "admin", security(("api_key" = [])),
+    responses((status = 200, description = "the caller", body = Merchant), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn get_self(MerchantAuth(me): MerchantAuth) -> Json<Merchant> {
     Json(me)
 }
@@ -107,6 +111,8 @@ macro_rules! with_kind {
 }
 
 /// `GET /v1/admin/{kind}`.
+#[utoipa::path(get, path = "/v1/admin/{kind}", tag = "admin", security(("api_key" = [])), params(Kind),
+    responses((status = 200, description = "the caller's records of this kind", body = Vec<RecordBody>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
@@ -120,6 +126,9 @@ pub(crate) async fn list(
 }
 
 /// `GET /v1/admin/{kind}/{id}`.
+#[utoipa::path(get, path = "/v1/admin/{kind}/{id}", tag = "admin", security(("api_key" = [])),
+    params(Kind, ("id" = String, Path, description = "record id")),
+    responses((status = 200, description = "the record", body = RecordBody), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
@@ -135,6 +144,8 @@ pub(crate) async fn get(
 }
 
 /// `POST /v1/admin/{kind}`: creates a record (409 when the id exists).
+#[utoipa::path(post, path = "/v1/admin/{kind}", tag = "admin", security(("api_key" = [])), params(Kind), request_body = RecordBody,
+    responses((status = 201, description = "created", body = RecordBody), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 413, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %me.id, kind = %kind))]
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -151,6 +162,9 @@ pub(crate) async fn create(
 }
 
 /// `PUT /v1/admin/{kind}/{id}`: replaces a record (404 when there is none).
+#[utoipa::path(put, path = "/v1/admin/{kind}/{id}", tag = "admin", security(("api_key" = [])),
+    params(Kind, ("id" = String, Path, description = "record id")), request_body = RecordBody,
+    responses((status = 200, description = "replaced", body = RecordBody), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 413, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %me.id, kind = %kind))]
 pub(crate) async fn replace(
     State(state): State<AppState>,
@@ -170,6 +184,9 @@ pub(crate) async fn replace(
 }
 
 /// `DELETE /v1/admin/{kind}/{id}`.
+#[utoipa::path(delete, path = "/v1/admin/{kind}/{id}", tag = "admin", security(("api_key" = [])),
+    params(Kind, ("id" = String, Path, description = "record id")),
+    responses((status = 204, description = "deleted"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn remove(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
@@ -248,4 +265,27 @@ async fn check_reason_code_refs(
         ));
     }
     Ok(())
+}
+
+/// The `{kind}` path segment (documentation only; the handlers match on it).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub(crate) struct Kind {
+    /// offer-items, reason-codes, reason-rules, templates, styles, incentives or secrets
+    kind: String,
+}
+
+/// Any registry record (documentation only): the body's shape follows `{kind}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(crate) enum RecordBody {
+    OfferItem(OfferItemRecord),
+    ReasonCode(ReasonCodeRecord),
+    ReasonRule(ReasonRuleRecord),
+    Template(TemplateRecord),
+    Style(StyleRecord),
+    Incentive(IncentiveRecord),
+    Secret(SecretRecord),
 }

@@ -8,6 +8,7 @@ pub(crate) use assets::Assets;
 mod cors;
 mod health;
 mod offers;
+mod openapi;
 mod opportunities;
 mod orders;
 mod stats;
@@ -60,6 +61,7 @@ pub(crate) fn router(state: AppState) -> Router {
         );
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/openapi.json", get(openapi::document))
         .merge(public)
         .merge(admin)
         .merge(assets::router(&state))

@@ -96,6 +96,9 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
 }
 
 /// `GET /v1/opportunities/{id}/offer`.
+#[utoipa::path(get, path = "/v1/opportunities/{id}/offer", tag = "widget",
+    params(("id" = String, Path, description = "opportunity id")),
+    responses((status = 200, description = "the offer", body = Offer), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip(state))]
 pub(crate) async fn get(
     State(state): State<AppState>,
@@ -207,6 +210,9 @@ pub(crate) fn disclosure(open: &OpenOpportunity) -> Disclosure {
 
 /// `GET /v1/opportunities/{id}/frame`: the hub-origin page that runs the
 /// widget inside an IFRAME (and the only place card entry may happen).
+#[utoipa::path(get, path = "/v1/opportunities/{id}/frame", tag = "widget",
+    params(("id" = String, Path, description = "opportunity id")),
+    responses((status = 200, description = "the hub-origin frame page", content_type = "text/html"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip(state))]
 pub(crate) async fn frame(
     State(state): State<AppState>,

@@ -30,6 +30,11 @@ use crate::{
 pub(crate) const OPPORTUNITY_TTL_SECS: i64 = 30 * 60;
 
 /// `POST /v1/opportunities`.
+#[utoipa::path(post, path = "/v1/opportunities", tag = "widget", request_body = OpportunityRequest,
+    responses((status = 201, description = "a new opportunity", body = Opportunity),
+        (status = 200, description = "the same ticket again: the same opportunity", body = Opportunity),
+        (status = 204, description = "nothing to show; the reason is in the postsale-no-offer header"),
+        (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 413, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -246,6 +251,9 @@ fn no_offer(why: NoOffer) -> Response {
 
 /// `POST /v1/opportunities/{id}/decline`: the customer said no. Declining
 /// twice is fine; declining an accepted opportunity is a conflict.
+#[utoipa::path(post, path = "/v1/opportunities/{id}/decline", tag = "widget",
+    params(("id" = String, Path, description = "opportunity id")),
+    responses((status = 204, description = "declined"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip(state))]
 pub(crate) async fn decline(
     State(state): State<AppState>,

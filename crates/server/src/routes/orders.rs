@@ -32,6 +32,7 @@ fn order_json(row: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
 const ORDER_COLUMNS: &str = "id, opportunity_id, affiliate_id, upseller_id, reason_code, mode, items, amount_minor, currency, points, status, failure, charge_id, created_at";
 
 /// `GET /v1/admin/orders`: the caller's orders, as affiliate or upseller, newest first.
+#[utoipa::path(get, path = "/v1/admin/orders", tag = "admin", security(("api_key" = [])), responses((status = 200, description = "orders")))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
@@ -58,6 +59,8 @@ async fn own_order(state: &AppState, me: &str, id: &str) -> Result<sqlx::any::An
 }
 
 /// `GET /v1/admin/orders/{id}`: one order with its consent receipt.
+#[utoipa::path(get, path = "/v1/admin/orders/{id}", tag = "admin", security(("api_key" = [])),
+    params(("id" = String, Path, description = "order id")), responses((status = 200, description = "the order"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
@@ -84,6 +87,8 @@ pub(crate) async fn get(
 
 /// `POST /v1/admin/orders/{id}/refund`: refunds a charged order in full through
 /// the gateway that charged it. Refunding twice is refused.
+#[utoipa::path(post, path = "/v1/admin/orders/{id}/refund", tag = "admin", security(("api_key" = [])),
+    params(("id" = String, Path, description = "order id")), responses((status = 200, description = "refunded"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip(state, me), fields(merchant = %me.id))]
 pub(crate) async fn refund(
     State(state): State<AppState>,
@@ -120,6 +125,7 @@ pub(crate) async fn refund(
 }
 
 /// `GET /v1/admin/webhooks`: the caller's webhook deliveries, failures included.
+#[utoipa::path(get, path = "/v1/admin/webhooks", tag = "admin", security(("api_key" = [])), responses((status = 200, description = "deliveries")))]
 pub(crate) async fn webhooks(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,

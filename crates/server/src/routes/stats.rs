@@ -9,7 +9,7 @@ use sqlx::Row;
 use crate::{AppState, auth::MerchantAuth, error::ApiError};
 
 /// Counts for one reason code (or the whole affiliate).
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub(crate) struct Counts {
     shown: i64,
     viewed: i64,
@@ -22,7 +22,7 @@ pub(crate) struct Counts {
 }
 
 /// The statistics answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Stats {
     affiliate: String,
     total: Counts,
@@ -30,6 +30,8 @@ pub(crate) struct Stats {
 }
 
 /// `GET /v1/admin/stats`.
+#[utoipa::path(get, path = "/v1/admin/stats", tag = "admin", security(("api_key" = [])),
+    responses((status = 200, description = "per reason code and in total", body = Stats)))]
 #[tracing::instrument(skip_all, fields(merchant = %me.id))]
 pub(crate) async fn get(
     State(state): State<AppState>,

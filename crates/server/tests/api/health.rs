@@ -26,3 +26,30 @@ async fn an_unknown_path_is_a_404_problem() {
         .expect("sent");
     assert_problem(response, 404, None).await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let (base, client) = spawn_bare().await;
+    let doc: serde_json::Value = client
+        .get(format!("{base}/openapi.json"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    for path in [
+        "/v1/opportunities",
+        "/v1/opportunities/{id}/offer",
+        "/v1/opportunities/{id}/accept",
+        "/v1/opportunities/{id}/decline",
+        "/v1/admin/{kind}/{id}",
+        "/v1/admin/stats",
+        "/v1/admin/orders/{id}/refund",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+    assert!(doc["components"]["schemas"]["OpportunityRequest"].is_object());
+    assert!(doc["components"]["schemas"]["CurrencyCode"].is_object());
+}
