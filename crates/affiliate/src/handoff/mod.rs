@@ -55,6 +55,12 @@ pub const HANDOFF_PATH: &str = "/postsale/handoff";
 /// bytes, so anything near this is not from the hub.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The JSON Schema (draft 2020-12) of the [`CustomerRecord`](postsale_protocol::CustomerRecord)
+/// released under `payment_reference`, as published in
+/// `crates/protocol/schema/customer.schema.json`: for merchants whose systems
+/// validate or generate the record in another language.
+pub const CUSTOMER_SCHEMA: &str = include_str!("../../../protocol/schema/customer.schema.json");
+
 /// The shortest secret accepted: HMAC-SHA256 wants 256 bits of key.
 const MIN_SECRET_LEN: usize = 32;
 

@@ -77,3 +77,96 @@ fn the_config_prints_key_ids_but_never_secrets() {
     assert!(printed.contains(r#"["k1", "k2"]"#), "{printed}");
     assert!(!printed.contains("thirty-two"), "{printed}");
 }
+
+mod customer_schema {
+    use serde_json::Value;
+
+    use super::*;
+
+    fn schema() -> Value {
+        serde_json::from_str(CUSTOMER_SCHEMA).expect("the schema is JSON")
+    }
+
+    fn full_address() -> Address {
+        Address {
+            line1: "1 Main St".into(),
+            line2: Some("Apt 2".into()),
+            city: "Springfield".into(),
+            region: Some("IL".into()),
+            postal_code: "62701".into(),
+            country: "US".into(),
+        }
+    }
+
+    fn sorted_keys(value: &Value) -> Vec<String> {
+        let mut keys: Vec<String> = value
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+
+    fn sorted_strings(value: &Value) -> Vec<String> {
+        let mut items: Vec<String> = value
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        items.sort();
+        items
+    }
+
+    #[test]
+    fn the_schema_names_exactly_the_fields_the_record_serialises() {
+        let record = CustomerRecord {
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            billing_address: full_address(),
+            shipping_address: full_address(),
+            payment_reference: "pm_1".into(),
+        };
+        let json = serde_json::to_value(&record).expect("serialises");
+        let schema = schema();
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        assert_eq!(sorted_keys(&schema["properties"]), sorted_keys(&json));
+        assert_eq!(sorted_strings(&schema["required"]), sorted_keys(&json));
+        let address = &schema["$defs"]["address"];
+        assert_eq!(
+            sorted_keys(&address["properties"]),
+            sorted_keys(&json["billing_address"])
+        );
+        assert_eq!(
+            sorted_strings(&address["required"]),
+            ["city", "country", "line1", "postal_code"]
+        );
+        assert_eq!(schema["additionalProperties"], false);
+        assert_eq!(address["additionalProperties"], false);
+    }
+
+    #[test]
+    fn the_schema_has_no_card_fields() {
+        fn names(value: &Value, out: &mut Vec<String>) {
+            if let Some(object) = value.as_object() {
+                if let Some(properties) = object.get("properties").and_then(Value::as_object) {
+                    out.extend(properties.keys().cloned());
+                }
+                object.values().for_each(|v| names(v, out));
+            }
+        }
+        let mut all = Vec::new();
+        names(&schema(), &mut all);
+        assert!(all.len() >= 11, "{all:?}");
+        for name in all {
+            for banned in ["card", "pan", "cvv", "cvc", "expiry", "number"] {
+                assert!(!name.contains(banned), "{name} looks like a card field");
+            }
+        }
+    }
+}
