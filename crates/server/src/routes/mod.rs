@@ -29,6 +29,7 @@ pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 pub(crate) fn router(state: AppState) -> Router {
     let public = Router::new()
         .route("/v1/opportunities", post(opportunities::create))
+        .route("/v1/opportunities/{id}", get(opportunities::get))
         .route("/v1/opportunities/{id}/offer", get(offers::get))
         .route(
             "/v1/opportunities/{id}/decline",

@@ -66,6 +66,17 @@ pub(crate) async fn create(
     }
 
     if let Some(existing) = existing(&state, &affiliate.id, &claims, now).await? {
+        // The widget sends the purchase again once the customer picked an
+        // incentive: the pick is recorded on the open opportunity.
+        if let Some(chosen) = &incentive {
+            sqlx::query(
+                "UPDATE opportunities SET incentive = $1 WHERE id = $2 AND status = 'open'",
+            )
+            .bind(chosen)
+            .bind(&existing.id)
+            .execute(&state.db.pool)
+            .await?;
+        }
         return Ok((StatusCode::OK, Json(existing)).into_response());
     }
 
@@ -291,4 +302,30 @@ pub(crate) async fn decline(
         .await?;
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/opportunities/{id}`: the opportunity as first answered (the
+/// hub-origin frame starts from it: teaser, incentives, style).
+#[utoipa::path(get, path = "/v1/opportunities/{id}", tag = "widget",
+    params(("id" = String, Path, description = "opportunity id")),
+    responses((status = 200, description = "the opportunity", body = Opportunity),
+        (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip(state))]
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Opportunity>, ApiError> {
+    let row = sqlx::query("SELECT body, expires_at FROM opportunities WHERE id = $1")
+        .bind(&id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no opportunity '{id}'")))?;
+    if row.try_get::<i64, _>("expires_at")? <= now() {
+        return Err(ApiError::Gone("the opportunity has expired".into()));
+    }
+    let body: String = row.try_get("body")?;
+    serde_json::from_str(&body)
+        .map(Json)
+        .map_err(|e| ApiError::Internal(format!("stored opportunity: {e}")))
 }

@@ -76,3 +76,60 @@ async fn stats_count_showings_views_and_declines_per_reason_code() {
     assert_eq!(stats["reason_codes"]["OUTDOOR"]["shown"], 1);
     assert_eq!(stats["total"]["acceptance_rate"], 0.0);
 }
+
+#[tokio::test]
+async fn an_incentive_picked_after_the_showing_reaches_the_offer() {
+    let app = spawn_app().await;
+    let body = purchase(&ticket(&claims("I-1", Some("CAMERA-HIGH"))), "I-1");
+    let first: Value = app
+        .post_opportunity(&body)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let id = first["id"].as_str().expect("id");
+    let fetched: Value = app
+        .client
+        .get(format!("{}/v1/opportunities/{id}", app.base))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        fetched, first,
+        "GET answers the opportunity as first answered"
+    );
+
+    let mut picked = body.clone();
+    picked["incentive"] = serde_json::json!("ten");
+    let again = app.post_opportunity(&picked).await;
+    assert_eq!(again.status(), 200);
+    let template = serde_json::json!({"id": "t", "headline": "Thanks", "body": "Your reward: {{incentive}}", "button": "Add"});
+    assert_eq!(
+        app.admin(
+            reqwest::Method::PUT,
+            &app.shop_key,
+            "templates/t",
+            Some(template)
+        )
+        .await
+        .status(),
+        200
+    );
+    let offer: Value = app.get_offer(id).await.json().await.expect("json");
+    assert_eq!(offer["body"], "Your reward: 10% off");
+    picked["incentive"] = serde_json::json!("nope");
+    assert_problem(app.post_opportunity(&picked).await, 422, Some("incentive")).await;
+    assert_problem(
+        app.client
+            .get(format!("{}/v1/opportunities/opp_nope", app.base))
+            .send()
+            .await
+            .expect("sent"),
+        404,
+        None,
+    )
+    .await;
+}
