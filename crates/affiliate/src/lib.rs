@@ -4,7 +4,8 @@
 //!
 //! The formats themselves live in `postsale-protocol`, shared with the hub;
 //! this crate adds what only the affiliate's side has: its secret, its clock
-//! and a source of randomness for nonces.
+//! and a source of randomness for nonces ([`TicketSigner`]), and the endpoint
+//! the hub calls when a customer accepts ([`handoff::router`]).
 
 pub mod handoff;
 mod secret;
