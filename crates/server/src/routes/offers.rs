@@ -233,7 +233,13 @@ pub(crate) async fn frame(
         .chain(open.affiliate.origins.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
-    if let Ok(csp) = axum::http::HeaderValue::from_str(&format!("frame-ancestors {ancestors}")) {
+    // The page has no inline script or style; the widget styles itself through
+    // constructed stylesheets, which style-src does not govern.
+    let policy = format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'self'; \
+         img-src 'self' https:; frame-ancestors {ancestors}"
+    );
+    if let Ok(csp) = axum::http::HeaderValue::from_str(&policy) {
         headers.insert(axum::http::header::CONTENT_SECURITY_POLICY, csp);
     }
     headers.insert(

@@ -4,6 +4,7 @@
 
 mod accept;
 mod admin;
+mod assets;
 mod durability;
 mod health;
 mod helpers;

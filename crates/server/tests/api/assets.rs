@@ -1,0 +1,171 @@
+//! The widget's files: versioned, cached, pinned by SHA-384; the frame page;
+//! the demo order page with a freshly signed ticket.
+
+use base64::Engine;
+use postsale_protocol::SignedTicket;
+use postsale_server::{Application, Settings};
+use serde_json::Value;
+use sha2::{Digest, Sha384};
+
+const LOADER: &str = "/* loader */ window.postsale = window.postsale || 1;";
+
+async fn spawn_with_assets(demo: bool) -> (String, reqwest::Client) {
+    let dist = std::env::temp_dir().join(format!("postsale-dist-{}", crate::helpers::now_nanos()));
+    std::fs::create_dir_all(dist.join("widget")).expect("dist");
+    std::fs::write(dist.join("widget/postsale.js"), LOADER).expect("write");
+    std::fs::write(
+        dist.join("widget/postsale-widget_bg.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .expect("write");
+    std::fs::write(
+        dist.join("frame.html"),
+        "<div data-opportunity=\"{{opportunity_id}}\" data-hub=\"{{hub}}\"></div>",
+    )
+    .expect("write");
+    std::fs::write(dist.join("index.html"), "<script>postsale('purchase', {ticket: '{{demo_ticket}}', order: {id: '{{demo_order_id}}'}})</script>").expect("write");
+    let mut settings = Settings::for_tests(crate::helpers::fresh_database().await);
+    settings.assets = Some(dist);
+    settings.demo = demo;
+    settings.operator_key = Some(postsale_server::Secret::new(crate::helpers::OPERATOR_KEY));
+    let app = Application::build(settings).await.expect("hub builds");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
+    (base, reqwest::Client::new())
+}
+
+#[tokio::test]
+async fn the_manifest_pins_each_file_by_version_and_sha384() {
+    let (base, client) = spawn_with_assets(false).await;
+    let manifest: Value = client
+        .get(format!("{base}/widget/manifest.json"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let entry = &manifest["files"]["postsale.js"];
+    let expected = format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha384::digest(LOADER.as_bytes()))
+    );
+    assert_eq!(entry["integrity"], expected);
+
+    let pinned = client
+        .get(format!("{base}{}", entry["url"].as_str().expect("url")))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        pinned.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        pinned.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(pinned.text().await.expect("text"), LOADER);
+
+    let latest = client
+        .get(format!("{base}/widget/postsale.js"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(latest.headers()["cache-control"], "public, max-age=300");
+    let wasm = client
+        .get(format!("{base}/widget/postsale-widget_bg.wasm"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(wasm.headers()["content-type"], "application/wasm");
+
+    let stale = client
+        .get(format!("{base}/widget/v/000000000000/postsale.js"))
+        .send()
+        .await
+        .expect("sent");
+    crate::helpers::assert_problem(stale, 404, None).await;
+    let missing = client
+        .get(format!("{base}/widget/nope.js"))
+        .send()
+        .await
+        .expect("sent");
+    crate::helpers::assert_problem(missing, 404, None).await;
+}
+
+#[tokio::test]
+async fn the_demo_page_carries_a_fresh_ticket_that_verifies() {
+    let (base, client) = spawn_with_assets(true).await;
+    let page = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    let ticket = page
+        .split("ticket: '")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a ticket in the page");
+    let parsed = SignedTicket::parse(ticket).expect("the ticket parses");
+    assert_eq!(parsed.unverified_claims().affiliate_id, "demo-camera-shop");
+    assert!(!page.contains("{{demo_order_id}}"));
+    let again = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    assert_ne!(page, again, "every load is a new order with a new ticket");
+}
+
+#[tokio::test]
+async fn the_frame_page_is_framed_only_by_the_affiliates_origins() {
+    let (base, client) = spawn_with_assets(false).await;
+    let app = crate::helpers::seed(base.clone(), client.clone()).await;
+    let body = crate::helpers::purchase(
+        &crate::helpers::ticket(&crate::helpers::claims("FR-1", Some("OUTDOOR"))),
+        "FR-1",
+    );
+    let opportunity: Value = app
+        .post_opportunity(&body)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let id = opportunity["id"].as_str().expect("id");
+    let frame = client
+        .get(format!("{base}/v1/opportunities/{id}/frame"))
+        .send()
+        .await
+        .expect("sent");
+    let csp = frame.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(
+        csp.contains(&format!(
+            "frame-ancestors 'self' {}",
+            crate::helpers::ORIGIN
+        )),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    let html = frame.text().await.expect("text");
+    assert!(html.contains(&format!("data-opportunity=\"{id}\"")));
+    assert!(html.contains(&format!("data-hub=\"{base}\"")));
+    let unknown = client
+        .get(format!("{base}/v1/opportunities/opp_nope/frame"))
+        .send()
+        .await
+        .expect("sent");
+    crate::helpers::assert_problem(unknown, 404, None).await;
+}
