@@ -6,6 +6,7 @@ mod accept;
 mod admin;
 mod assets;
 mod durability;
+mod handoff;
 mod health;
 mod helpers;
 mod offers;

@@ -1,0 +1,400 @@
+//! Accepts that go through the affiliate: `merchant_of_record` (the affiliate
+//! charges its saved payment method) and `payment_reference` (it releases a
+//! processor reference that the hub charges), against the real affiliate
+//! router of `crates/affiliate` on a real socket; and the upseller's webhook.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{Router, body::Bytes, http::HeaderMap, routing::post};
+use postsale_affiliate::{
+    Secret,
+    handoff::{
+        BoxFuture, ChargeError, CustomerDirectory, HANDOFF_PATH, HandoffConfig, MemoryStore,
+        SavedPaymentCharger, router,
+    },
+};
+use postsale_protocol::{
+    Address, CustomerRecord, Money, SIGNATURE_HEADER, TicketClaims, verify_request,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::{
+    accept::accept,
+    helpers::{
+        KEY_ID, SECRET, TestApp, assert_problem, claims, item, purchase, reason, spawn_app, ticket,
+    },
+};
+
+const LENS_SECRET: &str = "lens-co-webhook-secret-0123456789abcdef";
+
+#[derive(Default)]
+struct Directory {
+    nonces: Mutex<HashMap<String, String>>,
+}
+
+fn address() -> Address {
+    Address {
+        line1: "1 Main St".into(),
+        line2: None,
+        city: "Springfield".into(),
+        region: None,
+        postal_code: "62701".into(),
+        country: "US".into(),
+    }
+}
+
+impl CustomerDirectory for Directory {
+    fn ticket_nonce<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Option<String>> {
+        let nonce = self.nonces.lock().expect("lock").get(order).cloned();
+        Box::pin(async move { nonce })
+    }
+    fn customer<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<CustomerRecord>> {
+        let record = (token == "cust-1").then(|| CustomerRecord {
+            name: "Ada Lovelace".into(),
+            email: "ada@example.com".into(),
+            billing_address: address(),
+            shipping_address: address(),
+            payment_reference: "pm_sandbox_ok".into(),
+        });
+        Box::pin(async move { record })
+    }
+    fn ship_to<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Option<Address>> {
+        Box::pin(async move { Some(address()) })
+    }
+}
+
+/// Stands for the affiliate's own gateway: counts charges, declines `cust-poor`.
+#[derive(Default)]
+struct Charger {
+    charges: AtomicUsize,
+}
+
+impl SavedPaymentCharger for Charger {
+    fn charge<'a>(
+        &'a self,
+        token: &'a str,
+        _amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<String, ChargeError>> {
+        Box::pin(async move {
+            if token == "cust-poor" {
+                return Err(ChargeError::Declined("insufficient funds".into()));
+            }
+            self.charges.fetch_add(1, Ordering::SeqCst);
+            Ok(format!("ch_aff_{key}"))
+        })
+    }
+}
+
+struct Affiliate {
+    directory: Arc<Directory>,
+    charger: Arc<Charger>,
+}
+
+/// Starts the affiliate's handoff router and registers its URL with the hub.
+async fn affiliate(app: &TestApp) -> Affiliate {
+    let directory = Arc::new(Directory::default());
+    let charger = Arc::new(Charger::default());
+    let config = HandoffConfig::new(
+        vec![(KEY_ID.to_owned(), Secret::new(SECRET.as_bytes().to_vec()))],
+        directory.clone(),
+        charger.clone(),
+        Arc::new(MemoryStore::new()),
+    )
+    .expect("valid keys");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let url = format!(
+        "http://{}{HANDOFF_PATH}",
+        listener.local_addr().expect("addr")
+    );
+    tokio::spawn(async move { axum::serve(listener, router(config)).await });
+    set_handoff_url(app, &url).await;
+    Affiliate { directory, charger }
+}
+
+async fn set_handoff_url(app: &TestApp, url: &str) {
+    let mut me: Value = app
+        .admin(Method::GET, &app.shop_key, "merchant", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    me["handoff_url"] = json!(url);
+    assert_eq!(
+        app.admin(Method::PUT, &app.shop_key, "merchant", Some(me))
+            .await
+            .status(),
+        200
+    );
+}
+
+/// Opens an opportunity for `claims`, telling the affiliate the ticket's nonce.
+async fn open(app: &TestApp, affiliate: &Affiliate, c: &TicketClaims) -> (String, Value) {
+    affiliate
+        .directory
+        .nonces
+        .lock()
+        .expect("lock")
+        .insert(c.order_id.clone(), c.nonce.clone());
+    let response = app
+        .post_opportunity(&purchase(&ticket(c), &c.order_id))
+        .await;
+    assert_eq!(response.status(), 201);
+    let id = response.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let offer: Value = app.get_offer(&id).await.json().await.expect("json");
+    (id, offer)
+}
+
+fn body_for(offer: &Value) -> Value {
+    let first = &offer["items"][0];
+    json!({
+        "items": [{"sku": first["sku"], "quantity": 1}],
+        "consent": {"disclosure_sha256": offer["disclosure"]["text_sha256"], "action": "confirm_button", "amount": first["unit_price"]},
+    })
+}
+
+/// The shop sells a care plan itself, as merchant of record.
+async fn add_care_plan(app: &TestApp) {
+    app.must_create(
+        &app.shop_key,
+        "offer-items",
+        item("CARE", "89.00", "USD", &["CAM"]),
+    )
+    .await;
+    app.must_create(
+        &app.shop_key,
+        "reason-codes",
+        reason("CARE", "shop", "merchant_of_record", "popup"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_merchant_of_record_accept_is_charged_by_the_affiliate_once() {
+    let app = spawn_app().await;
+    add_care_plan(&app).await;
+    let affiliate = affiliate(&app).await;
+    let (id, offer) = open(&app, &affiliate, &claims("M-1", Some("CARE"))).await;
+    assert_eq!(offer["disclosure"]["mode"], "merchant_of_record");
+    assert!(
+        offer["disclosure"]["seller"].is_null(),
+        "the upseller may stay unnamed"
+    );
+    let body = body_for(&offer);
+    let first = accept(&app, &id, "mor-1", &body).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.expect("json");
+    assert_eq!(first["status"], "charged");
+    let again: Value = accept(&app, &id, "mor-1", &body)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(again, first);
+    assert_eq!(affiliate.charger.charges.load(Ordering::SeqCst), 1);
+    let order: Value = app
+        .admin(
+            Method::GET,
+            &app.shop_key,
+            &format!("orders/{}", first["order_id"].as_str().expect("id")),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(order["mode"], "merchant_of_record");
+    assert_eq!(order["consent_receipt"]["action"], "confirm_button");
+}
+
+#[tokio::test]
+async fn an_affiliate_that_declines_ends_in_a_clear_failed_order() {
+    let app = spawn_app().await;
+    add_care_plan(&app).await;
+    let affiliate = affiliate(&app).await;
+    let mut c = claims("M-2", Some("CARE"));
+    c.customer_token = "cust-poor".into();
+    let (id, offer) = open(&app, &affiliate, &c).await;
+    let problem = assert_problem(
+        accept(&app, &id, "mor-2", &body_for(&offer)).await,
+        402,
+        None,
+    )
+    .await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("insufficient funds"),
+        "{problem}"
+    );
+    assert_eq!(affiliate.charger.charges.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn an_affiliate_that_does_not_answer_ends_in_a_clear_failed_order() {
+    let app = spawn_app().await;
+    add_care_plan(&app).await;
+    let affiliate = affiliate(&app).await;
+    // A socket that accepts connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    set_handoff_url(
+        &app,
+        &format!(
+            "http://{}/postsale/handoff",
+            silent.local_addr().expect("addr")
+        ),
+    )
+    .await;
+    let (id, offer) = open(&app, &affiliate, &claims("M-3", Some("CARE"))).await;
+    let started = std::time::Instant::now();
+    let problem = assert_problem(
+        accept(&app, &id, "mor-3", &body_for(&offer)).await,
+        402,
+        None,
+    )
+    .await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("did not answer in time"),
+        "{problem}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "bounded retries"
+    );
+    drop(silent);
+}
+
+#[tokio::test]
+async fn a_payment_reference_accept_charges_the_released_reference_and_tells_the_upseller() {
+    let app = spawn_app().await;
+    let affiliate = affiliate(&app).await;
+    // The upseller's webhook endpoint, checking the hub's signature.
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let sink = received.clone();
+    let hook = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let sink = sink.clone();
+            async move {
+                let header = headers
+                    .get(SIGNATURE_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let now = crate::helpers::now();
+                if verify_request(header, &body, &[LENS_SECRET.as_bytes()], now).is_err() {
+                    return axum::http::StatusCode::UNAUTHORIZED;
+                }
+                sink.lock()
+                    .expect("lock")
+                    .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let hook_url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, hook).await });
+    app.must_create(
+        &app.lens_key,
+        "secrets",
+        json!({"key_id": "lk1", "secret": LENS_SECRET}),
+    )
+    .await;
+    let mut lens: Value = app
+        .admin(Method::GET, &app.lens_key, "merchant", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    lens["webhook_url"] = json!(hook_url);
+    assert_eq!(
+        app.admin(Method::PUT, &app.lens_key, "merchant", Some(lens))
+            .await
+            .status(),
+        200
+    );
+
+    let (id, offer) = open(&app, &affiliate, &claims("P-1", Some("CAMERA-HIGH"))).await;
+    assert_eq!(offer["disclosure"]["seller"], "Lens Co");
+    let response = accept(&app, &id, "pr-1", &body_for(&offer)).await;
+    assert_eq!(response.status(), 201);
+    let order: Value = response.json().await.expect("json");
+    assert_eq!(order["status"], "charged");
+    assert_eq!(
+        affiliate.charger.charges.load(Ordering::SeqCst),
+        0,
+        "the hub charged, not the affiliate"
+    );
+
+    let mut delivered = Vec::new();
+    for _ in 0..100 {
+        delivered = received.lock().expect("lock").clone();
+        if !delivered.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(delivered.len(), 1, "one signed webhook");
+    assert_eq!(delivered[0]["event"], "order.charged");
+    assert_eq!(delivered[0]["order"]["id"], order["order_id"]);
+    assert_eq!(delivered[0]["order"]["ship_to"]["city"], "Springfield");
+    let hooks: Value = app
+        .admin(Method::GET, &app.lens_key, "webhooks", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(hooks[0]["status"], "delivered");
+}
+
+#[tokio::test]
+async fn payment_reference_is_refused_at_payment_when_the_upseller_left_the_group() {
+    let app = spawn_app().await;
+    let affiliate = affiliate(&app).await;
+    let (id, offer) = open(&app, &affiliate, &claims("P-2", Some("CAMERA-HIGH"))).await;
+    let mut lens: Value = app
+        .admin(Method::GET, &app.lens_key, "merchant", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    lens["corporate_group"] = json!("another-group");
+    assert_eq!(
+        app.admin(Method::PUT, &app.lens_key, "merchant", Some(lens))
+            .await
+            .status(),
+        200
+    );
+    assert_problem(
+        accept(&app, &id, "pr-2", &body_for(&offer)).await,
+        409,
+        None,
+    )
+    .await;
+    let orders: Value = app
+        .admin(Method::GET, &app.shop_key, "orders", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(orders, json!([]), "nothing stored");
+}
