@@ -4,8 +4,9 @@
 //! anything wrong here is one console warning and nothing shown.
 
 use postsale_protocol::{CurrencyCode, LineItem, Money, OpportunityRequest, Transaction};
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
+
+use crate::js::{get, opt_string, optional, string, uint, whole};
 
 /// Why the merchant's input was not used. Each variant is one console warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,83 +79,76 @@ pub(crate) struct Config {
     pub(crate) slot: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct RawInit {
-    affiliate: String,
-    hub: Option<String>,
-    locale: Option<String>,
-    slot: Option<String>,
-}
-
 impl Config {
     /// Parses `init`; `default_hub` is where the loader came from.
     pub(crate) fn parse(raw: JsValue, default_hub: Option<String>) -> Result<Self, ConfigError> {
-        let raw: RawInit = serde_wasm_bindgen::from_value(raw).map_err(|_| ConfigError::Init)?;
-        if raw.affiliate.trim().is_empty() {
+        let (Some(affiliate), Some(hub), Some(locale), Some(slot)) = (
+            string(&raw, "affiliate"),
+            opt_string(&raw, "hub"),
+            opt_string(&raw, "locale"),
+            opt_string(&raw, "slot"),
+        ) else {
+            return Err(ConfigError::Init);
+        };
+        if affiliate.trim().is_empty() {
             return Err(ConfigError::Init);
         }
-        let hub = raw.hub.or(default_hub).ok_or(ConfigError::Hub)?;
+        let hub = hub.or(default_hub).ok_or(ConfigError::Hub)?;
         let hub = Hub::parse(&hub).ok_or(ConfigError::Hub)?;
         Ok(Self {
             hub,
-            locale: raw.locale.filter(|l| crate::format::locale_ok(l)),
-            slot: raw.slot.filter(|s| !s.is_empty()),
+            locale: locale.filter(|l| crate::format::locale_ok(l)),
+            slot: slot.filter(|s| !s.is_empty()),
         })
     }
 }
 
-#[derive(Deserialize)]
-struct RawPurchase {
-    ticket: String,
-    order: RawOrder,
+/// One line of `purchase.order.items`.
+fn line_item(raw: &JsValue) -> Option<LineItem> {
+    Some(LineItem {
+        sku: string(raw, "sku")?,
+        name: opt_string(raw, "name")?,
+        quantity: uint(raw, "quantity")?,
+        unit_price: string(raw, "unit_price")?,
+        priority: optional(raw, "priority", |p| {
+            whole(p, f64::from(u32::MAX)).map(|n| n as u32)
+        })?,
+    })
 }
 
-#[derive(Deserialize)]
-struct RawOrder {
-    id: String,
-    #[serde(default)]
-    items: Vec<RawItem>,
-    total: String,
-    currency: String,
-}
-
-#[derive(Deserialize)]
-struct RawItem {
-    sku: String,
-    name: Option<String>,
-    quantity: u32,
-    unit_price: String,
-    priority: Option<u32>,
+/// `purchase` as the merchant wrote it, shape only.
+fn raw_purchase(raw: &JsValue) -> Option<(String, String, Vec<LineItem>, String, String)> {
+    let order = get(raw, "order");
+    let items = if get(&order, "items").is_undefined() {
+        Vec::new()
+    } else {
+        crate::js::list(&order, "items", line_item)?
+    };
+    Some((
+        string(raw, "ticket")?,
+        string(&order, "id")?,
+        items,
+        string(&order, "total")?,
+        string(&order, "currency")?,
+    ))
 }
 
 /// Parses `purchase` into what the hub is sent. The hub checks the ticket and
 /// the sums; here only the shape, the currency and the total's form.
 pub(crate) fn purchase(raw: JsValue) -> Result<OpportunityRequest, ConfigError> {
-    let raw: RawPurchase =
-        serde_wasm_bindgen::from_value(raw).map_err(|_| ConfigError::Purchase)?;
-    if raw.ticket.is_empty() || raw.order.id.is_empty() {
+    let (ticket, order_id, items, total, currency) =
+        raw_purchase(&raw).ok_or(ConfigError::Purchase)?;
+    if ticket.is_empty() || order_id.is_empty() {
         return Err(ConfigError::Purchase);
     }
-    let currency = CurrencyCode::parse(&raw.order.currency).map_err(|_| ConfigError::Currency)?;
-    Money::parse(&raw.order.total, currency).map_err(|_| ConfigError::Total)?;
-    let items = raw
-        .order
-        .items
-        .into_iter()
-        .map(|i| LineItem {
-            sku: i.sku,
-            name: i.name,
-            quantity: i.quantity,
-            unit_price: i.unit_price,
-            priority: i.priority,
-        })
-        .collect();
+    let currency = CurrencyCode::parse(&currency).map_err(|_| ConfigError::Currency)?;
+    Money::parse(&total, currency).map_err(|_| ConfigError::Total)?;
     Ok(OpportunityRequest {
-        ticket: raw.ticket,
+        ticket,
         transaction: Transaction {
-            order_id: raw.order.id,
+            order_id,
             items,
-            total: raw.order.total,
+            total,
             currency,
         },
         incentive: None,

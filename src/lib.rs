@@ -10,11 +10,13 @@ mod config;
 mod events;
 mod format;
 mod frame;
+mod js;
 mod mount;
 mod net;
 mod session;
 pub mod state;
 mod theme;
+mod wire;
 
 pub use components::AppProps;
 pub use mount::{MountError, Mounted, mount};

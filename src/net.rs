@@ -1,13 +1,12 @@
 //! HTTP to the hub. Every call has a deadline (an `AbortSignal.timeout`), and
 //! every failure is a [`NetError`], never an exception. JSON goes through the
-//! browser's own `JSON.parse`/`JSON.stringify` and `serde-wasm-bindgen`, so the
-//! wasm carries no JSON parser of its own.
+//! browser's own `JSON.parse`/`JSON.stringify` and `wire.rs`, so the wasm
+//! carries no JSON parser of its own.
 
 use gloo_net::http::{Request, RequestBuilder};
 use postsale_protocol::{
-    AcceptRequest, AcceptResponse, CardEntry, CardReference, Offer, Opportunity, OpportunityRequest,
+    AcceptRequest, AcceptResponse, CardEntry, Offer, Opportunity, OpportunityRequest,
 };
-use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::JsValue;
 use web_sys::AbortSignal;
 
@@ -40,11 +39,8 @@ impl NetError {
     }
 }
 
-fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, NetError> {
-    let value = value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|_| NetError::Malformed)?;
-    js_sys::JSON::stringify(&value)
+fn to_json(value: &JsValue) -> Result<String, NetError> {
+    js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
         .ok_or(NetError::Malformed)
@@ -76,9 +72,9 @@ async fn call(
     Ok((status, Some(json)))
 }
 
-fn parse<T: DeserializeOwned>(body: Option<JsValue>) -> Result<T, NetError> {
-    serde_wasm_bindgen::from_value(body.ok_or(NetError::Malformed)?)
-        .map_err(|_| NetError::Malformed)
+/// Reads a JSON body with one of `wire.rs`'s readers.
+fn parse<T>(body: Option<JsValue>, read: fn(&JsValue) -> Option<T>) -> Result<T, NetError> {
+    body.as_ref().and_then(read).ok_or(NetError::Malformed)
 }
 
 /// `POST /v1/opportunities`: `Ok(None)` when the hub has nothing to show (204).
@@ -89,13 +85,13 @@ pub(crate) async fn create_opportunity(
     let url = [&hub.base, "/v1/opportunities"].concat();
     let (status, body) = call(
         Request::post(&url),
-        Some(to_json(request)?),
+        Some(to_json(&crate::wire::opportunity_request(request))?),
         SHOW_TIMEOUT_MS,
     )
     .await?;
     match status {
         204 => Ok(None),
-        200 | 201 => parse(body).map(Some),
+        200 | 201 => parse(body, crate::wire::opportunity).map(Some),
         other => Err(NetError::Status(other)),
     }
 }
@@ -104,7 +100,7 @@ pub(crate) async fn create_opportunity(
 pub(crate) async fn offer(hub: &Hub, id: &str) -> Result<Offer, NetError> {
     let url = hub.opportunity_url(id, "/offer");
     match call(Request::get(&url), None, SHOW_TIMEOUT_MS).await? {
-        (200, body) => parse(body),
+        (200, body) => parse(body, crate::wire::offer),
         (other, _) => Err(NetError::Status(other)),
     }
 }
@@ -118,8 +114,14 @@ pub(crate) async fn accept(
 ) -> Result<AcceptResponse, NetError> {
     let url = hub.opportunity_url(id, "/accept");
     let builder = Request::post(&url).header("idempotency-key", idempotency_key);
-    match call(builder, Some(to_json(request)?), ACCEPT_TIMEOUT_MS).await? {
-        (200 | 201, body) => parse(body),
+    match call(
+        builder,
+        Some(to_json(&crate::wire::accept_request(request))?),
+        ACCEPT_TIMEOUT_MS,
+    )
+    .await?
+    {
+        (200 | 201, body) => parse(body, crate::wire::accept_response),
         (other, _) => Err(NetError::Status(other)),
     }
 }
@@ -134,8 +136,14 @@ pub(crate) async fn decline(hub: &Hub, id: &str) {
 /// the card and answers with its payment reference. The card goes nowhere else.
 pub(crate) async fn card(hub: &Hub, id: &str, card: &CardEntry) -> Result<String, NetError> {
     let url = hub.opportunity_url(id, "/card");
-    match call(Request::post(&url), Some(to_json(card)?), ACCEPT_TIMEOUT_MS).await? {
-        (200 | 201, body) => parse::<CardReference>(body).map(|r| r.payment_reference),
+    match call(
+        Request::post(&url),
+        Some(to_json(&crate::wire::card_entry(card))?),
+        ACCEPT_TIMEOUT_MS,
+    )
+    .await?
+    {
+        (200 | 201, body) => parse(body, |b| crate::js::string(b, "payment_reference")),
         (other, _) => Err(NetError::Status(other)),
     }
 }

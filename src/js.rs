@@ -1,0 +1,94 @@
+//! Plain JS objects read and written field by field with `Reflect`. The widget
+//! takes JSON through the browser's own `JSON.parse`/`JSON.stringify`; walking
+//! the result here instead of through serde keeps serde's generic decoders, and
+//! the number formatting of their error messages, out of the wasm (about half
+//! of its size when they were in). Readers are as strict as serde was: a
+//! missing required field or a value of the wrong type is `None`.
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+/// `value[key]`, or `undefined` when `value` is not an object.
+pub(crate) fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A required string field.
+pub(crate) fn string(value: &JsValue, key: &str) -> Option<String> {
+    get(value, key).as_string()
+}
+
+/// An optional field: `Some(None)` when absent or `null`, `None` when present
+/// but not what `read` accepts.
+pub(crate) fn optional<T>(
+    value: &JsValue,
+    key: &str,
+    read: impl FnOnce(&JsValue) -> Option<T>,
+) -> Option<Option<T>> {
+    let field = get(value, key);
+    if field.is_undefined() || field.is_null() {
+        Some(None)
+    } else {
+        read(&field).map(Some)
+    }
+}
+
+/// An optional string field.
+pub(crate) fn opt_string(value: &JsValue, key: &str) -> Option<Option<String>> {
+    optional(value, key, JsValue::as_string)
+}
+
+/// A number that is a whole number in `0..=max`.
+pub(crate) fn whole(number: &JsValue, max: f64) -> Option<f64> {
+    number
+        .as_f64()
+        .filter(|n| *n >= 0.0 && *n <= max && n.fract() == 0.0)
+}
+
+/// A required `u32` field.
+pub(crate) fn uint(value: &JsValue, key: &str) -> Option<u32> {
+    whole(&get(value, key), f64::from(u32::MAX)).map(|n| n as u32)
+}
+
+/// A required array field, each element read by `read`.
+pub(crate) fn list<T>(
+    value: &JsValue,
+    key: &str,
+    read: impl Fn(&JsValue) -> Option<T>,
+) -> Option<Vec<T>> {
+    let field = get(value, key);
+    if !Array::is_array(&field) {
+        return None;
+    }
+    Array::from(&field).iter().map(|item| read(&item)).collect()
+}
+
+/// A new object with `pairs` set in order (`JSON.stringify` keeps the order).
+pub(crate) fn object(pairs: &[(&str, JsValue)]) -> Object {
+    let object = Object::new();
+    for (key, value) in pairs {
+        set(&object, key, value);
+    }
+    object
+}
+
+/// `object[key] = value`, for values that come and go (optional fields).
+pub(crate) fn set(object: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+/// Sets `key` only when there is a value (serde's `skip_serializing_if`).
+pub(crate) fn set_some(object: &Object, key: &str, value: Option<JsValue>) {
+    if let Some(value) = value {
+        set(object, key, &value);
+    }
+}
+
+/// An array of the values `items` gives.
+pub(crate) fn array(items: impl Iterator<Item = JsValue>) -> JsValue {
+    let array = Array::new();
+    for item in items {
+        array.push(&item);
+    }
+    array.into()
+}

@@ -1,0 +1,184 @@
+//! The hub's JSON bodies, as `crates/protocol` names them, read from and
+//! written to JS values (see `js.rs` for why not serde). The field names and
+//! their order are the protocol's: `wire.rs` in `crates/protocol` is the
+//! reference, and the hub parses what is written here with serde.
+
+use postsale_protocol::{
+    AcceptRequest, AcceptResponse, CardEntry, CurrencyCode, Disclosure, DisplayStyle, HandoffMode,
+    Incentive, Offer, OfferItem, Opportunity, OpportunityRequest, OrderStatus, Presentation,
+    ReasonCode,
+};
+use wasm_bindgen::JsValue;
+
+use crate::js::{get, list, object, opt_string, set_some, string, uint, whole};
+
+fn currency(value: &JsValue, key: &str) -> Option<CurrencyCode> {
+    CurrencyCode::parse(&string(value, key)?).ok()
+}
+
+fn style(value: &JsValue) -> Option<DisplayStyle> {
+    Some(DisplayStyle {
+        accent: string(value, "accent")?,
+        text: string(value, "text")?,
+        surface: string(value, "surface")?,
+        font: string(value, "font")?,
+        radius_px: whole(&get(value, "radius_px"), 255.0)? as u8,
+        logo_url: opt_string(value, "logo_url")?,
+    })
+}
+
+fn incentive(value: &JsValue) -> Option<Incentive> {
+    Some(Incentive {
+        id: string(value, "id")?,
+        label: string(value, "label")?,
+    })
+}
+
+/// The answer to `POST /v1/opportunities`.
+pub(crate) fn opportunity(value: &JsValue) -> Option<Opportunity> {
+    let presentation = match string(value, "presentation")?.as_str() {
+        "popup" => Presentation::Popup,
+        "iframe" => Presentation::Iframe,
+        _ => return None,
+    };
+    let expires_at = get(value, "expires_at").as_f64()?;
+    Some(Opportunity {
+        id: string(value, "id")?,
+        presentation,
+        teaser: string(value, "teaser")?,
+        style: style(&get(value, "style"))?,
+        expires_at: (expires_at.fract() == 0.0 && expires_at.abs() <= 9_007_199_254_740_991.0)
+            .then_some(expires_at as i64)?,
+        reason_code: ReasonCode::parse(&string(value, "reason_code")?).ok()?,
+        incentives: list(value, "incentives", incentive)?,
+    })
+}
+
+fn offer_item(value: &JsValue) -> Option<OfferItem> {
+    Some(OfferItem {
+        sku: string(value, "sku")?,
+        name: string(value, "name")?,
+        image_url: opt_string(value, "image_url")?,
+        unit_price: string(value, "unit_price")?,
+        max_quantity: uint(value, "max_quantity")?,
+    })
+}
+
+fn disclosure(value: &JsValue) -> Option<Disclosure> {
+    Some(Disclosure {
+        mode: HandoffMode::parse(&string(value, "mode")?)?,
+        seller: opt_string(value, "seller")?,
+        text: string(value, "text")?,
+        text_sha256: string(value, "text_sha256")?,
+    })
+}
+
+/// The answer to `GET /v1/opportunities/{id}/offer`.
+pub(crate) fn offer(value: &JsValue) -> Option<Offer> {
+    Some(Offer {
+        opportunity_id: string(value, "opportunity_id")?,
+        headline: string(value, "headline")?,
+        body: string(value, "body")?,
+        button: string(value, "button")?,
+        items: list(value, "items", offer_item)?,
+        currency: currency(value, "currency")?,
+        style: style(&get(value, "style"))?,
+        disclosure: disclosure(&get(value, "disclosure"))?,
+        points: uint(value, "points")?,
+    })
+}
+
+/// The answer to an accept.
+pub(crate) fn accept_response(value: &JsValue) -> Option<AcceptResponse> {
+    let status = match string(value, "status")?.as_str() {
+        "pending" => OrderStatus::Pending,
+        "charged" => OrderStatus::Charged,
+        "fulfilled" => OrderStatus::Fulfilled,
+        "failed" => OrderStatus::Failed,
+        "refunded" => OrderStatus::Refunded,
+        _ => return None,
+    };
+    Some(AcceptResponse {
+        order_id: string(value, "order_id")?,
+        status,
+        amount: string(value, "amount")?,
+        currency: currency(value, "currency")?,
+        points: uint(value, "points")?,
+    })
+}
+
+fn opt(value: Option<&str>) -> Option<JsValue> {
+    value.map(JsValue::from_str)
+}
+
+/// The body of `POST /v1/opportunities`.
+pub(crate) fn opportunity_request(request: &OpportunityRequest) -> JsValue {
+    let transaction = &request.transaction;
+    let items = transaction.items.iter().map(|item| {
+        let line = object(&[("sku", item.sku.as_str().into())]);
+        set_some(&line, "name", opt(item.name.as_deref()));
+        crate::js::set(&line, "quantity", &item.quantity.into());
+        crate::js::set(&line, "unit_price", &item.unit_price.as_str().into());
+        set_some(&line, "priority", item.priority.map(JsValue::from));
+        line.into()
+    });
+    let body = object(&[
+        ("ticket", request.ticket.as_str().into()),
+        (
+            "transaction",
+            object(&[
+                ("order_id", transaction.order_id.as_str().into()),
+                ("items", crate::js::array(items)),
+                ("total", transaction.total.as_str().into()),
+                ("currency", transaction.currency.as_str().into()),
+            ])
+            .into(),
+        ),
+    ]);
+    set_some(&body, "incentive", opt(request.incentive.as_deref()));
+    body.into()
+}
+
+/// The body of `POST /v1/opportunities/{id}/accept`.
+pub(crate) fn accept_request(request: &AcceptRequest) -> JsValue {
+    let items = request.items.iter().map(|item| {
+        object(&[
+            ("sku", item.sku.as_str().into()),
+            ("quantity", item.quantity.into()),
+        ])
+        .into()
+    });
+    let consent = &request.consent;
+    let body = object(&[
+        ("items", crate::js::array(items)),
+        (
+            "consent",
+            object(&[
+                (
+                    "disclosure_sha256",
+                    consent.disclosure_sha256.as_str().into(),
+                ),
+                ("action", consent.action.as_str().into()),
+                ("amount", consent.amount.as_str().into()),
+            ])
+            .into(),
+        ),
+    ]);
+    set_some(
+        &body,
+        "payment_reference",
+        opt(request.payment_reference.as_deref()),
+    );
+    body.into()
+}
+
+/// The body of `POST /v1/opportunities/{id}/card`.
+pub(crate) fn card_entry(card: &CardEntry) -> JsValue {
+    object(&[
+        ("card_number", card.card_number.as_str().into()),
+        ("exp_month", card.exp_month.into()),
+        ("exp_year", card.exp_year.into()),
+        ("cvc", card.cvc.as_str().into()),
+    ])
+    .into()
+}
