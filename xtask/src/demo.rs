@@ -14,15 +14,22 @@ use crate::{
     setup,
 };
 
+/// Where the demo affiliate shop and the demo upseller listen (the hub's demo data names them).
+const SHOP_ADDR: &str = "127.0.0.1:8081";
+const UPSELLER_ADDR: &str = "127.0.0.1:8082";
+/// Where `trunk serve` listens.
+const TRUNK_PORT: &str = "8083";
+
 pub(crate) fn run(addr: &str) -> Result<(), Error> {
     setup::run()?;
     build_widget()?;
     let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     build
         .args(["build", "--package", "postsale-server", "--bin", "postsale"])
+        .args(["--package", "postsale-affiliate", "--example", "demo_shop"])
         .current_dir(root());
     if !run::status(&mut build)? {
-        return Err("building the hub failed".into());
+        return Err("building the hub and the demo shops failed".into());
     }
 
     let (stop_tx, stop_rx) = mpsc::channel();
@@ -32,6 +39,24 @@ pub(crate) fn run(addr: &str) -> Result<(), Error> {
     .map_err(|e| format!("cannot catch Ctrl-C: {e}"))?;
 
     let mut children = Vec::new();
+    let result = start_all(addr, &mut children).map(|()| {
+        println!();
+        println!("postsale demo is running:");
+        println!("  demo shop          http://{SHOP_ADDR}/   buy a camera, pay with the sandbox card, take the offer");
+        println!("  demo upseller      http://{UPSELLER_ADDR}/   the orders the hub told upsellers to ship");
+        println!("  demo order page    http://{addr}/   (the hub's own page; ?reason=OUTDOOR for the IFRAME)");
+        println!("  widget live-reload http://127.0.0.1:{TRUNK_PORT}/   (trunk serve; its first build takes a while)");
+        println!("  hub health         http://{addr}/healthz   API: http://{addr}/openapi.json");
+        println!("  admin API          curl -H 'Authorization: Bearer psk_demo_camera_shop' http://{addr}/v1/admin/stats");
+        println!("Press Ctrl-C to stop.");
+        wait_for_stop(&stop_rx, &mut children);
+    });
+    stop(&mut children);
+    result
+}
+
+/// Starts the hub, the demo shops and trunk serve, each tracked in `children`.
+fn start_all(addr: &str, children: &mut Vec<Child>) -> Result<(), Error> {
     let data = root().join("target/demo");
     std::fs::create_dir_all(&data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
     let hub = Command::new(root().join("target/debug/postsale"))
@@ -43,19 +68,34 @@ pub(crate) fn run(addr: &str) -> Result<(), Error> {
         .spawn()
         .map_err(|e| format!("cannot start the hub: {e}"))?;
     children.push(hub);
-
-    let result = wait_listening(addr, &mut children).map(|()| {
-        println!();
-        println!("postsale demo is running:");
-        println!("  demo order page   http://{addr}/   (the offer pops up after the page loads)");
-        println!("  another reason    http://{addr}/?reason=OUTDOOR   (IFRAME, unaffiliated upseller)");
-        println!("  hub health        http://{addr}/healthz");
-        println!("  admin API         curl -H 'Authorization: Bearer psk_demo_camera_shop' http://{addr}/v1/admin/stats");
-        println!("Press Ctrl-C to stop.");
-        wait_for_stop(&stop_rx, &mut children);
-    });
-    stop(&mut children);
-    result
+    let shops = Command::new(root().join("target/debug/examples/demo_shop"))
+        .args([&format!("http://{addr}"), SHOP_ADDR, UPSELLER_ADDR])
+        .current_dir(root())
+        .spawn()
+        .map_err(|e| format!("cannot start the demo shops: {e}"))?;
+    children.push(shops);
+    for listening in [addr, SHOP_ADDR, UPSELLER_ADDR] {
+        wait_listening(listening, children)?;
+    }
+    // Widget work: trunk's live-reloading server (proxying /v1 to the hub),
+    // building into its own folder so the hub's `dist` stays the release build.
+    let trunk = Command::new("trunk")
+        .args([
+            "serve",
+            "--port",
+            TRUNK_PORT,
+            "--dist",
+            "target/trunk-serve",
+        ])
+        .current_dir(root())
+        .env("PATH", tool_path())
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .spawn();
+    match trunk {
+        Ok(child) => children.push(child),
+        Err(e) => eprintln!("trunk serve did not start ({e}); the demo runs without it"),
+    }
+    Ok(())
 }
 
 /// `trunk build --release`, offline, with the pinned tools first on PATH.
@@ -83,11 +123,11 @@ fn wait_listening(addr: &str, children: &mut [Child]) -> Result<(), Error> {
             .iter_mut()
             .any(|c| matches!(c.try_wait(), Ok(Some(_))))
         {
-            return Err("the hub exited during start-up".into());
+            return Err(format!("a demo process exited before {addr} listened"));
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Err(format!("the hub did not listen on {addr} within 30 s"))
+    Err(format!("nothing listened on {addr} within 30 s"))
 }
 
 fn wait_for_stop(stop_rx: &mpsc::Receiver<()>, children: &mut [Child]) {

@@ -23,6 +23,9 @@ pub(crate) const AFFILIATE: &str = "demo-camera-shop";
 /// Its ticket key id and secret (demo only, printed in the README).
 pub(crate) const KEY_ID: &str = "demo-k1";
 pub(crate) const SECRET: &str = "demo-camera-shop-ticket-secret-0001";
+/// Where `cargo xtask demo` runs the demo shop (the affiliate) and the demo upseller.
+const SHOP_ORIGIN: &str = "http://127.0.0.1:8081";
+const UPSELLER_WEBHOOK: &str = "http://127.0.0.1:8082/webhook";
 /// API keys of the demo merchants, for trying the admin API.
 pub(crate) const API_KEYS: [(&str, &str); 3] = [
     (AFFILIATE, "psk_demo_camera_shop"),
@@ -47,7 +50,8 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
     let origins = vec![
         public_url.to_owned(),
         public_url.replace("127.0.0.1", "localhost"),
-        "http://127.0.0.1:8081".into(),
+        SHOP_ORIGIN.into(),
+        SHOP_ORIGIN.replace("127.0.0.1", "localhost"),
     ];
     let merchants = [
         Merchant {
@@ -57,8 +61,8 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
             upseller: true,
             corporate_group: Some("northlight-group".into()),
             origins,
-            handoff_url: None,
-            webhook_url: None,
+            handoff_url: Some(format!("{SHOP_ORIGIN}/postsale/handoff")),
+            webhook_url: Some(UPSELLER_WEBHOOK.into()),
         },
         Merchant {
             id: "demo-lens-co".into(),
@@ -68,7 +72,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
             corporate_group: Some("northlight-group".into()),
             origins: vec![],
             handoff_url: None,
-            webhook_url: None,
+            webhook_url: Some(UPSELLER_WEBHOOK.into()),
         },
         Merchant {
             id: "demo-trail-outfitters".into(),
@@ -78,7 +82,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
             corporate_group: None,
             origins: vec![],
             handoff_url: None,
-            webhook_url: None,
+            webhook_url: Some(UPSELLER_WEBHOOK.into()),
         },
     ];
     for (m, (_, key)) in merchants.iter().zip(API_KEYS) {
@@ -93,6 +97,19 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
         },
     )
     .await?;
+    for (merchant, secret) in [
+        ("demo-lens-co", "demo-lens-co-webhook-secret-00001"),
+        (
+            "demo-trail-outfitters",
+            "demo-trail-webhook-secret-000000001",
+        ),
+    ] {
+        let record = SecretRecord {
+            key_id: "demo-w1".into(),
+            secret: secret.into(),
+        };
+        put(db, merchant, record).await?;
+    }
 
     let item = |sku: &str, name: &str, price: &str, complements: &[&str]| OfferItemRecord {
         sku: sku.into(),
@@ -232,7 +249,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
             HandoffMode::MerchantOfRecord,
             Presentation::Popup,
             50,
-            &[],
+            &["CARE-2Y", "SD-128"],
         ),
     )
     .await?;

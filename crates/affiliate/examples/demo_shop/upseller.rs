@@ -1,0 +1,99 @@
+//! The demo upseller: receives the hub's order webhooks, checks their
+//! signature, and lists what it was told to ship (`/` as HTML, `/orders.json`).
+
+use std::sync::{Arc, Mutex};
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::Html,
+    routing::{get, post},
+};
+use postsale_protocol::{SIGNATURE_HEADER, verify_request};
+use serde_json::Value;
+
+/// The upsellers' webhook secrets in the hub's demo data.
+pub(crate) const SECRETS: &[&str] = &[
+    "demo-lens-co-webhook-secret-00001",
+    "demo-trail-webhook-secret-000000001",
+    "demo-camera-shop-ticket-secret-0001",
+];
+
+#[derive(Debug, Default)]
+pub(crate) struct Upseller {
+    orders: Mutex<Vec<Value>>,
+}
+
+pub(crate) fn router(upseller: Arc<Upseller>) -> Router {
+    Router::new()
+        .route("/", get(list))
+        .route("/orders.json", get(list_json))
+        .route("/webhook", post(receive))
+        .with_state(upseller)
+}
+
+async fn receive(
+    State(upseller): State<Arc<Upseller>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let header = headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let secrets: Vec<&[u8]> = SECRETS.iter().map(|s| s.as_bytes()).collect();
+    if verify_request(header, &body, &secrets, postsale_affiliate::unix_now()).is_err() {
+        return StatusCode::UNAUTHORIZED;
+    }
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(event) => {
+            if let Ok(mut orders) = upseller.orders.lock() {
+                orders.push(event);
+            }
+            StatusCode::OK
+        }
+        Err(_) => StatusCode::BAD_REQUEST,
+    }
+}
+
+async fn list_json(State(upseller): State<Arc<Upseller>>) -> Json<Vec<Value>> {
+    Json(
+        upseller
+            .orders
+            .lock()
+            .map(|o| o.clone())
+            .unwrap_or_default(),
+    )
+}
+
+async fn list(State(upseller): State<Arc<Upseller>>) -> Html<String> {
+    let orders = upseller
+        .orders
+        .lock()
+        .map(|o| o.clone())
+        .unwrap_or_default();
+    let mut rows = String::new();
+    for event in orders.iter().rev() {
+        let order = &event["order"];
+        let text = |v: &Value| {
+            v.as_str()
+                .unwrap_or("")
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+        };
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
+            text(&order["id"]),
+            text(&order["items"][0]["name"]),
+            text(&order["amount"]),
+            text(&order["currency"]),
+            text(&order["ship_to"]["city"])
+        ));
+    }
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Upseller orders</title></head><body>\
+         <h1>Orders to ship</h1><table><tr><th>Order</th><th>Item</th><th>Amount</th><th>Ship to</th></tr>{rows}</table></body></html>"
+    ))
+}
