@@ -55,3 +55,27 @@ pub(crate) fn money(amount: &Money, locale: Option<&str>) -> String {
         .and_then(|s| s.as_string())
         .unwrap_or_else(fallback)
 }
+
+/// `n` in ASCII digits. Written out rather than `to_string()`, which would
+/// bring `core::fmt`'s integer formatting into the wasm.
+pub(crate) fn number(mut n: u32) -> String {
+    let mut digits = Vec::with_capacity(10);
+    loop {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.iter().rev().map(|&d| char::from(d)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_are_plain_digits() {
+        for n in [0, 7, 10, 120, 4_294_967_295] {
+            assert_eq!(super::number(n), n.to_string());
+        }
+    }
+}

@@ -9,9 +9,7 @@ use wasm_bindgen::JsValue;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use super::{
-    Confirmation, ConsentStep, Dialog, FailureView, IncentiveChooser, OfferView, Processing, Teaser,
-};
+use super::{Dialog, Ui};
 use postsale_protocol::CardEntry;
 
 use crate::net::{self, NetError};
@@ -179,52 +177,21 @@ pub(crate) fn App(props: &AppProps) -> Html {
         });
     }
 
-    let dispatch = state.dispatcher();
-    let on = {
-        let dispatch = dispatch.clone();
-        move |action: Action| {
-            let dispatch = dispatch.clone();
-            Callback::from(move |()| dispatch.dispatch(action.clone()))
-        }
-    };
-    let close = on(Action::Close);
-    let decline = {
-        let dispatch = dispatch.clone();
+    let send = {
+        let state = state.clone();
         let session = session.clone();
-        Callback::from(move |()| {
-            dispatch.dispatch(Action::Decline);
-            let session = session.clone();
-            spawn_local(async move { net::decline(&session.hub, &session.opportunity_id).await });
-        })
+        Callback::from(move |ui: Ui| act(ui, &state, &session))
     };
-    let locale: Option<AttrValue> = session.locale.clone().map(AttrValue::from);
-
+    let locale = session.locale.as_deref();
     let (title, body): (AttrValue, Html) = match state.stage {
         Stage::Closed => return html! { <div class="theme" ref={theme}></div> },
-        Stage::Incentives => {
-            let pick = {
-                let dispatch = dispatch.clone();
-                let session = session.clone();
-                Callback::from(move |id: String| {
-                    dispatch.dispatch(Action::PickIncentive(id.clone()));
-                    // The pick travels with the opportunity: the same request again, with it.
-                    if let Some(mut request) = session.request.clone() {
-                        request.incentive = Some(id);
-                        let hub = session.hub.clone();
-                        spawn_local(async move {
-                            let _ = net::create_opportunity(&hub, &request).await;
-                        });
-                    }
-                })
-            };
-            (
-                "Choose your thank-you".into(),
-                html! { <IncentiveChooser incentives={session.incentives.clone()} on_pick={pick} on_decline={decline.clone()} /> },
-            )
-        }
+        Stage::Incentives => (
+            "Choose your thank-you".into(),
+            super::incentives(&session.incentives, &send),
+        ),
         Stage::Teaser => (
             session.teaser.clone().into(),
-            html! { <Teaser logo={session.style.logo_url.clone()} on_open={on(Action::Open)} on_decline={decline.clone()} /> },
+            super::teaser(session.style.logo_url.as_deref(), &send),
         ),
         Stage::LoadingOffer => (
             if session.teaser.is_empty() {
@@ -232,91 +199,94 @@ pub(crate) fn App(props: &AppProps) -> Html {
             } else {
                 session.teaser.clone().into()
             },
-            html! { <Processing text="Loading your offer…" /> },
+            super::processing("Loading your offer…"),
         ),
         Stage::Offer => {
-            let Some(offer) = state.offer.clone() else {
+            let Some(offer) = &state.offer else {
                 return html! {};
-            };
-            let set_quantity = {
-                let dispatch = dispatch.clone();
-                Callback::from(move |(index, quantity)| {
-                    dispatch.dispatch(Action::SetQuantity { index, quantity })
-                })
-            };
-            let review = {
-                let dispatch = dispatch.clone();
-                Callback::from(move |()| {
-                    dispatch.dispatch(Action::Review {
-                        idempotency_key: net::idempotency_key(),
-                    })
-                })
             };
             (
                 offer.headline.clone().into(),
-                html! { <OfferView offer={offer} quantities={state.quantities.clone()} total={state.total()} locale={locale.clone()} on_quantity={set_quantity} on_review={review} on_decline={decline.clone()} /> },
+                super::offer(offer, &state.quantities, state.total(), locale, &send),
             )
         }
         Stage::Consent => {
-            let Some(offer) = state.offer.clone() else {
+            let Some(offer) = &state.offer else {
                 return html! {};
             };
-            let confirm = {
-                let dispatch = dispatch.clone();
-                let state = state.clone();
-                let session = session.clone();
-                Callback::from(move |card: Option<CardEntry>| {
-                    // The handle reads the live state: take the consent first.
-                    let consent = (*state).clone();
-                    dispatch.dispatch(Action::Confirm);
-                    submit(&consent, &session, dispatch.clone(), card);
-                })
-            };
+            let card = state.needs_card() && state.in_frame;
             (
                 "Confirm your order".into(),
-                html! { <ConsentStep offer={offer} total={state.total()} locale={locale.clone()} card={state.needs_card() && state.in_frame} on_confirm={confirm} on_back={on(Action::Back)} /> },
+                super::consent(offer, state.total(), locale, card, &send),
             )
         }
         Stage::Processing => (
             "Placing your order".into(),
-            html! { <Processing text="Placing your order…" /> },
+            super::processing("Placing your order…"),
         ),
         Stage::Confirmed => {
-            let Some(receipt) = state.receipt.clone() else {
+            let Some(receipt) = &state.receipt else {
                 return html! {};
             };
             (
                 "Thank you".into(),
-                html! { <Confirmation receipt={Rc::new(receipt)} locale={locale.clone()} on_close={close.clone()} /> },
+                super::confirmation(receipt, locale, &send),
             )
         }
-        Stage::Failed => {
-            let failure = state.failure.unwrap_or(Failure::Refused);
-            let retry = {
-                let dispatch = dispatch.clone();
-                let state = state.clone();
-                let session = session.clone();
-                Callback::from(move |()| {
-                    // The handle reads the live state: take what we need first.
-                    let before = (*state).clone();
-                    dispatch.dispatch(Action::Retry);
-                    if before.failure == Some(Failure::Unreachable) {
-                        // Same consent, same Idempotency-Key: charged at most once.
-                        submit(&before, &session, dispatch.clone(), None);
-                    }
-                })
-            };
-            (
-                "Something went wrong".into(),
-                html! { <FailureView failure={failure} on_retry={retry} on_close={close.clone()} /> },
-            )
-        }
+        Stage::Failed => (
+            "Something went wrong".into(),
+            super::failure(state.failure.unwrap_or(Failure::Refused), &send),
+        ),
     };
     html! {
         <div class="theme" ref={theme}>
-            <Dialog title={title} step={state.stage as u8} inline={session.inline} on_close={close}>
+            <Dialog title={title} step={state.stage as u8} inline={session.inline} {send}>
                 { body }
             </Dialog>
         </div>
+    }
+}
+
+/// Turns what the customer did into actions and the calls to the hub they need.
+fn act(ui: Ui, state: &UseReducerHandle<WidgetState>, session: &Rc<Session>) {
+    let dispatch = state.dispatcher();
+    match ui {
+        Ui::Open => dispatch.dispatch(Action::Open),
+        Ui::Back => dispatch.dispatch(Action::Back),
+        Ui::Close => dispatch.dispatch(Action::Close),
+        Ui::Quantity(index, quantity) => dispatch.dispatch(Action::SetQuantity { index, quantity }),
+        Ui::Review => dispatch.dispatch(Action::Review {
+            idempotency_key: net::idempotency_key(),
+        }),
+        Ui::Decline => {
+            dispatch.dispatch(Action::Decline);
+            let session = session.clone();
+            spawn_local(async move { net::decline(&session.hub, &session.opportunity_id).await });
+        }
+        Ui::Pick(id) => {
+            dispatch.dispatch(Action::PickIncentive(id.clone()));
+            // The pick travels with the opportunity: the same request again, with it.
+            if let Some(mut request) = session.request.clone() {
+                request.incentive = Some(id);
+                let hub = session.hub.clone();
+                spawn_local(async move {
+                    let _ = net::create_opportunity(&hub, &request).await;
+                });
+            }
+        }
+        Ui::Confirm(card) => {
+            // The handle holds the state this render saw: the consent.
+            let consent = (**state).clone();
+            dispatch.dispatch(Action::Confirm);
+            submit(&consent, session, dispatch, card);
+        }
+        Ui::Retry => {
+            let before = (**state).clone();
+            dispatch.dispatch(Action::Retry);
+            if before.failure == Some(Failure::Unreachable) {
+                // Same consent, same Idempotency-Key: charged at most once.
+                submit(&before, session, dispatch, None);
+            }
+        }
     }
 }

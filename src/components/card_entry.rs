@@ -5,8 +5,7 @@
 use yew::prelude::*;
 
 /// Card number, expiry and CVC, with the browser's autofill names.
-#[function_component]
-pub(crate) fn CardEntry() -> Html {
+pub(crate) fn card_entry() -> Html {
     html! {
         <fieldset class="card">
             <legend>{ "Card" }</legend>

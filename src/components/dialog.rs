@@ -8,6 +8,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, ShadowRoot};
 use yew::prelude::*;
 
+use super::Ui;
+
 /// Properties of [`Dialog`].
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub(crate) struct DialogProps {
@@ -19,8 +21,8 @@ pub(crate) struct DialogProps {
     /// In the page's flow instead of modal over it.
     #[prop_or_default]
     pub(crate) inline: bool,
-    /// Called when the customer closes the dialog.
-    pub(crate) on_close: Callback<()>,
+    /// Where the close button and Esc send [`Ui::Close`].
+    pub(crate) send: Callback<Ui>,
     /// The dialog's body.
     #[prop_or_default]
     pub(crate) children: Html,
@@ -106,7 +108,7 @@ pub(crate) fn Dialog(props: &DialogProps) -> Html {
     }
     let onkeydown = {
         let dialog = dialog.clone();
-        let on_close = props.on_close.clone();
+        let send = props.send.clone();
         let inline = props.inline;
         Callback::from(move |event: KeyboardEvent| {
             if inline {
@@ -116,7 +118,7 @@ pub(crate) fn Dialog(props: &DialogProps) -> Html {
                 "Escape" => {
                     event.prevent_default();
                     event.stop_propagation();
-                    on_close.emit(());
+                    send.emit(Ui::Close);
                 }
                 "Tab" => {
                     if let Some(dialog) = dialog.cast::<Element>() {
@@ -127,7 +129,7 @@ pub(crate) fn Dialog(props: &DialogProps) -> Html {
             }
         })
     };
-    let close = props.on_close.reform(|_: MouseEvent| ());
+    let close = props.send.reform(|_: MouseEvent| Ui::Close);
     let (backdrop, role, modal) = if props.inline {
         ("inline", "region", None)
     } else {

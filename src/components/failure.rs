@@ -2,18 +2,8 @@
 
 use yew::prelude::*;
 
+use super::{Ui, button};
 use crate::state::Failure;
-
-/// Properties of [`FailureView`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub(crate) struct FailureViewProps {
-    /// What went wrong.
-    pub(crate) failure: Failure,
-    /// Retry (only offered when [`Failure::retryable`]).
-    pub(crate) on_retry: Callback<()>,
-    /// Close the widget.
-    pub(crate) on_close: Callback<()>,
-}
 
 fn message(failure: Failure) -> &'static str {
     match failure {
@@ -28,17 +18,16 @@ fn message(failure: Failure) -> &'static str {
     }
 }
 
-/// The error and the way on.
-#[function_component]
-pub(crate) fn FailureView(props: &FailureViewProps) -> Html {
+/// The error and the way on (a retry only when [`Failure::retryable`]).
+pub(crate) fn failure(failure: Failure, send: &Callback<Ui>) -> Html {
     html! {
         <>
-            <p class="error" role="alert">{ message(props.failure) }</p>
+            <p class="error" role="alert">{ message(failure) }</p>
             <div class="actions">
-                if props.failure.retryable() {
-                    <button type="button" class="primary" onclick={props.on_retry.reform(|_: MouseEvent| ())}>{ "Try again" }</button>
+                if failure.retryable() {
+                    { button("primary", "Try again".into(), false, send, Ui::Retry) }
                 }
-                <button type="button" class="secondary" onclick={props.on_close.reform(|_: MouseEvent| ())}>{ "Close" }</button>
+                { button("secondary", "Close".into(), false, send, Ui::Close) }
             </div>
         </>
     }

@@ -4,31 +4,19 @@
 use postsale_protocol::Incentive;
 use yew::prelude::*;
 
-/// Properties of [`IncentiveChooser`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub(crate) struct IncentiveChooserProps {
-    /// The rewards on offer.
-    pub(crate) incentives: Vec<Incentive>,
-    /// Called with the picked incentive's id.
-    pub(crate) on_pick: Callback<String>,
-    /// Called when the customer wants none of it.
-    pub(crate) on_decline: Callback<()>,
-}
+use super::{Ui, button};
 
-/// One button per reward.
-#[function_component]
-pub(crate) fn IncentiveChooser(props: &IncentiveChooserProps) -> Html {
+/// One button per reward, and a way out.
+pub(crate) fn incentives(incentives: &[Incentive], send: &Callback<Ui>) -> Html {
     html! {
         <>
             <ul class="choices">
-                { for props.incentives.iter().map(|incentive| {
-                    let id = incentive.id.clone();
-                    let pick = props.on_pick.reform(move |_: MouseEvent| id.clone());
-                    html! { <li><button type="button" class="choice" onclick={pick}>{ incentive.label.clone() }</button></li> }
+                { for incentives.iter().map(|incentive| html! {
+                    <li>{ button("choice", incentive.label.clone().into(), false, send, Ui::Pick(incentive.id.clone())) }</li>
                 }) }
             </ul>
             <div class="actions">
-                <button type="button" class="secondary" onclick={props.on_decline.reform(|_: MouseEvent| ())}>{ "No, thanks" }</button>
+                { button("secondary", "No, thanks".into(), false, send, Ui::Decline) }
             </div>
         </>
     }

@@ -1,4 +1,8 @@
-//! The widget's components, one per file.
+//! The widget's components, one per file. Only [`App`] and [`Dialog`] are Yew
+//! components (they hold hooks); the steps are plain view functions of the
+//! state that `App` calls. A component costs the wasm its own copy of Yew's
+//! lifecycle (a few KB each), so the steps, which hold no state of their own,
+//! are not components.
 
 mod app;
 mod card_entry;
@@ -10,15 +14,17 @@ mod incentives;
 mod offer;
 mod processing;
 mod teaser;
+mod ui;
 
 pub(crate) use app::App;
 pub use app::AppProps;
-pub(crate) use card_entry::CardEntry;
-pub(crate) use confirmation::Confirmation;
-pub(crate) use consent::ConsentStep;
+pub(crate) use card_entry::card_entry;
+pub(crate) use confirmation::confirmation;
+pub(crate) use consent::consent;
 pub(crate) use dialog::Dialog;
-pub(crate) use failure::FailureView;
-pub(crate) use incentives::IncentiveChooser;
-pub(crate) use offer::OfferView;
-pub(crate) use processing::Processing;
-pub(crate) use teaser::Teaser;
+pub(crate) use failure::failure;
+pub(crate) use incentives::incentives;
+pub(crate) use offer::offer;
+pub(crate) use processing::processing;
+pub(crate) use teaser::teaser;
+pub(crate) use ui::{Ui, button};

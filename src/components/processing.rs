@@ -3,15 +3,7 @@
 
 use yew::prelude::*;
 
-/// Properties of [`Processing`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub(crate) struct ProcessingProps {
-    /// What is happening.
-    pub(crate) text: AttrValue,
-}
-
-/// A live status line.
-#[function_component]
-pub(crate) fn Processing(props: &ProcessingProps) -> Html {
-    html! { <p class="status" role="status" aria-live="polite">{ props.text.clone() }</p> }
+/// A live status line saying what is happening.
+pub(crate) fn processing(text: &'static str) -> Html {
+    html! { <p class="status" role="status" aria-live="polite">{ text }</p> }
 }

@@ -3,30 +3,19 @@
 
 use yew::prelude::*;
 
-/// Properties of [`Teaser`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub(crate) struct TeaserProps {
-    /// The affiliate's logo (HTTPS only; anything else is not shown).
-    #[prop_or_default]
-    pub(crate) logo: Option<String>,
-    /// The customer wants to see the offer.
-    pub(crate) on_open: Callback<()>,
-    /// The customer does not.
-    pub(crate) on_decline: Callback<()>,
-}
+use super::{Ui, button};
 
-/// The invitation's body.
-#[function_component]
-pub(crate) fn Teaser(props: &TeaserProps) -> Html {
-    let logo = props.logo.as_deref().filter(|l| l.starts_with("https://"));
+/// The invitation's body; the logo is shown only from an HTTPS address.
+pub(crate) fn teaser(logo: Option<&str>, send: &Callback<Ui>) -> Html {
+    let logo = logo.filter(|l| l.starts_with("https://"));
     html! {
         <>
             if let Some(logo) = logo {
                 <img class="logo" src={logo.to_owned()} alt="" />
             }
             <div class="actions">
-                <button type="button" class="primary" onclick={props.on_open.reform(|_: MouseEvent| ())}>{ "Show me" }</button>
-                <button type="button" class="secondary" onclick={props.on_decline.reform(|_: MouseEvent| ())}>{ "No, thanks" }</button>
+                { button("primary", "Show me".into(), false, send, Ui::Open) }
+                { button("secondary", "No, thanks".into(), false, send, Ui::Decline) }
             </div>
         </>
     }

@@ -1,0 +1,42 @@
+//! What the customer can do, as one message type, and the one button every
+//! step uses. All controls send a [`Ui`] to the one callback `App` gives the
+//! steps: one closure for every button instead of one per button keeps the
+//! wasm small, and `App` stays the one place that turns intents into actions.
+
+use postsale_protocol::CardEntry;
+use yew::prelude::*;
+
+/// A customer's intent, sent by a control to `App`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Ui {
+    /// Show me the offer.
+    Open,
+    /// This incentive (its id).
+    Pick(String),
+    /// `(item index, quantity)`.
+    Quantity(usize, u32),
+    /// On to the consent step.
+    Review,
+    /// The separate confirm button; with the card when the form has one.
+    Confirm(Option<CardEntry>),
+    /// Back from the consent step.
+    Back,
+    /// Try again.
+    Retry,
+    /// No, thanks.
+    Decline,
+    /// Close the widget.
+    Close,
+}
+
+/// A `type="button"` button that sends `ui` when clicked.
+pub(crate) fn button(
+    class: &'static str,
+    label: AttrValue,
+    disabled: bool,
+    send: &Callback<Ui>,
+    ui: Ui,
+) -> Html {
+    let onclick = send.reform(move |_: MouseEvent| ui.clone());
+    html! { <button type="button" class={class} {disabled} {onclick}>{ label }</button> }
+}
