@@ -54,7 +54,15 @@ pub(crate) async fn accept(
         return Ok(answer);
     }
 
-    let open = load_open(&state, &id).await?;
+    let open = match load_open(&state, &id).await {
+        // Accepted meanwhile by a request with this key: answer as its replay.
+        Err(ApiError::Conflict(why)) => {
+            return replay(&state, &id, &key, &request_sha256)
+                .await?
+                .ok_or(ApiError::Conflict(why));
+        }
+        other => other?,
+    };
     let (items, amount) = chosen(&open, &request)?;
     check_consent(&open, &request, amount)?;
     let payment_reference = check_payment(&state, &open, &request).await?;

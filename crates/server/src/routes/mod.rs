@@ -54,6 +54,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/admin/orders", get(orders::list))
         .route("/v1/admin/orders/{id}", get(orders::get))
         .route("/v1/admin/orders/{id}/refund", post(orders::refund))
+        .route("/v1/admin/orders/{id}/fulfil", post(orders::fulfil))
         .route("/v1/admin/webhooks", get(orders::webhooks))
         .route("/v1/admin/{kind}", get(admin::list).post(admin::create))
         .route(

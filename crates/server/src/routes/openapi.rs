@@ -16,7 +16,7 @@ use super::{accept, admin, health, offers, opportunities, orders, stats};
         health::healthz,
         opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, accept::card,
         admin::create_merchant, admin::get_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
-        stats::get, orders::list, orders::get, orders::refund, orders::webhooks,
+        stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks,
     ),
     modifiers(&Security),
     tags((name = "widget", description = "called by the widget on the affiliate's page"),

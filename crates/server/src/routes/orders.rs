@@ -153,3 +153,36 @@ pub(crate) async fn webhooks(
         .collect::<Result<_, ApiError>>()
         .map(Json)
 }
+
+/// `POST /v1/admin/orders/{id}/fulfil`: the upseller confirms it shipped a charged order.
+#[utoipa::path(post, path = "/v1/admin/orders/{id}/fulfil", tag = "admin", security(("api_key" = [])),
+    params(("id" = String, Path, description = "order id")),
+    responses((status = 200, description = "fulfilled"),
+        (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip(state, me), fields(merchant = %me.id))]
+pub(crate) async fn fulfil(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let row = own_order(&state, &me.id, &id).await?;
+    if row.try_get::<String, _>("upseller_id")? != me.id {
+        return Err(ApiError::Forbidden(
+            "only the upseller fulfils an order".into(),
+        ));
+    }
+    let moved = sqlx::query("UPDATE orders SET status = 'fulfilled', updated_at = $1 WHERE id = $2 AND status = 'charged'")
+        .bind(now())
+        .bind(&id)
+        .execute(&state.db.pool)
+        .await?;
+    if moved.rows_affected() != 1 {
+        let status: String = row.try_get("status")?;
+        return Err(ApiError::Conflict(format!(
+            "only a charged order can be fulfilled; this one is {status}"
+        )));
+    }
+    let row = own_order(&state, &me.id, &id).await?;
+    order_json(&row).map(Json)
+}

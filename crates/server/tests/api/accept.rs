@@ -414,3 +414,80 @@ async fn a_refund_goes_through_the_gateway_once() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_upseller_fulfils_a_charged_order_once() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-10").await;
+    let reference = card_reference(&app, &id, "4242424242424242").await;
+    let order: Value = accept(&app, &id, "key-10", &accept_body(&offer, &reference))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let path = format!("orders/{}/fulfil", order["order_id"].as_str().expect("id"));
+    assert_problem(
+        app.admin(reqwest::Method::POST, &app.shop_key, &path, None)
+            .await,
+        403,
+        None,
+    )
+    .await;
+    let fulfilled: Value = app
+        .admin(reqwest::Method::POST, &app.trail_key, &path, None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(fulfilled["status"], "fulfilled");
+    assert_problem(
+        app.admin(reqwest::Method::POST, &app.trail_key, &path, None)
+            .await,
+        409,
+        None,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_charged_order_has_a_consent_receipt() {
+    let app = spawn_app().await;
+    for n in 0..3 {
+        let (id, offer) = outdoor(&app, &format!("CR-{n}")).await;
+        let card = if n == 1 {
+            "4000000000000002"
+        } else {
+            "4242424242424242"
+        };
+        let reference = card_reference(&app, &id, card).await;
+        accept(
+            &app,
+            &id,
+            &format!("cr-{n}"),
+            &accept_body(&offer, &reference),
+        )
+        .await;
+    }
+    let list = orders(&app).await;
+    assert_eq!(list.len(), 3);
+    let mut charged = 0;
+    for order in list {
+        let detail: Value = app
+            .admin(
+                reqwest::Method::GET,
+                &app.shop_key,
+                &format!("orders/{}", order["id"].as_str().expect("id")),
+                None,
+            )
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert!(
+            detail["consent_receipt"]["disclosure_sha256"].is_string(),
+            "{detail}"
+        );
+        charged += i32::from(detail["status"] == "charged");
+    }
+    assert_eq!(charged, 2);
+}
