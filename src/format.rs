@@ -39,7 +39,7 @@ pub(crate) fn page_locale() -> Option<String> {
 
 /// `amount` as a localised currency string, e.g. `$1,299.00` or `1.299,00 €`.
 pub(crate) fn money(amount: &Money, locale: Option<&str>) -> String {
-    let fallback = || amount.to_string();
+    let fallback = || [decimal(amount).as_str(), " ", amount.currency().as_str()].concat();
     let options = Object::new();
     let _ = Reflect::set(&options, &"style".into(), &"currency".into());
     let currency = amount.currency();
@@ -56,9 +56,28 @@ pub(crate) fn money(amount: &Money, locale: Option<&str>) -> String {
         .unwrap_or_else(fallback)
 }
 
+/// `amount` as a decimal string without the currency, `"12.50"`: the same as
+/// [`Money::decimal`], without its `format!`.
+pub(crate) fn decimal(amount: &Money) -> String {
+    let minor = amount.minor().unsigned_abs();
+    let exponent = u32::from(amount.currency().exponent());
+    if exponent == 0 {
+        return number(minor);
+    }
+    let scale = 10_u64.pow(exponent);
+    let fraction = number(minor % scale + scale);
+    // `scale + fraction` has one digit too many: a leading 1 that keeps the zeros.
+    [
+        number(minor / scale).as_str(),
+        ".",
+        fraction.get(1..).unwrap_or_default(),
+    ]
+    .concat()
+}
+
 /// `n` in ASCII digits. Written out rather than `to_string()`, which would
 /// bring `core::fmt`'s integer formatting into the wasm.
-pub(crate) fn number(mut n: u32) -> String {
+pub(crate) fn number(mut n: u64) -> String {
     let mut digits = Vec::with_capacity(10);
     loop {
         digits.push(b'0' + (n % 10) as u8);
@@ -74,8 +93,24 @@ pub(crate) fn number(mut n: u32) -> String {
 mod tests {
     #[test]
     fn numbers_are_plain_digits() {
-        for n in [0, 7, 10, 120, 4_294_967_295] {
+        for n in [0_u64, 7, 10, 120, 4_294_967_295, u64::MAX] {
             assert_eq!(super::number(n), n.to_string());
+        }
+    }
+
+    #[test]
+    fn decimals_match_the_protocol() {
+        use postsale_protocol::{CurrencyCode, Money};
+        for (code, minors) in [
+            ("USD", [0, 5, 50, 129_900]),
+            ("JPY", [0, 5, 50, 1200]),
+            ("KWD", [0, 5, 50, 12_345]),
+        ] {
+            let currency = CurrencyCode::parse(code).expect("a currency");
+            for minor in minors {
+                let money = Money::from_minor(minor, currency).expect("money");
+                assert_eq!(super::decimal(&money), money.decimal());
+            }
         }
     }
 }

@@ -233,7 +233,7 @@ fn listen(
                     && !overlay
                 {
                     let px = [
-                        (height.clamp(0.0, 4000.0) as u32).to_string().as_str(),
+                        crate::format::number(height.clamp(0.0, 4000.0) as u64).as_str(),
                         "px",
                     ]
                     .concat();

@@ -3,14 +3,16 @@
 //! browser's own `JSON.parse`/`JSON.stringify` and `wire.rs`, so the wasm
 //! carries no JSON parser of its own.
 
-use gloo_net::http::{Request, RequestBuilder};
+use js_sys::Object;
+use js_sys::futures::JsFuture;
 use postsale_protocol::{
     AcceptRequest, AcceptResponse, CardEntry, Offer, Opportunity, OpportunityRequest,
 };
-use wasm_bindgen::JsValue;
-use web_sys::AbortSignal;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortSignal, Response};
 
 use crate::config::Hub;
+use crate::js::{object, set};
 
 /// The deadline for showing anything at all: slower than this, nothing shows.
 pub(crate) const SHOW_TIMEOUT_MS: u32 = 3_000;
@@ -39,32 +41,44 @@ impl NetError {
     }
 }
 
-fn to_json(value: &JsValue) -> Result<String, NetError> {
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or(NetError::Malformed)
-}
-
-/// Sends `request` and reads the whole body before the deadline.
-/// Returns the status and the parsed JSON body (`None` when empty).
+/// Sends a request with `fetch` and reads the whole body before the deadline;
+/// `body` goes as JSON. Returns the status and the parsed JSON body (`None`
+/// when empty). `fetch` straight from `web_sys` rather than through an HTTP
+/// crate: the widget needs four fields of it, not a request builder.
 async fn call(
-    request: RequestBuilder,
-    body: Option<String>,
+    method: &str,
+    url: &str,
+    idempotency_key: Option<&str>,
+    body: Option<&JsValue>,
     timeout_ms: u32,
 ) -> Result<(u16, Option<JsValue>), NetError> {
-    let signal = AbortSignal::timeout_with_u32(timeout_ms);
-    let request = request.abort_signal(Some(&signal));
-    let request = match body {
-        Some(body) => request
-            .header("content-type", "application/json")
-            .body(body),
-        None => request.build(),
+    let window = web_sys::window().ok_or(NetError::Unreachable)?;
+    let headers = Object::new();
+    let init = object(&[
+        ("method", method.into()),
+        ("signal", AbortSignal::timeout_with_u32(timeout_ms).into()),
+        ("headers", headers.clone().into()),
+    ]);
+    if let Some(body) = body {
+        let json = js_sys::JSON::stringify(body).map_err(|_| NetError::Malformed)?;
+        set(&headers, "content-type", &"application/json".into());
+        set(&init, "body", &json.into());
     }
-    .map_err(|_| NetError::Unreachable)?;
-    let response = request.send().await.map_err(|_| NetError::Unreachable)?;
+    if let Some(key) = idempotency_key {
+        set(&headers, "idempotency-key", &key.into());
+    }
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, init.unchecked_ref()))
+        .await
+        .map_err(|_| NetError::Unreachable)?
+        .dyn_into::<Response>()
+        .map_err(|_| NetError::Unreachable)?;
     let status = response.status();
-    let text = response.text().await.map_err(|_| NetError::Unreachable)?;
+    let text = response.text().map_err(|_| NetError::Unreachable)?;
+    let text = JsFuture::from(text)
+        .await
+        .map_err(|_| NetError::Unreachable)?
+        .as_string()
+        .unwrap_or_default();
     if text.is_empty() {
         return Ok((status, None));
     }
@@ -83,12 +97,8 @@ pub(crate) async fn create_opportunity(
     request: &OpportunityRequest,
 ) -> Result<Option<Opportunity>, NetError> {
     let url = [&hub.base, "/v1/opportunities"].concat();
-    let (status, body) = call(
-        Request::post(&url),
-        Some(to_json(&crate::wire::opportunity_request(request))?),
-        SHOW_TIMEOUT_MS,
-    )
-    .await?;
+    let body = crate::wire::opportunity_request(request);
+    let (status, body) = call("POST", &url, None, Some(&body), SHOW_TIMEOUT_MS).await?;
     match status {
         204 => Ok(None),
         200 | 201 => parse(body, crate::wire::opportunity).map(Some),
@@ -99,7 +109,7 @@ pub(crate) async fn create_opportunity(
 /// `GET /v1/opportunities/{id}/offer`.
 pub(crate) async fn offer(hub: &Hub, id: &str) -> Result<Offer, NetError> {
     let url = hub.opportunity_url(id, "/offer");
-    match call(Request::get(&url), None, SHOW_TIMEOUT_MS).await? {
+    match call("GET", &url, None, None, SHOW_TIMEOUT_MS).await? {
         (200, body) => parse(body, crate::wire::offer),
         (other, _) => Err(NetError::Status(other)),
     }
@@ -113,10 +123,12 @@ pub(crate) async fn accept(
     request: &AcceptRequest,
 ) -> Result<AcceptResponse, NetError> {
     let url = hub.opportunity_url(id, "/accept");
-    let builder = Request::post(&url).header("idempotency-key", idempotency_key);
+    let body = crate::wire::accept_request(request);
     match call(
-        builder,
-        Some(to_json(&crate::wire::accept_request(request))?),
+        "POST",
+        &url,
+        Some(idempotency_key),
+        Some(&body),
         ACCEPT_TIMEOUT_MS,
     )
     .await?
@@ -129,20 +141,16 @@ pub(crate) async fn accept(
 /// `POST /v1/opportunities/{id}/decline`; nobody waits on the answer.
 pub(crate) async fn decline(hub: &Hub, id: &str) {
     let url = hub.opportunity_url(id, "/decline");
-    let _ = call(Request::post(&url), Some("{}".into()), SHOW_TIMEOUT_MS).await;
+    let body = Object::new().into();
+    let _ = call("POST", &url, None, Some(&body), SHOW_TIMEOUT_MS).await;
 }
 
 /// `POST /v1/opportunities/{id}/card` (frame only): the hub's gateway tokenises
 /// the card and answers with its payment reference. The card goes nowhere else.
 pub(crate) async fn card(hub: &Hub, id: &str, card: &CardEntry) -> Result<String, NetError> {
     let url = hub.opportunity_url(id, "/card");
-    match call(
-        Request::post(&url),
-        Some(to_json(&crate::wire::card_entry(card))?),
-        ACCEPT_TIMEOUT_MS,
-    )
-    .await?
-    {
+    let body = crate::wire::card_entry(card);
+    match call("POST", &url, None, Some(&body), ACCEPT_TIMEOUT_MS).await? {
         (200 | 201, body) => parse(body, |b| crate::js::string(b, "payment_reference")),
         (other, _) => Err(NetError::Status(other)),
     }

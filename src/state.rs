@@ -201,7 +201,7 @@ impl WidgetState {
             consent: Consent {
                 disclosure_sha256: offer.disclosure.text_sha256.clone(),
                 action: CONFIRM_ACTION.into(),
-                amount: amount.decimal(),
+                amount: crate::format::decimal(&amount),
             },
             payment_reference: self.payment_reference.clone(),
         })

@@ -34,7 +34,7 @@ pub(crate) fn apply(root: &HtmlElement, style: &DisplayStyle) {
         let _ = css.set_property("--postsale-font", &style.font);
     }
     if style.radius_px > 0 {
-        let radius = [style.radius_px.to_string().as_str(), "px"].concat();
+        let radius = [crate::format::number(style.radius_px.into()).as_str(), "px"].concat();
         let _ = css.set_property("--postsale-radius", &radius);
     }
 }

@@ -24,7 +24,7 @@ pub(crate) fn confirmation(
                 <dt>{ "Order" }</dt><dd class="order-id">{ receipt.order_id.clone() }</dd>
                 <dt>{ "Amount" }</dt><dd>{ amount }</dd>
                 if receipt.points > 0 {
-                    <dt>{ "Points earned" }</dt><dd>{ number(receipt.points) }</dd>
+                    <dt>{ "Points earned" }</dt><dd>{ number(receipt.points.into()) }</dd>
                 }
             </dl>
             <div class="actions">

@@ -33,7 +33,7 @@ pub(crate) fn offer(
             <ul class="items">
                 { for offer.items.iter().enumerate().map(|(index, item)| {
                     let chosen = quantities.get(index).copied().unwrap_or(0);
-                    let id = ["postsale-q", &number(index as u32)].concat();
+                    let id = ["postsale-q", &number(index as u64)].concat();
                     let onchange = send.reform(move |e: Event| {
                         let q = e.target()
                             .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
@@ -50,7 +50,7 @@ pub(crate) fn offer(
                             <span class="price">{ price(&item.unit_price) }</span>
                             <select id={id} class="quantity" {onchange}>
                                 { for (0..=item.max_quantity.min(MAX_LISTED)).map(|q| {
-                                    let q_text = number(q);
+                                    let q_text = number(q.into());
                                     html! { <option value={q_text.clone()} selected={q == chosen}>{ q_text }</option> }
                                 }) }
                             </select>
@@ -62,7 +62,7 @@ pub(crate) fn offer(
                 <p class="total">{ "Total " }<strong>{ total }</strong></p>
             }
             if offer.points > 0 {
-                <p class="points">{ "You earn " }{ number(offer.points) }{ " points" }</p>
+                <p class="points">{ "You earn " }{ number(offer.points.into()) }{ " points" }</p>
             }
             <div class="actions">
                 { button("primary", offer.button.clone().into(), !can_go_on, send, Ui::Review) }
