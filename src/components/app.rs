@@ -2,6 +2,7 @@
 //! side effects the state asks for (HTTP to the hub, events to the page) and
 //! picks what to render for the current stage.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
@@ -9,7 +10,7 @@ use wasm_bindgen::JsValue;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use super::{Dialog, Ui};
+use super::Ui;
 use postsale_protocol::CardEntry;
 
 use crate::net::{self, NetError};
@@ -120,15 +121,20 @@ pub(crate) fn App(props: &AppProps) -> Html {
     let session = &props.session;
     let state = use_reducer(|| WidgetState::new(!session.incentives.is_empty(), session.in_frame));
     let theme = use_node_ref();
+    let dialog = use_node_ref();
+    // Where focus was before the dialog; it goes back there when the dialog goes.
+    let before = use_mut_ref(|| super::dialog::focused_before(session.inline));
 
-    // Shown once, on mount.
+    // Shown once, on mount; focus goes back if the widget is unmounted.
     {
         let session = session.clone();
+        let before = before.clone();
         use_effect_with((), move |()| {
             crate::events::emit(
                 "shown",
                 &detail(&[("opportunity_id", session.opportunity_id.as_str().into())]),
             );
+            move || give_focus_back(&before)
         });
     }
     // The affiliate's look: the opportunity's, then the offer's.
@@ -149,8 +155,14 @@ pub(crate) fn App(props: &AppProps) -> Html {
         let state = state.clone();
         let session = session.clone();
         let theme = theme.clone();
+        let dialog = dialog.clone();
+        let before = before.clone();
         use_effect_with(state.stage, move |stage| {
             announce(&state, &session);
+            super::dialog::enter_step(&dialog, session.inline);
+            if *stage == Stage::Closed {
+                give_focus_back(&before);
+            }
             match stage {
                 Stage::LoadingOffer => {
                     let dispatch = state.dispatcher();
@@ -240,10 +252,15 @@ pub(crate) fn App(props: &AppProps) -> Html {
     };
     html! {
         <div class="theme" ref={theme}>
-            <Dialog title={title} step={state.stage as u8} inline={session.inline} {send}>
-                { body }
-            </Dialog>
+            { super::dialog::dialog(title, session.inline, &dialog, &send, body) }
         </div>
+    }
+}
+
+/// Focuses the element that had focus before the dialog, once.
+fn give_focus_back(before: &RefCell<Option<web_sys::HtmlElement>>) {
+    if let Some(element) = before.borrow_mut().take() {
+        let _ = element.focus();
     }
 }
 

@@ -10,24 +10,6 @@ use yew::prelude::*;
 
 use super::Ui;
 
-/// Properties of [`Dialog`].
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub(crate) struct DialogProps {
-    /// The dialog's title; it also labels the dialog for assistive technology.
-    pub(crate) title: AttrValue,
-    /// Which step is shown; focus moves to the new content when it changes.
-    #[prop_or_default]
-    pub(crate) step: u8,
-    /// In the page's flow instead of modal over it.
-    #[prop_or_default]
-    pub(crate) inline: bool,
-    /// Where the close button and Esc send [`Ui::Close`].
-    pub(crate) send: Callback<Ui>,
-    /// The dialog's body.
-    #[prop_or_default]
-    pub(crate) children: Html,
-}
-
 const FOCUSABLE: &str = "button:not([disabled]),input:not([disabled]),select:not([disabled]),\
 a[href],[tabindex=\"0\"]";
 
@@ -77,39 +59,35 @@ fn trap(dialog: &Element, event: &KeyboardEvent) {
     }
 }
 
-/// A labelled, modal dialog over a backdrop.
-#[function_component]
-pub(crate) fn Dialog(props: &DialogProps) -> Html {
-    let dialog = use_node_ref();
-    // Remember where focus was; give it back when the dialog goes.
-    {
-        let inline = props.inline;
-        use_effect_with((), move |()| {
-            let previous = (!inline)
-                .then(|| web_sys::window()?.document()?.active_element())
-                .flatten()
-                .and_then(|e| e.dyn_into::<HtmlElement>().ok());
-            move || {
-                if let Some(previous) = previous {
-                    let _ = previous.focus();
-                }
-            }
-        });
+/// The element that had focus before the dialog opened (none inline), to
+/// give focus back to when it goes.
+pub(crate) fn focused_before(inline: bool) -> Option<HtmlElement> {
+    (!inline)
+        .then(|| web_sys::window()?.document()?.active_element())
+        .flatten()
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+}
+
+/// Focuses the first control of the new step (modal only).
+pub(crate) fn enter_step(dialog: &NodeRef, inline: bool) {
+    if let Some(dialog) = dialog.cast::<Element>().filter(|_| !inline) {
+        focus_first(&dialog);
     }
-    // Focus into each new step.
-    {
-        let dialog = dialog.clone();
-        let inline = props.inline;
-        use_effect_with(props.step, move |_| {
-            if let Some(dialog) = dialog.cast::<Element>().filter(|_| !inline) {
-                focus_first(&dialog);
-            }
-        });
-    }
+}
+
+/// A labelled, modal dialog over a backdrop (inline: a labelled region
+/// without a trap) around `body`. `App` holds its state: the element to give
+/// focus back to, and `dialog`, the ref [`enter_step`] focuses into.
+pub(crate) fn dialog(
+    title: AttrValue,
+    inline: bool,
+    dialog: &NodeRef,
+    send: &Callback<Ui>,
+    body: Html,
+) -> Html {
     let onkeydown = {
         let dialog = dialog.clone();
-        let send = props.send.clone();
-        let inline = props.inline;
+        let send = send.clone();
         Callback::from(move |event: KeyboardEvent| {
             if inline {
                 return;
@@ -129,17 +107,17 @@ pub(crate) fn Dialog(props: &DialogProps) -> Html {
             }
         })
     };
-    let close = props.send.reform(|_: MouseEvent| Ui::Close);
-    let (backdrop, role, modal) = if props.inline {
+    let close = send.reform(|_: MouseEvent| Ui::Close);
+    let (backdrop, role, modal) = if inline {
         ("inline", "region", None)
     } else {
         ("backdrop", "dialog", Some("true"))
     };
     html! {
         <div class={backdrop}>
-            <div class="dialog" role={role} aria-modal={modal} aria-labelledby="postsale-title" ref={dialog} {onkeydown}>
-                <h2 id="postsale-title">{ props.title.clone() }</h2>
-                { props.children.clone() }
+            <div class="dialog" role={role} aria-modal={modal} aria-labelledby="postsale-title" ref={dialog.clone()} {onkeydown}>
+                <h2 id="postsale-title">{ title }</h2>
+                { body }
                 <button type="button" class="close" aria-label="Close" onclick={close}>{ "×" }</button>
             </div>
         </div>

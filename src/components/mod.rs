@@ -1,6 +1,6 @@
-//! The widget's components, one per file. Only [`App`] and [`Dialog`] are Yew
-//! components (they hold hooks); the steps are plain view functions of the
-//! state that `App` calls. A component costs the wasm its own copy of Yew's
+//! The widget's components, one per file. Only [`App`] is a Yew component
+//! (it holds the state, the hooks and the dialog's focus); the dialog and the
+//! steps are plain view functions of that state that `App` calls. A component costs the wasm its own copy of Yew's
 //! lifecycle (a few KB each), so the steps, which hold no state of their own,
 //! are not components.
 
@@ -21,7 +21,6 @@ pub use app::AppProps;
 pub(crate) use card_entry::card_entry;
 pub(crate) use confirmation::confirmation;
 pub(crate) use consent::consent;
-pub(crate) use dialog::Dialog;
 pub(crate) use failure::failure;
 pub(crate) use incentives::incentives;
 pub(crate) use offer::offer;
