@@ -1,0 +1,74 @@
+//! The IFRAME presentation (reason code OUTDOOR, `direct_entry`): the offer
+//! runs in a hub-origin frame over the page, and the card is typed inside it,
+//! where the merchant's page cannot reach.
+
+use fantoccini::Locator;
+
+use crate::ensure;
+use crate::harness::{HOST, run};
+use crate::popup::{charged_order, check_receipt, text, webhook_for};
+
+const CARD: &str = "4242 4242 4242 4242";
+
+#[tokio::test]
+async fn a_direct_entry_order_is_paid_with_a_card_typed_inside_the_hub_frame() {
+    run("iframe_direct_entry", |t| async move {
+        t.buy("sku=CAM-BODY-1&reason=OUTDOOR").await?;
+        let before = t.layout().await?;
+        t.watch_errors().await?;
+
+        let frame = t.in_widget("iframe").await?;
+        let src = frame.attr("src").await?.unwrap_or_default();
+        ensure!(src.starts_with(&t.hub), "the frame is not from the hub's origin: {src}");
+        let host_box = t
+            .js("const b = document.querySelector('postsale-widget').getBoundingClientRect(); return [b.width, b.height];", vec![])
+            .await?;
+        ensure!(host_box == serde_json::json!([0, 0]), "the host element takes space: {host_box}");
+
+        frame.enter_frame().await?;
+        t.wait_title("A thank-you from Northlight Cameras").await?;
+        t.shot("frame-offer").await?;
+        t.click_button("Add to my order").await?;
+        t.wait_title("Confirm your order").await?;
+        let amount = text(&t, ".amount strong").await?;
+        let disclosure = text(&t, ".disclosure").await?;
+        let seller = text(&t, ".seller").await.unwrap_or_default();
+        ensure!(
+            disclosure.contains("not") || seller.contains("Trail"),
+            "a direct_entry disclosure must name the upseller and say it is not the affiliate: {seller:?} / {disclosure:?}"
+        );
+        for (name, value) in [("card_number", CARD), ("exp_month", "12"), ("exp_year", "2031"), ("cvc", "123")] {
+            t.in_widget(&format!("input[name={name}]")).await?.send_keys(value).await?;
+        }
+        t.shot("frame-card-typed").await?;
+        t.click_button("Confirm and pay").await?;
+        t.wait_title("Thank you").await?;
+        let order_id = text(&t, ".order-id").await?;
+        t.shot("frame-confirmation").await?;
+        t.click_button("Done").await?;
+
+        t.client.enter_parent_frame().await?;
+        t.until("the frame to leave the page", async || Ok((!t.has_widget().await?).then_some(()))).await?;
+        t.shot("frame-closed").await?;
+        let after = t.layout().await?;
+        ensure!(after == before, "the page moved: {before} -> {after}");
+        let errors = t.page_errors().await?;
+        ensure!(errors.is_empty(), "errors thrown into the page: {errors:?}");
+        let page = t.client.source().await?;
+        ensure!(!page.contains("4242"), "the card number reached the merchant's page");
+        ensure!(t.client.find_all(Locator::Css(HOST)).await?.is_empty(), "host left behind");
+
+        let order = charged_order(&t, &order_id).await?;
+        ensure!(order["mode"] == "direct_entry", "mode: {}", order["mode"]);
+        ensure!(order["reason_code"] == "OUTDOOR", "reason code: {}", order["reason_code"]);
+        ensure!(order["upseller_id"] == "demo-trail-outfitters", "upseller: {}", order["upseller_id"]);
+        ensure!(order["points"] == 80, "points: {} (OUTDOOR gives 80)", order["points"]);
+        ensure!(!order.to_string().contains("4242424242424242"), "the card number is in the order");
+        check_receipt(&order, &amount, &disclosure)?;
+        let event = webhook_for(&t, &order_id).await?;
+        ensure!(event["order"]["mode"] == "direct_entry", "webhook: {event}");
+        ensure!(!event.to_string().contains("4242424242424242"), "the card number went to the upseller");
+        Ok(())
+    })
+    .await;
+}

@@ -1,0 +1,80 @@
+//! The whole path without a mouse: focus moves into the dialog, Tab stays
+//! inside it, Enter acts, Esc closes, and focus comes back to the page.
+
+use fantoccini::key::Key;
+
+use crate::ensure;
+use crate::harness::run;
+use crate::popup::{charged_order, text};
+
+/// How many controls the dialog lets Tab reach.
+const COUNT: &str = "return document.querySelector('postsale-widget').shadowRoot\
+    .querySelectorAll('[role=dialog] button:not([disabled]),[role=dialog] input:not([disabled]),\
+    [role=dialog] select:not([disabled]),[role=dialog] a[href]').length;";
+
+#[tokio::test]
+async fn a_keyboard_only_customer_tabs_enters_and_escapes_through_the_whole_offer() {
+    run("keyboard", |t| async move {
+        t.buy("sku=CAM-BODY-1").await?;
+        t.wait_title("Choose your thank-you").await?;
+        let first = t.until("focus inside the dialog", async || {
+            let f = t.focused().await?;
+            Ok((!f.is_null()).then_some(f))
+        }).await?;
+        ensure!(first["class"] == "choice", "focus went to {first}, not the first incentive");
+
+        // Tab through every control and once more: back at the first (trapped).
+        let controls = t.js(COUNT, vec![]).await?.as_u64().unwrap_or(0);
+        ensure!(controls >= 3, "only {controls} controls in the dialog");
+        for _ in 0..controls {
+            t.press(Key::Tab).await?;
+        }
+        let wrapped = t.focused().await?;
+        ensure!(wrapped == first, "Tab left the dialog or did not wrap: {wrapped} after {controls} Tabs");
+        t.shot("focus-first-incentive").await?;
+
+        t.press(Key::Enter).await?;
+        t.wait_title("A thank-you offer for your order").await?;
+        let show = t.focused().await?;
+        ensure!(show["text"] == "Show me", "focus on the teaser: {show}");
+        t.press(Key::Enter).await?;
+        t.wait_title("A thank-you from Northlight Cameras").await?;
+        t.until("the quantity to be focused", async || {
+            Ok((t.focused().await?["tag"] == "select").then_some(()))
+        }).await?;
+        // Seen in Chromium and Firefox alike: the first Tab after focus lands
+        // on the quantity <select> leaves focus there (the keydown arrives
+        // and is not prevented); the second one moves on. Reported, not yet
+        // explained: allow two, and say which it took.
+        let mut tabs = 0;
+        let mut add = t.focused().await?;
+        while add["text"] != "Add to my order" && tabs < 2 {
+            t.press(Key::Tab).await?;
+            tabs += 1;
+            add = t.focused().await?;
+        }
+        ensure!(add["text"] == "Add to my order", "Tab from the quantity reached {add}");
+        if tabs > 1 {
+            eprintln!("note: {tabs} Tabs from the quantity to \"Add to my order\"");
+        }
+        t.shot("offer-by-keyboard").await?;
+        t.press(Key::Enter).await?;
+        t.wait_title("Confirm your order").await?;
+        let confirm = t.focused().await?;
+        ensure!(
+            confirm["text"].as_str().is_some_and(|s| s.starts_with("Confirm and pay")),
+            "focus on the consent step: {confirm}"
+        );
+        t.press(Key::Enter).await?;
+        t.wait_title("Thank you").await?;
+        let order_id = text(&t, ".order-id").await?;
+        t.shot("confirmed-by-keyboard").await?;
+        t.press(Key::Escape).await?;
+        t.until("Esc to close the widget", async || Ok((!t.has_widget().await?).then_some(()))).await?;
+        let active = t.js("return document.activeElement === document.body || document.activeElement === null;", vec![]).await?;
+        ensure!(active == true, "focus did not go back to the page as it was");
+        charged_order(&t, &order_id).await?;
+        Ok(())
+    })
+    .await;
+}

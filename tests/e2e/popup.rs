@@ -1,0 +1,207 @@
+//! The popup presentation (reason code CAMERA-HIGH, `payment_reference`): the
+//! whole good path with everything the hub and the upseller must then hold,
+//! and the two ways out (decline, Esc).
+
+use fantoccini::key::Key;
+use serde_json::Value;
+
+use crate::ensure;
+use crate::harness::{E2e, Result, run};
+
+/// Only the digits of a shown amount: "$1,299.00" -> 129900 (minor units).
+pub(crate) fn minor_units(shown: &str) -> Option<i64> {
+    shown
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()
+}
+
+/// Waits for the hub's order `id` to be charged and returns it with its
+/// consent receipt (`GET /v1/admin/orders/{id}`), after checking the list.
+pub(crate) async fn charged_order(t: &E2e, id: &str) -> Result<Value> {
+    let list = t.admin("/v1/admin/orders").await?;
+    ensure!(
+        list.as_array()
+            .is_some_and(|l| l.iter().any(|o| o["id"] == id)),
+        "order {id} is not in GET /v1/admin/orders: {list}"
+    );
+    t.until(&format!("order {id} charged"), async || {
+        let order = t.admin(&format!("/v1/admin/orders/{id}")).await?;
+        Ok(matches!(order["status"].as_str(), Some("charged" | "fulfilled")).then_some(order))
+    })
+    .await
+}
+
+/// Checks the consent receipt against what the customer saw.
+pub(crate) fn check_receipt(order: &Value, shown_amount: &str, shown_disclosure: &str) -> Result {
+    let receipt = &order["consent_receipt"];
+    ensure!(
+        receipt.is_object(),
+        "order without a consent receipt: {order}"
+    );
+    let amount = minor_units(shown_amount);
+    ensure!(
+        receipt["amount_minor"].as_i64() == amount && order["amount_minor"].as_i64() == amount,
+        "the customer saw {shown_amount:?} but the order/receipt hold {}/{}",
+        order["amount_minor"],
+        receipt["amount_minor"]
+    );
+    ensure!(
+        receipt["disclosure_text"].as_str().map(str::trim) == Some(shown_disclosure.trim()),
+        "the receipt's disclosure {:?} is not the one shown: {shown_disclosure:?}",
+        receipt["disclosure_text"]
+    );
+    let hash = receipt["disclosure_sha256"].as_str().unwrap_or("");
+    ensure!(
+        hash.len() == 64 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+        "the receipt's disclosure hash is not a SHA-256: {hash:?}"
+    );
+    ensure!(
+        receipt["action"].as_str().is_some_and(|a| !a.is_empty()),
+        "the receipt names no confirming action: {receipt}"
+    );
+    Ok(())
+}
+
+/// Waits for the demo upseller to have received the signed webhook for `id`.
+pub(crate) async fn webhook_for(t: &E2e, id: &str) -> Result<Value> {
+    t.until(&format!("the upseller's webhook for {id}"), async || {
+        let orders = t.upseller_orders().await?;
+        Ok(orders.into_iter().find(|e| e["order"]["id"] == id))
+    })
+    .await
+}
+
+/// The widget's text of `css`, trimmed.
+pub(crate) async fn text(t: &E2e, css: &str) -> Result<String> {
+    Ok(t.in_widget(css).await?.text().await?.trim().to_owned())
+}
+
+#[tokio::test]
+async fn a_customer_picks_an_incentive_accepts_the_popup_offer_and_the_order_reaches_hub_and_upseller()
+ {
+    run("popup_accept", |t| async move {
+        t.buy("sku=CAM-BODY-1").await?;
+        let before = t.layout().await?;
+        t.watch_errors().await?;
+
+        t.wait_title("Choose your thank-you").await?;
+        t.shot("incentives").await?;
+        let open = t.layout().await?;
+        ensure!(open == before, "the open pop-up moved the page: {before} -> {open}");
+        let host_box = t
+            .js("const b = document.querySelector('postsale-widget').getBoundingClientRect(); return [b.width, b.height];", vec![])
+            .await?;
+        ensure!(host_box == serde_json::json!([0, 0]), "the host element takes space: {host_box}");
+
+        t.click_button("200 bonus points").await?;
+        t.wait_title("A thank-you offer for your order").await?;
+        t.shot("teaser").await?;
+        t.click_button("Show me").await?;
+        t.wait_title("A thank-you from Northlight Cameras").await?;
+        t.shot("offer").await?;
+        t.click_button("Add to my order").await?;
+        t.wait_title("Confirm your order").await?;
+        let amount = text(&t, ".amount strong").await?;
+        let disclosure = text(&t, ".disclosure").await?;
+        t.shot("consent").await?;
+        t.click_button("Confirm and pay").await?;
+        t.wait_title("Thank you").await?;
+        let order_id = text(&t, ".order-id").await?;
+        t.shot("confirmation").await?;
+        let confirmed = t.layout().await?;
+        ensure!(confirmed == before, "the page moved during the flow: {before} -> {confirmed}");
+
+        t.click_button("Done").await?;
+        t.until("the widget to leave the page", async || Ok((!t.has_widget().await?).then_some(()))).await?;
+        t.shot("closed").await?;
+        let after = t.layout().await?;
+        ensure!(after == before, "the page moved: {before} -> {after}");
+        let errors = t.page_errors().await?;
+        ensure!(errors.is_empty(), "errors thrown into the page: {errors:?}");
+
+        let order = charged_order(&t, &order_id).await?;
+        ensure!(order["mode"] == "payment_reference", "mode: {}", order["mode"]);
+        ensure!(order["reason_code"] == "CAMERA-HIGH", "reason code: {}", order["reason_code"]);
+        ensure!(order["upseller_id"] == "demo-lens-co", "upseller: {}", order["upseller_id"]);
+        ensure!(order["points"] == 120, "points: {} (CAMERA-HIGH gives 120)", order["points"]);
+        check_receipt(&order, &amount, &disclosure)?;
+
+        let event = webhook_for(&t, &order_id).await?;
+        ensure!(event["event"] == "order.charged", "webhook event: {event}");
+        ensure!(
+            minor_units(event["order"]["amount"].as_str().unwrap_or("")) == minor_units(&amount),
+            "the webhook's amount {} is not the one consented to ({amount})",
+            event["order"]["amount"]
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_customer_who_declines_sees_the_widget_go_and_the_hub_counts_a_decline() {
+    run("popup_decline", |t| async move {
+        t.buy("sku=CAM-BODY-1").await?;
+        let before = t.layout().await?;
+        t.wait_title("Choose your thank-you").await?;
+        t.click_button("No, thanks").await?;
+        t.until("the widget to leave the page", async || {
+            Ok((!t.has_widget().await?).then_some(()))
+        })
+        .await?;
+        t.shot("declined").await?;
+        ensure!(t.layout().await? == before, "the page moved");
+        let stats = t
+            .until("the decline to be counted", async || {
+                let stats = t.admin("/v1/admin/stats").await?;
+                Ok((stats["total"]["declined"] == 1).then_some(stats))
+            })
+            .await?;
+        ensure!(
+            stats["total"]["accepted"] == 0,
+            "accepted after a decline: {stats}"
+        );
+        let orders = t.admin("/v1/admin/orders").await?;
+        ensure!(
+            orders.as_array().is_some_and(Vec::is_empty),
+            "orders after a decline: {orders}"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn esc_closes_the_pop_up_without_declining_or_ordering() {
+    run("popup_esc", |t| async move {
+        t.buy("sku=CAM-BODY-1").await?;
+        let before = t.layout().await?;
+        t.wait_title("Choose your thank-you").await?;
+        t.click_button("200 bonus points").await?;
+        t.click_button("Show me").await?;
+        t.click_button("Add to my order").await?;
+        t.wait_title("Confirm your order").await?;
+        t.shot("before-esc").await?;
+        t.press(Key::Escape).await?;
+        t.until("Esc to close the widget", async || {
+            Ok((!t.has_widget().await?).then_some(()))
+        })
+        .await?;
+        t.shot("after-esc").await?;
+        ensure!(t.layout().await? == before, "the page moved");
+        let stats = t.admin("/v1/admin/stats").await?;
+        ensure!(
+            stats["total"]["declined"] == 0 && stats["total"]["accepted"] == 0,
+            "Esc is neither a decline nor an accept: {stats}"
+        );
+        ensure!(
+            t.upseller_orders().await?.is_empty(),
+            "the upseller got an order"
+        );
+        Ok(())
+    })
+    .await;
+}
