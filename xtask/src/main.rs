@@ -2,6 +2,7 @@
 //! fresh machine needs two commands (`cargo xtask demo`, `cargo xtask test`)
 //! and CI runs exactly what a developer runs.
 
+mod bench;
 mod demo;
 mod fuzz;
 mod postgres;
@@ -32,6 +33,12 @@ enum Task {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
     },
+    /// Measure size, cost to the host page and server speed beside baselines.
+    Bench {
+        /// Fewer runs and 2-second loads; checks every key is produced.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -40,6 +47,7 @@ fn main() -> ExitCode {
         Task::Setup => setup::run().map(|_| ()),
         Task::Test => test::run(),
         Task::Demo { addr } => demo::run(&addr),
+        Task::Bench { quick } => bench::run(quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

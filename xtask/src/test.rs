@@ -49,6 +49,12 @@ pub(crate) fn run() -> Result<(), Error> {
     for (name, cmd) in crate::fuzz::commands() {
         check(&mut tally, &name, cmd);
     }
+    // Fails when any bench key is missing; the targets are judged by a full run.
+    check(
+        &mut tally,
+        "cargo xtask bench --quick (every key present)",
+        cargo(&["xtask", "bench", "--quick"]),
+    );
 
     println!();
     for name in &tally.broken_suites {
