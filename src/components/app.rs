@@ -137,19 +137,6 @@ pub(crate) fn App(props: &AppProps) -> Html {
             move || give_focus_back(&before)
         });
     }
-    // The affiliate's look: the opportunity's, then the offer's.
-    {
-        let theme = theme.clone();
-        let style = state
-            .offer
-            .as_ref()
-            .map_or_else(|| session.style.clone(), |o| o.style.clone());
-        use_effect_with(style, move |style| {
-            if let Some(root) = theme.cast::<web_sys::HtmlElement>() {
-                crate::theme::apply(&root, style);
-            }
-        });
-    }
     // Side effects of entering a stage.
     {
         let state = state.clone();
@@ -159,6 +146,12 @@ pub(crate) fn App(props: &AppProps) -> Html {
         let before = before.clone();
         use_effect_with(state.stage, move |stage| {
             announce(&state, &session);
+            // The affiliate's look: the opportunity's, then the offer's (which
+            // only arrives with a new stage).
+            if let Some(root) = theme.cast::<web_sys::HtmlElement>() {
+                let style = state.offer.as_ref().map_or(&session.style, |o| &o.style);
+                crate::theme::apply(&root, style);
+            }
             super::dialog::enter_step(&dialog, session.inline);
             if *stage == Stage::Closed {
                 give_focus_back(&before);

@@ -108,18 +108,22 @@ pub(crate) fn dialog(
         })
     };
     let close = send.reform(|_: MouseEvent| Ui::Close);
-    let (backdrop, role, modal) = if inline {
-        ("inline", "region", None)
+    let (role, modal) = if inline {
+        ("region", None)
     } else {
-        ("backdrop", "dialog", Some("true"))
+        ("dialog", Some("true"))
     };
-    html! {
-        <div class={backdrop}>
-            <div class="dialog" role={role} aria-modal={modal} aria-labelledby="postsale-title" ref={dialog.clone()} {onkeydown}>
-                <h2 id="postsale-title">{ title }</h2>
-                { body }
-                <button type="button" class="close" aria-label="Close" onclick={close}>{ "×" }</button>
-            </div>
+    let dialog = html! {
+        <div class="dialog" role={role} aria-modal={modal} aria-labelledby="postsale-title" ref={dialog.clone()} {onkeydown}>
+            <h2 id="postsale-title">{ title }</h2>
+            { body }
+            <button type="button" class="close" aria-label="Close" onclick={close}>{ "×" }</button>
         </div>
+    };
+    // Literal classes: see `ui::button`.
+    if inline {
+        html! { <div class="inline">{ dialog }</div> }
+    } else {
+        html! { <div class="backdrop">{ dialog }</div> }
     }
 }

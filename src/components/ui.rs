@@ -38,5 +38,17 @@ pub(crate) fn button(
     ui: Ui,
 ) -> Html {
     let onclick = send.reform(move |_: MouseEvent| ui.clone());
-    html! { <button type="button" class={class} {disabled} {onclick}>{ label }</button> }
+    // Literal classes: a class from a variable would go through Yew's
+    // `Classes` set (and its hash map) at run time, and into the wasm.
+    match class {
+        "primary" => {
+            html! { <button type="button" class="primary" {disabled} {onclick}>{ label }</button> }
+        }
+        "choice" => {
+            html! { <button type="button" class="choice" {disabled} {onclick}>{ label }</button> }
+        }
+        _ => {
+            html! { <button type="button" class="secondary" {disabled} {onclick}>{ label }</button> }
+        }
+    }
 }
