@@ -4,6 +4,7 @@
 
 mod bench;
 mod demo;
+mod e2e;
 mod fuzz;
 mod postgres;
 mod run;
