@@ -184,6 +184,14 @@ async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_ke
             .as_deref(),
         Some("#aa0000")
     );
+    assert_eq!(
+        theme
+            .style()
+            .get_property_value("--postsale-font")
+            .ok()
+            .as_deref(),
+        Some("Georgia, serif")
+    );
     // The transaction went out in the protocol's shape (unknown keys dropped).
     let (_, _, _, body) = requests()[0].clone();
     assert!(

@@ -7,6 +7,7 @@ mod dialog;
 mod hub;
 mod isolation;
 mod loader;
+mod theme;
 
 use std::rc::Rc;
 use std::time::Duration;
