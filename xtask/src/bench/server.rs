@@ -230,6 +230,11 @@ async fn prepare_accept(hub: &Hub, order: &str) -> Result<(String, String, Strin
 
 /// A run that repeated requests or got refusals measured something else.
 fn check(what: &str, run: &Run) -> Result<(), Error> {
+    if run.rps <= 0.0 {
+        return Err(format!(
+            "{what}: no request completed within the run (each took longer than the run lasted); see target/bench/wrk.log"
+        ));
+    }
     if run.wrapped || run.bad > 0 || run.errors > 0 {
         return Err(format!(
             "{what}: {} answers were not 201, {} socket errors or timeouts (prepared requests ran out: {}); the figures would not be of the path under test",
