@@ -13,6 +13,7 @@ mod handoff;
 mod ids;
 mod orders;
 mod outbox;
+mod reconciler;
 mod registry;
 mod routes;
 mod selection;
@@ -143,7 +144,7 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
-        orders::spawn_reconciler(self.state.clone(), self.recovery_after);
+        reconciler::spawn(self.state.clone(), self.recovery_after);
         outbox::spawn(self.state.clone());
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())

@@ -5,11 +5,9 @@
 //! reconciler; the gateway's and the affiliate's idempotency on the order id
 //! make that second attempt charge nothing new.
 
-use std::time::Duration;
-
 use postsale_protocol::{
-    AcceptResponse, CurrencyCode, HandoffItem, HandoffMode, HandoffRequest, HandoffResponse, Money,
-    OrderStatus, ValidatorClaims, mint_validator,
+    AcceptResponse, HandoffItem, HandoffMode, HandoffRequest, HandoffResponse, Money, OrderStatus,
+    ValidatorClaims, mint_validator,
 };
 use serde_json::json;
 use sqlx::Row;
@@ -349,80 +347,4 @@ pub(crate) fn status_name(status: OrderStatus) -> &'static str {
         OrderStatus::Failed => "failed",
         OrderStatus::Refunded => "refunded",
     }
-}
-
-/// Reads a pending order back for settlement.
-pub(crate) async fn load_pending(
-    state: &AppState,
-    order_id: &str,
-) -> Result<Option<PendingOrder>, ApiError> {
-    let row = sqlx::query(
-        "SELECT o.id, o.opportunity_id, o.affiliate_id, o.upseller_id, o.reason_code, o.customer_token, o.mode, o.items, \
-         o.amount_minor, o.currency, o.points, o.payment_reference, p.order_id AS affiliate_order_id, p.ticket_nonce \
-         FROM orders o JOIN opportunities p ON p.id = o.opportunity_id WHERE o.id = $1 AND o.status = 'pending'",
-    )
-    .bind(order_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let bad = |what: &str| ApiError::Internal(format!("order {order_id}: stored {what}"));
-    let currency =
-        CurrencyCode::parse(&row.try_get::<String, _>("currency")?).map_err(|_| bad("currency"))?;
-    Ok(Some(PendingOrder {
-        id: row.try_get("id")?,
-        opportunity_id: row.try_get("opportunity_id")?,
-        affiliate_id: row.try_get("affiliate_id")?,
-        upseller_id: row.try_get("upseller_id")?,
-        reason_code: row.try_get("reason_code")?,
-        customer_token: row.try_get("customer_token")?,
-        affiliate_order_id: row.try_get("affiliate_order_id")?,
-        ticket_nonce: row.try_get("ticket_nonce")?,
-        mode: HandoffMode::parse(&row.try_get::<String, _>("mode")?).ok_or_else(|| bad("mode"))?,
-        items: serde_json::from_str(&row.try_get::<String, _>("items")?)
-            .map_err(|_| bad("items"))?,
-        amount: Money::from_minor(row.try_get("amount_minor")?, currency)
-            .map_err(|_| bad("amount"))?,
-        points: u32::try_from(row.try_get::<i64, _>("points")?).map_err(|_| bad("points"))?,
-        payment_reference: row.try_get("payment_reference")?,
-    }))
-}
-
-/// Settles orders that stayed `pending` longer than `after` (their hub died),
-/// claiming each with an optimistic lease so replicas do not double up.
-pub(crate) fn spawn_reconciler(state: AppState, after: Duration) {
-    tokio::spawn(async move {
-        loop {
-            if let Err(err) = reconcile_once(&state, after).await {
-                tracing::warn!(error = %err, "reconciling pending orders failed");
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    });
-}
-
-async fn reconcile_once(state: &AppState, after: Duration) -> Result<(), ApiError> {
-    let cutoff = now() - i64::try_from(after.as_secs()).unwrap_or(30);
-    let rows = sqlx::query(
-        "SELECT id, updated_at FROM orders WHERE status = 'pending' AND updated_at <= $1 LIMIT 20",
-    )
-    .bind(cutoff)
-    .fetch_all(&state.db.pool)
-    .await?;
-    for row in rows {
-        let id: String = row.try_get("id")?;
-        let seen: i64 = row.try_get("updated_at")?;
-        let claimed = sqlx::query("UPDATE orders SET updated_at = $1 WHERE id = $2 AND updated_at = $3 AND status = 'pending'")
-            .bind(now())
-            .bind(&id)
-            .bind(seen)
-            .execute(&state.db.pool)
-            .await?;
-        if claimed.rows_affected() == 1
-            && let Some(order) = load_pending(state, &id).await?
-        {
-            tracing::info!(order = %id, "settling an order left pending");
-            settle(state, &order).await?;
-        }
-    }
-    Ok(())
 }

@@ -1,5 +1,4 @@
-//! `POST /v1/opportunities/{id}/accept` and the card entry of the hub-origin
-//! frame. An accept needs an `Idempotency-Key`: the same key and body replay
+//! `POST /v1/opportunities/{id}/accept`. An accept needs an `Idempotency-Key`: the same key and body replay
 //! the first answer (also while the first is still settling), the same key
 //! with another body is refused, and an opportunity is accepted once. The
 //! consent receipt is written with the order, before any money moves.
@@ -11,9 +10,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use postsale_protocol::{
-    AcceptRequest, AcceptResponse, CardEntry, CardReference, HandoffItem, HandoffMode, Money,
-};
+use postsale_protocol::{AcceptRequest, AcceptResponse, HandoffItem, HandoffMode, Money};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
@@ -379,54 +376,4 @@ async fn store_pending(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// `POST /v1/opportunities/{id}/card`: from the hub-origin frame only; the
-/// gateway turns the card into a reference at once. The body is never logged
-/// and errors never echo what was typed.
-#[utoipa::path(post, path = "/v1/opportunities/{id}/card", tag = "widget", request_body = CardEntry,
-    params(("id" = String, Path, description = "opportunity id")),
-    responses((status = 201, description = "the card's reference", body = CardReference), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(skip_all, fields(opportunity = %id))]
-pub(crate) async fn card(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> Result<Response, ApiError> {
-    // Only the hub's own frame may post a card: a page of the affiliate
-    // (another origin) must never see or script card entry.
-    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-    if origin != Some(state.public_url.as_str()) {
-        return Err(ApiError::Forbidden(
-            "card entry is accepted only from the hub's own frame".into(),
-        ));
-    }
-    let card: CardEntry = serde_json::from_slice(&body).map_err(|_| ApiError::Malformed {
-        detail: "expected {card_number, exp_month, exp_year, cvc}".into(),
-        field: None,
-    })?;
-    let open = load_open(&state, &id).await?;
-    if open.code.handoff_mode != HandoffMode::DirectEntry {
-        return Err(ApiError::Conflict(
-            "this offer is not paid by card entry".into(),
-        ));
-    }
-    let payment_reference = state
-        .gateway
-        .tokenize(&card, &open.id)
-        .await
-        .map_err(|e| match e {
-            crate::gateway::CardError::Number => ApiError::invalid("card_number", e),
-            crate::gateway::CardError::Expiry => ApiError::invalid("exp_month", e),
-            crate::gateway::CardError::Cvc => ApiError::invalid("cvc", e),
-            crate::gateway::CardError::Unavailable => {
-                ApiError::Internal("sandbox gateway storage".into())
-            }
-        })?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(CardReference { payment_reference }),
-    )
-        .into_response())
 }

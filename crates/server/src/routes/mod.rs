@@ -4,6 +4,7 @@
 mod accept;
 mod admin;
 mod assets;
+mod card;
 pub(crate) use assets::Assets;
 mod cors;
 mod health;
@@ -37,7 +38,7 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/v1/opportunities/{id}/frame", get(offers::frame))
         .route("/v1/opportunities/{id}/accept", post(accept::accept))
-        .route("/v1/opportunities/{id}/card", post(accept::card))
+        .route("/v1/opportunities/{id}/card", post(card::card))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cors::layer,

@@ -7,14 +7,14 @@ use utoipa::{
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
 };
 
-use super::{accept, admin, health, offers, opportunities, orders, stats};
+use super::{accept, admin, card, health, offers, opportunities, orders, stats};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "postsale hub", description = "Post-purchase offers: opportunities, offers, accepts, and the merchants' admin API."),
     paths(
         health::healthz,
-        opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, accept::card,
+        opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, card::card,
         admin::create_merchant, admin::get_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
         stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks,
     ),

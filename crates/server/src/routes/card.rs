@@ -1,0 +1,67 @@
+//! `POST /v1/opportunities/{id}/card`: card entry of the hub-origin frame,
+//! the only place a card number reaches the hub. It goes straight to the
+//! gateway, which answers a reference; the number and CVC are never stored,
+//! logged, or echoed in an error.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use postsale_protocol::{CardEntry, CardReference, HandoffMode};
+
+use super::offers::load_open;
+use crate::{
+    AppState,
+    error::{ApiError, RawBody},
+};
+
+/// `POST /v1/opportunities/{id}/card`: from the hub-origin frame only; the
+/// gateway turns the card into a reference at once. The body is never logged
+/// and errors never echo what was typed.
+#[utoipa::path(post, path = "/v1/opportunities/{id}/card", tag = "widget", request_body = CardEntry,
+    params(("id" = String, Path, description = "opportunity id")),
+    responses((status = 201, description = "the card's reference", body = CardReference), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all, fields(opportunity = %id))]
+pub(crate) async fn card(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    // Only the hub's own frame may post a card: a page of the affiliate
+    // (another origin) must never see or script card entry.
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if origin != Some(state.public_url.as_str()) {
+        return Err(ApiError::Forbidden(
+            "card entry is accepted only from the hub's own frame".into(),
+        ));
+    }
+    let card: CardEntry = serde_json::from_slice(&body).map_err(|_| ApiError::Malformed {
+        detail: "expected {card_number, exp_month, exp_year, cvc}".into(),
+        field: None,
+    })?;
+    let open = load_open(&state, &id).await?;
+    if open.code.handoff_mode != HandoffMode::DirectEntry {
+        return Err(ApiError::Conflict(
+            "this offer is not paid by card entry".into(),
+        ));
+    }
+    let payment_reference = state
+        .gateway
+        .tokenize(&card, &open.id)
+        .await
+        .map_err(|e| match e {
+            crate::gateway::CardError::Number => ApiError::invalid("card_number", e),
+            crate::gateway::CardError::Expiry => ApiError::invalid("exp_month", e),
+            crate::gateway::CardError::Cvc => ApiError::invalid("cvc", e),
+            crate::gateway::CardError::Unavailable => {
+                ApiError::Internal("sandbox gateway storage".into())
+            }
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(CardReference { payment_reference }),
+    )
+        .into_response())
+}
