@@ -227,6 +227,20 @@ impl fmt::Display for Money {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for CurrencyCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[A-Z]{3}$"))
+            .description(Some("ISO 4217 currency code"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for CurrencyCode {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,17 +304,3 @@ mod tests {
         }
     }
 }
-
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for CurrencyCode {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some("^[A-Z]{3}$"))
-            .description(Some("ISO 4217 currency code"))
-            .into()
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for CurrencyCode {}

@@ -74,6 +74,20 @@ impl<'de> Deserialize<'de> for ReasonCode {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ReasonCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[A-Z0-9][A-Z0-9_-]{0,63}$"))
+            .description(Some("The affiliate's class for a transaction"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ReasonCode {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,17 +142,3 @@ mod tests {
         }
     }
 }
-
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for ReasonCode {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some("^[A-Z0-9][A-Z0-9_-]{0,63}$"))
-            .description(Some("The affiliate's class for a transaction"))
-            .into()
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for ReasonCode {}

@@ -31,10 +31,14 @@ pub(crate) enum Backend {
     Postgres,
 }
 
-/// The hub's connection pool.
+/// The hub's connections: `pool` for reads, `writer` for every write. On
+/// SQLite the writer is one connection, so writes queue in the hub instead
+/// of meeting SQLite's lock and its busy-wait sleeps; on PostgreSQL both are
+/// the same pool.
 #[derive(Debug, Clone)]
 pub(crate) struct Db {
     pub(crate) pool: AnyPool,
+    pub(crate) writer: AnyPool,
 }
 
 impl Db {
@@ -54,8 +58,20 @@ impl Db {
             return Err(DbError::UnsupportedUrl);
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+        let pool = Self::pool(backend, if backend == Backend::Sqlite { 8 } else { 16 })
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        let writer = match backend {
+            Backend::Sqlite => Self::pool(backend, 1).connect_with(options).await?,
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Self { pool, writer })
+    }
+
+    fn pool(backend: Backend, size: u32) -> AnyPoolOptions {
+        AnyPoolOptions::new()
+            .max_connections(size)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -69,10 +85,6 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
     }
 
     /// True when an insert failed on a unique constraint, on either engine.

@@ -4,7 +4,6 @@
 use postsale_protocol::Money;
 
 use crate::{
-    db::Db,
     error::ApiError,
     ids::{new_id, now},
 };
@@ -29,9 +28,9 @@ impl Kind {
     }
 }
 
-/// Appends one event.
-pub(crate) async fn record(
-    db: &Db,
+/// Appends one event, on the writer or inside the caller's transaction.
+pub(crate) async fn record<'c>(
+    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
     opportunity: &str,
     affiliate: &str,
     reason_code: &str,
@@ -50,7 +49,7 @@ pub(crate) async fn record(
     .bind(amount.map_or(0, |m| m.minor()))
     .bind(amount.map_or_else(String::new, |m| m.currency().to_string()))
     .bind(now())
-    .execute(&db.pool)
+    .execute(db)
     .await?;
     Ok(())
 }

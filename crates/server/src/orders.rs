@@ -206,7 +206,14 @@ async fn finish(
     outcome: Outcome,
 ) -> Result<Answer, ApiError> {
     let at = now();
-    let mut tx = state.db.pool.begin().await?;
+    // Read before the transaction, which holds the one writer: keep it short.
+    let webhook_url = match &outcome {
+        Outcome::Charged { .. } => merchant::by_id(&state.db, &order.upseller_id)
+            .await?
+            .and_then(|upseller| upseller.webhook_url),
+        Outcome::Failed(_) => None,
+    };
+    let mut tx = state.db.writer.begin().await?;
     let (status, charge_id, failure) = match &outcome {
         Outcome::Charged { charge_id, .. } => (OrderStatus::Charged, Some(charge_id.clone()), None),
         Outcome::Failed(reason) => (OrderStatus::Failed, None, Some(reason.clone())),
@@ -247,9 +254,7 @@ async fn finish(
             .execute(&mut *tx)
             .await?;
         }
-        if let Some(upseller) = merchant::by_id(&state.db, &order.upseller_id).await?
-            && let Some(url) = upseller.webhook_url
-        {
+        if let Some(url) = webhook_url {
             let body = json!({
                 "event": "order.charged",
                 "order": {"id": order.id, "items": order.items, "amount": order.amount.decimal(),
@@ -302,10 +307,9 @@ async fn finish(
     .bind(&order.opportunity_id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     if matches!(outcome, Outcome::Charged { .. }) {
         events::record(
-            &state.db,
+            &mut *tx,
             &order.opportunity_id,
             &order.affiliate_id,
             &order.reason_code,
@@ -314,6 +318,7 @@ async fn finish(
         )
         .await?;
     }
+    tx.commit().await?;
     Ok(answer)
 }
 

@@ -61,7 +61,7 @@ async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
             .bind(at + 60)
             .bind(&id)
             .bind(due)
-            .execute(&state.db.pool)
+            .execute(&state.db.writer)
             .await?;
         if leased.rows_affected() != 1 {
             continue;
@@ -84,7 +84,7 @@ async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
             .bind(next)
             .bind(error)
             .bind(&id)
-            .execute(&state.db.pool)
+            .execute(&state.db.writer)
             .await?;
     }
     Ok(sent)

@@ -79,7 +79,7 @@ async fn reconcile_once(state: &AppState, after: Duration) -> Result<(), ApiErro
             .bind(now())
             .bind(&id)
             .bind(seen)
-            .execute(&state.db.pool)
+            .execute(&state.db.writer)
             .await?;
         if claimed.rows_affected() == 1
             && let Some(order) = load_pending(state, &id).await?

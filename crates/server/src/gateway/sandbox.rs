@@ -112,7 +112,7 @@ impl PaymentGateway for Sandbox {
             .bind(last4)
             .bind(behaviour)
             .bind(now())
-            .execute(&self.db.pool)
+            .execute(&self.db.writer)
             .await
             .map_err(|_| CardError::Unavailable)?;
             Ok(reference)
@@ -137,7 +137,7 @@ impl PaymentGateway for Sandbox {
         Box::pin(async move {
             let done = sqlx::query("UPDATE sandbox_charges SET refunded = 1 WHERE charge_id = $1 AND outcome = 'charged'")
                 .bind(charge_id)
-                .execute(&self.db.pool)
+                .execute(&self.db.writer)
                 .await
                 .map_err(|e| e.to_string())?;
             if done.rows_affected() == 1 {
@@ -198,7 +198,7 @@ impl Sandbox {
         .bind(amount.currency().as_str())
         .bind(outcome)
         .bind(now())
-        .execute(&self.db.pool)
+        .execute(&self.db.writer)
         .await;
         match inserted {
             Ok(_) => Ok(match outcome {

@@ -100,7 +100,7 @@ pub(crate) async fn create_with_key(
     merchant: &Merchant,
     api_key: &str,
 ) -> Result<String, ApiError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO merchants (id, name, is_affiliate, is_upseller, corporate_group, origins, handoff_url, webhook_url, api_key_sha256, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
@@ -131,7 +131,7 @@ pub(crate) async fn create_with_key(
 
 /// Replaces a merchant's profile (not its id or key).
 pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), ApiError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer.begin().await?;
     let updated = sqlx::query(
         "UPDATE merchants SET name = $1, is_affiliate = $2, is_upseller = $3, corporate_group = $4, origins = $5, \
          handoff_url = $6, webhook_url = $7, updated_at = $8 WHERE id = $9",
@@ -175,7 +175,7 @@ async fn write_origins(
 
 /// Deletes a merchant and everything it keeps.
 pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, ApiError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer.begin().await?;
     for table in ["records", "merchant_origins"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE merchant_id = $1"))
             .bind(id)

@@ -54,7 +54,7 @@ pub(crate) async fn put<R: Record>(
     create: bool,
 ) -> Result<(), ApiError> {
     let body = serde_json::to_string(record).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer.begin().await?;
     if create {
         let inserted = sqlx::query("INSERT INTO records (merchant_id, kind, id, body, updated_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(merchant)
@@ -112,7 +112,7 @@ pub(crate) async fn delete(
     kind: &str,
     id: &str,
 ) -> Result<bool, ApiError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer.begin().await?;
     let deleted =
         sqlx::query("DELETE FROM records WHERE merchant_id = $1 AND kind = $2 AND id = $3")
             .bind(merchant)

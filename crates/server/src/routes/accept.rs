@@ -307,7 +307,7 @@ async fn store_pending(
     let at = now();
     let items =
         serde_json::to_string(&order.items).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.writer.begin().await?;
     let claimed = sqlx::query(
         "INSERT INTO accepts (opportunity_id, idempotency_key, request_sha256, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
     )

@@ -107,7 +107,7 @@ pub(crate) async fn get(
     let open = load_open(&state, &id).await?;
     let offer = render(&state, &open).await?;
     events::record(
-        &state.db,
+        &state.db.writer,
         &id,
         &open.affiliate.id,
         open.code.code.as_str(),

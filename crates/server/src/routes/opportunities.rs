@@ -74,7 +74,7 @@ pub(crate) async fn create(
             )
             .bind(chosen)
             .bind(&existing.id)
-            .execute(&state.db.pool)
+            .execute(&state.db.writer)
             .await?;
         }
         return Ok((StatusCode::OK, Json(existing)).into_response());
@@ -122,6 +122,8 @@ pub(crate) async fn create(
             .collect(),
     };
     let skus: Vec<&str> = items.iter().map(|i| i.sku.as_str()).collect();
+    // The opportunity and its showing commit together: one write.
+    let mut tx = state.db.writer.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, reason_code, upseller_id, \
          incentive, currency, item_skus, body, status, created_at, expires_at) \
@@ -140,13 +142,14 @@ pub(crate) async fn create(
     .bind(serde_json::to_string(&opportunity).map_err(|e| ApiError::Internal(e.to_string()))?)
     .bind(now)
     .bind(opportunity.expires_at)
-    .execute(&state.db.pool)
+    .execute(&mut *tx)
     .await;
     match inserted {
         Ok(_) => {}
         // The same ticket sent twice at once: the first insert wins, and the
         // second answers what the first stored.
         Err(err) if crate::db::Db::is_unique_violation(&err) => {
+            drop(tx);
             return match existing(&state, &affiliate.id, &claims, now).await? {
                 Some(existing) => Ok((StatusCode::OK, Json(existing)).into_response()),
                 None => Err(ApiError::Conflict(
@@ -157,7 +160,7 @@ pub(crate) async fn create(
         Err(err) => return Err(err.into()),
     }
     events::record(
-        &state.db,
+        &mut *tx,
         &opportunity.id,
         &affiliate.id,
         code.code.as_str(),
@@ -165,6 +168,7 @@ pub(crate) async fn create(
         None,
     )
     .await?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(opportunity)).into_response())
 }
 
@@ -282,17 +286,18 @@ pub(crate) async fn decline(
         "open" => {}
         other => return Err(ApiError::Conflict(format!("the opportunity is {other}"))),
     }
+    let mut tx = state.db.writer.begin().await?;
     let changed = sqlx::query(
         "UPDATE opportunities SET status = 'declined' WHERE id = $1 AND status = 'open'",
     )
     .bind(&id)
-    .execute(&state.db.pool)
+    .execute(&mut *tx)
     .await?;
     if changed.rows_affected() == 1 {
         let affiliate: String = row.try_get("affiliate_id")?;
         let code: String = row.try_get("reason_code")?;
         events::record(
-            &state.db,
+            &mut *tx,
             &id,
             &affiliate,
             &code,
@@ -301,6 +306,7 @@ pub(crate) async fn decline(
         )
         .await?;
     }
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

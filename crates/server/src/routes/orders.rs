@@ -118,7 +118,7 @@ pub(crate) async fn refund(
     sqlx::query("UPDATE orders SET status = 'refunded', updated_at = $1 WHERE id = $2")
         .bind(now())
         .bind(&id)
-        .execute(&state.db.pool)
+        .execute(&state.db.writer)
         .await?;
     let row = own_order(&state, &me.id, &id).await?;
     order_json(&row).map(Json)
@@ -175,7 +175,7 @@ pub(crate) async fn fulfil(
     let moved = sqlx::query("UPDATE orders SET status = 'fulfilled', updated_at = $1 WHERE id = $2 AND status = 'charged'")
         .bind(now())
         .bind(&id)
-        .execute(&state.db.pool)
+        .execute(&state.db.writer)
         .await?;
     if moved.rows_affected() != 1 {
         let status: String = row.try_get("status")?;
