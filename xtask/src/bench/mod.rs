@@ -96,7 +96,7 @@ pub(crate) fn run(quick: bool) -> Result<(), Error> {
 async fn measure(plan: &Plan, dir: &std::path::Path, report: &mut Report) -> Result<(), Error> {
     // Page first, on a quiet machine. A page that never pops up costs its
     // three keys (so the run fails at the end), not the server figures.
-    match page::measure(plan.page_loads, dir, &mut report.notes).await {
+    match page::measure(plan.page_loads, dir).await {
         Ok((with, without)) => {
             let popups = with.iter().filter_map(|l| l.popup_ms).collect();
             report.push(Figure::new("time_to_popup_ms", "ms", popups).at_most(300.0));
