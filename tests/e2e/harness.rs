@@ -235,16 +235,17 @@ fn free_port() -> Result<u16> {
 
 /// Runs one end-to-end test: starts its hub, shops and browser session, runs
 /// `body`, keeps a screenshot of where a failure left the page, and always
-/// closes the session and stops the processes. Skips (passes, saying so) when
-/// no driver is configured.
+/// closes the session and stops the processes. Without a driver configured
+/// it fails: the suite is only run by `cargo xtask test`, which starts one.
 pub(crate) async fn run<F, Fut>(name: &str, body: F)
 where
     F: FnOnce(E2e) -> Fut,
     Fut: Future<Output = Result>,
 {
     let Some(cfg) = Config::from_env() else {
-        eprintln!("{name}: skipped, POSTSALE_E2E_WEBDRIVER is not set (cargo xtask test sets it)");
-        return;
+        panic!(
+            "{name}: POSTSALE_E2E_WEBDRIVER is not set; run the end-to-end tests with `cargo xtask test`"
+        );
     };
     let _serial = SERIAL.lock().await;
     let world = match start(&cfg, name).await {

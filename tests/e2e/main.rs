@@ -6,8 +6,8 @@
 //! and a lock besides).
 //!
 //! `cargo xtask test` runs this once per browser, with the driver started and
-//! these variables set (see `xtask/src/e2e.rs`); without them every test says
-//! it was skipped and passes, so `cargo test --workspace` stays browser-free.
+//! these variables set (see `xtask/src/e2e.rs`); without them every test
+//! fails. `cargo test --workspace` leaves this suite out (`test = false`).
 //!
 //! - `POSTSALE_E2E_WEBDRIVER`: the driver's URL, e.g. `http://127.0.0.1:9515`
 //! - `POSTSALE_E2E_BROWSER`: `chromium` or `firefox`

@@ -4,8 +4,6 @@
 //! test starts its own hub and demo shops (see `tests/e2e/main.rs`); the shops'
 //! ports are fixed by the hub's demo data, so the tests run one at a time.
 //! Screenshots and process logs land in `target/e2e/<browser>/<test>/`.
-// `test.rs` (owned elsewhere) calls `commands`; until it does, nothing here is used.
-#![allow(dead_code)]
 
 use std::{path::Path, process::Command};
 

@@ -46,6 +46,9 @@ pub(crate) fn run() -> Result<(), Error> {
     for (browser, cmd) in browser_runs(&tools) {
         suite(&mut tally, &format!("widget in headless {browser}"), cmd);
     }
+    for (name, cmd) in crate::e2e::commands(&tools) {
+        suite(&mut tally, &name, cmd);
+    }
     for (name, cmd) in crate::fuzz::commands() {
         check(&mut tally, &name, cmd);
     }
