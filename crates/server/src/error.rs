@@ -35,6 +35,9 @@ pub(crate) enum ApiError {
     /// The request conflicts with what is stored (409).
     #[error("{0}")]
     Conflict(String),
+    /// The path exists but not for this method (405).
+    #[error("{0} is not allowed here")]
+    MethodNotAllowed(String),
     /// The resource existed but has expired (410).
     #[error("{0}")]
     Gone(String),
@@ -63,6 +66,11 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Self::MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
             Self::Gone(_) => (StatusCode::GONE, "gone", "Gone"),
             Self::TooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,

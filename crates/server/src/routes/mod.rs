@@ -21,7 +21,7 @@ use axum::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::AppState;
+use crate::{AppState, error::ApiError};
 
 /// The largest request body the hub reads.
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
@@ -39,6 +39,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/opportunities/{id}/frame", get(offers::frame))
         .route("/v1/opportunities/{id}/accept", post(accept::accept))
         .route("/v1/opportunities/{id}/card", post(card::card))
+        // Before the CORS layer, so that preflights still reach it.
+        .method_not_allowed_fallback(not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cors::layer,
@@ -65,11 +67,17 @@ pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/openapi.json", get(openapi::document))
-        .merge(public)
         .merge(admin)
         .merge(assets::router(&state))
-        .fallback(|| async { crate::error::ApiError::NotFound("no such resource".into()) })
+        .method_not_allowed_fallback(not_allowed)
+        .merge(public)
+        .fallback(|| async { ApiError::NotFound("no such resource".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A path that exists, asked with a method it does not take.
+async fn not_allowed(method: axum::http::Method) -> ApiError {
+    ApiError::MethodNotAllowed(method.to_string())
 }

@@ -28,6 +28,23 @@ async fn an_unknown_path_is_a_404_problem() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_is_a_405_problem() {
+    let (base, client) = spawn_bare().await;
+    for (method, path) in [
+        (reqwest::Method::GET, "/v1/opportunities"),
+        (reqwest::Method::DELETE, "/healthz"),
+        (reqwest::Method::PUT, "/v1/opportunities/opp_x/accept"),
+    ] {
+        let response = client
+            .request(method.clone(), format!("{base}{path}"))
+            .send()
+            .await
+            .expect("sent");
+        assert_problem(response, 405, None).await;
+    }
+}
+
+#[tokio::test]
 async fn the_openapi_document_describes_every_route() {
     let (base, client) = spawn_bare().await;
     let doc: serde_json::Value = client
