@@ -41,6 +41,11 @@ async fn a_direct_entry_order_is_paid_with_a_card_typed_inside_the_hub_frame() {
             t.in_widget(&format!("input[name={name}]")).await?.send_keys(value).await?;
         }
         t.shot("frame-card-typed").await?;
+        let (content, frame_width) = t.widths_at_phone_size().await?;
+        ensure!(
+            content <= frame_width,
+            "at phone size the frame's content ({content}px) is wider than the frame ({frame_width}px)"
+        );
         t.click_button("Confirm and pay").await?;
         t.wait_title("Thank you").await?;
         let order_id = text(&t, ".order-id").await?;

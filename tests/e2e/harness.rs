@@ -480,6 +480,23 @@ impl E2e {
         Ok(())
     }
 
+    /// The current document's scroll width and client width at phone size
+    /// (the window goes back to desktop size after).
+    pub(crate) async fn widths_at_phone_size(&self) -> Result<(i64, i64)> {
+        self.client.set_window_size(PHONE.0, PHONE.1).await?;
+        let widths = self
+            .client
+            .execute_async(
+                "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => \
+                 done([document.documentElement.scrollWidth, document.documentElement.clientWidth])));",
+                vec![],
+            )
+            .await;
+        self.client.set_window_size(DESKTOP.0, DESKTOP.1).await?;
+        let widths: (i64, i64) = serde_json::from_value(widths?)?;
+        Ok(widths)
+    }
+
     /// GET on the hub's admin API as the demo affiliate.
     pub(crate) async fn admin(&self, path: &str) -> Result<Value> {
         let response = self

@@ -22,7 +22,7 @@ const TRUNK_PORT: &str = "8083";
 
 pub(crate) fn run(addr: &str) -> Result<(), Error> {
     setup::run()?;
-    build_widget()?;
+    crate::widget::build()?;
     let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     build
         .args(["build", "--package", "postsale-server", "--bin", "postsale"])
@@ -96,21 +96,6 @@ fn start_all(addr: &str, children: &mut Vec<Child>) -> Result<(), Error> {
         Err(e) => eprintln!("trunk serve did not start ({e}); the demo runs without it"),
     }
     Ok(())
-}
-
-/// `trunk build --release`, offline, with the pinned tools first on PATH.
-pub(crate) fn build_widget() -> Result<(), Error> {
-    let mut trunk = Command::new("trunk");
-    trunk
-        .args(["build", "--release"])
-        .current_dir(root())
-        .env("PATH", tool_path())
-        .env("TRUNK_SKIP_VERSION_CHECK", "true");
-    if run::status(&mut trunk)? {
-        Ok(())
-    } else {
-        Err("trunk build failed".into())
-    }
 }
 
 fn wait_listening(addr: &str, children: &mut [Child]) -> Result<(), Error> {

@@ -10,6 +10,7 @@ mod postgres;
 mod run;
 mod setup;
 mod test;
+mod widget;
 
 use std::process::ExitCode;
 

@@ -165,6 +165,30 @@ pub(crate) fn run() -> Result<Tools, Error> {
         },
     )?;
 
+    step("nightly std sources for the widget's size build", || {
+        if crate::widget::nightly_std_available() {
+            return Ok(Done::Present);
+        }
+        let added = install(Command::new("rustup").args([
+            "component",
+            "add",
+            "rust-src",
+            "--toolchain",
+            "nightly",
+        ]))
+        .and_then(|_| {
+            install(Command::new("rustup").args([
+                "target",
+                "add",
+                "wasm32-unknown-unknown",
+                "--toolchain",
+                "nightly",
+            ]))
+        });
+        // Not fatal: the widget then builds on stable, larger.
+        Ok(added.unwrap_or(Done::Unavailable))
+    })?;
+
     let geckodriver = which("geckodriver").ok_or("geckodriver is not on PATH after its install")?;
     println!("setup: done in {}", human(started.elapsed()));
     Ok(Tools {
@@ -177,6 +201,8 @@ pub(crate) fn run() -> Result<Tools, Error> {
 enum Done {
     Present,
     Installed,
+    /// Could not be installed and is not needed: the build goes without it.
+    Unavailable,
 }
 
 fn step(name: &str, action: impl FnOnce() -> Result<Done, Error>) -> Result<(), Error> {
@@ -186,6 +212,7 @@ fn step(name: &str, action: impl FnOnce() -> Result<Done, Error>) -> Result<(), 
     let what = match done {
         Done::Present => "present",
         Done::Installed => "installed",
+        Done::Unavailable => "unavailable, going without",
     };
     println!("setup: {name}: {what} ({})", human(started.elapsed()));
     Ok(())

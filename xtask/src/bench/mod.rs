@@ -189,10 +189,14 @@ fn build(notes: &mut Vec<String>) -> Result<(), Error> {
     // staging folder from under this one: one retry. If the widget does not
     // build at all (work in progress in the shared tree), the last dist/ is
     // measured and the report says so.
-    if crate::demo::build_widget().is_err() {
+    let built = crate::widget::build().or_else(|_| {
         eprintln!("bench: trunk build failed; retrying once");
         std::thread::sleep(std::time::Duration::from_secs(5));
-        if let Err(err) = crate::demo::build_widget() {
+        crate::widget::build()
+    });
+    match built {
+        Ok(how) => notes.push(format!("The widget measured here was built on {how}.")),
+        Err(err) => {
             if !root().join("dist/widget/postsale-widget_bg.wasm").is_file() {
                 return Err(err);
             }
