@@ -96,8 +96,8 @@ fn handle(page: &Page, command: &JsValue, payload: JsValue, extra: &JsValue) {
                 return page.warn(ConfigError::NotInitialised.message());
             };
             match crate::config::purchase(payload) {
-                Ok(request) if !page.purchased.replace(true) => {
-                    yew::platform::spawn_local(show(config, request));
+                Ok((request, first_name)) if !page.purchased.replace(true) => {
+                    yew::platform::spawn_local(show(config, request, first_name));
                 }
                 Ok(_) => {}
                 Err(err) => page.warn(err.message()),
@@ -114,7 +114,7 @@ fn handle(page: &Page, command: &JsValue, payload: JsValue, extra: &JsValue) {
 
 /// Asks the hub for an opportunity and shows it as the hub says. Any failure
 /// shows nothing; the merchant's own `error` listeners hear why.
-async fn show(config: Config, request: OpportunityRequest) {
+async fn show(config: Config, request: OpportunityRequest, first_name: Option<String>) {
     let opportunity = match crate::net::create_opportunity(&config.hub, &request).await {
         Ok(Some(opportunity)) => opportunity,
         Ok(None) => return,
@@ -127,12 +127,17 @@ async fn show(config: Config, request: OpportunityRequest) {
         .and_then(|s| document.as_ref()?.query_selector(s).ok().flatten());
     let locale = config.locale.clone().or_else(crate::format::page_locale);
     let shown = match opportunity.presentation {
-        Presentation::Iframe => {
-            crate::frame::embed(&config.hub, &opportunity.id, slot, locale.as_deref())
-        }
+        Presentation::Iframe => crate::frame::embed(
+            &config.hub,
+            &opportunity.id,
+            slot,
+            locale.as_deref(),
+            first_name.as_deref(),
+        ),
         Presentation::Popup => {
             let mut session = Session::popup(config.hub, opportunity, locale);
             session.request = Some(request);
+            session.first_name = first_name;
             popup(session)
         }
     };

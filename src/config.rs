@@ -133,17 +133,25 @@ fn raw_purchase(raw: &JsValue) -> Option<(String, String, Vec<LineItem>, String,
     ))
 }
 
-/// Parses `purchase` into what the hub is sent. The hub checks the ticket and
-/// the sums; here only the shape, the currency and the total's form.
-pub(crate) fn purchase(raw: JsValue) -> Result<OpportunityRequest, ConfigError> {
+/// The longest first name put into an offer's copy, in characters.
+const FIRST_NAME_MAX: usize = 40;
+
+/// Parses `purchase` into what the hub is sent, and the customer's first
+/// name, which stays in the page. The hub checks the ticket and the sums;
+/// here only the shape, the currency and the total's form.
+pub(crate) fn purchase(raw: JsValue) -> Result<(OpportunityRequest, Option<String>), ConfigError> {
     let (ticket, order_id, items, total, currency) =
         raw_purchase(&raw).ok_or(ConfigError::Purchase)?;
+    let first_name = opt_string(&get(&raw, "customer"), "first_name")
+        .ok_or(ConfigError::Purchase)?
+        .map(|name| name.trim().chars().take(FIRST_NAME_MAX).collect::<String>())
+        .filter(|name| !name.is_empty());
     if ticket.is_empty() || order_id.is_empty() {
         return Err(ConfigError::Purchase);
     }
     let currency = CurrencyCode::parse(&currency).map_err(|_| ConfigError::Currency)?;
     Money::parse(&total, currency).map_err(|_| ConfigError::Total)?;
-    Ok(OpportunityRequest {
+    let request = OpportunityRequest {
         ticket,
         transaction: Transaction {
             order_id,
@@ -152,5 +160,6 @@ pub(crate) fn purchase(raw: JsValue) -> Result<OpportunityRequest, ConfigError> 
             currency,
         },
         incentive: None,
-    })
+    };
+    Ok((request, first_name))
 }

@@ -98,6 +98,7 @@ pub(crate) fn run_in_frame() -> bool {
         in_frame: true,
         inline,
         request: None,
+        first_name: fragment_param(&hash, "first_name"),
     };
     let Ok(host) = host_element(&document, !inline) else {
         return true;
@@ -144,6 +145,7 @@ pub(crate) fn embed(
     id: &str,
     slot: Option<Element>,
     locale: Option<&str>,
+    first_name: Option<&str>,
 ) -> Result<(), MountError> {
     let window = web_sys::window().ok_or(MountError::Dom)?;
     let document = window.document().ok_or(MountError::Dom)?;
@@ -163,6 +165,11 @@ pub(crate) fn embed(
     }
     if slot.is_some() {
         fragment.push_str("&slot=1");
+    }
+    // In the fragment: the browser does not send it to the hub.
+    if let Some(name) = first_name {
+        fragment.push_str("&first_name=");
+        fragment.push_str(&String::from(js_sys::encode_uri_component(name)));
     }
     iframe.set_src(&[&hub.opportunity_url(id, "/frame"), fragment.as_str()].concat());
     iframe.set_title("A thank-you offer");

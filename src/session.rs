@@ -2,7 +2,7 @@
 //! of the mount. The bootstrap builds it from the hub's answer; the frame from
 //! its page; tests by hand.
 
-use postsale_protocol::{DisplayStyle, Incentive, Opportunity, OpportunityRequest};
+use postsale_protocol::{DisplayStyle, Incentive, Offer, Opportunity, OpportunityRequest};
 
 pub use crate::config::Hub;
 
@@ -27,6 +27,9 @@ pub struct Session {
     pub inline: bool,
     /// The original request, re-sent with the picked incentive.
     pub request: Option<OpportunityRequest>,
+    /// The customer's first name from the merchant's page, put into the
+    /// offer's copy here; it is never sent to the hub.
+    pub first_name: Option<String>,
 }
 
 impl Session {
@@ -42,6 +45,22 @@ impl Session {
             in_frame: false,
             inline: false,
             request: None,
+            first_name: None,
         }
     }
+
+    /// The offer with `{{first_name}}` in its copy replaced by the
+    /// customer's first name (or nothing, when the page gave none).
+    pub fn personalise(&self, mut offer: Offer) -> Offer {
+        let name = self.first_name.as_deref().unwrap_or("");
+        for text in [&mut offer.headline, &mut offer.body, &mut offer.button] {
+            if text.contains(FIRST_NAME) {
+                *text = text.replace(FIRST_NAME, name);
+            }
+        }
+        offer
+    }
 }
+
+/// What the hub leaves in an offer's copy where the first name goes.
+const FIRST_NAME: &str = "{{first_name}}";

@@ -161,7 +161,8 @@ pub(crate) fn App(props: &AppProps) -> Html {
                     let dispatch = state.dispatcher();
                     spawn_local(async move {
                         match net::offer(&session.hub, &session.opportunity_id).await {
-                            Ok(offer) => dispatch.dispatch(Action::OfferLoaded(Rc::new(offer))),
+                            Ok(offer) => dispatch
+                                .dispatch(Action::OfferLoaded(Rc::new(session.personalise(offer)))),
                             Err(_) => dispatch.dispatch(Action::OfferFailed),
                         }
                     });

@@ -284,3 +284,32 @@ fn closing_twice_stays_closed() {
     assert_eq!(state.stage, Stage::Closed);
     assert!(!state.declined);
 }
+
+#[test]
+fn the_first_name_fills_the_offer_copy_and_its_absence_leaves_no_placeholder() {
+    let mut copy = (*offer(HandoffMode::MerchantOfRecord)).clone();
+    copy.headline = "Thanks {{first_name}}!".into();
+    copy.body = "{{first_name}}, {{first_name}}".into();
+    let hub = crate::session::Hub {
+        base: "https://hub.example".into(),
+        origin: "https://hub.example".into(),
+    };
+    let mut session = crate::session::Session {
+        hub,
+        opportunity_id: "op_1".into(),
+        teaser: String::new(),
+        incentives: Vec::new(),
+        style: DisplayStyle::default(),
+        locale: None,
+        in_frame: false,
+        inline: false,
+        request: None,
+        first_name: Some("Ada".into()),
+    };
+    let named = session.personalise(copy.clone());
+    assert_eq!(named.headline, "Thanks Ada!");
+    assert_eq!(named.body, "Ada, Ada");
+    assert_eq!(named.button, copy.button);
+    session.first_name = None;
+    assert_eq!(session.personalise(copy).headline, "Thanks !");
+}

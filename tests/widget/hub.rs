@@ -49,7 +49,7 @@ fn shop(hub: &str) {
            postsale('on', n, function (d) {{ __seen.push(n + (d && d.reason ? ':' + d.reason : '')); }});
          }});
          postsale('init', {{ hub: '{hub}', affiliate: 'demo' }});
-         postsale('purchase', {{ ticket: 'tk', order: {{ id: 'A-1', items: [{{ sku: 'CAM', name: 'Camera', quantity: 1, unit_price: '10.00', extra: 1 }}], total: '10.00', currency: 'USD' }}, customer: {{ email: 'a@b.test' }} }});"
+         postsale('purchase', {{ ticket: 'tk', order: {{ id: 'A-1', items: [{{ sku: 'CAM', name: 'Camera', quantity: 1, unit_price: '10.00', extra: 1 }}], total: '10.00', currency: 'USD' }}, customer: {{ first_name: ' Ada ', email: 'a@b.test' }} }});"
     ));
     postsale_widget::start();
 }
@@ -93,7 +93,7 @@ fn clear_widgets() {
 const OPPORTUNITY: &str = "{ id: 'op_1', presentation: 'popup', teaser: 'A gift for your camera',
   style: { accent: '#aa0000', text: '#111111', surface: '#ffffff', font: 'Georgia, serif', radius_px: 8 },
   expires_at: 4000000000, reason_code: 'CAMERA-HIGH', incentives: [] }";
-const OFFER: &str = "{ opportunity_id: 'op_1', headline: 'Protect it', body: 'Two years of cover',
+const OFFER: &str = "{ opportunity_id: 'op_1', headline: 'Protect it, {{first_name}}', body: 'Two years of cover',
   button: 'Add to my order', currency: 'USD', points: 120,
   style: { accent: '#aa0000', text: '#111111', surface: '#ffffff', font: 'Georgia, serif', radius_px: 8 },
   items: [{ sku: 'CARE', name: 'Care plan', unit_price: '49.99', max_quantity: 1 },
@@ -198,11 +198,23 @@ async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_ke
         body.contains(r#""order_id":"A-1""#) && !body.contains("extra"),
         "{body}"
     );
+    // The customer's name and e-mail stay in the page.
+    assert!(
+        !body.contains("Ada") && !body.contains("a@b.test"),
+        "{body}"
+    );
 
     query(&shadow, ".primary").expect("Show me").click();
     assert!(
         until(2_000, || query(&shadow, ".items").is_some()).await,
         "the offer is shown"
+    );
+    // The page's first name, trimmed, fills the hub's placeholder.
+    assert_eq!(
+        query(&shadow, "h2")
+            .and_then(|h| h.text_content())
+            .as_deref(),
+        Some("Protect it, Ada")
     );
     assert!(
         query(&shadow, ".price")

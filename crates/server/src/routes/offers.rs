@@ -118,6 +118,10 @@ pub(crate) async fn get(
     Ok(Json(offer))
 }
 
+/// The placeholder the widget replaces with the customer's first name, which
+/// the merchant's page gives it and the hub never receives.
+const FIRST_NAME: &str = "{{first_name}}";
+
 /// Builds the offer for an open opportunity.
 pub(crate) async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, ApiError> {
     let affiliate_id = &open.affiliate.id;
@@ -139,6 +143,8 @@ pub(crate) async fn render(state: &AppState, open: &OpenOpportunity) -> Result<O
         "upseller" => seller_name(open),
         "points" => open.code.points.to_string(),
         "incentive" => incentive_label.clone().unwrap_or_default(),
+        // The name stays on the customer's device: the widget fills it in.
+        "first_name" => FIRST_NAME.into(),
         _ => String::new(),
     };
     let items = open

@@ -123,7 +123,7 @@ pub(crate) async fn seed(base: String, client: reqwest::Client) -> TestApp {
     app.must_create(
         &shop,
         "templates",
-        json!({"id": "t", "headline": "Thanks from {{affiliate}}",
+        json!({"id": "t", "headline": "Thanks {{ first_name }} from {{affiliate}}",
         "body": "{{upseller}} has something. {{points}} points.", "button": "Add"}),
     )
     .await;

@@ -18,7 +18,8 @@ async fn the_offer_renders_the_template_and_names_the_affiliated_seller() {
     let app = spawn_app().await;
     let id = opportunity(&app, "O-1", "CAMERA-HIGH").await;
     let offer: Value = app.get_offer(&id).await.json().await.expect("json");
-    assert_eq!(offer["headline"], "Thanks from Shop");
+    // The first name is the widget's to fill in: the hub never has it.
+    assert_eq!(offer["headline"], "Thanks {{first_name}} from Shop");
     assert_eq!(offer["body"], "Lens Co has something. 50 points.");
     assert_eq!(offer["currency"], "USD");
     assert_eq!(offer["points"], 50);
