@@ -133,9 +133,6 @@ fn raw_purchase(raw: &JsValue) -> Option<(String, String, Vec<LineItem>, String,
     ))
 }
 
-/// The longest first name put into an offer's copy, in characters.
-const FIRST_NAME_MAX: usize = 40;
-
 /// Parses `purchase` into what the hub is sent, and the customer's first
 /// name, which stays in the page. The hub checks the ticket and the sums;
 /// here only the shape, the currency and the total's form.
@@ -144,8 +141,7 @@ pub(crate) fn purchase(raw: JsValue) -> Result<(OpportunityRequest, Option<Strin
         raw_purchase(&raw).ok_or(ConfigError::Purchase)?;
     let first_name = opt_string(&get(&raw, "customer"), "first_name")
         .ok_or(ConfigError::Purchase)?
-        .map(|name| name.trim().chars().take(FIRST_NAME_MAX).collect::<String>())
-        .filter(|name| !name.is_empty());
+        .and_then(|name| crate::session::first_name(&name));
     if ticket.is_empty() || order_id.is_empty() {
         return Err(ConfigError::Purchase);
     }

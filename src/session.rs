@@ -54,12 +54,41 @@ impl Session {
     pub fn personalise(&self, mut offer: Offer) -> Offer {
         let name = self.first_name.as_deref().unwrap_or("");
         for text in [&mut offer.headline, &mut offer.body, &mut offer.button] {
-            if text.contains(FIRST_NAME) {
-                *text = text.replace(FIRST_NAME, name);
-            }
+            *text = fill(text, name);
         }
         offer
     }
+}
+
+/// The longest first name put into an offer's copy, in UTF-8 bytes.
+const FIRST_NAME_MAX: usize = 120;
+
+/// The page's `customer.first_name` as the offer's copy may use it: trimmed;
+/// none when blank or longer than [`FIRST_NAME_MAX`] (left out, not cut).
+pub(crate) fn first_name(raw: &str) -> Option<String> {
+    let name = raw.trim();
+    (!name.is_empty() && name.len() <= FIRST_NAME_MAX).then(|| name.to_owned())
+}
+
+/// `text` with every `{{first_name}}` replaced by `name`. A prefix test per
+/// character instead of `str::replace`: the substring searcher behind that
+/// costs the page a kilobyte.
+fn fill(text: &str, name: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix(FIRST_NAME) {
+            out.push_str(name);
+            rest = after;
+        } else {
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                out.push(c);
+            }
+            rest = chars.as_str();
+        }
+    }
+    out
 }
 
 /// What the hub leaves in an offer's copy where the first name goes.

@@ -290,6 +290,7 @@ fn the_first_name_fills_the_offer_copy_and_its_absence_leaves_no_placeholder() {
     let mut copy = (*offer(HandoffMode::MerchantOfRecord)).clone();
     copy.headline = "Thanks {{first_name}}!".into();
     copy.body = "{{first_name}}, {{first_name}}".into();
+    copy.button = "Grüße {{first_name} {{first_name}}{{first".into();
     let hub = crate::session::Hub {
         base: "https://hub.example".into(),
         origin: "https://hub.example".into(),
@@ -309,7 +310,19 @@ fn the_first_name_fills_the_offer_copy_and_its_absence_leaves_no_placeholder() {
     let named = session.personalise(copy.clone());
     assert_eq!(named.headline, "Thanks Ada!");
     assert_eq!(named.body, "Ada, Ada");
-    assert_eq!(named.button, copy.button);
+    assert_eq!(named.button, "Grüße {{first_name} Ada{{first");
     session.first_name = None;
     assert_eq!(session.personalise(copy).headline, "Thanks !");
+}
+
+#[test]
+fn a_first_name_is_trimmed_and_a_blank_or_oversized_one_left_out() {
+    use crate::session::first_name;
+    assert_eq!(first_name("  Zoë \n").as_deref(), Some("Zoë"));
+    assert_eq!(first_name(" \t "), None);
+    assert_eq!(first_name(&"a".repeat(120)).map(|n| n.len()), Some(120));
+    assert_eq!(first_name(&"a".repeat(121)), None);
+    // 60 two-byte letters fit, 61 do not: the limit counts bytes.
+    assert!(first_name(&"é".repeat(60)).is_some());
+    assert_eq!(first_name(&"é".repeat(61)), None);
 }
