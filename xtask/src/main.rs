@@ -6,6 +6,7 @@ mod bench;
 mod demo;
 mod e2e;
 mod fuzz;
+mod glue;
 mod postgres;
 mod run;
 mod setup;

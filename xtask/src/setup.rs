@@ -9,7 +9,10 @@ use std::{
     time::Instant,
 };
 
-use crate::run::{self, Error, human, output, root};
+use crate::{
+    glue::TERSER_VERSION,
+    run::{self, Error, human, output, root},
+};
 
 /// The trunk release that builds with the machine's Rust.
 const TRUNK_VERSION: &str = "0.21.14";
@@ -76,11 +79,14 @@ pub(crate) fn run() -> Result<Tools, Error> {
     })?;
 
     step(
-        &format!("wasm-opt (binaryen {BINARYEN_VERSION}, npm)"),
+        &format!("wasm-opt (binaryen {BINARYEN_VERSION}) and terser {TERSER_VERSION}, npm"),
         || {
             let wasm_opt = node_bin().join("wasm-opt");
+            let terser = node_bin().join("terser");
             if version_of(&wasm_opt.to_string_lossy(), &["--version"])
                 .is_some_and(|v| v.contains(&format!("version {BINARYEN_VERSION}")))
+                && version_of(&terser.to_string_lossy(), &["--version"])
+                    .is_some_and(|v| v.contains(TERSER_VERSION))
             {
                 return Ok(Done::Present);
             }
@@ -93,7 +99,8 @@ pub(crate) fn run() -> Result<Tools, Error> {
                 Command::new("npm")
                     .args(["install", "--no-audit", "--no-fund", "--prefix"])
                     .arg(node_prefix())
-                    .arg(format!("binaryen@{BINARYEN_VERSION}")),
+                    .arg(format!("binaryen@{BINARYEN_VERSION}"))
+                    .arg(format!("terser@{TERSER_VERSION}")),
             )
         },
     )?;

@@ -6,7 +6,8 @@
 //! no formatting machinery behind them, about 9 KB less brotli on the
 //! merchant's page. A panic in the widget aborts either way (the size profile
 //! has `panic = "abort"`); only the unused message text goes. Without those
-//! sources, or if that build fails, the widget is built on stable.
+//! sources, or if that build fails, the widget is built on stable. Either
+//! way `glue::shrink` then shortens the names between wasm and glue.
 
 use std::process::Command;
 
@@ -16,17 +17,28 @@ use crate::run::{self, Error, root, tool_path};
 const NIGHTLY_ENV: [(&str, &str); 3] = [
     ("RUSTUP_TOOLCHAIN", "nightly"),
     ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort"),
-    ("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort"),
+    (
+        "RUSTFLAGS",
+        "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none",
+    ),
 ];
 
 /// How the last build was made, for the bench report.
-pub(crate) const NIGHTLY_BUILD: &str =
-    "nightly, std rebuilt with -Cpanic=immediate-abort (-Zbuild-std=std,panic_abort)";
+pub(crate) const NIGHTLY_BUILD: &str = "nightly, std rebuilt with -Cpanic=immediate-abort \
+    (-Zbuild-std=std,panic_abort), no source locations or Debug text";
 pub(crate) const STABLE_BUILD: &str = "stable";
 
-/// Builds `dist/`: on nightly with std rebuilt when it can, else on stable.
-/// Says which of the two it built.
+/// Builds `dist/`: on nightly with std rebuilt when it can, else on stable,
+/// then shortens the names between wasm and glue and minifies the glue.
+/// Says which of the two builds it made.
 pub(crate) fn build() -> Result<&'static str, Error> {
+    let built = trunk_build()?;
+    crate::glue::shrink(&root().join("dist/widget"))
+        .map_err(|e| format!("shrinking the widget's glue: {e}"))?;
+    Ok(built)
+}
+
+fn trunk_build() -> Result<&'static str, Error> {
     if nightly_std_available() {
         match trunk(true) {
             Ok(()) => return Ok(NIGHTLY_BUILD),
