@@ -24,6 +24,11 @@ pub use session::{Hub, Session};
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::cell::TalcSyncCell<talc::wasm::WasmGrowAndClaim, talc::wasm::WasmBinning> =
+    talc::cell::TalcSyncCell::new_wasm(talc::wasm::WasmGrowAndClaim);
+
 /// Entry point run by the wasm-bindgen glue once the module is instantiated.
 ///
 /// It never throws into the host page: every failure ends as at most one console
