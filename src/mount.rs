@@ -11,7 +11,7 @@ use yew::AppHandle;
 use crate::components::{App, AppProps};
 
 /// The widget's stylesheet, injected into the shadow root only.
-const STYLE: &str = include_str!("../www/widget.css");
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
 /// The custom element that hosts the widget's shadow root.
 pub(crate) const HOST_TAG: &str = "postsale-widget";
 /// The host over the page: `!important` inline declarations win over any rule

@@ -48,7 +48,7 @@ UAH UGX USD UYI UYU UYW UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG"
 
 /// An ISO 4217 currency code such as `USD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CurrencyCode([u8; 3]);
+pub struct CurrencyCode(&'static str);
 
 /// Why a value is not money.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,20 +82,17 @@ impl std::error::Error for MoneyError {}
 impl CurrencyCode {
     /// Parses an upper-case ISO 4217 code.
     pub fn parse(raw: &str) -> Result<Self, MoneyError> {
-        let bytes: [u8; 3] = raw
-            .as_bytes()
-            .try_into()
-            .map_err(|_| MoneyError::UnknownCurrency)?;
-        if !bytes.iter().all(u8::is_ascii_uppercase) || !CODES.split(' ').any(|c| c == raw) {
-            return Err(MoneyError::UnknownCurrency);
-        }
-        Ok(Self(bytes))
+        // The code kept is the table's own: `as_str` needs no UTF-8 check.
+        CODES
+            .split(' ')
+            .find(|code| *code == raw)
+            .map(Self)
+            .ok_or(MoneyError::UnknownCurrency)
     }
 
     /// The code as text.
-    pub fn as_str(&self) -> &str {
-        // Only ASCII upper-case letters are ever stored.
-        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    pub fn as_str(&self) -> &'static str {
+        self.0
     }
 
     /// Digits after the decimal point (2 for USD, 0 for JPY, 3 for KWD).
