@@ -470,7 +470,10 @@ mod tests {
         // An import kind that does not exist.
         let mut bad = good.clone();
         let field = b"__wbg_log_0123456789abcdef";
-        let at = bad.windows(field.len()).position(|w| w == field).expect("field");
+        let at = bad
+            .windows(field.len())
+            .position(|w| w == field)
+            .expect("field");
         bad[at + field.len()] = 9;
         assert!(rename_wasm(&bad).is_err());
         // A module importing nothing from a glue.
