@@ -69,8 +69,10 @@ pub(crate) fn run() {
         && let Some(queue) = queue.dyn_ref::<Array>()
     {
         for call in queue.iter() {
-            let call = Array::from(&call);
-            handle(&page, &call.get(0), call.get(1), &call.get(2));
+            // Read by index: `Array.from` of a forged call (null, or an
+            // array-like of absurd length) would throw into the page.
+            let arg = |index| Reflect::get_u32(&call, index).unwrap_or(JsValue::UNDEFINED);
+            handle(&page, &arg(0), arg(1), &arg(2));
         }
     }
     let real = Closure::<dyn Fn(JsValue, JsValue, JsValue)>::new(

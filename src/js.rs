@@ -6,7 +6,7 @@
 //! missing required field or a value of the wrong type is `None`.
 
 use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// `value[key]`, or `undefined` when `value` is not an object.
 pub(crate) fn get(value: &JsValue, key: &str) -> JsValue {
@@ -60,7 +60,17 @@ pub(crate) fn list<T>(
     if !Array::is_array(&field) {
         return None;
     }
-    Array::from(&field).iter().map(|item| read(&item)).collect()
+    // A plain loop: `collect` into `Option<Vec<_>>` costs each item type
+    // its own copy of the iterator adapters. No capacity from `length`: a
+    // sparse array may claim billions of items and hold none.
+    // The value itself, not `Array.from` of it: a copy of a sparse array
+    // that claims 2^32 - 1 items throws.
+    let array: Array = field.unchecked_into();
+    let mut items = Vec::new();
+    for index in 0..array.length() {
+        items.push(read(&array.get(index))?);
+    }
+    Some(items)
 }
 
 /// A new object with `pairs` set in order (`JSON.stringify` keeps the order).

@@ -321,3 +321,128 @@ async fn declining_tells_the_hub_and_the_page() {
     clear_widgets();
     restore_fetch();
 }
+
+#[wasm_bindgen_test]
+async fn bad_merchant_input_is_one_warning_no_request_and_nothing_shown() {
+    fake_hub(&format!(
+        "function (method, path) {{ return path === '/v1/opportunities' ? [201, {OPPORTUNITY}] : [404, null]; }}"
+    ));
+    script(
+        "window.__warnings = []; window.__realWarn = window.__realWarn || console.warn;
+         console.warn = function (m) { __warnings.push(String(m)); };",
+    );
+    let item = "{ sku: 'CAM', quantity: 1, unit_price: '10.00' }";
+    let order = |items: &str, total: &str, currency: &str| {
+        format!("{{ id: 'A-1', items: {items}, total: '{total}', currency: '{currency}' }}")
+    };
+    let good_items = format!("[{item}]");
+    let purchases = [
+        (
+            "no ticket",
+            format!("{{ order: {} }}", order(&good_items, "10.00", "USD")),
+        ),
+        (
+            "an empty ticket",
+            format!(
+                "{{ ticket: '', order: {} }}",
+                order(&good_items, "10.00", "USD")
+            ),
+        ),
+        (
+            "a currency in lower case",
+            format!(
+                "{{ ticket: 'tk', order: {} }}",
+                order(&good_items, "10.00", "usd")
+            ),
+        ),
+        (
+            "a negative total",
+            format!(
+                "{{ ticket: 'tk', order: {} }}",
+                order(&good_items, "-1.00", "USD")
+            ),
+        ),
+        (
+            "a total in exponent form",
+            format!(
+                "{{ ticket: 'tk', order: {} }}",
+                order(&good_items, "1e3", "USD")
+            ),
+        ),
+        (
+            "items that are not a list",
+            format!(
+                "{{ ticket: 'tk', order: {} }}",
+                order("'CAM'", "10.00", "USD")
+            ),
+        ),
+        (
+            "an item without a quantity",
+            format!(
+                "{{ ticket: 'tk', order: {} }}",
+                order("[{ sku: 'CAM', unit_price: '10.00' }]", "10.00", "USD")
+            ),
+        ),
+        (
+            "a fractional quantity",
+            format!(
+                "{{ ticket: 'tk', order: {} }}",
+                order(
+                    "[{ sku: 'CAM', quantity: 1.5, unit_price: '10.00' }]",
+                    "10.00",
+                    "USD"
+                )
+            ),
+        ),
+        // A sparse array claiming 2^32 - 1 items and holding none.
+        (
+            "an oversized sparse item list",
+            format!(
+                "{{ ticket: 'tk', order: {} }}",
+                order("Object.assign([], { length: 4294967295 })", "10.00", "USD")
+            ),
+        ),
+        (
+            "a first name that is not text",
+            format!(
+                "{{ ticket: 'tk', order: {}, customer: {{ first_name: 7 }} }}",
+                order(&good_items, "10.00", "USD")
+            ),
+        ),
+    ];
+    for (what, purchase) in purchases {
+        script(&format!(
+            "delete window.postsale; __warnings.length = 0; __requests.length = 0;
+             window.postsale=window.postsale||function(){{(postsale.q=postsale.q||[]).push(arguments)}};
+             postsale('init', {{ hub: '{FAKE_HUB}', affiliate: 'demo' }});
+             postsale('purchase', {purchase});
+             postsale('purchase', {purchase});"
+        ));
+        postsale_widget::start();
+        sleep(100).await;
+        let warnings = Array::from(&global("__warnings")).length();
+        assert_eq!(warnings, 1, "one warning for {what}, however many calls");
+        assert!(requests().is_empty(), "nothing sent to the hub for {what}");
+        assert_eq!(widget_hosts(), 0, "nothing shown for {what}");
+    }
+    script("console.warn = window.__realWarn;");
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn forged_calls_in_the_queue_are_one_warning_and_nothing_thrown() {
+    script(
+        "window.__warnings = []; window.__realWarn = window.__realWarn || console.warn;
+         console.warn = function (m) { __warnings.push(String(m)); };
+         delete window.postsale;
+         window.postsale=window.postsale||function(){(postsale.q=postsale.q||[]).push(arguments)};
+         postsale.q = [null, 7, 'init', { length: 4294967295 }, [[], {}]];",
+    );
+    // A throw would fail the test here.
+    postsale_widget::start();
+    sleep(50).await;
+    assert_eq!(Array::from(&global("__warnings")).length(), 1);
+    let loaded = Reflect::get(&global("postsale"), &"loaded".into()).expect("postsale");
+    assert_eq!(loaded.as_bool(), Some(true), "the real function took over");
+    script("console.warn = window.__realWarn;");
+}
