@@ -89,8 +89,45 @@ pub(crate) fn number(mut n: u64) -> String {
     digits.iter().rev().map(|&d| char::from(d)).collect()
 }
 
+/// A whole number written in ASCII digits only (a form field's value), up
+/// to `u32::MAX`; one parser for every such field instead of one `str::parse`
+/// per integer type.
+pub(crate) fn whole_number(text: &str) -> Option<u32> {
+    if text.is_empty() {
+        return None;
+    }
+    text.bytes().try_fold(0_u32, |n, b| {
+        b.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u32::from(b - b'0')))
+            .flatten()
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_numbers_parse_like_str_parse() {
+        for text in [
+            "0",
+            "7",
+            "012",
+            "4294967295",
+            "4294967296",
+            "",
+            "+1",
+            "-1",
+            "1 ",
+            "1.0",
+            "٣",
+        ] {
+            assert_eq!(
+                super::whole_number(text),
+                text.parse::<u32>().ok().filter(|_| !text.starts_with('+')),
+                "{text:?}"
+            );
+        }
+    }
+
     #[test]
     fn numbers_are_plain_digits() {
         for n in [0_u64, 7, 10, 120, 4_294_967_295, u64::MAX] {

@@ -54,13 +54,17 @@ pub(crate) fn forward(name: &str, detail: &JsValue) -> bool {
 
 /// Reads `key` from a `#a=b&c=d` fragment.
 fn fragment_param(hash: &str, key: &str) -> Option<String> {
-    hash.trim_start_matches('#').split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (k == key)
-            .then(|| js_sys::decode_uri_component(v).ok())
-            .flatten()
-            .map(String::from)
-    })
+    let mut rest = hash.strip_prefix('#').unwrap_or(hash);
+    loop {
+        let (pair, next) = match rest.bytes().position(|b| b == b'&') {
+            Some(amp) => (&rest[..amp], Some(&rest[amp + 1..])),
+            None => (rest, None),
+        };
+        if let Some(value) = pair.strip_prefix(key).and_then(|v| v.strip_prefix('=')) {
+            return js_sys::decode_uri_component(value).ok().map(String::from);
+        }
+        rest = next?;
+    }
 }
 
 /// Runs the widget in frame mode when this page is `www/frame.html`.

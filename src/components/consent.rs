@@ -8,6 +8,7 @@ use web_sys::{Element, HtmlInputElement};
 use yew::prelude::*;
 
 use super::{Ui, button, card_entry};
+use crate::format::whole_number;
 
 fn field(form: &Element, name: &str) -> String {
     form.query_selector(&["[name=", name, "]"].concat())
@@ -38,11 +39,18 @@ pub(crate) fn consent(
             .and_then(|t| t.dyn_into::<Element>().ok())
             .filter(|_| card)
             .map(|form| Card {
-                card_number: field(&form, "card_number").replace(' ', ""),
+                card_number: field(&form, "card_number")
+                    .chars()
+                    .filter(|c| *c != ' ')
+                    .collect(),
                 // Unreadable numbers go as 0: the hub refuses them, and
                 // the customer gets the card error with a way back.
-                exp_month: field(&form, "exp_month").parse().unwrap_or(0),
-                exp_year: field(&form, "exp_year").parse().unwrap_or(0),
+                exp_month: whole_number(&field(&form, "exp_month"))
+                    .and_then(|n| u8::try_from(n).ok())
+                    .unwrap_or(0),
+                exp_year: whole_number(&field(&form, "exp_year"))
+                    .and_then(|n| u16::try_from(n).ok())
+                    .unwrap_or(0),
                 cvc: field(&form, "cvc"),
             });
         Ui::Confirm(card)

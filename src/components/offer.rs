@@ -37,7 +37,7 @@ pub(crate) fn offer(
                     let onchange = send.reform(move |e: Event| {
                         let q = e.target()
                             .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
-                            .and_then(|s| s.value().parse().ok())
+                            .and_then(|s| crate::format::whole_number(&s.value()))
                             .unwrap_or(0);
                         Ui::Quantity(index, q)
                     });

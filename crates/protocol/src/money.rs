@@ -83,8 +83,10 @@ impl CurrencyCode {
     /// Parses an upper-case ISO 4217 code.
     pub fn parse(raw: &str) -> Result<Self, MoneyError> {
         // The code kept is the table's own: `as_str` needs no UTF-8 check.
-        CODES
-            .split(' ')
+        // Every code is three letters and a space.
+        (0..CODES.len())
+            .step_by(4)
+            .map(|at| &CODES[at..at + 3])
             .find(|code| *code == raw)
             .map(Self)
             .ok_or(MoneyError::UnknownCurrency)
@@ -142,36 +144,39 @@ impl Money {
     /// Parses a decimal string such as `"12.50"` in `currency`. Fewer decimals
     /// than the currency's minor unit are fine; more are refused, not rounded.
     pub fn parse(raw: &str, currency: CurrencyCode) -> Result<Self, MoneyError> {
-        let exponent = u32::from(currency.exponent());
-        if raw.starts_with('-') {
+        // Byte by byte, without `str::parse` or a char searcher: the widget
+        // parses prices too, and every byte of code reaches the customer.
+        let exponent = usize::from(currency.exponent());
+        let bytes = raw.as_bytes();
+        if bytes.first() == Some(&b'-') {
             return Err(MoneyError::Negative);
         }
-        let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
-        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        let (whole, fraction) = match bytes.iter().position(|&b| b == b'.') {
+            Some(dot) => (&bytes[..dot], Some(&bytes[dot + 1..])),
+            None => (bytes, None),
+        };
+        let fraction_digits = fraction.unwrap_or_default();
+        let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
         if whole.is_empty()
             || !digits(whole)
-            || !digits(fraction)
-            || (raw.contains('.') && fraction.is_empty())
+            || !digits(fraction_digits)
+            || fraction.is_some_and(<[u8]>::is_empty)
         {
             return Err(MoneyError::NotADecimal);
         }
-        if fraction.len() > exponent as usize {
+        if fraction_digits.len() > exponent {
             return Err(MoneyError::TooPrecise);
         }
-        let scale = 10_i64.pow(exponent);
-        let whole: i64 = whole.parse().map_err(|_| MoneyError::Overflow)?;
-        let mut minor_fraction: i64 = if fraction.is_empty() {
-            0
-        } else {
-            fraction.parse().map_err(|_| MoneyError::Overflow)?
-        };
-        for _ in fraction.len()..exponent as usize {
-            minor_fraction *= 10;
+        // The whole part, the fraction, then zeros up to the minor unit: the
+        // amount in minor units, digit by digit.
+        let zeros = std::iter::repeat_n(b'0', exponent - fraction_digits.len());
+        let mut minor: i64 = 0;
+        for digit in whole.iter().chain(fraction_digits).copied().chain(zeros) {
+            minor = minor
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i64::from(digit - b'0')))
+                .ok_or(MoneyError::Overflow)?;
         }
-        let minor = whole
-            .checked_mul(scale)
-            .and_then(|w| w.checked_add(minor_fraction))
-            .ok_or(MoneyError::Overflow)?;
         Ok(Self { minor, currency })
     }
 
@@ -253,6 +258,16 @@ mod tests {
         assert_eq!(CurrencyCode::parse("usd"), Err(MoneyError::UnknownCurrency));
         assert_eq!(CurrencyCode::parse("XYZ"), Err(MoneyError::UnknownCurrency));
         assert_eq!(CurrencyCode::parse("US"), Err(MoneyError::UnknownCurrency));
+        // The table's first and last codes; a code with the separator around it.
+        assert_eq!(CurrencyCode::parse("AED").map(|c| c.as_str()), Ok("AED"));
+        assert_eq!(CurrencyCode::parse("ZWG").map(|c| c.as_str()), Ok("ZWG"));
+        for bad in ["", "USD ", " USD", "D A", "AED AFN"] {
+            assert_eq!(
+                CurrencyCode::parse(bad),
+                Err(MoneyError::UnknownCurrency),
+                "{bad:?}"
+            );
+        }
         assert_eq!(CurrencyCode::parse("JPY").map(|c| c.exponent()), Ok(0));
         assert_eq!(CurrencyCode::parse("KWD").map(|c| c.exponent()), Ok(3));
     }
@@ -278,6 +293,13 @@ mod tests {
         assert_eq!(Money::parse("", usd()), Err(MoneyError::NotADecimal));
         assert_eq!(Money::parse("1.", usd()), Err(MoneyError::NotADecimal));
         assert_eq!(Money::parse(".5", usd()), Err(MoneyError::NotADecimal));
+        assert_eq!(Money::parse("+1", usd()), Err(MoneyError::NotADecimal));
+        assert_eq!(Money::parse("1.2.3", usd()), Err(MoneyError::NotADecimal));
+        assert_eq!(Money::parse("1 ", usd()), Err(MoneyError::NotADecimal));
+        assert_eq!(
+            Money::parse("92233720368547758.07", usd()).map(|m| m.minor()),
+            Ok(i64::MAX)
+        );
         assert_eq!(
             Money::parse("99999999999999999999", usd()),
             Err(MoneyError::Overflow)
