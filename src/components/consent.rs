@@ -3,19 +3,19 @@
 //! accept records that it was this button, for this amount, after this text.
 
 use postsale_protocol::{CardEntry as Card, Money, Offer};
-use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlInputElement};
+use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 use super::{Ui, button, card_entry};
 use crate::format::whole_number;
+use crate::js::get;
 
-fn field(form: &Element, name: &str) -> String {
-    form.query_selector(&["[name=", name, "]"].concat())
-        .ok()
-        .flatten()
-        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-        .map(|i| i.value().trim().to_owned())
+/// The trimmed value of the form's control called `name`: a form holds its
+/// named controls as properties of its own.
+fn field(form: &JsValue, name: &str) -> String {
+    get(&get(form, name), "value")
+        .as_string()
+        .map(|value| value.trim().to_owned())
         .unwrap_or_default()
 }
 
@@ -36,7 +36,7 @@ pub(crate) fn consent(
         // The submitted form is the event's target.
         let card = event
             .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
+            .map(JsValue::from)
             .filter(|_| card)
             .map(|form| Card {
                 card_number: field(&form, "card_number")

@@ -446,3 +446,19 @@ async fn forged_calls_in_the_queue_are_one_warning_and_nothing_thrown() {
     assert_eq!(loaded.as_bool(), Some(true), "the real function took over");
     script("console.warn = window.__realWarn;");
 }
+
+#[wasm_bindgen_test]
+async fn a_hub_address_with_trailing_slashes_is_used_without_them() {
+    fake_hub("function () { return [204, null]; }");
+    shop(&[FAKE_HUB, "//"].concat());
+    assert!(
+        until(2_000, || !requests().is_empty()).await,
+        "the hub was asked"
+    );
+    let (method, path, _, _) = requests().remove(0);
+    assert_eq!(
+        (method.as_str(), path.as_str()),
+        ("POST", "/v1/opportunities")
+    );
+    restore_fetch();
+}
