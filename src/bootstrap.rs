@@ -16,6 +16,10 @@ use crate::session::Session;
 
 /// The one global name the loader defines.
 const GLOBAL: &str = "postsale";
+/// The most calls replayed from before the widget loaded. A page makes a
+/// handful (init, purchase, five `on`); a queue whose length was set to
+/// billions would otherwise hold the page for minutes.
+const MAX_QUEUED: u32 = 64;
 
 /// What one take-over of the stub remembers between calls.
 #[derive(Debug, Default)]
@@ -68,7 +72,11 @@ pub(crate) fn run() {
     if let Ok(queue) = Reflect::get(&stub, &JsValue::from_str("q"))
         && let Some(queue) = queue.dyn_ref::<Array>()
     {
-        for call in queue.iter() {
+        if queue.length() > MAX_QUEUED {
+            page.warn("postsale: only the first 64 calls made before loading are kept");
+        }
+        for index in 0..queue.length().min(MAX_QUEUED) {
+            let call = queue.get(index);
             // Read by index: `Array.from` of a forged call (null, or an
             // array-like of absurd length) would throw into the page.
             let arg = |index| Reflect::get_u32(&call, index).unwrap_or(JsValue::UNDEFINED);
