@@ -7,9 +7,10 @@
 //! merchant's page. A panic in the widget aborts either way (the size profile
 //! has `panic = "abort"`); only the unused message text goes. Without those
 //! sources, or if that build fails, the widget is built on stable. Either
-//! way `glue::shrink` then shortens the names between wasm and glue.
+//! way `glue::shrink` then shortens the names between wasm and glue, and
+//! each file gets a brotli copy for the hub to serve.
 
-use std::process::Command;
+use std::{path::Path, process::Command};
 
 use crate::run::{self, Error, root, tool_path};
 
@@ -33,9 +34,30 @@ pub(crate) const STABLE_BUILD: &str = "stable";
 /// Says which of the two builds it made.
 pub(crate) fn build() -> Result<&'static str, Error> {
     let built = trunk_build()?;
-    crate::glue::shrink(&root().join("dist/widget"))
-        .map_err(|e| format!("shrinking the widget's glue: {e}"))?;
+    let dir = root().join("dist/widget");
+    crate::glue::shrink(&dir).map_err(|e| format!("shrinking the widget's glue: {e}"))?;
+    precompress(&dir)?;
     Ok(built)
+}
+
+/// Leaves a brotli copy (`name.br`, quality 11) beside each file of `dir`;
+/// the hub sends it to browsers that accept `br`.
+fn precompress(dir: &Path) -> Result<(), Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        if path.extension().is_some_and(|ext| ext == "br") || !path.is_file() {
+            continue;
+        }
+        let mut brotli = Command::new("brotli");
+        brotli
+            .args(["--quality=11", "--force", "--keep"])
+            .arg(&path);
+        if !run::status(&mut brotli)? {
+            return Err(format!("brotli failed on {}", path.display()));
+        }
+    }
+    Ok(())
 }
 
 fn trunk_build() -> Result<&'static str, Error> {

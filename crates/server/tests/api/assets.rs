@@ -8,11 +8,15 @@ use serde_json::Value;
 use sha2::{Digest, Sha384};
 
 const LOADER: &str = "/* loader */ window.postsale = window.postsale || 1;";
+/// What the build leaves as the loader's brotli copy; the hub serves it as
+/// it is, byte for byte.
+const LOADER_BR: &[u8] = b"\x1b\x33\x00\xf8 the loader's brotli copy";
 
 async fn spawn_with_assets(demo: bool) -> (String, reqwest::Client) {
     let dist = std::env::temp_dir().join(format!("postsale-dist-{}", crate::helpers::now_nanos()));
     std::fs::create_dir_all(dist.join("widget")).expect("dist");
     std::fs::write(dist.join("widget/postsale.js"), LOADER).expect("write");
+    std::fs::write(dist.join("widget/postsale.js.br"), LOADER_BR).expect("write");
     std::fs::write(
         dist.join("widget/postsale-widget_bg.wasm"),
         b"\0asm\x01\0\0\0",
@@ -168,4 +172,70 @@ async fn the_frame_page_is_framed_only_by_the_affiliates_origins() {
         .await
         .expect("sent");
     crate::helpers::assert_problem(unknown, 404, None).await;
+}
+
+#[tokio::test]
+async fn a_client_that_accepts_brotli_gets_the_builds_brotli_copy() {
+    let (base, client) = spawn_with_assets(false).await;
+    for (accept, brotli) in [
+        (Some("gzip, deflate, br, zstd"), true),
+        (Some("BR"), true),
+        (Some("gzip;q=1.0, br;q=0.5"), true),
+        (Some("br;q=0"), false),
+        (Some("br;q=0.000, gzip"), false),
+        (Some("gzip, brotli"), false),
+        (None, false),
+    ] {
+        let mut request = client.get(format!("{base}/widget/postsale.js"));
+        if let Some(accept) = accept {
+            request = request.header("accept-encoding", accept);
+        }
+        let response = request.send().await.expect("sent");
+        assert_eq!(response.status(), 200, "{accept:?}");
+        assert_eq!(response.headers()["vary"], "accept-encoding", "{accept:?}");
+        assert_eq!(
+            response
+                .headers()
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok()),
+            brotli.then_some("br"),
+            "{accept:?}"
+        );
+        let body = response.bytes().await.expect("body");
+        let expected = if brotli { LOADER_BR } else { LOADER.as_bytes() };
+        assert_eq!(&body[..], expected, "{accept:?}");
+    }
+
+    // The copy is not a file of its own: not served by its name, not in the
+    // manifest, and the manifest's digest is of the file itself.
+    let copy = client
+        .get(format!("{base}/widget/postsale.js.br"))
+        .send()
+        .await
+        .expect("sent");
+    crate::helpers::assert_problem(copy, 404, None).await;
+    let manifest: Value = client
+        .get(format!("{base}/widget/manifest.json"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let names: Vec<&String> = manifest["files"]
+        .as_object()
+        .expect("files")
+        .keys()
+        .collect();
+    assert_eq!(names, ["postsale-widget_bg.wasm", "postsale.js"]);
+    // A file without a copy is the same for every client.
+    let wasm = client
+        .get(format!("{base}/widget/postsale-widget_bg.wasm"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .expect("sent");
+    assert!(wasm.headers().get("content-encoding").is_none());
+    assert!(wasm.headers().get("vary").is_none());
+    assert_eq!(&wasm.bytes().await.expect("body")[..], b"\0asm\x01\0\0\0");
 }
