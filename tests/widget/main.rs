@@ -5,6 +5,7 @@
 
 mod dialog;
 mod hub;
+mod input;
 mod isolation;
 mod loader;
 mod theme;

@@ -17,9 +17,10 @@ pub fn hook(info: &PanicHookInfo<'_>) {
     }
 }
 
-/// Installs [`hook`] as the panic hook.
+/// Installs [`hook`] as the panic hook, the first time only.
 pub fn set_once() {
-    std::panic::set_hook(Box::new(hook));
+    static SET: std::sync::Once = std::sync::Once::new();
+    SET.call_once(|| std::panic::set_hook(Box::new(hook)));
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -221,7 +221,7 @@ fn build(notes: &mut Vec<String>) -> Result<(), Error> {
 fn notes(plan: &Plan) -> Vec<String> {
     vec![
         format!("Each load figure is over {} wrk runs of {} s (wrk 4.1, 2 threads, 64 connections, loopback, Lua replay of pre-signed requests, each used once; a run that repeats a request or gets a non-201 answer aborts the bench).", plan.runs, plan.seconds),
-        "Sizes: `brotli -q 11` of each file of `dist/widget/` after `trunk build --release`, compressed one by one as served; deterministic, so one sample.".into(),
+        "Sizes: the `brotli -q 11` copy of each file of `dist/widget/` that the widget build leaves and the hub sends to browsers accepting br, counted one by one as served; deterministic, so one sample.".into(),
         "Opportunities: `POST /v1/opportunities` to the release hub on a fresh SQLite file (WAL), reason code CAMERA-HIGH (payment_reference, two complementing items), a distinct order, customer and nonce per request, `Origin` set as a browser would. `opportunity_rps_pg`: the same on a throwaway PostgreSQL cluster (fsync off).".into(),
         "Baseline: a bare axum 0.8 handler (release, separate process) answering the same request bodies with 201 and a JSON body of the hub's answer's length; runs right after the opportunity runs.".into(),
         "Accepts: OUTDOOR (direct_entry, sandbox gateway) opportunities, offers and card references made before each timed run; then one accept per opportunity with its own Idempotency-Key.".into(),

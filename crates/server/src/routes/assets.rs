@@ -60,18 +60,16 @@ impl Assets {
             }
         }
         // `name.br` beside `name` is its brotli copy, not a file of its own.
-        let copies: Vec<String> = files
+        let plain_of_copies: Vec<String> = files
             .keys()
-            .filter(|name| {
-                name.strip_suffix(".br")
-                    .is_some_and(|plain| files.contains_key(plain))
-            })
-            .cloned()
+            .filter_map(|name| name.strip_suffix(".br"))
+            .filter(|plain| files.contains_key(*plain))
+            .map(str::to_owned)
             .collect();
         let mut brotli = BTreeMap::new();
-        for name in copies {
-            if let Some(bytes) = files.remove(&name) {
-                brotli.insert(name.trim_end_matches(".br").to_owned(), bytes);
+        for plain in plain_of_copies {
+            if let Some(bytes) = files.remove(&format!("{plain}.br")) {
+                brotli.insert(plain, bytes);
             }
         }
         let mut all = Sha256::new();

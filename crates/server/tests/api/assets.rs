@@ -38,17 +38,21 @@ async fn spawn_with_assets(demo: bool) -> (String, reqwest::Client) {
     (base, reqwest::Client::new())
 }
 
-#[tokio::test]
-async fn the_manifest_pins_each_file_by_version_and_sha384() {
-    let (base, client) = spawn_with_assets(false).await;
-    let manifest: Value = client
+async fn manifest(base: &str, client: &reqwest::Client) -> Value {
+    client
         .get(format!("{base}/widget/manifest.json"))
         .send()
         .await
         .expect("sent")
         .json()
         .await
-        .expect("json");
+        .expect("json")
+}
+
+#[tokio::test]
+async fn the_manifest_pins_each_file_by_version_and_sha384() {
+    let (base, client) = spawn_with_assets(false).await;
+    let manifest = manifest(&base, &client).await;
     let entry = &manifest["files"]["postsale.js"];
     let expected = format!(
         "sha384-{}",
@@ -214,14 +218,7 @@ async fn a_client_that_accepts_brotli_gets_the_builds_brotli_copy() {
         .await
         .expect("sent");
     crate::helpers::assert_problem(copy, 404, None).await;
-    let manifest: Value = client
-        .get(format!("{base}/widget/manifest.json"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let manifest = manifest(&base, &client).await;
     let names: Vec<&String> = manifest["files"]
         .as_object()
         .expect("files")
