@@ -249,9 +249,10 @@ async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_ke
             .and_then(|a| a.text_content())
             .is_some_and(|t| t.contains("69.49"))
     );
-    query(&shadow, "button.confirm")
-        .expect("a separate confirm button")
-        .click();
+    let confirm = query(&shadow, "button.confirm").expect("a separate confirm button");
+    // A double click: the second lands before the next render and sends nothing.
+    confirm.click();
+    confirm.click();
     assert!(
         until(2_000, || query(&shadow, "[role=alert]").is_some()).await,
         "a clear error"
@@ -275,7 +276,11 @@ async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_ke
         .into_iter()
         .filter(|r| r.1.ends_with("/accept"))
         .collect();
-    assert_eq!(accepts.len(), 2);
+    assert_eq!(
+        accepts.len(),
+        2,
+        "one for the double click, one for the retry"
+    );
     let key = accepts[0].2.clone().expect("an Idempotency-Key");
     assert_eq!(key.len(), 32);
     assert_eq!(
