@@ -4,7 +4,8 @@
 //! (`__wbg_instanceof_HtmlSelectElement_e8e746c4e56224c9`) and every closure
 //! shim after its full type path; each name sits once in the wasm and once
 //! or more in the glue, and hashes do not compress. After trunk's build the
-//! imports and exports are renamed `$a`, `$b`, ... in both files, then terser
+//! imports and exports are renamed `$a`, `$b`, ... in both files, the glue's
+//! loaders are cut to the one the widget uses (`init.rs`), then terser
 //! minifies the glue. Nothing else in either file changes.
 
 use std::{
@@ -14,6 +15,7 @@ use std::{
 
 use crate::run::{Error, tool_path};
 
+mod init;
 mod wasm;
 
 use wasm::{Reader, push_leb, push_name};
@@ -31,6 +33,7 @@ pub(crate) fn shrink(dir: &Path) -> Result<(), Error> {
     let wasm = read(WASM)?;
     let js = String::from_utf8(read(JS)?).map_err(|_| format!("{JS} is not UTF-8"))?;
     let (wasm, renames) = rename_wasm(&wasm)?;
+    let js = init::streaming_only(&js)?;
     let js = rename_js(&js, &renames)?;
     let js = terser(&js)?;
     let write = |name: &str, bytes: &[u8]| {
