@@ -43,9 +43,10 @@ impl Page {
 }
 
 /// Drains the loader's queue and installs the real `postsale` function.
-/// In the hub's frame page, runs the frame instead.
+/// In the hub's frame page (frame build), runs the frame instead.
 pub(crate) fn run() {
-    if crate::frame::run_in_frame() {
+    #[cfg(feature = "frame")]
+    if crate::frame::inside::run() {
         return;
     }
     let Some(window) = web_sys::window() else {

@@ -36,7 +36,8 @@ pub(crate) fn on(name: &JsValue, callback: &JsValue) -> bool {
 
 /// Tells the merchant's page that `name` happened.
 pub(crate) fn emit(name: &str, detail: &JsValue) {
-    if crate::frame::forward(name, detail) {
+    #[cfg(feature = "frame")]
+    if crate::frame::inside::forward(name, detail) {
         return;
     }
     deliver(name, detail);

@@ -5,9 +5,7 @@
 
 use js_sys::Object;
 use js_sys::futures::JsFuture;
-use postsale_protocol::{
-    AcceptRequest, AcceptResponse, CardEntry, Offer, Opportunity, OpportunityRequest,
-};
+use postsale_protocol::{AcceptRequest, AcceptResponse, Offer, Opportunity, OpportunityRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, Response};
 
@@ -145,9 +143,14 @@ pub(crate) async fn decline(hub: &Hub, id: &str) {
     let _ = call("POST", &url, None, Some(&body), SHOW_TIMEOUT_MS).await;
 }
 
-/// `POST /v1/opportunities/{id}/card` (frame only): the hub's gateway tokenises
+/// `POST /v1/opportunities/{id}/card` (frame build only): the hub's gateway tokenises
 /// the card and answers with its payment reference. The card goes nowhere else.
-pub(crate) async fn card(hub: &Hub, id: &str, card: &CardEntry) -> Result<String, NetError> {
+#[cfg(feature = "frame")]
+pub(crate) async fn card(
+    hub: &Hub,
+    id: &str,
+    card: &postsale_protocol::CardEntry,
+) -> Result<String, NetError> {
     let url = hub.opportunity_url(id, "/card");
     let body = crate::wire::card_entry(card);
     match call("POST", &url, None, Some(&body), ACCEPT_TIMEOUT_MS).await? {

@@ -4,9 +4,8 @@
 //! reference, and the hub parses what is written here with serde.
 
 use postsale_protocol::{
-    AcceptRequest, AcceptResponse, CardEntry, CurrencyCode, Disclosure, DisplayStyle, HandoffMode,
-    Incentive, Offer, OfferItem, Opportunity, OpportunityRequest, OrderStatus, Presentation,
-    ReasonCode,
+    AcceptRequest, AcceptResponse, CurrencyCode, Disclosure, DisplayStyle, HandoffMode, Incentive,
+    Offer, OfferItem, Opportunity, OpportunityRequest, OrderStatus, Presentation, ReasonCode,
 };
 use wasm_bindgen::JsValue;
 
@@ -172,8 +171,9 @@ pub(crate) fn accept_request(request: &AcceptRequest) -> JsValue {
     body.into()
 }
 
-/// The body of `POST /v1/opportunities/{id}/card`.
-pub(crate) fn card_entry(card: &CardEntry) -> JsValue {
+/// The body of `POST /v1/opportunities/{id}/card` (frame build only).
+#[cfg(feature = "frame")]
+pub(crate) fn card_entry(card: &postsale_protocol::CardEntry) -> JsValue {
     object(&[
         ("card_number", card.card_number.as_str().into()),
         ("exp_month", card.exp_month.into()),

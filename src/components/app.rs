@@ -51,14 +51,21 @@ fn submit(state: &WidgetState, session: &Rc<Session>, link: &Scope<App>, card: O
     let session = session.clone();
     spawn_local(async move {
         let id = &session.opportunity_id;
-        let mut request = request;
-        if let Some(card) = card {
-            let Ok(reference) = net::card(&session.hub, id, &card).await else {
-                return dispatch.emit(Action::CardRejected);
-            };
-            request.payment_reference = Some(reference.clone());
-            dispatch.emit(Action::CardAccepted(reference));
-        }
+        // Only the frame build has a card form to send (see `card_entry.rs`).
+        #[cfg(feature = "frame")]
+        let request = {
+            let mut request = request;
+            if let Some(card) = card {
+                let Ok(reference) = net::card(&session.hub, id, &card).await else {
+                    return dispatch.emit(Action::CardRejected);
+                };
+                request.payment_reference = Some(reference.clone());
+                dispatch.emit(Action::CardAccepted(reference));
+            }
+            request
+        };
+        #[cfg(not(feature = "frame"))]
+        let _ = card;
         match net::accept(&session.hub, id, &key, &request).await {
             Ok(receipt) => dispatch.emit(Action::Accepted(receipt)),
             Err(err) => dispatch.emit(Action::AcceptFailed(accept_failure(err))),

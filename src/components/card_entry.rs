@@ -1,28 +1,87 @@
-//! The card fields for `direct_entry`. They exist only inside the hub-origin
-//! frame, where the merchant's page cannot script them; their values go to
-//! the hub's card endpoint when the customer confirms, and are never logged.
+//! The card fields for `direct_entry`, and reading them when the customer
+//! confirms. They exist only in the hub's frame build (the `frame` feature),
+//! which runs inside the hub-origin frame where the merchant's page cannot
+//! script them: the build merchants' pages load has no card form at all. The
+//! values go to the hub's card endpoint and nowhere else, and are never logged.
 
-use yew::prelude::*;
+#[cfg(feature = "frame")]
+pub(crate) use frame::{card_entry, read_card};
+#[cfg(not(feature = "frame"))]
+pub(crate) use page::{card_entry, read_card};
 
-/// Card number, expiry and CVC, with the browser's autofill names.
-pub(crate) fn card_entry() -> Html {
-    html! {
-        <fieldset class="card">
-            <legend>{ "Card" }</legend>
-            <label>{ "Card number" }
-                <input name="card_number" inputmode="numeric" autocomplete="cc-number" required=true minlength="12" maxlength="23" />
-            </label>
-            <div class="row">
-                <label>{ "Month" }
-                    <input name="exp_month" inputmode="numeric" autocomplete="cc-exp-month" placeholder="MM" required=true maxlength="2" />
+#[cfg(feature = "frame")]
+mod frame {
+    use postsale_protocol::CardEntry;
+    use wasm_bindgen::JsValue;
+    use yew::prelude::*;
+
+    use crate::format::whole_number;
+    use crate::js::get;
+
+    /// Card number, expiry and CVC, with the browser's autofill names.
+    pub(crate) fn card_entry() -> Html {
+        html! {
+            <fieldset class="card">
+                <legend>{ "Card" }</legend>
+                <label>{ "Card number" }
+                    <input name="card_number" inputmode="numeric" autocomplete="cc-number" required=true minlength="12" maxlength="23" />
                 </label>
-                <label>{ "Year" }
-                    <input name="exp_year" inputmode="numeric" autocomplete="cc-exp-year" placeholder="YYYY" required=true maxlength="4" />
-                </label>
-                <label>{ "CVC" }
-                    <input name="cvc" inputmode="numeric" autocomplete="cc-csc" required=true maxlength="4" />
-                </label>
-            </div>
-        </fieldset>
+                <div class="row">
+                    <label>{ "Month" }
+                        <input name="exp_month" inputmode="numeric" autocomplete="cc-exp-month" placeholder="MM" required=true maxlength="2" />
+                    </label>
+                    <label>{ "Year" }
+                        <input name="exp_year" inputmode="numeric" autocomplete="cc-exp-year" placeholder="YYYY" required=true maxlength="4" />
+                    </label>
+                    <label>{ "CVC" }
+                        <input name="cvc" inputmode="numeric" autocomplete="cc-csc" required=true maxlength="4" />
+                    </label>
+                </div>
+            </fieldset>
+        }
+    }
+
+    /// The trimmed value of the form's control called `name`: a form holds its
+    /// named controls as properties of its own.
+    fn field(form: &JsValue, name: &str) -> String {
+        get(&get(form, name), "value")
+            .as_string()
+            .map(|value| value.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The card in the submitted form (the event's target), when it has one.
+    pub(crate) fn read_card(event: &SubmitEvent) -> Option<CardEntry> {
+        let form = JsValue::from(event.target()?);
+        Some(CardEntry {
+            card_number: field(&form, "card_number")
+                .chars()
+                .filter(|c| *c != ' ')
+                .collect(),
+            // Unreadable numbers go as 0: the hub refuses them, and the
+            // customer gets the card error with a way back.
+            exp_month: whole_number(&field(&form, "exp_month"))
+                .and_then(|n| u8::try_from(n).ok())
+                .unwrap_or(0),
+            exp_year: whole_number(&field(&form, "exp_year"))
+                .and_then(|n| u16::try_from(n).ok())
+                .unwrap_or(0),
+            cvc: field(&form, "cvc"),
+        })
+    }
+}
+
+/// The merchant-page build: no card fields, nothing to read.
+#[cfg(not(feature = "frame"))]
+mod page {
+    use postsale_protocol::CardEntry;
+    use yew::prelude::*;
+
+    pub(crate) fn card_entry() -> Html {
+        Html::default()
+    }
+
+    pub(crate) fn read_card(_event: &SubmitEvent) -> Option<CardEntry> {
+        None
     }
 }

@@ -18,7 +18,7 @@ mod ui;
 
 pub(crate) use app::App;
 pub use app::AppProps;
-pub(crate) use card_entry::card_entry;
+pub(crate) use card_entry::{card_entry, read_card};
 pub(crate) use confirmation::confirmation;
 pub(crate) use consent::consent;
 pub(crate) use failure::failure;

@@ -9,6 +9,13 @@
 //! sources, or if that build fails, the widget is built on stable. Either
 //! way `glue::shrink` then shortens the names between wasm and glue, and
 //! each file gets a brotli copy for the hub to serve.
+//!
+//! There are two builds of the widget. Trunk makes the one merchants' pages
+//! load (`postsale-widget`); the hub's frame page loads the other
+//! (`postsale-frame`, the `frame` feature), the only one with the card form.
+//! It is built here with the same toolchain, the same wasm-bindgen and the
+//! same wasm-opt settings as trunk's (read from `index.html`), and the build
+//! fails if the card form shows up in the merchant-page build.
 
 use std::{path::Path, process::Command};
 
@@ -35,9 +42,112 @@ pub(crate) const STABLE_BUILD: &str = "stable";
 pub(crate) fn build() -> Result<&'static str, Error> {
     let built = trunk_build()?;
     let dir = root().join("dist/widget");
-    crate::glue::shrink(&dir).map_err(|e| format!("shrinking the widget's glue: {e}"))?;
+    frame_build(&dir, built == NIGHTLY_BUILD)?;
+    check_card_isolation(&dir)?;
+    for stem in [PAGE, FRAME] {
+        crate::glue::shrink(&dir, stem)
+            .map_err(|e| format!("shrinking the glue of {stem}: {e}"))?;
+    }
     precompress(&dir)?;
     Ok(built)
+}
+
+/// The build merchants' pages load, as trunk names it.
+pub(crate) const PAGE: &str = "postsale-widget";
+/// The hub frame page's build, with the card form.
+pub(crate) const FRAME: &str = "postsale-frame";
+/// Text only the card form has (its autofill hint).
+const CARD_MARKER: &[u8] = b"cc-number";
+
+/// Builds the `frame` feature into `dir` as `postsale-frame.js` and
+/// `postsale-frame_bg.wasm`, as trunk builds the page's.
+fn frame_build(dir: &Path, nightly: bool) -> Result<(), Error> {
+    let env: &[(&str, &str)] = if nightly { &NIGHTLY_ENV } else { &[] };
+    let mut cargo = Command::new("cargo");
+    cargo
+        .args([
+            "build",
+            "--package",
+            "postsale-widget",
+            "--lib",
+            "--features",
+            "frame",
+        ])
+        .args([
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+        ])
+        .current_dir(root())
+        .env("PATH", tool_path())
+        .envs(env.iter().copied());
+    if !run::status(&mut cargo)? {
+        return Err("cargo build of the frame build failed".into());
+    }
+    let built = root().join("target/wasm32-unknown-unknown/wasm-release/postsale_widget.wasm");
+    let mut bindgen = Command::new("wasm-bindgen");
+    bindgen
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            FRAME,
+            "--out-dir",
+        ])
+        .arg(dir)
+        .arg(&built)
+        .env("PATH", tool_path());
+    if !run::status(&mut bindgen)? {
+        return Err("wasm-bindgen failed on the frame build".into());
+    }
+    let wasm = dir.join(format!("{FRAME}_bg.wasm"));
+    let html = std::fs::read_to_string(root().join("index.html"))
+        .map_err(|e| format!("index.html: {e}"))?;
+    let mut opt = Command::new("wasm-opt");
+    opt.args(wasm_opt_args(&html)?)
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&wasm)
+        .env("PATH", tool_path());
+    if !run::status(&mut opt)? {
+        return Err("wasm-opt failed on the frame build".into());
+    }
+    Ok(())
+}
+
+/// wasm-opt's arguments as `index.html` gives them to trunk: the level of
+/// `data-wasm-opt` and the flags of `data-wasm-opt-params`.
+fn wasm_opt_args(html: &str) -> Result<Vec<String>, Error> {
+    let attribute = |name: &str| {
+        let start = html.find(&format!(" {name}=\""))? + name.len() + 3;
+        let len = html[start..].find('"')?;
+        Some(&html[start..start + len])
+    };
+    let level = attribute("data-wasm-opt").ok_or("index.html gives no data-wasm-opt")?;
+    let params = attribute("data-wasm-opt-params").unwrap_or_default();
+    Ok(std::iter::once(format!("-O{level}"))
+        .chain(params.split_whitespace().map(str::to_owned))
+        .collect())
+}
+
+/// The card form must be in the frame build and nowhere else.
+fn check_card_isolation(dir: &Path) -> Result<(), Error> {
+    let has_card_form = |stem: &str| -> Result<bool, Error> {
+        let name = format!("{stem}_bg.wasm");
+        let wasm = std::fs::read(dir.join(&name)).map_err(|e| format!("{name}: {e}"))?;
+        Ok(wasm.windows(CARD_MARKER.len()).any(|w| w == CARD_MARKER))
+    };
+    if has_card_form(PAGE)? {
+        return Err(format!(
+            "the card form is in {PAGE}, which merchants' pages load"
+        ));
+    }
+    if !has_card_form(FRAME)? {
+        return Err(format!("the card form is missing from {FRAME}"));
+    }
+    Ok(())
 }
 
 /// Leaves a brotli copy (`name.br`, quality 11) beside each file of `dir`;
@@ -120,5 +230,31 @@ fn trunk(nightly: bool) -> Result<(), Error> {
         Ok(())
     } else {
         Err("trunk build failed".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_frame_build_gets_index_htmls_wasm_opt_settings() {
+        let html = std::fs::read_to_string(root().join("index.html")).expect("index.html");
+        let args = wasm_opt_args(&html).expect("settings");
+        assert_eq!(args[0], "-Oz");
+        assert!(
+            args.iter().any(|a| a == "--enable-reference-types"),
+            "{args:?}"
+        );
+        assert!(args.iter().any(|a| a == "--converge"), "{args:?}");
+    }
+
+    #[test]
+    fn a_page_without_wasm_opt_settings_is_refused() {
+        assert!(wasm_opt_args("<link data-trunk rel=\"rust\" />").is_err());
+        // The params alone do not name a level.
+        assert!(wasm_opt_args("<link data-wasm-opt-params=\"--converge\" />").is_err());
+        let args = wasm_opt_args("<link data-wasm-opt=\"s\" />").expect("a level alone");
+        assert_eq!(args, ["-Os"]);
     }
 }

@@ -20,18 +20,17 @@ mod wasm;
 
 use wasm::{Reader, push_leb, push_name};
 
-/// The files trunk writes for the widget, in `dist/widget`.
-const WASM: &str = "postsale-widget_bg.wasm";
-const JS: &str = "postsale-widget.js";
-
 /// The terser release `cargo xtask setup` installs with wasm-opt.
 pub(crate) const TERSER_VERSION: &str = "5.51.2";
 
-/// Renames and minifies the widget in `dir` in place.
-pub(crate) fn shrink(dir: &Path) -> Result<(), Error> {
+/// Renames and minifies, in place, the build `stem` in `dir`: wasm-bindgen's
+/// `{stem}_bg.wasm` and its glue `{stem}.js`.
+pub(crate) fn shrink(dir: &Path, stem: &str) -> Result<(), Error> {
+    let (wasm_name, js_name) = (format!("{stem}_bg.wasm"), format!("{stem}.js"));
+    let (wasm_name, js_name) = (wasm_name.as_str(), js_name.as_str());
     let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("{name}: {e}"));
-    let wasm = read(WASM)?;
-    let js = String::from_utf8(read(JS)?).map_err(|_| format!("{JS} is not UTF-8"))?;
+    let wasm = read(wasm_name)?;
+    let js = String::from_utf8(read(js_name)?).map_err(|_| format!("{js_name} is not UTF-8"))?;
     let (wasm, renames) = rename_wasm(&wasm)?;
     let js = init::streaming_only(&js)?;
     let js = rename_js(&js, &renames)?;
@@ -39,8 +38,8 @@ pub(crate) fn shrink(dir: &Path) -> Result<(), Error> {
     let write = |name: &str, bytes: &[u8]| {
         std::fs::write(dir.join(name), bytes).map_err(|e| format!("{name}: {e}"))
     };
-    write(WASM, &wasm)?;
-    write(JS, js.as_bytes())
+    write(wasm_name, &wasm)?;
+    write(js_name, js.as_bytes())
 }
 
 /// What one wasm name became, and whether the glue defines it (an import)

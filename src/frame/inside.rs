@@ -1,0 +1,136 @@
+//! The widget inside the hub-origin frame (`www/frame.html`, which
+//! `www/frame.js` starts with this build): the whole customer path, card
+//! entry included, with events and height posted to the parent page, always
+//! to the parent's exact origin, never `*`. Only the hub's frame build (the
+//! `frame` feature) has this; merchants' pages get the build without it.
+
+use std::cell::RefCell;
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+
+use crate::config::Hub;
+use crate::mount::host_element;
+use crate::session::Session;
+
+/// The marker element of `www/frame.html`.
+const FRAME_MARKER: &str = "postsale-frame";
+
+thread_local! {
+    /// Inside the frame: the parent's origin, the only one we post to.
+    static PARENT_ORIGIN: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+fn message(kind: &str) -> Object {
+    let msg = Object::new();
+    let _ = Reflect::set(&msg, &"postsale".into(), &kind.into());
+    msg
+}
+
+fn post_to_parent(msg: &Object) -> bool {
+    let Some(origin) = PARENT_ORIGIN.with(|o| o.borrow().clone()) else {
+        return false;
+    };
+    let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) else {
+        return false;
+    };
+    let _ = parent.post_message(msg, &origin);
+    true
+}
+
+/// Inside the frame, sends an event to the parent page; `false` elsewhere.
+pub(crate) fn forward(name: &str, detail: &JsValue) -> bool {
+    let msg = message("event");
+    let _ = Reflect::set(&msg, &"name".into(), &name.into());
+    let _ = Reflect::set(&msg, &"detail".into(), detail);
+    post_to_parent(&msg)
+}
+
+/// Reads `key` from a `#a=b&c=d` fragment.
+fn fragment_param(hash: &str, key: &str) -> Option<String> {
+    let mut rest = hash.strip_prefix('#').unwrap_or(hash);
+    loop {
+        let (pair, next) = match rest.bytes().position(|b| b == b'&') {
+            Some(amp) => (&rest[..amp], Some(&rest[amp + 1..])),
+            None => (rest, None),
+        };
+        if let Some(value) = pair.strip_prefix(key).and_then(|v| v.strip_prefix('=')) {
+            return js_sys::decode_uri_component(value).ok().map(String::from);
+        }
+        rest = next?;
+    }
+}
+
+/// Runs the widget in frame mode when this page is `www/frame.html`.
+/// Returns `false` on any other page.
+pub(crate) fn run() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let Some(document) = window.document() else {
+        return false;
+    };
+    let Some(marker) = document.get_element_by_id(FRAME_MARKER) else {
+        return false;
+    };
+    let (Some(id), Some(hub)) = (
+        marker.get_attribute("data-opportunity"),
+        marker
+            .get_attribute("data-hub")
+            .and_then(|h| Hub::parse(&h)),
+    ) else {
+        return true;
+    };
+    let hash = window.location().hash().unwrap_or_default();
+    let parent_origin = fragment_param(&hash, "origin")
+        .filter(|o| o.starts_with("https://") || o.starts_with("http://"));
+    PARENT_ORIGIN.with(|o| *o.borrow_mut() = parent_origin);
+    let inline = fragment_param(&hash, "slot").is_some();
+    let session = Session {
+        hub,
+        opportunity_id: id,
+        teaser: String::new(),
+        incentives: Vec::new(),
+        style: Default::default(),
+        locale: fragment_param(&hash, "locale").filter(|l| crate::format::locale_ok(l)),
+        in_frame: true,
+        inline,
+        request: None,
+        first_name: fragment_param(&hash, "first_name"),
+    };
+    let Ok(host) = host_element(&document, !inline) else {
+        return true;
+    };
+    if let Some(body) = document.body() {
+        body.style().set_css_text("margin:0;background:transparent");
+        let _ = body.append_child(&host);
+    }
+    match crate::mount(&host, session.into()) {
+        Ok(mounted) => {
+            report_height(mounted.shadow_root());
+            std::mem::forget(mounted);
+        }
+        Err(_) => {
+            host.remove();
+        }
+    }
+    true
+}
+
+/// Posts the widget's height to the parent whenever it changes (slot mode).
+fn report_height(shadow: &web_sys::ShadowRoot) {
+    let Ok(Some(root)) = shadow.query_selector(".postsale-root") else {
+        return;
+    };
+    let observed = root.clone();
+    let callback = Closure::<dyn Fn()>::new(move || {
+        let msg = message("resize");
+        let height = f64::from(observed.get_bounding_client_rect().height().ceil() as i32);
+        let _ = Reflect::set(&msg, &"height".into(), &height.into());
+        post_to_parent(&msg);
+    });
+    if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+        observer.observe(&root);
+    }
+    callback.forget();
+}
