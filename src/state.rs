@@ -207,48 +207,45 @@ impl WidgetState {
         })
     }
 
-    fn to(&self, stage: Stage) -> Self {
-        Self {
-            stage,
-            failure: None,
-            ..self.clone()
-        }
+    /// Moves on to `stage`, leaving any failure behind.
+    fn go(&mut self, stage: Stage) {
+        self.stage = stage;
+        self.failure = None;
     }
 
-    fn fail(&self, failure: Failure) -> Self {
-        Self {
-            stage: Stage::Failed,
-            failure: Some(failure),
-            ..self.clone()
-        }
+    fn fail(&mut self, failure: Failure) {
+        self.stage = Stage::Failed;
+        self.failure = Some(failure);
     }
 }
 
 impl Reducible for WidgetState {
     type Action = Action;
 
+    /// One copy of the state, changed in place by the arm that applies: a
+    /// whole new state built per arm cost the wasm a copy of every field each
+    /// time. An action that does not apply returns the state unchanged (the
+    /// same `Rc`, so nothing renders again).
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         use Stage as S;
-        let next = match (self.stage, action) {
-            (S::Incentives, Action::PickIncentive(id)) => Self {
-                incentive: Some(id),
-                ..self.to(S::Teaser)
-            },
-            (S::Teaser, Action::Open) => self.to(S::LoadingOffer),
+        let mut next = (*self).clone();
+        match (self.stage, action) {
+            (S::Incentives, Action::PickIncentive(id)) => {
+                next.incentive = Some(id);
+                next.go(S::Teaser);
+            }
+            (S::Teaser, Action::Open) => next.go(S::LoadingOffer),
             (S::LoadingOffer, Action::OfferLoaded(offer)) => {
-                let quantities = offer
+                next.quantities = offer
                     .items
                     .iter()
                     .enumerate()
                     .map(|(i, item)| u32::from(i == 0).min(item.max_quantity))
                     .collect();
-                Self {
-                    offer: Some(offer),
-                    quantities,
-                    ..self.to(S::Offer)
-                }
+                next.offer = Some(offer);
+                next.go(S::Offer);
             }
-            (S::LoadingOffer, Action::OfferFailed) => self.fail(Failure::Offer),
+            (S::LoadingOffer, Action::OfferFailed) => next.fail(Failure::Offer),
             (S::Offer, Action::SetQuantity { index, quantity }) => {
                 let Some(max) = self
                     .offer
@@ -258,64 +255,55 @@ impl Reducible for WidgetState {
                 else {
                     return self;
                 };
-                let mut next = (*self).clone();
                 if let Some(q) = next.quantities.get_mut(index) {
                     *q = quantity.min(max);
                 }
-                next
             }
             (S::Offer, Action::Review { idempotency_key }) => {
                 if self.total().is_none_or(|t| t.minor() <= 0) {
                     return self;
                 }
                 if self.needs_card() && !self.in_frame {
-                    self.fail(Failure::NeedsFrame)
+                    next.fail(Failure::NeedsFrame);
                 } else {
-                    Self {
-                        idempotency_key: Some(idempotency_key),
-                        payment_reference: None,
-                        ..self.to(S::Consent)
-                    }
+                    next.idempotency_key = Some(idempotency_key);
+                    next.payment_reference = None;
+                    next.go(S::Consent);
                 }
             }
-            (S::Consent, Action::Back) => Self {
-                idempotency_key: None,
-                ..self.to(S::Offer)
-            },
-            (S::Consent, Action::Confirm) => self.to(S::Processing),
-            (S::Processing, Action::CardAccepted(reference)) => Self {
-                payment_reference: Some(reference),
-                ..(*self).clone()
-            },
-            (S::Processing, Action::CardRejected) => self.fail(Failure::Card),
+            (S::Consent, Action::Back) => {
+                next.idempotency_key = None;
+                next.go(S::Offer);
+            }
+            (S::Consent, Action::Confirm) => next.go(S::Processing),
+            (S::Processing, Action::CardAccepted(reference)) => {
+                next.payment_reference = Some(reference);
+            }
+            (S::Processing, Action::CardRejected) => next.fail(Failure::Card),
             (S::Processing, Action::Accepted(receipt)) => {
-                let declined = receipt.status == OrderStatus::Failed;
-                let next = Self {
-                    receipt: Some(receipt),
-                    ..(*self).clone()
-                };
-                if declined {
-                    next.fail(Failure::Declined)
+                if receipt.status == OrderStatus::Failed {
+                    next.fail(Failure::Declined);
                 } else {
-                    next.to(S::Confirmed)
+                    next.go(S::Confirmed);
                 }
+                next.receipt = Some(receipt);
             }
-            (S::Processing, Action::AcceptFailed(failure)) => self.fail(failure),
+            (S::Processing, Action::AcceptFailed(failure)) => next.fail(failure),
             (S::Failed, Action::Retry) => match self.failure {
-                Some(Failure::Offer) => self.to(S::LoadingOffer),
-                Some(Failure::Unreachable) => self.to(S::Processing),
-                Some(Failure::Card) => self.to(S::Consent),
+                Some(Failure::Offer) => next.go(S::LoadingOffer),
+                Some(Failure::Unreachable) => next.go(S::Processing),
+                Some(Failure::Card) => next.go(S::Consent),
                 _ => return self,
             },
-            (S::Incentives | S::Teaser | S::Offer | S::Consent, Action::Decline) => Self {
-                declined: true,
-                ..self.to(S::Closed)
-            },
+            (S::Incentives | S::Teaser | S::Offer | S::Consent, Action::Decline) => {
+                next.declined = true;
+                next.go(S::Closed);
+            }
             // Closing while the accept is in flight would hide its outcome.
             (S::Processing, Action::Close) => return self,
-            (_, Action::Close) => self.to(S::Closed),
+            (_, Action::Close) => next.go(S::Closed),
             _ => return self,
-        };
+        }
         Rc::new(next)
     }
 }
