@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Reflect};
 use postsale_protocol::{OpportunityRequest, Presentation};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
@@ -178,7 +178,5 @@ fn popup(session: Session) -> Result<(), crate::MountError> {
 
 /// The `error` event's detail: `{reason}`.
 pub(crate) fn error_event(reason: &str) {
-    let detail = Object::new();
-    let _ = Reflect::set(&detail, &"reason".into(), &reason.into());
-    crate::events::emit("error", &detail);
+    crate::events::emit("error", &crate::js::object(&[("reason", reason.into())]));
 }

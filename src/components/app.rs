@@ -5,7 +5,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 use yew::html::Scope;
 use yew::platform::spawn_local;
@@ -74,11 +73,7 @@ fn submit(state: &WidgetState, session: &Rc<Session>, link: &Scope<App>, card: O
 }
 
 fn detail(pairs: &[(&str, JsValue)]) -> JsValue {
-    let detail = Object::new();
-    for (key, value) in pairs {
-        let _ = Reflect::set(&detail, &(*key).into(), value);
-    }
-    detail.into()
+    crate::js::object(pairs).into()
 }
 
 /// Tells the page what the new stage means to it.

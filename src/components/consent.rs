@@ -28,14 +28,14 @@ pub(crate) fn consent(
         <form {onsubmit}>
             <p class="amount">{ "You pay " }<strong>{ amount.clone() }</strong></p>
             if let Some(seller) = offer.disclosure.seller.clone() {
-                <p class="seller">{ "Sold by " }{ seller }</p>
+                <p class="seller">{ ["Sold by ", &seller].concat() }</p>
             }
             <p class="disclosure" id="postsale-disclosure">{ offer.disclosure.text.clone() }</p>
             if card {
                 { card_entry() }
             }
             <div class="actions">
-                <button type="submit" class="primary confirm" aria-describedby="postsale-disclosure">{ "Confirm and pay " }{ amount }</button>
+                <button type="submit" class="primary confirm" aria-describedby="postsale-disclosure">{ ["Confirm and pay ", &amount].concat() }</button>
                 { button("secondary", "Back".into(), false, send, Ui::Back) }
             </div>
         </form>

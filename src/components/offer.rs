@@ -62,7 +62,7 @@ pub(crate) fn offer(
                 <p class="total">{ "Total " }<strong>{ total }</strong></p>
             }
             if offer.points > 0 {
-                <p class="points">{ "You earn " }{ number(offer.points.into()) }{ " points" }</p>
+                <p class="points">{ ["You earn ", &number(offer.points.into()), " points"].concat() }</p>
             }
             <div class="actions">
                 { button("primary", offer.button.clone().into(), !can_go_on, send, Ui::Review) }
