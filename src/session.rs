@@ -33,6 +33,14 @@ pub struct Session {
 }
 
 impl Session {
+    /// Whether the widget shows inline, as a labelled region in the
+    /// merchant's slot, rather than as a modal dialog. Only the frame build
+    /// shows inline (the IFRAME in a slot); on a merchant's page the widget is
+    /// always the modal pop-up, and that build keeps no inline code.
+    pub(crate) fn shown_inline(&self) -> bool {
+        cfg!(feature = "frame") && self.inline
+    }
+
     /// A pop-up session for `opportunity` from `hub`.
     pub fn popup(hub: Hub, opportunity: Opportunity, locale: Option<String>) -> Self {
         Self {

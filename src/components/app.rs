@@ -165,7 +165,7 @@ impl App {
             let style = state.offer.as_ref().map_or(&session.style, |o| &o.style);
             crate::theme::apply(&root, style);
         }
-        super::dialog::enter_step(&self.dialog, session.inline);
+        super::dialog::enter_step(&self.dialog, session.shown_inline());
         match state.stage {
             Stage::LoadingOffer => {
                 let link = ctx.link().clone();
@@ -265,7 +265,7 @@ impl Component for App {
             )),
             theme: NodeRef::default(),
             dialog: NodeRef::default(),
-            before: RefCell::new(super::dialog::focused_before(session.inline)),
+            before: RefCell::new(super::dialog::focused_before(session.shown_inline())),
             entered: None,
         }
     }
@@ -355,7 +355,7 @@ impl Component for App {
         };
         html! {
             <div class="theme" ref={theme}>
-                { super::dialog::dialog(title, session.inline, &self.dialog, &send, body) }
+                { super::dialog::dialog(title, session.shown_inline(), &self.dialog, &send, body) }
             </div>
         }
     }
