@@ -69,9 +69,10 @@ pub(crate) fn run(quick: bool) -> Result<(), Error> {
         ..Report::default()
     };
 
-    let (loader, widget) = size::measure()?;
-    report.push(Figure::new("loader_br_bytes", "B", vec![loader]).at_most(1536.0));
-    report.push(Figure::new("widget_br_bytes", "B", vec![widget]).at_most(61_440.0));
+    let sizes = size::measure()?;
+    report.push(Figure::new("loader_br_bytes", "B", vec![sizes.loader]).at_most(1536.0));
+    report.push(Figure::new("widget_br_bytes", "B", vec![sizes.widget]).at_most(61_440.0));
+    report.push(Figure::new("frame_br_bytes", "B", vec![sizes.frame]));
 
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("no tokio runtime: {e}"))?;
     runtime.block_on(measure(&plan, &dir, &mut report))?;
@@ -221,7 +222,7 @@ fn build(notes: &mut Vec<String>) -> Result<(), Error> {
 fn notes(plan: &Plan) -> Vec<String> {
     vec![
         format!("Each load figure is over {} wrk runs of {} s (wrk 4.1, 2 threads, 64 connections, loopback, Lua replay of pre-signed requests, each used once; a run that repeats a request or gets a non-201 answer aborts the bench).", plan.runs, plan.seconds),
-        "Sizes: the `brotli -q 11` copy of each file of `dist/widget/` that the widget build leaves and the hub sends to browsers accepting br, counted one by one as served; deterministic, so one sample.".into(),
+        "Sizes: the `brotli -q 11` copy of each file of `dist/widget/` that the widget build leaves and the hub sends to browsers accepting br, counted one by one as served; deterministic, so one sample. widget_br_bytes is the build merchants' pages load (postsale-widget wasm + glue); frame_br_bytes the hub IFRAME page's build with the card form (postsale-frame wasm + glue + frame.js), which only the IFRAME presentation loads, inside the frame.".into(),
         "Opportunities: `POST /v1/opportunities` to the release hub on a fresh SQLite file (WAL), reason code CAMERA-HIGH (payment_reference, two complementing items), a distinct order, customer and nonce per request, `Origin` set as a browser would. `opportunity_rps_pg`: the same on a throwaway PostgreSQL cluster (fsync off).".into(),
         "Baseline: a bare axum 0.8 handler (release, separate process) answering the same request bodies with 201 and a JSON body of the hub's answer's length; runs right after the opportunity runs.".into(),
         "Accepts: OUTDOOR (direct_entry, sandbox gateway) opportunities, offers and card references made before each timed run; then one accept per opportunity with its own Idempotency-Key.".into(),

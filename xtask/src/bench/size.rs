@@ -1,8 +1,8 @@
-//! Bytes on the merchant's page: the loader and the widget (wasm + JS glue)
-//! as the hub sends them to a browser that accepts brotli, which are the
-//! quality-11 copies the widget build leaves beside each file
-//! (`xtask/src/widget.rs`). Files count one by one because they are served
-//! one by one.
+//! Bytes on the merchant's page, the loader and the widget (wasm + JS glue),
+//! and beside them the hub frame page's build, as the hub sends them to a
+//! browser that accepts brotli: the quality-11 copies the widget build leaves
+//! beside each file (`xtask/src/widget.rs`). Files count one by one because
+//! they are served one by one.
 
 use std::path::Path;
 
@@ -21,11 +21,28 @@ fn served_bytes(dir: &Path, file: &str) -> Result<f64, Error> {
         })
 }
 
-/// `(loader, widget)` brotli sizes from `dist/widget/`.
-pub(crate) fn measure() -> Result<(f64, f64), Error> {
+/// Brotli sizes from `dist/widget/`.
+#[derive(Debug)]
+pub(crate) struct Sizes {
+    /// The loader merchants paste.
+    pub(crate) loader: f64,
+    /// The widget build merchants' pages load: wasm and glue.
+    pub(crate) widget: f64,
+    /// The hub frame page's build (card form included): wasm, glue and
+    /// `frame.js`. Not on the merchant's page; reported beside it.
+    pub(crate) frame: f64,
+}
+
+/// The sizes of the loader and of both widget builds as served.
+pub(crate) fn measure() -> Result<Sizes, Error> {
     let dir = root().join("dist/widget");
-    let loader = served_bytes(&dir, "postsale.js")?;
-    let widget =
-        served_bytes(&dir, "postsale-widget_bg.wasm")? + served_bytes(&dir, "postsale-widget.js")?;
-    Ok((loader, widget))
+    let build = |stem: &str| -> Result<f64, Error> {
+        Ok(served_bytes(&dir, &format!("{stem}_bg.wasm"))?
+            + served_bytes(&dir, &format!("{stem}.js"))?)
+    };
+    Ok(Sizes {
+        loader: served_bytes(&dir, "postsale.js")?,
+        widget: build(crate::widget::PAGE)?,
+        frame: build(crate::widget::FRAME)? + served_bytes(&dir, "frame.js")?,
+    })
 }
