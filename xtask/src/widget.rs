@@ -8,7 +8,9 @@
 //! has `panic = "abort"`); only the unused message text goes. Without those
 //! sources, or if that build fails, the widget is built on stable. Either
 //! way `glue::shrink` then shortens the names between wasm and glue, and
-//! each file gets a brotli copy for the hub to serve.
+//! each file gets a brotli copy for the hub to serve. Before that, function
+//! table slots nothing can reach are emptied (`glue/table.rs`) and wasm-opt
+//! runs again.
 //!
 //! There are two builds of the widget. Trunk makes the one merchants' pages
 //! load (`postsale-widget`); the hub's frame page loads the other
@@ -45,6 +47,7 @@ pub(crate) fn build() -> Result<&'static str, Error> {
     frame_build(&dir, built == NIGHTLY_BUILD)?;
     check_card_isolation(&dir)?;
     for stem in [PAGE, FRAME] {
+        empty_table_slots(&dir, stem)?;
         crate::glue::shrink(&dir, stem)
             .map_err(|e| format!("shrinking the glue of {stem}: {e}"))?;
     }
@@ -102,19 +105,38 @@ fn frame_build(dir: &Path, nightly: bool) -> Result<(), Error> {
     if !run::status(&mut bindgen)? {
         return Err("wasm-bindgen failed on the frame build".into());
     }
-    let wasm = dir.join(format!("{FRAME}_bg.wasm"));
+    wasm_opt(&dir.join(format!("{FRAME}_bg.wasm")))
+}
+
+/// Optimises `wasm` in place with trunk's settings.
+fn wasm_opt(wasm: &Path) -> Result<(), Error> {
     let html = std::fs::read_to_string(root().join("index.html"))
         .map_err(|e| format!("index.html: {e}"))?;
     let mut opt = Command::new("wasm-opt");
     opt.args(wasm_opt_args(&html)?)
-        .arg(&wasm)
+        .arg(wasm)
         .arg("-o")
-        .arg(&wasm)
+        .arg(wasm)
         .env("PATH", tool_path());
-    if !run::status(&mut opt)? {
-        return Err("wasm-opt failed on the frame build".into());
+    if run::status(&mut opt)? {
+        Ok(())
+    } else {
+        Err(format!("wasm-opt failed on {}", wasm.display()))
     }
-    Ok(())
+}
+
+/// Empties the function-table slots nothing can reach (`glue/table.rs`),
+/// then has wasm-opt drop the functions that leaves unreachable.
+fn empty_table_slots(dir: &Path, stem: &str) -> Result<(), Error> {
+    let path = dir.join(format!("{stem}_bg.wasm"));
+    let wasm = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (wasm, emptied) = crate::glue::empty_unreachable_slots(&wasm)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if emptied == 0 {
+        return Ok(());
+    }
+    std::fs::write(&path, wasm).map_err(|e| format!("{}: {e}", path.display()))?;
+    wasm_opt(&path)
 }
 
 /// wasm-opt's arguments as `index.html` gives them to trunk: the level of

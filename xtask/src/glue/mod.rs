@@ -16,8 +16,10 @@ use std::{
 use crate::run::{Error, tool_path};
 
 mod init;
+mod table;
 mod wasm;
 
+pub(crate) use table::empty_unreachable_slots;
 use wasm::{Reader, push_leb, push_name};
 
 /// The terser release `cargo xtask setup` installs with wasm-opt.
