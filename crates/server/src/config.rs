@@ -186,9 +186,8 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file_and_the_file_over_defaults() {
-        let dir = std::env::temp_dir().join(format!("postsale-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("hub.toml");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("hub.toml");
         std::fs::write(
             &path,
             "addr = \"0.0.0.0:9000\"\ndatabase = \"postgres://db/hub\"\noperator_key = \"k\"\n",
@@ -207,9 +206,8 @@ mod tests {
 
     #[test]
     fn an_unknown_key_in_the_file_is_an_error() {
-        let dir = std::env::temp_dir().join(format!("postsale-config-bad-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("hub.toml");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("hub.toml");
         std::fs::write(&path, "adress = \"x\"\n").expect("write");
         let args = ServeArgs {
             config: Some(path),

@@ -13,7 +13,13 @@ const LOADER: &str = "/* loader */ window.postsale = window.postsale || 1;";
 const LOADER_BR: &[u8] = b"\x1b\x33\x00\xf8 the loader's brotli copy";
 
 async fn spawn_with_assets(demo: bool) -> (String, reqwest::Client) {
-    let dist = std::env::temp_dir().join(format!("postsale-dist-{}", crate::helpers::now_nanos()));
+    // The hub reads the build into memory as it starts: the directory goes
+    // when this function returns.
+    let temp = tempfile::Builder::new()
+        .prefix("postsale-dist-")
+        .tempdir()
+        .expect("temp dir");
+    let dist = temp.path().to_path_buf();
     std::fs::create_dir_all(dist.join("widget")).expect("dist");
     std::fs::write(dist.join("widget/postsale.js"), LOADER).expect("write");
     std::fs::write(dist.join("widget/postsale.js.br"), LOADER_BR).expect("write");

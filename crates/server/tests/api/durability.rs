@@ -65,7 +65,7 @@ async fn a_hub_killed_between_charge_and_commit_charges_once_after_restart() {
     let hub = start_hub(
         &database,
         &[("POSTSALE_FAULT_CRASH_AFTER_CHARGE", "true")],
-        &dir.join("first.log"),
+        &dir.path().join("first.log"),
     )
     .await;
     let app = seed(hub.base.clone(), reqwest::Client::new()).await;
@@ -107,7 +107,7 @@ async fn a_hub_killed_between_charge_and_commit_charges_once_after_restart() {
     let hub = start_hub(
         &database,
         &[("POSTSALE_RECOVERY_AFTER_SECS", "1")],
-        &dir.join("second.log"),
+        &dir.path().join("second.log"),
     )
     .await;
     let app = crate::helpers::TestApp {
@@ -152,7 +152,7 @@ async fn a_hub_killed_between_charge_and_commit_charges_once_after_restart() {
 async fn a_typed_card_number_leaves_no_trace_in_the_database_or_the_logs() {
     let database = fresh_database().await;
     let dir = tempdir();
-    let log = dir.join("hub.log");
+    let log = dir.path().join("hub.log");
     let hub = start_hub(&database, &[("RUST_LOG", "trace")], &log).await;
     let app = seed(hub.base.clone(), reqwest::Client::new()).await;
     let (id, offer) = outdoor(&app, "P-1").await;
@@ -207,12 +207,10 @@ async fn a_typed_card_number_leaves_no_trace_in_the_database_or_the_logs() {
     }
 }
 
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "postsale-proc-{}-{}",
-        std::process::id(),
-        crate::helpers::now_nanos()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+/// A directory for the hub's log, removed when the test ends.
+fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("postsale-proc-")
+        .tempdir()
+        .expect("temp dir")
 }

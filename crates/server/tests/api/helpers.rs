@@ -349,9 +349,3 @@ pub(crate) async fn assert_problem(
 pub(crate) fn sign_ticket_with(claims: &TicketClaims, key_id: &str, secret: &[u8]) -> String {
     sign_ticket(claims, key_id, secret)
 }
-
-pub(crate) fn now_nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos())
-}
