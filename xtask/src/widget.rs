@@ -44,10 +44,13 @@ pub(crate) const STABLE_BUILD: &str = "stable";
 pub(crate) fn build() -> Result<&'static str, Error> {
     let built = trunk_build()?;
     let dir = root().join("dist/widget");
-    frame_build(&dir, built == NIGHTLY_BUILD)?;
+    let html = std::fs::read_to_string(root().join("index.html"))
+        .map_err(|e| format!("index.html: {e}"))?;
+    let opt_args = wasm_opt_args(&html)?;
+    frame_build(&dir, built == NIGHTLY_BUILD, &opt_args)?;
     check_card_isolation(&dir)?;
     for stem in [PAGE, FRAME] {
-        empty_table_slots(&dir, stem)?;
+        empty_table_slots(&dir, stem, &opt_args)?;
         crate::glue::shrink(&dir, stem)
             .map_err(|e| format!("shrinking the glue of {stem}: {e}"))?;
     }
@@ -64,30 +67,8 @@ const CARD_MARKER: &[u8] = b"cc-number";
 
 /// Builds the `frame` feature into `dir` as `postsale-frame.js` and
 /// `postsale-frame_bg.wasm`, as trunk builds the page's.
-fn frame_build(dir: &Path, nightly: bool) -> Result<(), Error> {
-    let env: &[(&str, &str)] = if nightly { &NIGHTLY_ENV } else { &[] };
-    let mut cargo = Command::new("cargo");
-    cargo
-        .args([
-            "build",
-            "--package",
-            "postsale-widget",
-            "--lib",
-            "--features",
-            "frame",
-        ])
-        .args([
-            "--target",
-            "wasm32-unknown-unknown",
-            "--profile",
-            "wasm-release",
-        ])
-        .current_dir(root())
-        .env("PATH", tool_path())
-        .envs(env.iter().copied());
-    if !run::status(&mut cargo)? {
-        return Err("cargo build of the frame build failed".into());
-    }
+fn frame_build(dir: &Path, nightly: bool, opt_args: &[String]) -> Result<(), Error> {
+    cargo_build(nightly, &["--features", "frame"]).map_err(|e| format!("{e} (the frame build)"))?;
     let built = root().join("target/wasm32-unknown-unknown/wasm-release/postsale_widget.wasm");
     let mut bindgen = Command::new("wasm-bindgen");
     bindgen
@@ -105,15 +86,34 @@ fn frame_build(dir: &Path, nightly: bool) -> Result<(), Error> {
     if !run::status(&mut bindgen)? {
         return Err("wasm-bindgen failed on the frame build".into());
     }
-    wasm_opt(&dir.join(format!("{FRAME}_bg.wasm")))
+    wasm_opt(&dir.join(format!("{FRAME}_bg.wasm")), opt_args)
 }
 
-/// Optimises `wasm` in place with trunk's settings.
-fn wasm_opt(wasm: &Path) -> Result<(), Error> {
-    let html = std::fs::read_to_string(root().join("index.html"))
-        .map_err(|e| format!("index.html: {e}"))?;
+/// `cargo build` of the widget's library for the wasm target with the size
+/// profile, with `extra` arguments and, for the nightly build, its
+/// environment.
+fn cargo_build(nightly: bool, extra: &[&str]) -> Result<(), Error> {
+    let env: &[(&str, &str)] = if nightly { &NIGHTLY_ENV } else { &[] };
+    let mut cargo = Command::new("cargo");
+    cargo
+        .args(["build", "--package", "postsale-widget", "--lib"])
+        .args(["--target", "wasm32-unknown-unknown"])
+        .args(["--profile", "wasm-release"])
+        .args(extra)
+        .current_dir(root())
+        .env("PATH", tool_path())
+        .envs(env.iter().copied());
+    if run::status(&mut cargo)? {
+        Ok(())
+    } else {
+        Err("cargo build of the widget failed".into())
+    }
+}
+
+/// Optimises `wasm` in place with trunk's settings (`wasm_opt_args`).
+fn wasm_opt(wasm: &Path, opt_args: &[String]) -> Result<(), Error> {
     let mut opt = Command::new("wasm-opt");
-    opt.args(wasm_opt_args(&html)?)
+    opt.args(opt_args)
         .arg(wasm)
         .arg("-o")
         .arg(wasm)
@@ -127,7 +127,7 @@ fn wasm_opt(wasm: &Path) -> Result<(), Error> {
 
 /// Empties the function-table slots nothing can reach (`glue/table.rs`),
 /// then has wasm-opt drop the functions that leaves unreachable.
-fn empty_table_slots(dir: &Path, stem: &str) -> Result<(), Error> {
+fn empty_table_slots(dir: &Path, stem: &str, opt_args: &[String]) -> Result<(), Error> {
     let path = dir.join(format!("{stem}_bg.wasm"));
     let wasm = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let (wasm, emptied) = crate::glue::empty_unreachable_slots(&wasm)
@@ -136,7 +136,7 @@ fn empty_table_slots(dir: &Path, stem: &str) -> Result<(), Error> {
         return Ok(());
     }
     std::fs::write(&path, wasm).map_err(|e| format!("{}: {e}", path.display()))?;
-    wasm_opt(&path)
+    wasm_opt(&path, opt_args)
 }
 
 /// wasm-opt's arguments as `index.html` gives them to trunk: the level of
@@ -226,20 +226,7 @@ fn trunk(nightly: bool) -> Result<(), Error> {
     if nightly {
         // Trunk calls cargo offline; std's own dependencies are fetched here
         // first, by the same build (trunk then finds it done).
-        let mut cargo = Command::new("cargo");
-        cargo
-            .args(["build", "--package", "postsale-widget", "--lib"])
-            .args([
-                "--target",
-                "wasm32-unknown-unknown",
-                "--profile",
-                "wasm-release",
-            ])
-            .current_dir(root())
-            .envs(env.iter().copied());
-        if !run::status(&mut cargo)? {
-            return Err("cargo build of the widget with std rebuilt failed".into());
-        }
+        cargo_build(true, &[]).map_err(|e| format!("{e} (std rebuilt)"))?;
     }
     let mut trunk = Command::new("trunk");
     trunk
