@@ -65,6 +65,14 @@ async fn call(
     if let Some(key) = idempotency_key {
         set(&headers, "idempotency-key", &key.into());
     }
+    #[cfg(feature = "frame")]
+    if let Some(token) = crate::frame::inside::frame_token() {
+        set(
+            &headers,
+            postsale_protocol::FRAME_TOKEN_HEADER,
+            &token.into(),
+        );
+    }
     let response = JsFuture::from(window.fetch_with_str_and_init(url, init.unchecked_ref()))
         .await
         .map_err(|_| NetError::Unreachable)?

@@ -19,6 +19,15 @@ const FRAME_MARKER: &str = "postsale-frame";
 thread_local! {
     /// Inside the frame: the parent's origin, the only one we post to.
     static PARENT_ORIGIN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The secret the hub put in this frame page (served `no-store`, never
+    /// readable from the merchant's page): card entry and the accept carry it
+    /// to prove they come from this frame.
+    static FRAME_TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The frame page's token, when running inside the hub's frame.
+pub(crate) fn frame_token() -> Option<String> {
+    FRAME_TOKEN.with(|t| t.borrow().clone())
 }
 
 fn message(kind: &str) -> Object {
@@ -81,6 +90,7 @@ pub(crate) fn run() -> bool {
     ) else {
         return true;
     };
+    FRAME_TOKEN.with(|t| *t.borrow_mut() = marker.get_attribute("data-frame-token"));
     let hash = window.location().hash().unwrap_or_default();
     let parent_origin = fragment_param(&hash, "origin")
         .filter(|o| o.starts_with("https://") || o.starts_with("http://"));

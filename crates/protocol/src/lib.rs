@@ -21,6 +21,6 @@ pub use signed::{
 };
 pub use wire::{
     AcceptRequest, AcceptResponse, CardEntry, CardReference, ChosenItem, Consent, Disclosure,
-    DisplayStyle, HandoffMode, Incentive, LineItem, NO_OFFER_HEADER, Offer, OfferItem, Opportunity,
-    OpportunityRequest, OrderStatus, Presentation, Problem, Transaction,
+    DisplayStyle, FRAME_TOKEN_HEADER, HandoffMode, Incentive, LineItem, NO_OFFER_HEADER, Offer,
+    OfferItem, Opportunity, OpportunityRequest, OrderStatus, Presentation, Problem, Transaction,
 };

@@ -117,6 +117,10 @@ pub struct Opportunity {
 /// `204` reason header value and body-less answer: why nothing is shown.
 pub const NO_OFFER_HEADER: &str = "postsale-no-offer";
 
+/// The header carrying the hub frame page's token: card entry and the accept
+/// of a `direct_entry` offer must come from inside the hub's own frame.
+pub const FRAME_TOKEN_HEADER: &str = "postsale-frame-token";
+
 /// How payment is settled when the customer accepts (see DESIGN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

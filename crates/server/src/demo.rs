@@ -1,6 +1,7 @@
 //! Demo data for `postsale serve --demo`: three merchants that cover the three
-//! handoff modes (the affiliate selling for itself, a corporate affiliate, an
-//! unaffiliated upseller), both presentations, incentives and points. Loaded
+//! handoff modes (the affiliate selling for itself, a corporate affiliate
+//! confirmed as the operator would, an unaffiliated upseller), each upseller's
+//! agreement, both presentations, incentives and points. Loaded
 //! only when missing, so a restart keeps what the demo did.
 
 use postsale_protocol::{CurrencyCode, HandoffMode, Presentation, ReasonCode, TicketClaims};
@@ -15,6 +16,7 @@ use crate::{
             IncentiveKind, IncentiveRecord, OfferItemRecord, ReasonCodeRecord, ReasonRuleRecord,
             Record, SecretRecord, StyleRecord, TemplateRecord,
         },
+        trust::{self, AgreementTerms},
     },
 };
 
@@ -59,7 +61,6 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
             name: "Northlight Cameras".into(),
             affiliate: true,
             upseller: true,
-            corporate_group: Some("northlight-group".into()),
             origins,
             handoff_url: Some(format!("{SHOP_ORIGIN}/postsale/handoff")),
             webhook_url: Some(UPSELLER_WEBHOOK.into()),
@@ -69,7 +70,6 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
             name: "Prism Lens Co.".into(),
             affiliate: false,
             upseller: true,
-            corporate_group: Some("northlight-group".into()),
             origins: vec![],
             handoff_url: None,
             webhook_url: Some(UPSELLER_WEBHOOK.into()),
@@ -79,7 +79,6 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
             name: "Trail Outfitters".into(),
             affiliate: false,
             upseller: true,
-            corporate_group: None,
             origins: vec![],
             handoff_url: None,
             webhook_url: Some(UPSELLER_WEBHOOK.into()),
@@ -87,6 +86,31 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
     ];
     for (m, (_, key)) in merchants.iter().zip(API_KEYS) {
         merchant::create_with_key(db, m, key).await?;
+    }
+    // The lens company is of the shop's corporate group as the real flow
+    // makes it: the shop proposes, the lens company accepts, the operator
+    // confirms. Each upseller lets the shop sell its items in the modes the
+    // demo uses.
+    let group = trust::propose(db, AFFILIATE, "demo-lens-co").await?;
+    trust::accept(db, &group.id, "demo-lens-co").await?;
+    trust::confirm(db, &group.id).await?;
+    for (upseller, modes, commission_bps) in [
+        (
+            "demo-lens-co",
+            vec![HandoffMode::PaymentReference, HandoffMode::DirectEntry],
+            500,
+        ),
+        (
+            "demo-trail-outfitters",
+            vec![HandoffMode::DirectEntry],
+            1_000,
+        ),
+    ] {
+        let terms = AgreementTerms {
+            modes,
+            commission_bps,
+        };
+        trust::grant(db, upseller, AFFILIATE, &terms).await?;
     }
     put(
         db,

@@ -17,7 +17,8 @@ use crate::{
     error::ApiError,
     events, gateway, handoff,
     ids::{new_id, now},
-    registry::{self, merchant, records::SecretRecord},
+    registry::{self, merchant, records::SecretRecord, trust},
+    settlements,
 };
 
 /// How long a minted validator lives.
@@ -78,18 +79,17 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
             "a merchant of this order no longer exists".into(),
         ));
     };
+    // Checked again at the moment of payment: an agreement withdrawn or an
+    // affiliation revoked since the accept stops the money here.
+    let permit = match trust::permit(&state.db, &affiliate.id, &upseller.id, order.mode).await? {
+        Ok(permit) => permit,
+        Err(refusal) => return Ok(Outcome::Failed(refusal.to_string())),
+    };
     if order.mode == HandoffMode::DirectEntry {
         let Some(reference) = &order.payment_reference else {
             return Ok(Outcome::Failed("no card was entered".into()));
         };
         return Ok(charge(state, reference, order, None).await);
-    }
-    // Checked again at the moment of payment: groups may have changed since the accept.
-    let affiliated = affiliate.is_affiliated_with(&upseller);
-    if order.mode == HandoffMode::PaymentReference && !affiliated {
-        return Ok(Outcome::Failed(
-            "payment_reference is not allowed: the upseller is not affiliated".into(),
-        ));
     }
     let Some(url) = &affiliate.handoff_url else {
         return Ok(Outcome::Failed("the affiliate has no handoff URL".into()));
@@ -125,7 +125,7 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
         currency: order.amount.currency(),
         items: order.items.clone(),
         upseller_id: order.upseller_id.clone(),
-        upseller_affiliated: affiliated,
+        upseller_affiliated: permit.affiliated,
     };
     let answer = handoff::call(
         &state.http,
@@ -207,11 +207,23 @@ async fn finish(
 ) -> Result<Answer, ApiError> {
     let at = now();
     // Read before the transaction, which holds the one writer: keep it short.
-    let webhook_url = match &outcome {
-        Outcome::Charged { .. } => merchant::by_id(&state.db, &order.upseller_id)
-            .await?
-            .and_then(|upseller| upseller.webhook_url),
-        Outcome::Failed(_) => None,
+    let (webhook_url, debt) = match &outcome {
+        Outcome::Charged { .. } => {
+            let url = merchant::by_id(&state.db, &order.upseller_id)
+                .await?
+                .and_then(|upseller| upseller.webhook_url);
+            let bps =
+                trust::commission_bps(&state.db, &order.affiliate_id, &order.upseller_id).await?;
+            let debt = settlements::debt(
+                order.mode,
+                &order.affiliate_id,
+                &order.upseller_id,
+                order.amount,
+                bps,
+            );
+            (url, debt.map(|d| (d, bps)))
+        }
+        Outcome::Failed(_) => (None, None),
     };
     let mut tx = state.db.writer.begin().await?;
     let (status, charge_id, failure) = match &outcome {
@@ -254,12 +266,29 @@ async fn finish(
             .execute(&mut *tx)
             .await?;
         }
+        if let Some((debt, bps)) = &debt {
+            settlements::book(&mut tx, &order.id, order.mode, order.amount, *bps, debt).await?;
+        }
         if let Some(url) = webhook_url {
+            // Under merchant_of_record the money sits with the affiliate,
+            // which owes the upseller through the settlement ledger.
+            let collected_by = match order.mode {
+                HandoffMode::MerchantOfRecord => &order.affiliate_id,
+                _ => &order.upseller_id,
+            };
+            let settlement = json!({
+                "collected_by": collected_by,
+                "debtor": debt.as_ref().map(|(d, _)| &d.debtor),
+                "creditor": debt.as_ref().map(|(d, _)| &d.creditor),
+                "owed": debt.as_ref().map(|(d, _)| d.owed.decimal()),
+                "commission_bps": debt.as_ref().map_or(0, |(_, bps)| *bps),
+            });
             let body = json!({
                 "event": "order.charged",
                 "order": {"id": order.id, "items": order.items, "amount": order.amount.decimal(),
                           "currency": order.amount.currency(), "affiliate_id": order.affiliate_id,
-                          "mode": order.mode, "ship_to": ship_to, "customer": customer},
+                          "mode": order.mode, "ship_to": ship_to, "customer": customer,
+                          "settlement": settlement},
             });
             sqlx::query(
                 "INSERT INTO webhooks (id, upseller_id, order_id, url, body, status, attempts, next_attempt_at, created_at) \

@@ -97,6 +97,9 @@ pub(crate) enum NoOffer {
     FrequencyCap,
     /// No item of the upseller fits (currency, affiliate, promotion).
     NoEligibleItems,
+    /// The upseller's agreement (or the corporate affiliation the handoff
+    /// mode needs) is not in force.
+    NotPermitted,
 }
 
 impl NoOffer {
@@ -107,6 +110,7 @@ impl NoOffer {
             Self::Inactive => "inactive",
             Self::FrequencyCap => "frequency_cap",
             Self::NoEligibleItems => "no_eligible_items",
+            Self::NotPermitted => "not_permitted",
         }
     }
 }
@@ -139,6 +143,11 @@ pub(crate) async fn reason_code(
         })?;
     if !record.active {
         return Ok(Err(NoOffer::Inactive));
+    }
+    let permitted =
+        registry::trust::permit(db, &affiliate.id, &record.upseller, record.handoff_mode).await?;
+    if permitted.is_err() {
+        return Ok(Err(NoOffer::NotPermitted));
     }
     Ok(Ok(record))
 }

@@ -88,22 +88,43 @@ impl Hub {
         }
     }
 
-    /// Registers `shop` (affiliate, group g1), `lens` (same group) and `trail`
-    /// (unaffiliated), with the records both benches' reason codes need.
+    /// Registers `shop` (affiliate), `lens` (of its corporate group, confirmed
+    /// by the operator) and `trail` (unaffiliated), each upseller's agreement,
+    /// and the records both benches' reason codes need.
     pub(crate) async fn seed(&self) -> Result<(), Error> {
         let shop = self
             .merchant(
                 json!({"id": "shop", "name": "Shop", "affiliate": true, "upseller": true,
-                "corporate_group": "g1", "origins": [ORIGIN]}),
+                "origins": [ORIGIN]}),
             )
             .await?;
         let lens = self
-            .merchant(json!({"id": "lens", "name": "Lens Co", "affiliate": false,
-                "upseller": true, "corporate_group": "g1"}))
+            .merchant(
+                json!({"id": "lens", "name": "Lens Co", "affiliate": false, "upseller": true}),
+            )
             .await?;
         let trail = self
             .merchant(json!({"id": "trail", "name": "Trail", "affiliate": false, "upseller": true}))
             .await?;
+        let proposed = self
+            .send(
+                "/v1/admin/affiliations",
+                &shop,
+                &json!({"partner": "lens"}),
+                201,
+            )
+            .await?;
+        let group = proposed["id"]
+            .as_str()
+            .ok_or_else(|| format!("no affiliation id in {proposed}"))?;
+        let accept = format!("/v1/admin/affiliations/{group}/accept");
+        self.send(&accept, &lens, &Value::Null, 200).await?;
+        let confirm = format!("/v1/operator/affiliations/{group}/confirm");
+        self.send(&confirm, OPERATOR_KEY, &Value::Null, 200).await?;
+        for (key, mode) in [(&lens, "payment_reference"), (&trail, "direct_entry")] {
+            let terms = json!({"modes": [mode], "commission_bps": 1000});
+            self.put("/v1/admin/agreements/shop", key, &terms).await?;
+        }
         let item = |sku: &str, price: &str, complements: &[&str]| {
             json!({"sku": sku, "name": format!("Item {sku}"), "price": price,
                 "currency": "USD", "complements": complements})
@@ -159,18 +180,42 @@ impl Hub {
     }
 
     async fn post_admin(&self, key: &str, path: &str, body: &Value) -> Result<Value, Error> {
-        let response = self
-            .client
-            .post(format!("{}/v1/admin/{path}", self.base))
-            .bearer_auth(key)
-            .json(body)
-            .send()
+        self.send(&format!("/v1/admin/{path}"), key, body, 201)
             .await
-            .map_err(|e| format!("admin {path}: {e}"))?;
-        let status = response.status();
+    }
+
+    /// POSTs `body` (none for null) to `path` with `key`, expecting `status`.
+    async fn send(&self, path: &str, key: &str, body: &Value, status: u16) -> Result<Value, Error> {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(key);
+        if !body.is_null() {
+            request = request.json(body);
+        }
+        Self::expect(request, path, status).await
+    }
+
+    /// PUTs `body` to `path` with `key`, expecting 200.
+    async fn put(&self, path: &str, key: &str, body: &Value) -> Result<Value, Error> {
+        let request = self
+            .client
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(key)
+            .json(body);
+        Self::expect(request, path, 200).await
+    }
+
+    async fn expect(
+        request: reqwest::RequestBuilder,
+        path: &str,
+        status: u16,
+    ) -> Result<Value, Error> {
+        let response = request.send().await.map_err(|e| format!("{path}: {e}"))?;
+        let got = response.status();
         let text = response.text().await.unwrap_or_default();
-        if status.as_u16() != 201 {
-            return Err(format!("admin {path}: {status} {text}"));
+        if got.as_u16() != status {
+            return Err(format!("{path}: {got} {text}"));
         }
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }

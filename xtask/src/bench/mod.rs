@@ -117,7 +117,10 @@ async fn measure(plan: &Plan, dir: &std::path::Path, report: &mut Report) -> Res
     }
 
     let (_, sqlite) = hub::fresh_sqlite(dir, "opportunities")?;
-    let hub = hub::Hub::start(&sqlite, &dir.join("hub-sqlite.log"), &[]).await?;
+    // The widget build gives the hub its frame page (card entry needs one).
+    let dist = root().join("dist").to_string_lossy().into_owned();
+    let assets = ["--assets", dist.as_str()];
+    let hub = hub::Hub::start(&sqlite, &dir.join("hub-sqlite.log"), &assets).await?;
     hub.seed().await?;
     let baseline = server::Baseline::start(server::answer_size(&hub).await?)?;
     let opp = server::opportunity_runs(&hub, plan, "sq", dir)?;
@@ -160,7 +163,7 @@ async fn measure(plan: &Plan, dir: &std::path::Path, report: &mut Report) -> Res
     );
 
     let pg = Postgres::start()?;
-    let hub = hub::Hub::start(&pg.url, &dir.join("hub-pg.log"), &[]).await?;
+    let hub = hub::Hub::start(&pg.url, &dir.join("hub-pg.log"), &assets).await?;
     hub.seed().await?;
     let opp_pg = server::opportunity_runs(&hub, plan, "pg", dir)?;
     drop(hub);

@@ -201,13 +201,30 @@ async fn prepare_accept(hub: &Hub, order: &str) -> Result<(String, String, Strin
         .json()
         .await
         .map_err(|e| format!("offer: {e}"))?;
+    // Card entry and the accept come from inside the hub's frame: each
+    // carries the token of the frame page, loaded once as the IFRAME does.
+    let frame = hub
+        .client
+        .get(format!("{}/v1/opportunities/{id}/frame", hub.base))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| format!("frame page: {e}"))?
+        .text()
+        .await
+        .map_err(|e| format!("frame page: {e}"))?;
+    let token = frame
+        .split_once("data-frame-token=\"")
+        .and_then(|(_, rest)| rest.split('"').next())
+        .filter(|t| !t.is_empty())
+        .ok_or("the frame page carries no frame token")?
+        .to_owned();
     let card =
         json!({"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "123"});
-    let base = hub.base.clone();
     let (status, reference) = hub
         .post(
             &format!("/v1/opportunities/{id}/card"),
-            &[("origin", &base)],
+            &[("postsale-frame-token", &token)],
             &card,
         )
         .await?;
@@ -223,7 +240,7 @@ async fn prepare_accept(hub: &Hub, order: &str) -> Result<(String, String, Strin
     });
     Ok((
         format!("/v1/opportunities/{id}/accept"),
-        format!("key-{order}"),
+        format!("key-{order} {token}"),
         accept.to_string(),
     ))
 }

@@ -1,5 +1,6 @@
 //! The load generator: `wrk` with a Lua script that replays pre-generated
-//! requests, one file line each (`path TAB idempotency-key TAB body`), every
+//! requests, one file line each (`path TAB idempotency-key TAB body`, where
+//! the key may be followed by a space and the hub frame page's token), every
 //! wrk thread taking its own share so no two requests repeat. The script's
 //! `done` prints one machine-readable line; wrk's own `--latency` table is
 //! kept in the log for people.
@@ -25,6 +26,8 @@ function init(args)
       local path, key, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
       local headers = { ["Content-Type"] = "application/json" }
       if origin ~= "-" then headers["Origin"] = origin end
+      local k, token = key:match("^(%S+) (%S+)$")
+      if token then headers["Postsale-Frame-Token"] = token; key = k end
       if key ~= "" then headers["Idempotency-Key"] = key end
       table.insert(reqs, wrk.format("POST", path, headers, body))
     end

@@ -1,6 +1,7 @@
 //! Merchants: who they are, what they may do (affiliate, upseller or both),
 //! which origins may embed the widget for them, and their API key (stored as
-//! its SHA-256 only).
+//! its SHA-256 only). Roles are the operator's to set; corporate affiliation
+//! is not a field here at all but a confirmed fact of its own (`trust.rs`).
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -20,9 +21,6 @@ pub(crate) struct Merchant {
     pub(crate) name: String,
     pub(crate) affiliate: bool,
     pub(crate) upseller: bool,
-    /// Merchants of the same group are corporate affiliates of each other.
-    #[serde(default)]
-    pub(crate) corporate_group: Option<String>,
     /// Web origins whose pages may show this affiliate's offers.
     #[serde(default)]
     pub(crate) origins: Vec<String>,
@@ -45,9 +43,6 @@ impl Merchant {
                 "a merchant is an affiliate, an upseller or both",
             ));
         }
-        if let Some(group) = &self.corporate_group {
-            validate::ident("corporate_group", group)?;
-        }
         if self.origins.len() > 20 {
             return Err(ApiError::invalid("origins", "at most 20 origins"));
         }
@@ -62,17 +57,9 @@ impl Merchant {
         }
         Ok(())
     }
-
-    /// Whether `other` is this merchant or a corporate affiliate of it, so that
-    /// a payment reference may pass between them (DESIGN.md, handoff modes).
-    pub(crate) fn is_affiliated_with(&self, other: &Merchant) -> bool {
-        self.id == other.id
-            || (self.corporate_group.is_some() && self.corporate_group == other.corporate_group)
-    }
 }
 
-const COLUMNS: &str =
-    "id, name, is_affiliate, is_upseller, corporate_group, origins, handoff_url, webhook_url";
+const COLUMNS: &str = "id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url";
 
 fn decode(row: &sqlx::any::AnyRow) -> Result<Merchant, ApiError> {
     let origins: String = row.try_get("origins")?;
@@ -81,7 +68,6 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<Merchant, ApiError> {
         name: row.try_get("name")?,
         affiliate: row.try_get::<i64, _>("is_affiliate")? != 0,
         upseller: row.try_get::<i64, _>("is_upseller")? != 0,
-        corporate_group: row.try_get("corporate_group")?,
         origins: serde_json::from_str(&origins)
             .map_err(|e| ApiError::Internal(format!("stored origins: {e}")))?,
         handoff_url: row.try_get("handoff_url")?,
@@ -102,14 +88,13 @@ pub(crate) async fn create_with_key(
 ) -> Result<String, ApiError> {
     let mut tx = db.writer.begin().await?;
     let inserted = sqlx::query(
-        "INSERT INTO merchants (id, name, is_affiliate, is_upseller, corporate_group, origins, handoff_url, webhook_url, api_key_sha256, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+        "INSERT INTO merchants (id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, api_key_sha256, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
     )
     .bind(&merchant.id)
     .bind(&merchant.name)
     .bind(i64::from(merchant.affiliate))
     .bind(i64::from(merchant.upseller))
-    .bind(&merchant.corporate_group)
     .bind(serde_json::to_string(&merchant.origins).map_err(|e| ApiError::Internal(e.to_string()))?)
     .bind(&merchant.handoff_url)
     .bind(&merchant.webhook_url)
@@ -133,13 +118,12 @@ pub(crate) async fn create_with_key(
 pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), ApiError> {
     let mut tx = db.writer.begin().await?;
     let updated = sqlx::query(
-        "UPDATE merchants SET name = $1, is_affiliate = $2, is_upseller = $3, corporate_group = $4, origins = $5, \
-         handoff_url = $6, webhook_url = $7, updated_at = $8 WHERE id = $9",
+        "UPDATE merchants SET name = $1, is_affiliate = $2, is_upseller = $3, origins = $4, \
+         handoff_url = $5, webhook_url = $6, updated_at = $7 WHERE id = $8",
     )
     .bind(&merchant.name)
     .bind(i64::from(merchant.affiliate))
     .bind(i64::from(merchant.upseller))
-    .bind(&merchant.corporate_group)
     .bind(serde_json::to_string(&merchant.origins).map_err(|e| ApiError::Internal(e.to_string()))?)
     .bind(&merchant.handoff_url)
     .bind(&merchant.webhook_url)
@@ -173,6 +157,38 @@ async fn write_origins(
     Ok(())
 }
 
+/// Sets a merchant's roles (the operator's call, never the merchant's).
+pub(crate) async fn set_roles(
+    db: &Db,
+    id: &str,
+    affiliate: bool,
+    upseller: bool,
+) -> Result<(), ApiError> {
+    let updated = sqlx::query(
+        "UPDATE merchants SET is_affiliate = $1, is_upseller = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(i64::from(affiliate))
+    .bind(i64::from(upseller))
+    .bind(now())
+    .bind(id)
+    .execute(&db.writer)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(ApiError::NotFound(format!("no merchant '{id}'")));
+    }
+    if !upseller {
+        // No longer an upseller: the agreements it gave end.
+        sqlx::query(
+            "UPDATE agreements SET status = 'revoked', updated_at = $1 WHERE upseller_id = $2 AND status = 'active'",
+        )
+        .bind(now())
+        .bind(id)
+        .execute(&db.writer)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Deletes a merchant and everything it keeps.
 pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, ApiError> {
     let mut tx = db.writer.begin().await?;
@@ -186,6 +202,23 @@ pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, ApiError> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    // Its affiliations and agreements end with it: a merchant registered
+    // later under the same id inherits none of them.
+    sqlx::query(
+        "UPDATE affiliations SET status = 'revoked', revoked_at = $2, revoked_by = $1 \
+         WHERE (proposer_id = $1 OR partner_id = $1) AND status <> 'revoked'",
+    )
+    .bind(id)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE agreements SET status = 'revoked', updated_at = $2 WHERE (upseller_id = $1 OR affiliate_id = $1) AND status = 'active'",
+    )
+    .bind(id)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
     let deleted = sqlx::query("DELETE FROM merchants WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)

@@ -5,6 +5,7 @@
 
 pub(crate) mod merchant;
 pub(crate) mod records;
+pub(crate) mod trust;
 
 use sqlx::Row;
 

@@ -21,6 +21,7 @@ use crate::{
     error::{ApiError, RawBody, parse_json},
     ids::{new_id, now},
     orders::{self, Answer, PendingOrder},
+    registry::trust,
 };
 
 /// The confirming action the widget reports for its separate confirm button.
@@ -62,6 +63,13 @@ pub(crate) async fn accept(
     };
     let (items, amount) = chosen(&open, &request)?;
     check_consent(&open, &request, amount)?;
+    // A card offer is confirmed inside the hub's frame, and only there.
+    let proof = match open.code.handoff_mode {
+        HandoffMode::DirectEntry => {
+            Some(crate::frame_tokens::verify(&state.db, &headers, &open.id).await?)
+        }
+        _ => None,
+    };
     let payment_reference = check_payment(&state, &open, &request).await?;
 
     let order = PendingOrder {
@@ -83,17 +91,12 @@ pub(crate) async fn accept(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(200).collect::<String>());
-    match store_pending(
-        &state,
-        &open,
-        &order,
-        &request,
-        &key,
-        &request_sha256,
+    let consent = Confirmation {
+        action: &request.consent.action,
+        proof: proof.as_deref(),
         user_agent,
-    )
-    .await
-    {
+    };
+    match store_pending(&state, &open, &order, &consent, &key, &request_sha256).await {
         Ok(()) => {}
         // Another request with a key got there first: answer as a replay would.
         Err(ApiError::Conflict(_)) => {
@@ -264,45 +267,70 @@ fn check_consent(
     Ok(())
 }
 
-/// The payment reference rules of the handoff mode.
+/// Who may sell for whom, checked again now (an agreement withdrawn or an
+/// affiliation revoked since the showing refuses the accept, storing
+/// nothing), and the payment reference rules of the handoff mode.
 async fn check_payment(
     state: &AppState,
     open: &OpenOpportunity,
     request: &AcceptRequest,
 ) -> Result<Option<String>, ApiError> {
-    match (open.code.handoff_mode, &request.payment_reference) {
-        (HandoffMode::DirectEntry, None) => {
-            Err(ApiError::invalid("payment_reference", "direct_entry needs the card entered in the hub's frame"))
-        }
+    let mode = open.code.handoff_mode;
+    if let Err(refusal) =
+        trust::permit(&state.db, &open.affiliate.id, &open.upseller.id, mode).await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "this offer can no longer be paid: {refusal}"
+        )));
+    }
+    match (mode, &request.payment_reference) {
+        (HandoffMode::DirectEntry, None) => Err(ApiError::invalid(
+            "payment_reference",
+            "direct_entry needs the card entered in the hub's frame",
+        )),
         (HandoffMode::DirectEntry, Some(reference)) => {
-            let row = sqlx::query("SELECT reference FROM sandbox_methods WHERE reference = $1 AND opportunity_id = $2")
-                .bind(reference)
-                .bind(&open.id)
-                .fetch_optional(&state.db.pool)
-                .await?;
+            let row = sqlx::query(
+                "SELECT reference FROM sandbox_methods WHERE reference = $1 AND opportunity_id = $2",
+            )
+            .bind(reference)
+            .bind(&open.id)
+            .fetch_optional(&state.db.pool)
+            .await?;
             match row {
                 Some(_) => Ok(Some(reference.clone())),
-                None => Err(ApiError::invalid("payment_reference", "is not a card entered for this opportunity")),
+                None => Err(ApiError::invalid(
+                    "payment_reference",
+                    "is not a card entered for this opportunity",
+                )),
             }
         }
-        (HandoffMode::PaymentReference, _) if !open.affiliate.is_affiliated_with(&open.upseller) => Err(ApiError::Conflict(
-            "payment_reference is no longer allowed: the upseller is not affiliated with the affiliate".into(),
+        (_, Some(_)) => Err(ApiError::invalid(
+            "payment_reference",
+            "is only sent for direct_entry offers",
         )),
-        (_, Some(_)) => Err(ApiError::invalid("payment_reference", "is only sent for direct_entry offers")),
         (_, None) => Ok(None),
     }
 }
 
 /// Claims the opportunity and writes the pending order and its consent
 /// receipt in one transaction. A lost race is a `Conflict`.
+/// How the customer confirmed, as the consent receipt records it.
+#[derive(Debug)]
+struct Confirmation<'a> {
+    /// The confirming action the widget reports.
+    action: &'a str,
+    /// The hub-origin proof that confirmed it, when one did.
+    proof: Option<&'a str>,
+    user_agent: Option<String>,
+}
+
 async fn store_pending(
     state: &AppState,
     open: &OpenOpportunity,
     order: &PendingOrder,
-    request: &AcceptRequest,
+    consent: &Confirmation<'_>,
     key: &str,
     request_sha256: &str,
-    user_agent: Option<String>,
 ) -> Result<(), ApiError> {
     let at = now();
     let items =
@@ -360,7 +388,7 @@ async fn store_pending(
     let shown = disclosure(open);
     sqlx::query(
         "INSERT INTO consent_receipts (order_id, opportunity_id, disclosure_sha256, disclosure_text, items, amount_minor, \
-         currency, action, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         currency, action, proof, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&order.id)
     .bind(&open.id)
@@ -369,8 +397,9 @@ async fn store_pending(
     .bind(&items)
     .bind(order.amount.minor())
     .bind(order.amount.currency().as_str())
-    .bind(&request.consent.action)
-    .bind(user_agent)
+    .bind(consent.action)
+    .bind(consent.proof)
+    .bind(&consent.user_agent)
     .bind(at)
     .execute(&mut *tx)
     .await?;

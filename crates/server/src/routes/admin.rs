@@ -7,7 +7,6 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use postsale_protocol::HandoffMode;
 use serde_json::json;
 
 use crate::{
@@ -20,6 +19,7 @@ use crate::{
             IncentiveRecord, OfferItemRecord, ReasonCodeRecord, ReasonRuleRecord, Record,
             SecretRecord, StyleRecord, TemplateRecord,
         },
+        trust,
     },
 };
 
@@ -49,7 +49,8 @@ pub(crate) async fn get_self(MerchantAuth(me): MerchantAuth) -> Json<Merchant> {
     Json(me)
 }
 
-/// `PUT /v1/admin/merchant`: replaces the caller's profile.
+/// `PUT /v1/admin/merchant`: replaces the caller's profile. Its roles are the
+/// operator's to set: a body that changes them is refused.
 #[tracing::instrument(skip_all, fields(merchant = %me.id))]
 pub(crate) async fn put_self(
     State(state): State<AppState>,
@@ -58,6 +59,11 @@ pub(crate) async fn put_self(
 ) -> Result<Json<Merchant>, ApiError> {
     if merchant.id != me.id {
         return Err(ApiError::invalid("id", "a merchant cannot change its id"));
+    }
+    if (merchant.affiliate, merchant.upseller) != (me.affiliate, me.upseller) {
+        return Err(ApiError::Forbidden(
+            "a merchant's roles are set by the hub's operator".into(),
+        ));
     }
     merchant.check()?;
     merchant::update(&state.db, &merchant).await?;
@@ -228,9 +234,9 @@ async fn store<R: Record>(
     registry::put(&state.db, &me.id, record, create).await
 }
 
-/// A reason code must point at this affiliate's template and style and at a
-/// registered upseller, and may use `payment_reference` only with an upseller
-/// of the affiliate's own corporate group.
+/// A reason code must point at this affiliate's template and style, and its
+/// upseller must allow the handoff mode (`trust::permit`). The refusal reads
+/// the same whether or not the upseller exists.
 async fn check_reason_code_refs(
     state: &AppState,
     me: &Merchant,
@@ -254,17 +260,22 @@ async fn check_reason_code_refs(
             format!("no style '{}'", code.style),
         ));
     }
-    let upseller = merchant::by_id(&state.db, &code.upseller)
-        .await?
-        .filter(|m| m.upseller)
-        .ok_or_else(|| ApiError::invalid("upseller", format!("no upseller '{}'", code.upseller)))?;
-    if code.handoff_mode == HandoffMode::PaymentReference && !me.is_affiliated_with(&upseller) {
+    if code.upseller == me.id && !me.upseller {
         return Err(ApiError::invalid(
-            "handoff_mode",
-            "payment_reference is allowed only with the affiliate itself or a corporate affiliate; use direct_entry or merchant_of_record",
+            "upseller",
+            "this merchant is not an upseller; the operator sets roles",
         ));
     }
-    Ok(())
+    match trust::permit(&state.db, &me.id, &code.upseller, code.handoff_mode).await? {
+        Ok(_) => Ok(()),
+        Err(refusal @ trust::Refusal::NotAffiliated) => {
+            Err(ApiError::invalid("handoff_mode", refusal))
+        }
+        Err(refusal @ trust::Refusal::NoAgreement(_)) => Err(ApiError::invalid(
+            "upseller",
+            format!("'{}': {refusal}", code.upseller),
+        )),
+    }
 }
 
 /// The `{kind}` path segment (documentation only; the handlers match on it).

@@ -109,10 +109,17 @@ impl Assets {
     }
 
     /// The frame page for an opportunity, if the build has one.
-    pub(crate) fn frame(&self, opportunity_id: &str, hub: &str) -> Option<String> {
+    /// Whether the build has the frame page.
+    pub(crate) fn has_frame(&self) -> bool {
+        self.frame.is_some()
+    }
+
+    /// The frame page for an opportunity, with this load's token.
+    pub(crate) fn frame(&self, opportunity_id: &str, hub: &str, token: &str) -> Option<String> {
         self.frame.as_ref().map(|page| {
             page.replace("{{opportunity_id}}", opportunity_id)
                 .replace("{{hub}}", hub)
+                .replace("{{frame_token}}", token)
         })
     }
 }

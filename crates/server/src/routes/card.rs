@@ -5,7 +5,7 @@
 
 use axum::{
     extract::{Path, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use postsale_protocol::{CardEntry, CardReference, HandoffMode};
@@ -29,14 +29,9 @@ pub(crate) async fn card(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    // Only the hub's own frame may post a card: a page of the affiliate
-    // (another origin) must never see or script card entry.
-    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-    if origin != Some(state.public_url.as_str()) {
-        return Err(ApiError::Forbidden(
-            "card entry is accepted only from the hub's own frame".into(),
-        ));
-    }
+    // Only the hub's own frame may post a card: it carries the token of the
+    // frame page it was served, which no page of the affiliate can read.
+    crate::frame_tokens::verify(&state.db, &headers, &id).await?;
     let card: CardEntry = serde_json::from_slice(&body).map_err(|_| ApiError::Malformed {
         detail: "expected {card_number, exp_month, exp_year, cvc}".into(),
         field: None,

@@ -6,13 +6,16 @@ mod admin;
 mod assets;
 mod card;
 pub(crate) use assets::Assets;
+pub(crate) use opportunities::OPPORTUNITY_TTL_SECS;
 mod cors;
 mod health;
 mod offers;
 mod openapi;
+mod operator;
 mod opportunities;
 mod orders;
 mod stats;
+mod trust;
 
 use axum::{
     Router,
@@ -36,9 +39,7 @@ pub(crate) fn router(state: AppState) -> Router {
             "/v1/opportunities/{id}/decline",
             post(opportunities::decline),
         )
-        .route("/v1/opportunities/{id}/frame", get(offers::frame))
         .route("/v1/opportunities/{id}/accept", post(accept::accept))
-        .route("/v1/opportunities/{id}/card", post(card::card))
         // Before the CORS layer, so that preflights still reach it.
         .method_not_allowed_fallback(not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -59,13 +60,53 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/admin/orders/{id}/refund", post(orders::refund))
         .route("/v1/admin/orders/{id}/fulfil", post(orders::fulfil))
         .route("/v1/admin/webhooks", get(orders::webhooks))
+        .route(
+            "/v1/admin/affiliations",
+            get(trust::list_affiliations).post(trust::propose),
+        )
+        .route(
+            "/v1/admin/affiliations/{id}",
+            axum::routing::delete(trust::revoke_affiliation),
+        )
+        .route(
+            "/v1/admin/affiliations/{id}/accept",
+            post(trust::accept_affiliation),
+        )
+        .route("/v1/admin/agreements", get(trust::list_agreements))
+        .route(
+            "/v1/admin/agreements/{affiliate}",
+            axum::routing::put(trust::grant_agreement).delete(trust::withdraw_agreement),
+        )
+        .route("/v1/admin/settlements", get(trust::list_settlements))
+        .route(
+            "/v1/operator/merchants/{id}/roles",
+            axum::routing::put(operator::set_roles),
+        )
+        .route(
+            "/v1/operator/affiliations",
+            get(operator::list_affiliations),
+        )
+        .route(
+            "/v1/operator/affiliations/{id}",
+            axum::routing::delete(operator::revoke_affiliation),
+        )
+        .route(
+            "/v1/operator/affiliations/{id}/confirm",
+            post(operator::confirm_affiliation),
+        )
         .route("/v1/admin/{kind}", get(admin::list).post(admin::create))
         .route(
             "/v1/admin/{kind}/{id}",
             get(admin::get).put(admin::replace).delete(admin::remove),
         );
+    // The frame page and card entry answer no CORS: only the hub's own frame
+    // reads the one and posts to the other (its token proves it).
+    let frame = Router::new()
+        .route("/v1/opportunities/{id}/frame", get(offers::frame))
+        .route("/v1/opportunities/{id}/card", post(card::card));
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(frame)
         .route("/openapi.json", get(openapi::document))
         .merge(admin)
         .merge(assets::router(&state))

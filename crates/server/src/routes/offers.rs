@@ -105,6 +105,19 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Offer>, ApiError> {
     let open = load_open(&state, &id).await?;
+    // An offer whose agreement or affiliation ended since the showing is not
+    // shown (its disclosure would claim a relation that no longer holds).
+    if registry::trust::permit(
+        &state.db,
+        &open.affiliate.id,
+        &open.upseller.id,
+        open.code.handoff_mode,
+    )
+    .await?
+    .is_err()
+    {
+        return Err(ApiError::Gone("this offer is no longer available".into()));
+    }
     let offer = render(&state, &open).await?;
     events::record(
         &state.db.writer,
@@ -226,12 +239,16 @@ pub(crate) async fn frame(
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let open = load_open(&state, &id).await?;
+    if !state.assets.has_frame() {
+        return Err(ApiError::NotFound(
+            "this hub serves no widget build (start it with --assets)".into(),
+        ));
+    }
+    let token = crate::frame_tokens::mint(&state.db, &open.id).await?;
     let page = state
         .assets
-        .frame(&open.id, &state.public_url)
-        .ok_or_else(|| {
-            ApiError::NotFound("this hub serves no widget build (start it with --assets)".into())
-        })?;
+        .frame(&open.id, &state.public_url, &token)
+        .ok_or_else(|| ApiError::Internal("the frame page went away".into()))?;
     let mut response = axum::response::Html(page).into_response();
     let headers = response.headers_mut();
     // Only the affiliate's pages may frame the offer.

@@ -7,7 +7,7 @@ use utoipa::{
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
 };
 
-use super::{accept, admin, card, health, offers, opportunities, orders, stats};
+use super::{accept, admin, card, health, offers, operator, opportunities, orders, stats, trust};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,10 +17,15 @@ use super::{accept, admin, card, health, offers, opportunities, orders, stats};
         opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, card::card,
         admin::create_merchant, admin::get_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
         stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks,
+        trust::propose, trust::list_affiliations, trust::accept_affiliation, trust::revoke_affiliation,
+        trust::list_agreements, trust::grant_agreement, trust::withdraw_agreement, trust::list_settlements,
+        operator::set_roles, operator::list_affiliations, operator::confirm_affiliation, operator::revoke_affiliation,
     ),
     modifiers(&Security),
     tags((name = "widget", description = "called by the widget on the affiliate's page"),
         (name = "admin", description = "merchants' registry, orders and statistics"),
+        (name = "trust", description = "corporate affiliations, upseller agreements and the settlement ledger"),
+        (name = "operator", description = "what only the hub's operator decides: roles, confirmed affiliations"),
         (name = "operations", description = "for load balancers and operators"))
 )]
 struct ApiDoc;

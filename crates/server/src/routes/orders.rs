@@ -68,7 +68,7 @@ pub(crate) async fn get(
 ) -> Result<Json<Value>, ApiError> {
     let row = own_order(&state, &me.id, &id).await?;
     let mut order = order_json(&row)?;
-    let receipt = sqlx::query("SELECT disclosure_sha256, disclosure_text, amount_minor, currency, action, at FROM consent_receipts WHERE order_id = $1")
+    let receipt = sqlx::query("SELECT disclosure_sha256, disclosure_text, amount_minor, currency, action, proof, at FROM consent_receipts WHERE order_id = $1")
         .bind(&id)
         .fetch_optional(&state.db.pool)
         .await?;
@@ -79,6 +79,7 @@ pub(crate) async fn get(
             "amount_minor": r.try_get::<i64, _>("amount_minor")?,
             "currency": r.try_get::<String, _>("currency")?,
             "action": r.try_get::<String, _>("action")?,
+            "proof": r.try_get::<Option<String>, _>("proof")?,
             "at": r.try_get::<i64, _>("at")?,
         });
     }

@@ -20,14 +20,43 @@ pub(crate) async fn outdoor(app: &TestApp, order: &str) -> (String, Value) {
     (id, offer)
 }
 
-pub(crate) async fn enter_card(app: &TestApp, id: &str, number: &str) -> reqwest::Response {
-    app.client
-        .post(format!("{}/v1/opportunities/{id}/card", app.base))
-        .header("origin", &app.base)
-        .json(&json!({"card_number": number, "exp_month": 12, "exp_year": 2099, "cvc": "123"}))
+/// Loads the opportunity's hub frame page, as the IFRAME does, and reads the
+/// token the hub put in it.
+pub(crate) async fn frame_token(app: &TestApp, id: &str) -> String {
+    let page = app
+        .client
+        .get(format!("{}/v1/opportunities/{id}/frame", app.base))
         .send()
         .await
-        .expect("sent")
+        .expect("sent");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    let (_, rest) = html
+        .split_once("data-frame-token=\"")
+        .expect("the frame page carries a token");
+    rest.split('"').next().expect("token").to_owned()
+}
+
+/// Card entry from inside the frame: with the frame page's token.
+pub(crate) async fn enter_card(app: &TestApp, id: &str, number: &str) -> reqwest::Response {
+    let token = frame_token(app, id).await;
+    enter_card_with(app, id, number, Some(&token)).await
+}
+
+pub(crate) async fn enter_card_with(
+    app: &TestApp,
+    id: &str,
+    number: &str,
+    token: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(format!("{}/v1/opportunities/{id}/card", app.base))
+        .json(&json!({"card_number": number, "exp_month": 12, "exp_year": 2099, "cvc": "123"}));
+    if let Some(token) = token {
+        request = request.header("postsale-frame-token", token);
+    }
+    request.send().await.expect("sent")
 }
 
 pub(crate) async fn card_reference(app: &TestApp, id: &str, number: &str) -> String {
@@ -48,14 +77,39 @@ pub(crate) fn accept_body(offer: &Value, reference: &str) -> Value {
     })
 }
 
+/// An accept as the widget sends it: from inside the hub's frame when the
+/// opportunity is still open (so with its frame page's token), else bare.
 pub(crate) async fn accept(app: &TestApp, id: &str, key: &str, body: &Value) -> reqwest::Response {
-    app.client
-        .post(format!("{}/v1/opportunities/{id}/accept", app.base))
-        .header("idempotency-key", key)
-        .json(body)
+    let page = app
+        .client
+        .get(format!("{}/v1/opportunities/{id}/frame", app.base))
         .send()
         .await
-        .expect("sent")
+        .expect("sent");
+    let token = if page.status() == 200 {
+        Some(frame_token(app, id).await)
+    } else {
+        None
+    };
+    accept_with(app, id, key, body, token.as_deref()).await
+}
+
+pub(crate) async fn accept_with(
+    app: &TestApp,
+    id: &str,
+    key: &str,
+    body: &Value,
+    token: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(format!("{}/v1/opportunities/{id}/accept", app.base))
+        .header("idempotency-key", key)
+        .json(body);
+    if let Some(token) = token {
+        request = request.header("postsale-frame-token", token);
+    }
+    request.send().await.expect("sent")
 }
 
 async fn orders(app: &TestApp) -> Vec<Value> {
@@ -133,17 +187,20 @@ async fn fifty_concurrent_identical_accepts_make_one_charge() {
     let (id, offer) = outdoor(&app, "D-3").await;
     let reference = card_reference(&app, &id, "4242424242424242").await;
     let body = accept_body(&offer, &reference);
+    let token = frame_token(&app, &id).await;
     let mut tasks = Vec::new();
     for _ in 0..50 {
-        let (client, url, body) = (
+        let (client, url, body, token) = (
             app.client.clone(),
             format!("{}/v1/opportunities/{id}/accept", app.base),
             body.clone(),
+            token.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let response = client
                 .post(url)
                 .header("idempotency-key", "key-3")
+                .header("postsale-frame-token", token)
                 .json(&body)
                 .send()
                 .await
@@ -358,26 +415,89 @@ async fn bad_cards_are_refused_without_echoing_them() {
     )
     .await;
     assert!(!problem.to_string().contains("4242424242424241"));
+    let token = frame_token(&app, &id).await;
     let wrong_type = app
         .client
         .post(format!("{}/v1/opportunities/{id}/card", app.base))
-        .header("origin", &app.base)
+        .header("postsale-frame-token", &token)
         .json(&json!({"card_number": "4242424242424242", "exp_month": "12", "exp_year": 2099, "cvc": "123"}))
         .send()
         .await
         .expect("sent");
     let problem = assert_problem(wrong_type, 400, None).await;
     assert!(!problem.to_string().contains("4242"));
-    // From another origin (the affiliate's page), card entry is refused.
-    let from_page = app
-        .client
-        .post(format!("{}/v1/opportunities/{id}/card", app.base))
-        .header("origin", crate::helpers::ORIGIN)
-        .json(&json!({"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "123"}))
-        .send()
+}
+
+#[tokio::test]
+async fn card_entry_without_the_frame_pages_token_is_refused_whatever_the_origin_says() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-8b").await;
+    let (other, _) = outdoor(&app, "D-8c").await;
+    let others_token = frame_token(&app, &other).await;
+    let forged = "ab".repeat(32);
+    let card =
+        json!({"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "123"});
+    // The hub's own origin, as any non-browser client can claim it; the
+    // affiliate's page; a made-up token; another frame's token; junk.
+    let attempts: [(Option<&str>, Option<&str>); 5] = [
+        (Some(app.base.as_str()), None),
+        (Some(crate::helpers::ORIGIN), None),
+        (Some(app.base.as_str()), Some(forged.as_str())),
+        (None, Some(others_token.as_str())),
+        (None, Some("not-a-token")),
+    ];
+    for (origin, token) in attempts {
+        let mut request = app
+            .client
+            .post(format!("{}/v1/opportunities/{id}/card", app.base))
+            .json(&card);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(token) = token {
+            request = request.header("postsale-frame-token", token);
+        }
+        let response = request.send().await.expect("sent");
+        assert_problem(response, 403, None).await;
+    }
+    // Nor may the accept of a card offer come from outside the frame, even
+    // with a card reference that is real.
+    let reference = card_reference(&app, &id, "4242424242424242").await;
+    let outside = accept_with(&app, &id, "d-8b", &accept_body(&offer, &reference), None).await;
+    assert_problem(outside, 403, None).await;
+    let forged_accept = accept_with(
+        &app,
+        &id,
+        "d-8b",
+        &accept_body(&offer, &reference),
+        Some(&others_token),
+    )
+    .await;
+    assert_problem(forged_accept, 403, None).await;
+    assert!(orders(&app).await.is_empty(), "nothing stored");
+    // From inside the frame it goes through, and the receipt names the proof.
+    let order: Value = accept(&app, &id, "d-8b", &accept_body(&offer, &reference))
         .await
-        .expect("sent");
-    assert_problem(from_page, 403, None).await;
+        .json()
+        .await
+        .expect("json");
+    let stored: Value = app
+        .admin(
+            reqwest::Method::GET,
+            &app.shop_key,
+            &format!("orders/{}", order["order_id"].as_str().expect("id")),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        stored["consent_receipt"]["proof"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("frame:")),
+        "{stored}"
+    );
 }
 
 #[tokio::test]

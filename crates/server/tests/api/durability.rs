@@ -9,17 +9,20 @@ use sqlx::Row;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::{
-    accept::{accept, accept_body, card_reference, outdoor},
+    accept::{accept, accept_body, card_reference, frame_token, outdoor},
     helpers::{OPERATOR_KEY, fresh_database, seed},
 };
 
 struct Hub {
     child: tokio::process::Child,
     base: String,
+    /// The widget build the hub serves its frame page from.
+    _build: tempfile::TempDir,
 }
 
 async fn start_hub(database: &str, env: &[(&str, &str)], log: &Path) -> Hub {
     let log = std::fs::File::create(log).expect("log file");
+    let build = crate::helpers::minimal_build();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_postsale"))
         .args([
             "serve",
@@ -30,6 +33,8 @@ async fn start_hub(database: &str, env: &[(&str, &str)], log: &Path) -> Hub {
             "--operator-key",
             OPERATOR_KEY,
         ])
+        .arg("--assets")
+        .arg(build.path())
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))
@@ -48,7 +53,11 @@ async fn start_hub(database: &str, env: &[(&str, &str)], log: &Path) -> Hub {
     })
     .await
     .expect("the hub listens within 30 s");
-    Hub { child, base }
+    Hub {
+        child,
+        base,
+        _build: build,
+    }
 }
 
 async fn pool(database: &str) -> sqlx::AnyPool {
@@ -76,6 +85,7 @@ async fn a_hub_killed_between_charge_and_commit_charges_once_after_restart() {
         .client
         .post(format!("{}/v1/opportunities/{id}/accept", app.base))
         .header("idempotency-key", "crash-key")
+        .header("postsale-frame-token", frame_token(&app, &id).await)
         .json(&body)
         .send()
         .await;

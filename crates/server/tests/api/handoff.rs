@@ -367,23 +367,28 @@ async fn a_payment_reference_accept_charges_the_released_reference_and_tells_the
 }
 
 #[tokio::test]
-async fn payment_reference_is_refused_at_payment_when_the_upseller_left_the_group() {
+async fn payment_reference_is_refused_at_payment_when_the_affiliation_was_revoked() {
     let app = spawn_app().await;
     let affiliate = affiliate(&app).await;
     let (id, offer) = open(&app, &affiliate, &claims("P-2", Some("CAMERA-HIGH"))).await;
-    let mut lens: Value = app
-        .admin(Method::GET, &app.lens_key, "merchant", None)
+    let affiliations: Value = app
+        .admin(Method::GET, &app.lens_key, "affiliations", None)
         .await
         .json()
         .await
         .expect("json");
-    lens["corporate_group"] = json!("another-group");
-    assert_eq!(
-        app.admin(Method::PUT, &app.lens_key, "merchant", Some(lens))
-            .await
-            .status(),
-        200
-    );
+    let group = affiliations[0]["id"]
+        .as_str()
+        .expect("the lens's affiliation");
+    let revoked = app
+        .admin(
+            Method::DELETE,
+            &app.lens_key,
+            &format!("affiliations/{group}"),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status(), 200);
     assert_problem(
         accept(&app, &id, "pr-2", &body_for(&offer)).await,
         409,
@@ -397,4 +402,70 @@ async fn payment_reference_is_refused_at_payment_when_the_upseller_left_the_grou
         .await
         .expect("json");
     assert_eq!(orders, json!([]), "nothing stored");
+}
+
+#[tokio::test]
+async fn a_merchant_of_record_sale_for_another_upseller_books_what_the_affiliate_owes() {
+    let app = spawn_app().await;
+    let terms = json!({"modes": ["direct_entry", "merchant_of_record"], "commission_bps": 1500});
+    let granted = app
+        .admin(Method::PUT, &app.trail_key, "agreements/shop", Some(terms))
+        .await;
+    assert_eq!(granted.status(), 200);
+    let mut code = reason("TRAIL-MOR", "trail", "merchant_of_record", "popup");
+    code["default_items"] = json!(["TRIPOD"]);
+    app.must_create(&app.shop_key, "reason-codes", code).await;
+    let affiliate = affiliate(&app).await;
+    let (id, offer) = open(&app, &affiliate, &claims("MT-1", Some("TRAIL-MOR"))).await;
+    let response = accept(&app, &id, "mt-1", &body_for(&offer)).await;
+    assert_eq!(response.status(), 201);
+    let order: Value = response.json().await.expect("json");
+    assert_eq!(affiliate.charger.charges.load(Ordering::SeqCst), 1);
+
+    // Both parties read the same entry: the shop holds 99.00 and owes trail
+    // 99.00 less its 15% commission.
+    for key in [&app.shop_key, &app.trail_key] {
+        let ledger: Value = app
+            .admin(Method::GET, key, "settlements", None)
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(ledger.as_array().map(Vec::len), Some(1), "{ledger}");
+        assert_eq!(ledger[0]["order_id"], order["order_id"]);
+        assert_eq!(ledger[0]["debtor"], "shop");
+        assert_eq!(ledger[0]["creditor"], "trail");
+        assert_eq!(ledger[0]["order_amount"], "99.00");
+        assert_eq!(ledger[0]["owed"], "84.15");
+    }
+    let lens_ledger: Value = app
+        .admin(Method::GET, &app.lens_key, "settlements", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(lens_ledger, json!([]), "no one else sees it");
+
+    // Withdrawn: new opportunities stop, an open one cannot be paid.
+    let (open_id, open_offer) = open(&app, &affiliate, &claims("MT-2", Some("TRAIL-MOR"))).await;
+    let withdrawn = app
+        .admin(Method::DELETE, &app.trail_key, "agreements/shop", None)
+        .await;
+    assert_eq!(withdrawn.status(), 204);
+    assert_problem(
+        accept(&app, &open_id, "mt-2", &body_for(&open_offer)).await,
+        409,
+        None,
+    )
+    .await;
+    assert_eq!(
+        affiliate.charger.charges.load(Ordering::SeqCst),
+        1,
+        "the affiliate was not asked to charge"
+    );
+    let c = claims("MT-3", Some("TRAIL-MOR"));
+    let response = app
+        .post_opportunity(&purchase(&ticket(&c), &c.order_id))
+        .await;
+    assert_eq!(response.status(), 204);
 }

@@ -71,10 +71,30 @@ pub(crate) fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// The frame page of the test hubs' build: what the real one carries for
+/// the widget, the opportunity, the hub and this load's frame token.
+pub(crate) const FRAME_PAGE: &str = "<div id=\"postsale-frame\" data-opportunity=\"{{opportunity_id}}\" \
+     data-hub=\"{{hub}}\" data-frame-token=\"{{frame_token}}\"></div>";
+
+/// A minimal widget build (the frame page and one file), read by the hub as
+/// it starts; the directory goes when the returned guard does.
+pub(crate) fn minimal_build() -> tempfile::TempDir {
+    let temp = tempfile::Builder::new()
+        .prefix("postsale-dist-")
+        .tempdir()
+        .expect("temp dir");
+    std::fs::create_dir_all(temp.path().join("widget")).expect("dist");
+    std::fs::write(temp.path().join("widget/postsale.js"), "/* loader */").expect("write");
+    std::fs::write(temp.path().join("frame.html"), FRAME_PAGE).expect("write");
+    temp
+}
+
 /// The hub with an empty registry.
 pub(crate) async fn spawn_bare() -> (String, reqwest::Client) {
     let mut settings = Settings::for_tests(fresh_database().await);
     settings.operator_key = Some(Secret::new(OPERATOR_KEY));
+    let build = minimal_build();
+    settings.assets = Some(build.path().to_path_buf());
     let app = Application::build(settings).await.expect("hub builds");
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped());
@@ -100,11 +120,13 @@ pub(crate) async fn seed(base: String, client: reqwest::Client) -> TestApp {
     app.shop_key = app
         .create_merchant(
             json!({"id": "shop", "name": "Shop", "affiliate": true, "upseller": true,
-            "corporate_group": "g1", "origins": [ORIGIN]}),
+            "origins": [ORIGIN]}),
         )
         .await;
     app.lens_key = app
-        .create_merchant(json!({"id": "lens", "name": "Lens Co", "affiliate": false, "upseller": true, "corporate_group": "g1"}))
+        .create_merchant(
+            json!({"id": "lens", "name": "Lens Co", "affiliate": false, "upseller": true}),
+        )
         .await;
     app.trail_key = app
         .create_merchant(
@@ -114,6 +136,27 @@ pub(crate) async fn seed(base: String, client: reqwest::Client) -> TestApp {
     let shop = app.shop_key.clone();
     let lens = app.lens_key.clone();
     let trail = app.trail_key.clone();
+    app.affiliate_confirmed(&shop, "lens", &lens).await;
+    // Lens lets the shop sell in every mode; trail agrees to a payment
+    // reference too, which its missing affiliation still forbids, and not to
+    // merchant_of_record.
+    for (key, modes) in [
+        (
+            &lens,
+            json!(["payment_reference", "merchant_of_record", "direct_entry"]),
+        ),
+        (&trail, json!(["direct_entry", "payment_reference"])),
+    ] {
+        let response = app
+            .admin(
+                reqwest::Method::PUT,
+                key,
+                "agreements/shop",
+                Some(json!({"modes": modes, "commission_bps": 1000})),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "agreement");
+    }
     app.must_create(
         &shop,
         "secrets",
@@ -257,6 +300,62 @@ impl TestApp {
             request = request.json(&body);
         }
         request.send().await.expect("sent")
+    }
+
+    /// A call to the operator API.
+    pub(crate) async fn operator(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}/v1/operator/{path}", self.base))
+            .bearer_auth(OPERATOR_KEY);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("sent")
+    }
+
+    /// The merchant of `proposer_key` proposes an affiliation with `partner`,
+    /// which accepts, and the operator confirms it; its id.
+    pub(crate) async fn affiliate_confirmed(
+        &self,
+        proposer_key: &str,
+        partner: &str,
+        partner_key: &str,
+    ) -> String {
+        let proposed = self
+            .admin(
+                reqwest::Method::POST,
+                proposer_key,
+                "affiliations",
+                Some(json!({"partner": partner})),
+            )
+            .await;
+        assert_eq!(proposed.status(), 201, "proposed");
+        let proposed: Value = proposed.json().await.expect("json");
+        let id = proposed["id"].as_str().expect("id").to_owned();
+        let accepted = self
+            .admin(
+                reqwest::Method::POST,
+                partner_key,
+                &format!("affiliations/{id}/accept"),
+                None,
+            )
+            .await;
+        assert_eq!(accepted.status(), 200, "accepted");
+        let confirmed = self
+            .operator(
+                reqwest::Method::POST,
+                &format!("affiliations/{id}/confirm"),
+                None,
+            )
+            .await;
+        assert_eq!(confirmed.status(), 200, "confirmed");
+        id
     }
 
     pub(crate) async fn must_create(&self, key: &str, kind: &str, body: Value) {

@@ -11,3 +11,4 @@ mod health;
 mod helpers;
 mod offers;
 mod opportunities;
+mod trust;

@@ -1,0 +1,72 @@
+//! The hub frame page's secret. Each load of an opportunity's frame page
+//! gets a new random token, written into that page, which is served
+//! `no-store` and without CORS, so no script of the merchant's page can read
+//! it. Card entry and the accept of a `direct_entry` offer must carry one:
+//! that, not an `Origin` header any client can set, is how the hub knows the
+//! customer typed and confirmed inside its frame. Only the SHA-256 is stored.
+
+use axum::http::HeaderMap;
+use postsale_protocol::FRAME_TOKEN_HEADER;
+use rand::RngCore;
+use sqlx::Row;
+
+use crate::{
+    db::Db,
+    error::ApiError,
+    ids::{now, sha256_hex},
+};
+
+/// A token lives no longer than an opportunity can stay open.
+const LIFETIME_SECS: i64 = crate::routes::OPPORTUNITY_TTL_SECS;
+
+/// Makes and stores a token for one load of `opportunity`'s frame page.
+pub(crate) async fn mint(db: &Db, opportunity: &str) -> Result<String, ApiError> {
+    let mut bytes = [0_u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let at = now();
+    sqlx::query(
+        "INSERT INTO frame_tokens (token_sha256, opportunity_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(sha256_hex(&token))
+    .bind(opportunity)
+    .bind(at)
+    .bind(at + LIFETIME_SECS)
+    .execute(&db.writer)
+    .await?;
+    Ok(token)
+}
+
+/// Checks the request's frame token for `opportunity`; the proof to record
+/// in the consent receipt (a prefix of the token's digest). The refusal is
+/// the same for a missing, a forged, an expired and another frame's token.
+pub(crate) async fn verify(
+    db: &Db,
+    headers: &HeaderMap,
+    opportunity: &str,
+) -> Result<String, ApiError> {
+    let refused = || {
+        ApiError::Forbidden(
+            "this must come from inside the hub's frame for this offer (missing or unknown frame token)"
+                .into(),
+        )
+    };
+    let token = headers
+        .get(FRAME_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or_else(refused)?;
+    let digest = sha256_hex(token);
+    let row =
+        sqlx::query("SELECT opportunity_id, expires_at FROM frame_tokens WHERE token_sha256 = $1")
+            .bind(&digest)
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or_else(refused)?;
+    let bound: String = row.try_get("opportunity_id")?;
+    let expires_at: i64 = row.try_get("expires_at")?;
+    if bound != opportunity || expires_at <= now() {
+        return Err(refused());
+    }
+    Ok(format!("frame:{}", &digest[..16]))
+}

@@ -1,0 +1,122 @@
+//! `/v1/operator`: what only the hub's operator decides. A merchant's roles,
+//! and whether two merchants that both say they are one corporate group
+//! really are (the fact that lets a payment reference pass between them).
+
+use axum::{
+    Json,
+    extract::{Path, RawQuery, State},
+};
+use serde::Deserialize;
+
+use crate::{
+    AppState,
+    auth::OperatorAuth,
+    error::{ApiError, ApiJson},
+    registry::{
+        Merchant, merchant,
+        trust::{self, Affiliation, AffiliationStatus},
+    },
+};
+
+/// A merchant's roles, as the operator sets them.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Roles {
+    pub(crate) affiliate: bool,
+    pub(crate) upseller: bool,
+}
+
+/// `PUT /v1/operator/merchants/{id}/roles`.
+#[utoipa::path(put, path = "/v1/operator/merchants/{id}/roles", tag = "operator", security(("operator_key" = [])), request_body = Roles,
+    params(("id" = String, Path, description = "merchant id")),
+    responses((status = 200, description = "the merchant with its new roles", body = Merchant), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all, fields(merchant = %id))]
+pub(crate) async fn set_roles(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+    Path(id): Path<String>,
+    ApiJson(roles): ApiJson<Roles>,
+) -> Result<Json<Merchant>, ApiError> {
+    if !roles.affiliate && !roles.upseller {
+        return Err(ApiError::invalid(
+            "affiliate",
+            "a merchant is an affiliate, an upseller or both",
+        ));
+    }
+    merchant::set_roles(&state.db, &id, roles.affiliate, roles.upseller).await?;
+    merchant::by_id(&state.db, &id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no merchant '{id}'")))
+}
+
+/// Which affiliations to list (documentation; the handler reads the raw
+/// query so that a bad one gets our problem answer).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(crate) struct AffiliationFilter {
+    /// `proposed`, `accepted` (waiting for the operator), `confirmed` or `revoked`.
+    status: Option<String>,
+}
+
+/// `GET /v1/operator/affiliations`: every affiliation, or those in one status
+/// (`?status=accepted` is what waits for the operator).
+#[utoipa::path(get, path = "/v1/operator/affiliations", tag = "operator", security(("operator_key" = [])), params(AffiliationFilter),
+    responses((status = 200, description = "affiliations, newest first", body = Vec<Affiliation>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn list_affiliations(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Vec<Affiliation>>, ApiError> {
+    let wanted =
+        match query.as_deref() {
+            None | Some("") => None,
+            Some(query) => Some(query.strip_prefix("status=").ok_or_else(|| {
+                ApiError::invalid("status", "the only query parameter is status")
+            })?),
+        };
+    let status = match wanted {
+        None => None,
+        Some("proposed") => Some(AffiliationStatus::Proposed),
+        Some("accepted") => Some(AffiliationStatus::Accepted),
+        Some("confirmed") => Some(AffiliationStatus::Confirmed),
+        Some("revoked") => Some(AffiliationStatus::Revoked),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "status",
+                "must be proposed, accepted, confirmed or revoked",
+            ));
+        }
+    };
+    Ok(Json(
+        trust::list_affiliations(&state.db, None, status).await?,
+    ))
+}
+
+/// `POST /v1/operator/affiliations/{id}/confirm`: the operator confirms an
+/// affiliation both merchants accepted.
+#[utoipa::path(post, path = "/v1/operator/affiliations/{id}/confirm", tag = "operator", security(("operator_key" = [])),
+    params(("id" = String, Path, description = "affiliation id")),
+    responses((status = 200, description = "confirmed", body = Affiliation), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all, fields(affiliation = %id))]
+pub(crate) async fn confirm_affiliation(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Affiliation>, ApiError> {
+    Ok(Json(trust::confirm(&state.db, &id).await?))
+}
+
+/// `DELETE /v1/operator/affiliations/{id}`: the operator ends an affiliation.
+#[utoipa::path(delete, path = "/v1/operator/affiliations/{id}", tag = "operator", security(("operator_key" = [])),
+    params(("id" = String, Path, description = "affiliation id")),
+    responses((status = 200, description = "revoked", body = Affiliation), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all, fields(affiliation = %id))]
+pub(crate) async fn revoke_affiliation(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Affiliation>, ApiError> {
+    Ok(Json(trust::revoke(&state.db, &id, None).await?))
+}
