@@ -25,7 +25,8 @@ pub enum Stage {
     LoadingOffer,
     /// The offer's items, quantities and total are on screen.
     Offer,
-    /// The exact amount and the disclosure, with a separate confirm button.
+    /// The exact amount and the disclosure, with a separate confirm button
+    /// (in the hub's frame) or the hub's consent frame (in the pop-up).
     Consent,
     /// The accept (and, in the frame, the card) is on its way to the hub.
     Processing,
@@ -87,8 +88,12 @@ pub enum Action {
     },
     /// Back from the consent step to the offer.
     Back,
-    /// The customer pressed the separate confirm button.
+    /// The customer pressed the confirm button inside the hub's frame (the
+    /// IFRAME presentation), where the merchant's page cannot reach.
     Confirm,
+    /// The hub's consent frame in the pop-up says the customer pressed its
+    /// button: the single-use proof the accept carries.
+    Consented(String),
     /// The hub tokenised the card (frame, direct entry): its payment reference.
     CardAccepted(String),
     /// The hub did not take the card.
@@ -122,6 +127,8 @@ pub struct WidgetState {
     pub idempotency_key: Option<String>,
     /// The gateway's reference for this consent's card, once tokenised.
     pub payment_reference: Option<String>,
+    /// The consent frame's proof of the customer's click (pop-up only).
+    pub consent_proof: Option<String>,
     /// The hub's answer to the accept.
     pub receipt: Option<AcceptResponse>,
     /// Why the widget is in [`Stage::Failed`].
@@ -156,6 +163,7 @@ impl WidgetState {
             quantities: Vec::new(),
             idempotency_key: None,
             payment_reference: None,
+            consent_proof: None,
             receipt: None,
             failure: None,
             declined: false,
@@ -202,6 +210,7 @@ impl WidgetState {
                 disclosure_sha256: offer.disclosure.text_sha256.clone(),
                 action: CONFIRM_ACTION.into(),
                 amount: crate::format::decimal(&amount),
+                proof: self.consent_proof.clone(),
             },
             payment_reference: self.payment_reference.clone(),
         })
@@ -268,6 +277,7 @@ impl Reducible for WidgetState {
                 } else {
                     next.idempotency_key = Some(idempotency_key);
                     next.payment_reference = None;
+                    next.consent_proof = None;
                     next.go(S::Consent);
                 }
             }
@@ -275,7 +285,14 @@ impl Reducible for WidgetState {
                 next.idempotency_key = None;
                 next.go(S::Offer);
             }
-            (S::Consent, Action::Confirm) => next.go(S::Processing),
+            // Only inside the hub's frame is the widget's own button the
+            // confirming click; on the merchant's page it is the consent
+            // frame's, which the page cannot press.
+            (S::Consent, Action::Confirm) if self.in_frame => next.go(S::Processing),
+            (S::Consent, Action::Consented(proof)) if !self.in_frame => {
+                next.consent_proof = Some(proof);
+                next.go(S::Processing);
+            }
             (S::Processing, Action::CardAccepted(reference)) => {
                 next.payment_reference = Some(reference);
             }

@@ -148,20 +148,18 @@ pub(crate) fn accept_request(request: &AcceptRequest) -> JsValue {
         .into()
     });
     let consent = &request.consent;
+    let given = object(&[
+        (
+            "disclosure_sha256",
+            consent.disclosure_sha256.as_str().into(),
+        ),
+        ("action", consent.action.as_str().into()),
+        ("amount", consent.amount.as_str().into()),
+    ]);
+    set_some(&given, "proof", opt(consent.proof.as_deref()));
     let body = object(&[
         ("items", crate::js::array(items)),
-        (
-            "consent",
-            object(&[
-                (
-                    "disclosure_sha256",
-                    consent.disclosure_sha256.as_str().into(),
-                ),
-                ("action", consent.action.as_str().into()),
-                ("amount", consent.amount.as_str().into()),
-            ])
-            .into(),
-        ),
+        ("consent", given.into()),
     ]);
     set_some(
         &body,

@@ -4,12 +4,12 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use yew::html::Scope;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use super::Ui;
+use super::{Confirming, Ui};
 use postsale_protocol::CardEntry;
 
 use crate::js::object;
@@ -139,6 +139,42 @@ pub(crate) struct App {
     before: Option<web_sys::HtmlElement>,
     /// The stage whose side effects have run.
     entered: Option<Stage>,
+    /// The hub's consent frame of the consent step (pop-up only).
+    consent_frame: NodeRef,
+    /// While the consent step shows it: the listener for its message.
+    consent_listener: Option<Closure<dyn Fn(web_sys::MessageEvent)>>,
+}
+
+/// The consent frame's address: the chosen items (the hub prices them and
+/// shows the amount on its own button) and, in the fragment the hub never
+/// receives, this page's origin, the only one the frame posts to.
+fn consent_src(state: &WidgetState, session: &Session) -> String {
+    let items = state
+        .offer
+        .iter()
+        .flat_map(|offer| offer.items.iter().zip(&state.quantities))
+        .filter(|(_, q)| **q > 0)
+        .map(|(item, q)| {
+            [
+                item.sku.as_str(),
+                ":",
+                &crate::format::number(u64::from(*q)),
+            ]
+            .concat()
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    let tail = [
+        "/consent?items=",
+        &String::from(js_sys::encode_uri_component(&items)),
+        "#origin=",
+        &String::from(js_sys::encode_uri_component(&origin)),
+    ]
+    .concat();
+    session.hub.opportunity_url(&session.opportunity_id, &tail)
 }
 
 impl App {
@@ -150,8 +186,66 @@ impl App {
         changed
     }
 
+    /// Listens for the consent frame's proof: only a trusted message, from
+    /// the hub's origin, whose source is this consent frame, counts. A page
+    /// can dispatch a look-alike event, but not a trusted one from that frame.
+    fn listen_for_consent(&mut self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        let frame = self.consent_frame.clone();
+        let dialog = self.dialog.clone();
+        let hub_origin = ctx.props().session.hub.origin.clone();
+        let listener =
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+                if !event.is_trusted() || event.origin() != hub_origin {
+                    return;
+                }
+                let from_frame = frame
+                    .cast::<web_sys::HtmlIFrameElement>()
+                    .and_then(|f| f.content_window())
+                    .zip(event.source())
+                    .is_some_and(|(window, source)| js_sys::Object::is(&window, &source));
+                if !from_frame {
+                    return;
+                }
+                let data = event.data();
+                let field = |key: &str| crate::js::string(&data, key);
+                match (field("postsale").as_deref(), field("key").as_deref()) {
+                    (Some("consent"), _) => {
+                        if let Some(proof) = field("proof") {
+                            link.send_message(Msg::Ui(Ui::Consented(proof)));
+                        }
+                    }
+                    (Some("key"), Some("Escape")) => link.send_message(Msg::Ui(Ui::Close)),
+                    (Some("key"), Some(key @ ("Tab" | "ShiftTab"))) => {
+                        if let Some(from) = frame.cast::<web_sys::Element>() {
+                            super::dialog::step_focus(&dialog, &from, key == "Tab");
+                        }
+                    }
+                    _ => {}
+                }
+            });
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .add_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
+        }
+        self.consent_listener = Some(listener);
+    }
+
+    fn stop_listening_for_consent(&mut self) {
+        if let (Some(listener), Some(window)) = (self.consent_listener.take(), web_sys::window()) {
+            let _ = window
+                .remove_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
+        }
+    }
+
     /// The side effects of entering the current stage.
     fn enter(&mut self, ctx: &Context<Self>) {
+        self.stop_listening_for_consent();
+        if self.state.stage == Stage::Consent && !self.state.in_frame {
+            // Focus goes to the consent frame (the step's first control),
+            // which hands it on to its button.
+            self.listen_for_consent(ctx);
+        }
         let state = &self.state;
         let session = &ctx.props().session;
         announce(state, session);
@@ -235,6 +329,13 @@ impl App {
                 }
                 changed
             }
+            Ui::Consented(proof) => {
+                let changed = self.apply(Action::Consented(proof));
+                if changed {
+                    submit(&self.state, session, ctx.link(), None);
+                }
+                changed
+            }
             Ui::Retry => {
                 let retried = self.state.failure == Some(Failure::Unreachable);
                 let changed = self.apply(Action::Retry);
@@ -263,6 +364,8 @@ impl Component for App {
             dialog: NodeRef::default(),
             before: super::dialog::focused_before(session.shown_inline()),
             entered: None,
+            consent_frame: NodeRef::default(),
+            consent_listener: None,
         }
     }
 
@@ -285,6 +388,7 @@ impl Component for App {
     }
 
     fn destroy(&mut self, _ctx: &Context<Self>) {
+        self.stop_listening_for_consent();
         give_focus_back(&mut self.before);
     }
 
@@ -325,10 +429,19 @@ impl Component for App {
                 let Some(offer) = &state.offer else {
                     return html! {};
                 };
-                let card = state.needs_card() && state.in_frame;
+                let confirming = if state.in_frame {
+                    Confirming::Here {
+                        card: state.needs_card(),
+                    }
+                } else {
+                    Confirming::ConsentFrame {
+                        src: consent_src(state, session),
+                        node: self.consent_frame.clone(),
+                    }
+                };
                 (
                     "Confirm your order".into(),
-                    super::consent(offer, state.total(), locale, card, &send),
+                    super::consent(offer, state.total(), locale, confirming, &send),
                 )
             }
             Stage::Processing => (

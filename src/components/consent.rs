@@ -1,43 +1,80 @@
-//! The consent step: the exact amount, the handoff mode's disclosure, and a
-//! confirm button of its own. Nothing is charged before this button; the
-//! accept records that it was this button, for this amount, after this text.
+//! The consent step: the exact amount, the handoff mode's disclosure, and the
+//! confirming click. Nothing is charged before that click, and it is never a
+//! click the merchant's page could fake: on the merchant's page the button is
+//! the hub's consent frame (a small hub-origin IFRAME, like a wallet button),
+//! whose proof the accept carries; inside the hub's own frame it is this
+//! widget's button (with the card fields for direct entry).
 
 use postsale_protocol::{Money, Offer};
 use yew::prelude::*;
 
 use super::{Ui, button, card_entry, read_card};
 
-/// The amount, the disclosure and the confirm button; with `card`, the card
-/// fields (direct entry, inside the hub's frame only: see `card_entry.rs`),
-/// sent with the confirm.
+/// Where the confirming click happens.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Confirming {
+    /// Inside the hub's frame: this widget's own button, with the card
+    /// fields when the offer is paid by card.
+    Here {
+        /// Whether the card fields are shown.
+        card: bool,
+    },
+    /// On the merchant's page: the hub's consent frame at this address.
+    ConsentFrame {
+        /// Its address, with the items and the page's origin.
+        src: String,
+        /// The frame element, to tell its messages from any other's.
+        node: NodeRef,
+    },
+}
+
+/// The amount, the disclosure and where to confirm.
 pub(crate) fn consent(
     offer: &Offer,
     total: Option<Money>,
     locale: Option<&str>,
-    card: bool,
+    confirming: Confirming,
     send: &Callback<Ui>,
 ) -> Html {
     let amount = total
         .map(|t| crate::format::money(&t, locale))
         .unwrap_or_default();
-    let onsubmit = send.reform(move |event: SubmitEvent| {
-        event.prevent_default();
-        Ui::Confirm(if card { read_card(&event) } else { None })
-    });
-    html! {
-        <form {onsubmit}>
+    let summary = html! {
+        <>
             <p class="amount">{ "You pay " }<strong>{ amount.clone() }</strong></p>
             if let Some(seller) = offer.disclosure.seller.clone() {
                 <p class="seller">{ ["Sold by ", &seller].concat() }</p>
             }
             <p class="disclosure" id="postsale-disclosure">{ offer.disclosure.text.clone() }</p>
-            if card {
-                { card_entry() }
-            }
-            <div class="actions">
-                <button type="submit" class="primary confirm" aria-describedby="postsale-disclosure">{ ["Confirm and pay ", &amount].concat() }</button>
-                { button("secondary", "Back".into(), false, send, Ui::Back) }
+        </>
+    };
+    let back = button("secondary", "Back".into(), false, send, Ui::Back);
+    match confirming {
+        Confirming::ConsentFrame { src, node } => html! {
+            <div>
+                { summary }
+                <iframe class="consent-frame" {src} ref={node} title={["Confirm and pay ", &amount].concat()}
+                    aria-describedby="postsale-disclosure"></iframe>
+                <div class="actions">{ back }</div>
             </div>
-        </form>
+        },
+        Confirming::Here { card } => {
+            let onsubmit = send.reform(move |event: SubmitEvent| {
+                event.prevent_default();
+                Ui::Confirm(if card { read_card(&event) } else { None })
+            });
+            html! {
+                <form {onsubmit}>
+                    { summary }
+                    if card {
+                        { card_entry() }
+                    }
+                    <div class="actions">
+                        <button type="submit" class="primary confirm" aria-describedby="postsale-disclosure">{ ["Confirm and pay ", &amount].concat() }</button>
+                        { back }
+                    </div>
+                </form>
+            }
+        }
     }
 }

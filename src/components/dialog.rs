@@ -11,7 +11,7 @@ use yew::prelude::*;
 use super::Ui;
 
 const FOCUSABLE: &str = "button:not([disabled]),input:not([disabled]),select:not([disabled]),\
-a[href],[tabindex=\"0\"]";
+a[href],iframe,[tabindex=\"0\"]";
 
 fn focusables(dialog: &Element) -> Vec<HtmlElement> {
     let Ok(list) = dialog.query_selector_all(FOCUSABLE) else {
@@ -36,6 +36,29 @@ fn focus_first(dialog: &Element) {
     if let Some(first) = focusables(dialog).first() {
         let _ = first.focus();
     }
+}
+
+/// Moves focus from `from` (the consent frame, which reports its Tab keys
+/// instead of leaving the dialog) to the next control, or the previous one,
+/// wrapping round as the trap does.
+pub(crate) fn step_focus(dialog: &NodeRef, from: &Element, forward: bool) {
+    let Some(dialog) = dialog.cast::<Element>() else {
+        return;
+    };
+    let items = focusables(&dialog);
+    let Some(at) = items
+        .iter()
+        .position(|i| AsRef::<Element>::as_ref(i) == from)
+    else {
+        return;
+    };
+    let n = items.len();
+    let next = if forward {
+        (at + 1) % n
+    } else {
+        (at + n - 1) % n
+    };
+    let _ = items[next].focus();
 }
 
 /// Keeps Tab inside: from the last control to the first, and back.

@@ -20,7 +20,7 @@ pub(crate) use app::App;
 pub use app::AppProps;
 pub(crate) use card_entry::{card_entry, read_card};
 pub(crate) use confirmation::confirmation;
-pub(crate) use consent::consent;
+pub(crate) use consent::{Confirming, consent};
 pub(crate) use failure::failure;
 pub(crate) use incentives::incentives;
 pub(crate) use offer::offer;

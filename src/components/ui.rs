@@ -19,6 +19,8 @@ pub(crate) enum Ui {
     Review,
     /// The separate confirm button; with the card when the form has one.
     Confirm(Option<CardEntry>),
+    /// The hub's consent frame reports the customer's click: its proof.
+    Consented(String),
     /// Back from the consent step.
     Back,
     /// Try again.

@@ -167,13 +167,60 @@ fn a_retry_after_an_unreachable_hub_reuses_the_idempotency_key() {
     let state = at_offer(HandoffMode::MerchantOfRecord, false).reduce(review("key-1"));
     let state = run(
         (*state).clone(),
-        [Action::Confirm, Action::AcceptFailed(Failure::Unreachable)],
+        [
+            Action::Consented("cp_1".into()),
+            Action::AcceptFailed(Failure::Unreachable),
+        ],
     );
     assert_eq!(state.stage, Stage::Failed);
     assert!(Failure::Unreachable.retryable());
     let state = state.reduce(Action::Retry);
     assert_eq!(state.stage, Stage::Processing);
     assert_eq!(state.idempotency_key.as_deref(), Some("key-1"));
+    let accept = state.accept_request().expect("an accept");
+    assert_eq!(
+        accept.consent.proof.as_deref(),
+        Some("cp_1"),
+        "the retry sends the same proof"
+    );
+}
+
+#[test]
+fn on_the_merchants_page_only_the_consent_frames_proof_confirms() {
+    let state = at_offer(HandoffMode::PaymentReference, false).reduce(review("k"));
+    let pressed = state.clone().reduce(Action::Confirm);
+    assert!(
+        Rc::ptr_eq(&pressed, &state),
+        "a confirm the page could fake changes nothing"
+    );
+    let state = state.reduce(Action::Consented("cp_9".into()));
+    assert_eq!(state.stage, Stage::Processing);
+    let accept = state.accept_request().expect("an accept");
+    assert_eq!(accept.consent.proof.as_deref(), Some("cp_9"));
+}
+
+#[test]
+fn inside_the_hub_frame_the_button_confirms_and_no_proof_is_taken() {
+    let state = at_offer(HandoffMode::MerchantOfRecord, true).reduce(review("k"));
+    let consented = state.clone().reduce(Action::Consented("cp_x".into()));
+    assert!(Rc::ptr_eq(&consented, &state));
+    let state = state.reduce(Action::Confirm);
+    assert_eq!(state.stage, Stage::Processing);
+    assert_eq!(
+        state.accept_request().expect("an accept").consent.proof,
+        None
+    );
+}
+
+#[test]
+fn a_new_consent_needs_a_new_proof() {
+    let mut state = (*at_offer(HandoffMode::MerchantOfRecord, false).reduce(review("k1"))).clone();
+    // A proof left from an earlier consent (the reducer never keeps one past
+    // Back, but a new consent must not trust that).
+    state.consent_proof = Some("cp_old".into());
+    let again = Rc::new(state).reduce(Action::Back).reduce(review("k2"));
+    assert_eq!(again.stage, Stage::Consent);
+    assert_eq!(again.consent_proof, None);
 }
 
 #[test]
@@ -193,7 +240,7 @@ fn an_accepted_order_is_confirmed_with_its_receipt() {
     let state = run(
         (*state).clone(),
         [
-            Action::Confirm,
+            Action::Consented("cp_1".into()),
             Action::Accepted(receipt(OrderStatus::Charged)),
         ],
     );
@@ -210,7 +257,7 @@ fn a_declined_payment_is_a_failure_without_retry() {
     let state = run(
         (*state).clone(),
         [
-            Action::Confirm,
+            Action::Consented("cp_1".into()),
             Action::Accepted(receipt(OrderStatus::Failed)),
         ],
     );
@@ -263,7 +310,11 @@ fn closing_is_ignored_while_the_accept_is_in_flight() {
     let state = at_offer(HandoffMode::MerchantOfRecord, false).reduce(review("k"));
     let state = run(
         (*state).clone(),
-        [Action::Confirm, Action::Close, Action::Decline],
+        [
+            Action::Consented("cp_1".into()),
+            Action::Close,
+            Action::Decline,
+        ],
     );
     assert_eq!(state.stage, Stage::Processing);
 }

@@ -29,7 +29,7 @@ async fn the_open_dialog_has_no_accessibility_violations_at_any_step() {
         t.click_button("Add to my order").await?;
         t.wait_title("Confirm your order").await?;
         scan(&t, "consent").await?;
-        t.click_button("Confirm and pay").await?;
+        t.confirm_in_consent_frame().await?;
         t.wait_title("Thank you").await?;
         scan(&t, "confirmation").await?;
         t.shot("a11y-scanned").await?;

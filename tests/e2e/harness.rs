@@ -396,6 +396,26 @@ impl E2e {
         Ok(())
     }
 
+    /// Clicks "Confirm and pay" where the merchant's page cannot: inside the
+    /// hub's consent frame of the pop-up's consent step; back in the page after.
+    pub(crate) async fn confirm_in_consent_frame(&self) -> Result {
+        let frame = self.in_widget("iframe.consent-frame").await?;
+        frame.enter_frame().await?;
+        let button = self
+            .until("the consent frame's button", async || {
+                let Ok(button) = self.client.find(Locator::Css("button#c")).await else {
+                    return Ok(None);
+                };
+                let ready = button.text().await?.starts_with("Confirm and pay")
+                    && button.is_enabled().await?;
+                Ok(ready.then_some(button))
+            })
+            .await?;
+        button.click().await?;
+        self.client.enter_parent_frame().await?;
+        Ok(())
+    }
+
     /// Whether the page holds the widget's host element.
     pub(crate) async fn has_widget(&self) -> Result<bool> {
         Ok(!self.client.find_all(Locator::Css(HOST)).await?.is_empty())

@@ -58,12 +58,24 @@ async fn a_keyboard_only_customer_tabs_enters_and_escapes_through_the_whole_offe
         t.shot("offer-by-keyboard").await?;
         t.press(Key::Enter).await?;
         t.wait_title("Confirm your order").await?;
-        let confirm = t.focused().await?;
-        ensure!(
-            confirm["text"].as_str().is_some_and(|s| s.starts_with("Confirm and pay")),
-            "focus on the consent step: {confirm}"
-        );
+        // Focus goes into the hub's consent frame, onto its button.
+        t.until("focus on the consent frame", async || {
+            Ok((t.focused().await?["tag"] == "iframe").then_some(()))
+        })
+        .await?;
+        let frame = t.in_widget("iframe.consent-frame").await?;
+        frame.enter_frame().await?;
+        let confirm = t
+            .until("the consent frame's button to have focus", async || {
+                let active = t
+                    .js("const a = document.activeElement; return a && a.tagName === 'BUTTON' ? a.textContent.trim() : null;", vec![])
+                    .await?;
+                Ok(active.as_str().map(str::to_owned))
+            })
+            .await?;
+        ensure!(confirm.starts_with("Confirm and pay"), "focus on the consent step: {confirm}");
         t.press(Key::Enter).await?;
+        t.client.enter_parent_frame().await?;
         t.wait_title("Thank you").await?;
         let order_id = text(&t, ".order-id").await?;
         t.shot("confirmed-by-keyboard").await?;

@@ -107,7 +107,7 @@ async fn a_customer_picks_an_incentive_accepts_the_popup_offer_and_the_order_rea
         let amount = text(&t, ".amount strong").await?;
         let disclosure = text(&t, ".disclosure").await?;
         t.shot("consent").await?;
-        t.click_button("Confirm and pay").await?;
+        t.confirm_in_consent_frame().await?;
         t.wait_title("Thank you").await?;
         let order_id = text(&t, ".order-id").await?;
         t.shot("confirmation").await?;
@@ -200,6 +200,67 @@ async fn esc_closes_the_pop_up_without_declining_or_ordering() {
         ensure!(
             t.upseller_orders().await?.is_empty(),
             "the upseller got an order"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+/// What a script on the order page tries at the consent step: it cannot
+/// reach into the hub's consent frame, so it submits the step, clicks the
+/// frame element, forges the frame's message, and posts the accept itself
+/// with every consent field right. Resolves to the accept's HTTP status.
+const HOSTILE: &str = "const done = arguments[arguments.length - 1];\
+  const root = document.querySelector('postsale-widget').shadowRoot;\
+  const frame = root.querySelector('iframe.consent-frame');\
+  root.querySelectorAll('form').forEach(f => f.dispatchEvent(new Event('submit', {bubbles: true, cancelable: true})));\
+  frame.click();\
+  try { window.dispatchEvent(new MessageEvent('message', {origin: new URL(frame.src).origin, source: frame.contentWindow,\
+    data: {postsale: 'consent', proof: 'cp_forged'}})); } catch (e) { /* some browsers refuse the forged source */ }\
+  window.postMessage({postsale: 'consent', proof: 'cp_page'}, '*');\
+  const url = new URL(frame.src);\
+  const base = url.origin + url.pathname.replace(/\\/consent$/, '');\
+  const items = url.searchParams.get('items').split(',').map(p => ({sku: p.split(':')[0], quantity: +p.split(':')[1]}));\
+  fetch(base + '/offer').then(r => r.json()).then(offer => {\
+    const price = offer.items.find(i => i.sku === items[0].sku).unit_price;\
+    return fetch(base + '/accept', {method: 'POST', headers: {'content-type': 'application/json', 'idempotency-key': 'page-script'},\
+      body: JSON.stringify({items, consent: {disclosure_sha256: offer.disclosure.text_sha256,\
+        action: 'confirm_button', amount: price}})});\
+  }).then(r => done(r.status), e => done(String(e)));";
+
+#[tokio::test]
+async fn a_script_on_the_order_page_cannot_confirm_for_the_customer() {
+    run("popup_scripted_confirm", |t| async move {
+        t.buy("sku=CAM-BODY-1").await?;
+        t.wait_title("Choose your thank-you").await?;
+        t.click_button("200 bonus points").await?;
+        t.click_button("Show me").await?;
+        t.click_button("Add to my order").await?;
+        t.wait_title("Confirm your order").await?;
+        let status = t.client.execute_async(HOSTILE, vec![]).await?;
+        ensure!(
+            status == 403,
+            "the page's own accept was answered {status}, not 403"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        t.wait_title("Confirm your order").await?;
+        let orders = t.admin("/v1/admin/orders").await?;
+        ensure!(
+            orders.as_array().is_some_and(Vec::is_empty),
+            "an order without the customer's click: {orders}"
+        );
+        t.shot("scripted-confirm-refused").await?;
+
+        // The customer's own click in the consent frame goes through.
+        t.confirm_in_consent_frame().await?;
+        t.wait_title("Thank you").await?;
+        let order_id = text(&t, ".order-id").await?;
+        let order = charged_order(&t, &order_id).await?;
+        ensure!(
+            order["consent_receipt"]["proof"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("consent:")),
+            "the receipt names no consent frame proof: {order}"
         );
         Ok(())
     })

@@ -12,13 +12,18 @@ pub(super) const FAKE_HUB: &str = "https://hub.test";
 /// Installs a fake `fetch` for `FAKE_HUB`. `routes` is JS: a function
 /// `(method, path, n) => [status, body]`, `n` counting calls to that path.
 pub(super) fn fake_hub(routes: &str) {
+    fake_hub_at(FAKE_HUB, routes);
+}
+
+/// [`fake_hub`] for a hub at `base`.
+pub(super) fn fake_hub_at(base: &str, routes: &str) {
     script(&format!(
         "window.__realFetch = window.__realFetch || window.fetch;
          window.__requests = []; window.__seen = []; window.__errors = 0;
          var counts = {{}}, routes = {routes};
          window.fetch = function (input, init) {{
            var req = new Request(input, init);
-           if (req.url.indexOf('{FAKE_HUB}') !== 0) return window.__realFetch(input, init);
+           if (req.url.indexOf('{base}') !== 0) return window.__realFetch(input, init);
            var path = req.url.slice({len}), key = req.method + ' ' + path;
            counts[key] = (counts[key] || 0) + 1;
            return req.text().then(function (body) {{
@@ -31,7 +36,7 @@ pub(super) fn fake_hub(routes: &str) {
                {{ status: answer[0], headers: {{ 'content-type': 'application/json' }} }});
            }});
          }};",
-        len = FAKE_HUB.len()
+        len = base.len()
     ));
 }
 
@@ -149,7 +154,14 @@ async fn a_hub_slower_than_three_seconds_shows_nothing() {
 
 #[wasm_bindgen_test]
 async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_key() {
-    fake_hub(&format!(
+    // The hub at this page's own origin, so that the test can speak from
+    // inside the consent frame as the hub's frame does.
+    let hub = [
+        window().location().origin().expect("origin").as_str(),
+        "/hub",
+    ]
+    .concat();
+    fake_hub_at(&hub, &format!(
         "function (method, path, n) {{
            if (path === '/v1/opportunities') return [201, {OPPORTUNITY}];
            if (path === '/v1/opportunities/op_1/offer') return [200, {OFFER}];
@@ -158,7 +170,7 @@ async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_ke
            return [404, null];
          }}"
     ));
-    shop(FAKE_HUB);
+    shop(&hub);
     assert!(
         until(2_000, || widget_shadow().is_some_and(|s| query(
             &s,
@@ -249,10 +261,57 @@ async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_ke
             .and_then(|a| a.text_content())
             .is_some_and(|t| t.contains("69.49"))
     );
-    let confirm = query(&shadow, "button.confirm").expect("a separate confirm button");
-    // A double click: the second lands before the next render and sends nothing.
-    confirm.click();
-    confirm.click();
+    // On the merchant's page the confirming click is the hub's consent
+    // frame's: the widget has no confirm button of its own a page could press.
+    assert!(query(&shadow, "button.confirm").is_none());
+    let frame: web_sys::HtmlIFrameElement = query(&shadow, "iframe.consent-frame")
+        .expect("the consent frame")
+        .unchecked_into();
+    let src = frame.src();
+    let origin = window().location().origin().expect("origin");
+    assert_eq!(
+        src,
+        [
+            hub.as_str(),
+            "/v1/opportunities/op_1/consent?items=CARE%3A1%2CSD%3A1#origin=",
+            &String::from(js_sys::encode_uri_component(&origin)),
+        ]
+        .concat()
+    );
+    assert!(
+        until(3_000, || frame
+            .content_document()
+            .is_some_and(|d| d.ready_state() == "complete"
+                && d.url().ok().is_some_and(|u| u.contains("/consent"))))
+        .await,
+        "the consent frame loaded"
+    );
+    // What a script of the page can do: a look-alike event naming the frame
+    // as its source, a message from the page itself, submitting the step.
+    script(
+        "var f = document.querySelector('postsale-widget').shadowRoot.querySelector('iframe.consent-frame');
+         try { window.dispatchEvent(new MessageEvent('message', { origin: location.origin, source: f.contentWindow,
+           data: { postsale: 'consent', proof: 'cp_forged' } })); } catch (e) {}
+         window.postMessage({ postsale: 'consent', proof: 'cp_page' }, '*');",
+    );
+    sleep(200).await;
+    assert!(
+        !requests().iter().any(|r| r.1.ends_with("/accept")),
+        "no accept without the frame's message: {:?}",
+        requests()
+    );
+    // The frame's own message, as its script posts it after a real click
+    // (run in the frame's realm, so the frame is its source).
+    let post = js_sys::Function::new_with_args(
+        "w, o",
+        "w.Function('o', \"parent.postMessage({ postsale: 'consent', proof: 'cp_click' }, o)\")(o);",
+    );
+    post.call2(
+        &JsValue::NULL,
+        &frame.content_window().expect("frame window").into(),
+        &origin.as_str().into(),
+    )
+    .expect("posted");
     assert!(
         until(2_000, || query(&shadow, "[role=alert]").is_some()).await,
         "a clear error"
@@ -276,11 +335,7 @@ async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_ke
         .into_iter()
         .filter(|r| r.1.ends_with("/accept"))
         .collect();
-    assert_eq!(
-        accepts.len(),
-        2,
-        "one for the double click, one for the retry"
-    );
+    assert_eq!(accepts.len(), 2, "one for the click, one for the retry");
     let key = accepts[0].2.clone().expect("an Idempotency-Key");
     assert_eq!(key.len(), 32);
     assert_eq!(
@@ -295,6 +350,11 @@ async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_ke
         accepts[0].3
     );
     assert!(accepts[0].3.contains(r#""disclosure_sha256":"abcd""#));
+    assert!(
+        accepts[0].3.contains(r#""proof":"cp_click""#),
+        "the accept carries the frame's proof: {}",
+        accepts[0].3
+    );
 
     query(&shadow, ".primary").expect("Done").click();
     yew::scheduler::flush().await;

@@ -253,6 +253,13 @@ pub struct Consent {
     pub action: String,
     /// The exact total the customer saw on the confirm step, decimal string.
     pub amount: String,
+    /// For offers that charge a payment method the customer already gave
+    /// (`merchant_of_record`, `payment_reference`) shown on the merchant's
+    /// page: the single-use proof the hub's consent frame got for the
+    /// customer's click on its button. Not sent from inside the hub's frame,
+    /// whose token proves the click instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 /// `POST /v1/opportunities/{id}/accept`, sent with an `Idempotency-Key` header.

@@ -14,7 +14,10 @@ use postsale_protocol::{AcceptRequest, AcceptResponse, HandoffItem, HandoffMode,
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::offers::{OpenOpportunity, disclosure, load_open};
+use super::{
+    consent,
+    offers::{OpenOpportunity, disclosure, load_open},
+};
 use crate::{
     AppState,
     db::Db,
@@ -63,13 +66,7 @@ pub(crate) async fn accept(
     };
     let (items, amount) = chosen(&open, &request)?;
     check_consent(&open, &request, amount)?;
-    // A card offer is confirmed inside the hub's frame, and only there.
-    let proof = match open.code.handoff_mode {
-        HandoffMode::DirectEntry => {
-            Some(crate::frame_tokens::verify(&state.db, &headers, &open.id).await?)
-        }
-        _ => None,
-    };
+    let proof = confirmed_by(&state, &open, &headers, &request, amount).await?;
     let payment_reference = check_payment(&state, &open, &request).await?;
 
     let order = PendingOrder {
@@ -93,7 +90,7 @@ pub(crate) async fn accept(
         .map(|s| s.chars().take(200).collect::<String>());
     let consent = Confirmation {
         action: &request.consent.action,
-        proof: proof.as_deref(),
+        proof: &proof,
         user_agent,
     };
     match store_pending(&state, &open, &order, &consent, &key, &request_sha256).await {
@@ -184,7 +181,7 @@ fn respond(answer: &Answer) -> Response {
 }
 
 /// The chosen lines, checked against what was offered, and their total.
-fn chosen(
+pub(super) fn chosen(
     open: &OpenOpportunity,
     request: &AcceptRequest,
 ) -> Result<(Vec<HandoffItem>, Money), ApiError> {
@@ -314,13 +311,68 @@ async fn check_payment(
 
 /// Claims the opportunity and writes the pending order and its consent
 /// receipt in one transaction. A lost race is a `Conflict`.
+/// The hub-origin proof that the customer clicked, in one of two forms.
+#[derive(Debug)]
+enum Clicked {
+    /// The accept came from inside the hub's frame (the IFRAME presentation,
+    /// or card entry): its token proves it.
+    InFrame(String),
+    /// The pop-up on the merchant's page: the consent frame's single-use proof.
+    ConsentFrame(consent::Proven),
+}
+
+impl Clicked {
+    fn receipt(&self) -> &str {
+        match self {
+            Self::InFrame(receipt) => receipt,
+            Self::ConsentFrame(proven) => &proven.receipt,
+        }
+    }
+}
+
+/// Which real click inside a hub-origin frame confirmed this accept. A card
+/// offer is confirmed inside the card frame and only there; an offer that
+/// charges a payment method the customer already gave, inside the hub's
+/// frame or by the consent frame's proof. Nothing a script of the merchant's
+/// page can send is enough.
+async fn confirmed_by(
+    state: &AppState,
+    open: &OpenOpportunity,
+    headers: &HeaderMap,
+    request: &AcceptRequest,
+    amount: Money,
+) -> Result<Clicked, ApiError> {
+    let in_frame = headers.contains_key(postsale_protocol::FRAME_TOKEN_HEADER);
+    if in_frame || open.code.handoff_mode == HandoffMode::DirectEntry {
+        return crate::frame_tokens::verify(&state.db, headers, &open.id)
+            .await
+            .map(Clicked::InFrame);
+    }
+    let Some(proof) = &request.consent.proof else {
+        return Err(ApiError::Forbidden(
+            "the customer confirms this offer in the hub's consent frame; send its consent.proof"
+                .into(),
+        ));
+    };
+    consent::check_proof(
+        &state.db,
+        open,
+        proof,
+        &request.items,
+        amount,
+        &request.consent.disclosure_sha256,
+    )
+    .await
+    .map(Clicked::ConsentFrame)
+}
+
 /// How the customer confirmed, as the consent receipt records it.
 #[derive(Debug)]
 struct Confirmation<'a> {
     /// The confirming action the widget reports.
     action: &'a str,
-    /// The hub-origin proof that confirmed it, when one did.
-    proof: Option<&'a str>,
+    /// The hub-origin proof that confirmed it.
+    proof: &'a Clicked,
     user_agent: Option<String>,
 }
 
@@ -336,6 +388,9 @@ async fn store_pending(
     let items =
         serde_json::to_string(&order.items).map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut tx = state.db.writer.begin().await?;
+    if let Clicked::ConsentFrame(proven) = consent.proof {
+        consent::claim_proof(&mut tx, &proven.proof_sha256).await?;
+    }
     let claimed = sqlx::query(
         "INSERT INTO accepts (opportunity_id, idempotency_key, request_sha256, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -398,7 +453,7 @@ async fn store_pending(
     .bind(order.amount.minor())
     .bind(order.amount.currency().as_str())
     .bind(consent.action)
-    .bind(consent.proof)
+    .bind(consent.proof.receipt())
     .bind(&consent.user_agent)
     .bind(at)
     .execute(&mut *tx)

@@ -7,6 +7,7 @@ mod assets;
 mod card;
 pub(crate) use assets::Assets;
 pub(crate) use opportunities::OPPORTUNITY_TTL_SECS;
+mod consent;
 mod cors;
 mod health;
 mod offers;
@@ -99,11 +100,15 @@ pub(crate) fn router(state: AppState) -> Router {
             "/v1/admin/{kind}/{id}",
             get(admin::get).put(admin::replace).delete(admin::remove),
         );
-    // The frame page and card entry answer no CORS: only the hub's own frame
-    // reads the one and posts to the other (its token proves it).
+    // The frame pages and what they post answer no CORS: only the hub's own
+    // frames read the one and post to the other (their token proves it).
     let frame = Router::new()
         .route("/v1/opportunities/{id}/frame", get(offers::frame))
-        .route("/v1/opportunities/{id}/card", post(card::card));
+        .route("/v1/opportunities/{id}/card", post(card::card))
+        .route(
+            "/v1/opportunities/{id}/consent",
+            get(consent::page).post(consent::prove),
+        );
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(frame)

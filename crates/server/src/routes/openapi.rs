@@ -7,14 +7,16 @@ use utoipa::{
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
 };
 
-use super::{accept, admin, card, health, offers, operator, opportunities, orders, stats, trust};
+use super::{
+    accept, admin, card, consent, health, offers, operator, opportunities, orders, stats, trust,
+};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "postsale hub", description = "Post-purchase offers: opportunities, offers, accepts, and the merchants' admin API."),
     paths(
         health::healthz,
-        opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, card::card,
+        opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, card::card, consent::page, consent::prove,
         admin::create_merchant, admin::get_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
         stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks,
         trust::propose, trust::list_affiliations, trust::accept_affiliation, trust::revoke_affiliation,

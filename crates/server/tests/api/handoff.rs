@@ -73,8 +73,8 @@ impl CustomerDirectory for Directory {
 
 /// Stands for the affiliate's own gateway: counts charges, declines `cust-poor`.
 #[derive(Default)]
-struct Charger {
-    charges: AtomicUsize,
+pub(crate) struct Charger {
+    pub(crate) charges: AtomicUsize,
 }
 
 impl SavedPaymentCharger for Charger {
@@ -94,13 +94,13 @@ impl SavedPaymentCharger for Charger {
     }
 }
 
-struct Affiliate {
+pub(crate) struct Affiliate {
     directory: Arc<Directory>,
-    charger: Arc<Charger>,
+    pub(crate) charger: Arc<Charger>,
 }
 
 /// Starts the affiliate's handoff router and registers its URL with the hub.
-async fn affiliate(app: &TestApp) -> Affiliate {
+pub(crate) async fn affiliate(app: &TestApp) -> Affiliate {
     let directory = Arc::new(Directory::default());
     let charger = Arc::new(Charger::default());
     let config = HandoffConfig::new(
@@ -139,7 +139,11 @@ async fn set_handoff_url(app: &TestApp, url: &str) {
 }
 
 /// Opens an opportunity for `claims`, telling the affiliate the ticket's nonce.
-async fn open(app: &TestApp, affiliate: &Affiliate, c: &TicketClaims) -> (String, Value) {
+pub(crate) async fn open(
+    app: &TestApp,
+    affiliate: &Affiliate,
+    c: &TicketClaims,
+) -> (String, Value) {
     affiliate
         .directory
         .nonces
@@ -158,7 +162,7 @@ async fn open(app: &TestApp, affiliate: &Affiliate, c: &TicketClaims) -> (String
     (id, offer)
 }
 
-fn body_for(offer: &Value) -> Value {
+pub(crate) fn body_for(offer: &Value) -> Value {
     let first = &offer["items"][0];
     json!({
         "items": [{"sku": first["sku"], "quantity": 1}],
@@ -167,7 +171,7 @@ fn body_for(offer: &Value) -> Value {
 }
 
 /// The shop sells a care plan itself, as merchant of record.
-async fn add_care_plan(app: &TestApp) {
+pub(crate) async fn add_care_plan(app: &TestApp) {
     app.must_create(
         &app.shop_key,
         "offer-items",

@@ -5,6 +5,7 @@
 mod accept;
 mod admin;
 mod assets;
+mod consent;
 mod durability;
 mod handoff;
 mod health;
