@@ -94,6 +94,22 @@ pub(crate) fn embed(
     Ok(())
 }
 
+/// Whether `event` is a message the hub-origin `iframe` posted: a trusted
+/// event (a page can dispatch a look-alike, not a trusted one), from the
+/// hub's origin, whose source is that frame's window.
+pub(crate) fn from_frame(
+    event: &MessageEvent,
+    hub_origin: &str,
+    iframe: &HtmlIFrameElement,
+) -> bool {
+    event.is_trusted()
+        && event.origin() == hub_origin
+        && iframe
+            .content_window()
+            .zip(event.source())
+            .is_some_and(|(window, source)| js_sys::Object::is(&window, &source))
+}
+
 fn listen(
     window: &Window,
     hub_origin: String,
@@ -103,15 +119,7 @@ fn listen(
     overlay: bool,
 ) {
     let listener = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-        if event.origin() != hub_origin {
-            return;
-        }
-        let source: JsValue = event.source().map(Into::into).unwrap_or(JsValue::NULL);
-        let frame: JsValue = iframe
-            .content_window()
-            .map(Into::into)
-            .unwrap_or(JsValue::UNDEFINED);
-        if source != frame {
+        if !from_frame(&event, &hub_origin, &iframe) {
             return;
         }
         let data = event.data();

@@ -4,7 +4,9 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+use wasm_bindgen::JsValue;
+#[cfg(not(feature = "frame"))]
+use wasm_bindgen::{JsCast, closure::Closure};
 use yew::html::Scope;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -139,12 +141,15 @@ pub(crate) struct App {
     before: Option<web_sys::HtmlElement>,
     /// The stage whose side effects have run.
     entered: Option<Stage>,
-    /// The hub's consent frame of the consent step (pop-up only).
+    /// The hub's consent frame of the consent step (merchant-page build).
+    #[cfg(not(feature = "frame"))]
     consent_frame: NodeRef,
     /// While the consent step shows it: the listener for its message.
+    #[cfg(not(feature = "frame"))]
     consent_listener: Option<Closure<dyn Fn(web_sys::MessageEvent)>>,
 }
 
+#[cfg(not(feature = "frame"))]
 /// The consent frame's address: the chosen items (the hub prices them and
 /// shows the amount on its own button) and, in the fragment the hub never
 /// receives, this page's origin, the only one the frame posts to.
@@ -186,6 +191,7 @@ impl App {
         changed
     }
 
+    #[cfg(not(feature = "frame"))]
     /// Listens for the consent frame's proof: only a trusted message, from
     /// the hub's origin, whose source is this consent frame, counts. A page
     /// can dispatch a look-alike event, but not a trusted one from that frame.
@@ -196,15 +202,10 @@ impl App {
         let hub_origin = ctx.props().session.hub.origin.clone();
         let listener =
             Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-                if !event.is_trusted() || event.origin() != hub_origin {
+                let Some(iframe) = frame.cast::<web_sys::HtmlIFrameElement>() else {
                     return;
-                }
-                let from_frame = frame
-                    .cast::<web_sys::HtmlIFrameElement>()
-                    .and_then(|f| f.content_window())
-                    .zip(event.source())
-                    .is_some_and(|(window, source)| js_sys::Object::is(&window, &source));
-                if !from_frame {
+                };
+                if !crate::frame::from_frame(&event, &hub_origin, &iframe) {
                     return;
                 }
                 let data = event.data();
@@ -217,9 +218,7 @@ impl App {
                     }
                     (Some("key"), Some("Escape")) => link.send_message(Msg::Ui(Ui::Close)),
                     (Some("key"), Some(key @ ("Tab" | "ShiftTab"))) => {
-                        if let Some(from) = frame.cast::<web_sys::Element>() {
-                            super::dialog::step_focus(&dialog, &from, key == "Tab");
-                        }
+                        super::dialog::step_focus(&dialog, &iframe, key == "Tab");
                     }
                     _ => {}
                 }
@@ -231,6 +230,7 @@ impl App {
         self.consent_listener = Some(listener);
     }
 
+    #[cfg(not(feature = "frame"))]
     fn stop_listening_for_consent(&mut self) {
         if let (Some(listener), Some(window)) = (self.consent_listener.take(), web_sys::window()) {
             let _ = window
@@ -240,10 +240,12 @@ impl App {
 
     /// The side effects of entering the current stage.
     fn enter(&mut self, ctx: &Context<Self>) {
+        #[cfg(not(feature = "frame"))]
         self.stop_listening_for_consent();
-        if self.state.stage == Stage::Consent && !self.state.in_frame {
-            // Focus goes to the consent frame (the step's first control),
-            // which hands it on to its button.
+        // Focus goes to the consent frame (the step's first control), which
+        // hands it on to its button.
+        #[cfg(not(feature = "frame"))]
+        if self.state.stage == Stage::Consent {
             self.listen_for_consent(ctx);
         }
         let state = &self.state;
@@ -320,6 +322,7 @@ impl App {
                 }
                 changed
             }
+            #[cfg(feature = "frame")]
             Ui::Confirm(card) => {
                 // Only the click that moves the consent on sends it: a second
                 // click before the next render finds the state moved on.
@@ -329,6 +332,7 @@ impl App {
                 }
                 changed
             }
+            #[cfg(not(feature = "frame"))]
             Ui::Consented(proof) => {
                 let changed = self.apply(Action::Consented(proof));
                 if changed {
@@ -364,7 +368,9 @@ impl Component for App {
             dialog: NodeRef::default(),
             before: super::dialog::focused_before(session.shown_inline()),
             entered: None,
+            #[cfg(not(feature = "frame"))]
             consent_frame: NodeRef::default(),
+            #[cfg(not(feature = "frame"))]
             consent_listener: None,
         }
     }
@@ -388,6 +394,7 @@ impl Component for App {
     }
 
     fn destroy(&mut self, _ctx: &Context<Self>) {
+        #[cfg(not(feature = "frame"))]
         self.stop_listening_for_consent();
         give_focus_back(&mut self.before);
     }
@@ -429,15 +436,14 @@ impl Component for App {
                 let Some(offer) = &state.offer else {
                     return html! {};
                 };
-                let confirming = if state.in_frame {
-                    Confirming::Here {
-                        card: state.needs_card(),
-                    }
-                } else {
-                    Confirming::ConsentFrame {
-                        src: consent_src(state, session),
-                        node: self.consent_frame.clone(),
-                    }
+                #[cfg(feature = "frame")]
+                let confirming = Confirming::Here {
+                    card: state.needs_card(),
+                };
+                #[cfg(not(feature = "frame"))]
+                let confirming = Confirming::ConsentFrame {
+                    src: consent_src(state, session),
+                    node: self.consent_frame.clone(),
                 };
                 (
                     "Confirm your order".into(),

@@ -4,12 +4,8 @@
 //! script them: the build merchants' pages load has no card form at all. The
 //! values go to the hub's card endpoint and nowhere else, and are never logged.
 
-#[cfg(feature = "frame")]
 pub(crate) use frame::{card_entry, read_card};
-#[cfg(not(feature = "frame"))]
-pub(crate) use page::{card_entry, read_card};
 
-#[cfg(feature = "frame")]
 mod frame {
     use postsale_protocol::CardEntry;
     use wasm_bindgen::JsValue;
@@ -68,20 +64,5 @@ mod frame {
                 .unwrap_or(0),
             cvc: field(&form, "cvc"),
         })
-    }
-}
-
-/// The merchant-page build: no card fields, nothing to read.
-#[cfg(not(feature = "frame"))]
-mod page {
-    use postsale_protocol::CardEntry;
-    use yew::prelude::*;
-
-    pub(crate) fn card_entry() -> Html {
-        Html::default()
-    }
-
-    pub(crate) fn read_card(_event: &SubmitEvent) -> Option<CardEntry> {
-        None
     }
 }

@@ -8,18 +8,24 @@
 use postsale_protocol::{Money, Offer};
 use yew::prelude::*;
 
-use super::{Ui, button, card_entry, read_card};
+use super::{Ui, button};
+#[cfg(feature = "frame")]
+use super::{card_entry, read_card};
 
-/// Where the confirming click happens.
+/// Where the confirming click happens. Each build has the one it needs:
+/// only the hub's frame build runs inside the hub's frame, and only the
+/// merchant-page build on a merchant's page.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Confirming {
     /// Inside the hub's frame: this widget's own button, with the card
     /// fields when the offer is paid by card.
+    #[cfg(feature = "frame")]
     Here {
         /// Whether the card fields are shown.
         card: bool,
     },
     /// On the merchant's page: the hub's consent frame at this address.
+    #[cfg(not(feature = "frame"))]
     ConsentFrame {
         /// Its address, with the items and the page's origin.
         src: String,
@@ -50,6 +56,7 @@ pub(crate) fn consent(
     };
     let back = button("secondary", "Back".into(), false, send, Ui::Back);
     match confirming {
+        #[cfg(not(feature = "frame"))]
         Confirming::ConsentFrame { src, node } => html! {
             <div>
                 { summary }
@@ -58,6 +65,7 @@ pub(crate) fn consent(
                 <div class="actions">{ back }</div>
             </div>
         },
+        #[cfg(feature = "frame")]
         Confirming::Here { card } => {
             let onsubmit = send.reform(move |event: SubmitEvent| {
                 event.prevent_default();

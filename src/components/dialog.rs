@@ -41,6 +41,7 @@ fn focus_first(dialog: &Element) {
 /// Moves focus from `from` (the consent frame, which reports its Tab keys
 /// instead of leaving the dialog) to the next control, or the previous one,
 /// wrapping round as the trap does.
+#[cfg(not(feature = "frame"))]
 pub(crate) fn step_focus(dialog: &NodeRef, from: &Element, forward: bool) {
     let Some(dialog) = dialog.cast::<Element>() else {
         return;

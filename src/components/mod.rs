@@ -5,6 +5,7 @@
 //! are not components.
 
 mod app;
+#[cfg(feature = "frame")]
 mod card_entry;
 mod confirmation;
 mod consent;
@@ -18,6 +19,7 @@ mod ui;
 
 pub(crate) use app::App;
 pub use app::AppProps;
+#[cfg(feature = "frame")]
 pub(crate) use card_entry::{card_entry, read_card};
 pub(crate) use confirmation::confirmation;
 pub(crate) use consent::{Confirming, consent};

@@ -3,6 +3,7 @@
 //! steps: one closure for every button instead of one per button keeps the
 //! wasm small, and `App` stays the one place that turns intents into actions.
 
+#[cfg(feature = "frame")]
 use postsale_protocol::CardEntry;
 use yew::prelude::*;
 
@@ -17,9 +18,12 @@ pub(crate) enum Ui {
     Quantity(usize, u32),
     /// On to the consent step.
     Review,
-    /// The separate confirm button; with the card when the form has one.
+    /// The separate confirm button inside the hub's frame; with the card
+    /// when the form has one.
+    #[cfg(feature = "frame")]
     Confirm(Option<CardEntry>),
     /// The hub's consent frame reports the customer's click: its proof.
+    #[cfg(not(feature = "frame"))]
     Consented(String),
     /// Back from the consent step.
     Back,
