@@ -53,6 +53,27 @@ pub struct HandoffRequest {
     pub upseller_affiliated: bool,
 }
 
+/// Hub -> merchant, `POST {handoff_url}` or `POST {webhook_url}`, signed as
+/// every hub call: proves that the URL answers for the merchant that
+/// registered it. The URL answers 2xx with the same JSON; until it has, the
+/// hub calls it for nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CallbackChallenge {
+    /// 64 hex digits, new for each check.
+    pub postsale_challenge: String,
+}
+
+impl CallbackChallenge {
+    /// The challenge, when `body` is one (and not an order or a handoff).
+    pub fn parse(body: &[u8]) -> Option<Self> {
+        serde_json::from_slice::<Self>(body)
+            .ok()
+            .filter(|c| c.postsale_challenge.len() == 64)
+    }
+}
+
 /// A postal address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -9,7 +9,8 @@ mod signed;
 mod wire;
 
 pub use handoff::{
-    Address, CustomerRecord, HANDOFF_KEY_ID_HEADER, HandoffItem, HandoffRequest, HandoffResponse,
+    Address, CallbackChallenge, CustomerRecord, HANDOFF_KEY_ID_HEADER, HandoffItem, HandoffRequest,
+    HandoffResponse,
 };
 pub use money::{CurrencyCode, Money, MoneyError};
 pub use reason_code::{ReasonCode, ReasonCodeError};

@@ -64,6 +64,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
             origins,
             handoff_url: Some(format!("{SHOP_ORIGIN}/postsale/handoff")),
             webhook_url: Some(UPSELLER_WEBHOOK.into()),
+            ..Merchant::default()
         },
         Merchant {
             id: "demo-lens-co".into(),
@@ -73,6 +74,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
             origins: vec![],
             handoff_url: None,
             webhook_url: Some(UPSELLER_WEBHOOK.into()),
+            ..Merchant::default()
         },
         Merchant {
             id: "demo-trail-outfitters".into(),
@@ -82,10 +84,21 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
             origins: vec![],
             handoff_url: None,
             webhook_url: Some(UPSELLER_WEBHOOK.into()),
+            ..Merchant::default()
         },
     ];
     for (m, (_, key)) in merchants.iter().zip(API_KEYS) {
         merchant::create_with_key(db, m, key).await?;
+        // The demo shops are not up yet to answer their URLs' challenges:
+        // the demo data stands for the operator's word on them.
+        for (which, url) in [
+            (merchant::Callback::Handoff, &m.handoff_url),
+            (merchant::Callback::Webhook, &m.webhook_url),
+        ] {
+            if let Some(url) = url {
+                merchant::prove_callback(db, &m.id, which, url).await?;
+            }
+        }
     }
     // The lens company is of the shop's corporate group as the real flow
     // makes it: the shop proposes, the lens company accepts, the operator

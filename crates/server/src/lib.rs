@@ -22,6 +22,7 @@ mod settlements;
 pub mod telemetry;
 mod template;
 mod validate;
+mod verification;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -114,6 +115,9 @@ impl Application {
         };
         let http = reqwest::Client::builder()
             .user_agent(concat!("postsale-hub/", env!("CARGO_PKG_VERSION")))
+            // A redirect would aim a signed call, or a challenge, somewhere
+            // the merchant never proved: none is followed.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| StartError::Serve(std::io::Error::other(e)))?;
         let state = AppState {

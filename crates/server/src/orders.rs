@@ -91,8 +91,14 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
         };
         return Ok(charge(state, reference, order, None).await);
     }
-    let Some(url) = &affiliate.handoff_url else {
-        return Ok(Outcome::Failed("the affiliate has no handoff URL".into()));
+    let Some(url) = affiliate
+        .handoff_url
+        .as_ref()
+        .filter(|_| affiliate.handoff_url_verified)
+    else {
+        return Ok(Outcome::Failed(
+            "the affiliate has no proven handoff URL".into(),
+        ));
     };
     let Some(secret) = registry::list::<SecretRecord>(&state.db, &affiliate.id)
         .await?

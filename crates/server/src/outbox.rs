@@ -18,6 +18,9 @@ use crate::{
 
 /// How long deliveries are retried.
 const GIVE_UP_AFTER_SECS: i64 = 24 * 3600;
+/// How soon an order waiting for its upseller's webhook URL to be proven
+/// is looked at again.
+const UNPROVEN_RECHECK_SECS: i64 = 2;
 /// How long one delivery attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -68,10 +71,25 @@ async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
         }
         sent += 1;
         let upseller: String = row.try_get("upseller_id")?;
-        let url: String = row.try_get("url")?;
         let body: String = row.try_get("body")?;
         let attempts: i64 = row.try_get::<i64, _>("attempts")? + 1;
         let created: i64 = row.try_get("created_at")?;
+        // To the upseller's webhook URL as it stands, once proven: an order
+        // waits for a URL that has not answered its challenge yet.
+        let target = crate::registry::merchant::by_id(&state.db, &upseller)
+            .await?
+            .filter(|m| m.webhook_url_verified)
+            .and_then(|m| m.webhook_url);
+        let Some(url) = target else {
+            // Not an attempt: the order waits, checked again shortly.
+            sqlx::query("UPDATE webhooks SET next_attempt_at = $1, last_error = $2 WHERE id = $3")
+                .bind(now() + UNPROVEN_RECHECK_SECS)
+                .bind("the upseller's webhook URL is not proven")
+                .bind(&id)
+                .execute(&state.db.writer)
+                .await?;
+            continue;
+        };
         let result = send(state, &upseller, &url, &body).await;
         let (status, next, error) = match result {
             Ok(()) => ("delivered", at, None),

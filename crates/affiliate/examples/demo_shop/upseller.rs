@@ -8,10 +8,10 @@ use axum::{
     body::Bytes,
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::Html,
+    response::{Html, IntoResponse, Response},
     routing::{get, post},
 };
-use postsale_protocol::{SIGNATURE_HEADER, verify_request};
+use postsale_protocol::{CallbackChallenge, SIGNATURE_HEADER, verify_request};
 use serde_json::Value;
 
 /// The upsellers' webhook secrets in the hub's demo data.
@@ -38,23 +38,27 @@ async fn receive(
     State(upseller): State<Arc<Upseller>>,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
+) -> Response {
     let header = headers
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let secrets: Vec<&[u8]> = SECRETS.iter().map(|s| s.as_bytes()).collect();
     if verify_request(header, &body, &secrets, postsale_affiliate::unix_now()).is_err() {
-        return StatusCode::UNAUTHORIZED;
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    // The hub proving this URL: the same challenge back.
+    if let Some(challenge) = CallbackChallenge::parse(&body) {
+        return Json(challenge).into_response();
     }
     match serde_json::from_slice::<Value>(&body) {
         Ok(event) => {
             if let Ok(mut orders) = upseller.orders.lock() {
                 orders.push(event);
             }
-            StatusCode::OK
+            StatusCode::OK.into_response()
         }
-        Err(_) => StatusCode::BAD_REQUEST,
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
     }
 }
 

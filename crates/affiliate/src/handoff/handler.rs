@@ -55,6 +55,14 @@ pub(crate) async fn handle(
             .into_response();
         }
     };
+    // The hub proving this URL before it trusts it: signed as every call,
+    // answered with the same challenge, and nothing else done.
+    if let Some(challenge) = postsale_protocol::CallbackChallenge::parse(&body) {
+        return match signed_by_the_hub(&state.config, &headers, &body) {
+            Ok(()) => axum::Json(challenge).into_response(),
+            Err(err) => err.into_response(),
+        };
+    }
     // Detached, so a hub that hangs up mid-charge cannot cancel the work
     // between the charge and storing its answer; its retry then replays it.
     let task = tokio::spawn(async move { answer(&state, &headers, &body).await });
@@ -65,6 +73,19 @@ pub(crate) async fn handle(
             HandoffError::Unavailable(format!("handoff task failed: {join}")).into_response()
         }
     }
+}
+
+/// The key id names one of our keys, and its signature covers these bytes.
+fn signed_by_the_hub(
+    config: &HandoffConfig,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), HandoffError> {
+    let key_id = header(headers, HANDOFF_KEY_ID_HEADER)?;
+    let signature = header(headers, SIGNATURE_HEADER)?;
+    let secret = config.secret(key_id).ok_or(HandoffError::UnknownKeyId)?;
+    verify_request(signature, body, &[secret.expose()], (config.clock)())
+        .map_err(HandoffError::Signature)
 }
 
 /// Checks the call and works out the answer for it.
@@ -78,10 +99,7 @@ async fn answer(
     let now = (config.clock)();
 
     // 1. Who signed, and did they sign these bytes?
-    let key_id = header(headers, HANDOFF_KEY_ID_HEADER)?;
-    let signature = header(headers, SIGNATURE_HEADER)?;
-    let secret = config.secret(key_id).ok_or(HandoffError::UnknownKeyId)?;
-    verify_request(signature, body, &[secret.expose()], now).map_err(HandoffError::Signature)?;
+    signed_by_the_hub(config, headers, body)?;
 
     // 2. What is asked, typed.
     let request = parse(body)?;

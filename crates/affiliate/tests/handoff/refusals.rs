@@ -242,3 +242,23 @@ async fn a_body_over_64_kib_is_refused_before_anything_else() {
 
     assert_eq!(status, 413);
 }
+
+#[tokio::test]
+async fn the_hubs_challenge_is_answered_only_when_the_hub_signed_it() {
+    let app = spawn_app().await;
+    let challenge = postsale_protocol::CallbackChallenge {
+        postsale_challenge: "c".repeat(64),
+    };
+    let body = serde_json::to_vec(&challenge).expect("serialises");
+
+    let forged = sign_request(&body, b"not the affiliate's secret at all", now());
+    let (status, _) = refused(&app, body.clone(), &forged, KEY_ID).await;
+    assert_eq!(status, 401, "a forged challenge gets no echo");
+
+    let signed = sign_request(&body, SECRET, now());
+    let response = app.send(body, &signed, KEY_ID, None).await;
+    assert_eq!(response.status(), 200);
+    let echo: postsale_protocol::CallbackChallenge = response.json().await.expect("json");
+    assert_eq!(echo, challenge, "the same challenge back");
+    assert_eq!(app.charger.attempts(), 0, "and nothing else done");
+}

@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// A merchant as the hub knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Merchant {
     pub(crate) id: String,
@@ -30,6 +30,19 @@ pub(crate) struct Merchant {
     /// Where the hub sends this upseller's orders.
     #[serde(default)]
     pub(crate) webhook_url: Option<String>,
+    /// The origins proven by a challenge served on them or approved by the
+    /// operator: the only ones CORS, the origin check and `frame-ancestors`
+    /// use. Read-only: ignored in a request body.
+    #[serde(default)]
+    pub(crate) verified_origins: Vec<String>,
+    /// Whether `handoff_url` answered the hub's signed challenge; the hub
+    /// calls it for nothing else before. Read-only.
+    #[serde(default)]
+    pub(crate) handoff_url_verified: bool,
+    /// Whether `webhook_url` answered the hub's signed challenge; orders wait
+    /// in the outbox until it has. Read-only.
+    #[serde(default)]
+    pub(crate) webhook_url_verified: bool,
 }
 
 impl Merchant {
@@ -59,7 +72,8 @@ impl Merchant {
     }
 }
 
-const COLUMNS: &str = "id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url";
+const COLUMNS: &str = "id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, \
+     verified_origins, handoff_url_verified_at, webhook_url_verified_at";
 
 fn decode(row: &sqlx::any::AnyRow) -> Result<Merchant, ApiError> {
     let origins: String = row.try_get("origins")?;
@@ -72,6 +86,14 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<Merchant, ApiError> {
             .map_err(|e| ApiError::Internal(format!("stored origins: {e}")))?,
         handoff_url: row.try_get("handoff_url")?,
         webhook_url: row.try_get("webhook_url")?,
+        verified_origins: serde_json::from_str(&row.try_get::<String, _>("verified_origins")?)
+            .map_err(|e| ApiError::Internal(format!("stored verified origins: {e}")))?,
+        handoff_url_verified: row
+            .try_get::<Option<i64>, _>("handoff_url_verified_at")?
+            .is_some(),
+        webhook_url_verified: row
+            .try_get::<Option<i64>, _>("webhook_url_verified_at")?
+            .is_some(),
     })
 }
 
@@ -109,7 +131,8 @@ pub(crate) async fn create_with_key(
             err.into()
         });
     }
-    write_origins(&mut tx, merchant).await?;
+    // The operator names these origins as it registers the merchant.
+    write_origins(&mut tx, merchant, Some("operator")).await?;
     tx.commit().await?;
     Ok(api_key.to_owned())
 }
@@ -119,6 +142,8 @@ pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), ApiError>
     let mut tx = db.writer.begin().await?;
     let updated = sqlx::query(
         "UPDATE merchants SET name = $1, is_affiliate = $2, is_upseller = $3, origins = $4, \
+         handoff_url_verified_at = CASE WHEN handoff_url IS NOT DISTINCT FROM $5 THEN handoff_url_verified_at ELSE NULL END, \
+         webhook_url_verified_at = CASE WHEN webhook_url IS NOT DISTINCT FROM $6 THEN webhook_url_verified_at ELSE NULL END, \
          handoff_url = $5, webhook_url = $6, updated_at = $7 WHERE id = $8",
     )
     .bind(&merchant.name)
@@ -134,27 +159,180 @@ pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), ApiError>
     if updated.rows_affected() == 0 {
         return Err(ApiError::NotFound(format!("no merchant '{}'", merchant.id)));
     }
-    sqlx::query("DELETE FROM merchant_origins WHERE merchant_id = $1")
+    // Origins still declared keep their proof; dropped ones go; new ones
+    // wait for theirs.
+    let stored = sqlx::query("SELECT origin FROM merchant_origins WHERE merchant_id = $1")
         .bind(&merchant.id)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
-    write_origins(&mut tx, merchant).await?;
+    for row in stored {
+        let origin: String = row.try_get("origin")?;
+        if !merchant.origins.contains(&origin) {
+            sqlx::query("DELETE FROM merchant_origins WHERE merchant_id = $1 AND origin = $2")
+                .bind(&merchant.id)
+                .bind(&origin)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    write_origins(&mut tx, merchant, None).await?;
     tx.commit().await?;
     Ok(())
 }
 
+/// Adds the merchant's origins not yet stored, each with a fresh challenge;
+/// `approved_by` marks them proven at once (the operator naming them when it
+/// registers the merchant). Then refreshes the merchant's proven list.
 async fn write_origins(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     merchant: &Merchant,
+    approved_by: Option<&str>,
 ) -> Result<(), ApiError> {
     for origin in &merchant.origins {
-        sqlx::query("INSERT INTO merchant_origins (merchant_id, origin) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(&merchant.id)
-            .bind(origin)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO merchant_origins (merchant_id, origin, challenge, verified_at, verified_by) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(&merchant.id)
+        .bind(origin)
+        .bind(new_challenge())
+        .bind(approved_by.map(|_| now()))
+        .bind(approved_by)
+        .execute(&mut **tx)
+        .await?;
     }
+    refresh_verified(tx, &merchant.id).await
+}
+
+/// 256 random bits, hex: a challenge for an origin or a callback URL.
+pub(crate) fn new_challenge() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+    hex::encode(bytes)
+}
+
+/// Rewrites the merchant's list of proven origins from its origin rows.
+async fn refresh_verified(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    merchant: &str,
+) -> Result<(), ApiError> {
+    let rows = sqlx::query(
+        "SELECT origin FROM merchant_origins WHERE merchant_id = $1 AND verified_at IS NOT NULL ORDER BY origin",
+    )
+    .bind(merchant)
+    .fetch_all(&mut **tx)
+    .await?;
+    let proven = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("origin"))
+        .collect::<Result<Vec<_>, _>>()?;
+    sqlx::query("UPDATE merchants SET verified_origins = $1 WHERE id = $2")
+        .bind(serde_json::to_string(&proven).map_err(|e| ApiError::Internal(e.to_string()))?)
+        .bind(merchant)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
+}
+
+/// One declared origin, how far its proof got, and its challenge.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub(crate) struct OriginStatus {
+    pub(crate) origin: String,
+    pub(crate) verified: bool,
+    /// Who proved it: `challenge` or `operator`.
+    pub(crate) verified_by: Option<String>,
+    /// Serve `postsale-verification=<challenge>` as a line of this file, then
+    /// ask the hub to check it.
+    pub(crate) challenge_url: String,
+    pub(crate) challenge: String,
+}
+
+/// The merchant's declared origins with their proof.
+pub(crate) async fn origins(db: &Db, merchant: &str) -> Result<Vec<OriginStatus>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT origin, challenge, verified_at, verified_by FROM merchant_origins WHERE merchant_id = $1 ORDER BY origin",
+    )
+    .bind(merchant)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let origin: String = row.try_get("origin")?;
+            Ok(OriginStatus {
+                challenge_url: format!("{origin}{ORIGIN_CHALLENGE_PATH}"),
+                origin,
+                verified: row.try_get::<Option<i64>, _>("verified_at")?.is_some(),
+                verified_by: row.try_get("verified_by")?,
+                challenge: row
+                    .try_get::<Option<String>, _>("challenge")?
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Where an origin serves its challenge.
+pub(crate) const ORIGIN_CHALLENGE_PATH: &str = "/.well-known/postsale-verification.txt";
+
+/// Marks one declared origin proven (`by`: `challenge` or `operator`);
+/// false when the merchant declared no such origin.
+pub(crate) async fn prove_origin(
+    db: &Db,
+    merchant: &str,
+    origin: &str,
+    by: &str,
+) -> Result<bool, ApiError> {
+    let mut tx = db.writer.begin().await?;
+    let moved = sqlx::query(
+        "UPDATE merchant_origins SET verified_at = $1, verified_by = $2 WHERE merchant_id = $3 AND origin = $4",
+    )
+    .bind(now())
+    .bind(by)
+    .bind(merchant)
+    .bind(origin)
+    .execute(&mut *tx)
+    .await?;
+    if moved.rows_affected() == 0 {
+        return Ok(false);
+    }
+    refresh_verified(&mut tx, merchant).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Which callback URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Callback {
+    /// The affiliate's handoff URL.
+    Handoff,
+    /// The upseller's webhook URL.
+    Webhook,
+}
+
+/// Marks the callback URL proven, if it is still `url` (a URL changed while
+/// its challenge was out is not proven by it).
+pub(crate) async fn prove_callback(
+    db: &Db,
+    merchant: &str,
+    which: Callback,
+    url: &str,
+) -> Result<bool, ApiError> {
+    let sql = match which {
+        Callback::Handoff => {
+            "UPDATE merchants SET handoff_url_verified_at = $1 WHERE id = $2 AND handoff_url = $3"
+        }
+        Callback::Webhook => {
+            "UPDATE merchants SET webhook_url_verified_at = $1 WHERE id = $2 AND webhook_url = $3"
+        }
+    };
+    let moved = sqlx::query(sql)
+        .bind(now())
+        .bind(merchant)
+        .bind(url)
+        .execute(&db.writer)
+        .await?;
+    Ok(moved.rows_affected() == 1)
 }
 
 /// Sets a merchant's roles (the operator's call, never the merchant's).
@@ -247,9 +425,11 @@ pub(crate) async fn by_api_key(db: &Db, api_key: &str) -> Result<Option<Merchant
     row.as_ref().map(decode).transpose()
 }
 
-/// Whether any merchant registered this origin.
+/// Whether any merchant proved this origin.
 pub(crate) async fn origin_registered(db: &Db, origin: &str) -> Result<bool, ApiError> {
-    let row = sqlx::query("SELECT merchant_id FROM merchant_origins WHERE origin = $1 LIMIT 1")
+    let row = sqlx::query(
+        "SELECT merchant_id FROM merchant_origins WHERE origin = $1 AND verified_at IS NOT NULL LIMIT 1",
+    )
         .bind(origin)
         .fetch_optional(&db.pool)
         .await?;

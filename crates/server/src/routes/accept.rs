@@ -280,6 +280,11 @@ async fn check_payment(
             "this offer can no longer be paid: {refusal}"
         )));
     }
+    if mode != HandoffMode::DirectEntry && !open.affiliate.handoff_url_verified {
+        return Err(ApiError::Conflict(
+            "this offer cannot be paid: the affiliate's handoff URL is not proven".into(),
+        ));
+    }
     match (mode, &request.payment_reference) {
         (HandoffMode::DirectEntry, None) => Err(ApiError::invalid(
             "payment_reference",

@@ -67,7 +67,11 @@ pub(crate) async fn put_self(
     }
     merchant.check()?;
     merchant::update(&state.db, &merchant).await?;
-    Ok(Json(merchant))
+    // Answered as stored: what is proven is the hub's to say.
+    merchant::by_id(&state.db, &me.id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no merchant '{}'", me.id)))
 }
 
 /// `DELETE /v1/admin/merchant`: removes the caller and all it keeps.

@@ -201,7 +201,7 @@ pub(crate) async fn page(
     let mut response = Html(page).into_response();
     let headers = response.headers_mut();
     let ancestors = std::iter::once("'self'".to_owned())
-        .chain(open.affiliate.origins.iter().cloned())
+        .chain(open.affiliate.verified_origins.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
     let policy = format!(

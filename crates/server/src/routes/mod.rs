@@ -17,6 +17,7 @@ mod opportunities;
 mod orders;
 mod stats;
 mod trust;
+mod verify;
 
 use axum::{
     Router,
@@ -79,6 +80,13 @@ pub(crate) fn router(state: AppState) -> Router {
             axum::routing::put(trust::grant_agreement).delete(trust::withdraw_agreement),
         )
         .route("/v1/admin/settlements", get(trust::list_settlements))
+        .route("/v1/admin/origins", get(verify::origins))
+        .route("/v1/admin/origins/verify", post(verify::verify_origin))
+        .route("/v1/admin/callbacks/verify", post(verify::verify_callback))
+        .route(
+            "/v1/operator/merchants/{id}/origins/approve",
+            post(verify::approve_origin),
+        )
         .route(
             "/v1/operator/merchants/{id}/roles",
             axum::routing::put(operator::set_roles),

@@ -253,7 +253,7 @@ pub(crate) async fn frame(
     let headers = response.headers_mut();
     // Only the affiliate's pages may frame the offer.
     let ancestors = std::iter::once("'self'".to_owned())
-        .chain(open.affiliate.origins.iter().cloned())
+        .chain(open.affiliate.verified_origins.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
     // The page has no inline script or style; the widget styles itself through

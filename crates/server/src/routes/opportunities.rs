@@ -194,12 +194,14 @@ async fn verify_ticket(
     Ok((affiliate, claims))
 }
 
-/// A browser request must come from one of the affiliate's registered origins.
+/// A browser request must come from one of the affiliate's proven origins.
 fn check_origin(headers: &HeaderMap, affiliate: &Merchant) -> Result<(), ApiError> {
     match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        Some(origin) if !affiliate.origins.iter().any(|o| o == origin) => Err(ApiError::Forbidden(
-            format!("origin {origin} is not registered for this affiliate"),
-        )),
+        Some(origin) if !affiliate.verified_origins.iter().any(|o| o == origin) => {
+            Err(ApiError::Forbidden(format!(
+                "origin {origin} is not a proven origin of this affiliate"
+            )))
+        }
         _ => Ok(()),
     }
 }

@@ -12,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use axum::{Router, body::Bytes, http::HeaderMap, routing::post};
+use axum::{Router, body::Bytes, http::HeaderMap, response::IntoResponse, routing::post};
 use postsale_affiliate::{
     Secret,
     handoff::{
@@ -21,7 +21,8 @@ use postsale_affiliate::{
     },
 };
 use postsale_protocol::{
-    Address, CustomerRecord, Money, SIGNATURE_HEADER, TicketClaims, verify_request,
+    Address, CallbackChallenge, CustomerRecord, Money, SIGNATURE_HEADER, TicketClaims,
+    verify_request,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -122,20 +123,43 @@ pub(crate) async fn affiliate(app: &TestApp) -> Affiliate {
     Affiliate { directory, charger }
 }
 
+/// Registers `url` as the shop's handoff URL and has the hub prove it.
 async fn set_handoff_url(app: &TestApp, url: &str) {
+    put_url(app, &app.shop_key, "handoff_url", url).await;
+    let proven = prove_url(app, &app.shop_key, "handoff").await;
+    assert_eq!(
+        proven.status(),
+        200,
+        "the handoff URL answers its challenge"
+    );
+}
+
+/// Sets one of a merchant's callback URLs, unproven.
+pub(crate) async fn put_url(app: &TestApp, key: &str, field: &str, url: &str) {
     let mut me: Value = app
-        .admin(Method::GET, &app.shop_key, "merchant", None)
+        .admin(Method::GET, key, "merchant", None)
         .await
         .json()
         .await
         .expect("json");
-    me["handoff_url"] = json!(url);
+    me[field] = json!(url);
     assert_eq!(
-        app.admin(Method::PUT, &app.shop_key, "merchant", Some(me))
+        app.admin(Method::PUT, key, "merchant", Some(me))
             .await
             .status(),
         200
     );
+}
+
+/// Asks the hub to prove a merchant's `handoff` or `webhook` URL.
+pub(crate) async fn prove_url(app: &TestApp, key: &str, callback: &str) -> reqwest::Response {
+    app.admin(
+        Method::POST,
+        key,
+        "callbacks/verify",
+        Some(json!({"callback": callback})),
+    )
+    .await
 }
 
 /// Opens an opportunity for `claims`, telling the affiliate the ticket's nonce.
@@ -253,16 +277,27 @@ async fn an_affiliate_that_does_not_answer_ends_in_a_clear_failed_order() {
     let app = spawn_app().await;
     add_care_plan(&app).await;
     let affiliate = affiliate(&app).await;
-    // A socket that accepts connections and never answers.
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
-    set_handoff_url(
-        &app,
-        &format!(
-            "http://{}/postsale/handoff",
-            silent.local_addr().expect("addr")
-        ),
-    )
-    .await;
+    // An affiliate that answers the hub's challenge, then never answers a
+    // handoff.
+    let silent = Router::new().route(
+        HANDOFF_PATH,
+        post(|body: Bytes| async move {
+            if let Some(challenge) = CallbackChallenge::parse(&body) {
+                return axum::Json(challenge).into_response();
+            }
+            tokio::time::sleep(Duration::from_secs(120)).await;
+            axum::http::StatusCode::OK.into_response()
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let url = format!(
+        "http://{}{HANDOFF_PATH}",
+        listener.local_addr().expect("addr")
+    );
+    let silent = tokio::spawn(async move { axum::serve(listener, silent).await });
+    set_handoff_url(&app, &url).await;
     let (id, offer) = open(&app, &affiliate, &claims("M-3", Some("CARE"))).await;
     let started = std::time::Instant::now();
     let problem = assert_problem(
@@ -282,7 +317,7 @@ async fn an_affiliate_that_does_not_answer_ends_in_a_clear_failed_order() {
         started.elapsed() < Duration::from_secs(20),
         "bounded retries"
     );
-    drop(silent);
+    silent.abort();
 }
 
 #[tokio::test]
@@ -303,12 +338,15 @@ async fn a_payment_reference_accept_charges_the_released_reference_and_tells_the
                     .unwrap_or("");
                 let now = crate::helpers::now();
                 if verify_request(header, &body, &[LENS_SECRET.as_bytes()], now).is_err() {
-                    return axum::http::StatusCode::UNAUTHORIZED;
+                    return axum::http::StatusCode::UNAUTHORIZED.into_response();
+                }
+                if let Some(challenge) = CallbackChallenge::parse(&body) {
+                    return axum::Json(challenge).into_response();
                 }
                 sink.lock()
                     .expect("lock")
                     .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
-                axum::http::StatusCode::OK
+                axum::http::StatusCode::OK.into_response()
             }
         }),
     );
@@ -323,19 +361,7 @@ async fn a_payment_reference_accept_charges_the_released_reference_and_tells_the
         json!({"key_id": "lk1", "secret": LENS_SECRET}),
     )
     .await;
-    let mut lens: Value = app
-        .admin(Method::GET, &app.lens_key, "merchant", None)
-        .await
-        .json()
-        .await
-        .expect("json");
-    lens["webhook_url"] = json!(hook_url);
-    assert_eq!(
-        app.admin(Method::PUT, &app.lens_key, "merchant", Some(lens))
-            .await
-            .status(),
-        200
-    );
+    put_url(&app, &app.lens_key, "webhook_url", &hook_url).await;
 
     let (id, offer) = open(&app, &affiliate, &claims("P-1", Some("CAMERA-HIGH"))).await;
     assert_eq!(offer["disclosure"]["seller"], "Lens Co");
@@ -348,6 +374,23 @@ async fn a_payment_reference_accept_charges_the_released_reference_and_tells_the
         0,
         "the hub charged, not the affiliate"
     );
+
+    // The webhook URL has not answered its challenge: the order waits.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        received.lock().expect("lock").is_empty(),
+        "sent to an unproven URL"
+    );
+    let waiting: Value = app
+        .admin(Method::GET, &app.lens_key, "webhooks", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(waiting[0]["status"], "pending", "{waiting}");
+    assert_eq!(waiting[0]["attempts"], 0, "waiting is not a failed attempt");
+    let proven = prove_url(&app, &app.lens_key, "webhook").await;
+    assert_eq!(proven.status(), 200);
 
     let mut delivered = Vec::new();
     for _ in 0..100 {

@@ -13,3 +13,4 @@ mod helpers;
 mod offers;
 mod opportunities;
 mod trust;
+mod verify;

@@ -1,0 +1,105 @@
+//! Proving that an address belongs to the merchant that registered it,
+//! before the hub trusts it: an origin serves the merchant's challenge under
+//! `/.well-known/`, a callback URL answers a signed challenge with the same
+//! challenge. The answers are read only as far as a challenge needs, and
+//! what went wrong is told as a kind and a status, never as the text the
+//! other side sent.
+
+use std::time::Duration;
+
+use postsale_protocol::{CallbackChallenge, HANDOFF_KEY_ID_HEADER, SIGNATURE_HEADER, sign_request};
+
+use crate::ids::now;
+
+/// How long the other side has to answer.
+const TIMEOUT: Duration = Duration::from_secs(5);
+/// The most of an answer read: a challenge file or answer is a line.
+const MAX_ANSWER_BYTES: usize = 4 * 1024;
+
+/// Why an address did not prove itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Unproven {
+    /// No answer in time, or no connection.
+    #[error("it could not be reached within 5 s")]
+    Unreachable,
+    /// It answered with a status other than 2xx (redirects are not followed).
+    #[error("it answered HTTP {0}")]
+    Status(u16),
+    /// It answered, but not with this merchant's challenge.
+    #[error("its answer does not hold this merchant's current challenge")]
+    Mismatch,
+}
+
+/// Reads at most `MAX_ANSWER_BYTES` of the answer; more is a mismatch.
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Unproven> {
+    let status = response.status();
+    if !status.is_success() {
+        return Err(Unproven::Status(status.as_u16()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|_| Unproven::Unreachable)? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_ANSWER_BYTES {
+            return Err(Unproven::Mismatch);
+        }
+    }
+    Ok(body)
+}
+
+/// Whether `origin` serves `postsale-verification=<challenge>` as a line of
+/// its challenge file.
+pub(crate) async fn origin_serves(
+    http: &reqwest::Client,
+    origin: &str,
+    challenge: &str,
+) -> Result<(), Unproven> {
+    let url = format!(
+        "{origin}{}",
+        crate::registry::merchant::ORIGIN_CHALLENGE_PATH
+    );
+    let response = http
+        .get(url)
+        .timeout(TIMEOUT)
+        .send()
+        .await
+        .map_err(|_| Unproven::Unreachable)?;
+    let body = read_capped(response).await?;
+    let expected = format!("postsale-verification={challenge}");
+    let holds = String::from_utf8_lossy(&body)
+        .lines()
+        .any(|line| line.trim() == expected);
+    if holds {
+        Ok(())
+    } else {
+        Err(Unproven::Mismatch)
+    }
+}
+
+/// Whether `url` answers a challenge signed with the merchant's key by
+/// sending the same challenge back.
+pub(crate) async fn callback_answers(
+    http: &reqwest::Client,
+    url: &str,
+    key_id: &str,
+    secret: &[u8],
+) -> Result<(), Unproven> {
+    let challenge = CallbackChallenge {
+        postsale_challenge: crate::registry::merchant::new_challenge(),
+    };
+    let body = serde_json::to_vec(&challenge).map_err(|_| Unproven::Mismatch)?;
+    let response = http
+        .post(url)
+        .timeout(TIMEOUT)
+        .header("content-type", "application/json")
+        .header(SIGNATURE_HEADER, sign_request(&body, secret, now()))
+        .header(HANDOFF_KEY_ID_HEADER, key_id)
+        .body(body)
+        .send()
+        .await
+        .map_err(|_| Unproven::Unreachable)?;
+    let answer = read_capped(response).await?;
+    match CallbackChallenge::parse(&answer) {
+        Some(echo) if echo == challenge => Ok(()),
+        _ => Err(Unproven::Mismatch),
+    }
+}
