@@ -11,7 +11,9 @@ use crate::{
     error::ApiError,
     ids::{new_id, now},
     registry::{
-        self, Merchant, merchant,
+        self, Merchant,
+        keys::{self, Purpose},
+        merchant,
         records::{
             IncentiveKind, IncentiveRecord, OfferItemRecord, ReasonCodeRecord, ReasonRuleRecord,
             Record, SecretRecord, StyleRecord, TemplateRecord,
@@ -28,6 +30,18 @@ pub(crate) const SECRET: &str = "demo-camera-shop-ticket-secret-0001";
 /// Where `cargo xtask demo` runs the demo shop (the affiliate) and the demo upseller.
 const SHOP_ORIGIN: &str = "http://127.0.0.1:8081";
 const UPSELLER_WEBHOOK: &str = "http://127.0.0.1:8082/webhook";
+/// The hub's key for its calls to the demo shop (demo only).
+const HUB_KEY_ID: &str = "demo-h1";
+const HUB_KEY: &str = "demo-camera-shop-hub-calls-key-0001";
+/// The hub's webhook key per demo merchant (demo only).
+const WEBHOOK_KEYS: [(&str, &str); 3] = [
+    (AFFILIATE, "demo-camera-shop-webhook-key-000001"),
+    ("demo-lens-co", "demo-lens-co-webhook-secret-00001"),
+    (
+        "demo-trail-outfitters",
+        "demo-trail-webhook-secret-000000001",
+    ),
+];
 /// API keys of the demo merchants, for trying the admin API.
 pub(crate) const API_KEYS: [(&str, &str); 3] = [
     (AFFILIATE, "psk_demo_camera_shop"),
@@ -134,18 +148,17 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
         },
     )
     .await?;
-    for (merchant, secret) in [
-        ("demo-lens-co", "demo-lens-co-webhook-secret-00001"),
-        (
-            "demo-trail-outfitters",
-            "demo-trail-webhook-secret-000000001",
-        ),
-    ] {
-        let record = SecretRecord {
-            key_id: "demo-w1".into(),
-            secret: secret.into(),
-        };
-        put(db, merchant, record).await?;
+    // The hub's keys, known to the demo shop and the demo upseller: one for
+    // the hub's calls to the shop, one per merchant for its webhooks.
+    let mut hub_keys = vec![(AFFILIATE, Purpose::HubCalls, HUB_KEY_ID, HUB_KEY)];
+    hub_keys.extend(
+        WEBHOOK_KEYS
+            .iter()
+            .map(|(merchant, secret)| (*merchant, Purpose::Webhooks, "demo-w1", *secret)),
+    );
+    for (merchant, purpose, key_id, secret) in hub_keys {
+        keys::create_with(db, merchant, purpose, key_id, secret).await?;
+        keys::activate(db, merchant, key_id).await?;
     }
 
     let item = |sku: &str, name: &str, price: &str, complements: &[&str]| OfferItemRecord {

@@ -17,7 +17,10 @@ use crate::{
     error::ApiError,
     events, gateway, handoff,
     ids::{new_id, now},
-    registry::{self, merchant, records::SecretRecord, trust},
+    registry::{
+        keys::{self, Purpose},
+        merchant, trust,
+    },
     settlements,
 };
 
@@ -100,13 +103,10 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
             "the affiliate has no proven handoff URL".into(),
         ));
     };
-    let Some(secret) = registry::list::<SecretRecord>(&state.db, &affiliate.id)
-        .await?
-        .into_iter()
-        .next()
-    else {
+    // The hub's own key for this affiliate: never the affiliate's ticket key.
+    let Some(key) = keys::signing(&state.db, &affiliate.id, Purpose::HubCalls).await? else {
         return Ok(Outcome::Failed(
-            "the affiliate has no signing secret".into(),
+            "the affiliate has no active hub key".into(),
         ));
     };
     let validator = mint_validator(
@@ -118,8 +118,8 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
             expires_at: now() + VALIDATOR_LIFETIME_SECS,
             id: new_id("val"),
         },
-        &secret.key_id,
-        secret.secret.as_bytes(),
+        &key.key_id,
+        key.secret.expose().as_bytes(),
     );
     let request = HandoffRequest {
         mode: order.mode,
@@ -136,8 +136,8 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
     let answer = handoff::call(
         &state.http,
         url,
-        &secret.key_id,
-        secret.secret.as_bytes(),
+        &key.key_id,
+        key.secret.expose().as_bytes(),
         &request,
     )
     .await;

@@ -13,7 +13,7 @@ use crate::{
     AppState,
     error::ApiError,
     ids::now,
-    registry::{self, records::SecretRecord},
+    registry::keys::{self, Purpose},
 };
 
 /// How long deliveries are retried.
@@ -109,12 +109,11 @@ async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
 }
 
 async fn send(state: &AppState, upseller: &str, url: &str, body: &str) -> Result<(), String> {
-    let secret = registry::list::<SecretRecord>(&state.db, upseller)
+    // The upseller's webhook key, made by the hub for this one purpose.
+    let key = keys::signing(&state.db, upseller, Purpose::Webhooks)
         .await
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .next()
-        .ok_or("the upseller has no signing secret")?;
+        .map_err(|_| "the webhook key could not be read".to_owned())?
+        .ok_or("the upseller has no active webhook key")?;
     let response = state
         .http
         .post(url)
@@ -122,9 +121,9 @@ async fn send(state: &AppState, upseller: &str, url: &str, body: &str) -> Result
         .header("content-type", "application/json")
         .header(
             SIGNATURE_HEADER,
-            sign_request(body.as_bytes(), secret.secret.as_bytes(), now()),
+            sign_request(body.as_bytes(), key.secret.expose().as_bytes(), now()),
         )
-        .header(postsale_protocol::HANDOFF_KEY_ID_HEADER, &secret.key_id)
+        .header(postsale_protocol::HANDOFF_KEY_ID_HEADER, &key.key_id)
         .body(body.to_owned())
         .send()
         .await

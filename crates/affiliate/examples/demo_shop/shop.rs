@@ -28,8 +28,12 @@ use crate::pages;
 
 /// The hub's demo data knows the shop by these (see crates/server/src/demo.rs).
 pub(crate) const AFFILIATE_ID: &str = "demo-camera-shop";
+/// The shop's ticket key: it signs tickets, nothing else.
 pub(crate) const KEY_ID: &str = "demo-k1";
 pub(crate) const SECRET: &str = "demo-camera-shop-ticket-secret-0001";
+/// The hub's key for its calls to the shop, as `POST /v1/admin/keys` gave it.
+const HUB_KEY_ID: &str = "demo-h1";
+const HUB_KEY: &str = "demo-camera-shop-hub-calls-key-0001";
 
 /// A product of the shop: (sku, name, price).
 pub(crate) const PRODUCTS: &[(&str, &str, &str)] = &[
@@ -79,8 +83,13 @@ impl Shop {
 
     pub(crate) fn router(&self) -> Router {
         let directory = Arc::new(Directory(self.store.clone()));
+        // The hub's calls and validators are checked with the hub's key, never
+        // with the ticket key, which lives in the storefront's reach.
         let config = HandoffConfig::new(
-            vec![(KEY_ID.to_owned(), Secret::new(SECRET.as_bytes().to_vec()))],
+            vec![(
+                HUB_KEY_ID.to_owned(),
+                Secret::new(HUB_KEY.as_bytes().to_vec()),
+            )],
             directory.clone(),
             directory,
             Arc::new(MemoryStore::new()),

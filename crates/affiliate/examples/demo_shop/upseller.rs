@@ -14,11 +14,11 @@ use axum::{
 use postsale_protocol::{CallbackChallenge, SIGNATURE_HEADER, verify_request};
 use serde_json::Value;
 
-/// The upsellers' webhook secrets in the hub's demo data.
+/// The hub's webhook keys of the demo merchants (crates/server/src/demo.rs).
 pub(crate) const SECRETS: &[&str] = &[
     "demo-lens-co-webhook-secret-00001",
     "demo-trail-webhook-secret-000000001",
-    "demo-camera-shop-ticket-secret-0001",
+    "demo-camera-shop-webhook-key-000001",
 ];
 
 #[derive(Debug, Default)]

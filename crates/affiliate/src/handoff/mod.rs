@@ -7,8 +7,11 @@
 //! record) or release a customer record (payment reference), once per hub
 //! order, replaying the stored answer when the hub retries.
 //!
-//! A merchant builds a [`HandoffConfig`] from its keys and three small
-//! traits, and mounts [`router`] next to its own routes:
+//! A merchant builds a [`HandoffConfig`] from the hub's keys for it (the
+//! `hub_calls` keys `POST /v1/admin/keys` shows once: never the ticket key,
+//! which signs tickets only) and three small traits, and mounts [`router`]
+//! next to its own routes. The router also answers the hub's signed
+//! challenge when the hub proves the URL:
 //!
 //! ```no_run
 //! # use std::sync::Arc;

@@ -318,7 +318,9 @@ impl Record for IncentiveRecord {
     }
 }
 
-/// A signing secret, written once, never read back.
+/// An affiliate's ticket key: it signs tickets and the hub verifies them
+/// with it, nothing else (the hub's own keys sign its calls, `keys.rs`).
+/// Written once, never read back.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SecretRecord {

@@ -24,7 +24,10 @@ use crate::{
     error::{ApiError, RawBody, parse_json},
     ids::{new_id, now},
     orders::{self, Answer, PendingOrder},
-    registry::trust,
+    registry::{
+        keys::{self, Purpose},
+        trust,
+    },
 };
 
 /// The confirming action the widget reports for its separate confirm button.
@@ -280,10 +283,18 @@ async fn check_payment(
             "this offer can no longer be paid: {refusal}"
         )));
     }
-    if mode != HandoffMode::DirectEntry && !open.affiliate.handoff_url_verified {
-        return Err(ApiError::Conflict(
-            "this offer cannot be paid: the affiliate's handoff URL is not proven".into(),
-        ));
+    if mode != HandoffMode::DirectEntry {
+        if !open.affiliate.handoff_url_verified {
+            return Err(ApiError::Conflict(
+                "this offer cannot be paid: the affiliate's handoff URL is not proven".into(),
+            ));
+        }
+        let key = keys::signing(&state.db, &open.affiliate.id, Purpose::HubCalls).await?;
+        if key.is_none() {
+            return Err(ApiError::Conflict(
+                "this offer cannot be paid: the affiliate has no active hub key".into(),
+            ));
+        }
     }
     match (mode, &request.payment_reference) {
         (HandoffMode::DirectEntry, None) => Err(ApiError::invalid(

@@ -220,7 +220,8 @@ async fn store<R: Record>(
 ) -> Result<(), ApiError> {
     record.check()?;
     let needs_upseller = R::KIND == OfferItemRecord::KIND;
-    let needs_affiliate = !needs_upseller && R::KIND != SecretRecord::KIND;
+    // Secrets are ticket keys: only affiliates sign tickets.
+    let needs_affiliate = !needs_upseller;
     if needs_upseller && !me.upseller {
         return Err(ApiError::Forbidden(
             "only upsellers keep offer items".into(),

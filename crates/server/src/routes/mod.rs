@@ -10,6 +10,7 @@ pub(crate) use opportunities::OPPORTUNITY_TTL_SECS;
 mod consent;
 mod cors;
 mod health;
+mod keys;
 mod offers;
 mod openapi;
 mod operator;
@@ -80,6 +81,12 @@ pub(crate) fn router(state: AppState) -> Router {
             axum::routing::put(trust::grant_agreement).delete(trust::withdraw_agreement),
         )
         .route("/v1/admin/settlements", get(trust::list_settlements))
+        .route("/v1/admin/keys", get(keys::list).post(keys::create))
+        .route(
+            "/v1/admin/keys/{key_id}",
+            axum::routing::delete(keys::retire),
+        )
+        .route("/v1/admin/keys/{key_id}/activate", post(keys::activate))
         .route("/v1/admin/origins", get(verify::origins))
         .route("/v1/admin/origins/verify", post(verify::verify_origin))
         .route("/v1/admin/callbacks/verify", post(verify::verify_callback))

@@ -8,8 +8,8 @@ use utoipa::{
 };
 
 use super::{
-    accept, admin, card, consent, health, offers, operator, opportunities, orders, stats, trust,
-    verify,
+    accept, admin, card, consent, health, keys, offers, operator, opportunities, orders, stats,
+    trust, verify,
 };
 
 #[derive(OpenApi)]
@@ -22,6 +22,7 @@ use super::{
         stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks,
         trust::propose, trust::list_affiliations, trust::accept_affiliation, trust::revoke_affiliation,
         trust::list_agreements, trust::grant_agreement, trust::withdraw_agreement, trust::list_settlements,
+        keys::list, keys::create, keys::activate, keys::retire,
         verify::origins, verify::verify_origin, verify::verify_callback, verify::approve_origin,
         operator::set_roles, operator::list_affiliations, operator::confirm_affiliation, operator::revoke_affiliation,
     ),

@@ -14,9 +14,9 @@ use crate::{
     auth::{MerchantAuth, OperatorAuth},
     error::{ApiError, ApiJson},
     registry::{
-        self, Merchant,
+        Merchant,
+        keys::{self, Purpose},
         merchant::{self, Callback, OriginStatus},
-        records::SecretRecord,
     },
     verification::{self, Unproven},
 };
@@ -100,16 +100,26 @@ pub(crate) async fn verify_callback(
             "is not set (PUT /v1/admin/merchant)",
         ));
     };
-    let secret = registry::list::<SecretRecord>(&state.db, &me.id)
+    let purpose = match asked.callback {
+        Callback::Handoff => Purpose::HubCalls,
+        Callback::Webhook => Purpose::Webhooks,
+    };
+    let key = keys::signing(&state.db, &me.id, purpose)
         .await?
-        .into_iter()
-        .next()
         .ok_or_else(|| {
-            ApiError::Conflict("the challenge is signed with a secret; add one first".into())
+            ApiError::Conflict(
+                "the challenge is signed with the hub's key for this URL: create and activate one (POST /v1/admin/keys)"
+                    .into(),
+            )
         })?;
-    verification::callback_answers(&state.http, url, &secret.key_id, secret.secret.as_bytes())
-        .await
-        .map_err(|why| unproven(field, url, &why))?;
+    verification::callback_answers(
+        &state.http,
+        url,
+        &key.key_id,
+        key.secret.expose().as_bytes(),
+    )
+    .await
+    .map_err(|why| unproven(field, url, &why))?;
     if !merchant::prove_callback(&state.db, &me.id, asked.callback, url).await? {
         return Err(ApiError::Conflict(format!(
             "{field} changed while its challenge was out; ask again"

@@ -29,12 +29,8 @@ use serde_json::{Value, json};
 
 use crate::{
     accept::accept,
-    helpers::{
-        KEY_ID, SECRET, TestApp, assert_problem, claims, item, purchase, reason, spawn_app, ticket,
-    },
+    helpers::{TestApp, assert_problem, claims, item, purchase, reason, spawn_app, ticket},
 };
-
-const LENS_SECRET: &str = "lens-co-webhook-secret-0123456789abcdef";
 
 #[derive(Default)]
 struct Directory {
@@ -102,10 +98,21 @@ pub(crate) struct Affiliate {
 
 /// Starts the affiliate's handoff router and registers its URL with the hub.
 pub(crate) async fn affiliate(app: &TestApp) -> Affiliate {
+    let keys = vec![app.hub_key.clone()];
+    let (affiliate, url) = affiliate_with(keys).await;
+    set_handoff_url(app, &url).await;
+    affiliate
+}
+
+/// The affiliate's handoff router checking the hub's signatures with
+/// `keys` (id, secret), and its URL; not registered with the hub.
+pub(crate) async fn affiliate_with(keys: Vec<(String, String)>) -> (Affiliate, String) {
     let directory = Arc::new(Directory::default());
     let charger = Arc::new(Charger::default());
     let config = HandoffConfig::new(
-        vec![(KEY_ID.to_owned(), Secret::new(SECRET.as_bytes().to_vec()))],
+        keys.into_iter()
+            .map(|(id, secret)| (id, Secret::new(secret.into_bytes())))
+            .collect(),
         directory.clone(),
         charger.clone(),
         Arc::new(MemoryStore::new()),
@@ -119,12 +126,11 @@ pub(crate) async fn affiliate(app: &TestApp) -> Affiliate {
         listener.local_addr().expect("addr")
     );
     tokio::spawn(async move { axum::serve(listener, router(config)).await });
-    set_handoff_url(app, &url).await;
-    Affiliate { directory, charger }
+    (Affiliate { directory, charger }, url)
 }
 
 /// Registers `url` as the shop's handoff URL and has the hub prove it.
-async fn set_handoff_url(app: &TestApp, url: &str) {
+pub(crate) async fn set_handoff_url(app: &TestApp, url: &str) {
     put_url(app, &app.shop_key, "handoff_url", url).await;
     let proven = prove_url(app, &app.shop_key, "handoff").await;
     assert_eq!(
@@ -324,20 +330,23 @@ async fn an_affiliate_that_does_not_answer_ends_in_a_clear_failed_order() {
 async fn a_payment_reference_accept_charges_the_released_reference_and_tells_the_upseller() {
     let app = spawn_app().await;
     let affiliate = affiliate(&app).await;
-    // The upseller's webhook endpoint, checking the hub's signature.
+    // The upseller's webhook endpoint, checking the hub's signature with the
+    // webhook key the hub made for it.
+    let (_, webhook_key) = app.hub_key(&app.lens_key, "webhooks").await;
     let received: Arc<Mutex<Vec<Value>>> = Arc::default();
     let sink = received.clone();
     let hook = Router::new().route(
         "/hook",
         post(move |headers: HeaderMap, body: Bytes| {
             let sink = sink.clone();
+            let webhook_key = webhook_key.clone();
             async move {
                 let header = headers
                     .get(SIGNATURE_HEADER)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
                 let now = crate::helpers::now();
-                if verify_request(header, &body, &[LENS_SECRET.as_bytes()], now).is_err() {
+                if verify_request(header, &body, &[webhook_key.as_bytes()], now).is_err() {
                     return axum::http::StatusCode::UNAUTHORIZED.into_response();
                 }
                 if let Some(challenge) = CallbackChallenge::parse(&body) {
@@ -355,12 +364,6 @@ async fn a_payment_reference_accept_charges_the_released_reference_and_tells_the
         .expect("binds");
     let hook_url = format!("http://{}/hook", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, hook).await });
-    app.must_create(
-        &app.lens_key,
-        "secrets",
-        json!({"key_id": "lk1", "secret": LENS_SECRET}),
-    )
-    .await;
     put_url(&app, &app.lens_key, "webhook_url", &hook_url).await;
 
     let (id, offer) = open(&app, &affiliate, &claims("P-1", Some("CAMERA-HIGH"))).await;

@@ -19,6 +19,8 @@ pub(crate) struct TestApp {
     pub(crate) lens_key: String,
     /// Unaffiliated upseller `trail`.
     pub(crate) trail_key: String,
+    /// The hub's key for its calls to `shop` (id, secret), active.
+    pub(crate) hub_key: (String, String),
 }
 
 /// A fresh database URL: a new SQLite file, or a new PostgreSQL database.
@@ -116,6 +118,7 @@ pub(crate) async fn seed(base: String, client: reqwest::Client) -> TestApp {
         shop_key: String::new(),
         lens_key: String::new(),
         trail_key: String::new(),
+        hub_key: (String::new(), String::new()),
     };
     app.shop_key = app
         .create_merchant(
@@ -137,6 +140,7 @@ pub(crate) async fn seed(base: String, client: reqwest::Client) -> TestApp {
     let lens = app.lens_key.clone();
     let trail = app.trail_key.clone();
     app.affiliate_confirmed(&shop, "lens", &lens).await;
+    app.hub_key = app.hub_key(&shop, "hub_calls").await;
     // Lens lets the shop sell in every mode; trail agrees to a payment
     // reference too, which its missing affiliation still forbids, and not to
     // merchant_of_record.
@@ -300,6 +304,33 @@ impl TestApp {
             request = request.json(&body);
         }
         request.send().await.expect("sent")
+    }
+
+    /// Makes and activates a hub key of `purpose` for the merchant of `key`:
+    /// its id and secret, as the merchant configures them.
+    pub(crate) async fn hub_key(&self, key: &str, purpose: &str) -> (String, String) {
+        let made = self
+            .admin(
+                reqwest::Method::POST,
+                key,
+                "keys",
+                Some(json!({"purpose": purpose})),
+            )
+            .await;
+        assert_eq!(made.status(), 201, "key made");
+        let made: Value = made.json().await.expect("json");
+        assert_eq!(made["status"], "staged");
+        let id = made["key_id"].as_str().expect("id").to_owned();
+        let activated = self
+            .admin(
+                reqwest::Method::POST,
+                key,
+                &format!("keys/{id}/activate"),
+                None,
+            )
+            .await;
+        assert_eq!(activated.status(), 200, "key activated");
+        (id, made["secret"].as_str().expect("secret").to_owned())
     }
 
     /// A call to the operator API.

@@ -10,6 +10,7 @@ mod durability;
 mod handoff;
 mod health;
 mod helpers;
+mod keys;
 mod offers;
 mod opportunities;
 mod trust;

@@ -1,0 +1,227 @@
+//! The hub's keys, one purpose each: per affiliate for the calls the hub
+//! signs and the validators it mints (`hub_calls`), per receiving merchant
+//! for its webhooks (`webhooks`). Tickets are verified with the affiliate's
+//! own ticket keys (the `secrets` records) and nothing else, so a ticket key
+//! leaked from a storefront signs no hub call. A key is made here, shown
+//! once, staged until the merchant has configured it and activates it; the
+//! most recently activated active key signs, older active ones stay valid on
+//! the merchant's side until retired.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::{config::Secret, db::Db, error::ApiError, ids::now, registry::merchant::new_challenge};
+
+/// The most keys of one purpose a merchant keeps (retired ones aside).
+const MAX_LIVE: i64 = 5;
+
+/// What a key signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Purpose {
+    /// The hub's calls to the affiliate and the validators in them.
+    HubCalls,
+    /// The hub's webhooks to the merchant.
+    Webhooks,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::HubCalls => "hub_calls",
+            Self::Webhooks => "webhooks",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, ApiError> {
+        match raw {
+            "hub_calls" => Ok(Self::HubCalls),
+            "webhooks" => Ok(Self::Webhooks),
+            other => Err(ApiError::Internal(format!("stored key purpose {other}"))),
+        }
+    }
+}
+
+/// A key the hub signs with.
+#[derive(Debug, Clone)]
+pub(crate) struct SigningKey {
+    pub(crate) key_id: String,
+    pub(crate) secret: Secret,
+}
+
+/// A key as its merchant sees it, without the secret.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub(crate) struct KeyInfo {
+    pub(crate) key_id: String,
+    pub(crate) purpose: Purpose,
+    /// `staged`, `active` or `retired`.
+    pub(crate) status: String,
+    /// Whether the hub signs with it now.
+    pub(crate) signing: bool,
+    pub(crate) created_at: i64,
+}
+
+/// A new key, with its secret shown this once.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub(crate) struct NewKey {
+    pub(crate) key_id: String,
+    pub(crate) purpose: Purpose,
+    /// Configure it where you verify the hub's signatures, then activate it.
+    pub(crate) secret: String,
+    pub(crate) status: String,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Makes a staged key of `purpose` for `merchant`.
+pub(crate) async fn create(db: &Db, merchant: &str, purpose: Purpose) -> Result<NewKey, ApiError> {
+    let key_id = format!("hk_{}", &new_challenge()[..16]);
+    let secret = new_challenge();
+    create_with(db, merchant, purpose, &key_id, &secret).await?;
+    Ok(NewKey {
+        key_id,
+        purpose,
+        secret,
+        status: "staged".into(),
+    })
+}
+
+/// Stores a staged key with a given id and secret (the demo's known keys).
+pub(crate) async fn create_with(
+    db: &Db,
+    merchant: &str,
+    purpose: Purpose,
+    key_id: &str,
+    secret: &str,
+) -> Result<(), ApiError> {
+    let mut tx = db.writer.begin().await?;
+    let live: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status <> 'retired'",
+    )
+    .bind(merchant)
+    .bind(purpose.as_str())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("n")?;
+    if live >= MAX_LIVE {
+        return Err(ApiError::Conflict(format!(
+            "at most {MAX_LIVE} {} keys at once; retire one first",
+            purpose.as_str()
+        )));
+    }
+    sqlx::query(
+        "INSERT INTO hub_keys (merchant_id, key_id, purpose, secret, status, created_at) VALUES ($1, $2, $3, $4, 'staged', $5)",
+    )
+    .bind(merchant)
+    .bind(key_id)
+    .bind(purpose.as_str())
+    .bind(secret)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Activates a staged (or re-activates an active) key: it signs from now on.
+pub(crate) async fn activate(db: &Db, merchant: &str, key_id: &str) -> Result<(), ApiError> {
+    let moved = sqlx::query(
+        "UPDATE hub_keys SET status = 'active', activated_ms = $1 WHERE merchant_id = $2 AND key_id = $3 AND status <> 'retired'",
+    )
+    .bind(now_ms())
+    .bind(merchant)
+    .bind(key_id)
+    .execute(&db.writer)
+    .await?;
+    if moved.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(format!("no live key '{key_id}'")))
+    }
+}
+
+/// Retires a key; the key that signs now cannot be retired before another
+/// is activated.
+pub(crate) async fn retire(db: &Db, merchant: &str, key_id: &str) -> Result<(), ApiError> {
+    let keys = list(db, merchant).await?;
+    let Some(key) = keys
+        .iter()
+        .find(|k| k.key_id == key_id && k.status != "retired")
+    else {
+        return Err(ApiError::NotFound(format!("no live key '{key_id}'")));
+    };
+    if key.signing {
+        return Err(ApiError::Conflict(
+            "the hub signs with this key; activate another first".into(),
+        ));
+    }
+    sqlx::query(
+        "UPDATE hub_keys SET status = 'retired', retired_at = $1 WHERE merchant_id = $2 AND key_id = $3",
+    )
+    .bind(now())
+    .bind(merchant)
+    .bind(key_id)
+    .execute(&db.writer)
+    .await?;
+    Ok(())
+}
+
+/// The merchant's keys, newest first, without their secrets.
+pub(crate) async fn list(db: &Db, merchant: &str) -> Result<Vec<KeyInfo>, ApiError> {
+    let signing: Vec<Option<String>> = signing_ids(db, merchant).await?;
+    let rows = sqlx::query(
+        "SELECT key_id, purpose, status, created_at FROM hub_keys WHERE merchant_id = $1 ORDER BY created_at DESC, key_id",
+    )
+    .bind(merchant)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let key_id: String = row.try_get("key_id")?;
+            Ok(KeyInfo {
+                signing: signing.iter().flatten().any(|s| *s == key_id),
+                purpose: Purpose::parse(&row.try_get::<String, _>("purpose")?)?,
+                status: row.try_get("status")?,
+                created_at: row.try_get("created_at")?,
+                key_id,
+            })
+        })
+        .collect()
+}
+
+/// The ids of the keys that sign now, one per purpose.
+async fn signing_ids(db: &Db, merchant: &str) -> Result<Vec<Option<String>>, ApiError> {
+    let mut ids = Vec::new();
+    for purpose in [Purpose::HubCalls, Purpose::Webhooks] {
+        ids.push(signing(db, merchant, purpose).await?.map(|k| k.key_id));
+    }
+    Ok(ids)
+}
+
+/// The key the hub signs `purpose` with for `merchant`: the most recently
+/// activated active one.
+pub(crate) async fn signing(
+    db: &Db,
+    merchant: &str,
+    purpose: Purpose,
+) -> Result<Option<SigningKey>, ApiError> {
+    let row = sqlx::query(
+        "SELECT key_id, secret FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status = 'active' \
+         ORDER BY activated_ms DESC, key_id DESC LIMIT 1",
+    )
+    .bind(merchant)
+    .bind(purpose.as_str())
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|row| {
+        Ok(SigningKey {
+            key_id: row.try_get("key_id")?,
+            secret: Secret::new(row.try_get::<String, _>("secret")?),
+        })
+    })
+    .transpose()
+}
