@@ -47,6 +47,11 @@ pub struct ServeArgs {
     /// Settle orders left pending (by a hub that died) after this many seconds [default: 30].
     #[arg(long, env = "POSTSALE_RECOVERY_AFTER_SECS")]
     pub recovery_after_secs: Option<u64>,
+    /// File holding the master key (64 hex digits) that seals the secrets
+    /// the hub keeps; or give the key in POSTSALE_MASTER_KEY. Never on the
+    /// command line, where any user of the machine could read it.
+    #[arg(long, env = "POSTSALE_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
     /// Fault injection for tests: abort the process between a charge and its commit.
     #[arg(long, env = "POSTSALE_FAULT_CRASH_AFTER_CHARGE", hide = true)]
     pub crash_after_charge: bool,
@@ -92,6 +97,8 @@ pub struct Settings {
     pub recovery_after: std::time::Duration,
     /// Abort between charge and commit (tests only).
     pub crash_after_charge: bool,
+    /// The master key that seals secrets at rest (64 hex digits).
+    pub master_key: Option<Secret>,
 }
 
 /// The file form of the settings.
@@ -104,6 +111,7 @@ struct FileSettings {
     demo: Option<bool>,
     operator_key: Option<Secret>,
     recovery_after_secs: Option<u64>,
+    master_key_file: Option<PathBuf>,
 }
 
 /// Why the settings could not be read.
@@ -152,6 +160,7 @@ impl Settings {
                     .unwrap_or(30),
             ),
             crash_after_charge: args.crash_after_charge,
+            master_key: master_key(args.master_key_file.or(file.master_key_file))?,
         })
     }
 
@@ -165,7 +174,23 @@ impl Settings {
             operator_key: None,
             recovery_after: std::time::Duration::from_secs(30),
             crash_after_charge: false,
+            // A fresh master key per test hub: 256 random bits, hex.
+            master_key: Some(Secret::new(crate::registry::merchant::new_challenge())),
         }
+    }
+}
+
+/// The master key: from its file when one is named, else from
+/// `POSTSALE_MASTER_KEY`.
+fn master_key(file: Option<PathBuf>) -> Result<Option<Secret>, ConfigError> {
+    match file {
+        Some(path) => std::fs::read_to_string(&path)
+            .map(|text| Some(Secret::new(text.trim())))
+            .map_err(|source| ConfigError::Read { path, source }),
+        None => Ok(std::env::var("POSTSALE_MASTER_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| Secret::new(k.trim()))),
     }
 }
 
@@ -202,6 +227,31 @@ mod tests {
         assert_eq!(settings.addr, "127.0.0.1:1");
         assert_eq!(settings.database, "postgres://db/hub");
         assert_eq!(format!("{:?}", settings.operator_key), "Some([redacted])");
+    }
+
+    #[test]
+    fn the_master_key_comes_from_its_file_and_never_prints() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = dir.path().join("master.key");
+        std::fs::write(&key, format!("{}\n", "c".repeat(64))).expect("write");
+        let args = ServeArgs {
+            master_key_file: Some(key),
+            ..ServeArgs::default()
+        };
+        let settings = Settings::resolve(args).expect("resolves");
+        assert_eq!(
+            settings.master_key.as_ref().map(Secret::expose),
+            Some("c".repeat(64).as_str())
+        );
+        assert!(!format!("{settings:?}").contains("cccc"));
+        let missing = ServeArgs {
+            master_key_file: Some(dir.path().join("nowhere")),
+            ..ServeArgs::default()
+        };
+        assert!(matches!(
+            Settings::resolve(missing),
+            Err(ConfigError::Read { .. })
+        ));
     }
 
     #[test]

@@ -39,11 +39,13 @@ pub(crate) enum Backend {
 pub(crate) struct Db {
     pub(crate) pool: AnyPool,
     pub(crate) writer: AnyPool,
+    /// Seals the secrets stored here under the operator's master key.
+    pub(crate) sealer: crate::seal::Sealer,
 }
 
 impl Db {
     /// Opens (and for SQLite creates) the database and applies the migrations.
-    pub(crate) async fn connect(url: &str) -> Result<Self, DbError> {
+    pub(crate) async fn connect(url: &str, sealer: crate::seal::Sealer) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://") {
             let url = if path.contains('?') {
@@ -66,7 +68,11 @@ impl Db {
             Backend::Sqlite => Self::pool(backend, 1).connect_with(options).await?,
             Backend::Postgres => pool.clone(),
         };
-        Ok(Self { pool, writer })
+        Ok(Self {
+            pool,
+            writer,
+            sealer,
+        })
     }
 
     fn pool(backend: Backend, size: u32) -> AnyPoolOptions {

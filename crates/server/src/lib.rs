@@ -17,6 +17,7 @@ mod outbox;
 mod reconciler;
 mod registry;
 mod routes;
+mod seal;
 mod selection;
 mod settlements;
 pub mod telemetry;
@@ -28,7 +29,12 @@ use std::{net::SocketAddr, sync::Arc};
 
 pub use config::{Cli, Command, ConfigError, Secret, ServeArgs, Settings};
 pub use db::DbError;
+pub use seal::SealError;
 use tokio::net::TcpListener;
+
+/// The master key of `--demo` hubs started without one: their secrets are
+/// the demo data's, published in the README.
+const DEMO_MASTER_KEY: &str = "00000000000000000000000000000000000000000000000000000000000000de";
 
 /// What every handler shares. Nothing in it must survive a restart: the
 /// database holds all state, so replicas behind a load balancer agree.
@@ -76,6 +82,12 @@ pub enum StartError {
     /// The server failed while running.
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    /// No master key, a malformed one, or not the one this database's
+    /// secrets were sealed with.
+    #[error(
+        "master key: {0} (give 64 hex digits in POSTSALE_MASTER_KEY or a file named by --master-key-file)"
+    )]
+    MasterKey(String),
 }
 
 /// A built hub, bound to its address, not yet serving.
@@ -100,7 +112,20 @@ impl Application {
                 })?;
         let local = listener.local_addr().map_err(StartError::Serve)?;
         let public_url = format!("http://{local}");
-        let db = db::Db::connect(&settings.database).await?;
+        let sealer = match &settings.master_key {
+            Some(key) => seal::Sealer::from_hex(key.expose())
+                .map_err(|e| StartError::MasterKey(e.to_string()))?,
+            // The demo's secrets are the demo's own, printed in the README;
+            // anything else needs the operator's key.
+            None if settings.demo => seal::Sealer::from_hex(DEMO_MASTER_KEY)
+                .map_err(|e| StartError::MasterKey(e.to_string()))?,
+            None => return Err(StartError::MasterKey("none given".into())),
+        };
+        let db = db::Db::connect(&settings.database, sealer).await?;
+        registry::seal_at_rest(&db).await.map_err(|e| match e {
+            registry::AtRestError::Key(key) => StartError::MasterKey(key.to_string()),
+            registry::AtRestError::Database(db) => StartError::Database(DbError::Sqlx(db)),
+        })?;
         if settings.demo {
             demo::load(&db, &public_url)
                 .await

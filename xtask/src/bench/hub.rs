@@ -43,6 +43,8 @@ impl Hub {
         let child = Command::new(root().join("target/release/postsale"))
             .args(["serve", "--addr", &addr, "--database", database])
             .args(["--operator-key", OPERATOR_KEY])
+            // The bench's own master key for the secrets it stores.
+            .env("POSTSALE_MASTER_KEY", "b".repeat(64))
             .args(extra)
             .current_dir(root())
             .stdout(Stdio::null())

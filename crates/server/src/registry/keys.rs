@@ -119,7 +119,7 @@ pub(crate) async fn create_with(
     .bind(merchant)
     .bind(key_id)
     .bind(purpose.as_str())
-    .bind(secret)
+    .bind(db.sealer.seal(&context(merchant, key_id), secret))
     .bind(now())
     .execute(&mut *tx)
     .await?;
@@ -218,10 +218,45 @@ pub(crate) async fn signing(
     .fetch_optional(&db.pool)
     .await?;
     row.map(|row| {
+        let key_id: String = row.try_get("key_id")?;
+        let secret = db
+            .sealer
+            .open(
+                &context(merchant, &key_id),
+                &row.try_get::<String, _>("secret")?,
+            )
+            .map_err(|e| ApiError::Internal(format!("hub key {key_id}: {e}")))?;
         Ok(SigningKey {
-            key_id: row.try_get("key_id")?,
-            secret: Secret::new(row.try_get::<String, _>("secret")?),
+            key_id,
+            secret: Secret::new(secret),
         })
     })
     .transpose()
+}
+
+/// The row a key's sealed secret is bound to.
+fn context(merchant: &str, key_id: &str) -> String {
+    format!("hub_keys:{merchant}:{key_id}")
+}
+
+/// Seals the secrets of keys stored before sealing existed.
+pub(crate) async fn seal_plaintext(db: &Db) -> Result<(), sqlx::Error> {
+    let rows = sqlx::query("SELECT merchant_id, key_id, secret FROM hub_keys")
+        .fetch_all(&db.pool)
+        .await?;
+    for row in rows {
+        let secret: String = row.try_get("secret")?;
+        if crate::seal::Sealer::is_sealed(&secret) {
+            continue;
+        }
+        let (merchant, key_id): (String, String) =
+            (row.try_get("merchant_id")?, row.try_get("key_id")?);
+        sqlx::query("UPDATE hub_keys SET secret = $1 WHERE merchant_id = $2 AND key_id = $3")
+            .bind(db.sealer.seal(&context(&merchant, &key_id), &secret))
+            .bind(&merchant)
+            .bind(&key_id)
+            .execute(&db.writer)
+            .await?;
+    }
+    Ok(())
 }

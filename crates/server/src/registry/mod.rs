@@ -27,7 +27,7 @@ pub(crate) async fn get<R: Record>(
             .bind(id)
             .fetch_optional(&db.pool)
             .await?;
-    row.map(|row| decode::<R>(&row)).transpose()
+    row.map(|row| decode::<R>(db, merchant, &row)).transpose()
 }
 
 /// Every record of kind `R` the merchant has, by id.
@@ -38,13 +38,98 @@ pub(crate) async fn list<R: Record>(db: &Db, merchant: &str) -> Result<Vec<R>, A
             .bind(R::KIND)
             .fetch_all(&db.pool)
             .await?;
-    rows.iter().map(decode::<R>).collect()
+    rows.iter()
+        .map(|row| decode::<R>(db, merchant, row))
+        .collect()
 }
 
-fn decode<R: Record>(row: &sqlx::any::AnyRow) -> Result<R, ApiError> {
+/// The row a record's sealed parts are bound to.
+fn context(kind: &str, merchant: &str, id: &str) -> String {
+    format!("{kind}:{merchant}:{id}")
+}
+
+fn decode<R: Record>(db: &Db, merchant: &str, row: &sqlx::any::AnyRow) -> Result<R, ApiError> {
     let body: String = row.try_get("body")?;
-    serde_json::from_str(&body)
-        .map_err(|e| ApiError::Internal(format!("stored {} record: {e}", R::KIND)))
+    let mut record: R = serde_json::from_str(&body)
+        .map_err(|e| ApiError::Internal(format!("stored {} record: {e}", R::KIND)))?;
+    let at = context(R::KIND, merchant, record.id());
+    record
+        .open(&db.sealer, &at)
+        .map_err(|e| ApiError::Internal(format!("{} record {}: {e}", R::KIND, record.id())))?;
+    Ok(record)
+}
+
+/// Why the secrets at rest could not be checked or sealed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AtRestError {
+    /// The master key is not the one the database's secrets are sealed with.
+    #[error(transparent)]
+    Key(#[from] crate::seal::SealError),
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Makes the database's secrets sealed under this hub's master key: checks
+/// the key against the database's check value (written on first start),
+/// then seals any secret stored before sealing existed. A wrong key is an
+/// error, so the hub does not start.
+pub(crate) async fn seal_at_rest(db: &Db) -> Result<(), AtRestError> {
+    use crate::seal::{SealError, Sealer};
+    let stored = sqlx::query("SELECT sealed FROM seal_check WHERE id = 'master'")
+        .fetch_optional(&db.pool)
+        .await?;
+    match stored {
+        Some(row) => {
+            let sealed: String = row.try_get("sealed")?;
+            if !db.sealer.checks(&sealed) {
+                return Err(SealError::WrongKey.into());
+            }
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO seal_check (id, sealed) VALUES ('master', $1) ON CONFLICT DO NOTHING",
+            )
+            .bind(db.sealer.check_value())
+            .execute(&db.writer)
+            .await?;
+        }
+    }
+    let rows = sqlx::query("SELECT merchant_id, id, body FROM records WHERE kind = $1")
+        .bind(records::SecretRecord::KIND)
+        .fetch_all(&db.pool)
+        .await?;
+    for row in rows {
+        let (merchant, id, body): (String, String, String) = (
+            row.try_get("merchant_id")?,
+            row.try_get("id")?,
+            row.try_get("body")?,
+        );
+        let Ok(mut record) = serde_json::from_str::<records::SecretRecord>(&body) else {
+            continue;
+        };
+        if Sealer::is_sealed(&record.secret) {
+            continue;
+        }
+        record.seal(
+            &db.sealer,
+            &context(records::SecretRecord::KIND, &merchant, &id),
+        );
+        let Ok(sealed) = serde_json::to_string(&record) else {
+            continue;
+        };
+        sqlx::query(
+            "UPDATE records SET body = $1 WHERE merchant_id = $2 AND kind = $3 AND id = $4",
+        )
+        .bind(sealed)
+        .bind(&merchant)
+        .bind(records::SecretRecord::KIND)
+        .bind(&id)
+        .execute(&db.writer)
+        .await?;
+    }
+    keys::seal_plaintext(db).await?;
+    Ok(())
 }
 
 /// Stores a checked record: `create` refuses an existing id (409), an update
@@ -55,7 +140,9 @@ pub(crate) async fn put<R: Record>(
     record: &R,
     create: bool,
 ) -> Result<(), ApiError> {
-    let body = serde_json::to_string(record).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut sealed = record.clone();
+    sealed.seal(&db.sealer, &context(R::KIND, merchant, record.id()));
+    let body = serde_json::to_string(&sealed).map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut tx = db.writer.begin().await?;
     if create {
         let inserted = sqlx::query("INSERT INTO records (merchant_id, kind, id, body, updated_at) VALUES ($1, $2, $3, $4, $5)")

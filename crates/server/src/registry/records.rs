@@ -4,10 +4,16 @@
 use postsale_protocol::{CurrencyCode, HandoffMode, Money, Presentation, ReasonCode};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::{error::ApiError, validate};
+use crate::{
+    error::ApiError,
+    seal::{SealError, Sealer},
+    validate,
+};
 
 /// A kind of registry record, stored as a checked JSON document.
-pub(crate) trait Record: Serialize + DeserializeOwned + Send + Sync + 'static {
+pub(crate) trait Record:
+    Clone + Serialize + DeserializeOwned + Send + Sync + 'static
+{
     /// The kind's name in the database and in `/v1/admin/{kind}`.
     const KIND: &'static str;
     /// The record's id within its merchant and kind.
@@ -23,6 +29,13 @@ pub(crate) trait Record: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The record as a reason code, when it is one (its references need checks).
     fn as_reason_code(&self) -> Option<&ReasonCodeRecord> {
         None
+    }
+    /// Seals what must not be stored in the clear (secrets), for the row
+    /// `context` names.
+    fn seal(&mut self, _sealer: &Sealer, _context: &str) {}
+    /// Opens what [`Record::seal`] sealed.
+    fn open(&mut self, _sealer: &Sealer, _context: &str) -> Result<(), SealError> {
+        Ok(())
     }
 }
 
@@ -344,6 +357,13 @@ impl Record for SecretRecord {
     }
     fn redact(&mut self) {
         self.secret.clear();
+    }
+    fn seal(&mut self, sealer: &Sealer, context: &str) {
+        self.secret = sealer.seal(context, &self.secret);
+    }
+    fn open(&mut self, sealer: &Sealer, context: &str) -> Result<(), SealError> {
+        self.secret = sealer.open(context, &self.secret)?;
+        Ok(())
     }
 }
 

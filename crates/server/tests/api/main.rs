@@ -13,5 +13,6 @@ mod helpers;
 mod keys;
 mod offers;
 mod opportunities;
+mod sealing;
 mod trust;
 mod verify;
