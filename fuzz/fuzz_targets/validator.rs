@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
         opportunity_id: &claims.opportunity_id,
         ticket_nonce: &claims.ticket_nonce,
         amount,
+        customer_sha256: &claims.customer_sha256,
     };
     let _ = validator.verify(b"fuzz secret", claims.expires_at, &binding);
     let _ = validator.verify(b"", i64::MIN, &binding);

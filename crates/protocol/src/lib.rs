@@ -17,8 +17,8 @@ pub use reason_code::{ReasonCode, ReasonCodeError};
 pub use signed::{
     CLOCK_SKEW_SECS, MAX_TICKET_LEN, MAX_VALIDATOR_LEN, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECS,
     SignatureError, SignedTicket, SignedValidator, TICKET_TTL_SECS, TicketClaims, TicketError,
-    VALIDATOR_TTL_SECS, ValidatorBinding, ValidatorClaims, ValidatorError, mint_validator,
-    sign_request, sign_ticket, verify_request,
+    VALIDATOR_TTL_SECS, ValidatorBinding, ValidatorClaims, ValidatorError, customer_digest,
+    mint_validator, sign_request, sign_ticket, verify_request,
 };
 pub use wire::{
     AcceptRequest, AcceptResponse, CardEntry, CardReference, ChosenItem, Consent, Disclosure,

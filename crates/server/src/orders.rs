@@ -117,6 +117,7 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
             currency: order.amount.currency(),
             expires_at: now() + VALIDATOR_LIFETIME_SECS,
             id: new_id("val"),
+            customer_sha256: postsale_protocol::customer_digest(&order.customer_token),
         },
         &key.key_id,
         key.secret.expose().as_bytes(),

@@ -17,8 +17,8 @@ use axum::{
 use postsale_affiliate::{
     Secret, TicketSigner,
     handoff::{
-        BoxFuture, ChargeError, CustomerDirectory, HandoffConfig, MemoryStore, SavedPaymentCharger,
-        router,
+        BoxFuture, ChargeError, CustomerDirectory, HandoffConfig, MemoryStore, OrderTicket,
+        SavedPaymentCharger, router,
     },
 };
 use postsale_protocol::{Address, CustomerRecord, Money, ReasonCode, SignedTicket};
@@ -51,6 +51,8 @@ pub(crate) struct Order {
     pub(crate) first_name: String,
     pub(crate) ticket: String,
     pub(crate) nonce: String,
+    /// The customer the ticket names: the one charged for upsells of this order.
+    pub(crate) customer_token: String,
 }
 
 #[derive(Debug, Default)]
@@ -202,6 +204,7 @@ async fn place_order(State(shop): State<Shop>, Form(form): Form<Checkout>) -> Re
                 first_name,
                 ticket,
                 nonce,
+                customer_token: customer_token.clone(),
             },
         );
     }
@@ -224,13 +227,14 @@ async fn order_page(State(shop): State<Shop>, Path(id): Path<String>) -> Respons
 struct Directory(Arc<Mutex<Store>>);
 
 impl CustomerDirectory for Directory {
-    fn ticket_nonce<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Option<String>> {
-        let nonce = self
-            .0
-            .lock()
-            .ok()
-            .and_then(|s| s.orders.get(order).map(|o| o.nonce.clone()));
-        Box::pin(async move { nonce })
+    fn order<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Option<OrderTicket>> {
+        let ticket = self.0.lock().ok().and_then(|s| {
+            s.orders.get(order).map(|o| OrderTicket {
+                nonce: o.nonce.clone(),
+                customer_token: o.customer_token.clone(),
+            })
+        });
+        Box::pin(async move { ticket })
     }
     fn customer<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<CustomerRecord>> {
         let record = self

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use postsale_protocol::{
     HANDOFF_KEY_ID_HEADER, HandoffMode, HandoffRequest, HandoffResponse, Money, SIGNATURE_HEADER,
-    SignedValidator, ValidatorBinding, ValidatorError, verify_request,
+    SignedValidator, ValidatorBinding, ValidatorError, customer_digest, verify_request,
 };
 use tokio::sync::OwnedMutexGuard;
 
@@ -113,24 +113,31 @@ async fn answer(
         return Err(HandoffError::DirectEntry);
     }
 
-    // 3. The validator: the hub's, for our ticket, for this amount, in time.
+    // 3. The validator: the hub's, for our ticket, for the customer of our
+    // own order record, for this amount, in time. The customer charged is
+    // always that order's: a token the request names is only compared.
     let validator = SignedValidator::parse(&request.validator).map_err(HandoffError::Validator)?;
     let validator_secret = config
         .secret(validator.key_id())
         .ok_or(HandoffError::Validator(ValidatorError::BadSignature))?;
-    let nonce = config
+    let order = config
         .directory
-        .ticket_nonce(&request.affiliate_order_id)
+        .order(&request.affiliate_order_id)
         .await
         .ok_or(HandoffError::UnknownOrder)?;
+    let customer = customer_digest(&order.customer_token);
     let binding = ValidatorBinding {
         opportunity_id: &validator.unverified_claims().opportunity_id,
-        ticket_nonce: &nonce,
+        ticket_nonce: &order.nonce,
         amount,
+        customer_sha256: &customer,
     };
     let claims = validator
         .verify(validator_secret.expose(), now, &binding)
         .map_err(HandoffError::Validator)?;
+    if request.customer_token != order.customer_token {
+        return Err(HandoffError::Validator(ValidatorError::WrongCustomer));
+    }
 
     // 4. Policy: a payment reference only for an affiliated upseller.
     if request.mode == HandoffMode::PaymentReference && !request.upseller_affiliated {
@@ -142,7 +149,7 @@ async fn answer(
     let redemption = Redemption {
         order_id: &request.order_id,
         affiliate_order_id: &request.affiliate_order_id,
-        customer_token: &request.customer_token,
+        customer_token: &order.customer_token,
         validator_id: &claims.id,
     };
     config.store.claim(redemption).await.map_err(from_store)?;
@@ -155,7 +162,7 @@ async fn answer(
         tracing::info!("replaying the stored answer to a retried hub order");
         return Ok(stored);
     }
-    let answer = work(config, &request, amount).await?;
+    let answer = work(config, &request, &order.customer_token, amount).await?;
     config
         .store
         .store(&request.order_id, &answer)
@@ -168,9 +175,9 @@ async fn answer(
 async fn work(
     config: &HandoffConfig,
     request: &HandoffRequest,
+    token: &str,
     amount: Money,
 ) -> Result<HandoffResponse, HandoffError> {
-    let token = request.customer_token.as_str();
     match request.mode {
         HandoffMode::MerchantOfRecord => {
             match config

@@ -45,7 +45,7 @@ use axum::routing::post;
 pub use error::HandoffError;
 pub use memory::MemoryStore;
 pub use traits::{
-    BoxFuture, ChargeError, CustomerDirectory, Redemption, RedemptionStore, Replay,
+    BoxFuture, ChargeError, CustomerDirectory, OrderTicket, Redemption, RedemptionStore, Replay,
     SavedPaymentCharger, StoreError,
 };
 

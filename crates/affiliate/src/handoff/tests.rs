@@ -10,7 +10,7 @@ use super::*;
 struct Nobody;
 
 impl CustomerDirectory for Nobody {
-    fn ticket_nonce<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Option<String>> {
+    fn order<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Option<OrderTicket>> {
         Box::pin(async { None })
     }
     fn customer<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Option<CustomerRecord>> {

@@ -12,12 +12,22 @@ use postsale_protocol::{Address, CustomerRecord, HandoffResponse, Money};
 /// Implement a method as `Box::pin(async move { ... })`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// What a merchant keeps of the ticket it signed for one of its orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderTicket {
+    /// The ticket's nonce.
+    pub nonce: String,
+    /// The customer token in the ticket: the customer the order is of.
+    pub customer_token: String,
+}
+
 /// The merchant's customer and order records, read-only.
 pub trait CustomerDirectory: Send + Sync {
-    /// The nonce of the ticket the merchant signed for its order
-    /// `affiliate_order_id` (keep it when signing), or `None` for an order it
-    /// issued no ticket for. The validator is bound to this nonce.
-    fn ticket_nonce<'a>(&'a self, affiliate_order_id: &'a str) -> BoxFuture<'a, Option<String>>;
+    /// What the merchant recorded when it signed the ticket for its order
+    /// `affiliate_order_id` (keep both when signing), or `None` for an order
+    /// it issued no ticket for. The validator is bound to this nonce and
+    /// this customer, and only this customer is ever charged for the order.
+    fn order<'a>(&'a self, affiliate_order_id: &'a str) -> BoxFuture<'a, Option<OrderTicket>>;
 
     /// The customer behind `customer_token`, with a processor's payment
     /// reference (never a card number), or `None` for an unknown token.

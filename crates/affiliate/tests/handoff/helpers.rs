@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use postsale_affiliate::Secret;
 use postsale_affiliate::handoff::{
-    BoxFuture, ChargeError, CustomerDirectory, HandoffConfig, MemoryStore, SavedPaymentCharger,
-    router,
+    BoxFuture, ChargeError, CustomerDirectory, HandoffConfig, MemoryStore, OrderTicket,
+    SavedPaymentCharger, router,
 };
 use postsale_protocol::{
     Address, CurrencyCode, CustomerRecord, HANDOFF_KEY_ID_HEADER, HandoffItem, HandoffMode,
@@ -53,12 +53,15 @@ pub(crate) fn address() -> Address {
 pub(crate) struct Directory;
 
 impl CustomerDirectory for Directory {
-    fn ticket_nonce<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Option<String>> {
-        let nonce = ORDERS
+    fn order<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Option<OrderTicket>> {
+        let ticket = ORDERS
             .iter()
             .find(|(o, _, _)| *o == order)
-            .map(|(_, n, _)| (*n).to_owned());
-        Box::pin(async move { nonce })
+            .map(|(_, n, c)| OrderTicket {
+                nonce: (*n).to_owned(),
+                customer_token: (*c).to_owned(),
+            });
+        Box::pin(async move { ticket })
     }
 
     fn customer<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<CustomerRecord>> {
@@ -180,10 +183,10 @@ pub(crate) async fn spawn_app_with(behaviour: Gateway) -> TestApp {
 
 /// The validator the hub mints on accept, for the ticket of `affiliate_order`.
 pub(crate) fn claims(affiliate_order: &str, amount_minor: i64, id: &str) -> ValidatorClaims {
-    let nonce = ORDERS
+    let (nonce, customer) = ORDERS
         .iter()
         .find(|(o, _, _)| *o == affiliate_order)
-        .map_or("nonce_unknown", |(_, n, _)| n);
+        .map_or(("nonce_unknown", "cus_unknown"), |(_, n, c)| (n, c));
     ValidatorClaims {
         opportunity_id: OPPORTUNITY.into(),
         ticket_nonce: nonce.into(),
@@ -191,6 +194,7 @@ pub(crate) fn claims(affiliate_order: &str, amount_minor: i64, id: &str) -> Vali
         currency: usd(),
         expires_at: now() + 600,
         id: id.into(),
+        customer_sha256: postsale_protocol::customer_digest(customer),
     }
 }
 

@@ -262,3 +262,29 @@ async fn the_hubs_challenge_is_answered_only_when_the_hub_signed_it() {
     assert_eq!(echo, challenge, "the same challenge back");
     assert_eq!(app.charger.attempts(), 0, "and nothing else done");
 }
+
+#[tokio::test]
+async fn a_call_naming_another_customer_than_the_orders_own_charges_nobody() {
+    let app = spawn_app().await;
+    // The validator is for the order's customer, the request names another.
+    let mut hub_order = request(HandoffMode::MerchantOfRecord, "ord_c1", "A-1001");
+    hub_order.customer_token = "cus_8".into();
+    let body = serde_json::to_vec(&hub_order).expect("serialises");
+    let signature = sign_request(&body, SECRET, now());
+    let (status, problem) = refused(&app, body, &signature, KEY_ID).await;
+    assert_eq!(status, 401);
+    assert_eq!(detail(&problem), "validator is for another customer");
+
+    // The request and the validator agree on another customer: the order's
+    // own record says otherwise.
+    let mut claims = claims("A-1001", 1999, "val_c2");
+    claims.customer_sha256 = postsale_protocol::customer_digest("cus_8");
+    let mut hub_order = request(HandoffMode::MerchantOfRecord, "ord_c2", "A-1001");
+    hub_order.customer_token = "cus_8".into();
+    hub_order.validator = mint_validator(&claims, KEY_ID, SECRET);
+    let body = serde_json::to_vec(&hub_order).expect("serialises");
+    let signature = sign_request(&body, SECRET, now());
+    let (status, problem) = refused(&app, body, &signature, KEY_ID).await;
+    assert_eq!(status, 401);
+    assert_eq!(detail(&problem), "validator is for another customer");
+}

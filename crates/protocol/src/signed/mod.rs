@@ -23,7 +23,7 @@ pub use ticket::{
 };
 pub use validator::{
     MAX_VALIDATOR_LEN, SignedValidator, VALIDATOR_TTL_SECS, ValidatorBinding, ValidatorClaims,
-    ValidatorError, mint_validator,
+    ValidatorError, customer_digest, mint_validator,
 };
 
 /// Whether `value` is a free-text claim we accept: 1 to `max` bytes, no

@@ -29,7 +29,7 @@ const MAX_ID_LEN: usize = 128;
 ///
 /// Field rules: `opportunity_id` 1 to 128 bytes without control characters;
 /// `ticket_nonce` and `id` 1 to 128 characters of `A-Z a-z 0-9 - _`;
-/// `amount_minor` not negative.
+/// `amount_minor` not negative; `customer_sha256` 64 lowercase hex digits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValidatorClaims {
@@ -51,6 +51,18 @@ pub struct ValidatorClaims {
     /// The validator's unique id, the key of its single redemption.
     #[serde(rename = "jti")]
     pub id: String,
+    /// [`customer_digest`] of the customer token in the ticket: the
+    /// affiliate charges the customer of its own order record, and only when
+    /// this matches it.
+    #[serde(rename = "cus")]
+    pub customer_sha256: String,
+}
+
+/// The SHA-256 of a customer token, lowercase hex: what a validator carries
+/// of the customer, so that it names one without revealing the token.
+pub fn customer_digest(customer_token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(customer_token.as_bytes()))
 }
 
 impl ValidatorClaims {
@@ -61,6 +73,14 @@ impl ValidatorClaims {
             ("ticket_nonce", is_token(&self.ticket_nonce, 1, MAX_ID_LEN)),
             ("amount_minor", self.amount_minor >= 0),
             ("id", is_token(&self.id, 1, MAX_ID_LEN)),
+            (
+                "customer_sha256",
+                self.customer_sha256.len() == 64
+                    && self
+                        .customer_sha256
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            ),
         ];
         match checks.iter().find(|(_, ok)| !ok) {
             Some((field, _)) => Err(ValidatorError::InvalidClaim(field)),
@@ -83,6 +103,8 @@ pub struct ValidatorBinding<'a> {
     pub ticket_nonce: &'a str,
     /// The amount and currency about to be charged.
     pub amount: Money,
+    /// [`customer_digest`] of the customer of the verifier's own order record.
+    pub customer_sha256: &'a str,
 }
 
 /// Why a validator is refused.
@@ -110,6 +132,8 @@ pub enum ValidatorError {
     WrongCurrency,
     /// The validator is for another amount.
     WrongAmount,
+    /// The validator is for another customer than the one of the order.
+    WrongCustomer,
 }
 
 impl fmt::Display for ValidatorError {
@@ -126,6 +150,7 @@ impl fmt::Display for ValidatorError {
             Self::WrongTicket => f.write_str("validator is for another ticket"),
             Self::WrongCurrency => f.write_str("validator is for another currency"),
             Self::WrongAmount => f.write_str("validator is for another amount"),
+            Self::WrongCustomer => f.write_str("validator is for another customer"),
         }
     }
 }
@@ -172,7 +197,8 @@ impl SignedValidator {
     /// Checks, in this order: the MAC under `secret` (constant time), that
     /// `now <= expires_at + CLOCK_SKEW_SECS`, that the lifetime is at most
     /// [`VALIDATOR_TTL_SECS`] + skew, and that opportunity, ticket nonce,
-    /// currency and amount equal `expected`. It does not check single use.
+    /// currency, amount and customer equal `expected`. It does not check
+    /// single use.
     pub fn verify(
         &self,
         secret: &[u8],
@@ -200,6 +226,9 @@ impl SignedValidator {
         }
         if c.amount_minor != expected.amount.minor() {
             return Err(ValidatorError::WrongAmount);
+        }
+        if c.customer_sha256 != expected.customer_sha256 {
+            return Err(ValidatorError::WrongCustomer);
         }
         Ok(c.clone())
     }

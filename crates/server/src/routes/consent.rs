@@ -200,10 +200,7 @@ pub(crate) async fn page(
     );
     let mut response = Html(page).into_response();
     let headers = response.headers_mut();
-    let ancestors = std::iter::once("'self'".to_owned())
-        .chain(open.affiliate.verified_origins.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let ancestors = super::offers::frame_ancestors(&open.affiliate);
     let policy = format!(
         "default-src 'none'; script-src {script}; style-src {style}; connect-src 'self'; base-uri 'none'; \
          form-action 'none'; frame-ancestors {ancestors}",

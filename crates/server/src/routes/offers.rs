@@ -227,6 +227,15 @@ pub(crate) fn disclosure(open: &OpenOpportunity) -> Disclosure {
     }
 }
 
+/// The `frame-ancestors` sources of the hub's frame pages: only the
+/// affiliate's proven origins (and the hub) may frame an offer.
+pub(crate) fn frame_ancestors(affiliate: &Merchant) -> String {
+    std::iter::once("'self'")
+        .chain(affiliate.verified_origins.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `GET /v1/opportunities/{id}/frame`: the hub-origin page that runs the
 /// widget inside an IFRAME (and the only place card entry may happen).
 #[utoipa::path(get, path = "/v1/opportunities/{id}/frame", tag = "widget",
@@ -251,11 +260,7 @@ pub(crate) async fn frame(
         .ok_or_else(|| ApiError::Internal("the frame page went away".into()))?;
     let mut response = axum::response::Html(page).into_response();
     let headers = response.headers_mut();
-    // Only the affiliate's pages may frame the offer.
-    let ancestors = std::iter::once("'self'".to_owned())
-        .chain(open.affiliate.verified_origins.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let ancestors = frame_ancestors(&open.affiliate);
     // The page has no inline script or style; the widget styles itself through
     // constructed stylesheets, which style-src does not govern.
     let policy = format!(

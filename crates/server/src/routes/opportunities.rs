@@ -188,9 +188,14 @@ async fn verify_ticket(
     let secret = registry::get::<SecretRecord>(&state.db, &affiliate.id, ticket.key_id())
         .await?
         .ok_or_else(forged)?;
+    // A bad signature reads as an unknown affiliate or key id does: the
+    // answer never tells which affiliates and key ids exist.
     let claims = ticket
         .verify(secret.secret.as_bytes(), now)
-        .map_err(|e| ApiError::Unauthorized(format!("ticket: {e}")))?;
+        .map_err(|e| match e {
+            postsale_protocol::TicketError::BadSignature => forged(),
+            other => ApiError::Unauthorized(format!("ticket: {other}")),
+        })?;
     Ok((affiliate, claims))
 }
 

@@ -134,17 +134,7 @@ async fn a_direct_entry_accept_charges_once_and_records_the_consent() {
     assert_eq!(order["amount"], "99.00");
     assert_eq!(order["points"], 50);
 
-    let stored: Value = app
-        .admin(
-            reqwest::Method::GET,
-            &app.shop_key,
-            &format!("orders/{}", order["order_id"].as_str().expect("id")),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let stored = app.order(&order["order_id"]).await;
     assert_eq!(stored["status"], "charged");
     let receipt = &stored["consent_receipt"];
     assert_eq!(
@@ -481,17 +471,7 @@ async fn card_entry_without_the_frame_pages_token_is_refused_whatever_the_origin
         .json()
         .await
         .expect("json");
-    let stored: Value = app
-        .admin(
-            reqwest::Method::GET,
-            &app.shop_key,
-            &format!("orders/{}", order["order_id"].as_str().expect("id")),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let stored = app.order(&order["order_id"]).await;
     assert!(
         stored["consent_receipt"]["proof"]
             .as_str()
@@ -592,17 +572,7 @@ async fn every_charged_order_has_a_consent_receipt() {
     assert_eq!(list.len(), 3);
     let mut charged = 0;
     for order in list {
-        let detail: Value = app
-            .admin(
-                reqwest::Method::GET,
-                &app.shop_key,
-                &format!("orders/{}", order["id"].as_str().expect("id")),
-                None,
-            )
-            .await
-            .json()
-            .await
-            .expect("json");
+        let detail = app.order(&order["id"]).await;
         assert!(
             detail["consent_receipt"]["disclosure_sha256"].is_string(),
             "{detail}"

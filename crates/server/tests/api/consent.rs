@@ -119,17 +119,7 @@ async fn a_scripted_accept_without_the_consent_frames_click_charges_nothing() {
     assert_eq!(response.status(), 201);
     let order: Value = response.json().await.expect("json");
     assert_eq!(affiliate.charger.charges.load(Ordering::SeqCst), 1);
-    let stored: Value = app
-        .admin(
-            reqwest::Method::GET,
-            &app.shop_key,
-            &format!("orders/{}", order["order_id"].as_str().expect("id")),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let stored = app.order(&order["order_id"]).await;
     assert!(
         stored["consent_receipt"]["proof"]
             .as_str()

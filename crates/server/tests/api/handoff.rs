@@ -17,7 +17,7 @@ use postsale_affiliate::{
     Secret,
     handoff::{
         BoxFuture, ChargeError, CustomerDirectory, HANDOFF_PATH, HandoffConfig, MemoryStore,
-        SavedPaymentCharger, router,
+        OrderTicket, SavedPaymentCharger, router,
     },
 };
 use postsale_protocol::{
@@ -34,7 +34,8 @@ use crate::{
 
 #[derive(Default)]
 struct Directory {
-    nonces: Mutex<HashMap<String, String>>,
+    /// Per order: the ticket's nonce and customer, as the shop keeps them.
+    orders: Mutex<HashMap<String, OrderTicket>>,
 }
 
 fn address() -> Address {
@@ -49,9 +50,9 @@ fn address() -> Address {
 }
 
 impl CustomerDirectory for Directory {
-    fn ticket_nonce<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Option<String>> {
-        let nonce = self.nonces.lock().expect("lock").get(order).cloned();
-        Box::pin(async move { nonce })
+    fn order<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Option<OrderTicket>> {
+        let ticket = self.orders.lock().expect("lock").get(order).cloned();
+        Box::pin(async move { ticket })
     }
     fn customer<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<CustomerRecord>> {
         let record = (token == "cust-1").then(|| CustomerRecord {
@@ -174,12 +175,13 @@ pub(crate) async fn open(
     affiliate: &Affiliate,
     c: &TicketClaims,
 ) -> (String, Value) {
-    affiliate
-        .directory
-        .nonces
-        .lock()
-        .expect("lock")
-        .insert(c.order_id.clone(), c.nonce.clone());
+    affiliate.directory.orders.lock().expect("lock").insert(
+        c.order_id.clone(),
+        OrderTicket {
+            nonce: c.nonce.clone(),
+            customer_token: c.customer_token.clone(),
+        },
+    );
     let response = app
         .post_opportunity(&purchase(&ticket(c), &c.order_id))
         .await;

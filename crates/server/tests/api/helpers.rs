@@ -333,6 +333,21 @@ impl TestApp {
         (id, made["secret"].as_str().expect("secret").to_owned())
     }
 
+    /// The order `id` with its consent receipt, as the shop reads it.
+    pub(crate) async fn order(&self, id: &Value) -> Value {
+        let id = id.as_str().expect("an order id");
+        self.admin(
+            reqwest::Method::GET,
+            &self.shop_key.clone(),
+            &format!("orders/{id}"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("json")
+    }
+
     /// A call to the operator API.
     pub(crate) async fn operator(
         &self,

@@ -45,6 +45,7 @@ async fn a_leaked_ticket_key_signs_no_hub_call() {
             currency: postsale_protocol::CurrencyCode::parse("USD").expect("USD"),
             expires_at: now() + 60,
             id: "val_forged".into(),
+            customer_sha256: postsale_protocol::customer_digest("cust-1"),
         },
         KEY_ID,
         SECRET.as_bytes(),
@@ -262,4 +263,29 @@ async fn keys_are_made_only_for_their_purpose_and_in_bounds() {
         )
         .await;
     assert_problem(across, 404, None).await;
+}
+
+#[tokio::test]
+async fn a_forged_ticket_reads_the_same_whichever_affiliate_or_key_it_names() {
+    let app = spawn_app().await;
+    let mut details = Vec::new();
+    for (affiliate, key_id, secret) in [
+        ("nobody", KEY_ID, SECRET),
+        ("shop", "no-such-key", SECRET),
+        ("shop", KEY_ID, "not the ticket key of the shop, 32+"),
+        ("lens", KEY_ID, SECRET),
+    ] {
+        let mut c = crate::helpers::claims("F-1", Some("CAMERA-HIGH"));
+        c.affiliate_id = affiliate.into();
+        let forged = crate::helpers::sign_ticket_with(&c, key_id, secret.as_bytes());
+        let response = app
+            .post_opportunity(&crate::helpers::purchase(&forged, "F-1"))
+            .await;
+        let problem = assert_problem(response, 401, None).await;
+        details.push(problem["detail"].clone());
+    }
+    assert!(
+        details.windows(2).all(|w| w[0] == w[1]),
+        "the answers tell forged tickets apart: {details:?}"
+    );
 }

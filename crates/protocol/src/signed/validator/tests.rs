@@ -20,14 +20,19 @@ fn claims() -> ValidatorClaims {
         currency: usd(),
         expires_at: NOW + VALIDATOR_TTL_SECS,
         id: "val_01".into(),
+        customer_sha256: customer_digest("cust-1"),
     }
 }
+
+/// The customer digest of `claims()`, as a verifier computes it.
+const CUSTOMER: &str = "21d120906fd394b11c7a5ea3e84254bb8b1bf5f918ea5079e8eb7fe9f12907bd";
 
 fn binding() -> ValidatorBinding<'static> {
     ValidatorBinding {
         opportunity_id: "opp_3f9c",
         ticket_nonce: "n0nce-n0nce-n0nce",
         amount: Money::from_minor(4_999, usd()).expect("money"),
+        customer_sha256: CUSTOMER,
     }
 }
 
@@ -90,6 +95,33 @@ fn a_validator_for_another_amount_is_refused() {
         verify(&raw, NOW, &expected),
         Err(ValidatorError::WrongAmount)
     );
+}
+
+#[test]
+fn a_validator_for_another_customer_is_refused() {
+    assert_eq!(customer_digest("cust-1"), CUSTOMER);
+    let raw = mint_validator(&claims(), "hub1", SECRET);
+    let other = customer_digest("cust-2");
+    let expected = ValidatorBinding {
+        customer_sha256: &other,
+        ..binding()
+    };
+    assert_eq!(
+        verify(&raw, NOW, &expected),
+        Err(ValidatorError::WrongCustomer)
+    );
+}
+
+#[test]
+fn a_validator_whose_customer_is_not_a_digest_does_not_parse() {
+    for bad in ["", "cust-1", &"A".repeat(64), &"a".repeat(63)] {
+        let mut c = claims();
+        c.customer_sha256 = bad.to_owned();
+        assert_eq!(
+            SignedValidator::parse(&mint_validator(&c, "hub1", SECRET)),
+            Err(ValidatorError::InvalidClaim("customer_sha256"))
+        );
+    }
 }
 
 #[test]
@@ -176,9 +208,11 @@ prop_compose! {
         currency in prop::sample::select(vec!["USD", "EUR", "JPY", "KWD"]),
         expires_at in any::<i64>(),
         id in "[A-Za-z0-9_-]{1,64}",
+        customer in "\\PC{1,40}",
     ) -> ValidatorClaims {
         ValidatorClaims {
             opportunity_id, ticket_nonce, amount_minor, expires_at, id,
+            customer_sha256: customer_digest(&customer),
             currency: CurrencyCode::parse(currency).expect("listed codes are valid"),
         }
     }
@@ -189,6 +223,7 @@ fn binding_of(c: &ValidatorClaims) -> ValidatorBinding<'_> {
         opportunity_id: &c.opportunity_id,
         ticket_nonce: &c.ticket_nonce,
         amount: c.amount().expect("non-negative"),
+        customer_sha256: &c.customer_sha256,
     }
 }
 
@@ -225,11 +260,12 @@ proptest! {
 #[test]
 fn a_validator_made_by_another_implementation_verifies() {
     // Made with Python's hmac/base64/json (also fuzz/seeds/validator/valid).
-    let raw = "v1.hub1.eyJvcHAiOiJvcHBfMSIsInRrbiI6Im4wbmNlIiwiYW10Ijo0OTk5LCJjdXIiOiJVU0QiLCJleHAiOjE3OTAwMDA2MDAsImp0aSI6InZhbF8xIn0.98VqyNSq0cMyoJD1m0TH3PvdRFZhlHZaiFa_ywsdFXI";
+    let raw = "v1.hub1.eyJvcHAiOiJvcHBfMSIsInRrbiI6Im4wbmNlIiwiYW10Ijo0OTk5LCJjdXIiOiJVU0QiLCJleHAiOjE3OTAwMDA2MDAsImp0aSI6InZhbF8xIiwiY3VzIjoiMjFkMTIwOTA2ZmQzOTRiMTFjN2E1ZWEzZTg0MjU0YmI4YjFiZjVmOTE4ZWE1MDc5ZThlYjdmZTlmMTI5MDdiZCJ9._xvqlrq3Rst4CBm9JQl-QDSGjbRIONjXD2Qe1YA5asY";
     let expected = ValidatorBinding {
         opportunity_id: "opp_1",
         ticket_nonce: "n0nce",
         amount: Money::from_minor(4_999, usd()).expect("money"),
+        customer_sha256: CUSTOMER,
     };
     let validator = SignedValidator::parse(raw).expect("parses");
     assert_eq!(validator.unverified_claims().id, "val_1");
