@@ -175,7 +175,7 @@ impl Settings {
             recovery_after: std::time::Duration::from_secs(30),
             crash_after_charge: false,
             // A fresh master key per test hub: 256 random bits, hex.
-            master_key: Some(Secret::new(crate::registry::merchant::new_challenge())),
+            master_key: Some(Secret::new(crate::ids::new_secret_hex())),
         }
     }
 }

@@ -16,8 +16,8 @@ use crate::{
     ids::{now, sha256_hex},
 };
 
-/// A token lives no longer than an opportunity can stay open.
-const LIFETIME_SECS: i64 = crate::routes::OPPORTUNITY_TTL_SECS;
+/// A token lives as long as an opportunity can stay open (30 minutes).
+const LIFETIME_SECS: i64 = 30 * 60;
 
 /// Makes and stores a token for one load of `opportunity`'s frame page.
 pub(crate) async fn mint(db: &Db, opportunity: &str) -> Result<String, ApiError> {

@@ -18,6 +18,13 @@ pub(crate) fn new_api_key() -> String {
     format!("psk_{}", hex::encode(bytes))
 }
 
+/// 256 random bits, hex: a challenge, a key's secret, a master key.
+pub(crate) fn new_secret_hex() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 /// SHA-256, hex. API keys carry 256 random bits, so a fast hash is enough:
 /// there is nothing to guess that a slow hash would protect.
 pub(crate) fn sha256_hex(text: &str) -> String {

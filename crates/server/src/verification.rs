@@ -84,7 +84,7 @@ pub(crate) async fn callback_answers(
     secret: &[u8],
 ) -> Result<(), Unproven> {
     let challenge = CallbackChallenge {
-        postsale_challenge: crate::registry::merchant::new_challenge(),
+        postsale_challenge: crate::ids::new_secret_hex(),
     };
     let body = serde_json::to_vec(&challenge).map_err(|_| Unproven::Mismatch)?;
     let response = http

@@ -10,7 +10,12 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::{config::Secret, db::Db, error::ApiError, ids::now, registry::merchant::new_challenge};
+use crate::{
+    config::Secret,
+    db::Db,
+    error::ApiError,
+    ids::{new_secret_hex, now},
+};
 
 /// The most keys of one purpose a merchant keeps (retired ones aside).
 const MAX_LIVE: i64 = 5;
@@ -79,8 +84,8 @@ fn now_ms() -> i64 {
 
 /// Makes a staged key of `purpose` for `merchant`.
 pub(crate) async fn create(db: &Db, merchant: &str, purpose: Purpose) -> Result<NewKey, ApiError> {
-    let key_id = format!("hk_{}", &new_challenge()[..16]);
-    let secret = new_challenge();
+    let key_id = format!("hk_{}", &new_secret_hex()[..16]);
+    let secret = new_secret_hex();
     create_with(db, merchant, purpose, &key_id, &secret).await?;
     Ok(NewKey {
         key_id,

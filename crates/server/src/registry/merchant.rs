@@ -9,7 +9,7 @@ use sqlx::Row;
 use crate::{
     db::Db,
     error::ApiError,
-    ids::{new_api_key, now, sha256_hex},
+    ids::{new_api_key, new_secret_hex, now, sha256_hex},
     validate,
 };
 
@@ -195,20 +195,13 @@ async fn write_origins(
         )
         .bind(&merchant.id)
         .bind(origin)
-        .bind(new_challenge())
+        .bind(new_secret_hex())
         .bind(approved_by.map(|_| now()))
         .bind(approved_by)
         .execute(&mut **tx)
         .await?;
     }
     refresh_verified(tx, &merchant.id).await
-}
-
-/// 256 random bits, hex: a challenge for an origin or a callback URL.
-pub(crate) fn new_challenge() -> String {
-    let mut bytes = [0_u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
-    hex::encode(bytes)
 }
 
 /// Rewrites the merchant's list of proven origins from its origin rows.

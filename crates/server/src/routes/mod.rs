@@ -6,7 +6,6 @@ mod admin;
 mod assets;
 mod card;
 pub(crate) use assets::Assets;
-pub(crate) use opportunities::OPPORTUNITY_TTL_SECS;
 mod consent;
 mod cors;
 mod health;
