@@ -1,12 +1,10 @@
 //! The event log behind the statistics: every showing, view, decline and
-//! accept, with the amount for accepts.
+//! accept, with the amount for accepts. Each happens at most once per
+//! opportunity: a customer who opens the offer ten times is one view.
 
 use postsale_protocol::Money;
 
-use crate::{
-    error::ApiError,
-    ids::{new_id, now},
-};
+use crate::{error::ApiError, ids::now};
 
 /// What happened to an opportunity.
 #[derive(Debug, Clone, Copy)]
@@ -28,7 +26,8 @@ impl Kind {
     }
 }
 
-/// Appends one event, on the writer or inside the caller's transaction.
+/// Appends one event, on the writer or inside the caller's transaction;
+/// the same kind for the same opportunity again is not counted again.
 pub(crate) async fn record<'c>(
     db: impl sqlx::Executor<'c, Database = sqlx::Any>,
     opportunity: &str,
@@ -39,9 +38,9 @@ pub(crate) async fn record<'c>(
 ) -> Result<(), ApiError> {
     sqlx::query(
         "INSERT INTO events (id, opportunity_id, affiliate_id, reason_code, kind, amount_minor, currency, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
     )
-    .bind(new_id("evt"))
+    .bind(format!("{}:{opportunity}", kind.as_str()))
     .bind(opportunity)
     .bind(affiliate)
     .bind(reason_code)

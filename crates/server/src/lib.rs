@@ -111,6 +111,13 @@ impl Application {
                     source,
                 })?;
         let local = listener.local_addr().map_err(StartError::Serve)?;
+        // The demo publishes its keys and serves a page that mints tickets:
+        // it never answers beyond this machine.
+        if settings.demo && !local.ip().is_loopback() {
+            return Err(StartError::Demo(format!(
+                "--demo serves published keys and mints tickets: it listens on loopback addresses only, not {local}"
+            )));
+        }
         let public_url = format!("http://{local}");
         let sealer = match &settings.master_key {
             Some(key) => seal::Sealer::from_hex(key.expose())

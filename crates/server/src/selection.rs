@@ -100,6 +100,8 @@ pub(crate) enum NoOffer {
     /// The upseller's agreement (or the corporate affiliation the handoff
     /// mode needs) is not in force.
     NotPermitted,
+    /// The reason code names a style its affiliate has deleted.
+    Incomplete,
 }
 
 impl NoOffer {
@@ -111,6 +113,7 @@ impl NoOffer {
             Self::FrequencyCap => "frequency_cap",
             Self::NoEligibleItems => "no_eligible_items",
             Self::NotPermitted => "not_permitted",
+            Self::Incomplete => "incomplete",
         }
     }
 }

@@ -58,18 +58,20 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
         return Err(ApiError::Conflict(format!("the opportunity is {status}")));
     }
     let internal = |what: &str| ApiError::Internal(format!("opportunity {id}: {what}"));
+    // What its merchants deleted since the showing is no longer on offer.
+    let gone = || ApiError::Gone("this offer is no longer available".into());
     let affiliate_id: String = row.try_get("affiliate_id")?;
     let upseller_id: String = row.try_get("upseller_id")?;
     let code_id: String = row.try_get("reason_code")?;
     let affiliate = merchant::by_id(&state.db, &affiliate_id)
         .await?
-        .ok_or_else(|| internal("affiliate gone"))?;
+        .ok_or_else(gone)?;
     let upseller = merchant::by_id(&state.db, &upseller_id)
         .await?
-        .ok_or_else(|| internal("upseller gone"))?;
+        .ok_or_else(gone)?;
     let code = registry::get::<ReasonCodeRecord>(&state.db, &affiliate_id, &code_id)
         .await?
-        .ok_or_else(|| internal("reason code gone"))?;
+        .ok_or_else(gone)?;
     let currency = CurrencyCode::parse(&row.try_get::<String, _>("currency")?)
         .map_err(|_| internal("currency"))?;
     let skus: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("item_skus")?)
@@ -138,13 +140,13 @@ const FIRST_NAME: &str = "{{first_name}}";
 /// Builds the offer for an open opportunity.
 pub(crate) async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, ApiError> {
     let affiliate_id = &open.affiliate.id;
-    let internal = |what: &str| ApiError::Internal(format!("opportunity {}: {what}", open.id));
+    let gone = || ApiError::Gone("this offer is no longer available".into());
     let copy = registry::get::<TemplateRecord>(&state.db, affiliate_id, &open.code.template)
         .await?
-        .ok_or_else(|| internal("template gone"))?;
+        .ok_or_else(gone)?;
     let style = registry::get::<StyleRecord>(&state.db, affiliate_id, &open.code.style)
         .await?
-        .ok_or_else(|| internal("style gone"))?;
+        .ok_or_else(gone)?;
     let incentive_label = match &open.incentive {
         Some(id) => registry::get::<IncentiveRecord>(&state.db, affiliate_id, id)
             .await?

@@ -100,11 +100,10 @@ pub(crate) async fn create(
     if items.is_empty() {
         return Ok(no_offer(NoOffer::NoEligibleItems));
     }
-    let style = registry::get::<StyleRecord>(&state.db, &affiliate.id, &code.style)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Internal(format!("reason code {} names a missing style", code.code))
-        })?;
+    let Some(style) = registry::get::<StyleRecord>(&state.db, &affiliate.id, &code.style).await?
+    else {
+        return Ok(no_offer(NoOffer::Incomplete));
+    };
 
     let opportunity = Opportunity {
         id: new_id("opp"),

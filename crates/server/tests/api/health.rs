@@ -70,3 +70,15 @@ async fn the_openapi_document_describes_every_route() {
     assert!(doc["components"]["schemas"]["OpportunityRequest"].is_object());
     assert!(doc["components"]["schemas"]["CurrencyCode"].is_object());
 }
+
+#[tokio::test]
+async fn a_demo_hub_refuses_to_listen_beyond_loopback() {
+    let mut settings = postsale_server::Settings::for_tests(crate::helpers::fresh_database().await);
+    settings.demo = true;
+    settings.addr = "0.0.0.0:0".into();
+    let started = postsale_server::Application::build(settings).await;
+    assert!(
+        matches!(started, Err(postsale_server::StartError::Demo(_))),
+        "a demo hub on every address"
+    );
+}

@@ -134,3 +134,64 @@ async fn an_incentive_picked_after_the_showing_reaches_the_offer() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_offer_opened_many_times_is_one_view() {
+    let app = spawn_app().await;
+    let id = opportunity(&app, "O-V", "CAMERA-HIGH").await;
+    for _ in 0..5 {
+        assert_eq!(app.get_offer(&id).await.status(), 200);
+    }
+    let stats: Value = app
+        .admin(reqwest::Method::GET, &app.shop_key, "stats", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["total"]["viewed"], 1, "{stats}");
+}
+
+#[tokio::test]
+async fn an_offer_whose_template_style_or_reason_code_was_deleted_is_gone() {
+    let app = spawn_app().await;
+    let shop = app.shop_key.clone();
+    let delete = |path: &'static str| {
+        let app = &app;
+        let shop = shop.clone();
+        async move {
+            let response = app.admin(reqwest::Method::DELETE, &shop, path, None).await;
+            assert_eq!(response.status(), 204, "delete {path}");
+        }
+    };
+    let before_template = opportunity(&app, "O-G1", "CAMERA-HIGH").await;
+    delete("templates/t").await;
+    assert_problem(app.get_offer(&before_template).await, 410, None).await;
+
+    let before_style = opportunity(&app, "O-G2", "OUTDOOR").await;
+    delete("styles/s").await;
+    assert_problem(app.get_offer(&before_style).await, 410, None).await;
+    let c = claims("O-G3", Some("OUTDOOR"));
+    let response = app.post_opportunity(&purchase(&ticket(&c), "O-G3")).await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(response.headers()["postsale-no-offer"], "incomplete");
+
+    delete("reason-codes/CAMERA-HIGH").await;
+    assert_problem(app.get_offer(&before_template).await, 410, None).await;
+    let accept = crate::accept::accept_with(
+        &app,
+        &before_template,
+        "gone-1",
+        &serde_json::json!({"items": [{"sku": "LENS-35", "quantity": 1}],
+            "consent": {"disclosure_sha256": "ab", "action": "confirm_button", "amount": "349.00"}}),
+        None,
+    )
+    .await;
+    assert_problem(accept, 410, None).await;
+    let orders: Value = app
+        .admin(reqwest::Method::GET, &app.shop_key, "orders", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(orders, serde_json::json!([]), "nothing stored");
+}
