@@ -4,6 +4,7 @@
 
 mod handoff;
 mod money;
+mod pan;
 mod reason_code;
 mod signed;
 mod wire;
@@ -13,6 +14,7 @@ pub use handoff::{
     HandoffResponse,
 };
 pub use money::{CurrencyCode, Money, MoneyError};
+pub use pan::card_number_in;
 pub use reason_code::{ReasonCode, ReasonCodeError};
 pub use signed::{
     CLOCK_SKEW_SECS, MAX_TICKET_LEN, MAX_VALIDATOR_LEN, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECS,

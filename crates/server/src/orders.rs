@@ -148,6 +148,15 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
             Outcome::Failed(format!("the affiliate declined: {reason}"))
         }
         (HandoffMode::MerchantOfRecord, Ok(HandoffResponse::Charged { charge_id, ship_to })) => {
+            // The affiliate charged: the order stands, but an address holding
+            // a card number is neither stored nor forwarded.
+            let ship_to = ship_to.filter(|a| match a.card_number_field("ship_to") {
+                Some(field) => {
+                    tracing::warn!(%field, "the affiliate's ship_to holds a card number; dropped");
+                    false
+                }
+                None => true,
+            });
             Outcome::Charged {
                 charge_id,
                 ship_to: ship_to.and_then(|a| serde_json::to_value(a).ok()),
@@ -155,17 +164,13 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
             }
         }
         (HandoffMode::PaymentReference, Ok(HandoffResponse::Customer { customer })) => {
-            if customer
-                .payment_reference
-                .bytes()
-                .filter(u8::is_ascii_digit)
-                .count()
-                >= 12
-            {
-                // Looks like a card number: refuse it rather than pass it on.
-                return Ok(Outcome::Failed(
-                    "the affiliate sent something that is not a payment reference".into(),
-                ));
+            // A card number anywhere in the record is refused before any
+            // money moves, and named by its field only.
+            if let Some(field) = customer.card_number_field() {
+                tracing::warn!(%field, "the affiliate's customer record holds a card number; refused");
+                return Ok(Outcome::Failed(format!(
+                    "the affiliate's answer holds what looks like a card number in {field}; refused"
+                )));
             }
             let who = json!({"name": customer.name, "email": customer.email});
             let ship_to = serde_json::to_value(&customer.shipping_address).ok();

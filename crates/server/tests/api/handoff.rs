@@ -521,3 +521,97 @@ async fn a_merchant_of_record_sale_for_another_upseller_books_what_the_affiliate
         .await;
     assert_eq!(response.status(), 204);
 }
+
+#[tokio::test]
+async fn a_card_number_in_any_field_of_an_affiliates_answer_is_refused_and_kept_nowhere() {
+    let app = spawn_app().await;
+    let pan = "4111 1111 1111 1111";
+    for (n, field) in [
+        "name",
+        "email",
+        "billing_address.line1",
+        "shipping_address.line2",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // An affiliate that screens nothing: it proves its URL, then answers
+        // every handoff with a record holding a card number in `field`.
+        let mut record = json!({"name": "Ada Lovelace", "email": "ada@example.com",
+            "billing_address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "62701", "country": "US"},
+            "shipping_address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "62701", "country": "US"},
+            "payment_reference": "pm_sandbox_ok"});
+        let (first, second) = field
+            .split_once('.')
+            .map_or((field, None), |(a, b)| (a, Some(b)));
+        match second {
+            Some(inner) => record[first][inner] = json!(format!("Flat {pan}")),
+            None => record[first] = json!(format!("Ada {pan}")),
+        }
+        let answer = json!({"outcome": "customer", "customer": record});
+        let careless = Router::new().route(
+            HANDOFF_PATH,
+            post(move |body: Bytes| {
+                let answer = answer.clone();
+                async move {
+                    match CallbackChallenge::parse(&body) {
+                        Some(challenge) => axum::Json(challenge).into_response(),
+                        None => axum::Json(answer).into_response(),
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let url = format!(
+            "http://{}{HANDOFF_PATH}",
+            listener.local_addr().expect("addr")
+        );
+        tokio::spawn(async move { axum::serve(listener, careless).await });
+        set_handoff_url(&app, &url).await;
+
+        let order = format!("PAN-{n}");
+        let mut c = claims(&order, Some("CAMERA-HIGH"));
+        // One customer each: three offers a day is the code's cap.
+        c.customer_token = format!("cust-pan-{n}");
+        let opened = app.post_opportunity(&purchase(&ticket(&c), &order)).await;
+        assert_eq!(opened.status(), 201);
+        let id = opened.json::<Value>().await.expect("json")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let offer: Value = app.get_offer(&id).await.json().await.expect("json");
+        let problem = assert_problem(
+            accept(&app, &id, &format!("pan-{n}"), &body_for(&offer)).await,
+            402,
+            None,
+        )
+        .await;
+        let detail = problem["detail"].as_str().expect("detail");
+        assert!(detail.contains(field), "names the field: {detail}");
+        assert!(!detail.contains("4111"), "never the number: {detail}");
+    }
+    let orders: Value = app
+        .admin(Method::GET, &app.shop_key, "orders", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        orders
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|o| o["status"] == "failed"),
+        "nothing charged: {orders}"
+    );
+    assert!(!orders.to_string().contains("4111"), "{orders}");
+    let hooks: Value = app
+        .admin(Method::GET, &app.lens_key, "webhooks", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(hooks, json!([]), "nothing forwarded");
+}
