@@ -11,14 +11,15 @@ use crate::{
     error::ApiError,
     ids::{new_id, now},
     registry::{
-        self, Merchant,
+        self, Merchant, addresses,
+        agreements::{self, AgreementTerms},
         keys::{self, Purpose},
         merchant,
         records::{
             IncentiveKind, IncentiveRecord, OfferItemRecord, ReasonCodeRecord, ReasonRuleRecord,
             Record, SecretRecord, StyleRecord, TemplateRecord,
         },
-        trust::{self, AgreementTerms},
+        trust,
     },
 };
 
@@ -106,11 +107,11 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
         // The demo shops are not up yet to answer their URLs' challenges:
         // the demo data stands for the operator's word on them.
         for (which, url) in [
-            (merchant::Callback::Handoff, &m.handoff_url),
-            (merchant::Callback::Webhook, &m.webhook_url),
+            (addresses::Callback::Handoff, &m.handoff_url),
+            (addresses::Callback::Webhook, &m.webhook_url),
         ] {
             if let Some(url) = url {
-                merchant::prove_callback(db, &m.id, which, url).await?;
+                addresses::prove_callback(db, &m.id, which, url).await?;
             }
         }
     }
@@ -137,7 +138,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
             modes,
             commission_bps,
         };
-        trust::grant(db, upseller, AFFILIATE, &terms).await?;
+        agreements::grant(db, upseller, AFFILIATE, &terms).await?;
     }
     put(
         db,

@@ -7,13 +7,12 @@
 
 use axum::http::HeaderMap;
 use postsale_protocol::FRAME_TOKEN_HEADER;
-use rand::RngCore;
 use sqlx::Row;
 
 use crate::{
     db::Db,
     error::ApiError,
-    ids::{now, sha256_hex},
+    ids::{new_secret_hex, now, sha256_hex},
 };
 
 /// A token lives as long as an opportunity can stay open (30 minutes).
@@ -21,9 +20,7 @@ const LIFETIME_SECS: i64 = 30 * 60;
 
 /// Makes and stores a token for one load of `opportunity`'s frame page.
 pub(crate) async fn mint(db: &Db, opportunity: &str) -> Result<String, ApiError> {
-    let mut bytes = [0_u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = new_secret_hex();
     let at = now();
     sqlx::query(
         "INSERT INTO frame_tokens (token_sha256, opportunity_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",

@@ -18,6 +18,7 @@ use crate::{
     events, gateway, handoff,
     ids::{new_id, now},
     registry::{
+        agreements,
         keys::{self, Purpose},
         merchant, trust,
     },
@@ -225,7 +226,8 @@ async fn finish(
                 .await?
                 .and_then(|upseller| upseller.webhook_url);
             let bps =
-                trust::commission_bps(&state.db, &order.affiliate_id, &order.upseller_id).await?;
+                agreements::commission_bps(&state.db, &order.affiliate_id, &order.upseller_id)
+                    .await?;
             let debt = settlements::debt(
                 order.mode,
                 &order.affiliate_id,

@@ -55,7 +55,7 @@ pub(crate) async fn origin_serves(
 ) -> Result<(), Unproven> {
     let url = format!(
         "{origin}{}",
-        crate::registry::merchant::ORIGIN_CHALLENGE_PATH
+        crate::registry::addresses::ORIGIN_CHALLENGE_PATH
     );
     let response = http
         .get(url)

@@ -175,36 +175,46 @@ pub(crate) async fn retire(db: &Db, merchant: &str, key_id: &str) -> Result<(), 
     Ok(())
 }
 
-/// The merchant's keys, newest first, without their secrets.
+/// The merchant's keys, newest first, without their secrets. The key that
+/// signs a purpose is its most recently activated active key, as in
+/// [`signing`].
 pub(crate) async fn list(db: &Db, merchant: &str) -> Result<Vec<KeyInfo>, ApiError> {
-    let signing: Vec<Option<String>> = signing_ids(db, merchant).await?;
     let rows = sqlx::query(
-        "SELECT key_id, purpose, status, created_at FROM hub_keys WHERE merchant_id = $1 ORDER BY created_at DESC, key_id",
+        "SELECT key_id, purpose, status, created_at, activated_ms FROM hub_keys WHERE merchant_id = $1 \
+         ORDER BY created_at DESC, key_id",
     )
     .bind(merchant)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let key_id: String = row.try_get("key_id")?;
-            Ok(KeyInfo {
-                signing: signing.iter().flatten().any(|s| *s == key_id),
-                purpose: Purpose::parse(&row.try_get::<String, _>("purpose")?)?,
-                status: row.try_get("status")?,
-                created_at: row.try_get("created_at")?,
-                key_id,
-            })
-        })
-        .collect()
-}
-
-/// The ids of the keys that sign now, one per purpose.
-async fn signing_ids(db: &Db, merchant: &str) -> Result<Vec<Option<String>>, ApiError> {
-    let mut ids = Vec::new();
-    for purpose in [Purpose::HubCalls, Purpose::Webhooks] {
-        ids.push(signing(db, merchant, purpose).await?.map(|k| k.key_id));
+    let mut keys = Vec::with_capacity(rows.len());
+    // Per purpose: (activated_ms, key_id) of the latest activation.
+    let mut latest: Vec<(Purpose, i64, String)> = Vec::new();
+    for row in &rows {
+        let key = KeyInfo {
+            key_id: row.try_get("key_id")?,
+            purpose: Purpose::parse(&row.try_get::<String, _>("purpose")?)?,
+            status: row.try_get("status")?,
+            signing: false,
+            created_at: row.try_get("created_at")?,
+        };
+        if key.status == "active" {
+            let at = row.try_get::<Option<i64>, _>("activated_ms")?.unwrap_or(0);
+            match latest.iter_mut().find(|(p, _, _)| *p == key.purpose) {
+                Some(l) if (at, &key.key_id) > (l.1, &l.2) => {
+                    *l = (key.purpose, at, key.key_id.clone())
+                }
+                Some(_) => {}
+                None => latest.push((key.purpose, at, key.key_id.clone())),
+            }
+        }
+        keys.push(key);
     }
-    Ok(ids)
+    for key in &mut keys {
+        key.signing = latest
+            .iter()
+            .any(|(p, _, id)| *p == key.purpose && *id == key.key_id);
+    }
+    Ok(keys)
 }
 
 /// The key the hub signs `purpose` with for `merchant`: the most recently

@@ -3,6 +3,8 @@
 //! documents keyed by (merchant, kind, id); the complements index beside them
 //! keeps offer assembly a keyed lookup however large a catalogue grows.
 
+pub(crate) mod addresses;
+pub(crate) mod agreements;
 pub(crate) mod keys;
 pub(crate) mod merchant;
 pub(crate) mod records;

@@ -10,7 +10,9 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use postsale_protocol::{AcceptRequest, AcceptResponse, HandoffItem, HandoffMode, Money};
+use postsale_protocol::{
+    AcceptRequest, AcceptResponse, ChosenItem, HandoffItem, HandoffMode, Money,
+};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
@@ -67,7 +69,7 @@ pub(crate) async fn accept(
         }
         other => other?,
     };
-    let (items, amount) = chosen(&open, &request)?;
+    let (items, amount) = chosen(&open, &request.items)?;
     check_consent(&open, &request, amount)?;
     let proof = confirmed_by(&state, &open, &headers, &request, amount).await?;
     let payment_reference = check_payment(&state, &open, &request).await?;
@@ -186,9 +188,9 @@ fn respond(answer: &Answer) -> Response {
 /// The chosen lines, checked against what was offered, and their total.
 pub(super) fn chosen(
     open: &OpenOpportunity,
-    request: &AcceptRequest,
+    choices: &[ChosenItem],
 ) -> Result<(Vec<HandoffItem>, Money), ApiError> {
-    if request.items.is_empty() || request.items.len() > open.items.len() {
+    if choices.is_empty() || choices.len() > open.items.len() {
         return Err(ApiError::invalid(
             "items",
             "choose at least one of the offered items",
@@ -197,7 +199,7 @@ pub(super) fn chosen(
     let mut total =
         Money::from_minor(0, open.currency).map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut lines: Vec<HandoffItem> = Vec::new();
-    for (i, choice) in request.items.iter().enumerate() {
+    for (i, choice) in choices.iter().enumerate() {
         let field = |name: &str| format!("items[{i}].{name}");
         let item = open
             .items

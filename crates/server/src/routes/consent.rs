@@ -15,7 +15,6 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 use postsale_protocol::{ChosenItem, HandoffMode};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -28,7 +27,7 @@ use crate::{
     AppState,
     db::Db,
     error::{ApiError, RawBody, parse_json},
-    ids::{now, sha256_hex},
+    ids::{new_secret_hex, now, sha256_hex},
     registry::{self, records::StyleRecord, trust},
 };
 
@@ -161,17 +160,7 @@ pub(crate) async fn page(
     check_mode(&open)?;
     check_permit(&state, &open).await?;
     let items = parse_items(query)?;
-    let request = postsale_protocol::AcceptRequest {
-        items,
-        consent: postsale_protocol::Consent {
-            disclosure_sha256: String::new(),
-            action: String::new(),
-            amount: String::new(),
-            proof: None,
-        },
-        payment_reference: None,
-    };
-    let (_, amount) = chosen(&open, &request)?;
+    let (_, amount) = chosen(&open, &items)?;
     // The style's colours and font were checked when it was saved (plain hex
     // colours, font names only), so they are safe inside the stylesheet.
     let look = registry::get::<StyleRecord>(&state.db, &open.affiliate.id, &open.code.style)
@@ -180,7 +169,7 @@ pub(crate) async fn page(
     let look = style(&look.accent, &look.surface, &look.font, look.radius_px);
     let token = crate::frame_tokens::mint(&state.db, &open.id).await?;
     let body = serde_json::to_string(&ProofRequest {
-        items: request.items,
+        items,
         disclosure_sha256: disclosure(&open).text_sha256,
     })
     .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -255,20 +244,8 @@ pub(crate) async fn prove(
             "is not the hash of the disclosure shown for this offer",
         ));
     }
-    let request = postsale_protocol::AcceptRequest {
-        items: asked.items,
-        consent: postsale_protocol::Consent {
-            disclosure_sha256: shown.text_sha256.clone(),
-            action: String::new(),
-            amount: String::new(),
-            proof: None,
-        },
-        payment_reference: None,
-    };
-    let (_, amount) = chosen(&open, &request)?;
-    let mut bytes = [0_u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    let proof = format!("cp_{}", hex::encode(bytes));
+    let (_, amount) = chosen(&open, &asked.items)?;
+    let proof = format!("cp_{}", new_secret_hex());
     let at = now();
     sqlx::query(
         "INSERT INTO consent_proofs (proof_sha256, opportunity_id, items_sha256, amount_minor, currency, \
@@ -276,7 +253,7 @@ pub(crate) async fn prove(
     )
     .bind(sha256_hex(&proof))
     .bind(&open.id)
-    .bind(items_digest(&request.items))
+    .bind(items_digest(&asked.items))
     .bind(amount.minor())
     .bind(amount.currency().as_str())
     .bind(&shown.text_sha256)

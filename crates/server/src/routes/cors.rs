@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{AppState, registry::merchant};
+use crate::{AppState, registry::addresses};
 
 /// Answers preflights and adds `Access-Control-Allow-Origin` for registered origins.
 pub(crate) async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -17,7 +17,7 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
         return next.run(request).await;
     };
     let allowed = match origin.to_str() {
-        Ok(o) => merchant::origin_registered(&state.db, o)
+        Ok(o) => addresses::origin_registered(&state.db, o)
             .await
             .unwrap_or(false),
         Err(_) => false,

@@ -16,8 +16,9 @@ use crate::{
     auth::MerchantAuth,
     error::{ApiError, ApiJson},
     registry::{
+        agreements::{self, Agreement, AgreementTerms},
         merchant,
-        trust::{self, Affiliation, Agreement, AgreementTerms},
+        trust::{self, Affiliation},
     },
     settlements::{self, Settlement},
     validate,
@@ -109,7 +110,7 @@ pub(crate) async fn list_agreements(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
 ) -> Result<Json<Vec<Agreement>>, ApiError> {
-    Ok(Json(trust::agreements_of(&state.db, &me.id).await?))
+    Ok(Json(agreements::agreements_of(&state.db, &me.id).await?))
 }
 
 /// `PUT /v1/admin/agreements/{affiliate}`: the upseller lets this affiliate
@@ -147,7 +148,7 @@ pub(crate) async fn grant_agreement(
         ));
     }
     Ok(Json(
-        trust::grant(&state.db, &me.id, &affiliate, &terms).await?,
+        agreements::grant(&state.db, &me.id, &affiliate, &terms).await?,
     ))
 }
 
@@ -162,7 +163,7 @@ pub(crate) async fn withdraw_agreement(
     MerchantAuth(me): MerchantAuth,
     Path(affiliate): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if trust::withdraw(&state.db, &me.id, &affiliate).await? {
+    if agreements::withdraw(&state.db, &me.id, &affiliate).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!(

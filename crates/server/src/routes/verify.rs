@@ -15,8 +15,9 @@ use crate::{
     error::{ApiError, ApiJson},
     registry::{
         Merchant,
+        addresses::{self, Callback, OriginStatus},
         keys::{self, Purpose},
-        merchant::{self, Callback, OriginStatus},
+        merchant,
     },
     verification::{self, Unproven},
 };
@@ -49,7 +50,7 @@ pub(crate) async fn origins(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
 ) -> Result<Json<Vec<OriginStatus>>, ApiError> {
-    Ok(Json(merchant::origins(&state.db, &me.id).await?))
+    Ok(Json(addresses::origins(&state.db, &me.id).await?))
 }
 
 /// `POST /v1/admin/origins/verify`: the hub reads the origin's challenge
@@ -63,7 +64,7 @@ pub(crate) async fn verify_origin(
     MerchantAuth(me): MerchantAuth,
     ApiJson(asked): ApiJson<OriginRequest>,
 ) -> Result<Json<Vec<OriginStatus>>, ApiError> {
-    let declared = merchant::origins(&state.db, &me.id).await?;
+    let declared = addresses::origins(&state.db, &me.id).await?;
     let Some(found) = declared.iter().find(|o| o.origin == asked.origin) else {
         return Err(ApiError::invalid(
             "origin",
@@ -74,9 +75,9 @@ pub(crate) async fn verify_origin(
         verification::origin_serves(&state.http, &found.origin, &found.challenge)
             .await
             .map_err(|why| unproven("origin", &found.challenge_url, &why))?;
-        merchant::prove_origin(&state.db, &me.id, &found.origin, "challenge").await?;
+        addresses::prove_origin(&state.db, &me.id, &found.origin, "challenge").await?;
     }
-    Ok(Json(merchant::origins(&state.db, &me.id).await?))
+    Ok(Json(addresses::origins(&state.db, &me.id).await?))
 }
 
 /// `POST /v1/admin/callbacks/verify`: the hub posts a signed challenge to the
@@ -120,7 +121,7 @@ pub(crate) async fn verify_callback(
     )
     .await
     .map_err(|why| unproven(field, url, &why))?;
-    if !merchant::prove_callback(&state.db, &me.id, asked.callback, url).await? {
+    if !addresses::prove_callback(&state.db, &me.id, asked.callback, url).await? {
         return Err(ApiError::Conflict(format!(
             "{field} changed while its challenge was out; ask again"
         )));
@@ -143,11 +144,11 @@ pub(crate) async fn approve_origin(
     Path(id): Path<String>,
     ApiJson(asked): ApiJson<OriginRequest>,
 ) -> Result<Json<Vec<OriginStatus>>, ApiError> {
-    if !merchant::prove_origin(&state.db, &id, &asked.origin, "operator").await? {
+    if !addresses::prove_origin(&state.db, &id, &asked.origin, "operator").await? {
         return Err(ApiError::invalid(
             "origin",
             "is not one of this merchant's declared origins",
         ));
     }
-    Ok(Json(merchant::origins(&state.db, &id).await?))
+    Ok(Json(addresses::origins(&state.db, &id).await?))
 }
