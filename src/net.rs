@@ -79,6 +79,10 @@ async fn call(
         .dyn_into::<Response>()
         .map_err(|_| NetError::Unreachable)?;
     let status = response.status();
+    // The hub's "still being processed, retry": the same as no answer yet.
+    if status == 409 && response.headers().has("retry-after").unwrap_or(false) {
+        return Err(NetError::Unreachable);
+    }
     let text = response.text().map_err(|_| NetError::Unreachable)?;
     let text = JsFuture::from(text)
         .await
@@ -139,7 +143,7 @@ pub(crate) async fn accept(
     )
     .await?
     {
-        (200 | 201, body) => parse(body, crate::wire::accept_response),
+        (200..=202, body) => parse(body, crate::wire::accept_response),
         (other, _) => Err(NetError::Status(other)),
     }
 }

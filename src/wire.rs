@@ -91,6 +91,7 @@ pub(crate) fn offer(value: &JsValue) -> Option<Offer> {
 pub(crate) fn accept_response(value: &JsValue) -> Option<AcceptResponse> {
     let status = match string(value, "status")?.as_str() {
         "pending" => OrderStatus::Pending,
+        "pending_confirmation" => OrderStatus::PendingConfirmation,
         "charged" => OrderStatus::Charged,
         "fulfilled" => OrderStatus::Fulfilled,
         "failed" => OrderStatus::Failed,

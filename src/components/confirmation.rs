@@ -1,7 +1,7 @@
 //! The end of a good path: the upsell order's id, what it costs and the points
 //! the customer earned.
 
-use postsale_protocol::{AcceptResponse, Money};
+use postsale_protocol::{AcceptResponse, Money, OrderStatus};
 use yew::prelude::*;
 
 use super::{Ui, button};
@@ -19,7 +19,13 @@ pub(crate) fn confirmation(
     );
     html! {
         <>
-            <p role="status">{ "Your order is placed." }</p>
+            <p role="status">{
+                if receipt.status == OrderStatus::PendingConfirmation {
+                    "We are confirming your order. You will be charged at most once."
+                } else {
+                    "Your order is placed."
+                }
+            }</p>
             <dl class="receipt">
                 <dt>{ "Order" }</dt><dd class="order-id">{ receipt.order_id.clone() }</dd>
                 <dt>{ "Amount" }</dt><dd>{ amount }</dd>

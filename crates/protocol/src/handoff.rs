@@ -74,6 +74,28 @@ impl CallbackChallenge {
     }
 }
 
+/// The hub asking the affiliate, signed as every call, what became of a
+/// handoff whose answer it never got (a timeout, a broken connection). The
+/// affiliate answers 200 with the [`HandoffResponse`] it stored for that hub
+/// order, or 404 when it has none: then the hub sends the handoff again,
+/// which the affiliate's idempotency on the order id makes safe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct HandoffStatusQuery {
+    /// The hub's order id.
+    pub postsale_status: String,
+}
+
+impl HandoffStatusQuery {
+    /// The query, when `body` is one (and not a handoff or a challenge).
+    pub fn parse(body: &[u8]) -> Option<Self> {
+        serde_json::from_slice::<Self>(body)
+            .ok()
+            .filter(|q| (1..=64).contains(&q.postsale_status.len()))
+    }
+}
+
 /// A postal address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

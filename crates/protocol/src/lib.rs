@@ -11,7 +11,7 @@ mod wire;
 
 pub use handoff::{
     Address, CallbackChallenge, CustomerRecord, HANDOFF_KEY_ID_HEADER, HandoffItem, HandoffRequest,
-    HandoffResponse,
+    HandoffResponse, HandoffStatusQuery,
 };
 pub use money::{CurrencyCode, Money, MoneyError};
 pub use pan::card_number_in;

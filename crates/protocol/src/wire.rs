@@ -315,6 +315,10 @@ pub struct CardReference {
 pub enum OrderStatus {
     /// Stored, payment not settled yet.
     Pending,
+    /// The payment was sent and its outcome is not known yet (the other side
+    /// gave no answer): the hub asks until it knows. Never a failure: the
+    /// customer may have paid.
+    PendingConfirmation,
     /// Paid.
     Charged,
     /// The upseller confirmed it shipped.

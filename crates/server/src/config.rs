@@ -52,6 +52,11 @@ pub struct ServeArgs {
     /// command line, where any user of the machine could read it.
     #[arg(long, env = "POSTSALE_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
+    /// Let the hub call `http://` URLs on this machine's loopback addresses
+    /// (a local set-up, the tests; `--demo` sets it). Never in production: a
+    /// merchant could aim the hub's calls at services on the hub's machine.
+    #[arg(long, env = "POSTSALE_ALLOW_LOOPBACK_HTTP")]
+    pub allow_loopback_http: bool,
     /// Fault injection for tests: abort the process between a charge and its commit.
     #[arg(long, env = "POSTSALE_FAULT_CRASH_AFTER_CHARGE", hide = true)]
     pub crash_after_charge: bool,
@@ -99,6 +104,8 @@ pub struct Settings {
     pub crash_after_charge: bool,
     /// The master key that seals secrets at rest (64 hex digits).
     pub master_key: Option<Secret>,
+    /// Whether merchants' URLs may be `http://` on loopback (`--demo` implies it).
+    pub allow_loopback_http: bool,
 }
 
 /// The file form of the settings.
@@ -112,6 +119,7 @@ struct FileSettings {
     operator_key: Option<Secret>,
     recovery_after_secs: Option<u64>,
     master_key_file: Option<PathBuf>,
+    allow_loopback_http: Option<bool>,
 }
 
 /// Why the settings could not be read.
@@ -161,6 +169,8 @@ impl Settings {
             ),
             crash_after_charge: args.crash_after_charge,
             master_key: master_key(args.master_key_file.or(file.master_key_file))?,
+            allow_loopback_http: args.allow_loopback_http
+                || file.allow_loopback_http.unwrap_or(false),
         })
     }
 
@@ -176,6 +186,8 @@ impl Settings {
             crash_after_charge: false,
             // A fresh master key per test hub: 256 random bits, hex.
             master_key: Some(Secret::new(crate::ids::new_secret_hex())),
+            // The tests' affiliates and upsellers listen on loopback.
+            allow_loopback_http: true,
         }
     }
 }

@@ -35,6 +35,13 @@ pub(crate) enum ApiError {
     /// The request conflicts with what is stored (409).
     #[error("{0}")]
     Conflict(String),
+    /// The same request is being processed right now (409, `Retry-After`).
+    #[error("{0}")]
+    InFlight(String),
+    /// Too many requests from this client or for this resource (429,
+    /// `Retry-After` in seconds).
+    #[error("too many requests; retry in {0} s")]
+    RateLimited(u64),
     /// The path exists but not for this method (405).
     #[error("{0} is not allowed here")]
     MethodNotAllowed(String),
@@ -66,6 +73,12 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Self::InFlight(_) => (StatusCode::CONFLICT, "in-flight", "Still being processed"),
+            Self::RateLimited(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+            ),
             Self::MethodNotAllowed(_) => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method-not-allowed",
@@ -117,6 +130,16 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        let retry_after = match self {
+            Self::InFlight(_) => Some(1),
+            Self::RateLimited(secs) => Some(secs.max(1)),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response
     }
 }

@@ -1,82 +1,164 @@
-//! The hub's calls out: the signed server-to-server call to the affiliate when
-//! a customer accepts. Each attempt has a timeout; network failures and 5xx
-//! answers are retried a bounded number of times with jittered backoff. The
-//! affiliate uses the hub's order id as its idempotency key, so a retry never
-//! charges twice.
+//! The hub's signed server-to-server call to the affiliate when a customer
+//! accepts, through the one outbound client. Each attempt has a timeout; a
+//! call that cannot connect, times out or gets a 5xx is retried a bounded
+//! number of times with jittered backoff. The affiliate uses the hub's order
+//! id as its idempotency key, so a retry never charges twice.
+//!
+//! What the affiliate did is known only from an answer: when no attempt got
+//! one and one of them may have arrived, the outcome is [`Unknown`], and the
+//! reconciler asks with [`status`] until it is known.
+//!
+//! [`Unknown`]: HandoffError::Unknown
 
 use std::time::Duration;
 
 use postsale_protocol::{
-    HANDOFF_KEY_ID_HEADER, HandoffRequest, HandoffResponse, SIGNATURE_HEADER, sign_request,
+    HANDOFF_KEY_ID_HEADER, HandoffRequest, HandoffResponse, HandoffStatusQuery, SIGNATURE_HEADER,
+    sign_request,
 };
 use rand::Rng;
+use reqwest::Method;
 
-use crate::ids::now;
+use crate::{
+    ids::now,
+    outbound::{Failure, Outbound},
+};
 
 /// Per-attempt timeout.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Attempts in all.
 const ATTEMPTS: u32 = 3;
 
-/// Why the affiliate's answer could not be had.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why the affiliate's answer could not be had, as a kind: never the text
+/// the affiliate sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum HandoffError {
-    /// No answer within the attempts' timeouts.
-    #[error("the affiliate did not answer in time")]
-    Timeout,
-    /// The affiliate answered with an error status.
-    #[error("the affiliate answered {0}")]
+    /// Nothing reached the affiliate (refused address, no connection):
+    /// nothing was done.
+    #[error("the affiliate could not be reached ({0})")]
+    NotSent(Failure),
+    /// The affiliate answered with a status that refuses the order.
+    #[error("the affiliate answered HTTP {0}")]
     Status(u16),
-    /// The affiliate's answer is not a handoff response.
-    #[error("the affiliate's answer is not valid: {0}")]
-    BadAnswer(String),
-    /// The affiliate cannot be reached.
-    #[error("the affiliate cannot be reached")]
-    Unreachable,
+    /// The request may have arrived and no usable answer came back (a
+    /// timeout, a broken connection, a 5xx, an answer too large or not a
+    /// handoff answer): the affiliate may have acted.
+    #[error("the affiliate's answer is not known yet ({0})")]
+    Unknown(Unanswered),
 }
 
-/// Calls the affiliate's handoff URL, signed with one of its secrets.
+/// Why an answer is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Unanswered {
+    /// The call failed after the request may have arrived.
+    #[error("{0}")]
+    Call(Failure),
+    /// The affiliate answered 5xx.
+    #[error("it answered HTTP {0}")]
+    Status(u16),
+    /// A 2xx whose body is not a handoff answer.
+    #[error("its answer is not a handoff answer")]
+    BadAnswer,
+}
+
+/// Signs and posts `body` once.
+async fn post(
+    outbound: &Outbound,
+    url: &str,
+    key_id: &str,
+    secret: &[u8],
+    body: &[u8],
+) -> Result<crate::outbound::Answer, Failure> {
+    let signature = sign_request(body, secret, now());
+    outbound
+        .send(
+            Method::POST,
+            url,
+            &[
+                ("content-type", "application/json"),
+                (SIGNATURE_HEADER, &signature),
+                (HANDOFF_KEY_ID_HEADER, key_id),
+            ],
+            Some(body.to_vec()),
+            ATTEMPT_TIMEOUT,
+        )
+        .await
+}
+
+/// Calls the affiliate's handoff URL, signed with the hub's key for it.
 pub(crate) async fn call(
-    client: &reqwest::Client,
+    outbound: &Outbound,
     url: &str,
     key_id: &str,
     secret: &[u8],
     request: &HandoffRequest,
 ) -> Result<HandoffResponse, HandoffError> {
-    let body = serde_json::to_vec(request).map_err(|e| HandoffError::BadAnswer(e.to_string()))?;
-    let mut last = HandoffError::Unreachable;
+    let body =
+        serde_json::to_vec(request).map_err(|_| HandoffError::NotSent(Failure::NotConnected))?;
+    let mut last = HandoffError::NotSent(Failure::NotConnected);
+    let mut maybe_arrived = false;
     for attempt in 0..ATTEMPTS {
         if attempt > 0 {
             let base = 200_u64 << (attempt - 1);
             let jitter = rand::thread_rng().gen_range(0..=base / 2);
             tokio::time::sleep(Duration::from_millis(base + jitter)).await;
         }
-        let sent = client
-            .post(url)
-            .timeout(ATTEMPT_TIMEOUT)
-            .header("content-type", "application/json")
-            .header(SIGNATURE_HEADER, sign_request(&body, secret, now()))
-            .header(HANDOFF_KEY_ID_HEADER, key_id)
-            .body(body.clone())
-            .send()
-            .await;
-        match sent {
-            Ok(response) if response.status().is_success() => {
-                let bytes = response
-                    .bytes()
-                    .await
-                    .map_err(|_| HandoffError::Unreachable)?;
-                return serde_json::from_slice(&bytes)
-                    .map_err(|e| HandoffError::BadAnswer(e.to_string()));
+        last = match post(outbound, url, key_id, secret, &body).await {
+            Ok(answer) if (200..300).contains(&answer.status) => {
+                return serde_json::from_slice(&answer.body)
+                    .map_err(|_| HandoffError::Unknown(Unanswered::BadAnswer));
             }
-            Ok(response) if response.status().is_server_error() => {
-                last = HandoffError::Status(response.status().as_u16())
+            Ok(answer) if answer.status >= 500 => {
+                maybe_arrived = true;
+                HandoffError::Unknown(Unanswered::Status(answer.status))
             }
-            Ok(response) => return Err(HandoffError::Status(response.status().as_u16())),
-            Err(err) if err.is_timeout() => last = HandoffError::Timeout,
-            Err(_) => last = HandoffError::Unreachable,
-        }
+            // The affiliate's refusal, or a redirect the hub does not follow.
+            Ok(answer) => return Err(HandoffError::Status(answer.status)),
+            Err(Failure::TooLarge) => {
+                return Err(HandoffError::Unknown(Unanswered::Call(Failure::TooLarge)));
+            }
+            Err(failure @ Failure::Refused(_)) => return Err(HandoffError::NotSent(failure)),
+            Err(failure) if failure.maybe_arrived() => {
+                maybe_arrived = true;
+                HandoffError::Unknown(Unanswered::Call(failure))
+            }
+            Err(failure) => HandoffError::NotSent(failure),
+        };
         tracing::warn!(attempt, error = %last, "affiliate handoff attempt failed");
     }
-    Err(last)
+    // A later attempt that could not connect does not undo an earlier one
+    // that may have arrived.
+    Err(match last {
+        HandoffError::NotSent(failure) if maybe_arrived => {
+            HandoffError::Unknown(Unanswered::Call(failure))
+        }
+        other => other,
+    })
+}
+
+/// Asks the affiliate for the answer it stored for hub order `order_id`:
+/// `Ok(None)` when it has none (nothing done, or still being done).
+pub(crate) async fn status(
+    outbound: &Outbound,
+    url: &str,
+    key_id: &str,
+    secret: &[u8],
+    order_id: &str,
+) -> Result<Option<HandoffResponse>, HandoffError> {
+    let query = HandoffStatusQuery {
+        postsale_status: order_id.to_owned(),
+    };
+    let body =
+        serde_json::to_vec(&query).map_err(|_| HandoffError::NotSent(Failure::NotConnected))?;
+    match post(outbound, url, key_id, secret, &body).await {
+        Ok(answer) if answer.status == 200 => serde_json::from_slice(&answer.body)
+            .map(Some)
+            .map_err(|_| HandoffError::Unknown(Unanswered::BadAnswer)),
+        Ok(answer) if answer.status == 404 => Ok(None),
+        Ok(answer) if answer.status >= 500 => {
+            Err(HandoffError::Unknown(Unanswered::Status(answer.status)))
+        }
+        Ok(answer) => Err(HandoffError::Status(answer.status)),
+        Err(failure) => Err(HandoffError::Unknown(Unanswered::Call(failure))),
+    }
 }

@@ -13,6 +13,7 @@ mod gateway;
 mod handoff;
 mod ids;
 mod orders;
+mod outbound;
 mod outbox;
 mod reconciler;
 mod registry;
@@ -48,8 +49,8 @@ pub(crate) struct AppState {
     pub(crate) public_url: String,
     /// The payment processor.
     pub(crate) gateway: Arc<dyn gateway::PaymentGateway>,
-    /// Client for outbound calls (affiliates, webhooks).
-    pub(crate) http: reqwest::Client,
+    /// The one client for the hub's calls out (affiliates, webhooks, proofs).
+    pub(crate) outbound: outbound::Outbound,
     /// Fault injection for the crash test.
     pub(crate) crash_after_charge: bool,
 }
@@ -145,16 +146,12 @@ impl Application {
             })?,
             None => routes::Assets::default(),
         };
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("postsale-hub/", env!("CARGO_PKG_VERSION")))
-            // A redirect would aim a signed call, or a challenge, somewhere
-            // the merchant never proved: none is followed.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+        // The demo's shops listen on loopback, as the demo hub itself does.
+        let outbound = outbound::Outbound::new(settings.allow_loopback_http || settings.demo)
             .map_err(|e| StartError::Serve(std::io::Error::other(e)))?;
         let state = AppState {
             gateway: Arc::new(gateway::Sandbox::new(db.clone())),
-            http,
+            outbound,
             crash_after_charge: settings.crash_after_charge,
             db,
             assets: Arc::new(assets),

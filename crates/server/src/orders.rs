@@ -44,6 +44,10 @@ pub(crate) struct PendingOrder {
     pub(crate) amount: Money,
     pub(crate) points: u32,
     pub(crate) payment_reference: Option<String>,
+    /// Sent before without a known outcome: ask what became of it first.
+    pub(crate) confirming: bool,
+    /// How often its outcome was asked about already.
+    pub(crate) confirm_attempts: i64,
 }
 
 /// How settlement ended.
@@ -55,6 +59,8 @@ pub(crate) enum Outcome {
         customer: Option<serde_json::Value>,
     },
     Failed(String),
+    /// The money may have moved; nobody said. Asked again later.
+    Unknown(String),
 }
 
 /// The stored answer for the accept: HTTP status and body.
@@ -135,15 +141,23 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
         upseller_id: order.upseller_id.clone(),
         upseller_affiliated: permit.affiliated,
     };
-    let answer = handoff::call(
-        &state.http,
-        url,
-        &key.key_id,
-        key.secret.expose().as_bytes(),
-        &request,
-    )
-    .await;
+    let secret = key.secret.expose().as_bytes();
+    // Sent before without an answer: what the affiliate stored, if it has
+    // it; otherwise the same order again, which its idempotency makes safe.
+    let stored = if order.confirming {
+        handoff::status(&state.outbound, url, &key.key_id, secret, &order.id)
+            .await
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    let answer = match stored {
+        Some(stored) => Ok(stored),
+        None => handoff::call(&state.outbound, url, &key.key_id, secret, &request).await,
+    };
     Ok(match (order.mode, answer) {
+        (_, Err(err @ handoff::HandoffError::Unknown(_))) => Outcome::Unknown(err.to_string()),
         (_, Err(err)) => Outcome::Failed(err.to_string()),
         (_, Ok(HandoffResponse::Declined { reason })) => {
             Outcome::Failed(format!("the affiliate declined: {reason}"))
@@ -209,6 +223,9 @@ async fn charge(
         },
         gateway::ChargeOutcome::Declined(reason) => Outcome::Failed(format!("declined: {reason}")),
         gateway::ChargeOutcome::Failed(reason) => Outcome::Failed(reason),
+        gateway::ChargeOutcome::Unknown => Outcome::Unknown(
+            "the payment processor did not answer in time; the charge is being confirmed".into(),
+        ),
     }
 }
 
@@ -237,16 +254,21 @@ async fn finish(
             );
             (url, debt.map(|d| (d, bps)))
         }
-        Outcome::Failed(_) => (None, None),
+        Outcome::Failed(_) | Outcome::Unknown(_) => (None, None),
     };
+    if let Outcome::Unknown(why) = &outcome {
+        return unconfirmed(state, order, why).await;
+    }
     let mut tx = state.db.writer.begin().await?;
     let (status, charge_id, failure) = match &outcome {
         Outcome::Charged { charge_id, .. } => (OrderStatus::Charged, Some(charge_id.clone()), None),
-        Outcome::Failed(reason) => (OrderStatus::Failed, None, Some(reason.clone())),
+        Outcome::Failed(reason) | Outcome::Unknown(reason) => {
+            (OrderStatus::Failed, None, Some(reason.clone()))
+        }
     };
     let status_text = status_name(status);
     let updated = sqlx::query(
-        "UPDATE orders SET status = $1, charge_id = $2, failure = $3, updated_at = $4 WHERE id = $5 AND status = 'pending'",
+        "UPDATE orders SET status = $1, charge_id = $2, failure = $3, updated_at = $4 WHERE id = $5 AND status IN ('pending', 'pending_confirmation')",
     )
     .bind(status_text)
     .bind(&charge_id)
@@ -365,6 +387,59 @@ async fn finish(
     Ok(answer)
 }
 
+/// Records that the outcome is not known: the order waits in
+/// `pending_confirmation` for the reconciler to ask again (sooner at first,
+/// then less often), and the accept is answered 202 without storing it, so
+/// that a retry of the accept gets the outcome once it is known.
+async fn unconfirmed(
+    state: &AppState,
+    order: &PendingOrder,
+    why: &str,
+) -> Result<Answer, ApiError> {
+    let at = now();
+    let attempts = order.confirm_attempts + 1;
+    let updated = sqlx::query(
+        "UPDATE orders SET status = 'pending_confirmation', failure = $1, confirm_attempts = $2, next_check_at = $3, \
+         updated_at = $4 WHERE id = $5 AND status IN ('pending', 'pending_confirmation')",
+    )
+    .bind(why)
+    .bind(attempts)
+    .bind(at + confirm_backoff_secs(attempts))
+    .bind(at)
+    .bind(&order.id)
+    .execute(&state.db.writer)
+    .await?;
+    if updated.rows_affected() == 0 {
+        // Settled meanwhile by someone else: theirs stands.
+        return stored_answer(state, &order.opportunity_id)
+            .await?
+            .ok_or_else(|| ApiError::Internal("settled order without answer".into()));
+    }
+    tracing::warn!(order = %order.id, attempts, reason = why, "payment outcome unknown; confirming");
+    Ok(pending_answer(&order.id, order.amount, order.points))
+}
+
+/// The accept's answer while the outcome is being confirmed.
+pub(crate) fn pending_answer(order_id: &str, amount: Money, points: u32) -> Answer {
+    let response = AcceptResponse {
+        order_id: order_id.to_owned(),
+        status: OrderStatus::PendingConfirmation,
+        amount: amount.decimal(),
+        currency: amount.currency(),
+        points,
+    };
+    Answer {
+        status: 202,
+        body: serde_json::to_string(&response).unwrap_or_default(),
+    }
+}
+
+/// Seconds until the outcome of an order is asked about again: 5 s, then
+/// doubling, at most an hour.
+pub(crate) fn confirm_backoff_secs(attempts: i64) -> i64 {
+    (5_i64 << (attempts - 1).clamp(0, 10)).min(3600)
+}
+
 /// The stored answer of an opportunity's accept, once settled.
 pub(crate) async fn stored_answer(
     state: &AppState,
@@ -390,6 +465,7 @@ pub(crate) async fn stored_answer(
 pub(crate) fn status_name(status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::Pending => "pending",
+        OrderStatus::PendingConfirmation => "pending_confirmation",
         OrderStatus::Charged => "charged",
         OrderStatus::Fulfilled => "fulfilled",
         OrderStatus::Failed => "failed",

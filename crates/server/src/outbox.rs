@@ -114,30 +114,27 @@ async fn send(state: &AppState, upseller: &str, url: &str, body: &str) -> Result
         .await
         .map_err(|_| "the webhook key could not be read".to_owned())?
         .ok_or("the upseller has no active webhook key")?;
-    let response = state
-        .http
-        .post(url)
-        .timeout(ATTEMPT_TIMEOUT)
-        .header("content-type", "application/json")
-        .header(
-            SIGNATURE_HEADER,
-            sign_request(body.as_bytes(), key.secret.expose().as_bytes(), now()),
+    let signature = sign_request(body.as_bytes(), key.secret.expose().as_bytes(), now());
+    let answer = state
+        .outbound
+        .send(
+            reqwest::Method::POST,
+            url,
+            &[
+                ("content-type", "application/json"),
+                (SIGNATURE_HEADER, &signature),
+                (postsale_protocol::HANDOFF_KEY_ID_HEADER, &key.key_id),
+            ],
+            Some(body.as_bytes().to_vec()),
+            ATTEMPT_TIMEOUT,
         )
-        .header(postsale_protocol::HANDOFF_KEY_ID_HEADER, &key.key_id)
-        .body(body.to_owned())
-        .send()
         .await
-        .map_err(|e| {
-            if e.is_timeout() {
-                "timed out".to_owned()
-            } else {
-                "unreachable".to_owned()
-            }
-        })?;
-    if response.status().is_success() {
+        .map_err(|failure| failure.to_string())?;
+    // Only a 2xx is a delivery: a redirect is not followed, so it is not one.
+    if (200..300).contains(&answer.status) {
         Ok(())
     } else {
-        Err(format!("answered {}", response.status().as_u16()))
+        Err(format!("answered HTTP {}", answer.status))
     }
 }
 

@@ -1,8 +1,10 @@
 //! The reconciler: settles orders left `pending` by a hub that died between
-//! storing an order and recording its outcome. It claims each order with an
-//! optimistic lease (a conditional update of `updated_at`), so replicas never
-//! settle the same order at once; the gateway's and the affiliate's
-//! idempotency on the order id make a second settlement charge nothing new.
+//! storing an order and recording its outcome, and asks again about orders
+//! in `pending_confirmation` (sent, no answer) until their outcome is known.
+//! It claims each order with an optimistic lease (a conditional update of
+//! `updated_at`), so replicas never settle the same order at once; the
+//! gateway's and the affiliate's idempotency on the order id make a second
+//! settlement charge nothing new.
 
 use std::time::Duration;
 
@@ -23,8 +25,10 @@ pub(crate) async fn load_pending(
 ) -> Result<Option<PendingOrder>, ApiError> {
     let row = sqlx::query(
         "SELECT o.id, o.opportunity_id, o.affiliate_id, o.upseller_id, o.reason_code, o.customer_token, o.mode, o.items, \
-         o.amount_minor, o.currency, o.points, o.payment_reference, p.order_id AS affiliate_order_id, p.ticket_nonce \
-         FROM orders o JOIN opportunities p ON p.id = o.opportunity_id WHERE o.id = $1 AND o.status = 'pending'",
+         o.amount_minor, o.currency, o.points, o.payment_reference, o.status, o.confirm_attempts, \
+         p.order_id AS affiliate_order_id, p.ticket_nonce \
+         FROM orders o JOIN opportunities p ON p.id = o.opportunity_id \
+         WHERE o.id = $1 AND o.status IN ('pending', 'pending_confirmation')",
     )
     .bind(order_id)
     .fetch_optional(&state.db.pool)
@@ -49,6 +53,8 @@ pub(crate) async fn load_pending(
             .map_err(|_| bad("amount"))?,
         points: u32::try_from(row.try_get::<i64, _>("points")?).map_err(|_| bad("points"))?,
         payment_reference: row.try_get("payment_reference")?,
+        confirming: row.try_get::<String, _>("status")? == "pending_confirmation",
+        confirm_attempts: row.try_get("confirm_attempts")?,
     }))
 }
 
@@ -65,26 +71,35 @@ pub(crate) fn spawn(state: AppState, after: Duration) {
 }
 
 async fn reconcile_once(state: &AppState, after: Duration) -> Result<(), ApiError> {
-    let cutoff = now() - i64::try_from(after.as_secs()).unwrap_or(30);
+    let at = now();
+    let cutoff = at - i64::try_from(after.as_secs()).unwrap_or(30);
     let rows = sqlx::query(
-        "SELECT id, updated_at FROM orders WHERE status = 'pending' AND updated_at <= $1 LIMIT 20",
+        "SELECT id, status, updated_at FROM orders WHERE (status = 'pending' AND updated_at <= $1) \
+         OR (status = 'pending_confirmation' AND next_check_at <= $2) LIMIT 20",
     )
     .bind(cutoff)
+    .bind(at)
     .fetch_all(&state.db.pool)
     .await?;
     for row in rows {
         let id: String = row.try_get("id")?;
+        let status: String = row.try_get("status")?;
         let seen: i64 = row.try_get("updated_at")?;
-        let claimed = sqlx::query("UPDATE orders SET updated_at = $1 WHERE id = $2 AND updated_at = $3 AND status = 'pending'")
-            .bind(now())
-            .bind(&id)
-            .bind(seen)
-            .execute(&state.db.writer)
-            .await?;
+        // The lease: the next check moves out of reach while this one runs.
+        let claimed = sqlx::query(
+            "UPDATE orders SET updated_at = $1, next_check_at = $2 WHERE id = $3 AND updated_at = $4 AND status = $5",
+        )
+        .bind(now())
+        .bind(now() + 60)
+        .bind(&id)
+        .bind(seen)
+        .bind(&status)
+        .execute(&state.db.writer)
+        .await?;
         if claimed.rows_affected() == 1
             && let Some(order) = load_pending(state, &id).await?
         {
-            tracing::info!(order = %id, "settling an order left pending");
+            tracing::info!(order = %id, %status, "settling an order left unsettled");
             settle(state, &order).await?;
         }
     }

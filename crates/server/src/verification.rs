@@ -8,8 +8,12 @@
 use std::time::Duration;
 
 use postsale_protocol::{CallbackChallenge, HANDOFF_KEY_ID_HEADER, SIGNATURE_HEADER, sign_request};
+use reqwest::Method;
 
-use crate::ids::now;
+use crate::{
+    ids::now,
+    outbound::{Answer, Failure, Outbound, Refused},
+};
 
 /// How long the other side has to answer.
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -19,6 +23,9 @@ const MAX_ANSWER_BYTES: usize = 4 * 1024;
 /// Why an address did not prove itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum Unproven {
+    /// The address is not one the hub calls.
+    #[error("it {0}")]
+    Refused(Refused),
     /// No answer in time, or no connection.
     #[error("it could not be reached within 5 s")]
     Unreachable,
@@ -30,26 +37,26 @@ pub(crate) enum Unproven {
     Mismatch,
 }
 
-/// Reads at most `MAX_ANSWER_BYTES` of the answer; more is a mismatch.
-async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Unproven> {
-    let status = response.status();
-    if !status.is_success() {
-        return Err(Unproven::Status(status.as_u16()));
+/// The answer's body when it is a 2xx of at most `MAX_ANSWER_BYTES`.
+fn body_of(sent: Result<Answer, Failure>) -> Result<Vec<u8>, Unproven> {
+    let answer = sent.map_err(|failure| match failure {
+        Failure::Refused(refused) => Unproven::Refused(refused),
+        Failure::TooLarge => Unproven::Mismatch,
+        _ => Unproven::Unreachable,
+    })?;
+    if !(200..300).contains(&answer.status) {
+        return Err(Unproven::Status(answer.status));
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|_| Unproven::Unreachable)? {
-        body.extend_from_slice(&chunk);
-        if body.len() > MAX_ANSWER_BYTES {
-            return Err(Unproven::Mismatch);
-        }
+    if answer.body.len() > MAX_ANSWER_BYTES {
+        return Err(Unproven::Mismatch);
     }
-    Ok(body)
+    Ok(answer.body)
 }
 
 /// Whether `origin` serves `postsale-verification=<challenge>` as a line of
 /// its challenge file.
 pub(crate) async fn origin_serves(
-    http: &reqwest::Client,
+    outbound: &Outbound,
     origin: &str,
     challenge: &str,
 ) -> Result<(), Unproven> {
@@ -57,13 +64,7 @@ pub(crate) async fn origin_serves(
         "{origin}{}",
         crate::registry::addresses::ORIGIN_CHALLENGE_PATH
     );
-    let response = http
-        .get(url)
-        .timeout(TIMEOUT)
-        .send()
-        .await
-        .map_err(|_| Unproven::Unreachable)?;
-    let body = read_capped(response).await?;
+    let body = body_of(outbound.send(Method::GET, &url, &[], None, TIMEOUT).await)?;
     let expected = format!("postsale-verification={challenge}");
     let holds = String::from_utf8_lossy(&body)
         .lines()
@@ -78,7 +79,7 @@ pub(crate) async fn origin_serves(
 /// Whether `url` answers a challenge signed with the merchant's key by
 /// sending the same challenge back.
 pub(crate) async fn callback_answers(
-    http: &reqwest::Client,
+    outbound: &Outbound,
     url: &str,
     key_id: &str,
     secret: &[u8],
@@ -87,17 +88,17 @@ pub(crate) async fn callback_answers(
         postsale_challenge: crate::ids::new_secret_hex(),
     };
     let body = serde_json::to_vec(&challenge).map_err(|_| Unproven::Mismatch)?;
-    let response = http
-        .post(url)
-        .timeout(TIMEOUT)
-        .header("content-type", "application/json")
-        .header(SIGNATURE_HEADER, sign_request(&body, secret, now()))
-        .header(HANDOFF_KEY_ID_HEADER, key_id)
-        .body(body)
-        .send()
-        .await
-        .map_err(|_| Unproven::Unreachable)?;
-    let answer = read_capped(response).await?;
+    let signature = sign_request(&body, secret, now());
+    let headers = [
+        ("content-type", "application/json"),
+        (SIGNATURE_HEADER, signature.as_str()),
+        (HANDOFF_KEY_ID_HEADER, key_id),
+    ];
+    let answer = body_of(
+        outbound
+            .send(Method::POST, url, &headers, Some(body), TIMEOUT)
+            .await,
+    )?;
     match CallbackChallenge::parse(&answer) {
         Some(echo) if echo == challenge => Ok(()),
         _ => Err(Unproven::Mismatch),

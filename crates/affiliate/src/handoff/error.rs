@@ -45,6 +45,9 @@ pub enum HandoffError {
     /// `payment_reference` for an upseller the hub does not state to be affiliated (403).
     #[error("a payment reference is released only to an affiliated upseller")]
     NotAffiliated,
+    /// A status query for a hub order this router gave no answer to (404).
+    #[error("no answer was given to this hub order")]
+    NoSuchOrder,
     /// The token, validator or hub order id was already used otherwise (409).
     #[error("{0}")]
     Replay(Replay),
@@ -71,6 +74,7 @@ impl HandoffError {
                 (StatusCode::BAD_REQUEST, "malformed", "Malformed request")
             }
             Self::NotAffiliated => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            Self::NoSuchOrder => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::Replay(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
             Self::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -63,6 +63,19 @@ pub(crate) async fn handle(
             Err(err) => err.into_response(),
         };
     }
+    // The hub asking what became of a handoff it got no answer to: the
+    // stored answer, or 404 (nothing was done, or it is still being done;
+    // the hub then sends the handoff again, which replays or waits).
+    if let Some(query) = postsale_protocol::HandoffStatusQuery::parse(&body) {
+        if let Err(err) = signed_by_the_hub(&state.config, &headers, &body) {
+            return err.into_response();
+        }
+        return match state.config.store.get(&query.postsale_status).await {
+            Ok(Some(stored)) => render(&stored, xml),
+            Ok(None) => HandoffError::NoSuchOrder.into_response(),
+            Err(err) => from_store(err).into_response(),
+        };
+    }
     // Detached, so a hub that hangs up mid-charge cannot cancel the work
     // between the charge and storing its answer; its retry then replays it.
     let task = tokio::spawn(async move { answer(&state, &headers, &body).await });

@@ -180,3 +180,30 @@ async fn a_call_signed_with_the_previous_key_is_accepted_while_rotating() {
 
     assert!(matches!(charged, HandoffResponse::Charged { .. }));
 }
+
+#[tokio::test]
+async fn a_status_query_answers_the_stored_answer_or_404_and_charges_nothing() {
+    let app = spawn_app().await;
+    let query = |order: &str| {
+        let body = serde_json::to_vec(&postsale_protocol::HandoffStatusQuery {
+            postsale_status: order.into(),
+        })
+        .expect("serialises");
+        let signature = sign_request(&body, SECRET, now());
+        (body, signature)
+    };
+    let (body, signature) = query("ord_9");
+    let (status, _) = problem(app.send(body, &signature, KEY_ID, None).await).await;
+    assert_eq!(status, 404, "nothing was asked for this hub order");
+
+    let hub_order = request(HandoffMode::MerchantOfRecord, "ord_9", "A-1001");
+    let charged = answer(app.call(&hub_order).await).await;
+    let (body, signature) = query("ord_9");
+    let told = answer(app.send(body, &signature, KEY_ID, None).await).await;
+    assert_eq!(told, charged, "the answer the hub never got");
+    assert_eq!(app.charger.charged().len(), 1, "asking charges nothing");
+
+    let (body, _) = query("ord_9");
+    let (status, _) = problem(app.send(body, "t=1,v1=00", KEY_ID, None).await).await;
+    assert_eq!(status, 401, "a query is signed like every call");
+}

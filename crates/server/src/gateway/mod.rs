@@ -9,7 +9,7 @@ use std::{future::Future, pin::Pin, time::Duration};
 use postsale_protocol::{CardEntry, Money};
 pub(crate) use sandbox::Sandbox;
 
-/// How long the hub waits for the processor before calling a charge failed.
+/// How long the hub waits for the processor before the outcome is unknown.
 pub(crate) const CHARGE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A boxed future, so the trait stays object-safe.
@@ -22,8 +22,11 @@ pub(crate) enum ChargeOutcome {
     Charged(String),
     /// The issuer or processor said no; the reason may be shown to the customer.
     Declined(String),
-    /// The processor failed or did not answer in time.
+    /// The processor answered that it failed: nothing was charged.
     Failed(String),
+    /// The processor did not answer in time: the charge may have gone
+    /// through. Charging again with the same idempotency key tells.
+    Unknown,
 }
 
 /// Why a card could not be turned into a reference.
@@ -65,7 +68,8 @@ pub(crate) trait PaymentGateway: Send + Sync + std::fmt::Debug {
     fn refund<'a>(&'a self, charge_id: &'a str) -> GatewayFuture<'a, Result<(), String>>;
 }
 
-/// Charges with the hub's timeout: a processor that hangs is a failure, not a wait.
+/// Charges with the hub's timeout: a processor that hangs leaves the outcome
+/// unknown (it may charge after all), never failed.
 pub(crate) async fn charge_with_timeout(
     gateway: &dyn PaymentGateway,
     reference: &str,
@@ -79,6 +83,6 @@ pub(crate) async fn charge_with_timeout(
     .await
     {
         Ok(outcome) => outcome,
-        Err(_) => ChargeOutcome::Failed("the payment processor did not answer in time".into()),
+        Err(_) => ChargeOutcome::Unknown,
     }
 }

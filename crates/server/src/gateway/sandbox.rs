@@ -128,7 +128,12 @@ impl PaymentGateway for Sandbox {
         Box::pin(async move {
             match self.charge_inner(reference, amount, idempotency_key).await {
                 Ok(outcome) => outcome,
-                Err(err) => ChargeOutcome::Failed(format!("processor storage: {err}")),
+                // Nothing was recorded, so nothing was charged; the cause is
+                // the operator's to read, not the customer's.
+                Err(err) => {
+                    tracing::error!(error = %err, "sandbox gateway storage failed");
+                    ChargeOutcome::Failed("the payment processor failed".into())
+                }
             }
         })
     }

@@ -3,8 +3,6 @@
 //! with another body is refused, and an opportunity is accepted once. The
 //! consent receipt is written with the order, before any money moves.
 
-use std::time::Duration;
-
 use axum::{
     extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -34,8 +32,6 @@ use crate::{
 
 /// The confirming action the widget reports for its separate confirm button.
 const CONFIRM_ACTION: &str = "confirm_button";
-/// How long a second request with the same key waits for the first to settle.
-const REPLAY_WAIT: Duration = Duration::from_secs(20);
 
 /// `POST /v1/opportunities/{id}/accept`.
 #[utoipa::path(post, path = "/v1/opportunities/{id}/accept", tag = "widget", request_body = AcceptRequest,
@@ -88,6 +84,8 @@ pub(crate) async fn accept(
         amount,
         points: open.code.points,
         payment_reference,
+        confirming: false,
+        confirm_attempts: 0,
     };
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -130,45 +128,59 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     Ok(key.to_owned())
 }
 
-/// The answer to replay for this opportunity, if it was accepted before.
+/// The answer to replay for this opportunity, if it was accepted before:
+/// the stored one, `202` while the payment's outcome is being confirmed, or
+/// `409` with `Retry-After` while the first request is still settling.
 async fn replay(
     state: &AppState,
     id: &str,
     key: &str,
     request_sha256: &str,
 ) -> Result<Option<Response>, ApiError> {
-    let deadline = tokio::time::Instant::now() + REPLAY_WAIT;
-    loop {
-        let row = sqlx::query(
-            "SELECT idempotency_key, request_sha256 FROM accepts WHERE opportunity_id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&state.db.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let stored_key: String = row.try_get("idempotency_key")?;
-        let stored_sha: String = row.try_get("request_sha256")?;
-        if stored_key != key {
-            return Err(ApiError::Conflict(
-                "this opportunity was already accepted".into(),
-            ));
-        }
-        if stored_sha != request_sha256 {
-            return Err(ApiError::invalid(
-                "Idempotency-Key",
-                "was already used with another request body",
-            ));
-        }
-        if let Some(answer) = orders::stored_answer(state, id).await? {
-            return Ok(Some(respond(&answer)));
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(ApiError::Conflict(
-                "the first request with this key is still being processed; retry".into(),
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let row = sqlx::query(
+        "SELECT a.idempotency_key, a.request_sha256, a.response_status, a.response_body, o.status, \
+         o.id AS order_id, o.amount_minor, o.currency, o.points FROM accepts a JOIN orders o ON o.id = a.order_id WHERE a.opportunity_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let stored_key: String = row.try_get("idempotency_key")?;
+    let stored_sha: String = row.try_get("request_sha256")?;
+    if stored_key != key {
+        return Err(ApiError::Conflict(
+            "this opportunity was already accepted".into(),
+        ));
     }
+    if stored_sha != request_sha256 {
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            "was already used with another request body",
+        ));
+    }
+    let status: Option<i64> = row.try_get("response_status")?;
+    let body: Option<String> = row.try_get("response_body")?;
+    if let (Some(status), Some(body)) = (status, body) {
+        let status = u16::try_from(status).unwrap_or(500);
+        return Ok(Some(respond(&Answer { status, body })));
+    }
+    if row.try_get::<String, _>("status")? == "pending_confirmation" {
+        let stored = |what: &str| ApiError::Internal(format!("opportunity {id}: stored {what}"));
+        let currency =
+            postsale_protocol::CurrencyCode::parse(&row.try_get::<String, _>("currency")?)
+                .map_err(|_| stored("currency"))?;
+        let amount = Money::from_minor(row.try_get("amount_minor")?, currency)
+            .map_err(|_| stored("amount"))?;
+        let points =
+            u32::try_from(row.try_get::<i64, _>("points")?).map_err(|_| stored("points"))?;
+        let order_id: String = row.try_get("order_id")?;
+        return Ok(Some(respond(&orders::pending_answer(
+            &order_id, amount, points,
+        ))));
+    }
+    Err(ApiError::InFlight(
+        "the first request with this key is still being processed; retry".into(),
+    ))
 }
 
 fn respond(answer: &Answer) -> Response {

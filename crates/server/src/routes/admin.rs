@@ -34,12 +34,32 @@ pub(crate) async fn create_merchant(
     ApiJson(merchant): ApiJson<Merchant>,
 ) -> Result<Response, ApiError> {
     merchant.check()?;
+    check_callbacks(&state, &merchant).await?;
     let api_key = merchant::create(&state.db, &merchant).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "merchant": merchant, "api_key": api_key })).into_response(),
     )
         .into_response())
+}
+
+/// The URLs the hub will call, checked as the outbound client will check
+/// them at each call: a scheme the hub speaks and a host, written or
+/// resolved, that is not one of the hub's own networks.
+async fn check_callbacks(state: &AppState, merchant: &Merchant) -> Result<(), ApiError> {
+    for (field, url) in [
+        ("handoff_url", &merchant.handoff_url),
+        ("webhook_url", &merchant.webhook_url),
+    ] {
+        if let Some(url) = url {
+            state
+                .outbound
+                .check(url)
+                .await
+                .map_err(|refused| ApiError::invalid(field, refused))?;
+        }
+    }
+    Ok(())
 }
 
 /// `GET /v1/admin/merchant`: the caller's own profile.
@@ -66,6 +86,7 @@ pub(crate) async fn put_self(
         ));
     }
     merchant.check()?;
+    check_callbacks(&state, &merchant).await?;
     merchant::update(&state.db, &merchant).await?;
     // Answered as stored: what is proven is the hub's to say.
     merchant::by_id(&state.db, &me.id)

@@ -16,12 +16,17 @@ use crate::{
     error::{ApiError, RawBody},
 };
 
+/// Cards that may be tried on one opportunity.
+const MAX_CARD_ATTEMPTS: i64 = 5;
+/// What `Retry-After` says once they are used: longer than an offer lives.
+const CLOSED_FOR_SECS: u64 = 24 * 3600;
+
 /// `POST /v1/opportunities/{id}/card`: from the hub-origin frame only; the
 /// gateway turns the card into a reference at once. The body is never logged
 /// and errors never echo what was typed.
 #[utoipa::path(post, path = "/v1/opportunities/{id}/card", tag = "widget", request_body = CardEntry,
     params(("id" = String, Path, description = "opportunity id")),
-    responses((status = 201, description = "the card's reference", body = CardReference), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "the card's reference", body = CardReference), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 429, description = "card entry closed for this opportunity", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(opportunity = %id))]
 pub(crate) async fn card(
     State(state): State<AppState>,
@@ -41,6 +46,19 @@ pub(crate) async fn card(
         return Err(ApiError::Conflict(
             "this offer is not paid by card entry".into(),
         ));
+    }
+    // A few cards per opportunity, then card entry is closed: the frame is
+    // no card-testing oracle, whichever processor sits behind it.
+    let counted = sqlx::query(
+        "UPDATE opportunities SET card_attempts = card_attempts + 1 WHERE id = $1 AND card_attempts < $2",
+    )
+    .bind(&open.id)
+    .bind(MAX_CARD_ATTEMPTS)
+    .execute(&state.db.writer)
+    .await?;
+    if counted.rows_affected() != 1 {
+        tracing::warn!("card entry closed after {MAX_CARD_ATTEMPTS} attempts");
+        return Err(ApiError::RateLimited(CLOSED_FOR_SECS));
     }
     let payment_reference = state
         .gateway

@@ -55,6 +55,7 @@ fn allow(response: &mut Response, origin: HeaderValue) {
     headers.insert(header::VARY, HeaderValue::from_static("origin"));
     headers.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static(postsale_protocol::NO_OFFER_HEADER),
+        // postsale_protocol::NO_OFFER_HEADER, and when to retry (429, 409).
+        HeaderValue::from_static("postsale-no-offer, retry-after"),
     );
 }

@@ -72,7 +72,7 @@ pub(crate) async fn verify_origin(
         ));
     };
     if !found.verified {
-        verification::origin_serves(&state.http, &found.origin, &found.challenge)
+        verification::origin_serves(&state.outbound, &found.origin, &found.challenge)
             .await
             .map_err(|why| unproven("origin", &found.challenge_url, &why))?;
         addresses::prove_origin(&state.db, &me.id, &found.origin, "challenge").await?;
@@ -114,7 +114,7 @@ pub(crate) async fn verify_callback(
             )
         })?;
     verification::callback_answers(
-        &state.http,
+        &state.outbound,
         url,
         &key.key_id,
         key.secret.expose().as_bytes(),

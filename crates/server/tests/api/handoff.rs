@@ -73,6 +73,8 @@ impl CustomerDirectory for Directory {
 #[derive(Default)]
 pub(crate) struct Charger {
     pub(crate) charges: AtomicUsize,
+    /// How long each charge takes, in milliseconds.
+    pub(crate) delay_ms: std::sync::atomic::AtomicU64,
 }
 
 impl SavedPaymentCharger for Charger {
@@ -86,6 +88,8 @@ impl SavedPaymentCharger for Charger {
             if token == "cust-poor" {
                 return Err(ChargeError::Declined("insufficient funds".into()));
             }
+            let delay = self.delay_ms.load(Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(delay)).await;
             self.charges.fetch_add(1, Ordering::SeqCst);
             Ok(format!("ch_aff_{key}"))
         })
@@ -280,23 +284,9 @@ async fn an_affiliate_that_declines_ends_in_a_clear_failed_order() {
     assert_eq!(affiliate.charger.charges.load(Ordering::SeqCst), 0);
 }
 
-#[tokio::test]
-async fn an_affiliate_that_does_not_answer_ends_in_a_clear_failed_order() {
-    let app = spawn_app().await;
-    add_care_plan(&app).await;
-    let affiliate = affiliate(&app).await;
-    // An affiliate that answers the hub's challenge, then never answers a
-    // handoff.
-    let silent = Router::new().route(
-        HANDOFF_PATH,
-        post(|body: Bytes| async move {
-            if let Some(challenge) = CallbackChallenge::parse(&body) {
-                return axum::Json(challenge).into_response();
-            }
-            tokio::time::sleep(Duration::from_secs(120)).await;
-            axum::http::StatusCode::OK.into_response()
-        }),
-    );
+/// Starts `app` as an affiliate's handoff URL (answering the hub's
+/// challenge, as it must to be proven) and registers it; the server's task.
+async fn serve_as_handoff(app: &TestApp, handoff: Router) -> tokio::task::JoinHandle<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binds");
@@ -304,28 +294,191 @@ async fn an_affiliate_that_does_not_answer_ends_in_a_clear_failed_order() {
         "http://{}{HANDOFF_PATH}",
         listener.local_addr().expect("addr")
     );
-    let silent = tokio::spawn(async move { axum::serve(listener, silent).await });
-    set_handoff_url(&app, &url).await;
-    let (id, offer) = open(&app, &affiliate, &claims("M-3", Some("CARE"))).await;
-    let started = std::time::Instant::now();
-    let problem = assert_problem(
-        accept(&app, &id, "mor-3", &body_for(&offer)).await,
-        402,
-        None,
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, handoff).await;
+    });
+    set_handoff_url(app, &url).await;
+    task
+}
+
+/// The caller's order `id`, as the admin API shows it.
+async fn order_of(app: &TestApp, key: &str, id: &str) -> Value {
+    app.admin(Method::GET, key, &format!("orders/{id}"), None)
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test]
+async fn an_affiliate_that_does_not_answer_leaves_the_order_pending_confirmation_never_failed() {
+    let app = spawn_app().await;
+    add_care_plan(&app).await;
+    let affiliate = affiliate(&app).await;
+    // An affiliate that answers the hub's challenge, then never answers a
+    // handoff: it may have charged, nobody knows.
+    let silent = serve_as_handoff(
+        &app,
+        Router::new().route(
+            HANDOFF_PATH,
+            post(|body: Bytes| async move {
+                if let Some(challenge) = CallbackChallenge::parse(&body) {
+                    return axum::Json(challenge).into_response();
+                }
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                axum::http::StatusCode::OK.into_response()
+            }),
+        ),
     )
     .await;
-    assert!(
-        problem["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("did not answer in time"),
-        "{problem}"
-    );
+    let (id, offer) = open(&app, &affiliate, &claims("M-3", Some("CARE"))).await;
+    let started = std::time::Instant::now();
+    let first = accept(&app, &id, "mor-3", &body_for(&offer)).await;
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "bounded retries"
     );
+    assert_eq!(first.status(), 202);
+    let first: Value = first.json().await.expect("json");
+    assert_eq!(first["status"], "pending_confirmation", "{first}");
+    let order = order_of(&app, &app.shop_key, first["order_id"].as_str().expect("id")).await;
+    assert_eq!(order["status"], "pending_confirmation", "{order}");
+    assert!(
+        order["failure"]
+            .as_str()
+            .expect("why")
+            .contains("no answer in time"),
+        "a kind, never the affiliate's text: {order}"
+    );
+    // The customer's retry is told the same, at once: not a failure, and
+    // no second order.
+    let again = accept(&app, &id, "mor-3", &body_for(&offer)).await;
+    assert_eq!(again.status(), 202);
+    assert_eq!(again.json::<Value>().await.expect("json"), first);
     silent.abort();
+}
+
+#[tokio::test]
+async fn an_affiliate_that_answers_after_the_hubs_timeout_and_charged_ends_charged_once() {
+    let app = spawn_app().await;
+    add_care_plan(&app).await;
+    // The shop, upseller of its own care plan, takes order webhooks.
+    put_url(
+        &app,
+        &app.shop_key,
+        "webhook_url",
+        "http://127.0.0.1:9/hooks",
+    )
+    .await;
+    let affiliate = affiliate(&app).await;
+    // Each charge takes longer than all the hub's attempts together.
+    affiliate.charger.delay_ms.store(11_000, Ordering::SeqCst);
+    let (id, offer) = open(&app, &affiliate, &claims("LATE-1", Some("CARE"))).await;
+    let body = body_for(&offer);
+    let first = accept(&app, &id, "late-1", &body).await;
+    assert_eq!(first.status(), 202);
+    let first: Value = first.json().await.expect("json");
+    assert_eq!(first["status"], "pending_confirmation");
+    let order_id = first["order_id"].as_str().expect("id").to_owned();
+
+    // The reconciler asks the affiliate until it knows.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let order = loop {
+        let order = order_of(&app, &app.shop_key, &order_id).await;
+        if order["status"] != "pending_confirmation" || std::time::Instant::now() > deadline {
+            break order;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(order["status"], "charged", "{order}");
+    assert_eq!(
+        affiliate.charger.charges.load(Ordering::SeqCst),
+        1,
+        "charged once"
+    );
+
+    // The customer's retried accept now gets the order, charged.
+    let retried = accept(&app, &id, "late-1", &body).await;
+    assert_eq!(retried.status(), 201);
+    let retried: Value = retried.json().await.expect("json");
+    assert_eq!(retried["order_id"], order_id.as_str());
+    assert_eq!(retried["status"], "charged");
+    let hooks: Value = app
+        .admin(Method::GET, &app.shop_key, "webhooks", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let for_order: Vec<&Value> = hooks
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|h| h["order_id"] == order_id.as_str())
+        .collect();
+    assert_eq!(for_order.len(), 1, "one webhook: {hooks}");
+    assert_eq!(affiliate.charger.charges.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_answer_of_sixteen_mebibytes_is_cut_and_the_outcome_stays_unknown() {
+    use futures_util::StreamExt;
+    static CHUNK: [u8; 64 * 1024] = [b' '; 64 * 1024];
+    let app = spawn_app().await;
+    add_care_plan(&app).await;
+    let affiliate = affiliate(&app).await;
+    let produced = Arc::new(AtomicUsize::new(0));
+    let counted = produced.clone();
+    let flood = serve_as_handoff(
+        &app,
+        Router::new().route(
+            HANDOFF_PATH,
+            post(move |body: Bytes| {
+                let counted = counted.clone();
+                async move {
+                    if let Some(challenge) = CallbackChallenge::parse(&body) {
+                        return axum::Json(challenge).into_response();
+                    }
+                    // 16 MiB of JSON whitespace, produced as the hub reads.
+                    let stream = futures_util::stream::repeat_with(move || {
+                        counted.fetch_add(CHUNK.len(), Ordering::SeqCst);
+                        Ok::<_, std::convert::Infallible>(Bytes::from_static(&CHUNK))
+                    })
+                    .take(256);
+                    axum::body::Body::from_stream(stream).into_response()
+                }
+            }),
+        ),
+    )
+    .await;
+    let (id, offer) = open(&app, &affiliate, &claims("BIG-1", Some("CARE"))).await;
+    let answer = accept(&app, &id, "big-1", &body_for(&offer)).await;
+    assert_eq!(
+        answer.status(),
+        202,
+        "a 2xx the hub cannot read is not a failure"
+    );
+    let answer: Value = answer.json().await.expect("json");
+    let order = order_of(
+        &app,
+        &app.shop_key,
+        answer["order_id"].as_str().expect("id"),
+    )
+    .await;
+    assert_eq!(order["status"], "pending_confirmation");
+    assert!(
+        order["failure"]
+            .as_str()
+            .expect("why")
+            .contains("larger than 64 KiB"),
+        "{order}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let produced = produced.load(Ordering::SeqCst);
+    assert!(
+        produced < 16 * 1024 * 1024,
+        "the hub stopped reading: {produced} bytes produced"
+    );
+    flood.abort();
 }
 
 #[tokio::test]

@@ -21,6 +21,8 @@ pub(crate) struct TestApp {
     pub(crate) trail_key: String,
     /// The hub's key for its calls to `shop` (id, secret), active.
     pub(crate) hub_key: (String, String),
+    /// The hub's database URL, when the test started the hub itself.
+    pub(crate) database: String,
 }
 
 /// A fresh database URL: a new SQLite file, or a new PostgreSQL database.
@@ -93,21 +95,45 @@ pub(crate) fn minimal_build() -> tempfile::TempDir {
 
 /// The hub with an empty registry.
 pub(crate) async fn spawn_bare() -> (String, reqwest::Client) {
-    let mut settings = Settings::for_tests(fresh_database().await);
+    let (base, _) = start(Settings::for_tests(fresh_database().await), |_| {}).await;
+    (base, reqwest::Client::new())
+}
+
+/// Starts a hub with the test operator key and build, `configure`d; its
+/// base URL and database URL.
+async fn start(mut settings: Settings, configure: impl FnOnce(&mut Settings)) -> (String, String) {
     settings.operator_key = Some(Secret::new(OPERATOR_KEY));
     let build = minimal_build();
     settings.assets = Some(build.path().to_path_buf());
+    configure(&mut settings);
+    let database = settings.database.clone();
     let app = Application::build(settings).await.expect("hub builds");
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped());
-    (base, reqwest::Client::new())
+    (base, database)
 }
 
 /// The hub with three merchants, items, a template, a style, incentives and
 /// reason codes, all made through the admin API.
 pub(crate) async fn spawn_app() -> TestApp {
-    let (base, client) = spawn_bare().await;
-    seed(base, client).await
+    spawn_configured(|_| {}).await
+}
+
+/// [`spawn_app`] with settings changed by `configure`.
+pub(crate) async fn spawn_configured(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let (base, database) = start(Settings::for_tests(fresh_database().await), configure).await;
+    let mut app = seed(base, reqwest::Client::new()).await;
+    app.database = database;
+    app
+}
+
+/// A connection to the hub's database, for what no endpoint shows (or to
+/// change what a merchant's DNS would change).
+pub(crate) async fn database(app: &TestApp) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(&app.database)
+        .await
+        .expect("the hub's database")
 }
 
 /// Registers the test merchants and their records on the hub at `base`.
@@ -119,6 +145,7 @@ pub(crate) async fn seed(base: String, client: reqwest::Client) -> TestApp {
         lens_key: String::new(),
         trail_key: String::new(),
         hub_key: (String::new(), String::new()),
+        database: String::new(),
     };
     app.shop_key = app
         .create_merchant(

@@ -13,6 +13,7 @@ mod helpers;
 mod keys;
 mod offers;
 mod opportunities;
+mod outbound;
 mod sealing;
 mod trust;
 mod verify;
