@@ -16,6 +16,7 @@ mod orders;
 mod outbound;
 mod outbox;
 mod reconciler;
+mod refunds;
 mod registry;
 mod routes;
 mod seal;

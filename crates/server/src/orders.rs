@@ -326,18 +326,7 @@ async fn finish(
                           "mode": order.mode, "ship_to": ship_to, "customer": customer,
                           "settlement": settlement},
             });
-            sqlx::query(
-                "INSERT INTO webhooks (id, upseller_id, order_id, url, body, status, attempts, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
-            )
-            .bind(new_id("whk"))
-            .bind(&order.upseller_id)
-            .bind(&order.id)
-            .bind(url)
-            .bind(body.to_string())
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
+            crate::outbox::enqueue(&mut tx, &order.upseller_id, &order.id, &url, &body).await?;
         }
         let response = AcceptResponse {
             order_id: order.id.clone(),

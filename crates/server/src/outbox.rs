@@ -24,6 +24,31 @@ const UNPROVEN_RECHECK_SECS: i64 = 2;
 /// How long one delivery attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Queues `body` for merchant `recipient`, in the caller's transaction so
+/// that the event and what it tells commit together.
+pub(crate) async fn enqueue(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    recipient: &str,
+    order_id: &str,
+    url: &str,
+    body: &serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    let at = now();
+    sqlx::query(
+        "INSERT INTO webhooks (id, upseller_id, order_id, url, body, status, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+    )
+    .bind(crate::ids::new_id("whk"))
+    .bind(recipient)
+    .bind(order_id)
+    .bind(url)
+    .bind(body.to_string())
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Starts the delivery worker.
 pub(crate) fn spawn(state: AppState) {
     tokio::spawn(async move {

@@ -65,6 +65,10 @@ pub(crate) fn spawn(state: AppState, after: Duration) {
             if let Err(err) = reconcile_once(&state, after).await {
                 tracing::warn!(error = %err, "reconciling pending orders failed");
             }
+            let after_secs = i64::try_from(after.as_secs()).unwrap_or(30);
+            if let Err(err) = crate::refunds::retry_pending(&state, after_secs).await {
+                tracing::warn!(error = %err, "asking about pending refunds failed");
+            }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });

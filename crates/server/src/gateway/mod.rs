@@ -64,8 +64,26 @@ pub(crate) trait PaymentGateway: Send + Sync + std::fmt::Debug {
         idempotency_key: &'a str,
     ) -> GatewayFuture<'a, ChargeOutcome>;
 
-    /// Refunds a charge in full.
-    fn refund<'a>(&'a self, charge_id: &'a str) -> GatewayFuture<'a, Result<(), String>>;
+    /// Refunds `amount` of a charge. The same `idempotency_key` refunds
+    /// once: a repeat answers the first outcome.
+    fn refund<'a>(
+        &'a self,
+        charge_id: &'a str,
+        amount: Money,
+        idempotency_key: &'a str,
+    ) -> GatewayFuture<'a, Result<(), RefundError>>;
+}
+
+/// Why a refund did not go through.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum RefundError {
+    /// The processor said no (nothing left to refund, unknown charge).
+    #[error("the payment processor refused the refund")]
+    Refused,
+    /// No answer: the refund may have gone through. Asking again with the
+    /// same idempotency key tells.
+    #[error("the payment processor did not answer")]
+    Unknown,
 }
 
 /// Charges with the hub's timeout: a processor that hangs leaves the outcome

@@ -13,7 +13,7 @@
 use postsale_protocol::{CardEntry, Money};
 use sqlx::Row;
 
-use super::{CardError, ChargeOutcome, GatewayFuture, PaymentGateway};
+use super::{CardError, ChargeOutcome, GatewayFuture, PaymentGateway, RefundError};
 use crate::{
     db::Db,
     ids::{new_id, now},
@@ -138,23 +138,63 @@ impl PaymentGateway for Sandbox {
         })
     }
 
-    fn refund<'a>(&'a self, charge_id: &'a str) -> GatewayFuture<'a, Result<(), String>> {
+    fn refund<'a>(
+        &'a self,
+        charge_id: &'a str,
+        amount: Money,
+        idempotency_key: &'a str,
+    ) -> GatewayFuture<'a, Result<(), RefundError>> {
         Box::pin(async move {
-            let done = sqlx::query("UPDATE sandbox_charges SET refunded = 1 WHERE charge_id = $1 AND outcome = 'charged'")
-                .bind(charge_id)
-                .execute(&self.db.writer)
+            self.refund_inner(charge_id, amount, idempotency_key)
                 .await
-                .map_err(|e| e.to_string())?;
-            if done.rows_affected() == 1 {
-                Ok(())
-            } else {
-                Err(format!("no charge {charge_id} to refund"))
-            }
+                .unwrap_or_else(|err| {
+                    tracing::error!(error = %err, "sandbox gateway storage failed");
+                    Err(RefundError::Unknown)
+                })
         })
     }
 }
-
 impl Sandbox {
+    /// One refund per key; never more than is left of the charge.
+    async fn refund_inner(
+        &self,
+        charge_id: &str,
+        amount: Money,
+        key: &str,
+    ) -> Result<Result<(), RefundError>, sqlx::Error> {
+        let mut tx = self.db.writer.begin().await?;
+        let first = sqlx::query(
+            "INSERT INTO sandbox_refunds (idempotency_key, charge_id, amount_minor, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(key)
+        .bind(charge_id)
+        .bind(amount.minor())
+        .bind(now())
+        .execute(&mut *tx)
+        .await;
+        match first {
+            // Refunded before under this key: its outcome stands.
+            Err(err) if Db::is_unique_violation(&err) => return Ok(Ok(())),
+            other => {
+                other?;
+            }
+        }
+        let done = sqlx::query(
+            "UPDATE sandbox_charges SET refunded_minor = refunded_minor + $1, refunded = 1 \
+             WHERE charge_id = $2 AND outcome = 'charged' AND currency = $3 AND refunded_minor + $1 <= amount_minor",
+        )
+        .bind(amount.minor())
+        .bind(charge_id)
+        .bind(amount.currency().as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(Err(RefundError::Refused));
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
     async fn charge_inner(
         &self,
         reference: &str,

@@ -8,7 +8,17 @@ use axum::{
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use crate::{AppState, auth::MerchantAuth, error::ApiError, ids::now};
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+
+use crate::{
+    AppState,
+    auth::MerchantAuth,
+    error::{ApiError, RawBody, parse_json},
+    ids::now,
+};
 
 fn order_json(row: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
     let items: String = row.try_get("items")?;
@@ -25,11 +35,12 @@ fn order_json(row: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
         "points": row.try_get::<i64, _>("points")?,
         "status": row.try_get::<String, _>("status")?,
         "failure": row.try_get::<Option<String>, _>("failure")?,
+        "refunded_minor": row.try_get::<i64, _>("refunded_minor")?,
         "created_at": row.try_get::<i64, _>("created_at")?,
     }))
 }
 
-const ORDER_COLUMNS: &str = "id, opportunity_id, affiliate_id, upseller_id, reason_code, mode, items, amount_minor, currency, points, status, failure, charge_id, created_at";
+const ORDER_COLUMNS: &str = "id, opportunity_id, affiliate_id, upseller_id, reason_code, mode, items, amount_minor, currency, points, status, failure, charge_id, refunded_minor, created_at";
 
 /// `GET /v1/admin/orders`: the caller's orders, as affiliate or upseller, newest first.
 #[utoipa::path(get, path = "/v1/admin/orders", tag = "admin", security(("api_key" = [])), responses((status = 200, description = "orders")))]
@@ -86,43 +97,42 @@ pub(crate) async fn get(
     Ok(Json(order))
 }
 
-/// `POST /v1/admin/orders/{id}/refund`: refunds a charged order in full through
-/// the gateway that charged it. Refunding twice is refused.
-#[utoipa::path(post, path = "/v1/admin/orders/{id}/refund", tag = "admin", security(("api_key" = [])),
-    params(("id" = String, Path, description = "order id")), responses((status = 200, description = "refunded"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(skip(state, me), fields(merchant = %me.id))]
+/// What a refund asks for: an amount, or the rest of the order.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RefundRequest {
+    /// Decimal, in the order's currency; the rest of the order when absent.
+    amount: Option<String>,
+}
+
+/// `POST /v1/admin/orders/{id}/refund`: refunds a charged order, whole or in
+/// part, by the merchant that received the money. `202` while the
+/// processor has not confirmed it.
+#[utoipa::path(post, path = "/v1/admin/orders/{id}/refund", tag = "admin", security(("api_key" = [])), request_body = RefundRequest,
+    params(("id" = String, Path, description = "order id")), responses((status = 200, description = "refunded"), (status = 202, description = "the processor has not confirmed the refund yet"), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip(state, me, body), fields(merchant = %me.id))]
 pub(crate) async fn refund(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let asked: RefundRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        RefundRequest::default()
+    } else {
+        parse_json(&body)?
+    };
+    let refund = crate::refunds::refund(&state, &me.id, &id, asked.amount.as_deref()).await?;
     let row = own_order(&state, &me.id, &id).await?;
-    let status: String = row.try_get("status")?;
-    if status != "charged" && status != "fulfilled" {
-        return Err(ApiError::Conflict(format!(
-            "only a charged order can be refunded; this one is {status}"
-        )));
-    }
-    if row.try_get::<String, _>("mode")? == "merchant_of_record" {
-        return Err(ApiError::Conflict(
-            "the affiliate charged this order as merchant of record: refund it there".into(),
-        ));
-    }
-    let charge_id: Option<String> = row.try_get("charge_id")?;
-    let charge_id = charge_id
-        .ok_or_else(|| ApiError::Internal(format!("charged order {id} without charge id")))?;
-    state
-        .gateway
-        .refund(&charge_id)
-        .await
-        .map_err(|e| ApiError::Conflict(format!("the gateway refused the refund: {e}")))?;
-    sqlx::query("UPDATE orders SET status = 'refunded', updated_at = $1 WHERE id = $2")
-        .bind(now())
-        .bind(&id)
-        .execute(&state.db.writer)
-        .await?;
-    let row = own_order(&state, &me.id, &id).await?;
-    order_json(&row).map(Json)
+    let mut order = order_json(&row)?;
+    let status = if refund.status == "pending" {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    order["refund"] =
+        serde_json::to_value(&refund).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((status, Json(order)).into_response())
 }
 
 /// `GET /v1/admin/webhooks`: the caller's webhook deliveries, failures included.

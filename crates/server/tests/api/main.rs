@@ -14,6 +14,7 @@ mod keys;
 mod offers;
 mod opportunities;
 mod outbound;
+mod refunds;
 mod sealing;
 mod trust;
 mod verify;
