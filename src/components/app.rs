@@ -265,6 +265,9 @@ impl App {
                 spawn_local(async move {
                     let action = match net::offer(&session.hub, &session.opportunity_id).await {
                         Ok(offer) => Action::OfferLoaded(Rc::new(session.personalise(offer))),
+                        // Withdrawn since it was shown (its merchant, code
+                        // or template is gone): nothing to show, no error.
+                        Err(NetError::Status(410)) => Action::Close,
                         Err(_) => Action::OfferFailed,
                     };
                     link.send_message(Msg::Action(action));

@@ -57,6 +57,20 @@ pub struct ServeArgs {
     /// merchant could aim the hub's calls at services on the hub's machine.
     #[arg(long, env = "POSTSALE_ALLOW_LOOPBACK_HTTP")]
     pub allow_loopback_http: bool,
+    /// Requests per second one client address may send (twice that in a
+    /// burst), per replica; 0 turns the limit off [default: 100].
+    #[arg(long, env = "POSTSALE_RATE_LIMIT")]
+    pub rate_limit: Option<u32>,
+    /// Seconds a client has to send a request's head, and then its body [default: 10].
+    #[arg(long, env = "POSTSALE_READ_TIMEOUT_SECS")]
+    pub read_timeout_secs: Option<u64>,
+    /// Connections open at once, at most; more wait in the backlog [default: 4096].
+    #[arg(long, env = "POSTSALE_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Days the customer's name, e-mail and address are kept after the
+    /// order's webhook was delivered [default: 90].
+    #[arg(long, env = "POSTSALE_RETENTION_DAYS")]
+    pub retention_days: Option<u64>,
     /// Fault injection for tests: abort the process between a charge and its commit.
     #[arg(long, env = "POSTSALE_FAULT_CRASH_AFTER_CHARGE", hide = true)]
     pub crash_after_charge: bool,
@@ -106,6 +120,14 @@ pub struct Settings {
     pub master_key: Option<Secret>,
     /// Whether merchants' URLs may be `http://` on loopback (`--demo` implies it).
     pub allow_loopback_http: bool,
+    /// Requests per second per client address (0: no limit).
+    pub rate_limit: u32,
+    /// Time to send a request's head, and then its body.
+    pub read_timeout: std::time::Duration,
+    /// Open connections at most.
+    pub max_connections: usize,
+    /// How long personal data is kept after its webhook was delivered.
+    pub retention: std::time::Duration,
 }
 
 /// The file form of the settings.
@@ -120,6 +142,10 @@ struct FileSettings {
     recovery_after_secs: Option<u64>,
     master_key_file: Option<PathBuf>,
     allow_loopback_http: Option<bool>,
+    rate_limit: Option<u32>,
+    read_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    retention_days: Option<u64>,
 }
 
 /// Why the settings could not be read.
@@ -171,6 +197,19 @@ impl Settings {
             master_key: master_key(args.master_key_file.or(file.master_key_file))?,
             allow_loopback_http: args.allow_loopback_http
                 || file.allow_loopback_http.unwrap_or(false),
+            rate_limit: args.rate_limit.or(file.rate_limit).unwrap_or(100),
+            read_timeout: std::time::Duration::from_secs(
+                args.read_timeout_secs
+                    .or(file.read_timeout_secs)
+                    .unwrap_or(10),
+            ),
+            max_connections: args
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(4096),
+            retention: std::time::Duration::from_secs(
+                86_400 * args.retention_days.or(file.retention_days).unwrap_or(90),
+            ),
         })
     }
 
@@ -188,6 +227,10 @@ impl Settings {
             master_key: Some(Secret::new(crate::ids::new_secret_hex())),
             // The tests' affiliates and upsellers listen on loopback.
             allow_loopback_http: true,
+            rate_limit: 100,
+            read_timeout: std::time::Duration::from_secs(10),
+            max_connections: 4096,
+            retention: std::time::Duration::from_secs(90 * 86_400),
         }
     }
 }

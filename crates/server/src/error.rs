@@ -48,6 +48,9 @@ pub(crate) enum ApiError {
     /// The resource existed but has expired (410).
     #[error("{0}")]
     Gone(String),
+    /// The body did not arrive within the read timeout (408).
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
     /// The body is larger than the hub accepts (413).
     #[error("request body is larger than {0} bytes")]
     TooLarge(usize),
@@ -85,6 +88,7 @@ impl ApiError {
                 "Method not allowed",
             ),
             Self::Gone(_) => (StatusCode::GONE, "gone", "Gone"),
+            Self::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "timeout", "Request timeout"),
             Self::TooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",
@@ -186,7 +190,7 @@ fn from_rejection(rejection: JsonRejection) -> ApiError {
             detail: "Content-Type must be application/json".into(),
             field: None,
         },
-        JsonRejection::BytesRejection(_) => ApiError::TooLarge(crate::routes::BODY_LIMIT),
+        JsonRejection::BytesRejection(rejection) => unread(rejection.status()),
         other => ApiError::Malformed {
             detail: other.body_text(),
             field: None,
@@ -229,6 +233,16 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
         axum::body::Bytes::from_request(req, state)
             .await
             .map(Self)
-            .map_err(|_| ApiError::TooLarge(crate::routes::BODY_LIMIT))
+            .map_err(|rejection| unread(rejection.status()))
+    }
+}
+
+/// A body that could not be read: over the limit, or not in time (a client
+/// that stopped sending; the listener's read timeout cut it).
+fn unread(status: StatusCode) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge(crate::routes::BODY_LIMIT)
+    } else {
+        ApiError::BodyTimeout
     }
 }

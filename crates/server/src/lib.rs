@@ -12,15 +12,18 @@ mod frame_tokens;
 mod gateway;
 mod handoff;
 mod ids;
+mod limits;
 mod orders;
 mod outbound;
 mod outbox;
+mod privacy;
 mod reconciler;
 mod refunds;
 mod registry;
 mod routes;
 mod seal;
 mod selection;
+mod serve;
 mod settlements;
 pub mod telemetry;
 mod template;
@@ -54,6 +57,10 @@ pub(crate) struct AppState {
     pub(crate) outbound: outbound::Outbound,
     /// Fault injection for the crash test.
     pub(crate) crash_after_charge: bool,
+    /// Rate limits, per replica.
+    pub(crate) limits: Arc<limits::RateLimits>,
+    /// How long a client has to send a request's body.
+    pub(crate) read_timeout: std::time::Duration,
 }
 
 /// Why the hub could not start or stopped with an error.
@@ -99,6 +106,8 @@ pub struct Application {
     router: axum::Router,
     state: AppState,
     recovery_after: std::time::Duration,
+    listener_limits: serve::Limits,
+    retention: std::time::Duration,
 }
 
 impl Application {
@@ -154,6 +163,8 @@ impl Application {
             gateway: Arc::new(gateway::Sandbox::new(db.clone())),
             outbound,
             crash_after_charge: settings.crash_after_charge,
+            limits: Arc::new(limits::RateLimits::new(settings.rate_limit)),
+            read_timeout: settings.read_timeout,
             db,
             assets: Arc::new(assets),
             demo: settings.demo,
@@ -168,6 +179,11 @@ impl Application {
             router: routes::router(state.clone()),
             state,
             recovery_after: settings.recovery_after,
+            retention: settings.retention,
+            listener_limits: serve::Limits {
+                header_timeout: settings.read_timeout,
+                max_connections: settings.max_connections,
+            },
         })
     }
 
@@ -182,10 +198,22 @@ impl Application {
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
         reconciler::spawn(self.state.clone(), self.recovery_after);
         outbox::spawn(self.state.clone());
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(StartError::Serve)
+        privacy::spawn(self.state.clone(), self.retention);
+        let limits = self.state.limits.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                limits.forget_idle();
+            }
+        });
+        serve::serve(
+            self.listener,
+            self.router,
+            self.listener_limits,
+            shutdown_signal(),
+        )
+        .await;
+        Ok(())
     }
 }
 

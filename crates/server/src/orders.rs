@@ -160,7 +160,7 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
         (_, Err(err @ handoff::HandoffError::Unknown(_))) => Outcome::Unknown(err.to_string()),
         (_, Err(err)) => Outcome::Failed(err.to_string()),
         (_, Ok(HandoffResponse::Declined { reason })) => {
-            Outcome::Failed(format!("the affiliate declined: {reason}"))
+            Outcome::Failed(format!("the affiliate declined: {}", told(&reason)))
         }
         (HandoffMode::MerchantOfRecord, Ok(HandoffResponse::Charged { charge_id, ship_to })) => {
             // The affiliate charged: the order stands, but an address holding
@@ -172,6 +172,14 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
                 }
                 None => true,
             });
+            // Its charge id is kept and shown to the merchants: not one
+            // that holds a card number.
+            let charge_id = if postsale_protocol::card_number_in(&charge_id) {
+                tracing::warn!("the affiliate's charge_id holds a card number; withheld");
+                "withheld".to_owned()
+            } else {
+                charge_id.chars().take(255).collect()
+            };
             Outcome::Charged {
                 charge_id,
                 ship_to: ship_to.and_then(|a| serde_json::to_value(a).ok()),
@@ -205,6 +213,22 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
             mode.as_str()
         )),
     })
+}
+
+/// The affiliate's words for a refusal as they may be stored and shown to
+/// the customer: one line, at most 200 characters, and never a card number.
+fn told(reason: &str) -> String {
+    let line: String = reason
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    if postsale_protocol::card_number_in(&line) {
+        tracing::warn!("the affiliate's decline reason holds a card number; withheld");
+        "(its reason is withheld: it held what looks like a card number)".to_owned()
+    } else {
+        line
+    }
 }
 
 async fn charge(

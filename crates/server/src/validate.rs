@@ -20,6 +20,19 @@ pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<(), ApiError>
             "must not contain control characters",
         ));
     }
+    no_card_number(field, value)
+}
+
+/// Refuses text holding what looks like a card number (the one screen of
+/// `postsale_protocol::card_number_in`), naming the field, never the text.
+pub(crate) fn no_card_number(field: &str, value: &str) -> Result<(), ApiError> {
+    if postsale_protocol::card_number_in(value) {
+        tracing::warn!(%field, "refused text holding what looks like a card number");
+        return Err(ApiError::invalid(
+            field,
+            "holds what looks like a card number; card data is never stored",
+        ));
+    }
     Ok(())
 }
 
@@ -120,5 +133,7 @@ mod tests {
         assert!(text("t", " ", 10).is_err());
         assert!(text("t", "a\u{0}b", 10).is_err());
         assert!(text("t", "Strap", 10).is_ok());
+        assert!(text("t", "Strap 4111 1111 1111 1111", 100).is_err());
+        assert!(text("t", "Strap 4111-1111-1111-1112", 100).is_ok());
     }
 }

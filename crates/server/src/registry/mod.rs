@@ -45,6 +45,28 @@ pub(crate) async fn list<R: Record>(db: &Db, merchant: &str) -> Result<Vec<R>, A
         .collect()
 }
 
+/// One page of a merchant's records of kind `R`, by id: at most `fetch`
+/// of those after `after`.
+pub(crate) async fn list_after<R: Record>(
+    db: &Db,
+    merchant: &str,
+    after: Option<&str>,
+    fetch: i64,
+) -> Result<Vec<R>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT body FROM records WHERE merchant_id = $1 AND kind = $2 AND id > $3 ORDER BY id LIMIT $4",
+    )
+    .bind(merchant)
+    .bind(R::KIND)
+    .bind(after.unwrap_or(""))
+    .bind(fetch)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| decode::<R>(db, merchant, row))
+        .collect()
+}
+
 /// The row a record's sealed parts are bound to.
 fn context(kind: &str, merchant: &str, id: &str) -> String {
     format!("{kind}:{merchant}:{id}")

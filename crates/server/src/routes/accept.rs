@@ -91,7 +91,9 @@ pub(crate) async fn accept(
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(200).collect::<String>());
+        .map(|s| s.chars().take(200).collect::<String>())
+        // Kept with the consent receipt: never one holding a card number.
+        .filter(|agent| !postsale_protocol::card_number_in(agent));
     let consent = Confirmation {
         action: &request.consent.action,
         proof: &proof,
@@ -126,6 +128,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
             field: Some("Idempotency-Key".into()),
         });
     }
+    crate::validate::no_card_number("Idempotency-Key", key)?;
     Ok(key.to_owned())
 }
 

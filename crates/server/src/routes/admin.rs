@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::{Path, RawQuery, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -143,16 +143,20 @@ macro_rules! with_kind {
 
 /// `GET /v1/admin/{kind}`.
 #[utoipa::path(get, path = "/v1/admin/{kind}", tag = "admin", security(("api_key" = [])), params(Kind),
-    responses((status = 200, description = "the caller's records of this kind", body = Vec<RecordBody>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "the caller's records of this kind, by id; paged with ?limit= (1 to 500, default 100) and ?cursor=, the next page's URL in the Link header", body = Vec<RecordBody>), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path(kind): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
+    let page = super::paging::Page::from_query(query.as_deref())?;
+    let after = page.after.as_ref().map(|c| c.id.as_str());
+    let path = format!("/v1/admin/{kind}");
     with_kind!(kind, R => {
-        let mut records = registry::list::<R>(&state.db, &me.id).await?;
+        let mut records = registry::list_after::<R>(&state.db, &me.id, after, page.fetch()).await?;
         records.iter_mut().for_each(Record::redact);
-        Ok(Json(records).into_response())
+        Ok(page.respond(&path, records, |r| super::paging::Cursor { at: 0, id: r.id().to_owned() }))
     })
 }
 

@@ -15,6 +15,7 @@ mod openapi;
 mod operator;
 mod opportunities;
 mod orders;
+mod paging;
 mod stats;
 mod trust;
 mod verify;
@@ -80,6 +81,7 @@ pub(crate) fn router(state: AppState) -> Router {
             axum::routing::put(trust::grant_agreement).delete(trust::withdraw_agreement),
         )
         .route("/v1/admin/settlements", get(trust::list_settlements))
+        .route("/v1/admin/customers/erase", post(orders::erase))
         .route("/v1/admin/keys", get(keys::list).post(keys::create))
         .route(
             "/v1/admin/keys/{key_id}",
@@ -133,6 +135,14 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(public)
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // A body that trickles in is cut, as a slow request head is by the listener.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.read_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.clone(),
+            crate::limits::layer,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

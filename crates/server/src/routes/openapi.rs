@@ -19,7 +19,7 @@ use super::{
         health::healthz,
         opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, card::card, consent::page, consent::prove,
         admin::create_merchant, admin::get_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
-        stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks,
+        stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks, orders::erase,
         trust::propose, trust::list_affiliations, trust::accept_affiliation, trust::revoke_affiliation,
         trust::list_agreements, trust::grant_agreement, trust::withdraw_agreement, trust::list_settlements,
         keys::list, keys::create, keys::activate, keys::retire,

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::{Path, RawQuery, State},
 };
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -19,6 +19,8 @@ use crate::{
     error::{ApiError, RawBody, parse_json},
     ids::now,
 };
+
+use super::paging::{Cursor, Page};
 
 fn order_json(row: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
     let items: String = row.try_get("items")?;
@@ -43,21 +45,42 @@ fn order_json(row: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
 const ORDER_COLUMNS: &str = "id, opportunity_id, affiliate_id, upseller_id, reason_code, mode, items, amount_minor, currency, points, status, failure, charge_id, refunded_minor, created_at";
 
 /// `GET /v1/admin/orders`: the caller's orders, as affiliate or upseller, newest first.
-#[utoipa::path(get, path = "/v1/admin/orders", tag = "admin", security(("api_key" = [])), responses((status = 200, description = "orders")))]
+#[utoipa::path(get, path = "/v1/admin/orders", tag = "admin", security(("api_key" = [])),
+    responses((status = 200, description = "orders, newest first; paged with ?limit= (1 to 500, default 100) and ?cursor=, the next page's URL in the Link header"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
-) -> Result<Json<Vec<Value>>, ApiError> {
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let page = Page::from_query(query.as_deref())?;
+    let (at, id) = before(&page);
     let rows = sqlx::query(&format!(
-        "SELECT {ORDER_COLUMNS} FROM orders WHERE affiliate_id = $1 OR upseller_id = $1 ORDER BY created_at DESC LIMIT 500"
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE (affiliate_id = $1 OR upseller_id = $1) \
+         AND (created_at < $2 OR (created_at = $2 AND id < $3)) ORDER BY created_at DESC, id DESC LIMIT $4"
     ))
     .bind(&me.id)
+    .bind(at)
+    .bind(id)
+    .bind(page.fetch())
     .fetch_all(&state.db.pool)
     .await?;
-    rows.iter()
-        .map(order_json)
-        .collect::<Result<_, _>>()
-        .map(Json)
+    let orders = rows.iter().map(order_json).collect::<Result<Vec<_>, _>>()?;
+    Ok(page.respond("/v1/admin/orders", orders, newest_first))
+}
+
+/// Where a newest-first page starts: before its cursor, or at the end.
+fn before(page: &Page) -> (i64, &str) {
+    page.after
+        .as_ref()
+        .map_or((i64::MAX, ""), |c| (c.at, c.id.as_str()))
+}
+
+/// The position of an item of a newest-first list.
+fn newest_first(item: &Value) -> Cursor {
+    Cursor {
+        at: item["created_at"].as_i64().unwrap_or(0),
+        id: item["id"].as_str().unwrap_or_default().to_owned(),
+    }
 }
 
 async fn own_order(state: &AppState, me: &str, id: &str) -> Result<sqlx::any::AnyRow, ApiError> {
@@ -136,19 +159,28 @@ pub(crate) async fn refund(
 }
 
 /// `GET /v1/admin/webhooks`: the caller's webhook deliveries, failures included.
-#[utoipa::path(get, path = "/v1/admin/webhooks", tag = "admin", security(("api_key" = [])), responses((status = 200, description = "deliveries")))]
+#[utoipa::path(get, path = "/v1/admin/webhooks", tag = "admin", security(("api_key" = [])),
+    responses((status = 200, description = "deliveries, newest first; paged with ?limit= (1 to 500, default 100) and ?cursor=, the next page's URL in the Link header"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn webhooks(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
-) -> Result<Json<Vec<Value>>, ApiError> {
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let page = Page::from_query(query.as_deref())?;
+    let (at, id) = before(&page);
     let rows = sqlx::query(
         "SELECT id, order_id, url, status, attempts, next_attempt_at, last_error, created_at FROM webhooks \
-         WHERE upseller_id = $1 ORDER BY created_at DESC LIMIT 500",
+         WHERE upseller_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
+         ORDER BY created_at DESC, id DESC LIMIT $4",
     )
     .bind(&me.id)
+    .bind(at)
+    .bind(id)
+    .bind(page.fetch())
     .fetch_all(&state.db.pool)
     .await?;
-    rows.iter()
+    let deliveries = rows
+        .iter()
         .map(|r| {
             Ok(json!({
                 "id": r.try_get::<String, _>("id")?,
@@ -161,8 +193,8 @@ pub(crate) async fn webhooks(
                 "created_at": r.try_get::<i64, _>("created_at")?,
             }))
         })
-        .collect::<Result<_, ApiError>>()
-        .map(Json)
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(page.respond("/v1/admin/webhooks", deliveries, newest_first))
 }
 
 /// `POST /v1/admin/orders/{id}/fulfil`: the upseller confirms it shipped a charged order.
@@ -196,4 +228,39 @@ pub(crate) async fn fulfil(
     }
     let row = own_order(&state, &me.id, &id).await?;
     order_json(&row).map(Json)
+}
+
+/// An erasure request for one of the affiliate's customers.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EraseRequest {
+    /// The affiliate's customer token, as its tickets carry it.
+    customer_token: String,
+}
+
+/// `POST /v1/admin/customers/erase`: removes the customer's name, e-mail,
+/// address and user agent from everything the hub keeps of the caller's
+/// orders for that token, at once; the orders, amounts and consent receipts
+/// stay.
+#[utoipa::path(post, path = "/v1/admin/customers/erase", tag = "admin", security(("api_key" = [])), request_body = EraseRequest,
+    responses((status = 200, description = "what was erased", body = crate::privacy::Erased),
+        (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all, fields(merchant = %me.id))]
+pub(crate) async fn erase(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    crate::error::ApiJson(request): crate::error::ApiJson<EraseRequest>,
+) -> Result<Json<crate::privacy::Erased>, ApiError> {
+    if !me.affiliate {
+        return Err(ApiError::Forbidden(
+            "customer tokens are the affiliate's: only it asks to erase one".into(),
+        ));
+    }
+    crate::validate::text("customer_token", &request.customer_token, 255)?;
+    crate::privacy::erase_customer(&state, &me.id, &request.customer_token)
+        .await
+        .map(Json)
 }

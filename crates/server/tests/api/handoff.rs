@@ -675,33 +675,116 @@ async fn a_merchant_of_record_sale_for_another_upseller_books_what_the_affiliate
     assert_eq!(response.status(), 204);
 }
 
+/// Every log line of this test binary, from the moment it is first asked
+/// for (the hub runs in this process): its own crates at every level.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: std::sync::OnceLock<Arc<Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let installed = tracing_subscriber::fmt()
+            .with_env_filter("postsale_server=trace,postsale_affiliate=trace,info")
+            .with_writer(move || Capture(sink.clone()))
+            .try_init();
+        assert!(installed.is_ok(), "no other subscriber in the test binary");
+        logs
+    })
+    .clone()
+}
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether `bytes` hold the test card number, in any of its written forms.
+fn holds_pan(bytes: &[u8]) -> bool {
+    [
+        "4111111111111111",
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+    ]
+    .iter()
+    .any(|pan| bytes.windows(pan.len()).any(|w| w == pan.as_bytes()))
+}
+
 #[tokio::test]
 async fn a_card_number_in_any_field_of_an_affiliates_answer_is_refused_and_kept_nowhere() {
+    let logs = captured_logs();
     let app = spawn_app().await;
+    add_care_plan(&app).await;
+    put_url(
+        &app,
+        &app.shop_key,
+        "webhook_url",
+        "http://127.0.0.1:9/hooks",
+    )
+    .await;
+    put_url(
+        &app,
+        &app.lens_key,
+        "webhook_url",
+        "http://127.0.0.1:9/hooks",
+    )
+    .await;
     let pan = "4111 1111 1111 1111";
-    for (n, field) in [
+    let address = json!({"line1": "1 Main St", "city": "Springfield", "postal_code": "62701", "country": "US"});
+    let record = json!({"name": "Ada Lovelace", "email": "ada@example.com",
+        "billing_address": address, "shipping_address": address,
+        "payment_reference": "pm_sandbox_ok"});
+    // (reason code, the field, the affiliate's answer, the accept's status)
+    let mut cases = Vec::new();
+    for field in [
         "name",
         "email",
         "billing_address.line1",
         "shipping_address.line2",
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        // An affiliate that screens nothing: it proves its URL, then answers
-        // every handoff with a record holding a card number in `field`.
-        let mut record = json!({"name": "Ada Lovelace", "email": "ada@example.com",
-            "billing_address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "62701", "country": "US"},
-            "shipping_address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "62701", "country": "US"},
-            "payment_reference": "pm_sandbox_ok"});
-        let (first, second) = field
-            .split_once('.')
-            .map_or((field, None), |(a, b)| (a, Some(b)));
-        match second {
-            Some(inner) => record[first][inner] = json!(format!("Flat {pan}")),
-            None => record[first] = json!(format!("Ada {pan}")),
+    ] {
+        let mut answer = record.clone();
+        match field.split_once('.') {
+            Some((outer, inner)) => answer[outer][inner] = json!(format!("Flat {pan}")),
+            None => answer[field] = json!(format!("Ada {pan}")),
         }
-        let answer = json!({"outcome": "customer", "customer": record});
+        cases.push((
+            "CAMERA-HIGH",
+            field,
+            json!({"outcome": "customer", "customer": answer}),
+            402,
+        ));
+    }
+    // Under merchant_of_record the affiliate has charged: the order stands,
+    // what holds the number is withheld.
+    cases.push((
+        "CARE",
+        "charge_id",
+        json!({"outcome": "charged", "charge_id": pan}),
+        201,
+    ));
+    let mut ship_to = address.clone();
+    ship_to["line2"] = json!(pan);
+    cases.push((
+        "CARE",
+        "ship_to",
+        json!({"outcome": "charged", "charge_id": "ch_1", "ship_to": ship_to}),
+        201,
+    ));
+    cases.push((
+        "CARE",
+        "reason",
+        json!({"outcome": "declined", "reason": format!("card {pan} declined")}),
+        402,
+    ));
+
+    for (n, (code, field, answer, status)) in cases.into_iter().enumerate() {
+        // An affiliate that screens nothing: it proves its URL, then answers
+        // every handoff with a number in `field`.
         let careless = Router::new().route(
             HANDOFF_PATH,
             post(move |body: Bytes| {
@@ -714,18 +797,9 @@ async fn a_card_number_in_any_field_of_an_affiliates_answer_is_refused_and_kept_
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binds");
-        let url = format!(
-            "http://{}{HANDOFF_PATH}",
-            listener.local_addr().expect("addr")
-        );
-        tokio::spawn(async move { axum::serve(listener, careless).await });
-        set_handoff_url(&app, &url).await;
-
+        let careless = serve_as_handoff(&app, careless).await;
         let order = format!("PAN-{n}");
-        let mut c = claims(&order, Some("CAMERA-HIGH"));
+        let mut c = claims(&order, Some(code));
         // One customer each: three offers a day is the code's cap.
         c.customer_token = format!("cust-pan-{n}");
         let opened = app.post_opportunity(&purchase(&ticket(&c), &order)).await;
@@ -735,18 +809,28 @@ async fn a_card_number_in_any_field_of_an_affiliates_answer_is_refused_and_kept_
             .expect("id")
             .to_owned();
         let offer: Value = app.get_offer(&id).await.json().await.expect("json");
-        let problem = assert_problem(
-            accept(&app, &id, &format!("pan-{n}"), &body_for(&offer)).await,
-            402,
-            None,
-        )
-        .await;
-        let detail = problem["detail"].as_str().expect("detail");
-        assert!(detail.contains(field), "names the field: {detail}");
-        assert!(!detail.contains("4111"), "never the number: {detail}");
+        let response = accept(&app, &id, &format!("pan-{n}"), &body_for(&offer)).await;
+        assert_eq!(response.status(), status, "{field}");
+        let text = response.text().await.expect("text");
+        assert!(!holds_pan(text.as_bytes()), "{field}: never echoed: {text}");
+        if code == "CAMERA-HIGH" {
+            assert!(text.contains(field), "{field}: the field is named: {text}");
+        }
+        careless.abort();
+    }
+    for key in [&app.shop_key, &app.lens_key] {
+        for list in ["orders", "webhooks", "settlements"] {
+            let shown = app
+                .admin(Method::GET, key, list, None)
+                .await
+                .text()
+                .await
+                .expect("text");
+            assert!(!holds_pan(shown.as_bytes()), "{list}: {shown}");
+        }
     }
     let orders: Value = app
-        .admin(Method::GET, &app.shop_key, "orders", None)
+        .admin(Method::GET, &app.lens_key, "orders", None)
         .await
         .json()
         .await
@@ -757,14 +841,190 @@ async fn a_card_number_in_any_field_of_an_affiliates_answer_is_refused_and_kept_
             .expect("list")
             .iter()
             .all(|o| o["status"] == "failed"),
-        "nothing charged: {orders}"
+        "no payment_reference order was charged: {orders}"
     );
-    assert!(!orders.to_string().contains("4111"), "{orders}");
+    // Nowhere in the database: SQLite's file (and its log), or every row of
+    // PostgreSQL's tables as text.
+    match app.database.strip_prefix("sqlite://") {
+        Some(path) => {
+            for file in [path.to_owned(), format!("{path}-wal")] {
+                if let Ok(bytes) = std::fs::read(&file) {
+                    assert!(!holds_pan(&bytes), "{file} holds the card number");
+                }
+            }
+        }
+        None => {
+            let pool = crate::helpers::database(&app).await;
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .fetch_all(&pool)
+            .await
+            .expect("tables");
+            assert!(tables.len() > 10, "{tables:?}");
+            for table in tables {
+                let rows: Vec<String> =
+                    sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM {table} t"))
+                        .fetch_all(&pool)
+                        .await
+                        .expect("rows");
+                for row in rows {
+                    assert!(!holds_pan(row.as_bytes()), "{table}: {row}");
+                }
+            }
+        }
+    }
+    let logged = logs.lock().expect("lock").clone();
+    assert!(!logged.is_empty(), "the hub's logs were captured");
+    assert!(!holds_pan(&logged), "a log line holds the card number");
+}
+
+/// A webhook endpoint on loopback that answers the hub's challenge and
+/// takes every order; its URL.
+async fn accepting_webhook() -> String {
+    let hook = Router::new().route(
+        "/hook",
+        post(|body: Bytes| async move {
+            match CallbackChallenge::parse(&body) {
+                Some(challenge) => axum::Json(challenge).into_response(),
+                None => axum::http::StatusCode::OK.into_response(),
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, hook).await });
+    url
+}
+
+/// The stored webhook bodies of `order`, as the database holds them.
+async fn stored_bodies(app: &TestApp, order: &str) -> Vec<String> {
+    let pool = crate::helpers::database(app).await;
+    sqlx::query_scalar("SELECT body FROM webhooks WHERE order_id = $1")
+        .bind(order)
+        .fetch_all(&pool)
+        .await
+        .expect("webhooks")
+}
+
+#[tokio::test]
+async fn an_erasure_removes_the_customers_data_at_once_and_keeps_the_order() {
+    let app = spawn_app().await;
+    put_url(
+        &app,
+        &app.lens_key,
+        "webhook_url",
+        "http://127.0.0.1:9/hooks",
+    )
+    .await;
+    let affiliate = affiliate(&app).await;
+    let (id, offer) = open(&app, &affiliate, &claims("ER-1", Some("CAMERA-HIGH"))).await;
+    let response = accept(&app, &id, "er-1", &body_for(&offer)).await;
+    assert_eq!(response.status(), 201);
+    let order = response.json::<Value>().await.expect("json")["order_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let before = stored_bodies(&app, &order).await;
+    assert!(before[0].contains("Ada Lovelace"), "{before:?}");
+
+    let erase = |key: String, body: Value| {
+        let app = &app;
+        async move {
+            app.admin(Method::POST, &key, "customers/erase", Some(body))
+                .await
+        }
+    };
+    // The token is the affiliate's: the upseller cannot ask.
+    assert_problem(
+        erase(app.lens_key.clone(), json!({"customer_token": "cust-1"})).await,
+        403,
+        None,
+    )
+    .await;
+    for (bad, status) in [
+        (json!({}), 400),
+        (json!({"customer_token": ""}), 422),
+        (json!({"customer_token": "cust-1", "also": 1}), 400),
+        (json!({"customer_token": 7}), 400),
+    ] {
+        assert_problem(erase(app.shop_key.clone(), bad).await, status, None).await;
+    }
+    assert_eq!(
+        stored_bodies(&app, &order).await,
+        before,
+        "nothing erased by a bad request"
+    );
+
+    let erased: Value = erase(app.shop_key.clone(), json!({"customer_token": "cust-1"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(erased["webhooks"], 1, "{erased}");
+    let after = stored_bodies(&app, &order).await;
+    for personal in ["Ada Lovelace", "ada@example.com", "1 Main St", "62701"] {
+        assert!(!after[0].contains(personal), "{personal}: {after:?}");
+    }
+    let body: Value = serde_json::from_str(&after[0]).expect("json");
+    assert_eq!(body["personal_data_erased"], true);
+    assert!(
+        body["order"]["amount"].is_string(),
+        "the order stays: {body}"
+    );
+    let kept: Value = app
+        .admin(Method::GET, &app.shop_key, &format!("orders/{order}"), None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(kept["status"], "charged");
+    assert!(
+        kept["consent_receipt"]["disclosure_text"].is_string(),
+        "{kept}"
+    );
+}
+
+#[tokio::test]
+async fn personal_data_is_erased_once_the_retention_after_delivery_passed() {
+    let app = crate::helpers::spawn_configured(|s| s.retention = Duration::ZERO).await;
+    // The hub signs the upseller's webhooks with a key made for that.
+    app.hub_key(&app.lens_key, "webhooks").await;
+    put_url(
+        &app,
+        &app.lens_key,
+        "webhook_url",
+        &accepting_webhook().await,
+    )
+    .await;
+    assert_eq!(
+        prove_url(&app, &app.lens_key, "webhook").await.status(),
+        200
+    );
+    let affiliate = affiliate(&app).await;
+    let (id, offer) = open(&app, &affiliate, &claims("RT-1", Some("CAMERA-HIGH"))).await;
+    let response = accept(&app, &id, "rt-1", &body_for(&offer)).await;
+    assert_eq!(response.status(), 201);
+    let order = response.json::<Value>().await.expect("json")["order_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let mut body = String::new();
+    for _ in 0..100 {
+        body = stored_bodies(&app, &order).await.remove(0);
+        if !body.contains("Ada Lovelace") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!body.contains("Ada Lovelace"), "still kept: {body}");
     let hooks: Value = app
         .admin(Method::GET, &app.lens_key, "webhooks", None)
         .await
         .json()
         .await
         .expect("json");
-    assert_eq!(hooks, json!([]), "nothing forwarded");
+    assert_eq!(hooks[0]["status"], "delivered", "delivered first: {hooks}");
 }

@@ -101,7 +101,10 @@ pub(crate) async fn spawn_bare() -> (String, reqwest::Client) {
 
 /// Starts a hub with the test operator key and build, `configure`d; its
 /// base URL and database URL.
-async fn start(mut settings: Settings, configure: impl FnOnce(&mut Settings)) -> (String, String) {
+pub(crate) async fn start(
+    mut settings: Settings,
+    configure: impl FnOnce(&mut Settings),
+) -> (String, String) {
     settings.operator_key = Some(Secret::new(OPERATOR_KEY));
     let build = minimal_build();
     settings.assets = Some(build.path().to_path_buf());

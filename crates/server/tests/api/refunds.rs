@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// A charged direct_entry order of 99.00 USD sold for `trail`; its id.
-async fn charged_order(app: &TestApp, order: &str) -> String {
+pub(crate) async fn charged_order(app: &TestApp, order: &str) -> String {
     put_url(
         app,
         &app.trail_key,

@@ -1,0 +1,210 @@
+//! Rate limits, answered `429` with `Retry-After`:
+//!
+//! - per client address, every request (`--rate-limit` per second, twice
+//!   that as a burst; 0 turns it off);
+//! - per opportunity, the requests naming it (a widget makes a handful);
+//! - per client address, failed credentials (401, 403: a wrong API key, a
+//!   forged ticket or frame token): past a small budget the address is
+//!   refused everything for a while, so keys and tickets cannot be guessed
+//!   at speed.
+//!
+//! The counters live in this process (`governor`'s keyed limiters): with
+//! several replicas each enforces its own, which README says. The client
+//! address is the connection's peer.
+
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    num::NonZeroU32,
+    sync::{Arc, Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::StatusCode,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
+
+use crate::error::ApiError;
+
+/// Requests per second naming one opportunity, and its burst.
+const PER_OPPORTUNITY: (u32, u32) = (20, 100);
+/// Failed credentials an address may send in a burst, then one per this.
+const FAILURES_BURST: u32 = 30;
+const FAILURE_PERIOD: Duration = Duration::from_secs(2);
+
+/// The hub's limiters.
+#[derive(Debug)]
+pub(crate) struct RateLimits {
+    per_client: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    per_opportunity: DefaultKeyedRateLimiter<String>,
+    failures: DefaultKeyedRateLimiter<IpAddr>,
+    /// Addresses refused everything until the given instant.
+    blocked: Mutex<HashMap<IpAddr, Instant>>,
+}
+
+fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
+}
+
+impl RateLimits {
+    /// Limiters allowing `per_client` requests a second per address (none
+    /// when 0).
+    pub(crate) fn new(per_client: u32) -> Self {
+        let per_client = (per_client > 0).then(|| {
+            RateLimiter::keyed(
+                Quota::per_second(nonzero(per_client)).allow_burst(nonzero(per_client * 2)),
+            )
+        });
+        let (rate, burst) = PER_OPPORTUNITY;
+        Self {
+            per_client,
+            per_opportunity: RateLimiter::keyed(
+                Quota::per_second(nonzero(rate)).allow_burst(nonzero(burst)),
+            ),
+            failures: RateLimiter::keyed(
+                Quota::with_period(FAILURE_PERIOD)
+                    .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+                    .allow_burst(nonzero(FAILURES_BURST)),
+            ),
+            blocked: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Forgets the counters of keys that are back at full budget.
+    pub(crate) fn forget_idle(&self) {
+        if let Some(limiter) = &self.per_client {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+        self.per_opportunity.retain_recent();
+        self.per_opportunity.shrink_to_fit();
+        self.failures.retain_recent();
+        self.failures.shrink_to_fit();
+        let now = Instant::now();
+        self.blocked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|_, until| *until > now);
+    }
+
+    /// Seconds to wait when `client` may not send this request now.
+    fn refuse(&self, client: IpAddr, opportunity: Option<&str>) -> Option<u64> {
+        let now = Instant::now();
+        if let Some(until) = self
+            .blocked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&client)
+            .filter(|until| **until > now)
+        {
+            return Some(secs(*until - now));
+        }
+        let clock = governor::clock::DefaultClock::default();
+        if let Some(limiter) = &self.per_client
+            && let Err(wait) = limiter.check_key(&client)
+        {
+            return Some(secs(wait.wait_time_from(clock.now())));
+        }
+        if let Some(id) = opportunity
+            && let Err(wait) = self.per_opportunity.check_key(&id.to_owned())
+        {
+            return Some(secs(wait.wait_time_from(clock.now())));
+        }
+        None
+    }
+
+    /// Counts a failed credential; past the budget the address is blocked.
+    fn failed(&self, client: IpAddr) {
+        if let Err(wait) = self.failures.check_key(&client) {
+            let clock = governor::clock::DefaultClock::default();
+            let until = Instant::now() + wait.wait_time_from(clock.now()).max(FAILURE_PERIOD);
+            tracing::warn!(%client, "too many failed credentials; refused for a while");
+            self.blocked
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(client, until);
+        }
+    }
+}
+
+fn secs(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+/// The opportunity a path names: `/v1/opportunities/{id}/...`.
+fn opportunity_of(path: &str) -> Option<&str> {
+    path.strip_prefix("/v1/opportunities/")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|id| !id.is_empty())
+}
+
+/// The middleware.
+pub(crate) async fn layer(
+    State(limits): State<Arc<RateLimits>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    // Without a peer (a test calling the router directly) nothing is limited.
+    let Some(client) = request
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip())
+    else {
+        return next.run(request).await;
+    };
+    if let Some(wait) = limits.refuse(client, opportunity_of(request.uri().path())) {
+        return ApiError::RateLimited(wait).into_response();
+    }
+    let response = next.run(request).await;
+    if matches!(
+        response.status(),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+    ) {
+        limits.failed(client);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_opportunity_is_read_from_its_paths_only() {
+        assert_eq!(
+            opportunity_of("/v1/opportunities/opp_1/accept"),
+            Some("opp_1")
+        );
+        assert_eq!(opportunity_of("/v1/opportunities/opp_1"), Some("opp_1"));
+        assert_eq!(opportunity_of("/v1/opportunities"), None);
+        assert_eq!(opportunity_of("/v1/admin/orders"), None);
+    }
+
+    #[test]
+    fn a_client_past_its_budget_waits_and_others_do_not() {
+        let limits = RateLimits::new(1);
+        let a: IpAddr = [192, 0, 2, 1].into();
+        let b: IpAddr = [192, 0, 2, 2].into();
+        assert_eq!(limits.refuse(a, None), None);
+        assert_eq!(limits.refuse(a, None), None);
+        assert!(limits.refuse(a, None).is_some_and(|s| s >= 1));
+        assert_eq!(limits.refuse(b, None), None);
+    }
+
+    #[test]
+    fn too_many_failures_block_the_address() {
+        let limits = RateLimits::new(0);
+        let a: IpAddr = [192, 0, 2, 1].into();
+        for _ in 0..FAILURES_BURST {
+            limits.failed(a);
+        }
+        assert_eq!(limits.refuse(a, None), None, "within the budget");
+        limits.failed(a);
+        assert!(limits.refuse(a, None).is_some(), "past it");
+        assert_eq!(limits.refuse([192, 0, 2, 2].into(), None), None);
+    }
+}

@@ -1,0 +1,149 @@
+//! Personal data is kept only as long as it is needed. The customer's name,
+//! e-mail and postal address reach the hub only to be forwarded to the
+//! upseller in an order's webhook; the consent receipt keeps the browser's
+//! user agent. Both are erased:
+//!
+//! - after the retention (`--retention-days`, 90 by default) once the
+//!   webhook was delivered or given up on;
+//! - at once, for one customer token, when its affiliate asks
+//!   (`POST /v1/admin/customers/erase`).
+//!
+//! Orders, amounts, items, consent receipts (the disclosure and what was
+//! agreed to) and settlements stay: the law asks to keep those records and
+//! to erase the rest. The customer token is the affiliate's pseudonym and
+//! stays with them.
+
+use serde_json::Value;
+use sqlx::Row;
+
+use crate::{AppState, error::ApiError, ids::now};
+
+/// What one erasure changed.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Erased {
+    /// Webhook bodies whose customer data was removed.
+    pub(crate) webhooks: u64,
+    /// Consent receipts whose user agent was removed.
+    pub(crate) consent_receipts: u64,
+}
+
+/// Removes the customer's personal data from a webhook body, keeping the
+/// order: `customer` and `ship_to` become null.
+fn scrub(body: &str) -> Option<String> {
+    let mut value: Value = serde_json::from_str(body).ok()?;
+    if let Some(order) = value.get_mut("order").and_then(Value::as_object_mut) {
+        for field in ["customer", "ship_to"] {
+            if order.contains_key(field) {
+                order.insert(field.to_owned(), Value::Null);
+            }
+        }
+    }
+    value["personal_data_erased"] = Value::Bool(true);
+    Some(value.to_string())
+}
+
+/// Scrubs the webhook rows (`id`, `body`) given; how many changed.
+async fn scrub_rows(state: &AppState, rows: &[sqlx::any::AnyRow]) -> Result<u64, ApiError> {
+    let mut erased = 0;
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        let body: String = row.try_get("body")?;
+        let Some(clean) = scrub(&body) else {
+            tracing::warn!(webhook = %id, "a stored webhook body is not JSON; left as it is");
+            continue;
+        };
+        erased += sqlx::query(
+            "UPDATE webhooks SET body = $1, erased_at = $2 WHERE id = $3 AND erased_at IS NULL",
+        )
+        .bind(clean)
+        .bind(now())
+        .bind(&id)
+        .execute(&state.db.writer)
+        .await?
+        .rows_affected();
+    }
+    Ok(erased)
+}
+
+/// Erases what the hub keeps about `customer_token` of `affiliate`, at once.
+pub(crate) async fn erase_customer(
+    state: &AppState,
+    affiliate: &str,
+    customer_token: &str,
+) -> Result<Erased, ApiError> {
+    let rows = sqlx::query(
+        "SELECT w.id, w.body FROM webhooks w JOIN orders o ON o.id = w.order_id \
+         WHERE w.erased_at IS NULL AND o.customer_token = $1 AND o.affiliate_id = $2",
+    )
+    .bind(customer_token)
+    .bind(affiliate)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let webhooks = scrub_rows(state, &rows).await?;
+    let consent_receipts = sqlx::query(
+        "UPDATE consent_receipts SET user_agent = NULL WHERE user_agent IS NOT NULL AND order_id IN \
+         (SELECT id FROM orders WHERE customer_token = $1 AND affiliate_id = $2)",
+    )
+    .bind(customer_token)
+    .bind(affiliate)
+    .execute(&state.db.writer)
+    .await?
+    .rows_affected();
+    tracing::info!(%affiliate, webhooks, consent_receipts, "erased a customer's personal data");
+    Ok(Erased {
+        webhooks,
+        consent_receipts,
+    })
+}
+
+/// Erases what is past the retention: webhooks delivered (or given up on)
+/// and consent receipts' user agents, `retention_secs` after.
+pub(crate) async fn expire(state: &AppState, retention_secs: i64) -> Result<Erased, ApiError> {
+    let cutoff = now().saturating_sub(retention_secs);
+    // A delivered or given-up webhook's `next_attempt_at` is when that happened.
+    let rows = sqlx::query(
+        "SELECT id, body FROM webhooks WHERE erased_at IS NULL AND status IN ('delivered', 'failed') \
+         AND next_attempt_at <= $1 LIMIT 500",
+    )
+    .bind(cutoff)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let webhooks = scrub_rows(state, &rows).await?;
+    let consent_receipts = sqlx::query(
+        "UPDATE consent_receipts SET user_agent = NULL WHERE user_agent IS NOT NULL AND at <= $1",
+    )
+    .bind(cutoff)
+    .execute(&state.db.writer)
+    .await?
+    .rows_affected();
+    Ok(Erased {
+        webhooks,
+        consent_receipts,
+    })
+}
+
+/// Erases what passed the retention, every ten minutes (more often for a
+/// retention shorter than that).
+pub(crate) fn spawn(state: AppState, retention: std::time::Duration) {
+    let retention_secs = i64::try_from(retention.as_secs()).unwrap_or(i64::MAX);
+    let every = retention
+        .min(std::time::Duration::from_secs(600))
+        .max(std::time::Duration::from_secs(1));
+    tokio::spawn(async move {
+        loop {
+            match expire(&state, retention_secs).await {
+                Ok(erased) if erased.webhooks + erased.consent_receipts > 0 => {
+                    tracing::info!(
+                        webhooks = erased.webhooks,
+                        "erased personal data past its retention"
+                    );
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(error = %err, "erasing personal data past its retention failed")
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
