@@ -50,6 +50,9 @@ pub enum Failure {
     Refused,
     /// The payment was declined; the same key would get the same answer.
     Declined,
+    /// The card typed in the hub's frame was declined: nothing moved, and
+    /// another card may be tried (a new consent, a new key).
+    CardDeclined,
     /// The card was not accepted; retrying goes back to the card fields.
     Card,
     /// This offer needs the card form, which exists only in the hub's frame.
@@ -59,7 +62,10 @@ pub enum Failure {
 impl Failure {
     /// Whether a retry button makes sense.
     pub fn retryable(self) -> bool {
-        matches!(self, Self::Offer | Self::Unreachable | Self::Card)
+        matches!(
+            self,
+            Self::Offer | Self::Unreachable | Self::Card | Self::CardDeclined
+        )
     }
 }
 
@@ -183,6 +189,15 @@ impl WidgetState {
         Some(total)
     }
 
+    /// How a declined payment is told: a typed card may be replaced.
+    fn declined_failure(&self) -> Failure {
+        if self.needs_card() {
+            Failure::CardDeclined
+        } else {
+            Failure::Declined
+        }
+    }
+
     /// Whether the offer needs the card form (direct entry).
     pub fn needs_card(&self) -> bool {
         self.offer
@@ -299,17 +314,27 @@ impl Reducible for WidgetState {
             (S::Processing, Action::CardRejected) => next.fail(Failure::Card),
             (S::Processing, Action::Accepted(receipt)) => {
                 if receipt.status == OrderStatus::Failed {
-                    next.fail(Failure::Declined);
+                    next.fail(self.declined_failure());
                 } else {
                     next.go(S::Confirmed);
                 }
                 next.receipt = Some(receipt);
+            }
+            (S::Processing, Action::AcceptFailed(Failure::Declined)) => {
+                next.fail(self.declined_failure());
             }
             (S::Processing, Action::AcceptFailed(failure)) => next.fail(failure),
             (S::Failed, Action::Retry) => match self.failure {
                 Some(Failure::Offer) => next.go(S::LoadingOffer),
                 Some(Failure::Unreachable) => next.go(S::Processing),
                 Some(Failure::Card) => next.go(S::Consent),
+                // Another card is another consent: back to the offer, and a
+                // new key when the customer reviews it again.
+                Some(Failure::CardDeclined) => {
+                    next.idempotency_key = None;
+                    next.payment_reference = None;
+                    next.go(S::Offer);
+                }
                 _ => return self,
             },
             (S::Incentives | S::Teaser | S::Offer | S::Consent, Action::Decline) => {

@@ -36,6 +36,7 @@ impl From<Session> for AppProps {
 
 fn accept_failure(err: NetError) -> Failure {
     match err {
+        NetError::Status(402) => Failure::Declined,
         NetError::Status(status) if (400..500).contains(&status) => Failure::Refused,
         _ => Failure::Unreachable,
     }
@@ -94,7 +95,7 @@ fn announce(state: &WidgetState, session: &Session) {
         Stage::Failed => {
             let reason = match state.failure {
                 Some(Failure::Offer) => "offer",
-                Some(Failure::Declined) => "declined",
+                Some(Failure::Declined | Failure::CardDeclined) => "declined",
                 Some(Failure::Card) => "card",
                 Some(Failure::NeedsFrame) => "needs_frame",
                 Some(Failure::Refused) => "refused",

@@ -13,6 +13,9 @@ fn message(failure: Failure) -> &'static str {
         }
         Failure::Refused => "This offer is no longer available. Nothing was charged.",
         Failure::Declined => "Your payment was declined. Nothing was charged.",
+        Failure::CardDeclined => {
+            "Your card was declined. Nothing was charged; you can try another card."
+        }
         Failure::Card => "The card was not accepted. Please check the details.",
         Failure::NeedsFrame => "This offer cannot be completed here. Nothing was charged.",
     }

@@ -252,6 +252,31 @@ fn an_accepted_order_is_confirmed_with_its_receipt() {
 }
 
 #[test]
+fn a_declined_card_may_be_replaced_with_another_under_a_new_key() {
+    let state = at_offer(HandoffMode::DirectEntry, true).reduce(review("key-1"));
+    let state = run(
+        (*state).clone(),
+        [
+            Action::Confirm,
+            Action::CardAccepted("pm_1".into()),
+            Action::AcceptFailed(Failure::Declined),
+        ],
+    );
+    assert_eq!(state.failure, Some(Failure::CardDeclined));
+    assert!(Failure::CardDeclined.retryable());
+    let state = state.reduce(Action::Retry);
+    assert_eq!(state.stage, Stage::Offer);
+    assert_eq!(
+        state.idempotency_key, None,
+        "the declined key is not reused"
+    );
+    assert_eq!(state.payment_reference, None, "nor the declined card");
+    let state = state.reduce(review("key-2"));
+    assert_eq!(state.stage, Stage::Consent);
+    assert_eq!(state.idempotency_key.as_deref(), Some("key-2"));
+}
+
+#[test]
 fn a_declined_payment_is_a_failure_without_retry() {
     let state = at_offer(HandoffMode::MerchantOfRecord, false).reduce(review("k"));
     let state = run(

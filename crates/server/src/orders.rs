@@ -304,7 +304,7 @@ async fn finish(
     if updated.rows_affected() == 0 {
         // Settled by someone else (a reconciler on another replica): theirs stands.
         drop(tx);
-        return stored_answer(state, &order.opportunity_id)
+        return stored_answer(state, &order.id)
             .await?
             .ok_or_else(|| ApiError::Internal("settled order without answer".into()));
     }
@@ -377,14 +377,22 @@ async fn finish(
             body: serde_json::to_string(&problem).map_err(|e| ApiError::Internal(e.to_string()))?,
         }
     };
-    sqlx::query(
-        "UPDATE accepts SET response_status = $1, response_body = $2 WHERE opportunity_id = $3",
-    )
-    .bind(i64::from(answer.status))
-    .bind(&answer.body)
-    .bind(&order.opportunity_id)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("UPDATE accepts SET response_status = $1, response_body = $2 WHERE order_id = $3")
+        .bind(i64::from(answer.status))
+        .bind(&answer.body)
+        .bind(&order.id)
+        .execute(&mut *tx)
+        .await?;
+    if matches!(outcome, Outcome::Failed(_)) && order.mode == HandoffMode::DirectEntry {
+        // No money moved: the customer may try another card, as a new
+        // accept (a new key); this key keeps replaying its own answer.
+        sqlx::query(
+            "UPDATE opportunities SET status = 'open' WHERE id = $1 AND status = 'accepted'",
+        )
+        .bind(&order.opportunity_id)
+        .execute(&mut *tx)
+        .await?;
+    }
     if matches!(outcome, Outcome::Charged { .. }) {
         events::record(
             &mut *tx,
@@ -424,7 +432,7 @@ async fn unconfirmed(
     .await?;
     if updated.rows_affected() == 0 {
         // Settled meanwhile by someone else: theirs stands.
-        return stored_answer(state, &order.opportunity_id)
+        return stored_answer(state, &order.id)
             .await?
             .ok_or_else(|| ApiError::Internal("settled order without answer".into()));
     }
@@ -453,16 +461,15 @@ pub(crate) fn confirm_backoff_secs(attempts: i64) -> i64 {
     (5_i64 << (attempts - 1).clamp(0, 10)).min(3600)
 }
 
-/// The stored answer of an opportunity's accept, once settled.
+/// The stored answer of the accept that made an order, once settled.
 pub(crate) async fn stored_answer(
     state: &AppState,
-    opportunity_id: &str,
+    order_id: &str,
 ) -> Result<Option<Answer>, ApiError> {
-    let row =
-        sqlx::query("SELECT response_status, response_body FROM accepts WHERE opportunity_id = $1")
-            .bind(opportunity_id)
-            .fetch_optional(&state.db.pool)
-            .await?;
+    let row = sqlx::query("SELECT response_status, response_body FROM accepts WHERE order_id = $1")
+        .bind(order_id)
+        .fetch_optional(&state.db.pool)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     let status: Option<i64> = row.try_get("response_status")?;
     let body: Option<String> = row.try_get("response_body")?;

@@ -142,20 +142,16 @@ async fn replay(
     request_sha256: &str,
 ) -> Result<Option<Response>, ApiError> {
     let row = sqlx::query(
-        "SELECT a.idempotency_key, a.request_sha256, a.response_status, a.response_body, o.status, \
-         o.id AS order_id, o.amount_minor, o.currency, o.points FROM accepts a JOIN orders o ON o.id = a.order_id WHERE a.opportunity_id = $1",
+        "SELECT a.request_sha256, a.response_status, a.response_body, o.status, \
+         o.id AS order_id, o.amount_minor, o.currency, o.points FROM accepts a JOIN orders o ON o.id = a.order_id \
+         WHERE a.opportunity_id = $1 AND a.idempotency_key = $2",
     )
     .bind(id)
+    .bind(key)
     .fetch_optional(&state.db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let stored_key: String = row.try_get("idempotency_key")?;
     let stored_sha: String = row.try_get("request_sha256")?;
-    if stored_key != key {
-        return Err(ApiError::Conflict(
-            "this opportunity was already accepted".into(),
-        ));
-    }
     if stored_sha != request_sha256 {
         return Err(ApiError::invalid(
             "Idempotency-Key",

@@ -645,3 +645,40 @@ async fn card_entry_closes_after_five_attempts_with_429() {
         "the four well-formed cards before the limit, none after"
     );
 }
+
+#[tokio::test]
+async fn a_declined_card_may_be_replaced_under_a_new_key_and_the_order_charges_once() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-RETRY").await;
+    let declined = card_reference(&app, &id, "4000000000000002").await;
+    let first = accept(&app, &id, "key-a", &accept_body(&offer, &declined)).await;
+    assert_eq!(first.status(), 402, "declined: nothing moved");
+    let good = card_reference(&app, &id, "4242424242424242").await;
+    let second = accept(&app, &id, "key-b", &accept_body(&offer, &good)).await;
+    assert_eq!(second.status(), 201, "another card, another consent");
+    let charged: Value = second.json().await.expect("json");
+    assert_eq!(charged["status"], "charged");
+    // Each key keeps its own answer.
+    let replayed = accept(&app, &id, "key-a", &accept_body(&offer, &declined)).await;
+    assert_eq!(replayed.status(), 402);
+    let replayed: Value = accept(&app, &id, "key-b", &accept_body(&offer, &good))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(replayed["order_id"], charged["order_id"]);
+    // Once charged, the opportunity takes no other accept.
+    assert_problem(
+        accept(&app, &id, "key-c", &accept_body(&offer, &good)).await,
+        409,
+        None,
+    )
+    .await;
+    let mut statuses: Vec<String> = orders(&app)
+        .await
+        .iter()
+        .map(|o| o["status"].as_str().expect("status").to_owned())
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, ["charged", "failed"]);
+}

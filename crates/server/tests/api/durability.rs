@@ -225,3 +225,68 @@ fn tempdir() -> tempfile::TempDir {
         .tempdir()
         .expect("temp dir")
 }
+
+#[tokio::test]
+async fn a_hub_told_to_stop_finishes_the_accept_in_flight_and_takes_no_new_connection() {
+    let database = fresh_database().await;
+    let dir = tempdir();
+    let hub = start_hub(
+        &database,
+        &[("POSTSALE_ALLOW_LOOPBACK_HTTP", "true")],
+        &dir.path().join("hub.log"),
+    )
+    .await;
+    let mut app = seed(hub.base.clone(), reqwest::Client::new()).await;
+    app.database = database.clone();
+    crate::handoff::add_care_plan(&app).await;
+    let affiliate = crate::handoff::affiliate(&app).await;
+    // The affiliate's charge takes two seconds: long enough to stop the hub
+    // in the middle of it.
+    affiliate
+        .charger
+        .delay_ms
+        .store(2_000, std::sync::atomic::Ordering::SeqCst);
+    let (id, offer) = crate::handoff::open(
+        &app,
+        &affiliate,
+        &crate::helpers::claims("STOP-1", Some("CARE")),
+    )
+    .await;
+    let body = crate::handoff::body_for(&offer);
+    let in_flight = {
+        let app = app.clone();
+        let id = id.clone();
+        tokio::spawn(async move { crate::accept::accept(&app, &id, "stop-1", &body).await })
+    };
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut child = hub.child;
+    let pid = child.id().expect("running").to_string();
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(signalled.success());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let refused = reqwest::Client::new()
+        .get(format!("{}/healthz", hub.base))
+        .send()
+        .await;
+    assert!(refused.is_err(), "no new connection once told to stop");
+
+    let answered = in_flight.await.expect("task");
+    assert_eq!(answered.status(), 201, "the accept in flight finished");
+    let answered: Value = answered.json().await.expect("json");
+    assert_eq!(answered["status"], "charged");
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits once drained")
+        .expect("status");
+    assert!(status.success(), "a clean stop: {status:?}");
+    assert_eq!(
+        affiliate
+            .charger
+            .charges
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+}

@@ -1028,3 +1028,77 @@ async fn personal_data_is_erased_once_the_retention_after_delivery_passed() {
         .expect("json");
     assert_eq!(hooks[0]["status"], "delivered", "delivered first: {hooks}");
 }
+
+#[tokio::test]
+async fn a_webhook_answered_with_a_redirect_is_not_delivered_and_the_redirect_not_followed() {
+    let app = spawn_app().await;
+    app.hub_key(&app.lens_key, "webhooks").await;
+    // Where the redirect points, on loopback too: it counts what reaches it.
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let inner = Router::new().route(
+        "/inner",
+        post(move || {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let inner_url = format!("http://{}/inner", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, inner).await });
+    // The webhook URL proves itself, then sends every order elsewhere.
+    let hook = Router::new().route(
+        "/hook",
+        post(move |body: Bytes| {
+            let inner_url = inner_url.clone();
+            async move {
+                match CallbackChallenge::parse(&body) {
+                    Some(challenge) => axum::Json(challenge).into_response(),
+                    None => axum::response::Redirect::temporary(&inner_url).into_response(),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let hook_url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, hook).await });
+    put_url(&app, &app.lens_key, "webhook_url", &hook_url).await;
+    assert_eq!(
+        prove_url(&app, &app.lens_key, "webhook").await.status(),
+        200
+    );
+
+    let affiliate = affiliate(&app).await;
+    let (id, offer) = open(&app, &affiliate, &claims("RD-1", Some("CAMERA-HIGH"))).await;
+    assert_eq!(
+        accept(&app, &id, "rd-1", &body_for(&offer)).await.status(),
+        201
+    );
+    let mut hooks = Value::Null;
+    for _ in 0..50 {
+        hooks = app
+            .admin(Method::GET, &app.lens_key, "webhooks", None)
+            .await
+            .json()
+            .await
+            .expect("json");
+        if hooks[0]["attempts"].as_i64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(hooks[0]["status"], "pending", "not delivered: {hooks}");
+    assert_eq!(hooks[0]["last_error"], "answered HTTP 307", "{hooks}");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the redirect was not followed"
+    );
+}

@@ -10,6 +10,7 @@ pub(crate) const KEY_ID: &str = "k1";
 pub(crate) const SECRET: &str = "affiliate-ticket-secret-0123456789abcdef";
 pub(crate) const ORIGIN: &str = "https://shop.example";
 
+#[derive(Clone)]
 pub(crate) struct TestApp {
     pub(crate) base: String,
     pub(crate) client: reqwest::Client,
