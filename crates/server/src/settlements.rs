@@ -24,8 +24,10 @@ pub(crate) struct Settlement {
     pub(crate) order_amount: String,
     /// The affiliate's commission, in basis points of the order amount.
     pub(crate) commission_bps: u32,
-    /// What the debtor owes the creditor, decimal.
+    /// What the debtor owes the creditor, decimal, less the refunded share.
     pub(crate) owed: String,
+    /// What was refunded of the order so far, decimal.
+    pub(crate) refunded: String,
     pub(crate) currency: CurrencyCode,
     pub(crate) at: i64,
 }
@@ -96,13 +98,26 @@ pub(crate) async fn book(
     Ok(())
 }
 
-/// The entries `merchant` owes or is owed, newest first.
-pub(crate) async fn of(db: &Db, merchant: &str) -> Result<Vec<Settlement>, ApiError> {
+/// The entries `merchant` owes or is owed, newest first: at most `fetch`
+/// of those before `before` (time, order id). What is owed shrinks with
+/// what was refunded of the order, in proportion.
+pub(crate) async fn of(
+    db: &Db,
+    merchant: &str,
+    before: (i64, &str),
+    fetch: i64,
+) -> Result<Vec<Settlement>, ApiError> {
     let rows = sqlx::query(
-        "SELECT order_id, debtor_id, creditor_id, mode, order_amount_minor, commission_bps, owed_minor, currency, at \
-         FROM settlements WHERE debtor_id = $1 OR creditor_id = $1 ORDER BY at DESC, order_id LIMIT 500",
+        "SELECT s.order_id, s.debtor_id, s.creditor_id, s.mode, s.order_amount_minor, s.commission_bps, s.owed_minor, \
+         s.currency, s.at, COALESCE(o.refunded_minor, 0) AS refunded_minor \
+         FROM settlements s LEFT JOIN orders o ON o.id = s.order_id \
+         WHERE (s.debtor_id = $1 OR s.creditor_id = $1) AND (s.at < $2 OR (s.at = $2 AND s.order_id < $3)) \
+         ORDER BY s.at DESC, s.order_id DESC LIMIT $4",
     )
     .bind(merchant)
+    .bind(before.0)
+    .bind(before.1)
+    .bind(fetch)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -115,6 +130,22 @@ pub(crate) async fn of(db: &Db, merchant: &str) -> Result<Vec<Settlement>, ApiEr
                     .map(|m| m.decimal())
                     .map_err(|_| stored(column))
             };
+            let amount: i64 = row.try_get("order_amount_minor")?;
+            let refunded: i64 = row.try_get::<i64, _>("refunded_minor")?.clamp(0, amount);
+            let owed_minor: i64 = row.try_get("owed_minor")?;
+            let owed_now = if amount > 0 {
+                i64::try_from(
+                    i128::from(owed_minor) * i128::from(amount - refunded) / i128::from(amount),
+                )
+                .map_err(|_| stored("owed"))?
+            } else {
+                owed_minor
+            };
+            let decimal = |minor: i64, what: &str| {
+                Money::from_minor(minor, currency)
+                    .map(|m| m.decimal())
+                    .map_err(|_| stored(what))
+            };
             Ok(Settlement {
                 order_id: row.try_get("order_id")?,
                 debtor: row.try_get("debtor_id")?,
@@ -124,7 +155,8 @@ pub(crate) async fn of(db: &Db, merchant: &str) -> Result<Vec<Settlement>, ApiEr
                 order_amount: money("order_amount_minor")?,
                 commission_bps: u32::try_from(row.try_get::<i64, _>("commission_bps")?)
                     .map_err(|_| stored("commission"))?,
-                owed: money("owed_minor")?,
+                owed: decimal(owed_now, "owed")?,
+                refunded: decimal(refunded, "refunded")?,
                 currency,
                 at: row.try_get("at")?,
             })

@@ -53,7 +53,7 @@ pub(crate) async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let page = Page::from_query(query.as_deref())?;
-    let (at, id) = before(&page);
+    let (at, id) = page.before();
     let rows = sqlx::query(&format!(
         "SELECT {ORDER_COLUMNS} FROM orders WHERE (affiliate_id = $1 OR upseller_id = $1) \
          AND (created_at < $2 OR (created_at = $2 AND id < $3)) ORDER BY created_at DESC, id DESC LIMIT $4"
@@ -66,13 +66,6 @@ pub(crate) async fn list(
     .await?;
     let orders = rows.iter().map(order_json).collect::<Result<Vec<_>, _>>()?;
     Ok(page.respond("/v1/admin/orders", orders, newest_first))
-}
-
-/// Where a newest-first page starts: before its cursor, or at the end.
-fn before(page: &Page) -> (i64, &str) {
-    page.after
-        .as_ref()
-        .map_or((i64::MAX, ""), |c| (c.at, c.id.as_str()))
 }
 
 /// The position of an item of a newest-first list.
@@ -167,7 +160,7 @@ pub(crate) async fn webhooks(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let page = Page::from_query(query.as_deref())?;
-    let (at, id) = before(&page);
+    let (at, id) = page.before();
     let rows = sqlx::query(
         "SELECT id, order_id, url, status, attempts, next_attempt_at, last_error, created_at FROM webhooks \
          WHERE upseller_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \

@@ -93,6 +93,13 @@ impl Page {
         Ok(page)
     }
 
+    /// Where a newest-first page starts: before its cursor, or at the end.
+    pub(crate) fn before(&self) -> (i64, &str) {
+        self.after
+            .as_ref()
+            .map_or((i64::MAX, ""), |c| (c.at, c.id.as_str()))
+    }
+
     /// What SQL asks for: one more than the page, to know whether more follow.
     pub(crate) fn fetch(&self) -> i64 {
         i64::try_from(self.limit + 1).unwrap_or(i64::MAX)

@@ -174,10 +174,18 @@ pub(crate) async fn withdraw_agreement(
 
 /// `GET /v1/admin/settlements`: what the caller owes and is owed, per order.
 #[utoipa::path(get, path = "/v1/admin/settlements", tag = "trust", security(("api_key" = [])),
-    responses((status = 200, description = "ledger entries the caller is a party of, newest first", body = Vec<Settlement>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "ledger entries the caller is a party of, newest first; paged with ?limit= (1 to 500, default 100) and ?cursor=, the next page's URL in the Link header", body = Vec<Settlement>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn list_settlements(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
-) -> Result<Json<Vec<Settlement>>, ApiError> {
-    Ok(Json(settlements::of(&state.db, &me.id).await?))
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<axum::response::Response, ApiError> {
+    let page = super::paging::Page::from_query(query.as_deref())?;
+    let entries = settlements::of(&state.db, &me.id, page.before(), page.fetch()).await?;
+    Ok(page.respond("/v1/admin/settlements", entries, |entry| {
+        super::paging::Cursor {
+            at: entry.at,
+            id: entry.order_id.clone(),
+        }
+    }))
 }

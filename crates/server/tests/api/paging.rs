@@ -81,6 +81,8 @@ async fn records_and_orders_come_in_pages_each_item_once() {
     assert_eq!(ids, made);
     let (hooks, _) = walk(&app, &app.trail_key, "webhooks?limit=1").await;
     assert_eq!(hooks.len(), 3, "one order.charged each");
+    let (entries, pages) = walk(&app, &app.shop_key, "settlements?limit=2").await;
+    assert_eq!((entries.len(), pages), (3, 2), "one ledger entry per order");
 }
 
 #[tokio::test]
@@ -94,7 +96,7 @@ async fn a_bad_limit_or_cursor_is_refused_naming_it() {
         ("cursor=MTI6Jzsgb3I", "cursor"),
         ("offset=10", "offset"),
     ] {
-        for list in ["orders", "webhooks", "offer-items"] {
+        for list in ["orders", "webhooks", "offer-items", "settlements"] {
             assert_problem(
                 app.admin(Method::GET, &app.lens_key, &format!("{list}?{query}"), None)
                     .await,

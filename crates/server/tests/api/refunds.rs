@@ -35,6 +35,23 @@ async fn refund(app: &TestApp, key: &str, order: &str, body: Option<Value>) -> r
         .await
 }
 
+/// The settlement ledger's entry for `order`, as the affiliate reads it.
+async fn settlement(app: &TestApp, order: &str) -> Value {
+    let entries: Value = app
+        .admin(Method::GET, &app.shop_key, "settlements", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    entries
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|e| e["order_id"] == order)
+        .cloned()
+        .expect("an entry for the order")
+}
+
 /// The events queued for `order`, in order.
 async fn events(app: &TestApp, order: &str) -> Vec<Value> {
     let pool = database(app).await;
@@ -173,6 +190,10 @@ async fn refunds_in_parts_never_exceed_the_charge_and_only_the_receiver_refunds(
         Some("amount"),
     )
     .await;
+    // The affiliate's commission (10%) shrinks with what was refunded.
+    let ledger = settlement(&app, &order).await;
+    assert_eq!(ledger["refunded"], "10.00", "{ledger}");
+    assert_eq!(ledger["owed"], "8.90", "{ledger}");
     let rest: Value = refund(&app, &app.trail_key, &order, None)
         .await
         .json()
@@ -182,6 +203,7 @@ async fn refunds_in_parts_never_exceed_the_charge_and_only_the_receiver_refunds(
     assert_eq!(rest["status"], "refunded");
     assert_eq!(rest["refunded_minor"], 9900);
     assert_problem(refund(&app, &app.trail_key, &order, None).await, 409, None).await;
+    assert_eq!(settlement(&app, &order).await["owed"], "0.00");
     let mut refunded: Vec<Value> = events(&app, &order)
         .await
         .into_iter()
