@@ -121,7 +121,7 @@ pub const NO_OFFER_HEADER: &str = "postsale-no-offer";
 /// of a `direct_entry` offer must come from inside the hub's own frame.
 pub const FRAME_TOKEN_HEADER: &str = "postsale-frame-token";
 
-/// How payment is settled when the customer accepts (see DESIGN.md).
+/// How payment is settled when the customer accepts (see docs/ARCHITECTURE.md, "Handoff modes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]

@@ -3,7 +3,7 @@
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 
-use crate::{AppState, error::ApiError, ids::sha256_hex, registry::merchant};
+use crate::{error::ApiError, ids::sha256_hex, registry::merchant, state::AppState};
 
 /// A request made with a merchant's API key.
 #[derive(Debug)]

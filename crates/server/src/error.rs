@@ -11,6 +11,9 @@ use axum::{
 use postsale_protocol::Problem;
 use serde::de::DeserializeOwned;
 
+/// The largest request body the hub reads.
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
+
 /// Everything a handler can answer besides success.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ApiError {
@@ -241,7 +244,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 /// that stopped sending; the listener's read timeout cut it).
 fn unread(status: StatusCode) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::TooLarge(crate::routes::BODY_LIMIT)
+        ApiError::TooLarge(BODY_LIMIT)
     } else {
         ApiError::BodyTimeout
     }

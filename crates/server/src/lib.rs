@@ -2,6 +2,7 @@
 //! data, widget files, listener, router) so that the binary and the tests
 //! start exactly the same thing; tests bind port 0 and speak HTTP to it.
 
+mod assets;
 mod auth;
 mod config;
 mod db;
@@ -12,6 +13,8 @@ mod frame_tokens;
 mod gateway;
 mod handoff;
 mod ids;
+#[cfg(test)]
+mod layers;
 mod limits;
 mod orders;
 mod outbound;
@@ -25,6 +28,7 @@ mod seal;
 mod selection;
 mod serve;
 mod settlements;
+mod state;
 pub mod telemetry;
 mod template;
 mod validate;
@@ -40,28 +44,6 @@ use tokio::net::TcpListener;
 /// The master key of `--demo` hubs started without one: their secrets are
 /// the demo data's, published in the README.
 const DEMO_MASTER_KEY: &str = "00000000000000000000000000000000000000000000000000000000000000de";
-
-/// What every handler shares. Nothing in it must survive a restart: the
-/// database holds all state, so replicas behind a load balancer agree.
-#[derive(Debug, Clone)]
-pub(crate) struct AppState {
-    pub(crate) db: db::Db,
-    pub(crate) assets: Arc<routes::Assets>,
-    pub(crate) demo: bool,
-    pub(crate) operator_key_sha256: Option<String>,
-    /// `http://host:port` of this hub, as pages reach it.
-    pub(crate) public_url: String,
-    /// The payment processor.
-    pub(crate) gateway: Arc<dyn gateway::PaymentGateway>,
-    /// The one client for the hub's calls out (affiliates, webhooks, proofs).
-    pub(crate) outbound: outbound::Outbound,
-    /// Fault injection for the crash test.
-    pub(crate) crash_after_charge: bool,
-    /// Rate limits, per replica.
-    pub(crate) limits: Arc<limits::RateLimits>,
-    /// How long a client has to send a request's body.
-    pub(crate) read_timeout: std::time::Duration,
-}
 
 /// Why the hub could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -104,7 +86,7 @@ pub enum StartError {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
-    state: AppState,
+    state: state::AppState,
     recovery_after: std::time::Duration,
     listener_limits: serve::Limits,
     retention: std::time::Duration,
@@ -150,16 +132,16 @@ impl Application {
                 .map_err(|e| StartError::Demo(e.to_string()))?;
         }
         let assets = match &settings.assets {
-            Some(path) => routes::Assets::load(path).map_err(|source| StartError::Assets {
+            Some(path) => assets::Assets::load(path).map_err(|source| StartError::Assets {
                 path: path.display().to_string(),
                 source,
             })?,
-            None => routes::Assets::default(),
+            None => assets::Assets::default(),
         };
         // The demo's shops listen on loopback, as the demo hub itself does.
         let outbound = outbound::Outbound::new(settings.allow_loopback_http || settings.demo)
             .map_err(|e| StartError::Serve(std::io::Error::other(e)))?;
-        let state = AppState {
+        let state = state::AppState {
             gateway: Arc::new(gateway::Sandbox::new(db.clone())),
             outbound,
             crash_after_charge: settings.crash_after_charge,

@@ -13,7 +13,6 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::{
-    AppState,
     error::ApiError,
     events, gateway, handoff,
     ids::{new_id, now},
@@ -23,6 +22,7 @@ use crate::{
         merchant, trust,
     },
     settlements,
+    state::AppState,
 };
 
 /// How long a minted validator lives.

@@ -10,10 +10,10 @@ use rand::Rng;
 use sqlx::Row;
 
 use crate::{
-    AppState,
     error::ApiError,
     ids::now,
     registry::keys::{self, Purpose},
+    state::AppState,
 };
 
 /// How long deliveries are retried.

@@ -16,7 +16,7 @@
 use serde_json::Value;
 use sqlx::Row;
 
-use crate::{AppState, error::ApiError, ids::now};
+use crate::{error::ApiError, ids::now, state::AppState};
 
 /// What one erasure changed.
 #[derive(Debug, Default, Clone, Copy, serde::Serialize, utoipa::ToSchema)]

@@ -12,10 +12,10 @@ use postsale_protocol::{CurrencyCode, HandoffMode, Money};
 use sqlx::Row;
 
 use crate::{
-    AppState,
     error::ApiError,
     ids::now,
     orders::{PendingOrder, settle},
+    state::AppState,
 };
 
 /// Reads a pending order back for settlement.

@@ -17,11 +17,11 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::{
-    AppState,
     error::ApiError,
     gateway::RefundError,
     ids::{new_id, now},
     registry::merchant,
+    state::AppState,
 };
 
 /// A refund as the API shows it.

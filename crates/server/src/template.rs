@@ -2,7 +2,11 @@
 //! result is text, never markup: the widget inserts it as text nodes, so a
 //! merchant's `<script>` shows as those characters and does nothing.
 
-use crate::{error::ApiError, registry::records::PLACEHOLDERS};
+use crate::error::ApiError;
+
+/// The placeholders a template may use.
+pub(crate) const PLACEHOLDERS: &[&str] =
+    &["first_name", "affiliate", "upseller", "points", "incentive"];
 
 /// Checks that every `{{...}}` in `value` is a known placeholder.
 pub(crate) fn check(field: &str, value: &str) -> Result<(), ApiError> {

@@ -66,14 +66,24 @@ pub(crate) struct KeyInfo {
     pub(crate) created_at: i64,
 }
 
-/// A new key, with its secret shown this once.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// A new key, with its secret shown this once (and never by `Debug`).
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct NewKey {
     pub(crate) key_id: String,
     pub(crate) purpose: Purpose,
     /// Configure it where you verify the hub's signatures, then activate it.
     pub(crate) secret: String,
     pub(crate) status: String,
+}
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewKey")
+            .field("key_id", &self.key_id)
+            .field("purpose", &self.purpose)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 fn now_ms() -> i64 {

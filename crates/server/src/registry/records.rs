@@ -233,10 +233,6 @@ pub(crate) struct TemplateRecord {
     pub(crate) button: String,
 }
 
-/// The placeholders a template may use.
-pub(crate) const PLACEHOLDERS: &[&str] =
-    &["first_name", "affiliate", "upseller", "points", "incentive"];
-
 impl Record for TemplateRecord {
     const KIND: &'static str = "templates";
     fn id(&self) -> &str {
@@ -333,14 +329,22 @@ impl Record for IncentiveRecord {
 
 /// An affiliate's ticket key: it signs tickets and the hub verifies them
 /// with it, nothing else (the hub's own keys sign its calls, `keys.rs`).
-/// Written once, never read back.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+/// Written once, never read back, never printed (`Debug` shows the key id).
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SecretRecord {
     pub(crate) key_id: String,
     /// At least 32 characters; omitted from every answer.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub(crate) secret: String,
+}
+
+impl std::fmt::Debug for SecretRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretRecord")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Record for SecretRecord {
@@ -378,5 +382,21 @@ impl StyleRecord {
             radius_px: self.radius_px,
             logo_url: self.logo_url,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SecretRecord;
+
+    #[test]
+    fn a_ticket_key_never_prints_its_secret() {
+        let record = SecretRecord {
+            key_id: "k1".into(),
+            secret: "a ticket secret of thirty-two bytes".into(),
+        };
+        let printed = format!("{record:?}");
+        assert!(printed.contains("k1"), "{printed}");
+        assert!(!printed.contains("thirty-two"), "{printed}");
     }
 }

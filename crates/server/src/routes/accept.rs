@@ -8,18 +8,15 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use postsale_protocol::{
-    AcceptRequest, AcceptResponse, ChosenItem, HandoffItem, HandoffMode, Money,
-};
+use postsale_protocol::{AcceptRequest, AcceptResponse, HandoffMode, Money};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::{
     consent,
-    offers::{OpenOpportunity, disclosure, load_open},
+    offers::{OpenOpportunity, chosen, disclosure, load_open},
 };
 use crate::{
-    AppState,
     db::Db,
     error::{ApiError, RawBody, parse_json},
     ids::{new_id, now},
@@ -28,6 +25,7 @@ use crate::{
         keys::{self, Purpose},
         trust,
     },
+    state::AppState,
 };
 
 /// The confirming action the widget reports for its separate confirm button.
@@ -195,56 +193,6 @@ fn respond(answer: &Answer) -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
-}
-
-/// The chosen lines, checked against what was offered, and their total.
-pub(super) fn chosen(
-    open: &OpenOpportunity,
-    choices: &[ChosenItem],
-) -> Result<(Vec<HandoffItem>, Money), ApiError> {
-    if choices.is_empty() || choices.len() > open.items.len() {
-        return Err(ApiError::invalid(
-            "items",
-            "choose at least one of the offered items",
-        ));
-    }
-    let mut total =
-        Money::from_minor(0, open.currency).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut lines: Vec<HandoffItem> = Vec::new();
-    for (i, choice) in choices.iter().enumerate() {
-        let field = |name: &str| format!("items[{i}].{name}");
-        let item = open
-            .items
-            .iter()
-            .find(|o| o.sku == choice.sku)
-            .ok_or_else(|| {
-                ApiError::invalid(field("sku"), format!("'{}' is not on offer", choice.sku))
-            })?;
-        if lines.iter().any(|l| l.sku == choice.sku) {
-            return Err(ApiError::invalid(field("sku"), "is chosen twice"));
-        }
-        if choice.quantity == 0 || choice.quantity > item.max_quantity {
-            return Err(ApiError::invalid(
-                field("quantity"),
-                format!("must be 1 to {}", item.max_quantity),
-            ));
-        }
-        let unit = Money::parse(&item.price, open.currency)
-            .map_err(|e| ApiError::Internal(format!("stored price: {e}")))?;
-        let line = unit
-            .times(choice.quantity)
-            .ok_or_else(|| ApiError::invalid(field("quantity"), "total overflows"))?;
-        total = total
-            .plus(&line)
-            .ok_or_else(|| ApiError::invalid("items", "total overflows"))?;
-        lines.push(HandoffItem {
-            sku: item.sku.clone(),
-            name: item.name.clone(),
-            quantity: choice.quantity,
-            unit_price: item.price.clone(),
-        });
-    }
-    Ok((lines, total))
 }
 
 /// The consent must name this disclosure, this amount and the confirm action.

@@ -10,7 +10,6 @@ use axum::{
 use serde_json::json;
 
 use crate::{
-    AppState,
     auth::{MerchantAuth, OperatorAuth},
     error::{ApiError, ApiJson, RawBody, parse_json},
     registry::{
@@ -21,6 +20,7 @@ use crate::{
         },
         trust,
     },
+    state::AppState,
 };
 
 /// `POST /v1/admin/merchants` (operator): registers a merchant; the answer

@@ -12,8 +12,8 @@ use postsale_protocol::{CardEntry, CardReference, HandoffMode};
 
 use super::offers::load_open;
 use crate::{
-    AppState,
     error::{ApiError, RawBody},
+    state::AppState,
 };
 
 /// Cards that may be tried on one opportunity.

@@ -19,16 +19,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::{
-    accept::chosen,
-    offers::{OpenOpportunity, disclosure, load_open},
-};
+use super::offers::{OpenOpportunity, chosen, disclosure, load_open};
 use crate::{
-    AppState,
     db::Db,
     error::{ApiError, RawBody, parse_json},
     ids::{new_secret_hex, now, sha256_hex},
     registry::{self, records::StyleRecord, trust},
+    state::AppState,
 };
 
 /// How long a proof may wait for its accept.

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{AppState, registry::addresses};
+use crate::{registry::addresses, state::AppState};
 
 /// Answers preflights and adds `Access-Control-Allow-Origin` for registered origins.
 pub(crate) async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -12,10 +12,10 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    AppState,
     auth::MerchantAuth,
     error::{ApiError, ApiJson},
     registry::keys::{self, KeyInfo, NewKey, Purpose},
+    state::AppState,
 };
 
 /// Which key to make.

@@ -5,7 +5,6 @@ mod accept;
 mod admin;
 mod assets;
 mod card;
-pub(crate) use assets::Assets;
 mod consent;
 mod cors;
 mod health;
@@ -27,10 +26,9 @@ use axum::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::{AppState, error::ApiError};
+use crate::{error::ApiError, state::AppState};
 
-/// The largest request body the hub reads.
-pub(crate) const BODY_LIMIT: usize = 64 * 1024;
+use crate::error::BODY_LIMIT;
 
 /// The whole router. Tests can call it without a socket.
 pub(crate) fn router(state: AppState) -> Router {

@@ -6,12 +6,13 @@ use axum::{
     Json,
     extract::{Path, State},
 };
-use postsale_protocol::{CurrencyCode, Disclosure, HandoffMode, Offer, OfferItem};
+use postsale_protocol::{
+    ChosenItem, CurrencyCode, Disclosure, HandoffItem, HandoffMode, Money, Offer, OfferItem,
+};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::{
-    AppState,
     error::ApiError,
     events,
     ids::now,
@@ -21,6 +22,7 @@ use crate::{
             IncentiveRecord, OfferItemRecord, ReasonCodeRecord, StyleRecord, TemplateRecord,
         },
     },
+    state::AppState,
     template,
 };
 
@@ -277,4 +279,54 @@ pub(crate) async fn frame(
         axum::http::HeaderValue::from_static("no-store"),
     );
     Ok(response)
+}
+
+/// The chosen lines, checked against what was offered, and their total.
+pub(super) fn chosen(
+    open: &OpenOpportunity,
+    choices: &[ChosenItem],
+) -> Result<(Vec<HandoffItem>, Money), ApiError> {
+    if choices.is_empty() || choices.len() > open.items.len() {
+        return Err(ApiError::invalid(
+            "items",
+            "choose at least one of the offered items",
+        ));
+    }
+    let mut total =
+        Money::from_minor(0, open.currency).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut lines: Vec<HandoffItem> = Vec::new();
+    for (i, choice) in choices.iter().enumerate() {
+        let field = |name: &str| format!("items[{i}].{name}");
+        let item = open
+            .items
+            .iter()
+            .find(|o| o.sku == choice.sku)
+            .ok_or_else(|| {
+                ApiError::invalid(field("sku"), format!("'{}' is not on offer", choice.sku))
+            })?;
+        if lines.iter().any(|l| l.sku == choice.sku) {
+            return Err(ApiError::invalid(field("sku"), "is chosen twice"));
+        }
+        if choice.quantity == 0 || choice.quantity > item.max_quantity {
+            return Err(ApiError::invalid(
+                field("quantity"),
+                format!("must be 1 to {}", item.max_quantity),
+            ));
+        }
+        let unit = Money::parse(&item.price, open.currency)
+            .map_err(|e| ApiError::Internal(format!("stored price: {e}")))?;
+        let line = unit
+            .times(choice.quantity)
+            .ok_or_else(|| ApiError::invalid(field("quantity"), "total overflows"))?;
+        total = total
+            .plus(&line)
+            .ok_or_else(|| ApiError::invalid("items", "total overflows"))?;
+        lines.push(HandoffItem {
+            sku: item.sku.clone(),
+            name: item.name.clone(),
+            quantity: choice.quantity,
+            unit_price: item.price.clone(),
+        });
+    }
+    Ok((lines, total))
 }

@@ -9,13 +9,13 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    AppState,
     auth::OperatorAuth,
     error::{ApiError, ApiJson},
     registry::{
         Merchant, merchant,
         trust::{self, Affiliation, AffiliationStatus},
     },
+    state::AppState,
 };
 
 /// A merchant's roles, as the operator sets them.

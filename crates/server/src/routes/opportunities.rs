@@ -15,7 +15,6 @@ use postsale_protocol::{
 use sqlx::Row;
 
 use crate::{
-    AppState,
     error::{ApiError, ApiJson},
     events,
     ids::{new_id, now},
@@ -24,6 +23,7 @@ use crate::{
         records::{IncentiveRecord, ReasonCodeRecord, SecretRecord, StyleRecord},
     },
     selection::{self, NoOffer},
+    state::AppState,
 };
 
 /// How long an opportunity stays open.

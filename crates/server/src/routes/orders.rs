@@ -14,10 +14,10 @@ use axum::{
 };
 
 use crate::{
-    AppState,
     auth::MerchantAuth,
     error::{ApiError, RawBody, parse_json},
     ids::now,
+    state::AppState,
 };
 
 use super::paging::{Cursor, Page};

@@ -6,7 +6,7 @@ use axum::{Json, extract::State};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::{AppState, auth::MerchantAuth, error::ApiError};
+use crate::{auth::MerchantAuth, error::ApiError, state::AppState};
 
 /// Counts for one reason code (or the whole affiliate).
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]

@@ -12,7 +12,6 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    AppState,
     auth::MerchantAuth,
     error::{ApiError, ApiJson},
     registry::{
@@ -21,6 +20,7 @@ use crate::{
         trust::{self, Affiliation},
     },
     settlements::{self, Settlement},
+    state::AppState,
     validate,
 };
 

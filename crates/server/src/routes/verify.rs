@@ -10,7 +10,6 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    AppState,
     auth::{MerchantAuth, OperatorAuth},
     error::{ApiError, ApiJson},
     registry::{
@@ -19,6 +18,7 @@ use crate::{
         keys::{self, Purpose},
         merchant,
     },
+    state::AppState,
     verification::{self, Unproven},
 };
 

@@ -1,0 +1,31 @@
+//! What every request handler and background task shares: the database,
+//! the widget's files, the clients of the processor and of merchants, the
+//! rate limits. Nothing in it outlives a restart: the database holds all
+//! state, so replicas behind a load balancer agree.
+
+use std::sync::Arc;
+
+use crate::{
+    assets::Assets, db::Db, gateway::PaymentGateway, limits::RateLimits, outbound::Outbound,
+};
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) db: Db,
+    pub(crate) assets: Arc<Assets>,
+    pub(crate) demo: bool,
+    pub(crate) operator_key_sha256: Option<String>,
+    /// `http://host:port` of this hub, as pages reach it.
+    pub(crate) public_url: String,
+    /// The payment processor.
+    pub(crate) gateway: Arc<dyn PaymentGateway>,
+    /// The one client for the hub's calls out (affiliates, webhooks, proofs).
+    pub(crate) outbound: Outbound,
+    /// Fault injection for the crash test.
+    pub(crate) crash_after_charge: bool,
+    /// Rate limits, per replica.
+    pub(crate) limits: Arc<RateLimits>,
+    /// How long a client has to send a request's body.
+    pub(crate) read_timeout: std::time::Duration,
+}
