@@ -6,7 +6,9 @@
 //! - per client address, failed credentials (401, 403: a wrong API key, a
 //!   forged ticket or frame token): past a small budget the address is
 //!   refused everything for a while, so keys and tickets cannot be guessed
-//!   at speed.
+//!   at speed. `--rate-limit 0` turns this off too: behind a reverse proxy
+//!   every client has the proxy's address, and one guesser would lock all
+//!   of them out.
 //!
 //! The counters live in this process (`governor`'s keyed limiters): with
 //! several replicas each enforces its own, which README says. The client
@@ -41,7 +43,8 @@ const FAILURE_PERIOD: Duration = Duration::from_secs(2);
 pub(crate) struct RateLimits {
     per_client: Option<DefaultKeyedRateLimiter<IpAddr>>,
     per_opportunity: DefaultKeyedRateLimiter<String>,
-    failures: DefaultKeyedRateLimiter<IpAddr>,
+    /// Failed credentials per address; none when per-address limits are off.
+    failures: Option<DefaultKeyedRateLimiter<IpAddr>>,
     /// Addresses refused everything until the given instant.
     blocked: Mutex<HashMap<IpAddr, Instant>>,
 }
@@ -60,15 +63,18 @@ impl RateLimits {
             )
         });
         let (rate, burst) = PER_OPPORTUNITY;
-        Self {
-            per_client,
-            per_opportunity: RateLimiter::keyed(
-                Quota::per_second(nonzero(rate)).allow_burst(nonzero(burst)),
-            ),
-            failures: RateLimiter::keyed(
+        let failures = per_client.is_some().then(|| {
+            RateLimiter::keyed(
                 Quota::with_period(FAILURE_PERIOD)
                     .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
                     .allow_burst(nonzero(FAILURES_BURST)),
+            )
+        });
+        Self {
+            per_client,
+            failures,
+            per_opportunity: RateLimiter::keyed(
+                Quota::per_second(nonzero(rate)).allow_burst(nonzero(burst)),
             ),
             blocked: Mutex::new(HashMap::new()),
         }
@@ -82,8 +88,10 @@ impl RateLimits {
         }
         self.per_opportunity.retain_recent();
         self.per_opportunity.shrink_to_fit();
-        self.failures.retain_recent();
-        self.failures.shrink_to_fit();
+        if let Some(limiter) = &self.failures {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
         let now = Instant::now();
         self.blocked
             .lock()
@@ -119,7 +127,10 @@ impl RateLimits {
 
     /// Counts a failed credential; past the budget the address is blocked.
     fn failed(&self, client: IpAddr) {
-        if let Err(wait) = self.failures.check_key(&client) {
+        let Some(failures) = &self.failures else {
+            return;
+        };
+        if let Err(wait) = failures.check_key(&client) {
             let clock = governor::clock::DefaultClock::default();
             let until = Instant::now() + wait.wait_time_from(clock.now()).max(FAILURE_PERIOD);
             tracing::warn!(%client, "too many failed credentials; refused for a while");
@@ -197,7 +208,7 @@ mod tests {
 
     #[test]
     fn too_many_failures_block_the_address() {
-        let limits = RateLimits::new(0);
+        let limits = RateLimits::new(100);
         let a: IpAddr = [192, 0, 2, 1].into();
         for _ in 0..FAILURES_BURST {
             limits.failed(a);
@@ -206,5 +217,15 @@ mod tests {
         limits.failed(a);
         assert!(limits.refuse(a, None).is_some(), "past it");
         assert_eq!(limits.refuse([192, 0, 2, 2].into(), None), None);
+    }
+
+    #[test]
+    fn with_per_address_limits_off_failures_block_nobody() {
+        let limits = RateLimits::new(0);
+        let a: IpAddr = [192, 0, 2, 1].into();
+        for _ in 0..FAILURES_BURST * 3 {
+            limits.failed(a);
+        }
+        assert_eq!(limits.refuse(a, None), None);
     }
 }

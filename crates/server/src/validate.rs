@@ -25,7 +25,7 @@ pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<(), ApiError>
 
 /// Refuses text holding what looks like a card number (the one screen of
 /// `postsale_protocol::card_number_in`), naming the field, never the text.
-pub(crate) fn no_card_number(field: &str, value: &str) -> Result<(), ApiError> {
+fn no_card_number(field: &str, value: &str) -> Result<(), ApiError> {
     if postsale_protocol::card_number_in(value) {
         tracing::warn!(%field, "refused text holding what looks like a card number");
         return Err(ApiError::invalid(

@@ -37,8 +37,60 @@ struct ApiDoc;
 
 struct Security;
 
+/// A problem answer, as every error of the hub is.
+fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// The answers every operation may get besides its own: from the rate
+/// limits and the listener, and, where a key is needed, from checking it.
+fn common_answers(operation: &mut utoipa::openapi::path::Operation) {
+    let answers = &mut operation.responses.responses;
+    let mut add = |status: &str, description: &str| {
+        answers
+            .entry(status.to_owned())
+            .or_insert_with(|| problem(description));
+    };
+    add(
+        "429",
+        "too many requests from this address or for this opportunity; Retry-After says when to retry",
+    );
+    if operation.request_body.is_some() {
+        add("408", "the body did not arrive within the read timeout");
+        add("413", "the body is larger than 64 KiB");
+    }
+    if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+        add("401", "no key, or a key the hub does not know");
+        add("403", "the key is known but may not do this");
+    }
+}
+
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                common_answers(operation);
+            }
+        }
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_key",

@@ -682,3 +682,23 @@ async fn a_declined_card_may_be_replaced_under_a_new_key_and_the_order_charges_o
     statuses.sort_unstable();
     assert_eq!(statuses, ["charged", "failed"]);
 }
+
+#[tokio::test]
+async fn an_idempotency_key_that_looks_like_a_card_number_works_and_is_not_kept() {
+    let app = spawn_app().await;
+    let (id, offer) = outdoor(&app, "D-KEY").await;
+    let reference = card_reference(&app, &id, "4242424242424242").await;
+    // Random keys of hex digits are Luhn-valid runs often enough to matter.
+    let key = "4111111111111111";
+    let first = accept(&app, &id, key, &accept_body(&offer, &reference)).await;
+    assert_eq!(first.status(), 201);
+    let again = accept(&app, &id, key, &accept_body(&offer, &reference)).await;
+    assert_eq!(again.status(), 201, "the same key replays");
+    let pool = crate::helpers::database(&app).await;
+    let stored: Vec<String> = sqlx::query_scalar("SELECT idempotency_key FROM accepts")
+        .fetch_all(&pool)
+        .await
+        .expect("accepts");
+    assert_eq!(stored.len(), 1);
+    assert!(!stored[0].contains(key), "kept as a digest: {stored:?}");
+}

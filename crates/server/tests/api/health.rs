@@ -64,9 +64,30 @@ async fn the_openapi_document_describes_every_route() {
         "/v1/admin/{kind}/{id}",
         "/v1/admin/stats",
         "/v1/admin/orders/{id}/refund",
+        "/v1/admin/customers/erase",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
+    // Every operation says what the limits answer, and every one that needs
+    // a key says what a wrong or insufficient one gets.
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            let answers = &operation["responses"];
+            assert!(answers["429"].is_object(), "{method} {path}: 429");
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty());
+            if secured {
+                for status in ["401", "403"] {
+                    assert!(answers[status].is_object(), "{method} {path}: {status}");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "{checked} operations");
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
     assert!(doc["components"]["schemas"]["OpportunityRequest"].is_object());
     assert!(doc["components"]["schemas"]["CurrencyCode"].is_object());
 }
