@@ -14,6 +14,10 @@ use serde::de::DeserializeOwned;
 /// The largest request body the hub reads.
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
+/// The longest a request body may take to arrive in all (the listener's
+/// read timeout bounds each pause; this bounds a body dripped byte by byte).
+const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Everything a handler can answer besides success.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ApiError {
@@ -160,9 +164,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(from_rejection(rejection)),
+        match tokio::time::timeout(BODY_DEADLINE, Json::<T>::from_request(req, state)).await {
+            Ok(Ok(Json(value))) => Ok(Self(value)),
+            Ok(Err(rejection)) => Err(from_rejection(rejection)),
+            Err(_) => Err(ApiError::BodyTimeout),
         }
     }
 }
@@ -233,8 +238,9 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        axum::body::Bytes::from_request(req, state)
+        tokio::time::timeout(BODY_DEADLINE, axum::body::Bytes::from_request(req, state))
             .await
+            .map_err(|_| ApiError::BodyTimeout)?
             .map(Self)
             .map_err(|rejection| unread(rejection.status()))
     }

@@ -146,11 +146,30 @@ fn secs(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
-/// The opportunity a path names: `/v1/opportunities/{id}/...`.
+/// The opportunity a path names: `/v1/opportunities/{id}/...`, when the id
+/// can be one (anything else is answered 404 and kept nowhere).
 fn opportunity_of(path: &str) -> Option<&str> {
     path.strip_prefix("/v1/opportunities/")
         .and_then(|rest| rest.split('/').next())
-        .filter(|id| !id.is_empty())
+        .filter(|id| {
+            (1..=64).contains(&id.len())
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+}
+
+/// The key of a client address: IPv6 clients by their /64, which one
+/// customer's connection gets whole, so rotating within it changes nothing.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
+    }
 }
 
 /// The middleware.
@@ -163,7 +182,7 @@ pub(crate) async fn layer(
     let Some(client) = request
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip())
+        .map(|ConnectInfo(peer)| client_key(peer.ip()))
     else {
         return next.run(request).await;
     };
@@ -193,6 +212,19 @@ mod tests {
         assert_eq!(opportunity_of("/v1/opportunities/opp_1"), Some("opp_1"));
         assert_eq!(opportunity_of("/v1/opportunities"), None);
         assert_eq!(opportunity_of("/v1/admin/orders"), None);
+        let long = format!("/v1/opportunities/{}/accept", "a".repeat(65));
+        assert_eq!(opportunity_of(&long), None, "not kept as a key");
+    }
+
+    #[test]
+    fn ipv6_clients_are_one_client_per_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("address");
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().expect("address");
+        let c: IpAddr = "2001:db8:1:3::1".parse().expect("address");
+        assert_eq!(client_key(a), client_key(b));
+        assert_ne!(client_key(a), client_key(c));
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().expect("address");
+        assert_eq!(client_key(mapped), IpAddr::from([192, 0, 2, 1]));
     }
 
     #[test]

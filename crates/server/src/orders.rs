@@ -44,8 +44,9 @@ pub(crate) struct PendingOrder {
     pub(crate) amount: Money,
     pub(crate) points: u32,
     pub(crate) payment_reference: Option<String>,
-    /// Sent before without a known outcome: ask what became of it first.
-    pub(crate) confirming: bool,
+    /// Settled before, by this or another hub, which may have moved money:
+    /// ask what became of it first, and only a definitive answer fails it.
+    pub(crate) resumed: bool,
     /// How often its outcome was asked about already.
     pub(crate) confirm_attempts: i64,
 }
@@ -58,7 +59,11 @@ pub(crate) enum Outcome {
         ship_to: Option<serde_json::Value>,
         customer: Option<serde_json::Value>,
     },
+    /// Nothing was paid because the hub could not go on (a check, a
+    /// connection): definitive only for a first attempt.
     Failed(String),
+    /// Whoever moves the money said no for this order: definitive.
+    Declined(String),
     /// The money may have moved; nobody said. Asked again later.
     Unknown(String),
 }
@@ -72,7 +77,14 @@ pub(crate) struct Answer {
 
 /// Moves the money for a pending order and records the outcome.
 pub(crate) async fn settle(state: &AppState, order: &PendingOrder) -> Result<Answer, ApiError> {
-    let outcome = pay(state, order).await?;
+    let outcome = match pay(state, order).await? {
+        // A hub that settled this order before may have moved money: that
+        // the hub cannot go on now says nothing about it.
+        Outcome::Failed(why) if order.resumed => {
+            Outcome::Unknown(format!("{why}; what an earlier attempt did is not known"))
+        }
+        outcome => outcome,
+    };
     if state.crash_after_charge {
         // Fault injection for the crash test: die between charge and commit.
         tracing::error!(order = %order.id, "crash_after_charge is set: aborting before the commit");
@@ -144,7 +156,7 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
     let secret = key.secret.expose().as_bytes();
     // Sent before without an answer: what the affiliate stored, if it has
     // it; otherwise the same order again, which its idempotency makes safe.
-    let stored = if order.confirming {
+    let stored = if order.resumed {
         handoff::status(&state.outbound, url, &key.key_id, secret, &order.id)
             .await
             .ok()
@@ -159,6 +171,11 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
     Ok(match (order.mode, answer) {
         (_, Err(err @ handoff::HandoffError::Unknown(_))) => Outcome::Unknown(err.to_string()),
         (_, Err(err)) => Outcome::Failed(err.to_string()),
+        // Under merchant_of_record the affiliate's answer for this order is
+        // the outcome; under payment_reference it only refuses the record.
+        (HandoffMode::MerchantOfRecord, Ok(HandoffResponse::Declined { reason })) => {
+            Outcome::Declined(format!("the affiliate declined: {}", told(&reason)))
+        }
         (_, Ok(HandoffResponse::Declined { reason })) => {
             Outcome::Failed(format!("the affiliate declined: {}", told(&reason)))
         }
@@ -245,8 +262,10 @@ async fn charge(
             ship_to,
             customer: None,
         },
-        gateway::ChargeOutcome::Declined(reason) => Outcome::Failed(format!("declined: {reason}")),
-        gateway::ChargeOutcome::Failed(reason) => Outcome::Failed(reason),
+        gateway::ChargeOutcome::Declined(reason) => {
+            Outcome::Declined(format!("declined: {reason}"))
+        }
+        gateway::ChargeOutcome::Failed(reason) => Outcome::Declined(reason),
         gateway::ChargeOutcome::Unknown => Outcome::Unknown(
             "the payment processor did not answer in time; the charge is being confirmed".into(),
         ),
@@ -278,7 +297,7 @@ async fn finish(
             );
             (url, debt.map(|d| (d, bps)))
         }
-        Outcome::Failed(_) | Outcome::Unknown(_) => (None, None),
+        Outcome::Failed(_) | Outcome::Declined(_) | Outcome::Unknown(_) => (None, None),
     };
     if let Outcome::Unknown(why) = &outcome {
         return unconfirmed(state, order, why).await;
@@ -286,7 +305,7 @@ async fn finish(
     let mut tx = state.db.writer.begin().await?;
     let (status, charge_id, failure) = match &outcome {
         Outcome::Charged { charge_id, .. } => (OrderStatus::Charged, Some(charge_id.clone()), None),
-        Outcome::Failed(reason) | Outcome::Unknown(reason) => {
+        Outcome::Failed(reason) | Outcome::Declined(reason) | Outcome::Unknown(reason) => {
             (OrderStatus::Failed, None, Some(reason.clone()))
         }
     };
@@ -383,7 +402,9 @@ async fn finish(
         .bind(&order.id)
         .execute(&mut *tx)
         .await?;
-    if matches!(outcome, Outcome::Failed(_)) && order.mode == HandoffMode::DirectEntry {
+    if matches!(outcome, Outcome::Failed(_) | Outcome::Declined(_))
+        && order.mode == HandoffMode::DirectEntry
+    {
         // No money moved: the customer may try another card, as a new
         // accept (a new key); this key keeps replaying its own answer.
         sqlx::query(

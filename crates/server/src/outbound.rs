@@ -43,7 +43,7 @@ pub(crate) enum Refused {
     )]
     Address,
     /// The name does not resolve.
-    #[error("its host name does not resolve")]
+    #[error("has a host name that does not resolve")]
     Unresolved,
 }
 
@@ -281,6 +281,10 @@ fn public_v6(ip: Ipv6Addr) -> bool {
         return public_v4(v4);
     }
     let embedded = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    if s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0 {
+        // IPv4-translated (::ffff:0:a.b.c.d).
+        return public_v4(embedded(s[6], s[7]));
+    }
     if s[0] == 0x64 && s[1] == 0xff9b {
         // NAT64 (64:ff9b::/96 and the local-use 64:ff9b:1::/48).
         return s[2] == 0 && public_v4(embedded(s[6], s[7]));
@@ -327,6 +331,7 @@ mod tests {
             "::",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            "::ffff:0:127.0.0.1",
             "::127.0.0.1",
             "64:ff9b::a00:1",
             "2002:7f00:1::",

@@ -53,7 +53,7 @@ pub(crate) async fn load_pending(
             .map_err(|_| bad("amount"))?,
         points: u32::try_from(row.try_get::<i64, _>("points")?).map_err(|_| bad("points"))?,
         payment_reference: row.try_get("payment_reference")?,
-        confirming: row.try_get::<String, _>("status")? == "pending_confirmation",
+        resumed: true,
         confirm_attempts: row.try_get("confirm_attempts")?,
     }))
 }

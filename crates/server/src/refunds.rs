@@ -182,7 +182,13 @@ async fn settle(
     let moved = match (order.mode, &order.charge_id) {
         // The affiliate refunded on its own processor; the hub books it.
         (HandoffMode::MerchantOfRecord, _) => Ok(()),
-        (_, Some(charge_id)) => state.gateway.refund(charge_id, amount, refund_id).await,
+        // A processor that hangs leaves the refund pending, for the reconciler.
+        (_, Some(charge_id)) => tokio::time::timeout(
+            crate::gateway::CHARGE_TIMEOUT,
+            state.gateway.refund(charge_id, amount, refund_id),
+        )
+        .await
+        .unwrap_or(Err(RefundError::Unknown)),
         (_, None) => Err(RefundError::Refused),
     };
     let shown = |status| Refund {
@@ -255,9 +261,11 @@ async fn succeeded(
         // Recorded by someone else (the reconciler on another replica).
         return Ok(());
     }
+    // Refunded in full once the refunds that went through cover the charge
+    // (one still pending may yet be refused, and free its share again).
     sqlx::query(
-        "UPDATE orders SET status = CASE WHEN refunded_minor >= amount_minor THEN 'refunded' ELSE status END, \
-         updated_at = $1 WHERE id = $2",
+        "UPDATE orders SET status = 'refunded', updated_at = $1 WHERE id = $2 AND status IN ('charged', 'fulfilled') \
+         AND (SELECT COALESCE(SUM(amount_minor), 0) FROM refunds WHERE order_id = $2 AND status = 'succeeded') >= amount_minor",
     )
     .bind(now())
     .bind(&order.id)

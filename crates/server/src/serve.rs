@@ -21,6 +21,10 @@ use tower::ServiceExt;
 
 /// How long the requests in flight get to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(30);
+/// How long one connection may stay open, however busy or idle: a client
+/// keeping connections alive (HTTP/1.1 keep-alive, HTTP/2 pings) cannot
+/// hold the connection cap's slots for ever. Browsers reconnect.
+const MAX_CONNECTION_AGE: Duration = Duration::from_secs(300);
 
 /// The listener's limits.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +75,7 @@ pub(crate) async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let header_timeout = limits.header_timeout;
         let service =
             router
                 .clone()
@@ -78,13 +83,26 @@ pub(crate) async fn serve(
                     request.extensions_mut().insert(ConnectInfo(peer));
                     request.map(axum::body::Body::new)
                 });
-        let connection = builder
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(error = %err, %peer, "connection ended with an error");
+            // A connection that sends nothing at all is not HTTP yet, where
+            // the head's timeout starts: it gets the same time to begin.
+            let mut first = [0_u8; 1];
+            let began = tokio::time::timeout(header_timeout, stream.peek(&mut first)).await;
+            if !matches!(began, Ok(Ok(n)) if n > 0) {
+                drop(permit);
+                return;
+            }
+            let connection = builder
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+                .into_owned();
+            match tokio::time::timeout(MAX_CONNECTION_AGE, watcher.watch(connection)).await {
+                Ok(Err(err)) => {
+                    tracing::debug!(error = %err, %peer, "connection ended with an error");
+                }
+                Ok(Ok(())) => {}
+                Err(_) => tracing::debug!(%peer, "connection closed at its maximum age"),
             }
             drop(permit);
         });

@@ -83,7 +83,7 @@ pub(crate) async fn accept(
         amount,
         points: open.code.points,
         payment_reference,
-        confirming: false,
+        resumed: false,
         confirm_attempts: 0,
     };
     let user_agent = headers

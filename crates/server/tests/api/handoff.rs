@@ -355,6 +355,38 @@ async fn an_affiliate_that_does_not_answer_leaves_the_order_pending_confirmation
     let again = accept(&app, &id, "mor-3", &body_for(&offer)).await;
     assert_eq!(again.status(), 202);
     assert_eq!(again.json::<Value>().await.expect("json"), first);
+    // The shop changes its handoff URL meanwhile (unproven): the hub cannot
+    // ask again, and that says nothing about what the first call did.
+    put_url(
+        &app,
+        &app.shop_key,
+        "handoff_url",
+        "http://127.0.0.1:9/elsewhere",
+    )
+    .await;
+    let order_id = first["order_id"].as_str().expect("id").to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let order = loop {
+        let order = order_of(&app, &app.shop_key, &order_id).await;
+        let asked_again = order["failure"]
+            .as_str()
+            .is_some_and(|f| f.contains("earlier attempt"));
+        if asked_again || std::time::Instant::now() > deadline {
+            break order;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(
+        order["status"], "pending_confirmation",
+        "never failed: {order}"
+    );
+    assert!(
+        order["failure"]
+            .as_str()
+            .expect("why")
+            .contains("earlier attempt"),
+        "{order}"
+    );
     silent.abort();
 }
 

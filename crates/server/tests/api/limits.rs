@@ -28,7 +28,15 @@ async fn closed_after(stream: &mut TcpStream, started: Instant) -> Duration {
 async fn a_client_that_sends_its_request_head_slowly_is_dropped_within_the_read_timeout() {
     let app = spawn_configured(|s| s.read_timeout = Duration::from_secs(1)).await;
     let address = app.base.trim_start_matches("http://").to_owned();
-    // One that stops mid-head, and one that drips a byte at a time.
+    // One that never sends a byte, one that stops mid-head, and one that
+    // drips a byte at a time.
+    let mut silent = TcpStream::connect(&address).await.expect("connects");
+    let started = Instant::now();
+    let waited = closed_after(&mut silent, started).await;
+    assert!(
+        waited < Duration::from_secs(3),
+        "a silent one after {waited:?}"
+    );
     let mut stalled = TcpStream::connect(&address).await.expect("connects");
     stalled
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: hub\r\n")
