@@ -482,6 +482,14 @@ pub(crate) fn confirm_backoff_secs(attempts: i64) -> i64 {
     (5_i64 << (attempts - 1).clamp(0, 10)).min(3600)
 }
 
+/// An order's amount as stored (`amount_minor`, `currency`) in `row`.
+pub(crate) fn stored_amount(row: &sqlx::any::AnyRow, order_id: &str) -> Result<Money, ApiError> {
+    let stored = |what: &str| ApiError::Internal(format!("order {order_id}: stored {what}"));
+    let currency = postsale_protocol::CurrencyCode::parse(&row.try_get::<String, _>("currency")?)
+        .map_err(|_| stored("currency"))?;
+    Money::from_minor(row.try_get("amount_minor")?, currency).map_err(|_| stored("amount"))
+}
+
 /// The stored answer of the accept that made an order, once settled.
 pub(crate) async fn stored_answer(
     state: &AppState,

@@ -30,9 +30,9 @@ pub(crate) struct Erased {
 /// Removes the customer's personal data from a webhook body, keeping the
 /// order: `customer` and `ship_to` become null (a body that is not JSON, which
 /// the hub never writes, is replaced whole).
-fn scrub(body: &str) -> Option<String> {
+fn scrub(body: &str) -> String {
     let Ok(mut value) = serde_json::from_str::<Value>(body) else {
-        return Some(serde_json::json!({"personal_data_erased": true}).to_string());
+        return serde_json::json!({"personal_data_erased": true}).to_string();
     };
     if let Some(order) = value.get_mut("order").and_then(Value::as_object_mut) {
         for field in ["customer", "ship_to"] {
@@ -42,7 +42,7 @@ fn scrub(body: &str) -> Option<String> {
         }
     }
     value["personal_data_erased"] = Value::Bool(true);
-    Some(value.to_string())
+    value.to_string()
 }
 
 /// Scrubs the webhook rows (`id`, `body`) given; how many changed.
@@ -51,9 +51,7 @@ async fn scrub_rows(state: &AppState, rows: &[sqlx::any::AnyRow]) -> Result<u64,
     for row in rows {
         let id: String = row.try_get("id")?;
         let body: String = row.try_get("body")?;
-        let Some(clean) = scrub(&body) else {
-            continue;
-        };
+        let clean = scrub(&body);
         erased += sqlx::query(
             "UPDATE webhooks SET body = $1, erased_at = $2 WHERE id = $3 AND erased_at IS NULL",
         )

@@ -8,13 +8,13 @@
 
 use std::time::Duration;
 
-use postsale_protocol::{CurrencyCode, HandoffMode, Money};
+use postsale_protocol::HandoffMode;
 use sqlx::Row;
 
 use crate::{
     error::ApiError,
     ids::now,
-    orders::{PendingOrder, settle},
+    orders::{PendingOrder, settle, stored_amount},
     state::AppState,
 };
 
@@ -25,7 +25,7 @@ pub(crate) async fn load_pending(
 ) -> Result<Option<PendingOrder>, ApiError> {
     let row = sqlx::query(
         "SELECT o.id, o.opportunity_id, o.affiliate_id, o.upseller_id, o.reason_code, o.customer_token, o.mode, o.items, \
-         o.amount_minor, o.currency, o.points, o.payment_reference, o.status, o.confirm_attempts, \
+         o.amount_minor, o.currency, o.points, o.payment_reference, o.confirm_attempts, \
          p.order_id AS affiliate_order_id, p.ticket_nonce \
          FROM orders o JOIN opportunities p ON p.id = o.opportunity_id \
          WHERE o.id = $1 AND o.status IN ('pending', 'pending_confirmation')",
@@ -35,8 +35,6 @@ pub(crate) async fn load_pending(
     .await?;
     let Some(row) = row else { return Ok(None) };
     let bad = |what: &str| ApiError::Internal(format!("order {order_id}: stored {what}"));
-    let currency =
-        CurrencyCode::parse(&row.try_get::<String, _>("currency")?).map_err(|_| bad("currency"))?;
     Ok(Some(PendingOrder {
         id: row.try_get("id")?,
         opportunity_id: row.try_get("opportunity_id")?,
@@ -49,8 +47,7 @@ pub(crate) async fn load_pending(
         mode: HandoffMode::parse(&row.try_get::<String, _>("mode")?).ok_or_else(|| bad("mode"))?,
         items: serde_json::from_str(&row.try_get::<String, _>("items")?)
             .map_err(|_| bad("items"))?,
-        amount: Money::from_minor(row.try_get("amount_minor")?, currency)
-            .map_err(|_| bad("amount"))?,
+        amount: stored_amount(&row, order_id)?,
         points: u32::try_from(row.try_get::<i64, _>("points")?).map_err(|_| bad("points"))?,
         payment_reference: row.try_get("payment_reference")?,
         resumed: true,

@@ -58,8 +58,6 @@ async fn charged(state: &AppState, order_id: &str) -> Result<Option<Charged>, Ap
     .await?;
     let Some(row) = row else { return Ok(None) };
     let stored = |what: &str| ApiError::Internal(format!("order {order_id}: stored {what}"));
-    let currency = CurrencyCode::parse(&row.try_get::<String, _>("currency")?)
-        .map_err(|_| stored("currency"))?;
     Ok(Some(Charged {
         id: row.try_get("id")?,
         affiliate_id: row.try_get("affiliate_id")?,
@@ -67,8 +65,7 @@ async fn charged(state: &AppState, order_id: &str) -> Result<Option<Charged>, Ap
         mode: HandoffMode::parse(&row.try_get::<String, _>("mode")?)
             .ok_or_else(|| stored("mode"))?,
         charge_id: row.try_get("charge_id")?,
-        amount: Money::from_minor(row.try_get("amount_minor")?, currency)
-            .map_err(|_| stored("amount"))?,
+        amount: crate::orders::stored_amount(&row, order_id)?,
         refunded_minor: row.try_get("refunded_minor")?,
         status: row.try_get("status")?,
     }))

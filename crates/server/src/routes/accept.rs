@@ -165,15 +165,10 @@ async fn replay(
         return Ok(Some(respond(&Answer { status, body })));
     }
     if row.try_get::<String, _>("status")? == "pending_confirmation" {
-        let stored = |what: &str| ApiError::Internal(format!("opportunity {id}: stored {what}"));
-        let currency =
-            postsale_protocol::CurrencyCode::parse(&row.try_get::<String, _>("currency")?)
-                .map_err(|_| stored("currency"))?;
-        let amount = Money::from_minor(row.try_get("amount_minor")?, currency)
-            .map_err(|_| stored("amount"))?;
-        let points =
-            u32::try_from(row.try_get::<i64, _>("points")?).map_err(|_| stored("points"))?;
         let order_id: String = row.try_get("order_id")?;
+        let amount = orders::stored_amount(&row, &order_id)?;
+        let points = u32::try_from(row.try_get::<i64, _>("points")?)
+            .map_err(|_| ApiError::Internal(format!("order {order_id}: stored points")))?;
         return Ok(Some(respond(&orders::pending_answer(
             &order_id, amount, points,
         ))));
