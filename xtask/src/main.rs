@@ -41,6 +41,10 @@ enum Task {
         /// Fewer runs and 2-second loads; checks every key is produced.
         #[arg(long)]
         quick: bool,
+        /// Only the hub's load figures (opportunities beside the baseline,
+        /// accepts, PostgreSQL): no widget build, sizes, page or selection.
+        #[arg(long)]
+        hub: bool,
     },
 }
 
@@ -50,7 +54,7 @@ fn main() -> ExitCode {
         Task::Setup => setup::run().map(|_| ()),
         Task::Test => test::run(),
         Task::Demo { addr } => demo::run(&addr),
-        Task::Bench { quick } => bench::run(quick),
+        Task::Bench { quick, hub } => bench::run(quick, hub),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

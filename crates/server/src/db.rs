@@ -41,6 +41,10 @@ pub(crate) struct Db {
     pub(crate) writer: AnyPool,
     /// Seals the secrets stored here under the operator's master key.
     pub(crate) sealer: crate::seal::Sealer,
+    /// What this hub read of the registry, until a change evicts it.
+    pub(crate) cache: std::sync::Arc<crate::cache::Cache>,
+    /// The hot writes, grouped into shared commits on SQLite.
+    pub(crate) writes: crate::group::Writes,
 }
 
 impl Db {
@@ -68,10 +72,16 @@ impl Db {
             Backend::Sqlite => Self::pool(backend, 1).connect_with(options).await?,
             Backend::Postgres => pool.clone(),
         };
+        let writes = match backend {
+            Backend::Sqlite => crate::group::Writes::grouped(writer.clone()),
+            Backend::Postgres => crate::group::Writes::each(pool.clone()),
+        };
         Ok(Self {
             pool,
             writer,
             sealer,
+            cache: std::sync::Arc::default(),
+            writes,
         })
     }
 

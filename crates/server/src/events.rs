@@ -4,7 +4,7 @@
 
 use postsale_protocol::Money;
 
-use crate::{error::ApiError, ids::now};
+use crate::ids::now;
 
 /// What happened to an opportunity.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +35,7 @@ pub(crate) async fn record<'c>(
     reason_code: &str,
     kind: Kind,
     amount: Option<Money>,
-) -> Result<(), ApiError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO events (id, opportunity_id, affiliate_id, reason_code, kind, amount_minor, currency, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",

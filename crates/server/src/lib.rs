@@ -4,6 +4,7 @@
 
 mod assets;
 mod auth;
+mod cache;
 mod config;
 mod db;
 mod demo;
@@ -11,6 +12,7 @@ mod error;
 mod events;
 mod frame_tokens;
 mod gateway;
+mod group;
 mod handoff;
 mod ids;
 #[cfg(test)]
@@ -181,6 +183,7 @@ impl Application {
         reconciler::spawn(self.state.clone(), self.recovery_after);
         outbox::spawn(self.state.clone());
         privacy::spawn(self.state.clone(), self.retention);
+        tokio::spawn(registry::follow_changes(self.state.db.clone()));
         let limits = self.state.limits.clone();
         tokio::spawn(async move {
             loop {

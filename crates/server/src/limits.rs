@@ -111,16 +111,17 @@ impl RateLimits {
         {
             return Some(secs(*until - now));
         }
-        let clock = governor::clock::DefaultClock::default();
         if let Some(limiter) = &self.per_client
             && let Err(wait) = limiter.check_key(&client)
         {
-            return Some(secs(wait.wait_time_from(clock.now())));
+            return Some(secs(wait.wait_time_from(limiter.clock().now())));
         }
         if let Some(id) = opportunity
             && let Err(wait) = self.per_opportunity.check_key(&id.to_owned())
         {
-            return Some(secs(wait.wait_time_from(clock.now())));
+            return Some(secs(
+                wait.wait_time_from(self.per_opportunity.clock().now()),
+            ));
         }
         None
     }
@@ -131,8 +132,10 @@ impl RateLimits {
             return;
         };
         if let Err(wait) = failures.check_key(&client) {
-            let clock = governor::clock::DefaultClock::default();
-            let until = Instant::now() + wait.wait_time_from(clock.now()).max(FAILURE_PERIOD);
+            let until = Instant::now()
+                + wait
+                    .wait_time_from(failures.clock().now())
+                    .max(FAILURE_PERIOD);
             tracing::warn!(%client, "too many failed credentials; refused for a while");
             self.blocked
                 .lock()

@@ -148,7 +148,8 @@ pub(crate) async fn reason_code(
         return Ok(Err(NoOffer::Inactive));
     }
     let permitted =
-        registry::trust::permit(db, &affiliate.id, &record.upseller, record.handoff_mode).await?;
+        registry::trust::permit_to_show(db, &affiliate.id, &record.upseller, record.handoff_mode)
+            .await?;
     if permitted.is_err() {
         return Ok(Err(NoOffer::NotPermitted));
     }

@@ -37,7 +37,7 @@ pub(crate) struct Plan {
     page_loads: u32,
 }
 
-pub(crate) fn run(quick: bool) -> Result<(), Error> {
+pub(crate) fn run(quick: bool, hub_only: bool) -> Result<(), Error> {
     let plan = if quick {
         Plan {
             runs: 2,
@@ -53,13 +53,14 @@ pub(crate) fn run(quick: bool) -> Result<(), Error> {
             page_loads: 11,
         }
     };
-    let command = if quick {
-        "cargo xtask bench --quick"
-    } else {
-        "cargo xtask bench"
+    let command = match (quick, hub_only) {
+        (true, true) => "cargo xtask bench --quick --hub",
+        (true, false) => "cargo xtask bench --quick",
+        (false, true) => "cargo xtask bench --hub",
+        (false, false) => "cargo xtask bench",
     };
     let mut build_notes = Vec::new();
-    build(&mut build_notes)?;
+    build(&mut build_notes, hub_only)?;
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let _ = std::fs::remove_file(dir.join("wrk.log"));
@@ -69,13 +70,15 @@ pub(crate) fn run(quick: bool) -> Result<(), Error> {
         ..Report::default()
     };
 
-    let sizes = size::measure()?;
-    report.push(Figure::new("loader_br_bytes", "B", vec![sizes.loader]).at_most(1536.0));
-    report.push(Figure::new("widget_br_bytes", "B", vec![sizes.widget]).at_most(61_440.0));
-    report.push(Figure::new("frame_br_bytes", "B", vec![sizes.frame]));
+    if !hub_only {
+        let sizes = size::measure()?;
+        report.push(Figure::new("loader_br_bytes", "B", vec![sizes.loader]).at_most(1536.0));
+        report.push(Figure::new("widget_br_bytes", "B", vec![sizes.widget]).at_most(61_440.0));
+        report.push(Figure::new("frame_br_bytes", "B", vec![sizes.frame]));
+    }
 
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("no tokio runtime: {e}"))?;
-    runtime.block_on(measure(&plan, &dir, &mut report))?;
+    runtime.block_on(measure(&plan, hub_only, &dir, &mut report))?;
 
     report.notes.extend(notes(&plan));
     report.write(&dir)?;
@@ -85,7 +88,7 @@ pub(crate) fn run(quick: bool) -> Result<(), Error> {
         dir.join("report.json").display()
     );
     let missing = report.missing();
-    if !missing.is_empty() {
+    if !missing.is_empty() && !hub_only {
         return Err(format!(
             "bench: keys without a number: {}",
             missing.join(", ")
@@ -94,9 +97,25 @@ pub(crate) fn run(quick: bool) -> Result<(), Error> {
     Ok(())
 }
 
-async fn measure(plan: &Plan, dir: &std::path::Path, report: &mut Report) -> Result<(), Error> {
-    // Page first, on a quiet machine. A page that never pops up costs its
-    // three keys (so the run fails at the end), not the server figures.
+async fn measure(
+    plan: &Plan,
+    hub_only: bool,
+    dir: &std::path::Path,
+    report: &mut Report,
+) -> Result<(), Error> {
+    if !hub_only {
+        page_figures(plan, dir, report).await;
+    }
+    hub_figures(plan, dir, report).await?;
+    if !hub_only {
+        select_figures(plan, dir, report).await?;
+    }
+    Ok(())
+}
+
+/// Page first, on a quiet machine. A page that never pops up costs its
+/// three keys (so the run fails at the end), not the server figures.
+async fn page_figures(plan: &Plan, dir: &std::path::Path, report: &mut Report) {
     match page::measure(plan.page_loads, dir).await {
         Ok((with, without)) => {
             let popups = with.iter().filter_map(|l| l.popup_ms).collect();
@@ -115,7 +134,11 @@ async fn measure(plan: &Plan, dir: &std::path::Path, report: &mut Report) -> Res
             report.notes.push(format!("Page figures FAILED: {err}"));
         }
     }
+}
 
+/// Opportunities beside the bare baseline, accepts, and opportunities on
+/// PostgreSQL.
+async fn hub_figures(plan: &Plan, dir: &std::path::Path, report: &mut Report) -> Result<(), Error> {
     let (_, sqlite) = hub::fresh_sqlite(dir, "opportunities")?;
     // The widget build gives the hub its frame page (card entry needs one).
     let dist = root().join("dist").to_string_lossy().into_owned();
@@ -173,7 +196,15 @@ async fn measure(plan: &Plan, dir: &std::path::Path, report: &mut Report) -> Res
         "req/s",
         opp_pg.iter().map(|r| r.rps).collect(),
     ));
+    Ok(())
+}
 
+/// Selection's cost at three registry sizes.
+async fn select_figures(
+    plan: &Plan,
+    dir: &std::path::Path,
+    report: &mut Report,
+) -> Result<(), Error> {
     let s10 = select::measure(10, plan, dir).await?;
     let s1k = select::measure(1_000, plan, dir).await?;
     let s100k = select::measure(100_000, plan, dir).await?;
@@ -188,18 +219,26 @@ async fn measure(plan: &Plan, dir: &std::path::Path, report: &mut Report) -> Res
 }
 
 /// Release builds of the widget, the hub and the baseline server.
-fn build(notes: &mut Vec<String>) -> Result<(), Error> {
+fn build(notes: &mut Vec<String>, hub_only: bool) -> Result<(), Error> {
     // Another trunk build in the same tree (a colleague's) can pull dist's
     // staging folder from under this one: one retry. If the widget does not
     // build at all (work in progress in the shared tree), the last dist/ is
     // measured and the report says so.
-    let built = crate::widget::build().or_else(|_| {
-        eprintln!("bench: trunk build failed; retrying once");
-        std::thread::sleep(std::time::Duration::from_secs(5));
-        crate::widget::build()
-    });
+    let built = if hub_only {
+        Ok(None)
+    } else {
+        crate::widget::build().map(Some).or_else(|_| {
+            eprintln!("bench: trunk build failed; retrying once");
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            crate::widget::build().map(Some)
+        })
+    };
     match built {
-        Ok(how) => notes.push(format!("The widget measured here was built on {how}.")),
+        Ok(Some(how)) => notes.push(format!("The widget measured here was built on {how}.")),
+        Ok(None) => notes.push(
+            "`--hub`: the hub's load figures alone; the widget was neither built nor measured."
+                .into(),
+        ),
         Err(err) => {
             if !root().join("dist/widget/postsale-widget_bg.wasm").is_file() {
                 return Err(err);

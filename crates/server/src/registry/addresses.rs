@@ -93,7 +93,7 @@ pub(crate) async fn prove_origin(
         return Ok(false);
     }
     refresh_verified(&mut tx, merchant).await?;
-    tx.commit().await?;
+    super::commit(db, tx, Some(merchant)).await?;
     Ok(true)
 }
 
@@ -123,13 +123,18 @@ pub(crate) async fn prove_callback(
             "UPDATE merchants SET webhook_url_verified_at = $1 WHERE id = $2 AND webhook_url = $3"
         }
     };
+    let mut tx = db.writer.begin().await?;
     let moved = sqlx::query(sql)
         .bind(now())
         .bind(merchant)
         .bind(url)
-        .execute(&db.writer)
+        .execute(&mut *tx)
         .await?;
-    Ok(moved.rows_affected() == 1)
+    if moved.rows_affected() == 0 {
+        return Ok(false);
+    }
+    super::commit(db, tx, Some(merchant)).await?;
+    Ok(true)
 }
 
 /// Whether any merchant proved this origin.

@@ -84,6 +84,7 @@ pub(crate) async fn grant(
 ) -> Result<Agreement, ApiError> {
     let modes: Vec<&str> = terms.modes.iter().map(HandoffMode::as_str).collect();
     let modes = serde_json::to_string(&modes).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut tx = db.writer.begin().await?;
     sqlx::query(
         "INSERT INTO agreements (upseller_id, affiliate_id, modes, commission_bps, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, 'active', $5, $5) \
@@ -94,8 +95,11 @@ pub(crate) async fn grant(
     .bind(&modes)
     .bind(i64::from(terms.commission_bps))
     .bind(now())
-    .execute(&db.writer)
+    .execute(&mut *tx)
     .await?;
+    // Permits are read under the affiliate and name the upseller: a change
+    // of terms reaches every hub's reads.
+    super::commit(db, tx, None).await?;
     agreement(db, upseller, affiliate)
         .await?
         .ok_or_else(|| ApiError::Internal("agreement vanished after its write".into()))
@@ -103,15 +107,20 @@ pub(crate) async fn grant(
 
 /// Ends an agreement; it stays readable, revoked. False when there was none.
 pub(crate) async fn withdraw(db: &Db, upseller: &str, affiliate: &str) -> Result<bool, ApiError> {
+    let mut tx = db.writer.begin().await?;
     let moved = sqlx::query(
         "UPDATE agreements SET status = 'revoked', updated_at = $1 WHERE upseller_id = $2 AND affiliate_id = $3 AND status = 'active'",
     )
     .bind(now())
     .bind(upseller)
     .bind(affiliate)
-    .execute(&db.writer)
+    .execute(&mut *tx)
     .await?;
-    Ok(moved.rows_affected() == 1)
+    if moved.rows_affected() == 0 {
+        return Ok(false);
+    }
+    super::commit(db, tx, None).await?;
+    Ok(true)
 }
 
 /// The agreement between these two, active or not.

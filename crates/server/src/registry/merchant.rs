@@ -133,7 +133,7 @@ pub(crate) async fn create_with_key(
     }
     // The operator names these origins as it registers the merchant.
     write_origins(&mut tx, merchant, Some("operator")).await?;
-    tx.commit().await?;
+    super::commit(db, tx, Some(&merchant.id)).await?;
     Ok(api_key.to_owned())
 }
 
@@ -176,7 +176,7 @@ pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), ApiError>
         }
     }
     write_origins(&mut tx, merchant, None).await?;
-    tx.commit().await?;
+    super::commit(db, tx, Some(&merchant.id)).await?;
     Ok(())
 }
 
@@ -211,6 +211,7 @@ pub(crate) async fn set_roles(
     affiliate: bool,
     upseller: bool,
 ) -> Result<(), ApiError> {
+    let mut tx = db.writer.begin().await?;
     let updated = sqlx::query(
         "UPDATE merchants SET is_affiliate = $1, is_upseller = $2, updated_at = $3 WHERE id = $4",
     )
@@ -218,7 +219,7 @@ pub(crate) async fn set_roles(
     .bind(i64::from(upseller))
     .bind(now())
     .bind(id)
-    .execute(&db.writer)
+    .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
         return Err(ApiError::NotFound(format!("no merchant '{id}'")));
@@ -230,10 +231,11 @@ pub(crate) async fn set_roles(
         )
         .bind(now())
         .bind(id)
-        .execute(&db.writer)
+        .execute(&mut *tx)
         .await?;
     }
-    Ok(())
+    // Roles and the agreements they end are read for other merchants too.
+    super::commit(db, tx, None).await
 }
 
 /// Deletes a merchant and everything it keeps.
@@ -270,12 +272,18 @@ pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, ApiError> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
+    super::commit(db, tx, None).await?;
     Ok(deleted.rows_affected() > 0)
 }
 
-/// The merchant with this id.
+/// The merchant with this id (kept in memory until it changes).
 pub(crate) async fn by_id(db: &Db, id: &str) -> Result<Option<Merchant>, ApiError> {
+    db.cache
+        .get_or_load(id, "merchant", by_id_stored(db, id))
+        .await
+}
+
+async fn by_id_stored(db: &Db, id: &str) -> Result<Option<Merchant>, ApiError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM merchants WHERE id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)

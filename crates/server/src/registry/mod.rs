@@ -16,12 +16,20 @@ use crate::{db::Db, error::ApiError, ids::now};
 pub(crate) use merchant::Merchant;
 use records::Record;
 
-/// One record of kind `R`, if the merchant has it.
+/// One record of kind `R`, if the merchant has it (kept in memory until
+/// the merchant's records change).
 pub(crate) async fn get<R: Record>(
     db: &Db,
     merchant: &str,
     id: &str,
 ) -> Result<Option<R>, ApiError> {
+    let what = format!("{}/{id}", R::KIND);
+    db.cache
+        .get_or_load(merchant, &what, get_stored(db, merchant, id))
+        .await
+}
+
+async fn get_stored<R: Record>(db: &Db, merchant: &str, id: &str) -> Result<Option<R>, ApiError> {
     let row =
         sqlx::query("SELECT body FROM records WHERE merchant_id = $1 AND kind = $2 AND id = $3")
             .bind(merchant)
@@ -32,8 +40,16 @@ pub(crate) async fn get<R: Record>(
     row.map(|row| decode::<R>(db, merchant, &row)).transpose()
 }
 
-/// Every record of kind `R` the merchant has, by id.
+/// Every record of kind `R` the merchant has, by id (kept in memory until
+/// the merchant's records change).
 pub(crate) async fn list<R: Record>(db: &Db, merchant: &str) -> Result<Vec<R>, ApiError> {
+    let what = format!("{}/", R::KIND);
+    db.cache
+        .get_or_load(merchant, &what, list_stored(db, merchant))
+        .await
+}
+
+async fn list_stored<R: Record>(db: &Db, merchant: &str) -> Result<Vec<R>, ApiError> {
     let rows =
         sqlx::query("SELECT body FROM records WHERE merchant_id = $1 AND kind = $2 ORDER BY id")
             .bind(merchant)
@@ -81,6 +97,112 @@ fn decode<R: Record>(db: &Db, merchant: &str, row: &sqlx::any::AnyRow) -> Result
         .open(&db.sealer, &at)
         .map_err(|e| ApiError::Internal(format!("{} record {}: {e}", R::KIND, record.id())))?;
     Ok(record)
+}
+
+/// Commits a registry write: the version row moves and the change names
+/// `merchant` (`None`: the change can touch any merchant's reads, as roles,
+/// affiliations, agreements, proven addresses and keys do) in the same
+/// transaction, so other hubs see it (`follow_changes`), and this hub
+/// forgets what it kept before answering, so the writer reads its write.
+pub(crate) async fn commit(
+    db: &Db,
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    merchant: Option<&str>,
+) -> Result<(), ApiError> {
+    let row = sqlx::query(
+        "UPDATE registry_version SET version = version + 1 WHERE id = 'registry' RETURNING version",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let version: i64 = row.try_get("version")?;
+    sqlx::query("INSERT INTO registry_changes (version, merchant_id, at) VALUES ($1, $2, $3)")
+        .bind(version)
+        .bind(merchant.unwrap_or(""))
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    db.cache.evict(merchant);
+    Ok(())
+}
+
+/// How often a hub looks for other hubs' registry writes.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// How long changes are kept for hubs to read.
+const CHANGES_KEPT_SECS: i64 = 86_400;
+
+/// Follows the registry writes of every hub, for as long as the hub runs:
+/// each change evicts what it names from this hub's cache within
+/// `FOLLOW_EVERY`. A hub that fell further behind than the kept changes,
+/// or cannot read them, forgets everything.
+pub(crate) async fn follow_changes(db: Db) {
+    let mut seen = match current_version(&db).await {
+        Ok(version) => version,
+        Err(err) => {
+            tracing::warn!(error = %err, "registry version unreadable; following from 0");
+            0
+        }
+    };
+    let mut tick = tokio::time::interval(FOLLOW_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_trim = std::time::Instant::now();
+    loop {
+        tick.tick().await;
+        match catch_up(&db, seen).await {
+            Ok(version) => seen = version,
+            Err(err) => {
+                tracing::warn!(error = %err, "registry changes unreadable; forgetting all");
+                db.cache.evict(None);
+            }
+        }
+        if last_trim.elapsed() > std::time::Duration::from_secs(600) {
+            last_trim = std::time::Instant::now();
+            let trimmed = sqlx::query("DELETE FROM registry_changes WHERE at < $1")
+                .bind(now() - CHANGES_KEPT_SECS)
+                .execute(&db.writer)
+                .await;
+            if let Err(err) = trimmed {
+                tracing::warn!(error = %err, "old registry changes not trimmed");
+            }
+        }
+    }
+}
+
+async fn current_version(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT version FROM registry_version WHERE id = 'registry'")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("version")
+}
+
+/// Evicts what the changes after `seen` name; the version now seen.
+async fn catch_up(db: &Db, seen: i64) -> Result<i64, sqlx::Error> {
+    const PAGE: i64 = 1_000;
+    let version = current_version(db).await?;
+    if version <= seen {
+        return Ok(seen.max(version));
+    }
+    let rows = sqlx::query(
+        "SELECT version, merchant_id FROM registry_changes WHERE version > $1 ORDER BY version LIMIT $2",
+    )
+    .bind(seen)
+    .bind(PAGE)
+    .fetch_all(&db.pool)
+    .await?;
+    // Versions are dense (one row lock hands them out): fewer rows than the
+    // gap means the changes were trimmed, or too many to name one by one.
+    if i64::try_from(rows.len()).unwrap_or(i64::MAX) < (version - seen).min(PAGE)
+        || version - seen > PAGE
+    {
+        db.cache.evict(None);
+        return Ok(version);
+    }
+    for row in rows {
+        let merchant: String = row.try_get("merchant_id")?;
+        db.cache
+            .evict(Some(merchant.as_str()).filter(|m| !m.is_empty()));
+    }
+    Ok(version)
 }
 
 /// Why the secrets at rest could not be checked or sealed.
@@ -214,8 +336,7 @@ pub(crate) async fn put<R: Record>(
         record.complements(),
     )
     .await?;
-    tx.commit().await?;
-    Ok(())
+    commit(db, tx, Some(merchant)).await
 }
 
 /// Deletes a record; false when there was none.
@@ -234,7 +355,7 @@ pub(crate) async fn delete(
             .execute(&mut *tx)
             .await?;
     reindex(&mut tx, merchant, kind, id, &[]).await?;
-    tx.commit().await?;
+    commit(db, tx, Some(merchant)).await?;
     Ok(deleted.rows_affected() > 0)
 }
 
@@ -266,8 +387,22 @@ async fn reindex(
     Ok(())
 }
 
-/// The upseller's item SKUs that complement `purchased_sku`.
+/// The upseller's item SKUs that complement `purchased_sku` (kept in
+/// memory until the upseller's records change).
 pub(crate) async fn complementing(
+    db: &Db,
+    upseller: &str,
+    purchased_sku: &str,
+) -> Result<Vec<String>, ApiError> {
+    let what = format!("complements/{purchased_sku}");
+    db.cache
+        .get_or_load(upseller, &what, async {
+            complementing_stored(db, upseller, purchased_sku).await
+        })
+        .await
+}
+
+async fn complementing_stored(
     db: &Db,
     upseller: &str,
     purchased_sku: &str,

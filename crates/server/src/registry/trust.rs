@@ -187,6 +187,7 @@ async fn advance(
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
+    let mut tx = db.writer.begin().await?;
     let moved = sqlx::query(&format!(
         "UPDATE affiliations SET status = $1, {column} = $2, revoked_by = CASE WHEN $1 = 'revoked' THEN $3 ELSE revoked_by END \
          WHERE id = $4 AND status IN ({allowed})"
@@ -195,10 +196,10 @@ async fn advance(
     .bind(now())
     .bind(by)
     .bind(id)
-    .execute(&db.writer)
+    .execute(&mut *tx)
     .await?;
     if moved.rows_affected() == 1 {
-        Ok(())
+        super::commit(db, tx, None).await
     } else {
         Err(ApiError::Conflict(format!(
             "the affiliation cannot become {} from where it stands",
@@ -300,6 +301,21 @@ pub(crate) struct Permit {
     pub(crate) affiliated: bool,
     /// The affiliate's share of the sale, in basis points.
     pub(crate) commission_bps: u32,
+}
+
+/// [`permit`] as this hub last read it: for choosing what to show, where a
+/// change reaching this hub a moment late costs nothing. Money moves only
+/// after [`permit`] itself, read from the database.
+pub(crate) async fn permit_to_show(
+    db: &Db,
+    affiliate: &str,
+    upseller: &str,
+    mode: HandoffMode,
+) -> Result<Result<Permit, Refusal>, ApiError> {
+    let what = format!("permit/{upseller}/{}", mode.as_str());
+    db.cache
+        .get_or_load(affiliate, &what, permit(db, affiliate, upseller, mode))
+        .await
 }
 
 /// The one check of who may sell for whom: the upseller's agreement names the

@@ -121,54 +121,96 @@ pub(crate) async fn create(
             .collect(),
     };
     let skus: Vec<&str> = items.iter().map(|i| i.sku.as_str()).collect();
-    // The opportunity and its showing commit together: one write.
-    let mut tx = state.db.writer.begin().await?;
+    let row = std::sync::Arc::new(NewOpportunity {
+        id: opportunity.id.clone(),
+        affiliate: affiliate.id.clone(),
+        order_id: claims.order_id.clone(),
+        nonce: claims.nonce.clone(),
+        customer: claims.customer_token.clone(),
+        reason_code: code.code.as_str().to_owned(),
+        upseller: code.upseller.clone(),
+        incentive,
+        currency: purchase.total.currency().as_str().to_owned(),
+        skus: serde_json::to_string(&skus).map_err(|e| ApiError::Internal(e.to_string()))?,
+        body: serde_json::to_string(&opportunity).map_err(|e| ApiError::Internal(e.to_string()))?,
+        at: now,
+        expires_at: opportunity.expires_at,
+    });
+    let stored = state
+        .db
+        .writes
+        .write(move |conn| Box::pin(insert(conn, row.clone())))
+        .await?;
+    if !stored {
+        // The same ticket sent twice at once: the first insert wins, and the
+        // second answers what the first stored.
+        return match existing(&state, &affiliate.id, &claims, now).await? {
+            Some(existing) => Ok((StatusCode::OK, Json(existing)).into_response()),
+            None => Err(ApiError::Conflict(
+                "this order already has an opportunity".into(),
+            )),
+        };
+    }
+    Ok((StatusCode::CREATED, Json(opportunity)).into_response())
+}
+
+/// An opportunity as stored.
+struct NewOpportunity {
+    id: String,
+    affiliate: String,
+    order_id: String,
+    nonce: String,
+    customer: String,
+    reason_code: String,
+    upseller: String,
+    incentive: Option<String>,
+    currency: String,
+    skus: String,
+    body: String,
+    at: i64,
+    expires_at: i64,
+}
+
+/// The opportunity and its showing, in one write; false when the order
+/// already had one.
+async fn insert(
+    conn: &mut sqlx::AnyConnection,
+    new: std::sync::Arc<NewOpportunity>,
+) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, reason_code, upseller_id, \
          incentive, currency, item_skus, body, status, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13) \
+         ON CONFLICT (affiliate_id, order_id) DO NOTHING",
     )
-    .bind(&opportunity.id)
-    .bind(&affiliate.id)
-    .bind(&claims.order_id)
-    .bind(&claims.nonce)
-    .bind(&claims.customer_token)
-    .bind(code.code.as_str())
-    .bind(&code.upseller)
-    .bind(&incentive)
-    .bind(purchase.total.currency().as_str())
-    .bind(serde_json::to_string(&skus).map_err(|e| ApiError::Internal(e.to_string()))?)
-    .bind(serde_json::to_string(&opportunity).map_err(|e| ApiError::Internal(e.to_string()))?)
-    .bind(now)
-    .bind(opportunity.expires_at)
-    .execute(&mut *tx)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        // The same ticket sent twice at once: the first insert wins, and the
-        // second answers what the first stored.
-        Err(err) if crate::db::Db::is_unique_violation(&err) => {
-            drop(tx);
-            return match existing(&state, &affiliate.id, &claims, now).await? {
-                Some(existing) => Ok((StatusCode::OK, Json(existing)).into_response()),
-                None => Err(ApiError::Conflict(
-                    "this order already has an opportunity".into(),
-                )),
-            };
-        }
-        Err(err) => return Err(err.into()),
+    .bind(&new.id)
+    .bind(&new.affiliate)
+    .bind(&new.order_id)
+    .bind(&new.nonce)
+    .bind(&new.customer)
+    .bind(&new.reason_code)
+    .bind(&new.upseller)
+    .bind(&new.incentive)
+    .bind(&new.currency)
+    .bind(&new.skus)
+    .bind(&new.body)
+    .bind(new.at)
+    .bind(new.expires_at)
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(false);
     }
     events::record(
-        &mut *tx,
-        &opportunity.id,
-        &affiliate.id,
-        code.code.as_str(),
+        &mut *conn,
+        &new.id,
+        &new.affiliate,
+        &new.reason_code,
         events::Kind::Shown,
         None,
     )
     .await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(opportunity)).into_response())
+    Ok(true)
 }
 
 /// Parses the ticket, finds the affiliate and its secret by key id, verifies.

@@ -1,0 +1,167 @@
+//! The registry's read-through cache: what merchants configured (merchants,
+//! records, secrets, affiliations) changes a few times a day and is read by
+//! every request, so each hub keeps what it read in memory, under the
+//! merchant it belongs to, until a change to that merchant (or to
+//! everything) evicts it. Who evicts and when is the registry's business
+//! (`registry::changed`, `registry::follow_changes`); this only keeps values
+//! and makes sure none read before an eviction lands after it.
+
+use std::{
+    any::Any,
+    collections::HashMap,
+    sync::{
+        Arc, PoisonError, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+/// The most values kept; past it the cache starts again empty (a registry
+/// that large is read from the database as before, a page at a time).
+const CAPACITY: usize = 200_000;
+
+type Value = Arc<dyn Any + Send + Sync>;
+
+/// Values by merchant, then by what they are.
+#[derive(Default)]
+pub(crate) struct Cache {
+    entries: RwLock<HashMap<String, HashMap<String, Value>>>,
+    /// Bumped by every eviction: a value read from the database while it
+    /// moved may be older than the eviction and is not kept.
+    epoch: AtomicU64,
+    len: AtomicU64,
+}
+
+impl std::fmt::Debug for Cache {
+    // The values include merchants' secrets: only the count is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache")
+            .field("len", &self.len.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Cache {
+    /// The value kept under (`merchant`, `what`), or `load`'s, which is kept
+    /// unless an eviction happened while it was loading.
+    pub(crate) async fn get_or_load<T, E, F>(
+        &self,
+        merchant: &str,
+        what: &str,
+        load: F,
+    ) -> Result<T, E>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<T, E>>,
+    {
+        if let Some(value) = self
+            .entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(merchant)
+            .and_then(|m| m.get(what))
+            .and_then(|v| v.downcast_ref::<T>())
+        {
+            return Ok(value.clone());
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let value = load.await?;
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        if self.epoch.load(Ordering::Acquire) == epoch {
+            if self.len.load(Ordering::Relaxed) as usize >= CAPACITY {
+                entries.clear();
+                self.len.store(0, Ordering::Relaxed);
+            }
+            let previous = entries
+                .entry(merchant.to_owned())
+                .or_default()
+                .insert(what.to_owned(), Arc::new(value.clone()));
+            if previous.is_none() {
+                self.len.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        Ok(value)
+    }
+
+    /// Forgets what is kept for `merchant`, or everything.
+    pub(crate) fn evict(&self, merchant: Option<&str>) {
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        match merchant {
+            Some(merchant) => {
+                if let Some(gone) = entries.remove(merchant) {
+                    self.len.fetch_sub(gone.len() as u64, Ordering::Relaxed);
+                }
+            }
+            None => {
+                entries.clear();
+                self.len.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_value_is_loaded_once_and_kept_until_evicted() {
+        let cache = Cache::default();
+        let loads = AtomicU64::new(0);
+        let load = || async {
+            loads.fetch_add(1, Ordering::Relaxed);
+            Ok::<_, ()>(7_u32)
+        };
+        assert_eq!(cache.get_or_load("shop", "x", load()).await, Ok(7));
+        assert_eq!(cache.get_or_load("shop", "x", load()).await, Ok(7));
+        assert_eq!(loads.load(Ordering::Relaxed), 1);
+        cache.evict(Some("other"));
+        assert_eq!(cache.get_or_load("shop", "x", load()).await, Ok(7));
+        assert_eq!(
+            loads.load(Ordering::Relaxed),
+            1,
+            "another merchant's change"
+        );
+        cache.evict(Some("shop"));
+        assert_eq!(cache.get_or_load("shop", "x", load()).await, Ok(7));
+        assert_eq!(loads.load(Ordering::Relaxed), 2);
+        cache.evict(None);
+        assert_eq!(cache.get_or_load("shop", "x", load()).await, Ok(7));
+        assert_eq!(loads.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test]
+    async fn a_value_read_across_an_eviction_is_not_kept() {
+        let cache = Cache::default();
+        // The load sees the old value, and the change's eviction lands
+        // while it is in flight: the old value is answered, not kept.
+        let stale = cache
+            .get_or_load("shop", "x", async {
+                cache.evict(Some("shop"));
+                Ok::<_, ()>("old")
+            })
+            .await;
+        assert_eq!(stale, Ok("old"));
+        let fresh = cache
+            .get_or_load("shop", "x", async { Ok::<_, ()>("new") })
+            .await;
+        assert_eq!(fresh, Ok("new"));
+    }
+
+    #[tokio::test]
+    async fn errors_are_not_kept() {
+        let cache = Cache::default();
+        assert_eq!(
+            cache
+                .get_or_load::<u8, _, _>("m", "x", async { Err("down") })
+                .await,
+            Err("down")
+        );
+        assert_eq!(
+            cache
+                .get_or_load("m", "x", async { Ok::<u8, &str>(1) })
+                .await,
+            Ok(1)
+        );
+    }
+}
