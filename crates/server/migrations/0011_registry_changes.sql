@@ -15,3 +15,7 @@ CREATE TABLE registry_changes (
     merchant_id TEXT NOT NULL,
     at BIGINT NOT NULL
 );
+
+-- An opportunity is its own showing: the statistics count opportunities,
+-- and the event log keeps views, declines and accepts.
+DELETE FROM events WHERE kind = 'shown';

@@ -88,6 +88,12 @@ impl Db {
     fn pool(backend: Backend, size: u32) -> AnyPoolOptions {
         AnyPoolOptions::new()
             .max_connections(size)
+            // No round trip to check a connection before each use (a SQLite
+            // connection is a file in this process; a PostgreSQL one that
+            // died fails the one query that finds out, and the pool drops
+            // it); idle ones are closed before a server or proxy would.
+            .test_before_acquire(false)
+            .idle_timeout(std::time::Duration::from_secs(60))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

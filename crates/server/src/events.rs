@@ -1,5 +1,5 @@
-//! The event log behind the statistics: every showing, view, decline and
-//! accept, with the amount for accepts. Each happens at most once per
+//! The event log behind the statistics: every view, decline and accept,
+//! with the amount for accepts (a showing is the opportunity itself). Each happens at most once per
 //! opportunity: a customer who opens the offer ten times is one view.
 
 use postsale_protocol::Money;
@@ -9,7 +9,6 @@ use crate::ids::now;
 /// What happened to an opportunity.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {
-    Shown,
     Viewed,
     Declined,
     Accepted,
@@ -18,7 +17,6 @@ pub(crate) enum Kind {
 impl Kind {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            Self::Shown => "shown",
             Self::Viewed => "viewed",
             Self::Declined => "declined",
             Self::Accepted => "accepted",

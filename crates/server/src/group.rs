@@ -77,7 +77,33 @@ impl Writes {
 
     /// Runs `job` in a transaction (shared with other writes of the moment
     /// on SQLite) and answers what it returned once that committed.
+    #[allow(dead_code)] // the accept's writes move here next
     pub(crate) async fn write<T, F>(&self, job: F) -> Result<T, sqlx::Error>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.submit(job, true).await
+    }
+
+    /// [`Writes::write`] for a job of one statement, which is atomic by
+    /// itself: on PostgreSQL it runs without a transaction around it (one
+    /// round trip instead of three); on SQLite it is grouped all the same.
+    pub(crate) async fn statement<T, F>(&self, job: F) -> Result<T, sqlx::Error>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.submit(job, false).await
+    }
+
+    async fn submit<T, F>(&self, job: F, several: bool) -> Result<T, sqlx::Error>
     where
         T: Send + 'static,
         F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>
@@ -92,7 +118,11 @@ impl Writes {
         let output = match &self.inner {
             Inner::Each(pool) => {
                 let mut conn = pool.acquire().await?;
-                alone(&mut conn, &job).await?
+                if several {
+                    alone(&mut conn, &job).await?
+                } else {
+                    job(&mut conn).await?
+                }
             }
             Inner::Grouped(queue) => {
                 let (answer, answered) = oneshot::channel();

@@ -20,7 +20,7 @@ use crate::{
     ids::{new_id, now},
     registry::{
         self, Merchant, merchant,
-        records::{IncentiveRecord, ReasonCodeRecord, SecretRecord, StyleRecord},
+        records::{IncentiveRecord, SecretRecord, StyleRecord},
     },
     selection::{self, NoOffer},
     state::AppState,
@@ -65,7 +65,21 @@ pub(crate) async fn create(
         ));
     }
 
-    if let Some(existing) = existing(&state, &affiliate.id, &claims, now).await? {
+    // Which reason code applies is read from memory; the order's stored
+    // opportunity and the customer's showings today in one query.
+    let chosen = selection::reason_code(
+        &state.db,
+        &affiliate,
+        claims.reason_code.as_ref(),
+        &purchase,
+    )
+    .await;
+    let counted = match &chosen {
+        Ok(Ok(code)) => code.code.as_str(),
+        _ => "",
+    };
+    let (stored, seen) = lookup(&state, &affiliate.id, &claims, counted, now).await?;
+    if let Some(existing) = stored {
         // The widget sends the purchase again once the customer picked an
         // incentive: the pick is recorded on the open opportunity.
         if let Some(chosen) = &incentive {
@@ -80,20 +94,11 @@ pub(crate) async fn create(
         return Ok((StatusCode::OK, Json(existing)).into_response());
     }
 
-    let code = match selection::reason_code(
-        &state.db,
-        &affiliate,
-        claims.reason_code.as_ref(),
-        &purchase,
-    )
-    .await?
-    {
+    let code = match chosen? {
         Ok(code) => code,
         Err(why) => return Ok(no_offer(why)),
     };
-    if seen_today(&state, &affiliate.id, &claims.customer_token, &code, now).await?
-        >= i64::from(code.frequency_cap)
-    {
+    if seen >= i64::from(code.frequency_cap) {
         return Ok(no_offer(NoOffer::FrequencyCap));
     }
     let items = selection::items(&state.db, &affiliate, &code, &purchase).await?;
@@ -139,7 +144,7 @@ pub(crate) async fn create(
     let stored = state
         .db
         .writes
-        .write(move |conn| Box::pin(insert(conn, row.clone())))
+        .statement(move |conn| Box::pin(insert(conn, row.clone())))
         .await?;
     if !stored {
         // The same ticket sent twice at once: the first insert wins, and the
@@ -171,8 +176,8 @@ struct NewOpportunity {
     expires_at: i64,
 }
 
-/// The opportunity and its showing, in one write; false when the order
-/// already had one.
+/// The opportunity, which is also its showing (the statistics count
+/// opportunities as showings); false when the order already had one.
 async fn insert(
     conn: &mut sqlx::AnyConnection,
     new: std::sync::Arc<NewOpportunity>,
@@ -198,19 +203,7 @@ async fn insert(
     .bind(new.expires_at)
     .execute(&mut *conn)
     .await?;
-    if inserted.rows_affected() == 0 {
-        return Ok(false);
-    }
-    events::record(
-        &mut *conn,
-        &new.id,
-        &new.affiliate,
-        &new.reason_code,
-        events::Kind::Shown,
-        None,
-    )
-    .await?;
-    Ok(true)
+    Ok(inserted.rows_affected() == 1)
 }
 
 /// Parses the ticket, finds the affiliate and its secret by key id, verifies.
@@ -252,6 +245,32 @@ fn check_origin(headers: &HeaderMap, affiliate: &Merchant) -> Result<(), ApiErro
     }
 }
 
+/// The opportunity already stored for this order (as [`existing`]), and how
+/// many opportunities of `reason_code` the customer was shown in the last
+/// day, in one query.
+async fn lookup(
+    state: &AppState,
+    affiliate: &str,
+    claims: &TicketClaims,
+    reason_code: &str,
+    now: i64,
+) -> Result<(Option<Opportunity>, i64), ApiError> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM opportunities WHERE affiliate_id = $1 AND customer_token = $3 \
+         AND reason_code = $4 AND created_at > $5) AS seen, o.ticket_nonce, o.status, o.expires_at, o.body \
+         FROM (SELECT 1 AS one) AS x LEFT JOIN opportunities o ON o.affiliate_id = $1 AND o.order_id = $2",
+    )
+    .bind(affiliate)
+    .bind(&claims.order_id)
+    .bind(&claims.customer_token)
+    .bind(reason_code)
+    .bind(now - 86_400)
+    .fetch_one(&state.db.pool)
+    .await?;
+    let seen: i64 = row.try_get("seen")?;
+    Ok((stored(&row, claims, now)?, seen))
+}
+
 /// The opportunity already stored for this order, if the same ticket asks again
 /// while it is open; a conflict for any other ticket or a closed opportunity.
 async fn existing(
@@ -265,8 +284,21 @@ async fn existing(
         .bind(&claims.order_id)
         .fetch_optional(&state.db.pool)
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    let nonce: String = row.try_get("ticket_nonce")?;
+    match row {
+        Some(row) => stored(&row, claims, now),
+        None => Ok(None),
+    }
+}
+
+/// The stored opportunity a row holds (none when its columns are null).
+fn stored(
+    row: &sqlx::any::AnyRow,
+    claims: &TicketClaims,
+    now: i64,
+) -> Result<Option<Opportunity>, ApiError> {
+    let Some(nonce) = row.try_get::<Option<String>, _>("ticket_nonce")? else {
+        return Ok(None);
+    };
     let status: String = row.try_get("status")?;
     let expires_at: i64 = row.try_get("expires_at")?;
     if nonce != claims.nonce {
@@ -283,25 +315,6 @@ async fn existing(
     serde_json::from_str(&body)
         .map(Some)
         .map_err(|e| ApiError::Internal(format!("stored opportunity: {e}")))
-}
-
-async fn seen_today(
-    state: &AppState,
-    affiliate: &str,
-    customer: &str,
-    code: &ReasonCodeRecord,
-    now: i64,
-) -> Result<i64, ApiError> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM opportunities WHERE affiliate_id = $1 AND customer_token = $2 AND reason_code = $3 AND created_at > $4",
-    )
-    .bind(affiliate)
-    .bind(customer)
-    .bind(code.code.as_str())
-    .bind(now - 86_400)
-    .fetch_one(&state.db.pool)
-    .await?;
-    Ok(row.try_get("n")?)
 }
 
 fn no_offer(why: NoOffer) -> Response {

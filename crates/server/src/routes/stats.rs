@@ -38,7 +38,10 @@ pub(crate) async fn get(
     MerchantAuth(me): MerchantAuth,
 ) -> Result<Json<Stats>, ApiError> {
     let rows = sqlx::query(
-        "SELECT reason_code, kind, currency, COUNT(*) AS n, CAST(SUM(amount_minor) AS BIGINT) AS amount FROM events \
+        "SELECT reason_code, 'shown' AS kind, currency, COUNT(*) AS n, CAST(0 AS BIGINT) AS amount FROM opportunities \
+         WHERE affiliate_id = $1 GROUP BY reason_code, currency \
+         UNION ALL \
+         SELECT reason_code, kind, currency, COUNT(*) AS n, CAST(SUM(amount_minor) AS BIGINT) AS amount FROM events \
          WHERE affiliate_id = $1 GROUP BY reason_code, kind, currency",
     )
     .bind(&me.id)
