@@ -302,53 +302,20 @@ async fn finish(
     if let Outcome::Unknown(why) = &outcome {
         return unconfirmed(state, order, why).await;
     }
-    let mut tx = state.db.writer.begin().await?;
     let (status, charge_id, failure) = match &outcome {
         Outcome::Charged { charge_id, .. } => (OrderStatus::Charged, Some(charge_id.clone()), None),
         Outcome::Failed(reason) | Outcome::Declined(reason) | Outcome::Unknown(reason) => {
             (OrderStatus::Failed, None, Some(reason.clone()))
         }
     };
-    let status_text = status_name(status);
-    let updated = sqlx::query(
-        "UPDATE orders SET status = $1, charge_id = $2, failure = $3, updated_at = $4 WHERE id = $5 AND status IN ('pending', 'pending_confirmation')",
-    )
-    .bind(status_text)
-    .bind(&charge_id)
-    .bind(&failure)
-    .bind(at)
-    .bind(&order.id)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() == 0 {
-        // Settled by someone else (a reconciler on another replica): theirs stands.
-        drop(tx);
-        return stored_answer(state, &order.id)
-            .await?
-            .ok_or_else(|| ApiError::Internal("settled order without answer".into()));
-    }
-    let answer = if let Outcome::Charged {
-        ship_to, customer, ..
-    } = &outcome
-    {
-        if order.points > 0 {
-            sqlx::query(
-                "INSERT INTO points_ledger (id, affiliate_id, customer_token, order_id, points, at) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(new_id("pts"))
-            .bind(&order.affiliate_id)
-            .bind(&order.customer_token)
-            .bind(&order.id)
-            .bind(i64::from(order.points))
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some((debt, bps)) = &debt {
-            settlements::book(&mut tx, &order.id, order.mode, order.amount, *bps, debt).await?;
-        }
-        if let Some(url) = webhook_url {
+    let charged = matches!(outcome, Outcome::Charged { .. });
+    let webhook = match (&outcome, webhook_url) {
+        (
+            Outcome::Charged {
+                ship_to, customer, ..
+            },
+            Some(url),
+        ) => {
             // Under merchant_of_record the money sits with the affiliate,
             // which owes the upseller through the settlement ledger.
             let collected_by = match order.mode {
@@ -369,8 +336,11 @@ async fn finish(
                           "mode": order.mode, "ship_to": ship_to, "customer": customer,
                           "settlement": settlement},
             });
-            crate::outbox::enqueue(&mut tx, &order.upseller_id, &order.id, &url, &body).await?;
+            Some((url, body))
         }
+        _ => None,
+    };
+    let answer = if charged {
         let response = AcceptResponse {
             order_id: order.id.clone(),
             status,
@@ -396,27 +366,90 @@ async fn finish(
             body: serde_json::to_string(&problem).map_err(|e| ApiError::Internal(e.to_string()))?,
         }
     };
-    sqlx::query("UPDATE accepts SET response_status = $1, response_body = $2 WHERE order_id = $3")
-        .bind(i64::from(answer.status))
-        .bind(&answer.body)
-        .bind(&order.id)
-        .execute(&mut *tx)
+    let outcome = std::sync::Arc::new(Settled {
+        at,
+        order: order.clone(),
+        status: status_name(status),
+        charge_id,
+        failure,
+        charged,
+        debt,
+        webhook,
+        answer,
+    });
+    let recorded = outcome.clone();
+    let stored = state
+        .db
+        .writes
+        .write(move |conn| Box::pin(record(conn, recorded.clone())))
         .await?;
-    if matches!(outcome, Outcome::Failed(_) | Outcome::Declined(_))
-        && order.mode == HandoffMode::DirectEntry
-    {
-        // No money moved: the customer may try another card, as a new
-        // accept (a new key); this key keeps replaying its own answer.
-        sqlx::query(
-            "UPDATE opportunities SET status = 'open' WHERE id = $1 AND status = 'accepted'",
-        )
-        .bind(&order.opportunity_id)
-        .execute(&mut *tx)
-        .await?;
+    if !stored {
+        // Settled by someone else (a reconciler on another replica): theirs stands.
+        return stored_answer(state, &order.id)
+            .await?
+            .ok_or_else(|| ApiError::Internal("settled order without answer".into()));
     }
-    if matches!(outcome, Outcome::Charged { .. }) {
+    Ok(outcome.answer.clone())
+}
+
+/// A known outcome, as [`record`] writes it.
+struct Settled {
+    at: i64,
+    order: PendingOrder,
+    status: &'static str,
+    charge_id: Option<String>,
+    failure: Option<String>,
+    charged: bool,
+    debt: Option<(settlements::Debt, u32)>,
+    /// Where the upseller hears of the order, and what.
+    webhook: Option<(String, serde_json::Value)>,
+    answer: Answer,
+}
+
+/// The outcome, its points, settlement, webhook, event and the accept's
+/// answer, in one write; false (nothing written) when another hub settled
+/// the order first.
+async fn record(
+    conn: &mut sqlx::AnyConnection,
+    s: std::sync::Arc<Settled>,
+) -> Result<bool, ApiError> {
+    let order = &s.order;
+    let updated = sqlx::query(
+        "UPDATE orders SET status = $1, charge_id = $2, failure = $3, updated_at = $4 WHERE id = $5 AND status IN ('pending', 'pending_confirmation')",
+    )
+    .bind(s.status)
+    .bind(&s.charge_id)
+    .bind(&s.failure)
+    .bind(s.at)
+    .bind(&order.id)
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    if s.charged {
+        if order.points > 0 {
+            sqlx::query(
+                "INSERT INTO points_ledger (id, affiliate_id, customer_token, order_id, points, at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(format!("pts_{}", order.id))
+            .bind(&order.affiliate_id)
+            .bind(&order.customer_token)
+            .bind(&order.id)
+            .bind(i64::from(order.points))
+            .bind(s.at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        if let Some((debt, bps)) = &s.debt {
+            settlements::book(&mut *conn, &order.id, order.mode, order.amount, *bps, debt).await?;
+        }
+        if let Some((url, body)) = &s.webhook {
+            crate::outbox::enqueue(&mut *conn, &order.upseller_id, &order.id, url, body).await?;
+        }
         events::record(
-            &mut *tx,
+            &mut *conn,
             &order.opportunity_id,
             &order.affiliate_id,
             &order.reason_code,
@@ -424,9 +457,23 @@ async fn finish(
             Some(order.amount),
         )
         .await?;
+    } else if order.mode == HandoffMode::DirectEntry {
+        // No money moved: the customer may try another card, as a new
+        // accept (a new key); this key keeps replaying its own answer.
+        sqlx::query(
+            "UPDATE opportunities SET status = 'open' WHERE id = $1 AND status = 'accepted'",
+        )
+        .bind(&order.opportunity_id)
+        .execute(&mut *conn)
+        .await?;
     }
-    tx.commit().await?;
-    Ok(answer)
+    sqlx::query("UPDATE accepts SET response_status = $1, response_body = $2 WHERE order_id = $3")
+        .bind(i64::from(s.answer.status))
+        .bind(&s.answer.body)
+        .bind(&order.id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
 }
 
 /// Records that the outcome is not known: the order waits in

@@ -27,7 +27,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Queues `body` for merchant `recipient`, in the caller's transaction so
 /// that the event and what it tells commit together.
 pub(crate) async fn enqueue(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     recipient: &str,
     order_id: &str,
     url: &str,
@@ -44,7 +44,7 @@ pub(crate) async fn enqueue(
     .bind(url)
     .bind(body.to_string())
     .bind(at)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

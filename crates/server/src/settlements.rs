@@ -73,7 +73,7 @@ pub(crate) fn debt(
 
 /// Books one order's debt inside the settlement transaction (once per order).
 pub(crate) async fn book(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     order_id: &str,
     mode: HandoffMode,
     amount: Money,
@@ -93,7 +93,7 @@ pub(crate) async fn book(
     .bind(debt.owed.minor())
     .bind(amount.currency().as_str())
     .bind(now())
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -232,31 +232,50 @@ impl Sandbox {
         } else {
             new_id("ch_sbx")
         };
-        let inserted = sqlx::query(
-            "INSERT INTO sandbox_charges (idempotency_key, charge_id, reference, amount_minor, currency, outcome, refunded, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
-        )
-        .bind(key)
-        .bind(&charge_id)
-        .bind(reference)
-        .bind(amount.minor())
-        .bind(amount.currency().as_str())
-        .bind(outcome)
-        .bind(now())
-        .execute(&self.db.writer)
-        .await;
-        match inserted {
-            Ok(_) => Ok(match outcome {
+        let row = std::sync::Arc::new((
+            key.to_owned(),
+            charge_id.clone(),
+            reference.to_owned(),
+            amount,
+            outcome,
+            now(),
+        ));
+        let inserted = self
+            .db
+            .writes
+            .statement(move |conn| {
+                let row = row.clone();
+                Box::pin(async move {
+                    let (key, charge_id, reference, amount, outcome, at) = &*row;
+                    sqlx::query(
+                        "INSERT INTO sandbox_charges (idempotency_key, charge_id, reference, amount_minor, currency, outcome, refunded, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, 0, $7) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(key)
+                    .bind(charge_id)
+                    .bind(reference)
+                    .bind(amount.minor())
+                    .bind(amount.currency().as_str())
+                    .bind(*outcome)
+                    .bind(*at)
+                    .execute(conn)
+                    .await
+                    .map(|done| done.rows_affected() == 1)
+                })
+            })
+            .await?;
+        if inserted {
+            Ok(match outcome {
                 "charged" => ChargeOutcome::Charged(charge_id),
                 "declined" => ChargeOutcome::Declined(detail),
                 _ => ChargeOutcome::Failed(detail),
-            }),
+            })
+        } else {
             // The same key charged at the same moment elsewhere: its outcome stands.
-            Err(err) if Db::is_unique_violation(&err) => Ok(self
+            Ok(self
                 .previous(key)
                 .await?
-                .unwrap_or(ChargeOutcome::Failed("conflict".into()))),
-            Err(err) => Err(err),
+                .unwrap_or(ChargeOutcome::Failed("conflict".into())))
         }
     }
 

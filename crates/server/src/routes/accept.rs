@@ -359,22 +359,68 @@ async fn store_pending(
     key: &str,
     request_sha256: &str,
 ) -> Result<(), ApiError> {
-    let at = now();
-    let items =
-        serde_json::to_string(&order.items).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut tx = state.db.writer.begin().await?;
-    if let Clicked::ConsentFrame(proven) = consent.proof {
-        consent::claim_proof(&mut tx, &proven.proof_sha256).await?;
+    let shown = disclosure(open);
+    let write = std::sync::Arc::new(PendingWrite {
+        at: now(),
+        opportunity: open.id.clone(),
+        key: key.to_owned(),
+        request_sha256: request_sha256.to_owned(),
+        order: order.clone(),
+        items: serde_json::to_string(&order.items)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+        disclosure_sha256: shown.text_sha256,
+        disclosure: shown.text,
+        action: consent.action.to_owned(),
+        receipt: consent.proof.receipt().to_owned(),
+        user_agent: consent.user_agent.clone(),
+        proof_sha256: match consent.proof {
+            Clicked::ConsentFrame(proven) => Some(proven.proof_sha256.clone()),
+            Clicked::InFrame(_) => None,
+        },
+    });
+    state
+        .db
+        .writes
+        .write(move |conn| Box::pin(write_pending(conn, write.clone())))
+        .await
+}
+
+/// What [`store_pending`] writes.
+struct PendingWrite {
+    at: i64,
+    opportunity: String,
+    key: String,
+    request_sha256: String,
+    order: PendingOrder,
+    items: String,
+    disclosure_sha256: String,
+    disclosure: String,
+    action: String,
+    receipt: String,
+    user_agent: Option<String>,
+    proof_sha256: Option<String>,
+}
+
+/// Claims the consent proof, the accept's key and the opportunity, and
+/// writes the pending order and its consent receipt; any refusal rolls all
+/// of it back.
+async fn write_pending(
+    conn: &mut sqlx::AnyConnection,
+    w: std::sync::Arc<PendingWrite>,
+) -> Result<(), ApiError> {
+    let order = &w.order;
+    if let Some(proof) = &w.proof_sha256 {
+        consent::claim_proof(&mut *conn, proof).await?;
     }
     let claimed = sqlx::query(
         "INSERT INTO accepts (opportunity_id, idempotency_key, request_sha256, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(&open.id)
-    .bind(key)
-    .bind(request_sha256)
+    .bind(&w.opportunity)
+    .bind(&w.key)
+    .bind(&w.request_sha256)
     .bind(&order.id)
-    .bind(at)
-    .execute(&mut *tx)
+    .bind(w.at)
+    .execute(&mut *conn)
     .await;
     match claimed {
         Err(err) if Db::is_unique_violation(&err) => {
@@ -387,8 +433,8 @@ async fn store_pending(
     let moved = sqlx::query(
         "UPDATE opportunities SET status = 'accepted' WHERE id = $1 AND status = 'open'",
     )
-    .bind(&open.id)
-    .execute(&mut *tx)
+    .bind(&w.opportunity)
+    .execute(&mut *conn)
     .await?;
     if moved.rows_affected() != 1 {
         return Err(ApiError::Conflict(
@@ -407,32 +453,30 @@ async fn store_pending(
     .bind(&order.reason_code)
     .bind(&order.customer_token)
     .bind(order.mode.as_str())
-    .bind(&items)
+    .bind(&w.items)
     .bind(order.amount.minor())
     .bind(order.amount.currency().as_str())
     .bind(i64::from(order.points))
     .bind(&order.payment_reference)
-    .bind(at)
-    .execute(&mut *tx)
+    .bind(w.at)
+    .execute(&mut *conn)
     .await?;
-    let shown = disclosure(open);
     sqlx::query(
         "INSERT INTO consent_receipts (order_id, opportunity_id, disclosure_sha256, disclosure_text, items, amount_minor, \
          currency, action, proof, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&order.id)
-    .bind(&open.id)
-    .bind(&shown.text_sha256)
-    .bind(&shown.text)
-    .bind(&items)
+    .bind(&w.opportunity)
+    .bind(&w.disclosure_sha256)
+    .bind(&w.disclosure)
+    .bind(&w.items)
     .bind(order.amount.minor())
     .bind(order.amount.currency().as_str())
-    .bind(consent.action)
-    .bind(consent.proof.receipt())
-    .bind(&consent.user_agent)
-    .bind(at)
-    .execute(&mut *tx)
+    .bind(&w.action)
+    .bind(&w.receipt)
+    .bind(&w.user_agent)
+    .bind(w.at)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok(())
 }

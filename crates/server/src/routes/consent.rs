@@ -315,7 +315,7 @@ pub(crate) async fn check_proof(
 /// Marks a proof used inside the accept's transaction: a second accept with
 /// it loses the race and stores nothing.
 pub(crate) async fn claim_proof(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     proof_sha256: &str,
 ) -> Result<(), ApiError> {
     let claimed = sqlx::query(
@@ -323,7 +323,7 @@ pub(crate) async fn claim_proof(
     )
     .bind(now())
     .bind(proof_sha256)
-    .execute(&mut **tx)
+    .execute(conn)
     .await?;
     if claimed.rows_affected() == 1 {
         Ok(())
