@@ -9,6 +9,7 @@ mod fuzz;
 mod glue;
 mod postgres;
 mod run;
+mod schema_fuzz;
 mod setup;
 mod test;
 mod widget;
@@ -36,6 +37,8 @@ enum Task {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
     },
+    /// Build the release hub and run the schema fuzz (Schemathesis) alone.
+    SchemaFuzz,
     /// Measure size, cost to the host page and server speed beside baselines.
     Bench {
         /// Fewer runs and 2-second loads; checks every key is produced.
@@ -55,6 +58,9 @@ fn main() -> ExitCode {
         Task::Test => test::run(),
         Task::Demo { addr } => demo::run(&addr),
         Task::Bench { quick, hub } => bench::run(quick, hub),
+        Task::SchemaFuzz => setup::run()
+            .and_then(|_| schema_fuzz::build())
+            .and_then(|()| schema_fuzz::run()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

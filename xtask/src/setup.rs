@@ -172,6 +172,39 @@ pub(crate) fn run() -> Result<Tools, Error> {
         },
     )?;
 
+    let schemathesis = crate::schema_fuzz::SCHEMATHESIS_VERSION;
+    step(
+        &format!("schemathesis {schemathesis} (PyPI, own venv)"),
+        || {
+            let venv = crate::schema_fuzz::venv();
+            let st = venv.join("bin/st");
+            if version_of(&st.to_string_lossy(), &["--version"])
+                .is_some_and(|v| v.contains(schemathesis))
+            {
+                return Ok(Done::Present);
+            }
+            let made = Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !made {
+                // Debian keeps venv (and ensurepip) in a package of its own.
+                apt(&["python3", "python3-venv"])?;
+                install(
+                    Command::new("python3")
+                        .args(["-m", "venv", "--clear"])
+                        .arg(&venv),
+                )?;
+            }
+            install(
+                Command::new(venv.join("bin/pip"))
+                    .args(["install", "--quiet", "--disable-pip-version-check"])
+                    .arg(format!("schemathesis=={schemathesis}")),
+            )
+        },
+    )?;
+
     step("nightly std sources for the widget's size build", || {
         if crate::widget::nightly_std_available() {
             return Ok(Done::Present);

@@ -58,6 +58,20 @@ pub(crate) fn run() -> Result<(), Error> {
         "cargo xtask bench --quick (every key present)",
         cargo(&["xtask", "bench", "--quick"]),
     );
+    // After the bench: it runs the release hub the bench built.
+    println!(
+        "\n== schema fuzz (Schemathesis {})",
+        crate::schema_fuzz::SCHEMATHESIS_VERSION
+    );
+    let fuzz_started = Instant::now();
+    match crate::schema_fuzz::run() {
+        Ok(()) => tally.passed += 1,
+        Err(err) => {
+            println!("schema fuzz: {err}");
+            tally.failed += 1;
+        }
+    }
+    println!("== schema fuzz: done in {}", human(fuzz_started.elapsed()));
 
     println!();
     for name in &tally.broken_suites {

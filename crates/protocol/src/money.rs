@@ -234,7 +234,7 @@ impl utoipa::PartialSchema for CurrencyCode {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::schema::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some("^[A-Z]{3}$"))
+            .enum_values(Some(CODES.split_ascii_whitespace()))
             .description(Some("ISO 4217 currency code"))
             .into()
     }

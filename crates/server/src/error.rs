@@ -4,7 +4,7 @@
 
 use axum::{
     Json,
-    extract::{FromRequest, Request, rejection::JsonRejection},
+    extract::{FromRequest, Request},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -42,6 +42,15 @@ pub(crate) enum ApiError {
     /// The request conflicts with what is stored (409).
     #[error("{0}")]
     Conflict(String),
+    /// A well-formed field names something that is not there (404) or not
+    /// in the state the request needs (409): the request was fine, the
+    /// world is not.
+    #[error("{field}: {detail}")]
+    Refused {
+        status: StatusCode,
+        field: String,
+        detail: String,
+    },
     /// The same request is being processed right now (409, `Retry-After`).
     #[error("{0}")]
     InFlight(String),
@@ -75,8 +84,31 @@ impl ApiError {
         }
     }
 
+    /// A 404 naming the field whose value names nothing.
+    pub(crate) fn unknown(field: impl Into<String>, detail: impl ToString) -> Self {
+        Self::Refused {
+            status: StatusCode::NOT_FOUND,
+            field: field.into(),
+            detail: detail.to_string(),
+        }
+    }
+
+    /// A 409 naming the field whose value is not in the state the request
+    /// needs.
+    pub(crate) fn conflict(field: impl Into<String>, detail: impl ToString) -> Self {
+        Self::Refused {
+            status: StatusCode::CONFLICT,
+            field: field.into(),
+            detail: detail.to_string(),
+        }
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
+            Self::Refused { status, .. } if *status == StatusCode::NOT_FOUND => {
+                (StatusCode::NOT_FOUND, "not-found", "Not found")
+            }
+            Self::Refused { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
             Self::Malformed { .. } => (StatusCode::BAD_REQUEST, "malformed", "Malformed request"),
             Self::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid field"),
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
@@ -126,7 +158,9 @@ impl IntoResponse for ApiError {
                 (format!("internal error; reference {id}"), None)
             }
             Self::Malformed { detail, field } => (detail.clone(), field.clone()),
-            Self::Invalid { field, detail } => (detail.clone(), Some(field.clone())),
+            Self::Invalid { field, detail } | Self::Refused { field, detail, .. } => {
+                (detail.clone(), Some(field.clone()))
+            }
             other => (other.to_string(), None),
         };
         let problem = Problem {
@@ -164,45 +198,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match tokio::time::timeout(BODY_DEADLINE, Json::<T>::from_request(req, state)).await {
-            Ok(Ok(Json(value))) => Ok(Self(value)),
-            Ok(Err(rejection)) => Err(from_rejection(rejection)),
-            Err(_) => Err(ApiError::BodyTimeout),
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .is_some_and(|v| {
+                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+            });
+        if !json {
+            return Err(ApiError::Malformed {
+                detail: "Content-Type must be application/json".into(),
+                field: None,
+            });
         }
-    }
-}
-
-fn from_rejection(rejection: JsonRejection) -> ApiError {
-    match rejection {
-        JsonRejection::JsonDataError(err) => {
-            // serde_path_to_error's message reads "path: what"; split it.
-            let text = std::error::Error::source(&err)
-                .map_or_else(|| err.body_text(), ToString::to_string);
-            let (field, detail) = match text.split_once(": ") {
-                Some((path, what)) if !path.contains(' ') => {
-                    (Some(path.to_owned()), what.to_owned())
-                }
-                _ => (None, text),
-            };
-            ApiError::Malformed { detail, field }
-        }
-        JsonRejection::JsonSyntaxError(err) => ApiError::Malformed {
-            detail: format!(
-                "body is not valid JSON: {}",
-                std::error::Error::source(&err)
-                    .map_or_else(|| err.body_text(), ToString::to_string)
-            ),
-            field: None,
-        },
-        JsonRejection::MissingJsonContentType(_) => ApiError::Malformed {
-            detail: "Content-Type must be application/json".into(),
-            field: None,
-        },
-        JsonRejection::BytesRejection(rejection) => unread(rejection.status()),
-        other => ApiError::Malformed {
-            detail: other.body_text(),
-            field: None,
-        },
+        let RawBody(body) = RawBody::from_request(req, state).await?;
+        parse_json(&body).map(Self)
     }
 }
 
@@ -212,22 +224,80 @@ impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     }
 }
 
-/// Parses a JSON body into `T`, naming the path of the first bad field. For
-/// bodies read as bytes (so the handler sees them before parsing).
+/// Parses a JSON body into `T`, naming the path of the first bad field.
+/// A whole number written with a fraction (`3.0`) is the integer JSON
+/// Schema says it is: a body refused for a type is read once more with
+/// such numbers as integers.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let strict = parse_strict(body);
+    if strict.is_ok() || !body.contains(&b'.') {
+        return strict;
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return strict;
+    };
+    if !whole_numbers_as_integers(&mut value) {
+        return strict;
+    }
+    serde_path_to_error::deserialize::<_, T>(value).or(strict)
+}
+
+fn parse_strict<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
+        let inner = err.into_inner();
+        let detail = if inner.is_syntax() || inner.is_eof() {
+            format!("body is not valid JSON: {inner}")
+        } else {
+            inner.to_string()
+        };
         ApiError::Malformed {
-            detail: err.into_inner().to_string(),
+            detail,
             field: (path != ".").then_some(path),
         }
     })?;
     de.end().map_err(|e| ApiError::Malformed {
-        detail: e.to_string(),
+        detail: format!("body is not valid JSON: {e}"),
         field: None,
     })?;
     Ok(value)
+}
+
+/// Rewrites every number with a zero fraction that fits 64 bits as an
+/// integer; true when one was.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) else {
+                return false;
+            };
+            // Exact only below 2^53; beyond, a float is not a whole count.
+            if f.abs() >= 9_007_199_254_740_992.0 {
+                return false;
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            let whole = f as i64;
+            *value = Value::from(whole);
+            true
+        }
+        Value::Array(items) => {
+            let mut any = false;
+            for item in items {
+                any |= whole_numbers_as_integers(item);
+            }
+            any
+        }
+        Value::Object(fields) => {
+            let mut any = false;
+            for field in fields.values_mut() {
+                any |= whole_numbers_as_integers(field);
+            }
+            any
+        }
+        _ => false,
+    }
 }
 
 /// The raw request body; a body over the limit is our 413 problem.
@@ -253,5 +323,44 @@ fn unread(status: StatusCode) -> ApiError {
         ApiError::TooLarge(BODY_LIMIT)
     } else {
         ApiError::BodyTimeout
+    }
+}
+
+#[cfg(test)]
+mod whole_number_tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Line {
+        quantity: u32,
+        items: Vec<u8>,
+    }
+
+    #[test]
+    fn a_whole_number_with_a_fraction_is_the_integer_it_is() {
+        let line: Line = parse_json(br#"{"quantity": 3.0, "items": [1, 2.0]}"#).expect("whole");
+        assert_eq!(
+            line,
+            Line {
+                quantity: 3,
+                items: vec![1, 2]
+            }
+        );
+    }
+
+    #[test]
+    fn a_fraction_or_a_bad_body_is_still_refused_naming_the_field() {
+        let half = parse_json::<Line>(br#"{"quantity": 2.5, "items": []}"#).expect_err("2.5");
+        assert!(matches!(half, ApiError::Malformed { field: Some(ref f), .. } if f == "quantity"));
+        let huge = parse_json::<Line>(br#"{"quantity": 1e300, "items": []}"#).expect_err("1e300");
+        assert!(matches!(huge, ApiError::Malformed { field: Some(ref f), .. } if f == "quantity"));
+        let broken = parse_json::<Line>(br#"{"quantity": 1, "items": [2"#).expect_err("syntax");
+        assert!(
+            matches!(broken, ApiError::Malformed { ref detail, .. } if detail.starts_with("body is not valid JSON"))
+        );
+        let extra = parse_json::<Line>(br#"{"quantity": 1.0, "items": [], "x": 1}"#)
+            .expect_err("unknown field");
+        assert!(matches!(extra, ApiError::Malformed { .. }));
     }
 }

@@ -7,7 +7,7 @@
 //! `cargo xtask test` uses it to prove the bench still produces every key,
 //! not to judge the targets.
 
-mod hub;
+pub(crate) mod hub;
 mod page;
 mod report;
 mod select;

@@ -28,10 +28,12 @@ pub(crate) struct Agreement {
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AgreementTerms {
-    /// At least one handoff mode.
+    /// At least one handoff mode, each once.
+    #[schema(min_items = 1)]
     pub(crate) modes: Vec<HandoffMode>,
     /// The affiliate's share, in basis points (0 to 10000).
     #[serde(default)]
+    #[schema(maximum = 10_000)]
     pub(crate) commission_bps: u32,
 }
 

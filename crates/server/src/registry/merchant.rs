@@ -17,18 +17,33 @@ use crate::{
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Merchant {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub(crate) id: String,
+    /// 1 to 120 characters, not all blank, no control characters but line breaks.
+    #[schema(
+        max_length = 120,
+        pattern = "^[^\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub(crate) name: String,
     pub(crate) affiliate: bool,
     pub(crate) upseller: bool,
     /// Web origins whose pages may show this affiliate's offers.
     #[serde(default)]
+    #[schema(max_items = 20, value_type = Vec<OriginText>)]
     pub(crate) origins: Vec<String>,
     /// Where the hub calls the affiliate when a customer accepts.
     #[serde(default)]
+    #[schema(
+        max_length = 2048,
+        pattern = "^(https://[^/?#\\s\\x00-\\x1f\\x7f-\\x9f][^\\s\\x00-\\x1f\\x7f-\\x9f]*|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]*)?([/?#][^\\s\\x00-\\x1f\\x7f-\\x9f]*)?)$"
+    )]
     pub(crate) handoff_url: Option<String>,
     /// Where the hub sends this upseller's orders.
     #[serde(default)]
+    #[schema(
+        max_length = 2048,
+        pattern = "^(https://[^/?#\\s\\x00-\\x1f\\x7f-\\x9f][^\\s\\x00-\\x1f\\x7f-\\x9f]*|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]*)?([/?#][^\\s\\x00-\\x1f\\x7f-\\x9f]*)?)$"
+    )]
     pub(crate) webhook_url: Option<String>,
     /// The origins proven by a challenge served on them or approved by the
     /// operator: the only ones CORS, the origin check and `frame-ancestors`
@@ -44,6 +59,22 @@ pub(crate) struct Merchant {
     #[serde(default)]
     pub(crate) webhook_url_verified: bool,
 }
+
+/// A web origin as the schema states it: scheme and host (and port), an
+/// `https` one, or `http` on this machine's loopback.
+pub(crate) struct OriginText;
+
+impl utoipa::PartialSchema for OriginText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(2048))
+            .pattern(Some("^(https://[^/?#\\s\\x00-\\x1f\\x7f-\\x9f]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]*)?)$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for OriginText {}
 
 impl Merchant {
     /// Field checks.

@@ -34,7 +34,7 @@ const CONFIRM_ACTION: &str = "confirm_button";
 /// `POST /v1/opportunities/{id}/accept`.
 #[utoipa::path(post, path = "/v1/opportunities/{id}/accept", tag = "widget", request_body = AcceptRequest,
     params(("id" = String, Path, description = "opportunity id"),
-        ("Idempotency-Key" = String, Header, description = "one key per consent; a retry reuses it")),
+        ("Idempotency-Key" = String, Header, description = "one key per consent; a retry reuses it: 1 to 255 visible ASCII characters", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "the order", body = AcceptResponse),
         (status = 202, description = "the order, its payment's outcome being confirmed (status pending_confirmation); retry the same request later for the outcome", body = AcceptResponse),
         (status = 402, description = "payment failed", body = postsale_protocol::Problem, content_type = "application/problem+json"),

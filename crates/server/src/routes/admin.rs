@@ -56,7 +56,8 @@ async fn check_callbacks(state: &AppState, merchant: &Merchant) -> Result<(), Ap
                 .outbound
                 .check(url)
                 .await
-                .map_err(|refused| ApiError::invalid(field, refused))?;
+                // Well-formed, but where it leads the hub does not call.
+                .map_err(|refused| ApiError::conflict(field, refused))?;
         }
     }
     Ok(())
@@ -71,6 +72,8 @@ pub(crate) async fn get_self(MerchantAuth(me): MerchantAuth) -> Json<Merchant> {
 
 /// `PUT /v1/admin/merchant`: replaces the caller's profile. Its roles are the
 /// operator's to set: a body that changes them is refused.
+#[utoipa::path(put, path = "/v1/admin/merchant", tag = "admin", security(("api_key" = [])), request_body = Merchant,
+    responses((status = 200, description = "the caller, as stored", body = Merchant), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %me.id))]
 pub(crate) async fn put_self(
     State(state): State<AppState>,
@@ -78,7 +81,7 @@ pub(crate) async fn put_self(
     ApiJson(merchant): ApiJson<Merchant>,
 ) -> Result<Json<Merchant>, ApiError> {
     if merchant.id != me.id {
-        return Err(ApiError::invalid("id", "a merchant cannot change its id"));
+        return Err(ApiError::conflict("id", "a merchant cannot change its id"));
     }
     if (merchant.affiliate, merchant.upseller) != (me.affiliate, me.upseller) {
         return Err(ApiError::Forbidden(
@@ -96,6 +99,8 @@ pub(crate) async fn put_self(
 }
 
 /// `DELETE /v1/admin/merchant`: removes the caller and all it keeps.
+#[utoipa::path(delete, path = "/v1/admin/merchant", tag = "admin", security(("api_key" = [])),
+    responses((status = 204, description = "removed"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn delete_self(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,

@@ -18,7 +18,7 @@ use super::{
     paths(
         health::healthz,
         opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, card::card, consent::page, consent::prove,
-        admin::create_merchant, admin::get_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
+        admin::create_merchant, admin::get_self, admin::put_self, admin::delete_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
         stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks, orders::erase,
         trust::propose, trust::list_affiliations, trust::accept_affiliation, trust::revoke_affiliation,
         trust::list_agreements, trust::grant_agreement, trust::withdraw_agreement, trust::list_settlements,
@@ -26,7 +26,7 @@ use super::{
         verify::origins, verify::verify_origin, verify::verify_callback, verify::approve_origin,
         operator::set_roles, operator::list_affiliations, operator::confirm_affiliation, operator::revoke_affiliation,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &AtLeastOneRole, &ModesOnce),
     tags((name = "widget", description = "called by the widget on the affiliate's page"),
         (name = "admin", description = "merchants' registry, orders and statistics"),
         (name = "trust", description = "corporate affiliations, upseller agreements and the settlement ledger"),
@@ -36,6 +36,61 @@ use super::{
 struct ApiDoc;
 
 struct Security;
+
+/// An agreement names each handoff mode once (`uniqueItems`, which the
+/// derive does not write).
+struct ModesOnce;
+
+impl Modify for ModesOnce {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, schema::Schema};
+        let modes = openapi
+            .components
+            .as_mut()
+            .and_then(|c| c.schemas.get_mut("AgreementTerms"))
+            .and_then(|s| match s {
+                RefOr::T(Schema::Object(object)) => object.properties.get_mut("modes"),
+                _ => None,
+            });
+        if let Some(RefOr::T(Schema::Array(array))) = modes {
+            array.unique_items = true;
+        }
+    }
+}
+
+/// A merchant is an affiliate, an upseller or both: said in the schemas of
+/// the bodies that set roles, which a derive cannot.
+struct AtLeastOneRole;
+
+impl Modify for AtLeastOneRole {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Schema, Type};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let role = |name: &str| {
+            ObjectBuilder::new()
+                .property(
+                    name,
+                    ObjectBuilder::new()
+                        .schema_type(Type::Boolean)
+                        .enum_values(Some([true])),
+                )
+                .required(name)
+        };
+        for name in ["Merchant", "Roles"] {
+            if let Some(schema) = components.schemas.remove(name) {
+                let either = AnyOfBuilder::new()
+                    .item(role("affiliate"))
+                    .item(role("upseller"));
+                let both = AllOfBuilder::new().item(schema).item(either).build();
+                components
+                    .schemas
+                    .insert(name.to_owned(), Schema::AllOf(both).into());
+            }
+        }
+    }
+}
 
 /// A problem answer, as every error of the hub is.
 fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {

@@ -57,6 +57,7 @@ pub(crate) async fn set_roles(
 #[allow(dead_code)]
 pub(crate) struct AffiliationFilter {
     /// `proposed`, `accepted` (waiting for the operator), `confirmed` or `revoked`.
+    #[param(inline, value_type = Option<crate::registry::trust::AffiliationStatus>)]
     status: Option<String>,
 }
 

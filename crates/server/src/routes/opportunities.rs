@@ -212,7 +212,10 @@ async fn verify_ticket(
     raw: &str,
     now: i64,
 ) -> Result<(Merchant, TicketClaims), ApiError> {
-    let ticket = SignedTicket::parse(raw).map_err(|e| ApiError::invalid("ticket", e))?;
+    // The ticket is the request's credential: one that does not parse is
+    // refused as one that does not verify is (401), saying why.
+    let ticket =
+        SignedTicket::parse(raw).map_err(|e| ApiError::Unauthorized(format!("ticket: {e}")))?;
     let affiliate_id = &ticket.unverified_claims().affiliate_id;
     let forged = || ApiError::Unauthorized("ticket signature does not verify".into());
     let affiliate = merchant::by_id(&state.db, affiliate_id)

@@ -227,7 +227,9 @@ pub(crate) async fn fulfil(
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EraseRequest {
-    /// The affiliate's customer token, as its tickets carry it.
+    /// The affiliate's customer token, as its tickets carry it: 1 to 128
+    /// characters, no control characters.
+    #[schema(pattern = "^[^\\x00-\\x1f\\x7f]{1,128}$")]
     customer_token: String,
 }
 
@@ -252,7 +254,16 @@ pub(crate) async fn erase(
             "customer tokens are the affiliate's: only it asks to erase one".into(),
         ));
     }
-    crate::validate::text("customer_token", &request.customer_token, 255)?;
+    let token = &request.customer_token;
+    if token.is_empty()
+        || token.chars().count() > 128
+        || token.chars().any(|c| c < ' ' || c == '\u{7f}')
+    {
+        return Err(ApiError::invalid(
+            "customer_token",
+            "must be 1 to 128 characters without control characters, as tickets carry it",
+        ));
+    }
     crate::privacy::erase_customer(&state, &me.id, &request.customer_token)
         .await
         .map(Json)

@@ -29,13 +29,14 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub(crate) struct AffiliationProposal {
     /// The other merchant's id.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub(crate) partner: String,
 }
 
 /// `POST /v1/admin/affiliations`: proposes a corporate affiliation. It means
 /// nothing until the partner accepts and the operator confirms it.
 #[utoipa::path(post, path = "/v1/admin/affiliations", tag = "trust", security(("api_key" = [])), request_body = AffiliationProposal,
-    responses((status = 201, description = "the proposal", body = Affiliation), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "the proposal", body = Affiliation), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %me.id))]
 pub(crate) async fn propose(
     State(state): State<AppState>,
@@ -44,7 +45,7 @@ pub(crate) async fn propose(
 ) -> Result<Response, ApiError> {
     validate::ident("partner", &proposal.partner)?;
     if proposal.partner == me.id {
-        return Err(ApiError::invalid(
+        return Err(ApiError::conflict(
             "partner",
             "a merchant is always affiliated with itself",
         ));
@@ -53,7 +54,7 @@ pub(crate) async fn propose(
         .await?
         .is_none()
     {
-        return Err(ApiError::invalid(
+        return Err(ApiError::unknown(
             "partner",
             format!("no merchant '{}'", proposal.partner),
         ));
@@ -117,7 +118,7 @@ pub(crate) async fn list_agreements(
 /// sell its items in the modes named (or changes the terms).
 #[utoipa::path(put, path = "/v1/admin/agreements/{affiliate}", tag = "trust", security(("api_key" = [])), request_body = AgreementTerms,
     params(("affiliate" = String, Path, description = "the affiliate's merchant id")),
-    responses((status = 200, description = "the agreement in force", body = Agreement), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "the agreement in force", body = Agreement), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %me.id))]
 pub(crate) async fn grant_agreement(
     State(state): State<AppState>,
@@ -130,9 +131,12 @@ pub(crate) async fn grant_agreement(
             "only upsellers give agreements; the operator sets roles".into(),
         ));
     }
-    validate::ident("affiliate", &affiliate)?;
+    // A path that cannot name a merchant names none.
+    if validate::ident("affiliate", &affiliate).is_err() {
+        return Err(ApiError::unknown("affiliate", "no such affiliate"));
+    }
     if affiliate == me.id {
-        return Err(ApiError::invalid(
+        return Err(ApiError::conflict(
             "affiliate",
             "a merchant needs no agreement to sell its own items",
         ));
@@ -142,7 +146,7 @@ pub(crate) async fn grant_agreement(
         .await?
         .is_some_and(|m| m.affiliate)
     {
-        return Err(ApiError::invalid(
+        return Err(ApiError::unknown(
             "affiliate",
             format!("no affiliate '{affiliate}'"),
         ));

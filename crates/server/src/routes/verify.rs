@@ -38,8 +38,10 @@ pub(crate) struct CallbackRequest {
     pub(crate) callback: Callback,
 }
 
+/// The address did not prove itself: the request was fine, the address
+/// is not (yet) in the state it must be.
 fn unproven(field: &str, what: &str, why: &Unproven) -> ApiError {
-    ApiError::invalid(field, format!("{what} is not proven: {why}"))
+    ApiError::conflict(field, format!("{what} is not proven: {why}"))
 }
 
 /// `GET /v1/admin/origins`: the caller's declared origins, whether each is
@@ -57,7 +59,7 @@ pub(crate) async fn origins(
 /// file (`/.well-known/postsale-verification.txt`, no redirects) and proves
 /// the origin when it holds the caller's challenge.
 #[utoipa::path(post, path = "/v1/admin/origins/verify", tag = "trust", security(("api_key" = [])), request_body = OriginRequest,
-    responses((status = 200, description = "proven", body = Vec<OriginStatus>), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "proven", body = Vec<OriginStatus>), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %me.id))]
 pub(crate) async fn verify_origin(
     State(state): State<AppState>,
@@ -66,7 +68,7 @@ pub(crate) async fn verify_origin(
 ) -> Result<Json<Vec<OriginStatus>>, ApiError> {
     let declared = addresses::origins(&state.db, &me.id).await?;
     let Some(found) = declared.iter().find(|o| o.origin == asked.origin) else {
-        return Err(ApiError::invalid(
+        return Err(ApiError::unknown(
             "origin",
             "is not one of this merchant's origins (add it with PUT /v1/admin/merchant first)",
         ));
@@ -96,7 +98,7 @@ pub(crate) async fn verify_callback(
         Callback::Webhook => ("webhook_url", &me.webhook_url),
     };
     let Some(url) = url else {
-        return Err(ApiError::invalid(
+        return Err(ApiError::conflict(
             field,
             "is not set (PUT /v1/admin/merchant)",
         ));
@@ -136,7 +138,7 @@ pub(crate) async fn verify_callback(
 /// for one of a merchant's declared origins.
 #[utoipa::path(post, path = "/v1/operator/merchants/{id}/origins/approve", tag = "operator", security(("operator_key" = [])), request_body = OriginRequest,
     params(("id" = String, Path, description = "merchant id")),
-    responses((status = 200, description = "the merchant's origins", body = Vec<OriginStatus>), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "the merchant's origins", body = Vec<OriginStatus>), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %id))]
 pub(crate) async fn approve_origin(
     State(state): State<AppState>,
@@ -145,7 +147,7 @@ pub(crate) async fn approve_origin(
     ApiJson(asked): ApiJson<OriginRequest>,
 ) -> Result<Json<Vec<OriginStatus>>, ApiError> {
     if !addresses::prove_origin(&state.db, &id, &asked.origin, "operator").await? {
-        return Err(ApiError::invalid(
+        return Err(ApiError::unknown(
             "origin",
             "is not one of this merchant's declared origins",
         ));

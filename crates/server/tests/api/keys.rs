@@ -153,7 +153,7 @@ async fn a_key_is_shown_once_staged_and_signs_only_once_activated() {
     put_url(&app, &app.shop_key, "handoff_url", &old_only).await;
     assert_problem(
         prove_url(&app, &app.shop_key, "handoff").await,
-        422,
+        409,
         Some("handoff_url"),
     )
     .await;

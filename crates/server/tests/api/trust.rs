@@ -153,8 +153,8 @@ async fn only_the_partner_accepts_and_only_the_operator_confirms() {
         }
     };
     for (partner, status, field) in [
-        ("shop", 422, Some("partner")),
-        ("nobody", 422, Some("partner")),
+        ("shop", 409, Some("partner")),
+        ("nobody", 404, Some("partner")),
         ("Bad Id!", 422, Some("partner")),
     ] {
         let response = propose(app.shop_key.clone(), partner).await;
@@ -281,21 +281,21 @@ async fn agreements_are_given_only_by_upsellers_to_affiliates_and_checked() {
             app.lens_key.clone(),
             "agreements/trail",
             ok.clone(),
-            422,
+            404,
             Some("affiliate"),
         ),
         (
             app.lens_key.clone(),
             "agreements/lens",
             ok.clone(),
-            422,
+            409,
             Some("affiliate"),
         ),
         (
             app.lens_key.clone(),
             "agreements/nobody",
             ok.clone(),
-            422,
+            404,
             Some("affiliate"),
         ),
         (

@@ -147,12 +147,12 @@ async fn an_origin_is_used_only_once_it_serves_the_merchants_challenge() {
         format!("{}\npostsale-verification={challenge}", "x".repeat(8_000)),
     ] {
         *served.lock().expect("lock") = text;
-        assert_problem(verify(&app, &new).await, 422, Some("origin")).await;
+        assert_problem(verify(&app, &new).await, 409, Some("origin")).await;
         assert_eq!(origin_status(&app, &new).await["verified"], false);
     }
     assert_problem(
         verify(&app, "https://never.example").await,
-        422,
+        404,
         Some("origin"),
     )
     .await;
@@ -204,7 +204,7 @@ async fn the_operator_may_vouch_for_an_origin_but_no_merchant_may() {
             Some(json!({"origin": "https://undeclared.example"})),
         )
         .await;
-    assert_problem(undeclared, 422, Some("origin")).await;
+    assert_problem(undeclared, 404, Some("origin")).await;
     let approved = app
         .operator(
             Method::POST,
@@ -264,7 +264,7 @@ async fn an_unproven_handoff_url_is_never_called_for_money() {
         put_url(&app, &app.shop_key, "handoff_url", &format!("{base}{path}")).await;
         assert_problem(
             prove_url(&app, &app.shop_key, "handoff").await,
-            422,
+            409,
             Some("handoff_url"),
         )
         .await;
@@ -303,7 +303,7 @@ async fn an_unproven_handoff_url_is_never_called_for_money() {
     .await;
     assert_problem(
         prove_url(&app, &app.lens_key, "handoff").await,
-        422,
+        409,
         Some("handoff_url"),
     )
     .await;
