@@ -6,6 +6,7 @@ mod handoff;
 mod money;
 mod pan;
 mod reason_code;
+mod secret;
 mod signed;
 mod wire;
 
@@ -14,8 +15,9 @@ pub use handoff::{
     HandoffResponse, HandoffStatusQuery,
 };
 pub use money::{CurrencyCode, Money, MoneyError};
-pub use pan::card_number_in;
+pub use pan::{card_number_in, is_card_number};
 pub use reason_code::{ReasonCode, ReasonCodeError};
+pub use secret::Secret;
 pub use signed::{
     CLOCK_SKEW_SECS, MAX_TICKET_LEN, MAX_VALIDATOR_LEN, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECS,
     SignatureError, SignedTicket, SignedValidator, TICKET_TTL_SECS, TicketClaims, TicketError,

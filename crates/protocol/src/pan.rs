@@ -18,7 +18,7 @@ pub fn card_number_in(text: &str) -> bool {
             }
             ' ' | '-' if !digits.is_empty() && !separator => separator = true,
             _ => {
-                if is_card_number(&digits) {
+                if is_card_number_run(&digits) {
                     return true;
                 }
                 digits.clear();
@@ -26,10 +26,17 @@ pub fn card_number_in(text: &str) -> bool {
             }
         }
     }
-    is_card_number(&digits)
+    is_card_number_run(&digits)
 }
 
-fn is_card_number(run: &[u8]) -> bool {
+/// Whether `digits`, a card number as typed with its spaces and dashes
+/// removed, is one by the same rule: 13 to 19 digits passing Luhn.
+pub fn is_card_number(digits: &str) -> bool {
+    digits.bytes().all(|b| b.is_ascii_digit())
+        && is_card_number_run(&digits.bytes().map(|b| b - b'0').collect::<Vec<u8>>())
+}
+
+fn is_card_number_run(run: &[u8]) -> bool {
     (13..=19).contains(&run.len()) && luhn(run)
 }
 
@@ -87,6 +94,18 @@ impl CustomerRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_card_number_is_one_by_the_same_rule() {
+        assert!(is_card_number("4242424242424242"));
+        assert!(!is_card_number("4242424242424241"), "Luhn");
+        assert!(!is_card_number("424242424242"), "12 digits");
+        assert!(
+            !is_card_number("4242 4242 4242 4242"),
+            "separators are removed first"
+        );
+        assert!(!is_card_number(""));
+    }
 
     #[test]
     fn luhn_valid_runs_of_13_to_19_digits_are_card_numbers() {

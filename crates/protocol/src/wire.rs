@@ -231,6 +231,30 @@ pub struct Problem {
     pub field: Option<String>,
 }
 
+impl Problem {
+    /// Where the kinds of problem are named: `{PROBLEMS}{slug}`.
+    pub const PROBLEMS: &'static str = "https://postsale.dev/problems/";
+
+    /// A problem of kind `slug` (`invalid`, `payment-failed`, ...), the one
+    /// way both ends write one.
+    pub fn new(slug: &str, title: &str, status: u16, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("{}{slug}", Self::PROBLEMS),
+            title: title.to_owned(),
+            status,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    /// The same problem, blaming the field at `path`.
+    #[must_use]
+    pub fn on_field(mut self, path: Option<String>) -> Self {
+        self.field = path;
+        self
+    }
+}
+
 /// One chosen line in an accept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -76,28 +76,7 @@ pub struct ServeArgs {
     pub crash_after_charge: bool,
 }
 
-/// A secret that prints as `[redacted]`.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the one place that needs it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+pub use postsale_protocol::Secret;
 
 /// Everything the hub needs to start, resolved.
 #[derive(Debug, Clone)]
@@ -281,7 +260,14 @@ mod tests {
         let settings = Settings::resolve(args).expect("resolves");
         assert_eq!(settings.addr, "127.0.0.1:1");
         assert_eq!(settings.database, "postgres://db/hub");
-        assert_eq!(format!("{:?}", settings.operator_key), "Some([redacted])");
+        assert_eq!(
+            settings.operator_key.as_ref().and_then(Secret::expose_text),
+            Some("k")
+        );
+        assert_eq!(
+            format!("{:?}", settings.operator_key),
+            "Some(Secret([redacted]))"
+        );
     }
 
     #[test]
@@ -295,7 +281,7 @@ mod tests {
         };
         let settings = Settings::resolve(args).expect("resolves");
         assert_eq!(
-            settings.master_key.as_ref().map(Secret::expose),
+            settings.master_key.as_ref().and_then(Secret::expose_text),
             Some("c".repeat(64).as_str())
         );
         assert!(!format!("{settings:?}").contains("cccc"));

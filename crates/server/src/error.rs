@@ -163,13 +163,7 @@ impl IntoResponse for ApiError {
             }
             other => (other.to_string(), None),
         };
-        let problem = Problem {
-            kind: format!("https://postsale.dev/problems/{slug}"),
-            title: title.into(),
-            status: status.as_u16(),
-            detail,
-            field,
-        };
+        let problem = Problem::new(slug, title, status.as_u16(), detail).on_field(field);
         let mut response = (status, Json(problem)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -27,8 +27,8 @@ pub(crate) fn new_secret_hex() -> String {
 
 /// SHA-256, hex. API keys carry 256 random bits, so a fast hash is enough:
 /// there is nothing to guess that a slow hash would protect.
-pub(crate) fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
+pub(crate) fn sha256_hex(data: impl AsRef<[u8]>) -> String {
+    hex::encode(Sha256::digest(data.as_ref()))
 }
 
 /// The current time in unix seconds.

@@ -115,7 +115,8 @@ impl Application {
         }
         let public_url = format!("http://{local}");
         let sealer = match &settings.master_key {
-            Some(key) => seal::Sealer::from_hex(key.expose())
+            // Bytes that are not text are not 64 hex digits either.
+            Some(key) => seal::Sealer::from_hex(key.expose_text().unwrap_or_default())
                 .map_err(|e| StartError::MasterKey(e.to_string()))?,
             // The demo's secrets are the demo's own, printed in the README;
             // anything else needs the operator's key.

@@ -139,7 +139,7 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
             customer_sha256: postsale_protocol::customer_digest(&order.customer_token),
         },
         &key.key_id,
-        key.secret.expose().as_bytes(),
+        key.secret.expose(),
     );
     let request = HandoffRequest {
         mode: order.mode,
@@ -153,7 +153,7 @@ async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError
         upseller_id: order.upseller_id.clone(),
         upseller_affiliated: permit.affiliated,
     };
-    let secret = key.secret.expose().as_bytes();
+    let secret = key.secret.expose();
     // Sent before without an answer: what the affiliate stored, if it has
     // it; otherwise the same order again, which its idempotency makes safe.
     let stored = if order.resumed {
@@ -354,13 +354,12 @@ async fn finish(
                 .map_err(|e| ApiError::Internal(e.to_string()))?,
         }
     } else {
-        let problem = postsale_protocol::Problem {
-            kind: "https://postsale.dev/problems/payment-failed".into(),
-            title: "Payment failed".into(),
-            status: 402,
-            detail: failure.clone().unwrap_or_default(),
-            field: None,
-        };
+        let problem = postsale_protocol::Problem::new(
+            "payment-failed",
+            "Payment failed",
+            402,
+            failure.clone().unwrap_or_default(),
+        );
         Answer {
             status: 402,
             body: serde_json::to_string(&problem).map_err(|e| ApiError::Internal(e.to_string()))?,

@@ -139,7 +139,7 @@ async fn send(state: &AppState, upseller: &str, url: &str, body: &str) -> Result
         .await
         .map_err(|_| "the webhook key could not be read".to_owned())?
         .ok_or("the upseller has no active webhook key")?;
-    let signature = sign_request(body.as_bytes(), key.secret.expose().as_bytes(), now());
+    let signature = sign_request(body.as_bytes(), key.secret.expose(), now());
     let answer = state
         .outbound
         .send(

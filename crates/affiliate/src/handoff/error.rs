@@ -112,13 +112,7 @@ impl IntoResponse for HandoffError {
         if status.is_client_error() {
             tracing::warn!(status = status.as_u16(), %detail, "handoff refused");
         }
-        let problem = Problem {
-            kind: format!("https://postsale.dev/problems/{slug}"),
-            title: title.into(),
-            status: status.as_u16(),
-            detail,
-            field: self.field(),
-        };
+        let problem = Problem::new(slug, title, status.as_u16(), detail).on_field(self.field());
         let mut response = (status, axum::Json(problem)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -99,7 +99,7 @@ fn items_digest(items: &[ChosenItem]) -> String {
         .iter()
         .map(|i| format!("{}:{}", i.sku, i.quantity))
         .collect();
-    sha256_hex(&canonical.join(","))
+    sha256_hex(canonical.join(","))
 }
 
 /// Only offers that charge a payment method the customer already gave are

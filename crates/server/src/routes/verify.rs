@@ -115,14 +115,9 @@ pub(crate) async fn verify_callback(
                     .into(),
             )
         })?;
-    verification::callback_answers(
-        &state.outbound,
-        url,
-        &key.key_id,
-        key.secret.expose().as_bytes(),
-    )
-    .await
-    .map_err(|why| unproven(field, url, &why))?;
+    verification::callback_answers(&state.outbound, url, &key.key_id, key.secret.expose())
+        .await
+        .map_err(|why| unproven(field, url, &why))?;
     if !addresses::prove_callback(&state.db, &me.id, asked.callback, url).await? {
         return Err(ApiError::Conflict(format!(
             "{field} changed while its challenge was out; ask again"
