@@ -103,6 +103,7 @@ pub(crate) const KEYS: &[&str] = &[
     "baseline_rps",
     "opportunity_vs_baseline",
     "opportunity_rps_pg",
+    "opportunity_pg_vs_sqlite",
     "accept_rps",
     "accept_p99_ms",
     "select_ns_10",

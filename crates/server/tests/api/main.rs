@@ -17,6 +17,7 @@ mod opportunities;
 mod outbound;
 mod paging;
 mod refunds;
+mod replicas;
 mod sealing;
 mod trust;
 mod verify;
