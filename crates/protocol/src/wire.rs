@@ -353,6 +353,34 @@ pub enum OrderStatus {
     Refunded,
 }
 
+impl OrderStatus {
+    const ALL: [Self; 6] = [
+        Self::Pending,
+        Self::PendingConfirmation,
+        Self::Charged,
+        Self::Fulfilled,
+        Self::Failed,
+        Self::Refunded,
+    ];
+
+    /// The name on the wire, and the one the hub stores.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::PendingConfirmation => "pending_confirmation",
+            Self::Charged => "charged",
+            Self::Fulfilled => "fulfilled",
+            Self::Failed => "failed",
+            Self::Refunded => "refunded",
+        }
+    }
+
+    /// The status a name names.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
 /// The answer to an accept; the same key always gets the same answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

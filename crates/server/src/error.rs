@@ -142,6 +142,12 @@ impl ApiError {
     }
 }
 
+impl From<crate::domain::UnknownStatus> for ApiError {
+    fn from(err: crate::domain::UnknownStatus) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         Self::Internal(format!("database: {err}"))

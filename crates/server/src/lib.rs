@@ -8,6 +8,7 @@ mod cache;
 mod config;
 mod db;
 mod demo;
+mod domain;
 mod error;
 mod events;
 mod frame_tokens;

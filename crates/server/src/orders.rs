@@ -368,7 +368,7 @@ async fn finish(
     let outcome = std::sync::Arc::new(Settled {
         at,
         order: order.clone(),
-        status: status_name(status),
+        status: status.as_str(),
         charge_id,
         failure,
         charged,
@@ -459,12 +459,12 @@ async fn record(
     } else if order.mode == HandoffMode::DirectEntry {
         // No money moved: the customer may try another card, as a new
         // accept (a new key); this key keeps replaying its own answer.
-        sqlx::query(
-            "UPDATE opportunities SET status = 'open' WHERE id = $1 AND status = 'accepted'",
-        )
-        .bind(&order.opportunity_id)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query("UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3")
+            .bind(&order.opportunity_id)
+            .bind(crate::domain::OpportunityStatus::Open.as_str())
+            .bind(crate::domain::OpportunityStatus::Accepted.as_str())
+            .execute(&mut *conn)
+            .await?;
     }
     sqlx::query("UPDATE accepts SET response_status = $1, response_body = $2 WHERE order_id = $3")
         .bind(i64::from(s.answer.status))
@@ -555,15 +555,4 @@ pub(crate) async fn stored_answer(
         }),
         _ => None,
     })
-}
-
-pub(crate) fn status_name(status: OrderStatus) -> &'static str {
-    match status {
-        OrderStatus::Pending => "pending",
-        OrderStatus::PendingConfirmation => "pending_confirmation",
-        OrderStatus::Charged => "charged",
-        OrderStatus::Fulfilled => "fulfilled",
-        OrderStatus::Failed => "failed",
-        OrderStatus::Refunded => "refunded",
-    }
 }

@@ -45,7 +45,7 @@ struct Charged {
     charge_id: Option<String>,
     amount: Money,
     refunded_minor: i64,
-    status: String,
+    status: postsale_protocol::OrderStatus,
 }
 
 async fn charged(state: &AppState, order_id: &str) -> Result<Option<Charged>, ApiError> {
@@ -67,7 +67,8 @@ async fn charged(state: &AppState, order_id: &str) -> Result<Option<Charged>, Ap
         charge_id: row.try_get("charge_id")?,
         amount: crate::orders::stored_amount(&row, order_id)?,
         refunded_minor: row.try_get("refunded_minor")?,
-        status: row.try_get("status")?,
+        status: postsale_protocol::OrderStatus::parse(&row.try_get::<String, _>("status")?)
+            .ok_or_else(|| stored("status"))?,
     }))
 }
 
@@ -96,10 +97,11 @@ pub(crate) async fn refund(
             "only the merchant that received the money refunds it".into(),
         ));
     }
-    if order.status != "charged" && order.status != "fulfilled" {
+    use postsale_protocol::OrderStatus;
+    if !matches!(order.status, OrderStatus::Charged | OrderStatus::Fulfilled) {
         return Err(ApiError::Conflict(format!(
             "only a charged order can be refunded; this one is {}",
-            order.status
+            order.status.as_str()
         )));
     }
     let left = order.amount.minor() - order.refunded_minor;

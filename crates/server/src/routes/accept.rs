@@ -164,7 +164,9 @@ async fn replay(
         let status = u16::try_from(status).unwrap_or(500);
         return Ok(Some(respond(&Answer { status, body })));
     }
-    if row.try_get::<String, _>("status")? == "pending_confirmation" {
+    if postsale_protocol::OrderStatus::parse(&row.try_get::<String, _>("status")?)
+        == Some(postsale_protocol::OrderStatus::PendingConfirmation)
+    {
         let order_id: String = row.try_get("order_id")?;
         let amount = orders::stored_amount(&row, &order_id)?;
         let points = u32::try_from(row.try_get::<i64, _>("points")?)
@@ -430,12 +432,12 @@ async fn write_pending(
             other?;
         }
     }
-    let moved = sqlx::query(
-        "UPDATE opportunities SET status = 'accepted' WHERE id = $1 AND status = 'open'",
-    )
-    .bind(&w.opportunity)
-    .execute(&mut *conn)
-    .await?;
+    let moved = sqlx::query("UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3")
+        .bind(&w.opportunity)
+        .bind(crate::domain::OpportunityStatus::Accepted.as_str())
+        .bind(crate::domain::OpportunityStatus::Open.as_str())
+        .execute(&mut *conn)
+        .await?;
     if moved.rows_affected() != 1 {
         return Err(ApiError::Conflict(
             "the opportunity is no longer open".into(),

@@ -52,11 +52,11 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
     .fetch_optional(&state.db.pool)
     .await?
     .ok_or_else(|| ApiError::NotFound(format!("no opportunity '{id}'")))?;
-    let status: String = row.try_get("status")?;
+    let status = crate::domain::OpportunityStatus::parse(&row.try_get::<String, _>("status")?)?;
     if row.try_get::<i64, _>("expires_at")? <= now() {
         return Err(ApiError::Gone("the opportunity has expired".into()));
     }
-    if status != "open" {
+    if status != crate::domain::OpportunityStatus::Open {
         return Err(ApiError::Conflict(format!("the opportunity is {status}")));
     }
     let internal = |what: &str| ApiError::Internal(format!("opportunity {id}: {what}"));

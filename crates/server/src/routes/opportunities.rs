@@ -15,6 +15,7 @@ use postsale_protocol::{
 use sqlx::Row;
 
 use crate::{
+    domain::OpportunityStatus,
     error::{ApiError, ApiJson},
     events,
     ids::{new_id, now},
@@ -83,13 +84,12 @@ pub(crate) async fn create(
         // The widget sends the purchase again once the customer picked an
         // incentive: the pick is recorded on the open opportunity.
         if let Some(chosen) = &incentive {
-            sqlx::query(
-                "UPDATE opportunities SET incentive = $1 WHERE id = $2 AND status = 'open'",
-            )
-            .bind(chosen)
-            .bind(&existing.id)
-            .execute(&state.db.writer)
-            .await?;
+            sqlx::query("UPDATE opportunities SET incentive = $1 WHERE id = $2 AND status = $3")
+                .bind(chosen)
+                .bind(&existing.id)
+                .bind(OpportunityStatus::Open.as_str())
+                .execute(&state.db.writer)
+                .await?;
         }
         return Ok((StatusCode::OK, Json(existing)).into_response());
     }
@@ -185,7 +185,7 @@ async fn insert(
     let inserted = sqlx::query(
         "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, reason_code, upseller_id, \
          incentive, currency, item_skus, body, status, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14, $12, $13) \
          ON CONFLICT (affiliate_id, order_id) DO NOTHING",
     )
     .bind(&new.id)
@@ -201,6 +201,7 @@ async fn insert(
     .bind(&new.body)
     .bind(new.at)
     .bind(new.expires_at)
+    .bind(OpportunityStatus::Open.as_str())
     .execute(&mut *conn)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -302,14 +303,14 @@ fn stored(
     let Some(nonce) = row.try_get::<Option<String>, _>("ticket_nonce")? else {
         return Ok(None);
     };
-    let status: String = row.try_get("status")?;
+    let status = OpportunityStatus::parse(&row.try_get::<String, _>("status")?)?;
     let expires_at: i64 = row.try_get("expires_at")?;
     if nonce != claims.nonce {
         return Err(ApiError::Conflict(
             "this order already has an opportunity from another ticket".into(),
         ));
     }
-    if status != "open" || expires_at <= now {
+    if status != OpportunityStatus::Open || expires_at <= now {
         return Err(ApiError::Conflict(format!(
             "ticket already used: the opportunity is {status}"
         )));
@@ -344,19 +345,18 @@ pub(crate) async fn decline(
             .fetch_optional(&state.db.pool)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no opportunity '{id}'")))?;
-    let status: String = row.try_get("status")?;
-    match status.as_str() {
-        "declined" => return Ok(StatusCode::NO_CONTENT),
-        "open" => {}
+    match OpportunityStatus::parse(&row.try_get::<String, _>("status")?)? {
+        OpportunityStatus::Declined => return Ok(StatusCode::NO_CONTENT),
+        OpportunityStatus::Open => {}
         other => return Err(ApiError::Conflict(format!("the opportunity is {other}"))),
     }
     let mut tx = state.db.writer.begin().await?;
-    let changed = sqlx::query(
-        "UPDATE opportunities SET status = 'declined' WHERE id = $1 AND status = 'open'",
-    )
-    .bind(&id)
-    .execute(&mut *tx)
-    .await?;
+    let changed = sqlx::query("UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3")
+        .bind(&id)
+        .bind(OpportunityStatus::Declined.as_str())
+        .bind(OpportunityStatus::Open.as_str())
+        .execute(&mut *tx)
+        .await?;
     if changed.rows_affected() == 1 {
         let affiliate: String = row.try_get("affiliate_id")?;
         let code: String = row.try_get("reason_code")?;
