@@ -414,13 +414,15 @@ async fn record(
 ) -> Result<bool, ApiError> {
     let order = &s.order;
     let updated = sqlx::query(
-        "UPDATE orders SET status = $1, charge_id = $2, failure = $3, updated_at = $4 WHERE id = $5 AND status IN ('pending', 'pending_confirmation')",
+        "UPDATE orders SET status = $1, charge_id = $2, failure = $3, updated_at = $4 WHERE id = $5 AND status IN ($6, $7)",
     )
     .bind(s.status)
     .bind(&s.charge_id)
     .bind(&s.failure)
     .bind(s.at)
     .bind(&order.id)
+    .bind(OrderStatus::Pending.as_str())
+    .bind(OrderStatus::PendingConfirmation.as_str())
     .execute(&mut *conn)
     .await?;
     if updated.rows_affected() == 0 {
@@ -487,14 +489,16 @@ async fn unconfirmed(
     let at = now();
     let attempts = order.confirm_attempts + 1;
     let updated = sqlx::query(
-        "UPDATE orders SET status = 'pending_confirmation', failure = $1, confirm_attempts = $2, next_check_at = $3, \
-         updated_at = $4 WHERE id = $5 AND status IN ('pending', 'pending_confirmation')",
+        "UPDATE orders SET status = $7, failure = $1, confirm_attempts = $2, next_check_at = $3, \
+         updated_at = $4 WHERE id = $5 AND status IN ($6, $7)",
     )
     .bind(why)
     .bind(attempts)
     .bind(at + confirm_backoff_secs(attempts))
     .bind(at)
     .bind(&order.id)
+    .bind(OrderStatus::Pending.as_str())
+    .bind(OrderStatus::PendingConfirmation.as_str())
     .execute(&state.db.writer)
     .await?;
     if updated.rows_affected() == 0 {

@@ -28,9 +28,11 @@ pub(crate) async fn load_pending(
          o.amount_minor, o.currency, o.points, o.payment_reference, o.confirm_attempts, \
          p.order_id AS affiliate_order_id, p.ticket_nonce \
          FROM orders o JOIN opportunities p ON p.id = o.opportunity_id \
-         WHERE o.id = $1 AND o.status IN ('pending', 'pending_confirmation')",
+         WHERE o.id = $1 AND o.status IN ($2, $3)",
     )
     .bind(order_id)
+    .bind(postsale_protocol::OrderStatus::Pending.as_str())
+    .bind(postsale_protocol::OrderStatus::PendingConfirmation.as_str())
     .fetch_optional(&state.db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
@@ -75,11 +77,13 @@ async fn reconcile_once(state: &AppState, after: Duration) -> Result<(), ApiErro
     let at = now();
     let cutoff = at - i64::try_from(after.as_secs()).unwrap_or(30);
     let rows = sqlx::query(
-        "SELECT id, status, updated_at FROM orders WHERE (status = 'pending' AND updated_at <= $1) \
-         OR (status = 'pending_confirmation' AND next_check_at <= $2) LIMIT 20",
+        "SELECT id, status, updated_at FROM orders WHERE (status = $3 AND updated_at <= $1) \
+         OR (status = $4 AND next_check_at <= $2) LIMIT 20",
     )
     .bind(cutoff)
     .bind(at)
+    .bind(postsale_protocol::OrderStatus::Pending.as_str())
+    .bind(postsale_protocol::OrderStatus::PendingConfirmation.as_str())
     .fetch_all(&state.db.pool)
     .await?;
     for row in rows {

@@ -142,11 +142,13 @@ async fn reserve(
     let mut tx = state.db.writer.begin().await?;
     let reserved = sqlx::query(
         "UPDATE orders SET refunded_minor = refunded_minor + $1, updated_at = $2 \
-         WHERE id = $3 AND status IN ('charged', 'fulfilled') AND refunded_minor + $1 <= amount_minor",
+         WHERE id = $3 AND status IN ($4, $5) AND refunded_minor + $1 <= amount_minor",
     )
     .bind(amount.minor())
     .bind(at)
     .bind(&order.id)
+    .bind(postsale_protocol::OrderStatus::Charged.as_str())
+    .bind(postsale_protocol::OrderStatus::Fulfilled.as_str())
     .execute(&mut *tx)
     .await?;
     if reserved.rows_affected() != 1 {
@@ -263,11 +265,14 @@ async fn succeeded(
     // Refunded in full once the refunds that went through cover the charge
     // (one still pending may yet be refused, and free its share again).
     sqlx::query(
-        "UPDATE orders SET status = 'refunded', updated_at = $1 WHERE id = $2 AND status IN ('charged', 'fulfilled') \
+        "UPDATE orders SET status = $3, updated_at = $1 WHERE id = $2 AND status IN ($4, $5) \
          AND (SELECT COALESCE(SUM(amount_minor), 0) FROM refunds WHERE order_id = $2 AND status = 'succeeded') >= amount_minor",
     )
     .bind(now())
     .bind(&order.id)
+    .bind(postsale_protocol::OrderStatus::Refunded.as_str())
+    .bind(postsale_protocol::OrderStatus::Charged.as_str())
+    .bind(postsale_protocol::OrderStatus::Fulfilled.as_str())
     .execute(&mut *tx)
     .await?;
     let row = sqlx::query("SELECT refunded_minor, status FROM orders WHERE id = $1")

@@ -446,7 +446,7 @@ async fn write_pending(
     sqlx::query(
         "INSERT INTO orders (id, opportunity_id, affiliate_id, upseller_id, reason_code, customer_token, mode, items, \
          amount_minor, currency, points, payment_reference, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $13)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13)",
     )
     .bind(&order.id)
     .bind(&order.opportunity_id)
@@ -461,6 +461,7 @@ async fn write_pending(
     .bind(i64::from(order.points))
     .bind(&order.payment_reference)
     .bind(w.at)
+    .bind(postsale_protocol::OrderStatus::Pending.as_str())
     .execute(&mut *conn)
     .await?;
     sqlx::query(

@@ -208,11 +208,14 @@ pub(crate) async fn fulfil(
             "only the upseller fulfils an order".into(),
         ));
     }
-    let moved = sqlx::query("UPDATE orders SET status = 'fulfilled', updated_at = $1 WHERE id = $2 AND status = 'charged'")
-        .bind(now())
-        .bind(&id)
-        .execute(&state.db.writer)
-        .await?;
+    let moved =
+        sqlx::query("UPDATE orders SET status = $3, updated_at = $1 WHERE id = $2 AND status = $4")
+            .bind(now())
+            .bind(&id)
+            .bind(postsale_protocol::OrderStatus::Fulfilled.as_str())
+            .bind(postsale_protocol::OrderStatus::Charged.as_str())
+            .execute(&state.db.writer)
+            .await?;
     if moved.rows_affected() != 1 {
         let status: String = row.try_get("status")?;
         return Err(ApiError::Conflict(format!(
