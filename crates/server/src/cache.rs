@@ -53,33 +53,66 @@ impl Cache {
         T: Clone + Send + Sync + 'static,
         F: Future<Output = Result<T, E>>,
     {
-        if let Some(value) = self
-            .entries
+        if let Some(value) = self.kept::<T>(merchant, what) {
+            return Ok(value);
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let value = load.await?;
+        self.keep(merchant, what, epoch, value.clone());
+        Ok(value)
+    }
+
+    /// [`Cache::get_or_load`] for a lookup that may find nothing: only what
+    /// is found is kept, so lookups of ids that do not exist (a forged
+    /// ticket's) cost a read each and never crowd out what is real.
+    pub(crate) async fn get_or_load_found<T, E, F>(
+        &self,
+        merchant: &str,
+        what: &str,
+        load: F,
+    ) -> Result<Option<T>, E>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<Option<T>, E>>,
+    {
+        if let Some(value) = self.kept::<T>(merchant, what) {
+            return Ok(Some(value));
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let value = load.await?;
+        if let Some(found) = &value {
+            self.keep(merchant, what, epoch, found.clone());
+        }
+        Ok(value)
+    }
+
+    fn kept<T: Clone + 'static>(&self, merchant: &str, what: &str) -> Option<T> {
+        self.entries
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(merchant)
             .and_then(|m| m.get(what))
             .and_then(|v| v.downcast_ref::<T>())
-        {
-            return Ok(value.clone());
-        }
-        let epoch = self.epoch.load(Ordering::Acquire);
-        let value = load.await?;
+            .cloned()
+    }
+
+    /// Keeps `value` unless an eviction happened since `epoch`.
+    fn keep<T: Send + Sync + 'static>(&self, merchant: &str, what: &str, epoch: u64, value: T) {
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
-        if self.epoch.load(Ordering::Acquire) == epoch {
-            if self.len.load(Ordering::Relaxed) as usize >= CAPACITY {
-                entries.clear();
-                self.len.store(0, Ordering::Relaxed);
-            }
-            let previous = entries
-                .entry(merchant.to_owned())
-                .or_default()
-                .insert(what.to_owned(), Arc::new(value.clone()));
-            if previous.is_none() {
-                self.len.fetch_add(1, Ordering::Relaxed);
-            }
+        if self.epoch.load(Ordering::Acquire) != epoch {
+            return;
         }
-        Ok(value)
+        if self.len.load(Ordering::Relaxed) as usize >= CAPACITY {
+            entries.clear();
+            self.len.store(0, Ordering::Relaxed);
+        }
+        let previous = entries
+            .entry(merchant.to_owned())
+            .or_default()
+            .insert(what.to_owned(), Arc::new(value));
+        if previous.is_none() {
+            self.len.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Forgets what is kept for `merchant`, or everything.
@@ -146,6 +179,24 @@ mod tests {
             .get_or_load("shop", "x", async { Ok::<_, ()>("new") })
             .await;
         assert_eq!(fresh, Ok("new"));
+    }
+
+    #[tokio::test]
+    async fn a_lookup_that_finds_nothing_is_not_kept() {
+        let cache = Cache::default();
+        let none = cache
+            .get_or_load_found::<u8, (), _>("m", "ghost", async { Ok(None) })
+            .await;
+        assert_eq!(none, Ok(None));
+        assert_eq!(cache.len.load(Ordering::Relaxed), 0);
+        let found = cache
+            .get_or_load_found::<u8, (), _>("m", "x", async { Ok(Some(5)) })
+            .await;
+        assert_eq!(found, Ok(Some(5)));
+        let again = cache
+            .get_or_load_found::<u8, (), _>("m", "x", async { Err(()) })
+            .await;
+        assert_eq!(again, Ok(Some(5)), "kept");
     }
 
     #[tokio::test]

@@ -230,7 +230,9 @@ impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
 /// such numbers as integers.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let strict = parse_strict(body);
-    if strict.is_ok() || !body.contains(&b'.') {
+    let float_for_integer = matches!(&strict, Err(ApiError::Malformed { detail, .. })
+        if detail.starts_with("invalid type: floating point"));
+    if !float_for_integer {
         return strict;
     }
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {

@@ -154,42 +154,53 @@ async fn alone(conn: &mut AnyConnection, job: &Job, fail: Fail) -> Result<Output
 }
 
 /// The writer task: takes what waits, up to `MAX_GROUP`, and commits it as
-/// one; ends when every handle is gone.
+/// one; ends when every handle is gone. Each group runs in a task of its
+/// own, so a panic in one costs that group's writes an error (their callers
+/// see the writer gone), never the writer itself.
 async fn run(writer: AnyPool, mut queue: mpsc::Receiver<Pending>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
-        let mut conn = match writer.acquire().await {
-            Ok(conn) => conn,
-            Err(err) => {
-                let text = err.to_string();
-                for pending in group.drain(..) {
-                    let failed = (pending.fail)(sqlx::Error::Protocol(text.clone()));
-                    let _ = pending.answer.send(Err(failed));
-                }
-                continue;
-            }
-        };
-        if group.len() == 1 {
-            let pending = group.remove(0);
-            let answer = alone(&mut conn, &pending.job, pending.fail).await;
-            let _ = pending.answer.send(answer);
-            continue;
+        let batch = std::mem::replace(&mut group, Vec::with_capacity(MAX_GROUP));
+        if let Err(err) = tokio::spawn(commit_group(writer.clone(), batch)).await {
+            tracing::error!(error = %err, "a group of writes panicked; its writes failed");
         }
-        match together(&mut conn, &group).await {
-            Ok(outputs) => {
-                for (pending, output) in group.drain(..).zip(outputs) {
-                    let _ = pending.answer.send(Ok(output));
-                }
+    }
+}
+
+/// One group: alone when it is one write, else together, and each alone
+/// again when together failed.
+async fn commit_group(writer: AnyPool, mut group: Vec<Pending>) {
+    let mut conn = match writer.acquire().await {
+        Ok(conn) => conn,
+        Err(err) => {
+            let text = err.to_string();
+            for pending in group.drain(..) {
+                let failed = (pending.fail)(sqlx::Error::Protocol(text.clone()));
+                let _ = pending.answer.send(Err(failed));
             }
-            Err(()) => {
-                tracing::debug!(
-                    writes = group.len(),
-                    "a grouped write failed; each again alone"
-                );
-                for pending in group.drain(..) {
-                    let answer = alone(&mut conn, &pending.job, pending.fail).await;
-                    let _ = pending.answer.send(answer);
-                }
+            return;
+        }
+    };
+    if group.len() == 1 {
+        let pending = group.remove(0);
+        let answer = alone(&mut conn, &pending.job, pending.fail).await;
+        let _ = pending.answer.send(answer);
+        return;
+    }
+    match together(&mut conn, &group).await {
+        Ok(outputs) => {
+            for (pending, output) in group.drain(..).zip(outputs) {
+                let _ = pending.answer.send(Ok(output));
+            }
+        }
+        Err(()) => {
+            tracing::debug!(
+                writes = group.len(),
+                "a grouped write failed; each again alone"
+            );
+            for pending in group.drain(..) {
+                let answer = alone(&mut conn, &pending.job, pending.fail).await;
+                let _ = pending.answer.send(answer);
             }
         }
     }
@@ -282,6 +293,23 @@ mod tests {
             .collect();
         let expected: Vec<i64> = (0..50).filter(|id| *id != 17).collect();
         assert_eq!(ids, expected, "the refused write left nothing");
+    }
+
+    #[tokio::test]
+    async fn a_write_that_panics_fails_alone_and_the_writer_goes_on() {
+        let pool = pool().await;
+        let writes = Writes::grouped(pool);
+        let panicked = writes
+            .write(|_conn| -> BoxFuture<'_, Result<i64, Refused>> {
+                Box::pin(async { panic!("a job that panics") })
+            })
+            .await;
+        assert!(panicked.is_err(), "answered with an error");
+        assert_eq!(
+            writes.write(job(3, false)).await,
+            Ok(3),
+            "the writer still writes"
+        );
     }
 
     #[tokio::test]

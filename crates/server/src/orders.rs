@@ -94,8 +94,9 @@ pub(crate) async fn settle(state: &AppState, order: &PendingOrder) -> Result<Ans
 }
 
 async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError> {
-    let affiliate = merchant::by_id(&state.db, &order.affiliate_id).await?;
-    let upseller = merchant::by_id(&state.db, &order.upseller_id).await?;
+    // Where the money and the customer's data go: read now, not as cached.
+    let affiliate = merchant::by_id_stored(&state.db, &order.affiliate_id).await?;
+    let upseller = merchant::by_id_stored(&state.db, &order.upseller_id).await?;
     let (Some(affiliate), Some(upseller)) = (affiliate, upseller) else {
         return Ok(Outcome::Failed(
             "a merchant of this order no longer exists".into(),
@@ -282,7 +283,7 @@ async fn finish(
     // Read before the transaction, which holds the one writer: keep it short.
     let (webhook_url, debt) = match &outcome {
         Outcome::Charged { .. } => {
-            let url = merchant::by_id(&state.db, &order.upseller_id)
+            let url = merchant::by_id_stored(&state.db, &order.upseller_id)
                 .await?
                 .and_then(|upseller| upseller.webhook_url);
             let bps =

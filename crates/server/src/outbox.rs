@@ -101,7 +101,7 @@ async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
         let created: i64 = row.try_get("created_at")?;
         // To the upseller's webhook URL as it stands, once proven: an order
         // waits for a URL that has not answered its challenge yet.
-        let target = crate::registry::merchant::by_id(&state.db, &upseller)
+        let target = crate::registry::merchant::by_id_stored(&state.db, &upseller)
             .await?
             .filter(|m| m.webhook_url_verified)
             .and_then(|m| m.webhook_url);

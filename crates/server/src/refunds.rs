@@ -245,7 +245,7 @@ async fn succeeded(
     }
     let mut urls = Vec::new();
     for recipient in recipients {
-        if let Some(url) = merchant::by_id(&state.db, &recipient)
+        if let Some(url) = merchant::by_id_stored(&state.db, &recipient)
             .await?
             .and_then(|m| m.webhook_url)
         {

@@ -63,7 +63,7 @@ pub(crate) fn url(field: &str, value: &str) -> Result<(), ApiError> {
         })?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty()
-        || value.len() > 2048
+        || value.chars().count() > 2048
         || value.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(ApiError::invalid(field, "is not a valid URL"));

@@ -310,11 +310,13 @@ pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, ApiError> {
 /// The merchant with this id (kept in memory until it changes).
 pub(crate) async fn by_id(db: &Db, id: &str) -> Result<Option<Merchant>, ApiError> {
     db.cache
-        .get_or_load(id, "merchant", by_id_stored(db, id))
+        .get_or_load_found(id, "merchant", by_id_stored(db, id))
         .await
 }
 
-async fn by_id_stored(db: &Db, id: &str) -> Result<Option<Merchant>, ApiError> {
+/// The merchant as stored now, for the calls that move money or customer
+/// data (where to send a handoff or a webhook): never a cached answer.
+pub(crate) async fn by_id_stored(db: &Db, id: &str) -> Result<Option<Merchant>, ApiError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM merchants WHERE id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)

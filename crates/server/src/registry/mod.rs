@@ -25,7 +25,7 @@ pub(crate) async fn get<R: Record>(
 ) -> Result<Option<R>, ApiError> {
     let what = format!("{}/{id}", R::KIND);
     db.cache
-        .get_or_load(merchant, &what, get_stored(db, merchant, id))
+        .get_or_load_found(merchant, &what, get_stored(db, merchant, id))
         .await
 }
 
@@ -143,6 +143,9 @@ pub(crate) async fn follow_changes(db: Db) {
             0
         }
     };
+    // What start-up read before this point may predate a change made
+    // elsewhere meanwhile, which is now below `seen`: start from nothing.
+    db.cache.evict(None);
     let mut tick = tokio::time::interval(FOLLOW_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_trim = std::time::Instant::now();
@@ -179,8 +182,14 @@ async fn current_version(db: &Db) -> Result<i64, sqlx::Error> {
 async fn catch_up(db: &Db, seen: i64) -> Result<i64, sqlx::Error> {
     const PAGE: i64 = 1_000;
     let version = current_version(db).await?;
-    if version <= seen {
-        return Ok(seen.max(version));
+    if version == seen {
+        return Ok(seen);
+    }
+    if version < seen {
+        // The version went back (a restored database): nothing kept can be
+        // trusted to be newer than it.
+        db.cache.evict(None);
+        return Ok(version);
     }
     let rows = sqlx::query(
         "SELECT version, merchant_id FROM registry_changes WHERE version > $1 ORDER BY version LIMIT $2",

@@ -305,7 +305,10 @@ pub(crate) struct Permit {
 
 /// [`permit`] as this hub last read it: for choosing what to show, where a
 /// change reaching this hub a moment late costs nothing. Money moves only
-/// after [`permit`] itself, read from the database.
+/// after [`permit`] itself, read from the database, as are the addresses
+/// the money and the customer's data go to (`merchant::by_id_stored`); the
+/// amount is the one the customer consented to, which the accept checks
+/// against the offer's prices.
 pub(crate) async fn permit_to_show(
     db: &Db,
     affiliate: &str,
