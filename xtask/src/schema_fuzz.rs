@@ -75,7 +75,10 @@ pub(crate) fn run() -> Result<(), Error> {
     let mut failed = Vec::new();
     for (name, key, filters) in passes {
         println!("schema fuzz {name}");
+        // Run from the hub's folder under target/: Schemathesis keeps its
+        // cache of crashes in the working directory.
         let ok = Command::new(venv().join("bin/st"))
+            .current_dir(&dir)
             .args(["--no-color", "run", &schema, "--checks", "all"])
             .args([
                 "--max-examples",
