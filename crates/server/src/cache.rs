@@ -3,7 +3,7 @@
 //! every request, so each hub keeps what it read in memory, under the
 //! merchant it belongs to, until a change to that merchant (or to
 //! everything) evicts it. Who evicts and when is the registry's business
-//! (`registry::changed`, `registry::follow_changes`); this only keeps values
+//! (`registry::commit`, `registry::follow_changes`); this only keeps values
 //! and makes sure none read before an eviction lands after it.
 
 use std::{

@@ -280,7 +280,7 @@ async fn finish(
     outcome: Outcome,
 ) -> Result<Answer, ApiError> {
     let at = now();
-    // Read before the transaction, which holds the one writer: keep it short.
+    // Read before the write, which shares the one writer: keep it short.
     let (webhook_url, debt) = match &outcome {
         Outcome::Charged { .. } => {
             let url = merchant::by_id_stored(&state.db, &order.upseller_id)

@@ -185,24 +185,22 @@ async fn catch_up(db: &Db, seen: i64) -> Result<i64, sqlx::Error> {
     if version == seen {
         return Ok(seen);
     }
-    if version < seen {
-        // The version went back (a restored database): nothing kept can be
-        // trusted to be newer than it.
+    // The version went back (a restored database), or moved too far to
+    // name each change: nothing kept can be trusted.
+    if version < seen || version - seen > PAGE {
         db.cache.evict(None);
         return Ok(version);
     }
     let rows = sqlx::query(
-        "SELECT version, merchant_id FROM registry_changes WHERE version > $1 ORDER BY version LIMIT $2",
+        "SELECT version, merchant_id FROM registry_changes WHERE version > $1 AND version <= $2",
     )
     .bind(seen)
-    .bind(PAGE)
+    .bind(version)
     .fetch_all(&db.pool)
     .await?;
     // Versions are dense (one row lock hands them out): fewer rows than the
-    // gap means the changes were trimmed, or too many to name one by one.
-    if i64::try_from(rows.len()).unwrap_or(i64::MAX) < (version - seen).min(PAGE)
-        || version - seen > PAGE
-    {
+    // gap means the changes were trimmed.
+    if i64::try_from(rows.len()).unwrap_or(i64::MAX) < version - seen {
         db.cache.evict(None);
         return Ok(version);
     }
@@ -405,9 +403,11 @@ pub(crate) async fn complementing(
 ) -> Result<Vec<String>, ApiError> {
     let what = format!("complements/{purchased_sku}");
     db.cache
-        .get_or_load(upseller, &what, async {
-            complementing_stored(db, upseller, purchased_sku).await
-        })
+        .get_or_load(
+            upseller,
+            &what,
+            complementing_stored(db, upseller, purchased_sku),
+        )
         .await
 }
 
