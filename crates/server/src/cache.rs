@@ -15,6 +15,10 @@ use std::{
     },
 };
 
+/// The bucket of values read across all merchants (every proven origin):
+/// evicted by a change to any merchant.
+pub(crate) const EVERYONE: &str = "";
+
 /// The most values kept; past it the cache starts again empty (a registry
 /// that large is read from the database as before, a page at a time).
 const CAPACITY: usize = 200_000;
@@ -115,14 +119,17 @@ impl Cache {
         }
     }
 
-    /// Forgets what is kept for `merchant`, or everything.
+    /// Forgets what is kept for `merchant` (and what was read across all
+    /// merchants), or everything.
     pub(crate) fn evict(&self, merchant: Option<&str>) {
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
         self.epoch.fetch_add(1, Ordering::AcqRel);
         match merchant {
             Some(merchant) => {
-                if let Some(gone) = entries.remove(merchant) {
-                    self.len.fetch_sub(gone.len() as u64, Ordering::Relaxed);
+                for bucket in [merchant, EVERYONE] {
+                    if let Some(gone) = entries.remove(bucket) {
+                        self.len.fetch_sub(gone.len() as u64, Ordering::Relaxed);
+                    }
                 }
             }
             None => {
@@ -161,6 +168,18 @@ mod tests {
         cache.evict(None);
         assert_eq!(cache.get_or_load("shop", "x", load()).await, Ok(7));
         assert_eq!(loads.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test]
+    async fn what_was_read_across_merchants_goes_with_any_merchants_change() {
+        let cache = Cache::default();
+        let load = |v: u8| async move { Ok::<_, ()>(v) };
+        assert_eq!(cache.get_or_load(EVERYONE, "all", load(1)).await, Ok(1));
+        assert_eq!(cache.get_or_load("shop", "x", load(2)).await, Ok(2));
+        cache.evict(Some("other"));
+        assert_eq!(cache.get_or_load(EVERYONE, "all", load(3)).await, Ok(3));
+        assert_eq!(cache.get_or_load("shop", "x", load(4)).await, Ok(2), "kept");
+        assert_eq!(cache.len.load(Ordering::Relaxed), 2);
     }
 
     #[tokio::test]

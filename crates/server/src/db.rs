@@ -19,6 +19,9 @@ pub enum DbError {
     /// The database refused the connection or a query.
     #[error("database: {0}")]
     Sqlx(#[from] sqlx::Error),
+    /// The SQLite lane could not open the file.
+    #[error("database: {0}")]
+    Lane(String),
     /// A migration failed.
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -45,6 +48,8 @@ pub(crate) struct Db {
     pub(crate) cache: std::sync::Arc<crate::cache::Cache>,
     /// The hot writes, grouped into shared commits on SQLite.
     pub(crate) writes: crate::group::Writes,
+    /// The opportunity rows (on SQLite, the lane).
+    pub(crate) store: crate::store::Store,
 }
 
 impl Db {
@@ -72,6 +77,15 @@ impl Db {
             Backend::Sqlite => Self::pool(backend, 1).connect_with(options).await?,
             Backend::Postgres => pool.clone(),
         };
+        let store = match backend {
+            Backend::Sqlite => {
+                let path = crate::store::lane::path_of(&url).ok_or(DbError::UnsupportedUrl)?;
+                let lane = crate::store::lane::Lane::open(&path)
+                    .map_err(|e| DbError::Lane(e.to_string()))?;
+                crate::store::Store::Sqlite(lane)
+            }
+            Backend::Postgres => crate::store::Store::Postgres(pool.clone()),
+        };
         let writes = match backend {
             Backend::Sqlite => crate::group::Writes::grouped(writer.clone()),
             Backend::Postgres => crate::group::Writes::each(pool.clone()),
@@ -82,6 +96,7 @@ impl Db {
             sealer,
             cache: std::sync::Arc::default(),
             writes,
+            store,
         })
     }
 

@@ -32,6 +32,7 @@ mod selection;
 mod serve;
 mod settlements;
 mod state;
+mod store;
 pub mod telemetry;
 mod template;
 mod validate;

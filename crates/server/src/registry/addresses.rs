@@ -3,10 +3,12 @@
 //! and the proof of its handoff and webhook URLs (`verification.rs` asks the
 //! other side; this is what the answer changes).
 
+use std::{collections::HashSet, sync::Arc};
+
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::{db::Db, error::ApiError, ids::now};
+use crate::{cache::EVERYONE, db::Db, error::ApiError, ids::now};
 
 /// Rewrites the merchant's list of proven origins from its origin rows.
 pub(super) async fn refresh_verified(
@@ -137,13 +139,25 @@ pub(crate) async fn prove_callback(
     Ok(true)
 }
 
-/// Whether any merchant proved this origin.
+/// Whether any merchant proved this origin (asked by every browser request
+/// that names one): the set of all proven origins is read once and kept
+/// until any merchant changes.
 pub(crate) async fn origin_registered(db: &Db, origin: &str) -> Result<bool, ApiError> {
-    let row = sqlx::query(
-        "SELECT merchant_id FROM merchant_origins WHERE origin = $1 AND verified_at IS NOT NULL LIMIT 1",
-    )
-        .bind(origin)
-        .fetch_optional(&db.pool)
+    let proven = db
+        .cache
+        .get_or_load(EVERYONE, "proven-origins", proven_origins(db))
         .await?;
-    Ok(row.is_some())
+    Ok(proven.contains(origin))
+}
+
+async fn proven_origins(db: &Db) -> Result<Arc<HashSet<String>>, ApiError> {
+    let rows =
+        sqlx::query("SELECT DISTINCT origin FROM merchant_origins WHERE verified_at IS NOT NULL")
+            .fetch_all(&db.pool)
+            .await?;
+    let origins = rows
+        .iter()
+        .map(|row| row.try_get::<String, _>("origin"))
+        .collect::<Result<HashSet<_>, _>>()?;
+    Ok(Arc::new(origins))
 }

@@ -21,10 +21,11 @@ use crate::{
     ids::{new_id, now},
     registry::{
         self, Merchant, merchant,
-        records::{IncentiveRecord, SecretRecord, StyleRecord},
+        records::{IncentiveRecord, ReasonCodeRecord, SecretRecord, StyleRecord},
     },
     selection::{self, NoOffer},
     state::AppState,
+    store::opportunities::{self, Ask, NewOpportunity, Opened, Stored},
 };
 
 /// How long an opportunity stays open.
@@ -66,8 +67,9 @@ pub(crate) async fn create(
         ));
     }
 
-    // Which reason code applies is read from memory; the order's stored
-    // opportunity and the customer's showings today in one query.
+    // Which reason code applies, its items and style are read from memory;
+    // the store then finds the order's opportunity, counts the customer's
+    // showings today and stores the new one, in one unit of work.
     let chosen = selection::reason_code(
         &state.db,
         &affiliate,
@@ -75,41 +77,66 @@ pub(crate) async fn create(
         &purchase,
     )
     .await;
-    let counted = match &chosen {
-        Ok(Ok(code)) => code.code.as_str(),
-        _ => "",
-    };
-    let (stored, seen) = lookup(&state, &affiliate.id, &claims, counted, now).await?;
-    if let Some(existing) = stored {
-        // The widget sends the purchase again once the customer picked an
-        // incentive: the pick is recorded on the open opportunity.
-        if let Some(chosen) = &incentive {
-            sqlx::query("UPDATE opportunities SET incentive = $1 WHERE id = $2 AND status = $3")
-                .bind(chosen)
-                .bind(&existing.id)
-                .bind(OpportunityStatus::Open.as_str())
-                .execute(&state.db.writer)
-                .await?;
+    let mut cap = None;
+    let plan = match chosen {
+        Ok(Ok(code)) => {
+            cap = Some((code.code.as_str().to_owned(), code.frequency_cap));
+            candidate(&state, &affiliate, &code, &purchase, incentives, now).await
         }
-        return Ok((StatusCode::OK, Json(existing)).into_response());
-    }
-
-    let code = match chosen? {
-        Ok(code) => code,
-        Err(why) => return Ok(no_offer(why)),
+        Ok(Err(why)) => Ok(Err(why)),
+        Err(err) => Err(err),
     };
-    if seen >= i64::from(code.frequency_cap) {
-        return Ok(no_offer(NoOffer::FrequencyCap));
+    let (answer, new, why_not) = match plan {
+        Ok(Ok((answer, new))) => (Some(answer), Some(new), None),
+        Ok(Err(why)) => (None, None, Some(Ok(why))),
+        Err(err) => (None, None, Some(Err(err))),
+    };
+    let ask = Ask {
+        affiliate: affiliate.id.clone(),
+        order_id: claims.order_id.clone(),
+        nonce: claims.nonce.clone(),
+        customer: claims.customer_token.clone(),
+        incentive,
+        now,
+        cap,
+        new,
+    };
+    match opportunities::open(&state.db.store, ask).await? {
+        Opened::Stored(found) => {
+            // The widget sends the purchase again once the customer picked
+            // an incentive: the store recorded the pick on it.
+            Ok((StatusCode::OK, Json(reuse(found, &claims, now)?)).into_response())
+        }
+        Opened::Capped => Ok(no_offer(NoOffer::FrequencyCap)),
+        Opened::Created => Ok((StatusCode::CREATED, Json(answer)).into_response()),
+        Opened::Nothing => match why_not {
+            Some(Ok(why)) => Ok(no_offer(why)),
+            Some(Err(err)) => Err(err),
+            None => Err(ApiError::Conflict(
+                "this order already has an opportunity".into(),
+            )),
+        },
     }
-    let items = selection::items(&state.db, &affiliate, &code, &purchase).await?;
+}
+
+/// The opportunity `code` would open for `purchase`, or why there is none;
+/// read from the registry in memory, nothing stored.
+async fn candidate(
+    state: &AppState,
+    affiliate: &Merchant,
+    code: &ReasonCodeRecord,
+    purchase: &selection::Purchase,
+    incentives: Vec<IncentiveRecord>,
+    now: i64,
+) -> Result<Result<(Opportunity, NewOpportunity), NoOffer>, ApiError> {
+    let items = selection::items(&state.db, affiliate, code, purchase).await?;
     if items.is_empty() {
-        return Ok(no_offer(NoOffer::NoEligibleItems));
+        return Ok(Err(NoOffer::NoEligibleItems));
     }
     let Some(style) = registry::get::<StyleRecord>(&state.db, &affiliate.id, &code.style).await?
     else {
-        return Ok(no_offer(NoOffer::Incomplete));
+        return Ok(Err(NoOffer::Incomplete));
     };
-
     let opportunity = Opportunity {
         id: new_id("opp"),
         presentation: code.presentation,
@@ -126,85 +153,16 @@ pub(crate) async fn create(
             .collect(),
     };
     let skus: Vec<&str> = items.iter().map(|i| i.sku.as_str()).collect();
-    let row = std::sync::Arc::new(NewOpportunity {
+    let new = NewOpportunity {
         id: opportunity.id.clone(),
-        affiliate: affiliate.id.clone(),
-        order_id: claims.order_id.clone(),
-        nonce: claims.nonce.clone(),
-        customer: claims.customer_token.clone(),
         reason_code: code.code.as_str().to_owned(),
         upseller: code.upseller.clone(),
-        incentive,
         currency: purchase.total.currency().as_str().to_owned(),
         skus: serde_json::to_string(&skus).map_err(|e| ApiError::Internal(e.to_string()))?,
         body: serde_json::to_string(&opportunity).map_err(|e| ApiError::Internal(e.to_string()))?,
-        at: now,
         expires_at: opportunity.expires_at,
-    });
-    let stored = state
-        .db
-        .writes
-        .statement(move |conn| Box::pin(insert(conn, row.clone())))
-        .await?;
-    if !stored {
-        // The same ticket sent twice at once: the first insert wins, and the
-        // second answers what the first stored.
-        return match existing(&state, &affiliate.id, &claims, now).await? {
-            Some(existing) => Ok((StatusCode::OK, Json(existing)).into_response()),
-            None => Err(ApiError::Conflict(
-                "this order already has an opportunity".into(),
-            )),
-        };
-    }
-    Ok((StatusCode::CREATED, Json(opportunity)).into_response())
-}
-
-/// An opportunity as stored.
-struct NewOpportunity {
-    id: String,
-    affiliate: String,
-    order_id: String,
-    nonce: String,
-    customer: String,
-    reason_code: String,
-    upseller: String,
-    incentive: Option<String>,
-    currency: String,
-    skus: String,
-    body: String,
-    at: i64,
-    expires_at: i64,
-}
-
-/// The opportunity, which is also its showing (the statistics count
-/// opportunities as showings); false when the order already had one.
-async fn insert(
-    conn: &mut sqlx::AnyConnection,
-    new: std::sync::Arc<NewOpportunity>,
-) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, reason_code, upseller_id, \
-         incentive, currency, item_skus, body, status, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14, $12, $13) \
-         ON CONFLICT (affiliate_id, order_id) DO NOTHING",
-    )
-    .bind(&new.id)
-    .bind(&new.affiliate)
-    .bind(&new.order_id)
-    .bind(&new.nonce)
-    .bind(&new.customer)
-    .bind(&new.reason_code)
-    .bind(&new.upseller)
-    .bind(&new.incentive)
-    .bind(&new.currency)
-    .bind(&new.skus)
-    .bind(&new.body)
-    .bind(new.at)
-    .bind(new.expires_at)
-    .bind(OpportunityStatus::Open.as_str())
-    .execute(&mut *conn)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
+    };
+    Ok(Ok((opportunity, new)))
 }
 
 /// Parses the ticket, finds the affiliate and its secret by key id, verifies.
@@ -249,75 +207,21 @@ fn check_origin(headers: &HeaderMap, affiliate: &Merchant) -> Result<(), ApiErro
     }
 }
 
-/// The opportunity already stored for this order (as [`existing`]), and how
-/// many opportunities of `reason_code` the customer was shown in the last
-/// day, in one query.
-async fn lookup(
-    state: &AppState,
-    affiliate: &str,
-    claims: &TicketClaims,
-    reason_code: &str,
-    now: i64,
-) -> Result<(Option<Opportunity>, i64), ApiError> {
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM opportunities WHERE affiliate_id = $1 AND customer_token = $3 \
-         AND reason_code = $4 AND created_at > $5) AS seen, o.ticket_nonce, o.status, o.expires_at, o.body \
-         FROM (SELECT 1 AS one) AS x LEFT JOIN opportunities o ON o.affiliate_id = $1 AND o.order_id = $2",
-    )
-    .bind(affiliate)
-    .bind(&claims.order_id)
-    .bind(&claims.customer_token)
-    .bind(reason_code)
-    .bind(now - 86_400)
-    .fetch_one(&state.db.pool)
-    .await?;
-    let seen: i64 = row.try_get("seen")?;
-    Ok((stored(&row, claims, now)?, seen))
-}
-
-/// The opportunity already stored for this order, if the same ticket asks again
-/// while it is open; a conflict for any other ticket or a closed opportunity.
-async fn existing(
-    state: &AppState,
-    affiliate: &str,
-    claims: &TicketClaims,
-    now: i64,
-) -> Result<Option<Opportunity>, ApiError> {
-    let row = sqlx::query("SELECT ticket_nonce, status, expires_at, body FROM opportunities WHERE affiliate_id = $1 AND order_id = $2")
-        .bind(affiliate)
-        .bind(&claims.order_id)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    match row {
-        Some(row) => stored(&row, claims, now),
-        None => Ok(None),
-    }
-}
-
-/// The stored opportunity a row holds (none when its columns are null).
-fn stored(
-    row: &sqlx::any::AnyRow,
-    claims: &TicketClaims,
-    now: i64,
-) -> Result<Option<Opportunity>, ApiError> {
-    let Some(nonce) = row.try_get::<Option<String>, _>("ticket_nonce")? else {
-        return Ok(None);
-    };
-    let status = OpportunityStatus::parse(&row.try_get::<String, _>("status")?)?;
-    let expires_at: i64 = row.try_get("expires_at")?;
-    if nonce != claims.nonce {
+/// The order's stored opportunity, answered again if the same ticket asks
+/// while it is open; a conflict for any other ticket or a closed one.
+fn reuse(found: Stored, claims: &TicketClaims, now: i64) -> Result<Opportunity, ApiError> {
+    if found.nonce != claims.nonce {
         return Err(ApiError::Conflict(
             "this order already has an opportunity from another ticket".into(),
         ));
     }
-    if status != OpportunityStatus::Open || expires_at <= now {
+    if found.status != OpportunityStatus::Open || found.expires_at <= now {
         return Err(ApiError::Conflict(format!(
-            "ticket already used: the opportunity is {status}"
+            "ticket already used: the opportunity is {}",
+            found.status
         )));
     }
-    let body: String = row.try_get("body")?;
-    serde_json::from_str(&body)
-        .map(Some)
+    serde_json::from_str(&found.body)
         .map_err(|e| ApiError::Internal(format!("stored opportunity: {e}")))
 }
 

@@ -104,3 +104,31 @@ async fn a_withdrawn_agreement_stops_the_offer_on_every_hub_within_a_second() {
     );
     until_no_offer(&other, "not_permitted").await;
 }
+
+#[tokio::test]
+async fn the_same_ticket_sent_to_both_hubs_at_once_opens_one_opportunity() {
+    let (a, b) = two_hubs().await;
+    for round in 0..5 {
+        let order = format!("both-{round}");
+        let mut c = claims(&order, Some("CAMERA-HIGH"));
+        c.customer_token = format!("cust-{order}");
+        let body = purchase(&ticket(&c), &order);
+        let sends = (0..8).map(|i| {
+            let hub = if i % 2 == 0 { &a } else { &b };
+            hub.post_opportunity(&body)
+        });
+        let answers = futures_util::future::join_all(sends).await;
+        let mut ids = std::collections::BTreeSet::new();
+        let mut created = 0;
+        for answer in answers {
+            let status = answer.status().as_u16();
+            assert!(status == 200 || status == 201, "status {status}");
+            created += usize::from(status == 201);
+            let body: serde_json::Value = answer.json().await.expect("json");
+            ids.insert(body["id"].as_str().expect("an id").to_owned());
+        }
+        assert_eq!(ids.len(), 1, "one opportunity for one order");
+        assert_eq!(created, 1, "one answer says it was created");
+    }
+    assert_eq!(a.shown().await, 5);
+}

@@ -1,0 +1,241 @@
+//! The SQLite lane: one thread that owns a connection of its own and runs
+//! the hub's hottest statements there, grouped. Through sqlx every SQLite
+//! statement is a message to a worker thread and one back (two thread
+//! wake-ups each, which cost more than the statement); here a request hands
+//! one unit of work over, the lane runs every unit waiting at that moment in
+//! one transaction, each in a savepoint of its own, and answers them all
+//! when the commit is on disk. A unit that fails or panics is rolled back to
+//! its savepoint and answers its own error; the others in its group commit.
+//! See `docs/ARCHITECTURE.md`, "Reading the registry, writing the hot rows".
+
+use std::{
+    panic::{AssertUnwindSafe, catch_unwind},
+    path::{Path, PathBuf},
+    sync::mpsc,
+    time::Duration,
+};
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+/// The most units one transaction takes.
+const MAX_GROUP: usize = 256;
+
+/// Why a unit of work has no answer.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum LaneError {
+    /// A statement of the unit failed; the unit was rolled back.
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The unit ran, but its group's commit failed: nothing of it is stored.
+    #[error("database commit: {0}")]
+    Commit(String),
+    /// The lane's thread could not be started.
+    #[error("cannot start the database lane: {0}")]
+    Start(std::io::Error),
+    /// The unit panicked, or the lane stopped before answering.
+    #[error("the database lane did not answer")]
+    Gone,
+}
+
+/// What a unit leaves behind: called once its group's commit is decided.
+type Settle = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// One unit of work, as the lane thread runs it.
+type Unit = Box<dyn FnOnce(&Connection) -> Settle + Send>;
+
+/// A handle on the lane; the thread stops when the last handle drops.
+#[derive(Clone)]
+pub(crate) struct Lane {
+    units: mpsc::Sender<Unit>,
+}
+
+impl std::fmt::Debug for Lane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lane")
+    }
+}
+
+impl Lane {
+    /// Opens `path` (the SQLite file the pools use, migrated already) on a
+    /// new thread.
+    pub(crate) fn open(path: &Path) -> Result<Self, LaneError> {
+        let conn = connect(path)?;
+        let (units, queue) = mpsc::channel::<Unit>();
+        std::thread::Builder::new()
+            .name("postsale-sqlite-lane".into())
+            .spawn(move || run(conn, &queue))
+            .map_err(LaneError::Start)?;
+        Ok(Self { units })
+    }
+
+    /// Runs `work` in the next group's transaction and answers what it
+    /// returned once that transaction committed. `work` must not block on
+    /// anything but the database: the whole group waits for it.
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, LaneError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        let unit: Unit = Box::new(move |conn| {
+            let outcome = in_savepoint(conn, work);
+            Box::new(move |committed| {
+                let _ = answer.send(match (committed, outcome) {
+                    (_, Err(err)) => Err(err),
+                    (Err(commit), Ok(_)) => Err(LaneError::Commit(commit)),
+                    (Ok(()), Ok(value)) => Ok(value),
+                });
+            })
+        });
+        self.units.send(unit).map_err(|_| LaneError::Gone)?;
+        answered.await.unwrap_or(Err(LaneError::Gone))
+    }
+}
+
+/// The lane's connection, set as the pools' are.
+fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// `work` between a savepoint and its release, rolled back if it fails or
+/// panics.
+fn in_savepoint<T>(
+    conn: &Connection,
+    work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> Result<T, LaneError> {
+    conn.execute_batch("SAVEPOINT unit")?;
+    let outcome = match catch_unwind(AssertUnwindSafe(|| work(conn))) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(LaneError::Sqlite(err)),
+        Err(_) => Err(LaneError::Gone),
+    };
+    if outcome.is_err() {
+        conn.execute_batch("ROLLBACK TO unit")?;
+    }
+    conn.execute_batch("RELEASE unit")?;
+    outcome
+}
+
+/// The lane thread: waits for a unit, takes every unit waiting with it,
+/// runs them in one transaction, then answers each.
+fn run(conn: Connection, queue: &mpsc::Receiver<Unit>) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(unit) => group.push(unit),
+                Err(_) => break,
+            }
+        }
+        if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+            // Nothing of the group ran; each unit answers `Gone`.
+            tracing::error!(error = %err, "the SQLite lane cannot begin a transaction");
+            drop(group);
+            continue;
+        }
+        let settles: Vec<Settle> = group.into_iter().map(|unit| unit(&conn)).collect();
+        let committed = conn.execute_batch("COMMIT").map_err(|err| {
+            tracing::error!(error = %err, "the SQLite lane's commit failed");
+            let _ = conn.execute_batch("ROLLBACK");
+            err.to_string()
+        });
+        for settle in settles {
+            settle(committed.clone());
+        }
+    }
+}
+
+/// The file a `sqlite://PATH[?options]` URL names.
+pub(crate) fn path_of(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty()).then(|| PathBuf::from(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lane() -> (Lane, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("lane.db");
+        let setup = Connection::open(&path).expect("a database");
+        setup
+            .execute_batch("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
+            .expect("a table");
+        (Lane::open(&path).expect("a lane"), dir)
+    }
+
+    fn count(lane_dir: &tempfile::TempDir) -> i64 {
+        Connection::open(lane_dir.path().join("lane.db"))
+            .expect("a reader")
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .expect("a count")
+    }
+
+    fn insert(key: &'static str) -> impl FnOnce(&Connection) -> rusqlite::Result<usize> {
+        move |conn| {
+            conn.prepare_cached("INSERT INTO t (k, v) VALUES (?1, 1)")?
+                .execute([key])
+        }
+    }
+
+    #[tokio::test]
+    async fn units_waiting_together_commit_and_each_gets_its_answer() {
+        let (lane, dir) = lane();
+        let keys = ["a", "b", "c", "d", "e", "f", "g", "h"];
+        let answers =
+            futures_util::future::join_all(keys.iter().map(|k| lane.run(insert(k)))).await;
+        assert!(answers.iter().all(|a| matches!(a, Ok(1))), "{answers:?}");
+        assert_eq!(count(&dir), 8);
+    }
+
+    #[tokio::test]
+    async fn a_failing_unit_is_rolled_back_alone() {
+        let (lane, dir) = lane();
+        let failing = lane.run(|conn| {
+            // Its first statement lands, its second fails: neither stays.
+            conn.execute("INSERT INTO t (k, v) VALUES ('mine', 1)", [])?;
+            conn.execute("INSERT INTO t (k, v) VALUES ('mine', 2)", [])
+        });
+        let (ok, failed, other) =
+            tokio::join!(lane.run(insert("x")), failing, lane.run(insert("y")));
+        assert!(matches!(ok, Ok(1)) && matches!(other, Ok(1)));
+        assert!(matches!(failed, Err(LaneError::Sqlite(_))), "{failed:?}");
+        assert_eq!(count(&dir), 2);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_unit_answers_gone_and_the_lane_goes_on() {
+        let (lane, dir) = lane();
+        let panicking = lane.run(|conn| -> rusqlite::Result<()> {
+            conn.execute("INSERT INTO t (k, v) VALUES ('half', 1)", [])?;
+            panic!("a unit that panics halfway")
+        });
+        let (panicked, ok) = tokio::join!(panicking, lane.run(insert("after")));
+        assert!(matches!(panicked, Err(LaneError::Gone)), "{panicked:?}");
+        assert!(matches!(ok, Ok(1)));
+        assert!(matches!(lane.run(insert("later")).await, Ok(1)));
+        assert_eq!(count(&dir), 2);
+    }
+
+    #[test]
+    fn the_path_is_read_from_the_url() {
+        assert_eq!(
+            path_of("sqlite:///var/lib/postsale.db?mode=rwc"),
+            Some(PathBuf::from("/var/lib/postsale.db"))
+        );
+        assert_eq!(
+            path_of("sqlite://postsale.db"),
+            Some(PathBuf::from("postsale.db"))
+        );
+        assert_eq!(path_of("sqlite://"), None);
+        assert_eq!(path_of("postgres://h/db"), None);
+    }
+}

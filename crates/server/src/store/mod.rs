@@ -1,0 +1,26 @@
+//! Where the hottest rows are written: the opportunity row on the request
+//! path, on SQLite through [`lane::Lane`] (a thread and a connection of its
+//! own, grouped commits), on PostgreSQL on the pool. The store answers typed
+//! rows and its own error; what a caller makes of them is the caller's.
+//! See `docs/ARCHITECTURE.md`, "Reading the registry, writing the hot rows".
+
+pub(crate) mod lane;
+pub(crate) mod opportunities;
+
+/// The store of one hub.
+#[derive(Debug, Clone)]
+pub(crate) enum Store {
+    Sqlite(lane::Lane),
+    Postgres(sqlx::AnyPool),
+}
+
+/// Why the store has no answer. None of it is for a customer's eyes.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StoreError {
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Lane(#[from] lane::LaneError),
+    #[error("stored row: {0}")]
+    Row(#[from] crate::domain::UnknownStatus),
+}
