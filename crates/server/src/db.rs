@@ -46,9 +46,8 @@ pub(crate) struct Db {
     pub(crate) sealer: crate::seal::Sealer,
     /// What this hub read of the registry, until a change evicts it.
     pub(crate) cache: std::sync::Arc<crate::cache::Cache>,
-    /// The hot writes, grouped into shared commits on SQLite.
-    pub(crate) writes: crate::group::Writes,
-    /// The opportunity rows (on SQLite, the lane).
+    /// The hot writes: opportunities, accepts, payment outcomes (on
+    /// SQLite, the lane).
     pub(crate) store: crate::store::Store,
 }
 
@@ -86,16 +85,11 @@ impl Db {
             }
             Backend::Postgres => crate::store::Store::Postgres(pool.clone()),
         };
-        let writes = match backend {
-            Backend::Sqlite => crate::group::Writes::grouped(writer.clone()),
-            Backend::Postgres => crate::group::Writes::each(pool.clone()),
-        };
         Ok(Self {
             pool,
             writer,
             sealer,
             cache: std::sync::Arc::default(),
-            writes,
             store,
         })
     }

@@ -4,7 +4,7 @@
 
 use postsale_protocol::Money;
 
-use crate::ids::now;
+use crate::{ids::now, store::plan::Statement};
 
 /// What happened to an opportunity.
 #[derive(Debug, Clone, Copy)]
@@ -34,19 +34,33 @@ pub(crate) async fn record<'c>(
     kind: Kind,
     amount: Option<Money>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO events (id, opportunity_id, affiliate_id, reason_code, kind, amount_minor, currency, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-    )
-    .bind(format!("{}:{opportunity}", kind.as_str()))
-    .bind(opportunity)
-    .bind(affiliate)
-    .bind(reason_code)
-    .bind(kind.as_str())
-    .bind(amount.map_or(0, |m| m.minor()))
-    .bind(amount.map_or_else(String::new, |m| m.currency().to_string()))
-    .bind(now())
-    .execute(db)
-    .await?;
+    db.execute(recording(opportunity, affiliate, reason_code, kind, amount).query())
+        .await?;
     Ok(())
+}
+
+/// [`record`] as a statement of a write plan.
+pub(crate) fn recording(
+    opportunity: &str,
+    affiliate: &str,
+    reason_code: &str,
+    kind: Kind,
+    amount: Option<Money>,
+) -> Statement {
+    Statement {
+        sql: "INSERT INTO events (id, opportunity_id, affiliate_id, reason_code, kind, amount_minor, currency, at) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        values: vec![
+            format!("{}:{opportunity}", kind.as_str()).into(),
+            opportunity.into(),
+            affiliate.into(),
+            reason_code.into(),
+            kind.as_str().into(),
+            amount.map_or(0, |m| m.minor()).into(),
+            amount
+                .map_or_else(String::new, |m| m.currency().to_string())
+                .into(),
+            now().into(),
+        ],
+    }
 }

@@ -13,7 +13,6 @@ mod error;
 mod events;
 mod frame_tokens;
 mod gateway;
-mod group;
 mod handoff;
 mod ids;
 #[cfg(test)]

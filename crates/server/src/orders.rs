@@ -13,16 +13,19 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::{
+    db::Db,
     error::ApiError,
     events, gateway, handoff,
     ids::{new_id, now},
     registry::{
-        agreements,
+        Merchant, agreements,
         keys::{self, Purpose},
-        merchant, trust,
+        merchant,
+        trust::{self, Permit},
     },
     settlements,
     state::AppState,
+    store::plan::{Done, Plan},
 };
 
 /// How long a minted validator lives.
@@ -75,9 +78,69 @@ pub(crate) struct Answer {
     pub(crate) body: String,
 }
 
-/// Moves the money for a pending order and records the outcome.
-pub(crate) async fn settle(state: &AppState, order: &PendingOrder) -> Result<Answer, ApiError> {
-    let outcome = match pay(state, order).await? {
+/// The order's two merchants as stored (where the money and the customer's
+/// data go) and who may sell for whom, read from the database, never the
+/// cache, once per payment: by the accept right before it writes the
+/// pending order, or by [`settle`] when it resumes one.
+#[derive(Debug, Clone)]
+pub(crate) struct Parties {
+    pub(crate) affiliate: Merchant,
+    pub(crate) upseller: Merchant,
+    pub(crate) permit: Permit,
+}
+
+/// The [`Parties`] of a payment, or why the payment cannot go on.
+pub(crate) async fn parties(
+    db: &Db,
+    affiliate: &str,
+    upseller: &str,
+    mode: HandoffMode,
+) -> Result<Result<Parties, String>, ApiError> {
+    let (affiliate, upseller, permit) = tokio::try_join!(
+        merchant::by_id_stored(db, affiliate),
+        merchant::by_id_stored(db, upseller),
+        trust::permit(db, affiliate, upseller, mode),
+    )?;
+    let (Some(affiliate), Some(upseller)) = (affiliate, upseller) else {
+        return Ok(Err("a merchant of this order no longer exists".into()));
+    };
+    Ok(match permit {
+        Ok(permit) => Ok(Parties {
+            affiliate,
+            upseller,
+            permit,
+        }),
+        Err(refusal) => Err(refusal.to_string()),
+    })
+}
+
+/// Moves the money for a pending order and records the outcome. `checked`
+/// are the parties the accept read for it; without them (an order resumed
+/// later) they are read again now.
+pub(crate) async fn settle(
+    state: &AppState,
+    order: &PendingOrder,
+    checked: Option<Parties>,
+) -> Result<Answer, ApiError> {
+    let parties = match checked {
+        Some(parties) => Ok(parties),
+        None => {
+            parties(
+                &state.db,
+                &order.affiliate_id,
+                &order.upseller_id,
+                order.mode,
+            )
+            .await?
+        }
+    };
+    let outcome = match &parties {
+        // An agreement withdrawn or an affiliation revoked since the accept
+        // stops the money here.
+        Err(why) => Outcome::Failed(why.clone()),
+        Ok(parties) => pay(state, order, parties).await?,
+    };
+    let outcome = match outcome {
         // A hub that settled this order before may have moved money: that
         // the hub cannot go on now says nothing about it.
         Outcome::Failed(why) if order.resumed => {
@@ -90,24 +153,15 @@ pub(crate) async fn settle(state: &AppState, order: &PendingOrder) -> Result<Ans
         tracing::error!(order = %order.id, "crash_after_charge is set: aborting before the commit");
         std::process::abort();
     }
-    finish(state, order, outcome).await
+    finish(state, order, outcome, parties.ok().as_ref()).await
 }
 
-async fn pay(state: &AppState, order: &PendingOrder) -> Result<Outcome, ApiError> {
-    // Where the money and the customer's data go: read now, not as cached.
-    let affiliate = merchant::by_id_stored(&state.db, &order.affiliate_id).await?;
-    let upseller = merchant::by_id_stored(&state.db, &order.upseller_id).await?;
-    let (Some(affiliate), Some(upseller)) = (affiliate, upseller) else {
-        return Ok(Outcome::Failed(
-            "a merchant of this order no longer exists".into(),
-        ));
-    };
-    // Checked again at the moment of payment: an agreement withdrawn or an
-    // affiliation revoked since the accept stops the money here.
-    let permit = match trust::permit(&state.db, &affiliate.id, &upseller.id, order.mode).await? {
-        Ok(permit) => permit,
-        Err(refusal) => return Ok(Outcome::Failed(refusal.to_string())),
-    };
+async fn pay(
+    state: &AppState,
+    order: &PendingOrder,
+    parties: &Parties,
+) -> Result<Outcome, ApiError> {
+    let (affiliate, permit) = (&parties.affiliate, parties.permit);
     if order.mode == HandoffMode::DirectEntry {
         let Some(reference) = &order.payment_reference else {
             return Ok(Outcome::Failed("no card was entered".into()));
@@ -278,11 +332,23 @@ async fn finish(
     state: &AppState,
     order: &PendingOrder,
     outcome: Outcome,
+    parties: Option<&Parties>,
 ) -> Result<Answer, ApiError> {
     let at = now();
     // Read before the write, which shares the one writer: keep it short.
-    let (webhook_url, debt) = match &outcome {
-        Outcome::Charged { .. } => {
+    let (webhook_url, debt) = match (&outcome, parties) {
+        (Outcome::Charged { .. }, Some(parties)) => {
+            let bps = parties.permit.commission_bps;
+            let debt = settlements::debt(
+                order.mode,
+                &order.affiliate_id,
+                &order.upseller_id,
+                order.amount,
+                bps,
+            );
+            (parties.upseller.webhook_url.clone(), debt.map(|d| (d, bps)))
+        }
+        (Outcome::Charged { .. }, None) => {
             let url = merchant::by_id_stored(&state.db, &order.upseller_id)
                 .await?
                 .and_then(|upseller| upseller.webhook_url);
@@ -298,7 +364,7 @@ async fn finish(
             );
             (url, debt.map(|d| (d, bps)))
         }
-        Outcome::Failed(_) | Outcome::Declined(_) | Outcome::Unknown(_) => (None, None),
+        _ => (None, None),
     };
     if let Outcome::Unknown(why) = &outcome {
         return unconfirmed(state, order, why).await;
@@ -366,7 +432,7 @@ async fn finish(
             body: serde_json::to_string(&problem).map_err(|e| ApiError::Internal(e.to_string()))?,
         }
     };
-    let outcome = std::sync::Arc::new(Settled {
+    let outcome = Settled {
         at,
         order: order.clone(),
         status: status.as_str(),
@@ -376,20 +442,15 @@ async fn finish(
         debt,
         webhook,
         answer,
-    });
-    let recorded = outcome.clone();
-    let stored = state
-        .db
-        .writes
-        .write(move |conn| Box::pin(record(conn, recorded.clone())))
-        .await?;
-    if !stored {
+    };
+    let stored = record(&outcome).run(&state.db.store).await?;
+    if stored == Done::Stopped {
         // Settled by someone else (a reconciler on another replica): theirs stands.
         return stored_answer(state, &order.id)
             .await?
             .ok_or_else(|| ApiError::Internal("settled order without answer".into()));
     }
-    Ok(outcome.answer.clone())
+    Ok(outcome.answer)
 }
 
 /// A known outcome, as [`record`] writes it.
@@ -407,75 +468,81 @@ struct Settled {
 }
 
 /// The outcome, its points, settlement, webhook, event and the accept's
-/// answer, in one write; false (nothing written) when another hub settled
-/// the order first.
-async fn record(
-    conn: &mut sqlx::AnyConnection,
-    s: std::sync::Arc<Settled>,
-) -> Result<bool, ApiError> {
+/// answer, in one write; it stops before writing anything when another hub
+/// settled the order first.
+fn record(s: &Settled) -> Plan<std::convert::Infallible> {
     let order = &s.order;
-    let updated = sqlx::query(
+    let mut plan = Plan::new().or_stop(
         "UPDATE orders SET status = $1, charge_id = $2, failure = $3, updated_at = $4 WHERE id = $5 AND status IN ($6, $7)",
-    )
-    .bind(s.status)
-    .bind(&s.charge_id)
-    .bind(&s.failure)
-    .bind(s.at)
-    .bind(&order.id)
-    .bind(OrderStatus::Pending.as_str())
-    .bind(OrderStatus::PendingConfirmation.as_str())
-    .execute(&mut *conn)
-    .await?;
-    if updated.rows_affected() == 0 {
-        return Ok(false);
-    }
+        vec![
+            s.status.into(),
+            (&s.charge_id).into(),
+            (&s.failure).into(),
+            s.at.into(),
+            (&order.id).into(),
+            OrderStatus::Pending.as_str().into(),
+            OrderStatus::PendingConfirmation.as_str().into(),
+        ],
+    );
     if s.charged {
         if order.points > 0 {
-            sqlx::query(
+            plan = plan.then(
                 "INSERT INTO points_ledger (id, affiliate_id, customer_token, order_id, points, at) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT DO NOTHING",
-            )
-            .bind(format!("pts_{}", order.id))
-            .bind(&order.affiliate_id)
-            .bind(&order.customer_token)
-            .bind(&order.id)
-            .bind(i64::from(order.points))
-            .bind(s.at)
-            .execute(&mut *conn)
-            .await?;
+                vec![
+                    format!("pts_{}", order.id).into(),
+                    (&order.affiliate_id).into(),
+                    (&order.customer_token).into(),
+                    (&order.id).into(),
+                    i64::from(order.points).into(),
+                    s.at.into(),
+                ],
+            );
         }
         if let Some((debt, bps)) = &s.debt {
-            settlements::book(&mut *conn, &order.id, order.mode, order.amount, *bps, debt).await?;
+            plan = plan.also(settlements::booking(
+                &order.id,
+                order.mode,
+                order.amount,
+                *bps,
+                debt,
+            ));
         }
         if let Some((url, body)) = &s.webhook {
-            crate::outbox::enqueue(&mut *conn, &order.upseller_id, &order.id, url, body).await?;
+            plan = plan.also(crate::outbox::enqueuing(
+                &order.upseller_id,
+                &order.id,
+                url,
+                body,
+            ));
         }
-        events::record(
-            &mut *conn,
+        plan = plan.also(events::recording(
             &order.opportunity_id,
             &order.affiliate_id,
             &order.reason_code,
             events::Kind::Accepted,
             Some(order.amount),
-        )
-        .await?;
+        ));
     } else if order.mode == HandoffMode::DirectEntry {
         // No money moved: the customer may try another card, as a new
         // accept (a new key); this key keeps replaying its own answer.
-        sqlx::query("UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3")
-            .bind(&order.opportunity_id)
-            .bind(crate::domain::OpportunityStatus::Open.as_str())
-            .bind(crate::domain::OpportunityStatus::Accepted.as_str())
-            .execute(&mut *conn)
-            .await?;
+        plan = plan.then(
+            "UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3",
+            vec![
+                (&order.opportunity_id).into(),
+                crate::domain::OpportunityStatus::Open.as_str().into(),
+                crate::domain::OpportunityStatus::Accepted.as_str().into(),
+            ],
+        );
     }
-    sqlx::query("UPDATE accepts SET response_status = $1, response_body = $2 WHERE order_id = $3")
-        .bind(i64::from(s.answer.status))
-        .bind(&s.answer.body)
-        .bind(&order.id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(true)
+    plan.then(
+        "UPDATE accepts SET response_status = $1, response_body = $2 WHERE order_id = $3",
+        vec![
+            i64::from(s.answer.status).into(),
+            (&s.answer.body).into(),
+            (&order.id).into(),
+        ],
+    )
 }
 
 /// Records that the outcome is not known: the order waits in

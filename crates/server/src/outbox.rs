@@ -14,6 +14,7 @@ use crate::{
     ids::now,
     registry::keys::{self, Purpose},
     state::AppState,
+    store::plan::Statement,
 };
 
 /// How long deliveries are retried.
@@ -33,20 +34,34 @@ pub(crate) async fn enqueue(
     url: &str,
     body: &serde_json::Value,
 ) -> Result<(), sqlx::Error> {
-    let at = now();
-    sqlx::query(
-        "INSERT INTO webhooks (id, upseller_id, order_id, url, body, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
-    )
-    .bind(crate::ids::new_id("whk"))
-    .bind(recipient)
-    .bind(order_id)
-    .bind(url)
-    .bind(body.to_string())
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
+    enqueuing(recipient, order_id, url, body)
+        .query()
+        .execute(&mut *conn)
+        .await?;
     Ok(())
+}
+
+/// [`enqueue`] as a statement of a write plan.
+pub(crate) fn enqueuing(
+    recipient: &str,
+    order_id: &str,
+    url: &str,
+    body: &serde_json::Value,
+) -> Statement {
+    let at = now();
+    Statement {
+        sql: "INSERT INTO webhooks (id, upseller_id, order_id, url, body, status, attempts, next_attempt_at, created_at) \
+              VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)",
+        values: vec![
+            crate::ids::new_id("whk").into(),
+            recipient.into(),
+            order_id.into(),
+            url.into(),
+            body.to_string().into(),
+            at.into(),
+            at.into(),
+        ],
+    }
 }
 
 /// Starts the delivery worker.

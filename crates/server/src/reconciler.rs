@@ -105,7 +105,7 @@ async fn reconcile_once(state: &AppState, after: Duration) -> Result<(), ApiErro
             && let Some(order) = load_pending(state, &id).await?
         {
             tracing::info!(order = %id, %status, "settling an order left unsettled");
-            settle(state, &order).await?;
+            settle(state, &order, None).await?;
         }
     }
     Ok(())

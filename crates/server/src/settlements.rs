@@ -9,7 +9,7 @@ use postsale_protocol::{CurrencyCode, HandoffMode, Money};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::{db::Db, error::ApiError, ids::now};
+use crate::{db::Db, error::ApiError, ids::now, store::plan::Statement};
 
 /// One ledger entry.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -72,30 +72,28 @@ pub(crate) fn debt(
 }
 
 /// Books one order's debt inside the settlement transaction (once per order).
-pub(crate) async fn book(
-    conn: &mut sqlx::AnyConnection,
+pub(crate) fn booking(
     order_id: &str,
     mode: HandoffMode,
     amount: Money,
     commission_bps: u32,
     debt: &Debt,
-) -> Result<(), ApiError> {
-    sqlx::query(
-        "INSERT INTO settlements (order_id, debtor_id, creditor_id, mode, order_amount_minor, commission_bps, owed_minor, currency, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-    )
-    .bind(order_id)
-    .bind(&debt.debtor)
-    .bind(&debt.creditor)
-    .bind(mode.as_str())
-    .bind(amount.minor())
-    .bind(i64::from(commission_bps))
-    .bind(debt.owed.minor())
-    .bind(amount.currency().as_str())
-    .bind(now())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+) -> Statement {
+    Statement {
+        sql: "INSERT INTO settlements (order_id, debtor_id, creditor_id, mode, order_amount_minor, commission_bps, owed_minor, currency, at) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        values: vec![
+            order_id.into(),
+            (&debt.debtor).into(),
+            (&debt.creditor).into(),
+            mode.as_str().into(),
+            amount.minor().into(),
+            i64::from(commission_bps).into(),
+            debt.owed.minor().into(),
+            amount.currency().as_str().into(),
+            now().into(),
+        ],
+    }
 }
 
 /// The entries `merchant` owes or is owed, newest first: at most `fetch`

@@ -31,8 +31,11 @@ pub(crate) struct Plan {
     runs: u32,
     /// Seconds per wrk run.
     seconds: u32,
-    /// Accepts prepared per accept run.
+    /// Accepts prepared per accept run: more than the hub serves in
+    /// `accept_seconds`, so no request repeats.
     accepts_per_run: u32,
+    /// Seconds per accept run (shorter: every accept is prepared first).
+    accept_seconds: u32,
     /// Counted page loads of each variant.
     page_loads: u32,
 }
@@ -42,14 +45,16 @@ pub(crate) fn run(quick: bool, hub_only: bool) -> Result<(), Error> {
         Plan {
             runs: 2,
             seconds: 2,
-            accepts_per_run: 4_000,
+            accepts_per_run: 12_000,
+            accept_seconds: 1,
             page_loads: 3,
         }
     } else {
         Plan {
             runs: 5,
             seconds: 10,
-            accepts_per_run: 16_000,
+            accepts_per_run: 30_000,
+            accept_seconds: 3,
             page_loads: 11,
         }
     };
@@ -279,6 +284,7 @@ fn notes(plan: &Plan) -> Vec<String> {
         "Opportunities: `POST /v1/opportunities` to the release hub on a fresh SQLite file (WAL), reason code CAMERA-HIGH (payment_reference, two complementing items), a distinct order, customer and nonce per request, `Origin` set as a browser would. `opportunity_rps_pg`: the same on a throwaway PostgreSQL cluster (fsync off); `opportunity_pg_vs_sqlite` is its median over SQLite's.".into(),
         "Baseline: a bare axum 0.8 handler (release, separate process) answering the same request bodies with 201 and a JSON body of the hub's answer's length; runs right after the opportunity runs.".into(),
         "Accepts: OUTDOOR (direct_entry, sandbox gateway) opportunities, offers and card references made before each timed run; then one accept per opportunity with its own Idempotency-Key.".into(),
+        format!("Accept runs last {} s each (every accept is prepared before its run, and each is used once).", plan.accept_seconds),
         "select_ns_N: NOT the selection function alone (the hub does not expose it): the median (wrk p50) latency of the whole `POST /v1/opportunities` at 1 connection with N reason codes and 10N offer items (and 10N complement rows) in the registry, written straight into SQLite; every request names a different reason code and buys the SKU its ten items complement; one uncounted run first warms the hub's registry cache, and the counted runs ask for the same codes again with fresh orders. It includes ticket verification, the HTTP stack and the opportunity insert, so it bounds selection from above.".into(),
         format!("Page: headless Chromium over chromedriver, demo order page from a `--demo` hub, browser cache cleared before each load, {} counted loads per variant after one warm-up, alternating with/without snippet. time_to_popup = first animation frame where `postsale-widget`'s shadowRoot holds `[role=dialog]` minus the loader's resource-timing startTime. Long tasks and layout shifts (PerformanceObserver, installed before any page script) are summed over each load's first 3 s; the 'without' page is the same page with the snippet removed, served by a second hub.", plan.page_loads),
     ]

@@ -142,7 +142,11 @@ pub(crate) async fn accept_runs(hub: &Hub, plan: &Plan, dir: &Path) -> Result<Ve
         let lines = prepare_accepts(hub, r, n).await?;
         let file = dir.join(format!("accept-{r}.txt"));
         wrk::write_requests(&file, &lines)?;
-        let run = wrk::run(&hub.base, &file, "-", plan.load(), &dir.join("wrk.log"))?;
+        let load = Load {
+            seconds: plan.accept_seconds,
+            ..plan.load()
+        };
+        let run = wrk::run(&hub.base, &file, "-", load, &dir.join("wrk.log"))?;
         println!("bench: accept run {r}: {run:?}");
         check("accept", &run)?;
         runs.push(run);

@@ -17,6 +17,10 @@ use super::{CardError, ChargeOutcome, GatewayFuture, PaymentGateway, RefundError
 use crate::{
     db::Db,
     ids::{new_id, now},
+    store::{
+        StoreError,
+        plan::{Done, Plan},
+    },
 };
 
 /// The sandbox processor.
@@ -183,7 +187,7 @@ impl Sandbox {
         reference: &str,
         amount: Money,
         key: &str,
-    ) -> Result<ChargeOutcome, sqlx::Error> {
+    ) -> Result<ChargeOutcome, StoreError> {
         if let Some(previous) = self.previous(key).await? {
             return Ok(previous);
         }
@@ -215,38 +219,23 @@ impl Sandbox {
         } else {
             new_id("ch_sbx")
         };
-        let row = std::sync::Arc::new((
-            key.to_owned(),
-            charge_id.clone(),
-            reference.to_owned(),
-            amount,
-            outcome,
-            now(),
-        ));
-        let inserted = self
-            .db
-            .writes
-            .statement(move |conn| {
-                let row = row.clone();
-                Box::pin(async move {
-                    let (key, charge_id, reference, amount, outcome, at) = &*row;
-                    sqlx::query(
-                        "INSERT INTO sandbox_charges (idempotency_key, charge_id, reference, amount_minor, currency, outcome, refunded, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, 0, $7) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(key)
-                    .bind(charge_id)
-                    .bind(reference)
-                    .bind(amount.minor())
-                    .bind(amount.currency().as_str())
-                    .bind(*outcome)
-                    .bind(*at)
-                    .execute(conn)
-                    .await
-                    .map(|done| done.rows_affected() == 1)
-                })
-            })
-            .await?;
+        let inserted = Plan::<std::convert::Infallible>::new()
+            .or_stop(
+                "INSERT INTO sandbox_charges (idempotency_key, charge_id, reference, amount_minor, currency, outcome, refunded, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, $7) ON CONFLICT DO NOTHING",
+                vec![
+                    key.into(),
+                    (&charge_id).into(),
+                    reference.into(),
+                    amount.minor().into(),
+                    amount.currency().as_str().into(),
+                    outcome.into(),
+                    now().into(),
+                ],
+            )
+            .run(&self.db.store)
+            .await?
+            == Done::All;
         if inserted {
             Ok(match outcome {
                 "charged" => ChargeOutcome::Charged(charge_id),

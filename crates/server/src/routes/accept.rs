@@ -17,15 +17,13 @@ use super::{
     offers::{OpenOpportunity, chosen, disclosure, load_open},
 };
 use crate::{
-    db::Db,
+    domain::OpportunityStatus,
     error::{ApiError, RawBody, parse_json},
     ids::{new_id, now},
     orders::{self, Answer, PendingOrder},
-    registry::{
-        keys::{self, Purpose},
-        trust,
-    },
+    registry::keys::{self, Purpose},
     state::AppState,
+    store::plan::{Done, Plan},
 };
 
 /// The confirming action the widget reports for its separate confirm button.
@@ -67,7 +65,7 @@ pub(crate) async fn accept(
     let (items, amount) = chosen(&open, &request.items)?;
     check_consent(&open, &request, amount)?;
     let proof = confirmed_by(&state, &open, &headers, &request, amount).await?;
-    let payment_reference = check_payment(&state, &open, &request).await?;
+    let (payment_reference, parties) = check_payment(&state, &open, &request).await?;
 
     let order = PendingOrder {
         id: new_id("ord"),
@@ -107,7 +105,7 @@ pub(crate) async fn accept(
         }
         Err(err) => return Err(err),
     }
-    let answer = orders::settle(&state, &order).await?;
+    let answer = orders::settle(&state, &order, Some(parties)).await?;
     Ok(respond(&answer))
 }
 
@@ -228,24 +226,21 @@ fn check_consent(
     Ok(())
 }
 
-/// Who may sell for whom, checked again now (an agreement withdrawn or an
-/// affiliation revoked since the showing refuses the accept, storing
-/// nothing), and the payment reference rules of the handoff mode.
+/// Who may sell for whom, checked again now from the database (an agreement
+/// withdrawn or an affiliation revoked since the showing refuses the accept,
+/// storing nothing), and the payment reference rules of the handoff mode.
+/// The parties read here are the ones the payment goes to.
 async fn check_payment(
     state: &AppState,
     open: &OpenOpportunity,
     request: &AcceptRequest,
-) -> Result<Option<String>, ApiError> {
+) -> Result<(Option<String>, orders::Parties), ApiError> {
     let mode = open.code.handoff_mode;
-    if let Err(refusal) =
-        trust::permit(&state.db, &open.affiliate.id, &open.upseller.id, mode).await?
-    {
-        return Err(ApiError::Conflict(format!(
-            "this offer can no longer be paid: {refusal}"
-        )));
-    }
+    let parties = orders::parties(&state.db, &open.affiliate.id, &open.upseller.id, mode)
+        .await?
+        .map_err(|why| ApiError::Conflict(format!("this offer can no longer be paid: {why}")))?;
     if mode != HandoffMode::DirectEntry {
-        if !open.affiliate.handoff_url_verified {
+        if !parties.affiliate.handoff_url_verified {
             return Err(ApiError::Conflict(
                 "this offer cannot be paid: the affiliate's handoff URL is not proven".into(),
             ));
@@ -257,7 +252,7 @@ async fn check_payment(
             ));
         }
     }
-    match (mode, &request.payment_reference) {
+    let reference = match (mode, &request.payment_reference) {
         (HandoffMode::DirectEntry, None) => Err(ApiError::invalid(
             "payment_reference",
             "direct_entry needs the card entered in the hub's frame",
@@ -283,7 +278,8 @@ async fn check_payment(
             "is only sent for direct_entry offers",
         )),
         (_, None) => Ok(None),
-    }
+    }?;
+    Ok((reference, parties))
 }
 
 /// Claims the opportunity and writes the pending order and its consent
@@ -362,124 +358,99 @@ async fn store_pending(
     request_sha256: &str,
 ) -> Result<(), ApiError> {
     let shown = disclosure(open);
-    let write = std::sync::Arc::new(PendingWrite {
-        at: now(),
-        opportunity: open.id.clone(),
-        key: key.to_owned(),
-        request_sha256: request_sha256.to_owned(),
-        order: order.clone(),
-        items: serde_json::to_string(&order.items)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-        disclosure_sha256: shown.text_sha256,
-        disclosure: shown.text,
-        action: consent.action.to_owned(),
-        receipt: consent.proof.receipt().to_owned(),
-        user_agent: consent.user_agent.clone(),
-        proof_sha256: match consent.proof {
-            Clicked::ConsentFrame(proven) => Some(proven.proof_sha256.clone()),
-            Clicked::InFrame(_) => None,
-        },
-    });
-    state
-        .db
-        .writes
-        .write(move |conn| Box::pin(write_pending(conn, write.clone())))
-        .await
-}
-
-/// What [`store_pending`] writes.
-struct PendingWrite {
-    at: i64,
-    opportunity: String,
-    key: String,
-    request_sha256: String,
-    order: PendingOrder,
-    items: String,
-    disclosure_sha256: String,
-    disclosure: String,
-    action: String,
-    receipt: String,
-    user_agent: Option<String>,
-    proof_sha256: Option<String>,
-}
-
-/// Claims the consent proof, the accept's key and the opportunity, and
-/// writes the pending order and its consent receipt; any refusal rolls all
-/// of it back.
-async fn write_pending(
-    conn: &mut sqlx::AnyConnection,
-    w: std::sync::Arc<PendingWrite>,
-) -> Result<(), ApiError> {
-    let order = &w.order;
-    if let Some(proof) = &w.proof_sha256 {
-        consent::claim_proof(&mut *conn, proof).await?;
+    let at = now();
+    let items =
+        serde_json::to_string(&order.items).map_err(|e| ApiError::Internal(e.to_string()))?;
+    // Claims the consent proof, the accept's key and the opportunity, and
+    // writes the pending order and its consent receipt; any refusal rolls
+    // all of it back.
+    let mut plan = Plan::new();
+    if let Clicked::ConsentFrame(proven) = consent.proof {
+        plan = plan.or_refuse(
+            consent::CLAIM_PROOF,
+            vec![at.into(), (&proven.proof_sha256).into()],
+            Refused::ProofUsed,
+        );
     }
-    let claimed = sqlx::query(
-        "INSERT INTO accepts (opportunity_id, idempotency_key, request_sha256, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&w.opportunity)
-    .bind(&w.key)
-    .bind(&w.request_sha256)
-    .bind(&order.id)
-    .bind(w.at)
-    .execute(&mut *conn)
-    .await;
-    match claimed {
-        Err(err) if Db::is_unique_violation(&err) => {
-            return Err(ApiError::Conflict("already accepted".into()));
+    let plan = plan
+        .or_refuse(
+            "INSERT INTO accepts (opportunity_id, idempotency_key, request_sha256, order_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                (&open.id).into(),
+                key.into(),
+                request_sha256.into(),
+                (&order.id).into(),
+                at.into(),
+            ],
+            Refused::AlreadyAccepted,
+        )
+        .or_refuse(
+            "UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3",
+            vec![
+                (&open.id).into(),
+                OpportunityStatus::Accepted.as_str().into(),
+                OpportunityStatus::Open.as_str().into(),
+            ],
+            Refused::NotOpen,
+        )
+        .then(
+            "INSERT INTO orders (id, opportunity_id, affiliate_id, upseller_id, reason_code, customer_token, mode, items, \
+             amount_minor, currency, points, payment_reference, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            vec![
+                (&order.id).into(),
+                (&order.opportunity_id).into(),
+                (&order.affiliate_id).into(),
+                (&order.upseller_id).into(),
+                (&order.reason_code).into(),
+                (&order.customer_token).into(),
+                order.mode.as_str().into(),
+                (&items).into(),
+                order.amount.minor().into(),
+                order.amount.currency().as_str().into(),
+                i64::from(order.points).into(),
+                (&order.payment_reference).into(),
+                postsale_protocol::OrderStatus::Pending.as_str().into(),
+                at.into(),
+                at.into(),
+            ],
+        )
+        .then(
+            "INSERT INTO consent_receipts (order_id, opportunity_id, disclosure_sha256, disclosure_text, items, amount_minor, \
+             currency, action, proof, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            vec![
+                (&order.id).into(),
+                (&open.id).into(),
+                shown.text_sha256.into(),
+                shown.text.into(),
+                items.into(),
+                order.amount.minor().into(),
+                order.amount.currency().as_str().into(),
+                consent.action.into(),
+                consent.proof.receipt().into(),
+                (&consent.user_agent).into(),
+                at.into(),
+            ],
+        );
+    match plan.run(&state.db.store).await? {
+        Done::All | Done::Stopped => Ok(()),
+        Done::Refused(Refused::ProofUsed) => {
+            Err(ApiError::Forbidden("consent.proof was already used".into()))
         }
-        other => {
-            other?;
+        Done::Refused(Refused::AlreadyAccepted) => {
+            Err(ApiError::Conflict("already accepted".into()))
         }
-    }
-    let moved = sqlx::query("UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3")
-        .bind(&w.opportunity)
-        .bind(crate::domain::OpportunityStatus::Accepted.as_str())
-        .bind(crate::domain::OpportunityStatus::Open.as_str())
-        .execute(&mut *conn)
-        .await?;
-    if moved.rows_affected() != 1 {
-        return Err(ApiError::Conflict(
+        Done::Refused(Refused::NotOpen) => Err(ApiError::Conflict(
             "the opportunity is no longer open".into(),
-        ));
+        )),
     }
-    sqlx::query(
-        "INSERT INTO orders (id, opportunity_id, affiliate_id, upseller_id, reason_code, customer_token, mode, items, \
-         amount_minor, currency, points, payment_reference, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13)",
-    )
-    .bind(&order.id)
-    .bind(&order.opportunity_id)
-    .bind(&order.affiliate_id)
-    .bind(&order.upseller_id)
-    .bind(&order.reason_code)
-    .bind(&order.customer_token)
-    .bind(order.mode.as_str())
-    .bind(&w.items)
-    .bind(order.amount.minor())
-    .bind(order.amount.currency().as_str())
-    .bind(i64::from(order.points))
-    .bind(&order.payment_reference)
-    .bind(w.at)
-    .bind(postsale_protocol::OrderStatus::Pending.as_str())
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO consent_receipts (order_id, opportunity_id, disclosure_sha256, disclosure_text, items, amount_minor, \
-         currency, action, proof, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(&order.id)
-    .bind(&w.opportunity)
-    .bind(&w.disclosure_sha256)
-    .bind(&w.disclosure)
-    .bind(&w.items)
-    .bind(order.amount.minor())
-    .bind(order.amount.currency().as_str())
-    .bind(&w.action)
-    .bind(&w.receipt)
-    .bind(&w.user_agent)
-    .bind(w.at)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+}
+
+/// Why the pending order was not written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    ProofUsed,
+    AlreadyAccepted,
+    NotOpen,
 }

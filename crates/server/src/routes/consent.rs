@@ -312,22 +312,6 @@ pub(crate) async fn check_proof(
     })
 }
 
-/// Marks a proof used inside the accept's transaction: a second accept with
-/// it loses the race and stores nothing.
-pub(crate) async fn claim_proof(
-    conn: &mut sqlx::AnyConnection,
-    proof_sha256: &str,
-) -> Result<(), ApiError> {
-    let claimed = sqlx::query(
-        "UPDATE consent_proofs SET used_at = $1 WHERE proof_sha256 = $2 AND used_at IS NULL",
-    )
-    .bind(now())
-    .bind(proof_sha256)
-    .execute(conn)
-    .await?;
-    if claimed.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("consent.proof was already used".into()))
-    }
-}
+/// Claims a consent proof: it changes no row when the proof was used.
+pub(crate) const CLAIM_PROOF: &str =
+    "UPDATE consent_proofs SET used_at = $1 WHERE proof_sha256 = $2 AND used_at IS NULL";

@@ -87,7 +87,8 @@ pub(crate) async fn create(
         Err(err) => Err(err),
     };
     let (answer, new, why_not) = match plan {
-        Ok(Ok((answer, new))) => (Some(answer), Some(new), None),
+        // The answer is the stored body, serialised once.
+        Ok(Ok(new)) => (Some(new.body.clone()), Some(new), None),
         Ok(Err(why)) => (None, None, Some(Ok(why))),
         Err(err) => (None, None, Some(Err(err))),
     };
@@ -105,10 +106,12 @@ pub(crate) async fn create(
         Opened::Stored(found) => {
             // The widget sends the purchase again once the customer picked
             // an incentive: the store recorded the pick on it.
-            Ok((StatusCode::OK, Json(reuse(found, &claims, now)?)).into_response())
+            Ok(json(StatusCode::OK, reuse(found, &claims, now)?))
         }
         Opened::Capped => Ok(no_offer(NoOffer::FrequencyCap)),
-        Opened::Created => Ok((StatusCode::CREATED, Json(answer)).into_response()),
+        Opened::Created => answer
+            .map(|body| json(StatusCode::CREATED, body))
+            .ok_or_else(|| ApiError::Internal("stored an opportunity without a body".into())),
         Opened::Nothing => match why_not {
             Some(Ok(why)) => Ok(no_offer(why)),
             Some(Err(err)) => Err(err),
@@ -128,7 +131,7 @@ async fn candidate(
     purchase: &selection::Purchase,
     incentives: Vec<IncentiveRecord>,
     now: i64,
-) -> Result<Result<(Opportunity, NewOpportunity), NoOffer>, ApiError> {
+) -> Result<Result<NewOpportunity, NoOffer>, ApiError> {
     let items = selection::items(&state.db, affiliate, code, purchase).await?;
     if items.is_empty() {
         return Ok(Err(NoOffer::NoEligibleItems));
@@ -162,7 +165,7 @@ async fn candidate(
         body: serde_json::to_string(&opportunity).map_err(|e| ApiError::Internal(e.to_string()))?,
         expires_at: opportunity.expires_at,
     };
-    Ok(Ok((opportunity, new)))
+    Ok(Ok(new))
 }
 
 /// Parses the ticket, finds the affiliate and its secret by key id, verifies.
@@ -207,9 +210,10 @@ fn check_origin(headers: &HeaderMap, affiliate: &Merchant) -> Result<(), ApiErro
     }
 }
 
-/// The order's stored opportunity, answered again if the same ticket asks
-/// while it is open; a conflict for any other ticket or a closed one.
-fn reuse(found: Stored, claims: &TicketClaims, now: i64) -> Result<Opportunity, ApiError> {
+/// The order's stored opportunity (its body as first answered), answered
+/// again if the same ticket asks while it is open; a conflict for any other
+/// ticket or a closed one.
+fn reuse(found: Stored, claims: &TicketClaims, now: i64) -> Result<String, ApiError> {
     if found.nonce != claims.nonce {
         return Err(ApiError::Conflict(
             "this order already has an opportunity from another ticket".into(),
@@ -221,8 +225,20 @@ fn reuse(found: Stored, claims: &TicketClaims, now: i64) -> Result<Opportunity, 
             found.status
         )));
     }
-    serde_json::from_str(&found.body)
-        .map_err(|e| ApiError::Internal(format!("stored opportunity: {e}")))
+    Ok(found.body)
+}
+
+/// A JSON body the hub serialised itself, as is.
+fn json(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 fn no_offer(why: NoOffer) -> Response {

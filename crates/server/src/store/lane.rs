@@ -69,12 +69,14 @@ impl Lane {
     }
 
     /// Runs `work` in the next group's transaction and answers what it
-    /// returned once that transaction committed. `work` must not block on
-    /// anything but the database: the whole group waits for it.
-    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, LaneError>
+    /// returned once that transaction committed; an error `work` returns
+    /// rolls back what it wrote. `work` must not block on anything but the
+    /// database: the whole group waits for it.
+    pub(crate) async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        E: From<LaneError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
         let unit: Unit = Box::new(move |conn| {
@@ -82,13 +84,15 @@ impl Lane {
             Box::new(move |committed| {
                 let _ = answer.send(match (committed, outcome) {
                     (_, Err(err)) => Err(err),
-                    (Err(commit), Ok(_)) => Err(LaneError::Commit(commit)),
+                    (Err(commit), Ok(_)) => Err(E::from(LaneError::Commit(commit))),
                     (Ok(()), Ok(value)) => Ok(value),
                 });
             })
         });
-        self.units.send(unit).map_err(|_| LaneError::Gone)?;
-        answered.await.unwrap_or(Err(LaneError::Gone))
+        self.units
+            .send(unit)
+            .map_err(|_| E::from(LaneError::Gone))?;
+        answered.await.unwrap_or(Err(E::from(LaneError::Gone)))
     }
 }
 
@@ -105,20 +109,23 @@ fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
 
 /// `work` between a savepoint and its release, rolled back if it fails or
 /// panics.
-fn in_savepoint<T>(
+fn in_savepoint<T, E: From<LaneError>>(
     conn: &Connection,
-    work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-) -> Result<T, LaneError> {
-    conn.execute_batch("SAVEPOINT unit")?;
+    work: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    let sql = |statement: &str| {
+        conn.execute_batch(statement)
+            .map_err(|e| E::from(LaneError::Sqlite(e)))
+    };
+    sql("SAVEPOINT unit")?;
     let outcome = match catch_unwind(AssertUnwindSafe(|| work(conn))) {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(LaneError::Sqlite(err)),
-        Err(_) => Err(LaneError::Gone),
+        Ok(outcome) => outcome,
+        Err(_) => Err(E::from(LaneError::Gone)),
     };
     if outcome.is_err() {
-        conn.execute_batch("ROLLBACK TO unit")?;
+        sql("ROLLBACK TO unit")?;
     }
-    conn.execute_batch("RELEASE unit")?;
+    sql("RELEASE unit")?;
     outcome
 }
 
@@ -179,10 +186,11 @@ mod tests {
             .expect("a count")
     }
 
-    fn insert(key: &'static str) -> impl FnOnce(&Connection) -> rusqlite::Result<usize> {
+    fn insert(key: &'static str) -> impl FnOnce(&Connection) -> Result<usize, LaneError> {
         move |conn| {
-            conn.prepare_cached("INSERT INTO t (k, v) VALUES (?1, 1)")?
-                .execute([key])
+            Ok(conn
+                .prepare_cached("INSERT INTO t (k, v) VALUES (?1, 1)")?
+                .execute([key])?)
         }
     }
 
@@ -199,10 +207,10 @@ mod tests {
     #[tokio::test]
     async fn a_failing_unit_is_rolled_back_alone() {
         let (lane, dir) = lane();
-        let failing = lane.run(|conn| {
+        let failing = lane.run(|conn| -> Result<usize, LaneError> {
             // Its first statement lands, its second fails: neither stays.
             conn.execute("INSERT INTO t (k, v) VALUES ('mine', 1)", [])?;
-            conn.execute("INSERT INTO t (k, v) VALUES ('mine', 2)", [])
+            Ok(conn.execute("INSERT INTO t (k, v) VALUES ('mine', 2)", [])?)
         });
         let (ok, failed, other) =
             tokio::join!(lane.run(insert("x")), failing, lane.run(insert("y")));
@@ -214,7 +222,7 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_unit_answers_gone_and_the_lane_goes_on() {
         let (lane, dir) = lane();
-        let panicking = lane.run(|conn| -> rusqlite::Result<()> {
+        let panicking = lane.run(|conn| -> Result<(), LaneError> {
             conn.execute("INSERT INTO t (k, v) VALUES ('half', 1)", [])?;
             panic!("a unit that panics halfway")
         });

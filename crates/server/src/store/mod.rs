@@ -6,6 +6,7 @@
 
 pub(crate) mod lane;
 pub(crate) mod opportunities;
+pub(crate) mod plan;
 
 /// The store of one hub.
 #[derive(Debug, Clone)]
@@ -23,4 +24,10 @@ pub(crate) enum StoreError {
     Lane(#[from] lane::LaneError),
     #[error("stored row: {0}")]
     Row(#[from] crate::domain::UnknownStatus),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Lane(lane::LaneError::Sqlite(err))
+    }
 }

@@ -88,7 +88,7 @@ pub(crate) async fn open(store: &Store, ask: Ask) -> Result<Opened, StoreError> 
 
 async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
     let opened = lane
-        .run(move |conn| {
+        .run(move |conn| -> Result<Raw, StoreError> {
             use rusqlite::OptionalExtension;
             let found = conn
                 .prepare_cached(FIND)?
@@ -161,6 +161,7 @@ async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
                 })
                 .optional()
                 .map(|found| found.unwrap_or(Raw::Nothing))
+                .map_err(StoreError::from)
         })
         .await?;
     opened.typed()
@@ -229,7 +230,9 @@ async fn open_on_pool(pool: &sqlx::AnyPool, ask: Ask) -> Result<Opened, StoreErr
     }
     // Another replica opened the order between this statement's snapshot
     // and its insert: its opportunity is the order's.
-    Ok(find(pool, &ask).await?.map_or(Opened::Nothing, Opened::Stored))
+    Ok(find(pool, &ask)
+        .await?
+        .map_or(Opened::Nothing, Opened::Stored))
 }
 
 async fn find(pool: &sqlx::AnyPool, ask: &Ask) -> Result<Option<Stored>, StoreError> {
