@@ -75,7 +75,8 @@ pub(crate) async fn measure(n: u64, plan: &Plan, dir: &Path) -> Result<Vec<f64>,
     // (each run with fresh orders).
     for r in 0..=plan.runs {
         // Spread over the registry: code k with the purchased SKU it complements.
-        let lines = (0..plan.seconds * 3_000)
+        // More than one connection is served in a second, so none repeats.
+        let lines = (0..plan.seconds * 12_000)
             .map(|i| {
                 let k = (u64::from(i) * 7_919) % n;
                 let body = hub::purchase(
@@ -96,7 +97,10 @@ pub(crate) async fn measure(n: u64, plan: &Plan, dir: &Path) -> Result<Vec<f64>,
         let run = wrk::run(&hub.base, &requests, ORIGIN, load, &dir.join("wrk.log"))?;
         println!("bench: select {n} run {r}: {run:?}");
         if run.bad > 0 || run.wrapped {
-            return Err(format!("select {n}: {} answers were not 201", run.bad));
+            return Err(format!(
+                "select {n}: {} answers were not 201 (prepared requests ran out: {})",
+                run.bad, run.wrapped
+            ));
         }
         if r > 0 {
             samples.push(run.p50_ms * 1e6);
