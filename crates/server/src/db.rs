@@ -83,7 +83,7 @@ impl Db {
                     .map_err(|e| DbError::Lane(e.to_string()))?;
                 crate::store::Store::Sqlite(lane)
             }
-            Backend::Postgres => crate::store::Store::Postgres(pool.clone()),
+            Backend::Postgres => crate::store::Store::postgres(pool.clone()),
         };
         Ok(Self {
             pool,

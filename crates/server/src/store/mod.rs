@@ -12,7 +12,25 @@ pub(crate) mod plan;
 #[derive(Debug, Clone)]
 pub(crate) enum Store {
     Sqlite(lane::Lane),
-    Postgres(sqlx::AnyPool),
+    Postgres(Postgres),
+}
+
+/// The PostgreSQL store: the pool, and the task that opens the
+/// opportunities waiting at a moment in one statement.
+#[derive(Debug, Clone)]
+pub(crate) struct Postgres {
+    pool: sqlx::AnyPool,
+    opens: opportunities::Batches,
+}
+
+impl Store {
+    /// The store on a PostgreSQL pool; starts its batching task.
+    pub(crate) fn postgres(pool: sqlx::AnyPool) -> Self {
+        Self::Postgres(Postgres {
+            opens: opportunities::Batches::start(pool.clone()),
+            pool,
+        })
+    }
 }
 
 /// Why the store has no answer. None of it is for a customer's eyes.

@@ -176,7 +176,7 @@ impl<R: Copy + Send + 'static> Plan<R> {
                 Err(Failed::Refused(refusal)) => Ok(Done::Refused(refusal)),
                 Err(Failed::Store(err)) => Err(err),
             },
-            Store::Postgres(pool) => self.on_pool(pool).await,
+            Store::Postgres(postgres) => self.on_pool(&postgres.pool).await,
         }
     }
 

@@ -416,3 +416,36 @@ async fn cors_preflight_is_answered_only_for_registered_origins() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn many_purchases_at_once_each_get_their_own_opportunity() {
+    let app = spawn_app().await;
+    let bodies: Vec<Value> = (0..48)
+        .map(|i| {
+            let order = format!("M-{i}");
+            let mut c = claims(&order, Some("CAMERA-HIGH"));
+            c.customer_token = format!("cust-{order}");
+            purchase(&ticket(&c), &order)
+        })
+        .collect();
+    let sends = bodies.iter().map(|body| {
+        let app = app.clone();
+        async move {
+            let response = app.post_opportunity(body).await;
+            assert_eq!(response.status(), 201);
+            let answer: Value = response.json().await.expect("json");
+            answer["id"].as_str().expect("an id").to_owned()
+        }
+    });
+    let ids: Vec<String> = futures_util::future::join_all(sends).await;
+    let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 48, "one opportunity per order");
+    assert_eq!(app.shown().await, 48);
+    // Each order got its own: the same ticket again answers the same one.
+    for i in [0, 7, 47] {
+        let response = app.post_opportunity(&bodies[i]).await;
+        assert_eq!(response.status(), 200);
+        let again: Value = response.json().await.expect("json");
+        assert_eq!(again["id"].as_str(), Some(ids[i].as_str()));
+    }
+}
