@@ -117,17 +117,4 @@ impl Db {
                 })
             })
     }
-
-    /// True when an insert failed on a unique constraint, on either engine.
-    pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
-        match err {
-            sqlx::Error::Database(db) => {
-                matches!(db.kind(), sqlx::error::ErrorKind::UniqueViolation)
-                    || db
-                        .code()
-                        .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
-            }
-            _ => false,
-        }
-    }
 }

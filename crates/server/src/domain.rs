@@ -3,42 +3,83 @@
 //! handlers compare enums, never text. (See docs/ARCHITECTURE.md, "The
 //! hub's layers".)
 
-/// Where an opportunity stands. Expiry is not a status: an open opportunity
-/// past its `expires_at` is expired.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OpportunityStatus {
-    /// Shown, neither accepted nor declined yet.
-    Open,
-    /// An accept claimed it (a declined card reopens it).
-    Accepted,
-    /// The customer said no.
-    Declined,
-}
-
-impl OpportunityStatus {
-    const ALL: [Self; 3] = [Self::Open, Self::Accepted, Self::Declined];
-
-    /// The name stored in `opportunities.status`.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Accepted => "accepted",
-            Self::Declined => "declined",
+/// A status enum with the name each variant is stored under, written once;
+/// `as_str` and `parse` go between the two, and `Display` shows the name.
+macro_rules! stored_status {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $stored:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum $name {
+            $($(#[$vdoc])* $variant,)+
         }
-    }
 
-    /// The status a stored name names.
-    pub(crate) fn parse(stored: &str) -> Result<Self, UnknownStatus> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == stored)
-            .ok_or_else(|| UnknownStatus(stored.chars().take(32).collect()))
+        impl $name {
+            #[cfg_attr(not(test), allow(dead_code))]
+            const ALL: &[Self] = &[$(Self::$variant,)+];
+
+            /// The name stored in the database.
+            pub(crate) fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $stored,)+
+                }
+            }
+
+            /// The status a stored name names.
+            #[allow(dead_code)]
+            pub(crate) fn parse(stored: &str) -> Result<Self, UnknownStatus> {
+                match stored {
+                    $($stored => Ok(Self::$variant),)+
+                    _ => Err(UnknownStatus(stored.chars().take(32).collect())),
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+stored_status! {
+    /// Where an opportunity stands. Expiry is not a status: an open
+    /// opportunity past its `expires_at` is expired.
+    OpportunityStatus {
+        /// Shown, neither accepted nor declined yet.
+        Open = "open",
+        /// An accept claimed it (a declined card reopens it).
+        Accepted = "accepted",
+        /// The customer said no.
+        Declined = "declined",
     }
 }
 
-impl std::fmt::Display for OpportunityStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+stored_status! {
+    /// Where a refund stands. One the processor refused is not kept.
+    RefundStatus {
+        /// Asked for; the processor's answer is not known yet.
+        Pending = "pending",
+        /// The processor returned the money.
+        Succeeded = "succeeded",
+    }
+}
+
+stored_status! {
+    /// Where a webhook stands.
+    WebhookStatus {
+        /// Waiting for its next attempt.
+        Pending = "pending",
+        /// The recipient answered 2xx.
+        Delivered = "delivered",
+        /// Given up on after the retry window.
+        Failed = "failed",
     }
 }
 
@@ -54,9 +95,17 @@ mod tests {
 
     #[test]
     fn every_status_reads_back_from_its_stored_name() {
-        for status in OpportunityStatus::ALL {
+        for &status in OpportunityStatus::ALL {
             assert_eq!(OpportunityStatus::parse(status.as_str()), Ok(status));
         }
+        for &status in RefundStatus::ALL {
+            assert_eq!(RefundStatus::parse(status.as_str()), Ok(status));
+        }
+        for &status in WebhookStatus::ALL {
+            assert_eq!(WebhookStatus::parse(status.as_str()), Ok(status));
+        }
         assert!(OpportunityStatus::parse("expired").is_err());
+        assert!(RefundStatus::parse("refused").is_err());
+        assert!(WebhookStatus::parse("").is_err());
     }
 }

@@ -10,6 +10,7 @@ use rand::Rng;
 use sqlx::Row;
 
 use crate::{
+    domain::WebhookStatus,
     error::ApiError,
     ids::now,
     registry::keys::{self, Purpose},
@@ -51,7 +52,7 @@ pub(crate) fn enqueuing(
     let at = now();
     Statement {
         sql: "INSERT INTO webhooks (id, upseller_id, order_id, url, body, status, attempts, next_attempt_at, created_at) \
-              VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)",
+              VALUES ($1, $2, $3, $4, $5, $8, 0, $6, $7)",
         values: vec![
             crate::ids::new_id("whk").into(),
             recipient.into(),
@@ -60,6 +61,7 @@ pub(crate) fn enqueuing(
             body.to_string().into(),
             at.into(),
             at.into(),
+            WebhookStatus::Pending.as_str().into(),
         ],
     }
 }
@@ -90,9 +92,10 @@ async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
     let at = now();
     let rows = sqlx::query(
         "SELECT id, upseller_id, url, body, attempts, next_attempt_at, created_at FROM webhooks \
-         WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 20",
+         WHERE status = $2 AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 20",
     )
     .bind(at)
+    .bind(WebhookStatus::Pending.as_str())
     .fetch_all(&state.db.pool)
     .await?;
     let mut sent = 0;
@@ -100,10 +103,11 @@ async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
         let id: String = row.try_get("id")?;
         let due: i64 = row.try_get("next_attempt_at")?;
         // Lease the row so that another replica's worker skips it meanwhile.
-        let leased = sqlx::query("UPDATE webhooks SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND status = 'pending'")
+        let leased = sqlx::query("UPDATE webhooks SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND status = $4")
             .bind(at + 60)
             .bind(&id)
             .bind(due)
+            .bind(WebhookStatus::Pending.as_str())
             .execute(&state.db.writer)
             .await?;
         if leased.rows_affected() != 1 {
@@ -132,12 +136,18 @@ async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
         };
         let result = send(state, &upseller, &url, &body).await;
         let (status, next, error) = match result {
-            Ok(()) => ("delivered", at, None),
-            Err(err) if now() - created >= GIVE_UP_AFTER_SECS => ("failed", at, Some(err)),
-            Err(err) => ("pending", now() + backoff_secs(attempts - 1), Some(err)),
+            Ok(()) => (WebhookStatus::Delivered, at, None),
+            Err(err) if now() - created >= GIVE_UP_AFTER_SECS => {
+                (WebhookStatus::Failed, at, Some(err))
+            }
+            Err(err) => (
+                WebhookStatus::Pending,
+                now() + backoff_secs(attempts - 1),
+                Some(err),
+            ),
         };
         sqlx::query("UPDATE webhooks SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $5")
-            .bind(status)
+            .bind(status.as_str())
             .bind(attempts)
             .bind(next)
             .bind(error)

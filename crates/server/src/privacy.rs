@@ -16,7 +16,7 @@
 use serde_json::Value;
 use sqlx::Row;
 
-use crate::{error::ApiError, ids::now, state::AppState};
+use crate::{domain::WebhookStatus, error::ApiError, ids::now, state::AppState};
 
 /// What one erasure changed.
 #[derive(Debug, Default, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
@@ -102,10 +102,12 @@ pub(crate) async fn expire(state: &AppState, retention_secs: i64) -> Result<Eras
     let cutoff = now().saturating_sub(retention_secs);
     // A delivered or given-up webhook's `next_attempt_at` is when that happened.
     let rows = sqlx::query(
-        "SELECT id, body FROM webhooks WHERE erased_at IS NULL AND status IN ('delivered', 'failed') \
+        "SELECT id, body FROM webhooks WHERE erased_at IS NULL AND status IN ($2, $3) \
          AND next_attempt_at <= $1 LIMIT 500",
     )
     .bind(cutoff)
+    .bind(WebhookStatus::Delivered.as_str())
+    .bind(WebhookStatus::Failed.as_str())
     .fetch_all(&state.db.pool)
     .await?;
     let webhooks = scrub_rows(state, &rows).await?;

@@ -17,6 +17,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::{
+    domain::RefundStatus,
     error::ApiError,
     gateway::RefundError,
     ids::{new_id, now},
@@ -32,7 +33,7 @@ pub(crate) struct Refund {
     pub(crate) amount: String,
     pub(crate) currency: CurrencyCode,
     /// `pending` (the processor has not confirmed it yet) or `succeeded`.
-    pub(crate) status: &'static str,
+    pub(crate) status: RefundStatus,
 }
 
 /// What a refund needs of its order.
@@ -158,7 +159,7 @@ async fn reserve(
     }
     sqlx::query(
         "INSERT INTO refunds (id, order_id, amount_minor, currency, refunded_by, status, at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+         VALUES ($1, $2, $3, $4, $5, $7, $6)",
     )
     .bind(&id)
     .bind(&order.id)
@@ -166,6 +167,7 @@ async fn reserve(
     .bind(amount.currency().as_str())
     .bind(me)
     .bind(at)
+    .bind(RefundStatus::Pending.as_str())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -202,16 +204,17 @@ async fn settle(
     match moved {
         Ok(()) => {
             succeeded(state, order, refund_id, amount).await?;
-            Ok(shown("succeeded"))
+            Ok(shown(RefundStatus::Succeeded))
         }
         Err(RefundError::Unknown) => {
             tracing::warn!(order = %order.id, refund = %refund_id, "refund outcome unknown; asked again later");
-            Ok(shown("pending"))
+            Ok(shown(RefundStatus::Pending))
         }
         Err(RefundError::Refused) => {
             let mut tx = state.db.writer.begin().await?;
-            let dropped = sqlx::query("DELETE FROM refunds WHERE id = $1 AND status = 'pending'")
+            let dropped = sqlx::query("DELETE FROM refunds WHERE id = $1 AND status = $2")
                 .bind(refund_id)
+                .bind(RefundStatus::Pending.as_str())
                 .execute(&mut *tx)
                 .await?;
             if dropped.rows_affected() == 1 {
@@ -253,11 +256,12 @@ async fn succeeded(
         }
     }
     let mut tx = state.db.writer.begin().await?;
-    let marked =
-        sqlx::query("UPDATE refunds SET status = 'succeeded' WHERE id = $1 AND status = 'pending'")
-            .bind(refund_id)
-            .execute(&mut *tx)
-            .await?;
+    let marked = sqlx::query("UPDATE refunds SET status = $2 WHERE id = $1 AND status = $3")
+        .bind(refund_id)
+        .bind(RefundStatus::Succeeded.as_str())
+        .bind(RefundStatus::Pending.as_str())
+        .execute(&mut *tx)
+        .await?;
     if marked.rows_affected() != 1 {
         // Recorded by someone else (the reconciler on another replica).
         return Ok(());
@@ -266,13 +270,14 @@ async fn succeeded(
     // (one still pending may yet be refused, and free its share again).
     sqlx::query(
         "UPDATE orders SET status = $3, updated_at = $1 WHERE id = $2 AND status IN ($4, $5) \
-         AND (SELECT COALESCE(SUM(amount_minor), 0) FROM refunds WHERE order_id = $2 AND status = 'succeeded') >= amount_minor",
+         AND (SELECT COALESCE(SUM(amount_minor), 0) FROM refunds WHERE order_id = $2 AND status = $6) >= amount_minor",
     )
     .bind(now())
     .bind(&order.id)
     .bind(postsale_protocol::OrderStatus::Refunded.as_str())
     .bind(postsale_protocol::OrderStatus::Charged.as_str())
     .bind(postsale_protocol::OrderStatus::Fulfilled.as_str())
+    .bind(RefundStatus::Succeeded.as_str())
     .execute(&mut *tx)
     .await?;
     let row = sqlx::query("SELECT refunded_minor, status FROM orders WHERE id = $1")
@@ -299,23 +304,24 @@ async fn succeeded(
 /// own idempotency keys (called by the reconciler).
 pub(crate) async fn retry_pending(state: &AppState, older_than_secs: i64) -> Result<(), ApiError> {
     let rows = sqlx::query(
-        "SELECT id, order_id, amount_minor, at FROM refunds WHERE status = 'pending' AND at <= $1 LIMIT 20",
+        "SELECT id, order_id, amount_minor, at FROM refunds WHERE status = $2 AND at <= $1 LIMIT 20",
     )
     .bind(now() - older_than_secs)
+    .bind(RefundStatus::Pending.as_str())
     .fetch_all(&state.db.pool)
     .await?;
     for row in rows {
         let id: String = row.try_get("id")?;
         let seen: i64 = row.try_get("at")?;
         // The lease: one replica asks at a time.
-        let claimed = sqlx::query(
-            "UPDATE refunds SET at = $1 WHERE id = $2 AND at = $3 AND status = 'pending'",
-        )
-        .bind(now())
-        .bind(&id)
-        .bind(seen)
-        .execute(&state.db.writer)
-        .await?;
+        let claimed =
+            sqlx::query("UPDATE refunds SET at = $1 WHERE id = $2 AND at = $3 AND status = $4")
+                .bind(now())
+                .bind(&id)
+                .bind(seen)
+                .bind(RefundStatus::Pending.as_str())
+                .execute(&state.db.writer)
+                .await?;
         let order_id: String = row.try_get("order_id")?;
         if claimed.rows_affected() == 1
             && let Some(order) = charged(state, &order_id).await?

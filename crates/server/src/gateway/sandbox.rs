@@ -161,7 +161,7 @@ impl Sandbox {
         .await;
         match first {
             // Refunded before under this key: its outcome stands.
-            Err(err) if Db::is_unique_violation(&err) => return Ok(Ok(())),
+            Err(err) if crate::store::is_unique_violation(&err) => return Ok(Ok(())),
             other => {
                 other?;
             }

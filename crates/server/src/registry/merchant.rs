@@ -156,7 +156,7 @@ pub(crate) async fn create_with_key(
     .execute(&mut *tx)
     .await;
     if let Err(err) = inserted {
-        return Err(if Db::is_unique_violation(&err) {
+        return Err(if crate::store::is_unique_violation(&err) {
             ApiError::Conflict(format!("merchant '{}' already exists", merchant.id))
         } else {
             err.into()

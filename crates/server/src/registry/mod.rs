@@ -307,7 +307,7 @@ pub(crate) async fn put<R: Record>(
             .execute(&mut *tx)
             .await;
         match inserted {
-            Err(err) if Db::is_unique_violation(&err) => {
+            Err(err) if crate::store::is_unique_violation(&err) => {
                 return Err(ApiError::Conflict(format!(
                     "{} '{}' already exists",
                     R::KIND,

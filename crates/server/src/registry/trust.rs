@@ -110,7 +110,7 @@ pub(crate) async fn propose(
     .execute(&db.writer)
     .await;
     match inserted {
-        Err(err) if Db::is_unique_violation(&err) => Err(ApiError::Conflict(
+        Err(err) if crate::store::is_unique_violation(&err) => Err(ApiError::Conflict(
             "an affiliation with this merchant is already proposed or in force".into(),
         )),
         Err(err) => Err(err.into()),

@@ -141,7 +141,7 @@ pub(crate) async fn refund(
     let refund = crate::refunds::refund(&state, &me.id, &id, asked.amount.as_deref()).await?;
     let row = own_order(&state, &me.id, &id).await?;
     let mut order = order_json(&row)?;
-    let status = if refund.status == "pending" {
+    let status = if refund.status == crate::domain::RefundStatus::Pending {
         StatusCode::ACCEPTED
     } else {
         StatusCode::OK

@@ -49,3 +49,16 @@ impl From<rusqlite::Error> for StoreError {
         Self::Lane(lane::LaneError::Sqlite(err))
     }
 }
+
+/// True when a write failed on a unique constraint, on either engine.
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            matches!(db.kind(), sqlx::error::ErrorKind::UniqueViolation)
+                || db
+                    .code()
+                    .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+        }
+        _ => false,
+    }
+}

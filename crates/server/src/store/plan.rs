@@ -209,9 +209,7 @@ impl<R: Copy + Send + 'static> Plan<R> {
             let step = step.clone();
             let changed = pool.execute(bound(step.sql, step.values)).await;
             return Ok(match (changed, step.unchanged) {
-                (Err(err), Unchanged::Refuse(refusal))
-                    if crate::db::Db::is_unique_violation(&err) =>
-                {
+                (Err(err), Unchanged::Refuse(refusal)) if super::is_unique_violation(&err) => {
                     Done::Refused(refusal)
                 }
                 (changed, unchanged) => match (changed?.rows_affected(), unchanged) {
@@ -225,9 +223,7 @@ impl<R: Copy + Send + 'static> Plan<R> {
         for step in self.steps {
             let query = bound(step.sql, step.values);
             let changed = match ((&mut *tx).execute(query).await, step.unchanged) {
-                (Err(err), Unchanged::Refuse(refusal))
-                    if crate::db::Db::is_unique_violation(&err) =>
-                {
+                (Err(err), Unchanged::Refuse(refusal)) if super::is_unique_violation(&err) => {
                     tx.rollback().await?;
                     return Ok(Done::Refused(refusal));
                 }
