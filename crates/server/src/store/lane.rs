@@ -60,10 +60,23 @@ impl Lane {
     /// new thread.
     pub(crate) fn open(path: &Path) -> Result<Self, LaneError> {
         let conn = connect(path)?;
+        // The lane never copies the log back into the database itself: a
+        // checkpoint on its thread would hold every unit waiting behind it.
+        // A thread beside it does, for as long as the lane runs.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpoints = connect(path)?;
+        let (alive, lane_gone) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("postsale-sqlite-checkpoint".into())
+            .spawn(move || checkpoint(&checkpoints, &lane_gone))
+            .map_err(LaneError::Start)?;
         let (units, queue) = mpsc::channel::<Unit>();
         std::thread::Builder::new()
             .name("postsale-sqlite-lane".into())
-            .spawn(move || run(conn, &queue))
+            .spawn(move || {
+                let _alive = alive;
+                run(conn, &queue);
+            })
             .map_err(LaneError::Start)?;
         Ok(Self { units })
     }
@@ -105,6 +118,20 @@ fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+/// How often the log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// Copies the write-ahead log back into the database file every
+/// `CHECKPOINT_EVERY` until the lane stops. Passive: it copies what no
+/// reader still needs and never waits for a reader or holds up a writer.
+fn checkpoint(conn: &Connection, lane_gone: &mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = lane_gone.recv_timeout(CHECKPOINT_EVERY) {
+        if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %err, "the write-ahead log was not checkpointed");
+        }
+    }
 }
 
 /// `work` between a savepoint and its release, rolled back if it fails or
@@ -231,6 +258,36 @@ mod tests {
         assert!(matches!(ok, Ok(1)));
         assert!(matches!(lane.run(insert("later")).await, Ok(1)));
         assert_eq!(count(&dir), 2);
+    }
+
+    #[tokio::test]
+    async fn the_log_is_copied_back_beside_the_lane_not_by_it() {
+        let (lane, dir) = lane();
+        let file = dir.path().join("lane.db");
+        let before = std::fs::metadata(&file).expect("the file").len();
+        for i in 0..200 {
+            let key = format!("k{i:04}");
+            lane.run(move |conn| -> Result<usize, LaneError> {
+                Ok(conn.execute("INSERT INTO t (k, v) VALUES (?1, zeroblob(4000))", [&key])?)
+            })
+            .await
+            .expect("stored");
+        }
+        // About 800 KiB went to the log; the checkpointer moves it into the
+        // file within a few of its rounds.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let now = std::fs::metadata(&file).expect("the file").len();
+            if now > before + 100_000 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the database file did not grow: {before} -> {now}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(count(&dir), 200);
     }
 
     #[test]
