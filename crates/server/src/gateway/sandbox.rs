@@ -188,21 +188,24 @@ impl Sandbox {
         amount: Money,
         key: &str,
     ) -> Result<ChargeOutcome, StoreError> {
-        if let Some(previous) = self.previous(key).await? {
+        // What this key charged before, and how the method behaves, in one read.
+        let row = sqlx::query(
+            "SELECT c.charge_id, c.outcome, (SELECT behaviour FROM sandbox_methods WHERE reference = $2) AS behaviour \
+             FROM (SELECT 1 AS one) AS x LEFT JOIN sandbox_charges c ON c.idempotency_key = $1",
+        )
+        .bind(key)
+        .bind(reference)
+        .fetch_one(&self.db.pool)
+        .await?;
+        if let Some(previous) = charged_before(&row)? {
             return Ok(previous);
         }
         let behaviour = match reference.strip_prefix("pm_sandbox_") {
             Some(b @ ("ok" | "decline" | "error" | "hang")) => b.to_owned(),
-            _ => {
-                let row = sqlx::query("SELECT behaviour FROM sandbox_methods WHERE reference = $1")
-                    .bind(reference)
-                    .fetch_optional(&self.db.pool)
-                    .await?;
-                match row {
-                    Some(row) => row.try_get("behaviour")?,
-                    None => return Ok(ChargeOutcome::Declined("unknown payment method".into())),
-                }
-            }
+            _ => match row.try_get::<Option<String>, _>("behaviour")? {
+                Some(behaviour) => behaviour,
+                None => return Ok(ChargeOutcome::Declined("unknown payment method".into())),
+            },
         };
         let (outcome, detail) = match behaviour.as_str() {
             "ok" => ("charged", new_id("ch_sbx")),
@@ -258,15 +261,26 @@ impl Sandbox {
         .bind(key)
         .fetch_optional(&self.db.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let outcome: String = row.try_get("outcome")?;
-        let charge_id: String = row.try_get("charge_id")?;
-        Ok(Some(match outcome.as_str() {
-            "charged" => ChargeOutcome::Charged(charge_id),
-            "declined" => ChargeOutcome::Declined("the card was declined".into()),
-            _ => ChargeOutcome::Failed("processing error".into()),
-        }))
+        match row {
+            Some(row) => charged_before(&row),
+            None => Ok(None),
+        }
     }
+}
+
+/// The outcome a stored charge row holds (none when its columns are null).
+fn charged_before(row: &sqlx::any::AnyRow) -> Result<Option<ChargeOutcome>, sqlx::Error> {
+    let (Some(charge_id), Some(outcome)) = (
+        row.try_get::<Option<String>, _>("charge_id")?,
+        row.try_get::<Option<String>, _>("outcome")?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(match outcome.as_str() {
+        "charged" => ChargeOutcome::Charged(charge_id),
+        "declined" => ChargeOutcome::Declined("the card was declined".into()),
+        _ => ChargeOutcome::Failed("processing error".into()),
+    }))
 }
 
 #[cfg(test)]

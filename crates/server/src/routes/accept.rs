@@ -49,11 +49,16 @@ pub(crate) async fn accept(
     let request_sha256 = hex::encode(Sha256::digest(
         serde_json::to_vec(&request).map_err(|e| ApiError::Internal(e.to_string()))?,
     ));
-    if let Some(answer) = replay(&state, &id, &key, &request_sha256).await? {
+    // A replay's answer and the open opportunity are read side by side:
+    // most accepts are new, and need both reads.
+    let (replayed, open) = tokio::join!(
+        replay(&state, &id, &key, &request_sha256),
+        load_open(&state, &id)
+    );
+    if let Some(answer) = replayed? {
         return Ok(answer);
     }
-
-    let open = match load_open(&state, &id).await {
+    let open = match open {
         // Accepted meanwhile by a request with this key: answer as its replay.
         Err(ApiError::Conflict(why)) => {
             return replay(&state, &id, &key, &request_sha256)
