@@ -336,35 +336,32 @@ async fn finish(
 ) -> Result<Answer, ApiError> {
     let at = now();
     // Read before the write, which shares the one writer: keep it short.
-    let (webhook_url, debt) = match (&outcome, parties) {
-        (Outcome::Charged { .. }, Some(parties)) => {
-            let bps = parties.permit.commission_bps;
-            let debt = settlements::debt(
-                order.mode,
-                &order.affiliate_id,
-                &order.upseller_id,
-                order.amount,
-                bps,
-            );
-            (parties.upseller.webhook_url.clone(), debt.map(|d| (d, bps)))
-        }
-        (Outcome::Charged { .. }, None) => {
-            let url = merchant::by_id_stored(&state.db, &order.upseller_id)
-                .await?
-                .and_then(|upseller| upseller.webhook_url);
-            let bps =
+    let (webhook_url, debt) = if matches!(outcome, Outcome::Charged { .. }) {
+        // What the payment went by, or, for an outcome recorded without
+        // it, as stored now.
+        let (url, bps) = match parties {
+            Some(parties) => (
+                parties.upseller.webhook_url.clone(),
+                parties.permit.commission_bps,
+            ),
+            None => (
+                merchant::by_id_stored(&state.db, &order.upseller_id)
+                    .await?
+                    .and_then(|upseller| upseller.webhook_url),
                 agreements::commission_bps(&state.db, &order.affiliate_id, &order.upseller_id)
-                    .await?;
-            let debt = settlements::debt(
-                order.mode,
-                &order.affiliate_id,
-                &order.upseller_id,
-                order.amount,
-                bps,
-            );
-            (url, debt.map(|d| (d, bps)))
-        }
-        _ => (None, None),
+                    .await?,
+            ),
+        };
+        let debt = settlements::debt(
+            order.mode,
+            &order.affiliate_id,
+            &order.upseller_id,
+            order.amount,
+            bps,
+        );
+        (url, debt.map(|d| (d, bps)))
+    } else {
+        (None, None)
     };
     if let Outcome::Unknown(why) = &outcome {
         return unconfirmed(state, order, why).await;

@@ -171,72 +171,17 @@ async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
     opened.typed()
 }
 
-/// On PostgreSQL the read, the count, the pick and the insert are one
-/// statement: one round trip per opportunity.
-const OPEN_ON_POSTGRES: &str = "WITH found AS (\
-       SELECT ticket_nonce, status, expires_at, body FROM opportunities WHERE affiliate_id = $1 AND order_id = $2), \
-     seen AS (\
-       SELECT COUNT(*) AS n FROM opportunities WHERE affiliate_id = $1 AND customer_token = $5 \
-       AND reason_code = $6 AND created_at > $7), \
-     picked AS (\
-       UPDATE opportunities SET incentive = $8 WHERE $8 IS NOT NULL AND affiliate_id = $1 AND order_id = $2 \
-       AND ticket_nonce = $3 AND status = $14 AND expires_at > $4 RETURNING 1), \
-     inserted AS (\
-       INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, reason_code, \
-       upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at) \
-       SELECT $9, $1, $2, $3, $5, $6, $10, $8, $11, $12, $13, $14, $4, $15 \
-       WHERE $9 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM found) AND (SELECT n FROM seen) < $16 \
-       ON CONFLICT (affiliate_id, order_id) DO NOTHING RETURNING 1) \
-     SELECT (SELECT n FROM seen) AS seen, (SELECT COUNT(*) FROM inserted) AS inserted, f.ticket_nonce, f.status, f.expires_at, f.body FROM (SELECT 1 AS one) AS x LEFT JOIN found f ON true";
-
-async fn open_on_pool(pool: &sqlx::AnyPool, ask: Ask) -> Result<Opened, StoreError> {
-    let (code, cap) = match &ask.cap {
-        Some((code, cap)) => (code.as_str(), i64::from(*cap)),
-        None => ("", i64::MAX),
-    };
-    let new = ask.new.as_ref();
-    let row = sqlx::query(OPEN_ON_POSTGRES)
-        .bind(&ask.affiliate)
-        .bind(&ask.order_id)
-        .bind(&ask.nonce)
-        .bind(ask.now)
-        .bind(&ask.customer)
-        .bind(code)
-        .bind(ask.now - DAY)
-        .bind(&ask.incentive)
-        .bind(new.map(|n| n.id.as_str()))
-        .bind(new.map(|n| n.upseller.as_str()))
-        .bind(new.map(|n| n.currency.as_str()))
-        .bind(new.map(|n| n.skus.as_str()))
-        .bind(new.map(|n| n.body.as_str()))
-        .bind(OpportunityStatus::Open.as_str())
-        .bind(new.map(|n| n.expires_at))
-        .bind(cap)
-        .fetch_one(pool)
-        .await?;
-    if let Some(nonce) = row.try_get::<Option<String>, _>("ticket_nonce")? {
-        return Raw::Found(
-            nonce,
-            row.try_get("status")?,
-            row.try_get("expires_at")?,
-            row.try_get("body")?,
-        )
-        .typed();
+/// One ask alone, by the batch statement; an order another replica (or
+/// another ask) opened between the statement's snapshot and its insert is
+/// read again: its opportunity is the order's.
+async fn open_alone(pool: &sqlx::AnyPool, ask: Ask) -> Result<Opened, StoreError> {
+    let opened = open_together(pool, &[&ask]).await?.pop().flatten();
+    match opened {
+        Some(opened) => Ok(opened),
+        None => Ok(find(pool, &ask)
+            .await?
+            .map_or(Opened::Nothing, Opened::Stored)),
     }
-    if ask.cap.is_some() && row.try_get::<i64, _>("seen")? >= cap {
-        return Ok(Opened::Capped);
-    }
-    if row.try_get::<i64, _>("inserted")? == 1 {
-        return Ok(Opened::Created);
-    }
-    if new.is_none() {
-        return Ok(Opened::Nothing);
-    }
-    // Another replica opened the order between this statement's snapshot
-    // and its insert: its opportunity is the order's.
-    Ok(find(pool, &ask)
-        .await?
-        .map_or(Opened::Nothing, Opened::Stored))
 }
 
 async fn find(pool: &sqlx::AnyPool, ask: &Ask) -> Result<Option<Stored>, StoreError> {
@@ -355,7 +300,9 @@ async fn open_batch(pool: &sqlx::AnyPool, batch: Vec<Waiting>) {
             for ((ask, answer), opened) in batch.into_iter().zip(opened) {
                 let opened = match opened {
                     Some(opened) => Ok(opened),
-                    None => open_on_pool(pool, ask).await,
+                    None => find(pool, &ask)
+                        .await
+                        .map(|found| found.map_or(Opened::Nothing, Opened::Stored)),
                 };
                 let _ = answer.send(opened);
             }
@@ -363,11 +310,12 @@ async fn open_batch(pool: &sqlx::AnyPool, batch: Vec<Waiting>) {
         }
     }
     for (ask, answer) in batch {
-        let _ = answer.send(open_on_pool(pool, ask).await);
+        let _ = answer.send(open_alone(pool, ask).await);
     }
 }
 
-/// [`OPEN_ON_POSTGRES`] for many asks: their values as one JSON array.
+/// On PostgreSQL the read, the count, the pick and the insert of every ask
+/// of a batch are one statement, their values one JSON array.
 const OPEN_TOGETHER: &str = "WITH ask AS (\
        SELECT * FROM json_to_recordset($1::json) AS a(n int, affiliate text, order_id text, nonce text, \
        customer text, code text, since bigint, incentive text, now bigint, id text, upseller text, \

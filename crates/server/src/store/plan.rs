@@ -187,16 +187,15 @@ impl<R: Copy + Send + 'static> Plan<R> {
             let changed = conn
                 .prepare_cached(step.sql)
                 .and_then(|mut statement| execute_numbered(&mut statement, &step.values));
-            let changed = match (changed, step.unchanged) {
-                (Err(err), Unchanged::Refuse(refusal)) if taken_in_sqlite(&err) => {
-                    return Err(Failed::Refused(refusal));
-                }
-                (changed, _) => changed.map_err(|e| Failed::Store(e.into()))?,
-            };
-            match (changed, step.unchanged) {
-                (0, Unchanged::Stop) => return Ok(Done::Stopped),
-                (0, Unchanged::Refuse(refusal)) => return Err(Failed::Refused(refusal)),
-                _ => {}
+            let taken = refuses(step.unchanged) && changed.as_ref().is_err_and(taken_in_sqlite);
+            let changed = if taken { Ok(0) } else { changed };
+            match verdict(
+                changed.map_err(|e| Failed::Store(e.into()))? as u64,
+                step.unchanged,
+            ) {
+                None => {}
+                Some(Done::Refused(refusal)) => return Err(Failed::Refused(refusal)),
+                Some(done) => return Ok(done),
             }
         }
         Ok(Done::All)
@@ -207,42 +206,58 @@ impl<R: Copy + Send + 'static> Plan<R> {
             // One statement is atomic by itself: no transaction around it
             // (one round trip instead of three).
             let step = step.clone();
-            let changed = pool.execute(bound(step.sql, step.values)).await;
-            return Ok(match (changed, step.unchanged) {
-                (Err(err), Unchanged::Refuse(refusal)) if super::is_unique_violation(&err) => {
-                    Done::Refused(refusal)
-                }
-                (changed, unchanged) => match (changed?.rows_affected(), unchanged) {
-                    (0, Unchanged::Stop) => Done::Stopped,
-                    (0, Unchanged::Refuse(refusal)) => Done::Refused(refusal),
-                    _ => Done::All,
-                },
-            });
+            let changed = rows(
+                pool.execute(bound(step.sql, step.values)).await,
+                step.unchanged,
+            )?;
+            return Ok(verdict(changed, step.unchanged).unwrap_or(Done::All));
         }
         let mut tx = pool.begin().await?;
         for step in self.steps {
-            let query = bound(step.sql, step.values);
-            let changed = match ((&mut *tx).execute(query).await, step.unchanged) {
-                (Err(err), Unchanged::Refuse(refusal)) if super::is_unique_violation(&err) => {
+            let changed = rows(
+                (&mut *tx).execute(bound(step.sql, step.values)).await,
+                step.unchanged,
+            )?;
+            match verdict(changed, step.unchanged) {
+                None => {}
+                Some(Done::Refused(refusal)) => {
                     tx.rollback().await?;
                     return Ok(Done::Refused(refusal));
                 }
-                (changed, _) => changed?.rows_affected(),
-            };
-            match (changed, step.unchanged) {
-                (0, Unchanged::Stop) => {
+                Some(done) => {
                     tx.commit().await?;
-                    return Ok(Done::Stopped);
+                    return Ok(done);
                 }
-                (0, Unchanged::Refuse(refusal)) => {
-                    tx.rollback().await?;
-                    return Ok(Done::Refused(refusal));
-                }
-                _ => {}
             }
         }
         tx.commit().await?;
         Ok(Done::All)
+    }
+}
+
+/// The rows a statement changed; a taken unique key changed none when the
+/// statement refuses its plan for it, and is an error otherwise.
+fn rows<R>(
+    result: Result<sqlx::any::AnyQueryResult, sqlx::Error>,
+    unchanged: Unchanged<R>,
+) -> Result<u64, StoreError> {
+    match result {
+        Err(err) if refuses(unchanged) && super::is_unique_violation(&err) => Ok(0),
+        other => Ok(other?.rows_affected()),
+    }
+}
+
+fn refuses<R>(unchanged: Unchanged<R>) -> bool {
+    matches!(unchanged, Unchanged::Refuse(_))
+}
+
+/// What a statement that changed `changed` rows means for its plan: `None`
+/// to go on.
+fn verdict<R>(changed: u64, unchanged: Unchanged<R>) -> Option<Done<R>> {
+    match (changed, unchanged) {
+        (0, Unchanged::Stop) => Some(Done::Stopped),
+        (0, Unchanged::Refuse(refusal)) => Some(Done::Refused(refusal)),
+        _ => None,
     }
 }
 
@@ -295,7 +310,7 @@ mod tests {
         Closed,
     }
 
-    async fn store() -> (Store, tempfile::TempDir) {
+    fn store() -> (Store, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("plan.db");
         rusqlite::Connection::open(&path)
@@ -328,7 +343,7 @@ mod tests {
 
     #[tokio::test]
     async fn parameters_are_bound_by_their_number_not_their_place() {
-        let (store, dir) = store().await;
+        let (store, dir) = store();
         assert_eq!(insert("a").run(&store).await.ok(), Some(Done::All));
         let plan = Plan::<Why>::new().or_refuse(
             "UPDATE t SET status = $2, note = $3 WHERE k = $1 AND status = 'open'",
@@ -341,7 +356,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_refusal_rolls_back_the_whole_plan_and_says_which() {
-        let (store, dir) = store().await;
+        let (store, dir) = store();
         assert_eq!(insert("a").run(&store).await.ok(), Some(Done::All));
         // Its first insert lands, then the key is taken: neither stays.
         let plan = insert("b").or_refuse(
@@ -365,7 +380,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_stop_keeps_what_came_before_and_skips_the_rest() {
-        let (store, dir) = store().await;
+        let (store, dir) = store();
         let plan = insert("a")
             .or_stop(
                 "UPDATE t SET note = 'x' WHERE k = $1",
