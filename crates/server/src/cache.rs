@@ -46,22 +46,23 @@ impl std::fmt::Debug for Cache {
 
 impl Cache {
     /// The value kept under (`merchant`, `what`), or `load`'s, which is kept
-    /// unless an eviction happened while it was loading.
+    /// unless an eviction happened while it was loading. Values are shared:
+    /// a read is a reference count, never a copy.
     pub(crate) async fn get_or_load<T, E, F>(
         &self,
         merchant: &str,
         what: &str,
         load: F,
-    ) -> Result<T, E>
+    ) -> Result<Arc<T>, E>
     where
-        T: Clone + Send + Sync + 'static,
+        T: Send + Sync + 'static,
         F: Future<Output = Result<T, E>>,
     {
         if let Some(value) = self.kept::<T>(merchant, what) {
             return Ok(value);
         }
         let epoch = self.epoch.load(Ordering::Acquire);
-        let value = load.await?;
+        let value = Arc::new(load.await?);
         self.keep(merchant, what, epoch, value.clone());
         Ok(value)
     }
@@ -74,34 +75,39 @@ impl Cache {
         merchant: &str,
         what: &str,
         load: F,
-    ) -> Result<Option<T>, E>
+    ) -> Result<Option<Arc<T>>, E>
     where
-        T: Clone + Send + Sync + 'static,
+        T: Send + Sync + 'static,
         F: Future<Output = Result<Option<T>, E>>,
     {
         if let Some(value) = self.kept::<T>(merchant, what) {
             return Ok(Some(value));
         }
         let epoch = self.epoch.load(Ordering::Acquire);
-        let value = load.await?;
-        if let Some(found) = &value {
-            self.keep(merchant, what, epoch, found.clone());
-        }
-        Ok(value)
+        let Some(found) = load.await?.map(Arc::new) else {
+            return Ok(None);
+        };
+        self.keep(merchant, what, epoch, found.clone());
+        Ok(Some(found))
     }
 
-    fn kept<T: Clone + 'static>(&self, merchant: &str, what: &str) -> Option<T> {
+    fn kept<T: Send + Sync + 'static>(&self, merchant: &str, what: &str) -> Option<Arc<T>> {
         self.entries
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(merchant)
             .and_then(|m| m.get(what))
-            .and_then(|v| v.downcast_ref::<T>())
-            .cloned()
+            .and_then(|v| v.clone().downcast::<T>().ok())
     }
 
     /// Keeps `value` unless an eviction happened since `epoch`.
-    fn keep<T: Send + Sync + 'static>(&self, merchant: &str, what: &str, epoch: u64, value: T) {
+    fn keep<T: Send + Sync + 'static>(
+        &self,
+        merchant: &str,
+        what: &str,
+        epoch: u64,
+        value: Arc<T>,
+    ) {
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
         if self.epoch.load(Ordering::Acquire) != epoch {
             return;
@@ -113,7 +119,7 @@ impl Cache {
         let previous = entries
             .entry(merchant.to_owned())
             .or_default()
-            .insert(what.to_owned(), Arc::new(value));
+            .insert(what.to_owned(), value);
         if previous.is_none() {
             self.len.fetch_add(1, Ordering::Relaxed);
         }
@@ -152,21 +158,36 @@ mod tests {
             loads.fetch_add(1, Ordering::Relaxed);
             Ok::<_, ()>(7_u32)
         };
-        assert_eq!(cache.get_or_load("shop", "x", load()).await, Ok(7));
-        assert_eq!(cache.get_or_load("shop", "x", load()).await, Ok(7));
+        assert_eq!(
+            cache.get_or_load("shop", "x", load()).await.map(|v| *v),
+            Ok(7)
+        );
+        assert_eq!(
+            cache.get_or_load("shop", "x", load()).await.map(|v| *v),
+            Ok(7)
+        );
         assert_eq!(loads.load(Ordering::Relaxed), 1);
         cache.evict(Some("other"));
-        assert_eq!(cache.get_or_load("shop", "x", load()).await, Ok(7));
+        assert_eq!(
+            cache.get_or_load("shop", "x", load()).await.map(|v| *v),
+            Ok(7)
+        );
         assert_eq!(
             loads.load(Ordering::Relaxed),
             1,
             "another merchant's change"
         );
         cache.evict(Some("shop"));
-        assert_eq!(cache.get_or_load("shop", "x", load()).await, Ok(7));
+        assert_eq!(
+            cache.get_or_load("shop", "x", load()).await.map(|v| *v),
+            Ok(7)
+        );
         assert_eq!(loads.load(Ordering::Relaxed), 2);
         cache.evict(None);
-        assert_eq!(cache.get_or_load("shop", "x", load()).await, Ok(7));
+        assert_eq!(
+            cache.get_or_load("shop", "x", load()).await.map(|v| *v),
+            Ok(7)
+        );
         assert_eq!(loads.load(Ordering::Relaxed), 3);
     }
 
@@ -174,11 +195,30 @@ mod tests {
     async fn what_was_read_across_merchants_goes_with_any_merchants_change() {
         let cache = Cache::default();
         let load = |v: u8| async move { Ok::<_, ()>(v) };
-        assert_eq!(cache.get_or_load(EVERYONE, "all", load(1)).await, Ok(1));
-        assert_eq!(cache.get_or_load("shop", "x", load(2)).await, Ok(2));
+        assert_eq!(
+            cache
+                .get_or_load(EVERYONE, "all", load(1))
+                .await
+                .map(|v| *v),
+            Ok(1)
+        );
+        assert_eq!(
+            cache.get_or_load("shop", "x", load(2)).await.map(|v| *v),
+            Ok(2)
+        );
         cache.evict(Some("other"));
-        assert_eq!(cache.get_or_load(EVERYONE, "all", load(3)).await, Ok(3));
-        assert_eq!(cache.get_or_load("shop", "x", load(4)).await, Ok(2), "kept");
+        assert_eq!(
+            cache
+                .get_or_load(EVERYONE, "all", load(3))
+                .await
+                .map(|v| *v),
+            Ok(3)
+        );
+        assert_eq!(
+            cache.get_or_load("shop", "x", load(4)).await.map(|v| *v),
+            Ok(2),
+            "kept"
+        );
         assert_eq!(cache.len.load(Ordering::Relaxed), 2);
     }
 
@@ -193,11 +233,11 @@ mod tests {
                 Ok::<_, ()>("old")
             })
             .await;
-        assert_eq!(stale, Ok("old"));
+        assert_eq!(stale.map(|v| *v), Ok("old"));
         let fresh = cache
             .get_or_load("shop", "x", async { Ok::<_, ()>("new") })
             .await;
-        assert_eq!(fresh, Ok("new"));
+        assert_eq!(fresh.map(|v| *v), Ok("new"));
     }
 
     #[tokio::test]
@@ -211,11 +251,11 @@ mod tests {
         let found = cache
             .get_or_load_found::<u8, (), _>("m", "x", async { Ok(Some(5)) })
             .await;
-        assert_eq!(found, Ok(Some(5)));
+        assert_eq!(found.map(|v| v.map(|v| *v)), Ok(Some(5)));
         let again = cache
             .get_or_load_found::<u8, (), _>("m", "x", async { Err(()) })
             .await;
-        assert_eq!(again, Ok(Some(5)), "kept");
+        assert_eq!(again.map(|v| v.map(|v| *v)), Ok(Some(5)), "kept");
     }
 
     #[tokio::test]
@@ -224,14 +264,28 @@ mod tests {
         assert_eq!(
             cache
                 .get_or_load::<u8, _, _>("m", "x", async { Err("down") })
-                .await,
+                .await
+                .map(|v| *v),
             Err("down")
         );
         assert_eq!(
             cache
                 .get_or_load("m", "x", async { Ok::<u8, &str>(1) })
-                .await,
+                .await
+                .map(|v| *v),
             Ok(1)
         );
+    }
+
+    #[tokio::test]
+    async fn a_kept_value_is_shared_not_copied() {
+        let cache = Cache::default();
+        let first = cache
+            .get_or_load("m", "list", async { Ok::<_, ()>(vec![1_u8; 64]) })
+            .await;
+        let again = cache
+            .get_or_load("m", "list", async { Ok::<_, ()>(Vec::new()) })
+            .await;
+        assert!(matches!((first, again), (Ok(a), Ok(b)) if Arc::ptr_eq(&a, &b)));
     }
 }

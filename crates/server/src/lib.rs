@@ -145,7 +145,7 @@ impl Application {
         // The demo's shops listen on loopback, as the demo hub itself does.
         let outbound = outbound::Outbound::new(settings.allow_loopback_http || settings.demo)
             .map_err(|e| StartError::Serve(std::io::Error::other(e)))?;
-        let state = state::AppState {
+        let state = state::AppState::new(state::Shared {
             gateway: Arc::new(gateway::Sandbox::new(db.clone())),
             outbound,
             crash_after_charge: settings.crash_after_charge,
@@ -159,7 +159,7 @@ impl Application {
                 .as_ref()
                 .map(|k| ids::sha256_hex(k.expose())),
             public_url,
-        };
+        });
         Ok(Self {
             listener,
             router: routes::router(state.clone()),

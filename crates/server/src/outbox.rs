@@ -54,7 +54,7 @@ pub(crate) fn enqueuing(
         sql: "INSERT INTO webhooks (id, upseller_id, order_id, url, body, status, attempts, next_attempt_at, created_at) \
               VALUES ($1, $2, $3, $4, $5, $8, 0, $6, $7)",
         values: vec![
-            crate::ids::new_id("whk").into(),
+            crate::ids::new_ordered_id("whk").into(),
             recipient.into(),
             order_id.into(),
             url.into(),

@@ -3,6 +3,8 @@
 //! Every lookup is keyed (reason code, complements index, item), so the cost
 //! does not grow with the size of the registry.
 
+use std::sync::Arc;
+
 use postsale_protocol::{Money, ReasonCode, Transaction};
 
 use crate::{
@@ -124,14 +126,19 @@ pub(crate) async fn reason_code(
     affiliate: &Merchant,
     from_ticket: Option<&ReasonCode>,
     purchase: &Purchase,
-) -> Result<Result<ReasonCodeRecord, NoOffer>, ApiError> {
+) -> Result<Result<Arc<ReasonCodeRecord>, NoOffer>, ApiError> {
     let code = match from_ticket {
         Some(code) => code.clone(),
         None => {
-            let mut rules = registry::list::<ReasonRuleRecord>(db, &affiliate.id).await?;
-            rules.sort_by_key(|r| r.priority);
-            match rules.into_iter().find(|rule| rule_matches(rule, purchase)) {
-                Some(rule) => rule.reason_code,
+            // The matching rule of the highest priority (the first by id
+            // among equals).
+            let rules = registry::list::<ReasonRuleRecord>(db, &affiliate.id).await?;
+            match rules
+                .iter()
+                .filter(|rule| rule_matches(rule, purchase))
+                .min_by_key(|r| r.priority)
+            {
+                Some(rule) => rule.reason_code.clone(),
                 None => return Ok(Err(NoOffer::NoReasonCode)),
             }
         }
@@ -175,12 +182,15 @@ pub(crate) async fn items(
     affiliate: &Merchant,
     code: &ReasonCodeRecord,
     purchase: &Purchase,
-) -> Result<Vec<OfferItemRecord>, ApiError> {
+) -> Result<Vec<Arc<OfferItemRecord>>, ApiError> {
     let mut candidates: Vec<String> = Vec::new();
     for sku in &purchase.skus {
-        for item in registry::complementing(db, &code.upseller, sku).await? {
-            if !candidates.contains(&item) {
-                candidates.push(item);
+        for item in registry::complementing(db, &code.upseller, sku)
+            .await?
+            .iter()
+        {
+            if !candidates.contains(item) {
+                candidates.push(item.clone());
             }
         }
     }

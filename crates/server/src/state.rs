@@ -3,15 +3,34 @@
 //! rate limits. Nothing in it outlives a restart: the database holds all
 //! state, so replicas behind a load balancer agree.
 
-use std::sync::Arc;
+use std::{ops::Deref, sync::Arc};
 
 use crate::{
     assets::Assets, db::Db, gateway::PaymentGateway, limits::RateLimits, outbound::Outbound,
 };
 
-/// What every handler shares.
+/// What every handler shares: one allocation, so handing it to a request
+/// (axum's `State` clones it) is a reference count.
 #[derive(Debug, Clone)]
-pub(crate) struct AppState {
+pub(crate) struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub(crate) fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The shared parts.
+#[derive(Debug)]
+pub(crate) struct Shared {
     pub(crate) db: Db,
     pub(crate) assets: Arc<Assets>,
     pub(crate) demo: bool,

@@ -20,7 +20,7 @@ use crate::run::{Error, root};
 
 /// Requests prepared per second of a 64-connection run: above what the hub
 /// can serve here, so no thread runs out and repeats a ticket.
-const BODIES_PER_SEC: u32 = 30_000;
+const BODIES_PER_SEC: u32 = 60_000;
 
 /// `runs` opportunity runs against `hub`, each with fresh tickets.
 pub(crate) fn opportunity_runs(

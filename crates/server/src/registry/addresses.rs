@@ -3,7 +3,7 @@
 //! and the proof of its handoff and webhook URLs (`verification.rs` asks the
 //! other side; this is what the answer changes).
 
-use std::{collections::HashSet, sync::Arc};
+use std::collections::HashSet;
 
 use serde::Serialize;
 use sqlx::Row;
@@ -150,7 +150,7 @@ pub(crate) async fn origin_registered(db: &Db, origin: &str) -> Result<bool, Api
     Ok(proven.contains(origin))
 }
 
-async fn proven_origins(db: &Db) -> Result<Arc<HashSet<String>>, ApiError> {
+async fn proven_origins(db: &Db) -> Result<HashSet<String>, ApiError> {
     let rows =
         sqlx::query("SELECT DISTINCT origin FROM merchant_origins WHERE verified_at IS NOT NULL")
             .fetch_all(&db.pool)
@@ -159,5 +159,5 @@ async fn proven_origins(db: &Db) -> Result<Arc<HashSet<String>>, ApiError> {
         .iter()
         .map(|row| row.try_get::<String, _>("origin"))
         .collect::<Result<HashSet<_>, _>>()?;
-    Ok(Arc::new(origins))
+    Ok(origins)
 }

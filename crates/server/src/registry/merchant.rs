@@ -3,6 +3,8 @@
 //! its SHA-256 only). Roles are the operator's to set; corporate affiliation
 //! is not a field here at all but a confirmed fact of its own (`trust.rs`).
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -308,7 +310,7 @@ pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, ApiError> {
 }
 
 /// The merchant with this id (kept in memory until it changes).
-pub(crate) async fn by_id(db: &Db, id: &str) -> Result<Option<Merchant>, ApiError> {
+pub(crate) async fn by_id(db: &Db, id: &str) -> Result<Option<Arc<Merchant>>, ApiError> {
     db.cache
         .get_or_load_found(id, "merchant", by_id_stored(db, id))
         .await

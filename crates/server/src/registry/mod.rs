@@ -10,6 +10,8 @@ pub(crate) mod merchant;
 pub(crate) mod records;
 pub(crate) mod trust;
 
+use std::sync::Arc;
+
 use sqlx::Row;
 
 use crate::{db::Db, error::ApiError, ids::now};
@@ -22,7 +24,7 @@ pub(crate) async fn get<R: Record>(
     db: &Db,
     merchant: &str,
     id: &str,
-) -> Result<Option<R>, ApiError> {
+) -> Result<Option<Arc<R>>, ApiError> {
     let what = format!("{}/{id}", R::KIND);
     db.cache
         .get_or_load_found(merchant, &what, get_stored(db, merchant, id))
@@ -42,7 +44,7 @@ async fn get_stored<R: Record>(db: &Db, merchant: &str, id: &str) -> Result<Opti
 
 /// Every record of kind `R` the merchant has, by id (kept in memory until
 /// the merchant's records change).
-pub(crate) async fn list<R: Record>(db: &Db, merchant: &str) -> Result<Vec<R>, ApiError> {
+pub(crate) async fn list<R: Record>(db: &Db, merchant: &str) -> Result<Arc<Vec<R>>, ApiError> {
     let what = format!("{}/", R::KIND);
     db.cache
         .get_or_load(merchant, &what, list_stored(db, merchant))
@@ -400,7 +402,7 @@ pub(crate) async fn complementing(
     db: &Db,
     upseller: &str,
     purchased_sku: &str,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Arc<Vec<String>>, ApiError> {
     let what = format!("complements/{purchased_sku}");
     db.cache
         .get_or_load(

@@ -373,14 +373,14 @@ impl Record for SecretRecord {
 
 impl StyleRecord {
     /// The style as the widget receives it.
-    pub(crate) fn into_wire(self) -> postsale_protocol::DisplayStyle {
+    pub(crate) fn to_wire(&self) -> postsale_protocol::DisplayStyle {
         postsale_protocol::DisplayStyle {
-            accent: self.accent,
-            text: self.text,
-            surface: self.surface,
-            font: self.font,
+            accent: self.accent.clone(),
+            text: self.text.clone(),
+            surface: self.surface.clone(),
+            font: self.font.clone(),
             radius_px: self.radius_px,
-            logo_url: self.logo_url,
+            logo_url: self.logo_url.clone(),
         }
     }
 }

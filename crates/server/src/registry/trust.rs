@@ -319,6 +319,7 @@ pub(crate) async fn permit_to_show(
     db.cache
         .get_or_load(affiliate, &what, permit(db, affiliate, upseller, mode))
         .await
+        .map(|permit| *permit)
 }
 
 /// The one check of who may sell for whom: the upseller's agreement names the

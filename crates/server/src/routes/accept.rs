@@ -19,7 +19,7 @@ use super::{
 use crate::{
     domain::OpportunityStatus,
     error::{ApiError, RawBody, parse_json},
-    ids::{new_id, now},
+    ids::{new_ordered_id, now},
     orders::{self, Answer, PendingOrder},
     registry::keys::{self, Purpose},
     state::AppState,
@@ -73,7 +73,7 @@ pub(crate) async fn accept(
     let (payment_reference, parties) = check_payment(&state, &open, &request).await?;
 
     let order = PendingOrder {
-        id: new_id("ord"),
+        id: new_ordered_id("ord"),
         opportunity_id: open.id.clone(),
         affiliate_id: open.affiliate.id.clone(),
         upseller_id: open.upseller.id.clone(),

@@ -94,7 +94,7 @@ pub(crate) async fn put_self(
     // Answered as stored: what is proven is the hub's to say.
     merchant::by_id(&state.db, &me.id)
         .await?
-        .map(Json)
+        .map(|m| Json((*m).clone()))
         .ok_or_else(|| ApiError::NotFound(format!("no merchant '{}'", me.id)))
 }
 
@@ -177,6 +177,7 @@ pub(crate) async fn get(
     with_kind!(kind, R => {
         let mut record = registry::get::<R>(&state.db, &me.id, &id)
             .await?
+            .map(|r| (*r).clone())
             .ok_or_else(|| ApiError::NotFound(format!("no {kind} '{id}'")))?;
         record.redact();
         Ok(Json(record).into_response())

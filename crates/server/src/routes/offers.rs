@@ -2,6 +2,8 @@
 //! opportunity, the copy rendered from the reason code's template, the
 //! affiliate's style, and the disclosure the handoff mode demands.
 
+use std::sync::Arc;
+
 use axum::{
     Json,
     extract::{Path, State},
@@ -30,11 +32,11 @@ use crate::{
 #[derive(Debug)]
 pub(crate) struct OpenOpportunity {
     pub(crate) id: String,
-    pub(crate) affiliate: Merchant,
-    pub(crate) upseller: Merchant,
-    pub(crate) code: ReasonCodeRecord,
+    pub(crate) affiliate: Arc<Merchant>,
+    pub(crate) upseller: Arc<Merchant>,
+    pub(crate) code: Arc<ReasonCodeRecord>,
     pub(crate) currency: CurrencyCode,
-    pub(crate) items: Vec<OfferItemRecord>,
+    pub(crate) items: Vec<Arc<OfferItemRecord>>,
     pub(crate) incentive: Option<String>,
     /// The affiliate's order the customer just placed.
     pub(crate) order_id: String,
@@ -152,7 +154,7 @@ pub(crate) async fn render(state: &AppState, open: &OpenOpportunity) -> Result<O
     let incentive_label = match &open.incentive {
         Some(id) => registry::get::<IncentiveRecord>(&state.db, affiliate_id, id)
             .await?
-            .map(|i| i.label),
+            .map(|i| i.label.clone()),
         None => None,
     };
     let value_of = |name: &str| match name {
@@ -182,7 +184,7 @@ pub(crate) async fn render(state: &AppState, open: &OpenOpportunity) -> Result<O
         button: template::render(&copy.button, value_of),
         items,
         currency: open.currency,
-        style: style.into_wire(),
+        style: style.to_wire(),
         disclosure: disclosure(open),
         points: open.code.points,
     })

@@ -46,7 +46,7 @@ pub(crate) async fn set_roles(
     merchant::set_roles(&state.db, &id, roles.affiliate, roles.upseller).await?;
     merchant::by_id(&state.db, &id)
         .await?
-        .map(Json)
+        .map(|m| Json((*m).clone()))
         .ok_or_else(|| ApiError::NotFound(format!("no merchant '{id}'")))
 }
 

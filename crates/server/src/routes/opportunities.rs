@@ -3,6 +3,8 @@
 //! with the same ticket gets the same answer; any other ticket for that order
 //! is refused.
 
+use std::sync::Arc;
+
 use axum::{
     Json,
     extract::{Path, State},
@@ -18,7 +20,7 @@ use crate::{
     domain::OpportunityStatus,
     error::{ApiError, ApiJson},
     events,
-    ids::{new_id, now},
+    ids::{new_ordered_id, now},
     registry::{
         self, Merchant, merchant,
         records::{IncentiveRecord, ReasonCodeRecord, SecretRecord, StyleRecord},
@@ -129,7 +131,7 @@ async fn candidate(
     affiliate: &Merchant,
     code: &ReasonCodeRecord,
     purchase: &selection::Purchase,
-    incentives: Vec<IncentiveRecord>,
+    incentives: Arc<Vec<IncentiveRecord>>,
     now: i64,
 ) -> Result<Result<NewOpportunity, NoOffer>, ApiError> {
     let items = selection::items(&state.db, affiliate, code, purchase).await?;
@@ -141,17 +143,17 @@ async fn candidate(
         return Ok(Err(NoOffer::Incomplete));
     };
     let opportunity = Opportunity {
-        id: new_id("opp"),
+        id: new_ordered_id("opp"),
         presentation: code.presentation,
         teaser: code.teaser.clone(),
-        style: style.into_wire(),
+        style: style.to_wire(),
         expires_at: now + OPPORTUNITY_TTL_SECS,
         reason_code: code.code.clone(),
         incentives: incentives
-            .into_iter()
+            .iter()
             .map(|i| Incentive {
-                id: i.id,
-                label: i.label,
+                id: i.id.clone(),
+                label: i.label.clone(),
             })
             .collect(),
     };
@@ -173,7 +175,7 @@ async fn verify_ticket(
     state: &AppState,
     raw: &str,
     now: i64,
-) -> Result<(Merchant, TicketClaims), ApiError> {
+) -> Result<(Arc<Merchant>, TicketClaims), ApiError> {
     // The ticket is the request's credential: one that does not parse is
     // refused as one that does not verify is (401), saying why.
     let ticket =

@@ -125,7 +125,7 @@ pub(crate) async fn verify_callback(
     }
     merchant::by_id(&state.db, &me.id)
         .await?
-        .map(Json)
+        .map(|m| Json((*m).clone()))
         .ok_or_else(|| ApiError::NotFound(format!("no merchant '{}'", me.id)))
 }
 
