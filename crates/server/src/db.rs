@@ -73,7 +73,7 @@ impl Db {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let writer = match backend {
-            Backend::Sqlite => Self::pool(backend, 1).connect_with(options).await?,
+            Backend::Sqlite => Self::pool(backend, 1).connect_with(options.clone()).await?,
             Backend::Postgres => pool.clone(),
         };
         let store = match backend {
@@ -83,7 +83,7 @@ impl Db {
                     .map_err(|e| DbError::Lane(e.to_string()))?;
                 crate::store::Store::Sqlite(lane)
             }
-            Backend::Postgres => crate::store::Store::postgres(pool.clone()),
+            Backend::Postgres => crate::store::Store::postgres(pool.clone(), options),
         };
         Ok(Self {
             pool,

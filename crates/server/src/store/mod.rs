@@ -25,9 +25,9 @@ pub(crate) struct Postgres {
 
 impl Store {
     /// The store on a PostgreSQL pool; starts its batching task.
-    pub(crate) fn postgres(pool: sqlx::AnyPool) -> Self {
+    pub(crate) fn postgres(pool: sqlx::AnyPool, options: sqlx::any::AnyConnectOptions) -> Self {
         Self::Postgres(Postgres {
-            opens: opportunities::Batches::start(pool.clone()),
+            opens: opportunities::Batches::start(options),
             pool,
         })
     }

@@ -249,7 +249,25 @@ pub(crate) struct Batches {
 }
 
 impl Batches {
-    pub(crate) fn start(pool: sqlx::AnyPool) -> Self {
+    /// Starts the batching task, on connections of its own where the batch
+    /// statement is parsed once but planned for every batch: a plan kept
+    /// from when the table was small would scan it whole once it is large
+    /// (PostgreSQL's estimates for a new table are guesses; with a kept
+    /// plan the order's lookup went through the wrong index).
+    pub(crate) fn start(options: sqlx::any::AnyConnectOptions) -> Self {
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(BATCHES_AT_ONCE as u32)
+            .test_before_acquire(false)
+            .idle_timeout(std::time::Duration::from_secs(60))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("SET plan_cache_mode = force_custom_plan")
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect_lazy_with(options);
         let (queue, waiting) = mpsc::unbounded_channel();
         tokio::spawn(batch_task(pool, waiting));
         Self { queue }
@@ -367,10 +385,7 @@ async fn open_together(
             })
         })
         .collect();
-    // Planned for each batch, not once for all: a plan kept from when the
-    // table was small would scan it whole once it is large.
     let rows = sqlx::query(OPEN_TOGETHER)
-        .persistent(false)
         .bind(serde_json::Value::Array(values).to_string())
         .bind(OpportunityStatus::Open.as_str())
         .fetch_all(pool)
