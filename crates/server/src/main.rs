@@ -3,6 +3,9 @@
 use clap::Parser;
 use postsale_server::{Application, Cli, Command, Settings};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     postsale_server::telemetry::init();
