@@ -4,7 +4,8 @@
 //! hub's layers".)
 
 /// A status enum with the name each variant is stored under, written once;
-/// `as_str` and `parse` go between the two, and `Display` shows the name.
+/// `as_str` and `parse` go between the two, `Display` and JSON show the
+/// name, and the API's schema lists every name.
 macro_rules! stored_status {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $stored:literal,)+ }) => {
         $(#[$doc])*
@@ -45,6 +46,17 @@ macro_rules! stored_status {
                 f.write_str(self.as_str())
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($stored,)+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 
@@ -83,6 +95,42 @@ stored_status! {
     }
 }
 
+stored_status! {
+    /// Where an affiliation stands.
+    AffiliationStatus {
+        /// One merchant proposed it; the other has not answered.
+        Proposed = "proposed",
+        /// Both merchants say so; the operator has not confirmed it yet.
+        Accepted = "accepted",
+        /// The operator confirmed it: the two are one corporate group.
+        Confirmed = "confirmed",
+        /// Withdrawn by either merchant or the operator.
+        Revoked = "revoked",
+    }
+}
+
+stored_status! {
+    /// Where an upseller's agreement with an affiliate stands.
+    AgreementStatus {
+        /// In force: the affiliate may sell in its modes.
+        Active = "active",
+        /// Withdrawn by the upseller.
+        Revoked = "revoked",
+    }
+}
+
+stored_status! {
+    /// Where a key the hub signs its calls with stands.
+    HubKeyStatus {
+        /// Made and shown once; the hub does not sign with it yet.
+        Staged = "staged",
+        /// Activated by its merchant: the newest active one signs.
+        Active = "active",
+        /// Retired: never used again.
+        Retired = "retired",
+    }
+}
+
 /// A stored status the hub does not know (a database written by another
 /// version).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,6 +151,15 @@ mod tests {
         }
         for &status in WebhookStatus::ALL {
             assert_eq!(WebhookStatus::parse(status.as_str()), Ok(status));
+        }
+        for &status in AffiliationStatus::ALL {
+            assert_eq!(AffiliationStatus::parse(status.as_str()), Ok(status));
+        }
+        for &status in AgreementStatus::ALL {
+            assert_eq!(AgreementStatus::parse(status.as_str()), Ok(status));
+        }
+        for &status in HubKeyStatus::ALL {
+            assert_eq!(HubKeyStatus::parse(status.as_str()), Ok(status));
         }
         assert!(OpportunityStatus::parse("expired").is_err());
         assert!(RefundStatus::parse("refused").is_err());

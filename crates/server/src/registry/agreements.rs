@@ -6,6 +6,7 @@ use postsale_protocol::HandoffMode;
 use serde::Serialize;
 use sqlx::Row;
 
+pub(crate) use crate::domain::AgreementStatus;
 use crate::{db::Db, error::ApiError, ids::now};
 
 /// The terms on which an upseller lets one affiliate sell its items.
@@ -18,8 +19,7 @@ pub(crate) struct Agreement {
     pub(crate) modes: Vec<HandoffMode>,
     /// The affiliate's share of each sale, in basis points (0 to 10000).
     pub(crate) commission_bps: u32,
-    /// `active` or `revoked`.
-    pub(crate) status: String,
+    pub(crate) status: AgreementStatus,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
 }
@@ -71,7 +71,8 @@ fn decode_agreement(row: &sqlx::any::AnyRow) -> Result<Agreement, ApiError> {
         modes: modes.iter().filter_map(|m| HandoffMode::parse(m)).collect(),
         commission_bps: u32::try_from(row.try_get::<i64, _>("commission_bps")?)
             .map_err(|_| ApiError::Internal("stored commission".into()))?,
-        status: row.try_get("status")?,
+        status: AgreementStatus::parse(&row.try_get::<String, _>("status")?)
+            .map_err(|e| ApiError::Internal(format!("agreement: {e}")))?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -89,14 +90,15 @@ pub(crate) async fn grant(
     let mut tx = db.writer.begin().await?;
     sqlx::query(
         "INSERT INTO agreements (upseller_id, affiliate_id, modes, commission_bps, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'active', $5, $5) \
-         ON CONFLICT (upseller_id, affiliate_id) DO UPDATE SET modes = $3, commission_bps = $4, status = 'active', updated_at = $5",
+         VALUES ($1, $2, $3, $4, $6, $5, $5) \
+         ON CONFLICT (upseller_id, affiliate_id) DO UPDATE SET modes = $3, commission_bps = $4, status = $6, updated_at = $5",
     )
     .bind(upseller)
     .bind(affiliate)
     .bind(&modes)
     .bind(i64::from(terms.commission_bps))
     .bind(now())
+    .bind(AgreementStatus::Active.as_str())
     .execute(&mut *tx)
     .await?;
     // Permits are read under the affiliate and name the upseller: a change
@@ -111,11 +113,13 @@ pub(crate) async fn grant(
 pub(crate) async fn withdraw(db: &Db, upseller: &str, affiliate: &str) -> Result<bool, ApiError> {
     let mut tx = db.writer.begin().await?;
     let moved = sqlx::query(
-        "UPDATE agreements SET status = 'revoked', updated_at = $1 WHERE upseller_id = $2 AND affiliate_id = $3 AND status = 'active'",
+        "UPDATE agreements SET status = $4, updated_at = $1 WHERE upseller_id = $2 AND affiliate_id = $3 AND status = $5",
     )
     .bind(now())
     .bind(upseller)
     .bind(affiliate)
+    .bind(AgreementStatus::Revoked.as_str())
+    .bind(AgreementStatus::Active.as_str())
     .execute(&mut *tx)
     .await?;
     if moved.rows_affected() == 0 {

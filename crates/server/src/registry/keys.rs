@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+pub(crate) use crate::domain::HubKeyStatus;
 use crate::{
     config::Secret,
     db::Db,
@@ -59,8 +60,7 @@ pub(crate) struct SigningKey {
 pub(crate) struct KeyInfo {
     pub(crate) key_id: String,
     pub(crate) purpose: Purpose,
-    /// `staged`, `active` or `retired`.
-    pub(crate) status: String,
+    pub(crate) status: HubKeyStatus,
     /// Whether the hub signs with it now.
     pub(crate) signing: bool,
     pub(crate) created_at: i64,
@@ -73,7 +73,7 @@ pub(crate) struct NewKey {
     pub(crate) purpose: Purpose,
     /// Configure it where you verify the hub's signatures, then activate it.
     pub(crate) secret: String,
-    pub(crate) status: String,
+    pub(crate) status: HubKeyStatus,
 }
 
 impl std::fmt::Debug for NewKey {
@@ -101,7 +101,7 @@ pub(crate) async fn create(db: &Db, merchant: &str, purpose: Purpose) -> Result<
         key_id,
         purpose,
         secret,
-        status: "staged".into(),
+        status: HubKeyStatus::Staged,
     })
 }
 
@@ -115,10 +115,11 @@ pub(crate) async fn create_with(
 ) -> Result<(), ApiError> {
     let mut tx = db.writer.begin().await?;
     let live: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status <> 'retired'",
+        "SELECT COUNT(*) AS n FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status <> $3",
     )
     .bind(merchant)
     .bind(purpose.as_str())
+    .bind(HubKeyStatus::Retired.as_str())
     .fetch_one(&mut *tx)
     .await?
     .try_get("n")?;
@@ -129,13 +130,14 @@ pub(crate) async fn create_with(
         )));
     }
     sqlx::query(
-        "INSERT INTO hub_keys (merchant_id, key_id, purpose, secret, status, created_at) VALUES ($1, $2, $3, $4, 'staged', $5)",
+        "INSERT INTO hub_keys (merchant_id, key_id, purpose, secret, status, created_at) VALUES ($1, $2, $3, $4, $6, $5)",
     )
     .bind(merchant)
     .bind(key_id)
     .bind(purpose.as_str())
     .bind(db.sealer.seal(&context(merchant, key_id), secret))
     .bind(now())
+    .bind(HubKeyStatus::Staged.as_str())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -145,11 +147,13 @@ pub(crate) async fn create_with(
 /// Activates a staged (or re-activates an active) key: it signs from now on.
 pub(crate) async fn activate(db: &Db, merchant: &str, key_id: &str) -> Result<(), ApiError> {
     let moved = sqlx::query(
-        "UPDATE hub_keys SET status = 'active', activated_ms = $1 WHERE merchant_id = $2 AND key_id = $3 AND status <> 'retired'",
+        "UPDATE hub_keys SET status = $4, activated_ms = $1 WHERE merchant_id = $2 AND key_id = $3 AND status <> $5",
     )
     .bind(now_ms())
     .bind(merchant)
     .bind(key_id)
+    .bind(HubKeyStatus::Active.as_str())
+    .bind(HubKeyStatus::Retired.as_str())
     .execute(&db.writer)
     .await?;
     if moved.rows_affected() == 1 {
@@ -165,7 +169,7 @@ pub(crate) async fn retire(db: &Db, merchant: &str, key_id: &str) -> Result<(), 
     let keys = list(db, merchant).await?;
     let Some(key) = keys
         .iter()
-        .find(|k| k.key_id == key_id && k.status != "retired")
+        .find(|k| k.key_id == key_id && k.status != HubKeyStatus::Retired)
     else {
         return Err(ApiError::NotFound(format!("no live key '{key_id}'")));
     };
@@ -175,11 +179,12 @@ pub(crate) async fn retire(db: &Db, merchant: &str, key_id: &str) -> Result<(), 
         ));
     }
     sqlx::query(
-        "UPDATE hub_keys SET status = 'retired', retired_at = $1 WHERE merchant_id = $2 AND key_id = $3",
+        "UPDATE hub_keys SET status = $4, retired_at = $1 WHERE merchant_id = $2 AND key_id = $3",
     )
     .bind(now())
     .bind(merchant)
     .bind(key_id)
+    .bind(HubKeyStatus::Retired.as_str())
     .execute(&db.writer)
     .await?;
     Ok(())
@@ -203,11 +208,12 @@ pub(crate) async fn list(db: &Db, merchant: &str) -> Result<Vec<KeyInfo>, ApiErr
         let key = KeyInfo {
             key_id: row.try_get("key_id")?,
             purpose: Purpose::parse(&row.try_get::<String, _>("purpose")?)?,
-            status: row.try_get("status")?,
+            status: HubKeyStatus::parse(&row.try_get::<String, _>("status")?)
+                .map_err(|e| ApiError::Internal(format!("hub key: {e}")))?,
             signing: false,
             created_at: row.try_get("created_at")?,
         };
-        if key.status == "active" {
+        if key.status == HubKeyStatus::Active {
             let at = row.try_get::<Option<i64>, _>("activated_ms")?.unwrap_or(0);
             match latest.iter_mut().find(|(p, _, _)| *p == key.purpose) {
                 Some(l) if (at, &key.key_id) > (l.1, &l.2) => {
@@ -235,11 +241,12 @@ pub(crate) async fn signing(
     purpose: Purpose,
 ) -> Result<Option<SigningKey>, ApiError> {
     let row = sqlx::query(
-        "SELECT key_id, secret FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status = 'active' \
+        "SELECT key_id, secret FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status = $3 \
          ORDER BY activated_ms DESC, key_id DESC LIMIT 1",
     )
     .bind(merchant)
     .bind(purpose.as_str())
+    .bind(HubKeyStatus::Active.as_str())
     .fetch_optional(&db.pool)
     .await?;
     row.map(|row| {

@@ -10,6 +10,7 @@ use sqlx::Row;
 
 use crate::{
     db::Db,
+    domain::{AffiliationStatus, AgreementStatus},
     error::ApiError,
     ids::{new_api_key, new_secret_hex, now, sha256_hex},
     validate,
@@ -260,10 +261,12 @@ pub(crate) async fn set_roles(
     if !upseller {
         // No longer an upseller: the agreements it gave end.
         sqlx::query(
-            "UPDATE agreements SET status = 'revoked', updated_at = $1 WHERE upseller_id = $2 AND status = 'active'",
+            "UPDATE agreements SET status = $3, updated_at = $1 WHERE upseller_id = $2 AND status = $4",
         )
         .bind(now())
         .bind(id)
+        .bind(AgreementStatus::Revoked.as_str())
+        .bind(AgreementStatus::Active.as_str())
         .execute(&mut *tx)
         .await?;
     }
@@ -287,18 +290,21 @@ pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, ApiError> {
     // Its affiliations and agreements end with it: a merchant registered
     // later under the same id inherits none of them.
     sqlx::query(
-        "UPDATE affiliations SET status = 'revoked', revoked_at = $2, revoked_by = $1 \
-         WHERE (proposer_id = $1 OR partner_id = $1) AND status <> 'revoked'",
+        "UPDATE affiliations SET status = $3, revoked_at = $2, revoked_by = $1 \
+         WHERE (proposer_id = $1 OR partner_id = $1) AND status <> $3",
     )
     .bind(id)
     .bind(now())
+    .bind(AffiliationStatus::Revoked.as_str())
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "UPDATE agreements SET status = 'revoked', updated_at = $2 WHERE (upseller_id = $1 OR affiliate_id = $1) AND status = 'active'",
+        "UPDATE agreements SET status = $3, updated_at = $2 WHERE (upseller_id = $1 OR affiliate_id = $1) AND status = $4",
     )
     .bind(id)
     .bind(now())
+    .bind(AgreementStatus::Revoked.as_str())
+    .bind(AgreementStatus::Active.as_str())
     .execute(&mut *tx)
     .await?;
     let deleted = sqlx::query("DELETE FROM merchants WHERE id = $1")

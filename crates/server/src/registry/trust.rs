@@ -9,48 +9,13 @@ use postsale_protocol::HandoffMode;
 use serde::Serialize;
 use sqlx::Row;
 
+pub(crate) use crate::domain::AffiliationStatus;
 use crate::{
     db::Db,
+    domain::AgreementStatus,
     error::ApiError,
     ids::{new_id, now},
 };
-
-/// Where an affiliation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum AffiliationStatus {
-    /// One merchant proposed it; the other has not answered.
-    Proposed,
-    /// Both merchants say so; the operator has not confirmed it yet.
-    Accepted,
-    /// The operator confirmed it: the two are one corporate group.
-    Confirmed,
-    /// Withdrawn by either merchant or the operator.
-    Revoked,
-}
-
-impl AffiliationStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Proposed => "proposed",
-            Self::Accepted => "accepted",
-            Self::Confirmed => "confirmed",
-            Self::Revoked => "revoked",
-        }
-    }
-
-    fn parse(raw: &str) -> Result<Self, ApiError> {
-        [
-            Self::Proposed,
-            Self::Accepted,
-            Self::Confirmed,
-            Self::Revoked,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-        .ok_or_else(|| ApiError::Internal(format!("stored affiliation status {raw}")))
-    }
-}
 
 /// A claim that two merchants are one corporate group, and how far it got.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -75,7 +40,8 @@ fn decode_affiliation(row: &sqlx::any::AnyRow) -> Result<Affiliation, ApiError> 
         id: row.try_get("id")?,
         proposer: row.try_get("proposer_id")?,
         partner: row.try_get("partner_id")?,
-        status: AffiliationStatus::parse(&row.try_get::<String, _>("status")?)?,
+        status: AffiliationStatus::parse(&row.try_get::<String, _>("status")?)
+            .map_err(|e| ApiError::Internal(format!("affiliation: {e}")))?,
         proposed_at: row.try_get("proposed_at")?,
         accepted_at: row.try_get("accepted_at")?,
         confirmed_at: row.try_get("confirmed_at")?,
@@ -99,7 +65,7 @@ pub(crate) async fn propose(
     let at = now();
     let inserted = sqlx::query(
         "INSERT INTO affiliations (id, proposer_id, partner_id, low_id, high_id, status, proposed_at) \
-         VALUES ($1, $2, $3, $4, $5, 'proposed', $6)",
+         VALUES ($1, $2, $3, $4, $5, $7, $6)",
     )
     .bind(&id)
     .bind(proposer)
@@ -107,6 +73,7 @@ pub(crate) async fn propose(
     .bind(low)
     .bind(high)
     .bind(at)
+    .bind(AffiliationStatus::Proposed.as_str())
     .execute(&db.writer)
     .await;
     match inserted {
@@ -182,22 +149,27 @@ async fn advance(
             return Err(ApiError::Internal("an affiliation cannot go back".into()));
         }
     };
-    let allowed = from
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
+    // The statuses it may move from, bound after the four values.
+    let allowed = (0..from.len())
+        .map(|n| format!("${}", n + 6))
         .collect::<Vec<_>>()
         .join(", ");
     let mut tx = db.writer.begin().await?;
-    let moved = sqlx::query(&format!(
-        "UPDATE affiliations SET status = $1, {column} = $2, revoked_by = CASE WHEN $1 = 'revoked' THEN $3 ELSE revoked_by END \
+    let sql = format!(
+        "UPDATE affiliations SET status = $1, {column} = $2, revoked_by = CASE WHEN $1 = $5 THEN $3 ELSE revoked_by END \
          WHERE id = $4 AND status IN ({allowed})"
-    ))
-    .bind(to.as_str())
-    .bind(now())
-    .bind(by)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    );
+    let moved = sqlx::query(&sql)
+        .bind(to.as_str())
+        .bind(now())
+        .bind(by)
+        .bind(id)
+        .bind(AffiliationStatus::Revoked.as_str());
+    let moved = from
+        .iter()
+        .fold(moved, |query, status| query.bind(status.as_str()))
+        .execute(&mut *tx)
+        .await?;
     if moved.rows_affected() == 1 {
         super::commit(db, tx, None).await
     } else {
@@ -271,10 +243,11 @@ pub(crate) async fn affiliated(db: &Db, a: &str, b: &str) -> Result<bool, ApiErr
     }
     let (low, high) = pair(a, b);
     let row = sqlx::query(
-        "SELECT id FROM affiliations WHERE low_id = $1 AND high_id = $2 AND status = 'confirmed'",
+        "SELECT id FROM affiliations WHERE low_id = $1 AND high_id = $2 AND status = $3",
     )
     .bind(low)
     .bind(high)
+    .bind(AffiliationStatus::Confirmed.as_str())
     .fetch_optional(&db.pool)
     .await?;
     Ok(row.is_some())
@@ -339,7 +312,7 @@ pub(crate) async fn permit(
     }
     let terms = super::agreements::agreement(db, upseller, affiliate)
         .await?
-        .filter(|a| a.status == "active" && a.modes.contains(&mode));
+        .filter(|a| a.status == AgreementStatus::Active && a.modes.contains(&mode));
     let Some(terms) = terms else {
         return Ok(Err(Refusal::NoAgreement(mode.as_str())));
     };

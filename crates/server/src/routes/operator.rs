@@ -77,13 +77,10 @@ pub(crate) async fn list_affiliations(
                 ApiError::invalid("status", "the only query parameter is status")
             })?),
         };
-    let status = match wanted {
+    let status = match wanted.map(AffiliationStatus::parse) {
         None => None,
-        Some("proposed") => Some(AffiliationStatus::Proposed),
-        Some("accepted") => Some(AffiliationStatus::Accepted),
-        Some("confirmed") => Some(AffiliationStatus::Confirmed),
-        Some("revoked") => Some(AffiliationStatus::Revoked),
-        Some(_) => {
+        Some(Ok(status)) => Some(status),
+        Some(Err(_)) => {
             return Err(ApiError::invalid(
                 "status",
                 "must be proposed, accepted, confirmed or revoked",
