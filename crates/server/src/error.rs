@@ -251,6 +251,11 @@ pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 }
 
 fn parse_strict<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // Most bodies are right: they are read once, without tracking where the
+    // reader is. Only a refused one is read again, to name the field.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
