@@ -140,10 +140,7 @@ fn in_savepoint<T, E: From<LaneError>>(
     conn: &Connection,
     work: impl FnOnce(&Connection) -> Result<T, E>,
 ) -> Result<T, E> {
-    let sql = |statement: &str| {
-        conn.execute_batch(statement)
-            .map_err(|e| E::from(LaneError::Sqlite(e)))
-    };
+    let sql = |statement: &str| kept(conn, statement).map_err(|e| E::from(LaneError::Sqlite(e)));
     sql("SAVEPOINT unit")?;
     let outcome = match catch_unwind(AssertUnwindSafe(|| work(conn))) {
         Ok(outcome) => outcome,
@@ -154,6 +151,12 @@ fn in_savepoint<T, E: From<LaneError>>(
     }
     sql("RELEASE unit")?;
     outcome
+}
+
+/// Runs a statement without values that the lane runs over and over
+/// (`BEGIN`, `SAVEPOINT`, ...): prepared once and kept, not parsed again.
+fn kept(conn: &Connection, statement: &str) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(statement)?.execute([]).map(|_| ())
 }
 
 /// The lane thread: waits for a unit, takes every unit waiting with it,
@@ -167,14 +170,14 @@ fn run(conn: Connection, queue: &mpsc::Receiver<Unit>) {
                 Err(_) => break,
             }
         }
-        if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(err) = kept(&conn, "BEGIN IMMEDIATE") {
             // Nothing of the group ran; each unit answers `Gone`.
             tracing::error!(error = %err, "the SQLite lane cannot begin a transaction");
             drop(group);
             continue;
         }
         let settles: Vec<Settle> = group.into_iter().map(|unit| unit(&conn)).collect();
-        let committed = conn.execute_batch("COMMIT").map_err(|err| {
+        let committed = kept(&conn, "COMMIT").map_err(|err| {
             tracing::error!(error = %err, "the SQLite lane's commit failed");
             let _ = conn.execute_batch("ROLLBACK");
             err.to_string()

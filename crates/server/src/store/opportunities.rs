@@ -360,13 +360,35 @@ const OPEN_TOGETHER: &str = "WITH ask AS (\
        f.ticket_nonce, f.status, f.expires_at, f.body \
      FROM ask a JOIN seen s ON s.n = a.n LEFT JOIN found f ON f.n = a.n ORDER BY a.n";
 
+/// One ask as the batch statement's `json_to_recordset` reads it, written
+/// straight into the JSON text.
+#[derive(serde::Serialize)]
+struct AskRow<'a> {
+    n: usize,
+    affiliate: &'a str,
+    order_id: &'a str,
+    nonce: &'a str,
+    customer: &'a str,
+    code: &'a str,
+    since: i64,
+    incentive: Option<&'a str>,
+    now: i64,
+    id: Option<&'a str>,
+    upseller: Option<&'a str>,
+    currency: Option<&'a str>,
+    skus: Option<&'a str>,
+    body: Option<&'a str>,
+    expires_at: Option<i64>,
+    cap: i64,
+}
+
 /// What each ask of `asks` opened, in order; `None` where another ask of
 /// the batch (or another replica) took its order first, to be read again.
 async fn open_together(
     pool: &sqlx::AnyPool,
     asks: &[&Ask],
 ) -> Result<Vec<Option<Opened>>, StoreError> {
-    let values: Vec<serde_json::Value> = asks
+    let values: Vec<AskRow<'_>> = asks
         .iter()
         .enumerate()
         .map(|(n, ask)| {
@@ -375,18 +397,30 @@ async fn open_together(
                 None => ("", i64::MAX),
             };
             let new = ask.new.as_ref();
-            serde_json::json!({
-                "n": n, "affiliate": ask.affiliate, "order_id": ask.order_id, "nonce": ask.nonce,
-                "customer": ask.customer, "code": code, "since": ask.now - DAY,
-                "incentive": ask.incentive, "now": ask.now, "id": new.map(|n| &n.id),
-                "upseller": new.map(|n| &n.upseller), "currency": new.map(|n| &n.currency),
-                "skus": new.map(|n| &n.skus), "body": new.map(|n| &n.body),
-                "expires_at": new.map(|n| n.expires_at), "cap": cap,
-            })
+            AskRow {
+                n,
+                affiliate: &ask.affiliate,
+                order_id: &ask.order_id,
+                nonce: &ask.nonce,
+                customer: &ask.customer,
+                code,
+                since: ask.now - DAY,
+                incentive: ask.incentive.as_deref(),
+                now: ask.now,
+                id: new.map(|n| n.id.as_str()),
+                upseller: new.map(|n| n.upseller.as_str()),
+                currency: new.map(|n| n.currency.as_str()),
+                skus: new.map(|n| n.skus.as_str()),
+                body: new.map(|n| n.body.as_str()),
+                expires_at: new.map(|n| n.expires_at),
+                cap,
+            }
         })
         .collect();
+    let values = serde_json::to_string(&values)
+        .map_err(|e| StoreError::Sqlx(sqlx::Error::Encode(Box::new(e))))?;
     let rows = sqlx::query(OPEN_TOGETHER)
-        .bind(serde_json::Value::Array(values).to_string())
+        .bind(values)
         .bind(OpportunityStatus::Open.as_str())
         .fetch_all(pool)
         .await?;
