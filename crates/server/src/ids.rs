@@ -4,15 +4,20 @@
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+/// `N` random bytes, hex.
+fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0_u8; N];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 /// A new random id such as `opp_3f9c…` (prefix, underscore, 32 hex digits).
 pub(crate) fn new_id(prefix: &str) -> String {
-    let mut bytes = [0_u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    format!("{prefix}_{}", hex::encode(bytes))
+    format!("{prefix}_{}", random_hex::<16>())
 }
 
 /// A new id for a row of a table that grows with every purchase
-/// (opportunities, orders, webhooks): `opp_` then the milliseconds since the
+/// (opportunities, orders, webhooks): the prefix, an underscore, the milliseconds since the
 /// epoch (12 hex digits) then 128 random bits (32 hex digits). Ids made
 /// together sort together, so the rows a commit inserts land on the last
 /// page of the id's index instead of one random page each; the random part
@@ -21,28 +26,22 @@ pub(crate) fn new_ordered_id(prefix: &str) -> String {
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
-    let mut bytes = [0_u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
     // 12 hex digits hold the milliseconds until the year 10889.
     format!(
         "{prefix}_{:012x}{}",
         millis & 0xffff_ffff_ffff,
-        hex::encode(bytes)
+        random_hex::<16>()
     )
 }
 
 /// A new API key (256 random bits); only its SHA-256 is stored.
 pub(crate) fn new_api_key() -> String {
-    let mut bytes = [0_u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    format!("psk_{}", hex::encode(bytes))
+    format!("psk_{}", random_hex::<32>())
 }
 
 /// 256 random bits, hex: a challenge, a key's secret, a master key.
 pub(crate) fn new_secret_hex() -> String {
-    let mut bytes = [0_u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
+    random_hex::<32>()
 }
 
 /// SHA-256, hex. API keys carry 256 random bits, so a fast hash is enough:

@@ -71,8 +71,7 @@ fn decode_agreement(row: &sqlx::any::AnyRow) -> Result<Agreement, ApiError> {
         modes: modes.iter().filter_map(|m| HandoffMode::parse(m)).collect(),
         commission_bps: u32::try_from(row.try_get::<i64, _>("commission_bps")?)
             .map_err(|_| ApiError::Internal("stored commission".into()))?,
-        status: AgreementStatus::parse(&row.try_get::<String, _>("status")?)
-            .map_err(|e| ApiError::Internal(format!("agreement: {e}")))?,
+        status: AgreementStatus::parse(&row.try_get::<String, _>("status")?)?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })

@@ -208,8 +208,7 @@ pub(crate) async fn list(db: &Db, merchant: &str) -> Result<Vec<KeyInfo>, ApiErr
         let key = KeyInfo {
             key_id: row.try_get("key_id")?,
             purpose: Purpose::parse(&row.try_get::<String, _>("purpose")?)?,
-            status: HubKeyStatus::parse(&row.try_get::<String, _>("status")?)
-                .map_err(|e| ApiError::Internal(format!("hub key: {e}")))?,
+            status: HubKeyStatus::parse(&row.try_get::<String, _>("status")?)?,
             signing: false,
             created_at: row.try_get("created_at")?,
         };

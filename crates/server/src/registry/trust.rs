@@ -40,8 +40,7 @@ fn decode_affiliation(row: &sqlx::any::AnyRow) -> Result<Affiliation, ApiError> 
         id: row.try_get("id")?,
         proposer: row.try_get("proposer_id")?,
         partner: row.try_get("partner_id")?,
-        status: AffiliationStatus::parse(&row.try_get::<String, _>("status")?)
-            .map_err(|e| ApiError::Internal(format!("affiliation: {e}")))?,
+        status: AffiliationStatus::parse(&row.try_get::<String, _>("status")?)?,
         proposed_at: row.try_get("proposed_at")?,
         accepted_at: row.try_get("accepted_at")?,
         confirmed_at: row.try_get("confirmed_at")?,
