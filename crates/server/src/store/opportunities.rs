@@ -1,7 +1,8 @@
 //! The opportunity row: opening one for an order is one unit of work. It
-//! finds the order's stored opportunity, counts the customer's showings of
-//! the reason code today and inserts the new row, all in one transaction:
-//! on SQLite in the lane (grouped with the others waiting), on PostgreSQL
+//! inserts the new row unless the order has one or the customer saw the
+//! reason code as often today as its cap allows, and otherwise finds the
+//! order's stored opportunity, in one transaction: on SQLite in the lane
+//! (grouped with the others waiting, one statement for a new order), on PostgreSQL
 //! in one statement for all the opportunities waiting at that moment, whose
 //! `INSERT ... ON CONFLICT DO NOTHING` settles two replicas (or two requests)
 //! opening the same order at once.
@@ -79,6 +80,16 @@ const INSERT: &str = "INSERT INTO opportunities (id, affiliate_id, order_id, tic
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
      ON CONFLICT (affiliate_id, order_id) DO NOTHING";
 
+/// [`INSERT`] unless the customer saw the reason code `$17` times since
+/// `$16` (the `WHERE` also keeps SQLite from reading `ON CONFLICT` as part
+/// of the `SELECT`).
+const INSERT_UNDER_CAP: &str = "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, \
+     reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
+     WHERE (SELECT COUNT(*) FROM opportunities WHERE affiliate_id = $2 AND customer_token = $5 \
+     AND reason_code = $15 AND created_at > $16) < $17 \
+     ON CONFLICT (affiliate_id, order_id) DO NOTHING";
+
 /// A day: the window of the frequency cap.
 const DAY: i64 = 86_400;
 
@@ -91,9 +102,45 @@ pub(crate) async fn open(store: &Store, ask: Ask) -> Result<Opened, StoreError> 
 }
 
 async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
+    // Most asks are a new order: one statement inserts the opportunity
+    // unless the order has one (the unique key) or the cap is reached (the
+    // count in its `WHERE`). Only when it inserts nothing is the order's
+    // row read, and the incentive recorded on it: each path writes once.
     let opened = lane
-        .run(move |conn| -> Result<Raw, StoreError> {
+        .run_one_write(move |conn| -> Result<Raw, StoreError> {
             use rusqlite::OptionalExtension;
+            if let Some(new) = &ask.new {
+                let row = rusqlite::params![
+                    new.id,
+                    ask.affiliate,
+                    ask.order_id,
+                    ask.nonce,
+                    ask.customer,
+                    new.reason_code,
+                    new.upseller,
+                    ask.incentive,
+                    new.currency,
+                    new.skus,
+                    new.body,
+                    OpportunityStatus::Open.as_str(),
+                    ask.now,
+                    new.expires_at,
+                ];
+                let inserted = match &ask.cap {
+                    Some((code, cap)) => {
+                        let since = ask.now - DAY;
+                        let under_cap = rusqlite::params![code, since, cap];
+                        let all: Vec<&dyn rusqlite::ToSql> =
+                            row.iter().chain(under_cap.iter()).copied().collect();
+                        conn.prepare_cached(INSERT_UNDER_CAP)?
+                            .execute(all.as_slice())?
+                    }
+                    None => conn.prepare_cached(INSERT)?.execute(row)?,
+                };
+                if inserted == 1 {
+                    return Ok(Raw::Created);
+                }
+            }
             let found = conn
                 .prepare_cached(FIND)?
                 .query_row((&ask.affiliate, &ask.order_id), |row| {
@@ -118,54 +165,23 @@ async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
                 }
                 return Ok(found);
             }
-            if let Some((code, cap)) = &ask.cap {
-                let seen: i64 = conn.prepare_cached(SEEN)?.query_row(
-                    (&ask.affiliate, &ask.customer, code, ask.now - DAY),
-                    |row| row.get(0),
-                )?;
-                if seen >= i64::from(*cap) {
-                    return Ok(Raw::Capped);
-                }
-            }
-            let Some(new) = &ask.new else {
+            // No row: with something to insert, the cap refused it; with
+            // nothing, the cap still answers first.
+            let Some((code, cap)) = &ask.cap else {
                 return Ok(Raw::Nothing);
             };
-            // The lane is the only writer of this connection and its
-            // transaction holds SQLite's write lock, so no other insert for
-            // the order can land between the read above and this one.
-            let inserted = conn.prepare_cached(INSERT)?.execute(rusqlite::params![
-                new.id,
-                ask.affiliate,
-                ask.order_id,
-                ask.nonce,
-                ask.customer,
-                new.reason_code,
-                new.upseller,
-                ask.incentive,
-                new.currency,
-                new.skus,
-                new.body,
-                OpportunityStatus::Open.as_str(),
-                ask.now,
-                new.expires_at,
-            ])?;
-            if inserted == 1 {
-                return Ok(Raw::Created);
+            if ask.new.is_some() {
+                return Ok(Raw::Capped);
             }
-            // Not reachable while the lock is held; answered as the order's
-            // stored opportunity all the same.
-            conn.prepare_cached(FIND)?
-                .query_row((&ask.affiliate, &ask.order_id), |row| {
-                    Ok(Raw::Found(
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                    ))
-                })
-                .optional()
-                .map(|found| found.unwrap_or(Raw::Nothing))
-                .map_err(StoreError::from)
+            let seen: i64 = conn.prepare_cached(SEEN)?.query_row(
+                (&ask.affiliate, &ask.customer, code, ask.now - DAY),
+                |row| row.get(0),
+            )?;
+            Ok(if seen >= i64::from(*cap) {
+                Raw::Capped
+            } else {
+                Raw::Nothing
+            })
         })
         .await?;
     opened.typed()
