@@ -187,17 +187,53 @@ async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
     opened.typed()
 }
 
-/// One ask alone, by the batch statement; an order another replica (or
-/// another ask) opened between the statement's snapshot and its insert is
-/// read again: its opportunity is the order's.
+/// One ask alone: its insert by the batch statement, then, if it inserted
+/// nothing, what the order has.
 async fn open_alone(pool: &sqlx::AnyPool, ask: Ask) -> Result<Opened, StoreError> {
-    let opened = open_together(pool, &[&ask]).await?.pop().flatten();
-    match opened {
-        Some(opened) => Ok(opened),
-        None => Ok(find(pool, &ask)
-            .await?
-            .map_or(Opened::Nothing, Opened::Stored)),
+    if ask.new.is_some() && !insert_together(pool, &[&ask]).await?.is_empty() {
+        return Ok(Opened::Created);
     }
+    not_inserted(pool, &ask).await
+}
+
+/// What an ask that inserted nothing opened: the order's stored
+/// opportunity (the incentive recorded on it), or the cap, or nothing. Most
+/// asks are new orders and never come here.
+async fn not_inserted(pool: &sqlx::AnyPool, ask: &Ask) -> Result<Opened, StoreError> {
+    if let Some(stored) = find(pool, ask).await? {
+        if let Some(incentive) = &ask.incentive {
+            sqlx::query(PICK)
+                .bind(incentive)
+                .bind(&ask.affiliate)
+                .bind(&ask.order_id)
+                .bind(&ask.nonce)
+                .bind(OpportunityStatus::Open.as_str())
+                .bind(ask.now)
+                .execute(pool)
+                .await?;
+        }
+        return Ok(Opened::Stored(stored));
+    }
+    let Some((code, cap)) = &ask.cap else {
+        return Ok(Opened::Nothing);
+    };
+    // With an opportunity to insert and no row for the order, the cap
+    // refused it; with none, the cap still answers first.
+    if ask.new.is_some() {
+        return Ok(Opened::Capped);
+    }
+    let seen: i64 = sqlx::query_scalar(SEEN)
+        .bind(&ask.affiliate)
+        .bind(&ask.customer)
+        .bind(code)
+        .bind(ask.now - DAY)
+        .fetch_one(pool)
+        .await?;
+    Ok(if seen >= i64::from(*cap) {
+        Opened::Capped
+    } else {
+        Opened::Nothing
+    })
 }
 
 async fn find(pool: &sqlx::AnyPool, ask: &Ask) -> Result<Option<Stored>, StoreError> {
@@ -321,63 +357,62 @@ async fn batch_task(pool: sqlx::AnyPool, mut waiting: mpsc::UnboundedReceiver<Wa
     }
 }
 
-/// Opens a batch in one statement; if the statement fails, each ask alone,
-/// so that one bad ask costs the others a retry, not their answer.
+/// Inserts the new opportunities of a batch in one statement, then reads
+/// what the order has for each ask that inserted nothing; if the statement
+/// fails, each ask alone, so that one bad ask costs the others a retry, not
+/// their answer.
 async fn open_batch(pool: &sqlx::AnyPool, batch: Vec<Waiting>) {
-    if batch.len() > 1 {
-        let asks: Vec<&Ask> = batch.iter().map(|(ask, _)| ask).collect();
-        let together = open_together(pool, &asks).await;
+    let inserting: Vec<&Ask> = batch
+        .iter()
+        .map(|(ask, _)| ask)
+        .filter(|ask| ask.new.is_some())
+        .collect();
+    let inserted = if inserting.len() > 1 {
+        let together = insert_together(pool, &inserting).await;
         if let Err(err) = &together {
-            tracing::warn!(error = %err, size = asks.len(), "a batch of opportunities failed; each is tried alone");
+            tracing::warn!(error = %err, size = inserting.len(), "a batch of opportunities failed; each is tried alone");
         }
-        if let Ok(opened) = together {
-            for ((ask, answer), opened) in batch.into_iter().zip(opened) {
-                let opened = match opened {
-                    Some(opened) => Ok(opened),
-                    None => find(pool, &ask)
-                        .await
-                        .map(|found| found.map_or(Opened::Nothing, Opened::Stored)),
-                };
-                let _ = answer.send(opened);
-            }
-            return;
+        together.ok()
+    } else {
+        None
+    };
+    let Some(inserted) = inserted else {
+        for (ask, answer) in batch {
+            let _ = answer.send(open_alone(pool, ask).await);
         }
-    }
+        return;
+    };
     for (ask, answer) in batch {
-        let _ = answer.send(open_alone(pool, ask).await);
+        let created = ask
+            .new
+            .as_ref()
+            .is_some_and(|new| inserted.contains(&new.id));
+        let opened = if created {
+            Ok(Opened::Created)
+        } else {
+            not_inserted(pool, &ask).await
+        };
+        let _ = answer.send(opened);
     }
 }
 
-/// On PostgreSQL the read, the count, the pick and the insert of every ask
-/// of a batch are one statement, their values one JSON array.
-const OPEN_TOGETHER: &str = "WITH ask AS (\
-       SELECT * FROM json_to_recordset($1::json) AS a(n int, affiliate text, order_id text, nonce text, \
+/// On PostgreSQL the new opportunities of a batch are one insert, their
+/// values one JSON array; each is inserted unless its order has one (the
+/// unique key settles two replicas opening the same order) or its
+/// customer saw the reason code as often today as the cap allows.
+const INSERT_TOGETHER: &str = "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, \
+       customer_token, reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at) \
+     SELECT a.id, a.affiliate, a.order_id, a.nonce, a.customer, a.code, a.upseller, a.incentive, \
+       a.currency, a.skus, a.body, $2, a.now, a.expires_at \
+     FROM json_to_recordset($1::json) AS a(n int, affiliate text, order_id text, nonce text, \
        customer text, code text, since bigint, incentive text, now bigint, id text, upseller text, \
-       currency text, skus text, body text, expires_at bigint, cap bigint)), \
-     found AS (\
-       SELECT a.n, o.ticket_nonce, o.status, o.expires_at, o.body FROM ask a \
-       CROSS JOIN LATERAL (SELECT ticket_nonce, status, expires_at, body FROM opportunities x \
-       WHERE x.affiliate_id = a.affiliate AND x.order_id = a.order_id) o), \
-     seen AS (\
-       SELECT a.n, (SELECT COUNT(*) FROM opportunities o WHERE o.affiliate_id = a.affiliate \
-       AND o.customer_token = a.customer AND o.reason_code = a.code AND o.created_at > a.since) AS c FROM ask a), \
-     picked AS (\
-       UPDATE opportunities o SET incentive = a.incentive FROM ask a WHERE a.incentive IS NOT NULL \
-       AND o.affiliate_id = a.affiliate AND o.order_id = a.order_id AND o.ticket_nonce = a.nonce \
-       AND o.status = $2 AND o.expires_at > a.now RETURNING a.n), \
-     inserted AS (\
-       INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, reason_code, \
-       upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at) \
-       SELECT a.id, a.affiliate, a.order_id, a.nonce, a.customer, a.code, a.upseller, a.incentive, \
-       a.currency, a.skus, a.body, $2, a.now, a.expires_at FROM ask a JOIN seen s ON s.n = a.n \
-       WHERE a.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM found f WHERE f.n = a.n) AND s.c < a.cap \
-       ORDER BY a.n ON CONFLICT (affiliate_id, order_id) DO NOTHING RETURNING id) \
-     SELECT a.n, s.c AS seen, EXISTS (SELECT 1 FROM inserted i WHERE i.id = a.id) AS inserted, \
-       f.ticket_nonce, f.status, f.expires_at, f.body \
-     FROM ask a JOIN seen s ON s.n = a.n LEFT JOIN found f ON f.n = a.n ORDER BY a.n";
+       currency text, skus text, body text, expires_at bigint, cap bigint) \
+     WHERE (SELECT COUNT(*) FROM opportunities o WHERE o.affiliate_id = a.affiliate \
+       AND o.customer_token = a.customer AND o.reason_code = a.code AND o.created_at > a.since) < a.cap \
+     ORDER BY a.n ON CONFLICT (affiliate_id, order_id) DO NOTHING RETURNING id";
 
-/// One ask as the batch statement's `json_to_recordset` reads it, written
-/// straight into the JSON text.
+/// One new opportunity as the batch statement's `json_to_recordset` reads
+/// it, written straight into the JSON text.
 #[derive(serde::Serialize)]
 struct AskRow<'a> {
     n: usize,
@@ -389,86 +424,55 @@ struct AskRow<'a> {
     since: i64,
     incentive: Option<&'a str>,
     now: i64,
-    id: Option<&'a str>,
-    upseller: Option<&'a str>,
-    currency: Option<&'a str>,
-    skus: Option<&'a str>,
-    body: Option<&'a str>,
-    expires_at: Option<i64>,
+    id: &'a str,
+    upseller: &'a str,
+    currency: &'a str,
+    skus: &'a str,
+    body: &'a str,
+    expires_at: i64,
     cap: i64,
 }
 
-/// What each ask of `asks` opened, in order; `None` where another ask of
-/// the batch (or another replica) took its order first, to be read again.
-async fn open_together(
+/// The ids of the opportunities of `asks` that were inserted.
+async fn insert_together(
     pool: &sqlx::AnyPool,
     asks: &[&Ask],
-) -> Result<Vec<Option<Opened>>, StoreError> {
+) -> Result<std::collections::HashSet<String>, StoreError> {
     let values: Vec<AskRow<'_>> = asks
         .iter()
         .enumerate()
-        .map(|(n, ask)| {
-            let (code, cap) = match &ask.cap {
-                Some((code, cap)) => (code.as_str(), i64::from(*cap)),
-                None => ("", i64::MAX),
-            };
-            let new = ask.new.as_ref();
-            AskRow {
+        .filter_map(|(n, ask)| {
+            let new = ask.new.as_ref()?;
+            let cap = ask
+                .cap
+                .as_ref()
+                .map_or(i64::MAX, |(_, cap)| i64::from(*cap));
+            Some(AskRow {
                 n,
                 affiliate: &ask.affiliate,
                 order_id: &ask.order_id,
                 nonce: &ask.nonce,
                 customer: &ask.customer,
-                code,
+                code: &new.reason_code,
                 since: ask.now - DAY,
                 incentive: ask.incentive.as_deref(),
                 now: ask.now,
-                id: new.map(|n| n.id.as_str()),
-                upseller: new.map(|n| n.upseller.as_str()),
-                currency: new.map(|n| n.currency.as_str()),
-                skus: new.map(|n| n.skus.as_str()),
-                body: new.map(|n| n.body.as_str()),
-                expires_at: new.map(|n| n.expires_at),
+                id: &new.id,
+                upseller: &new.upseller,
+                currency: &new.currency,
+                skus: &new.skus,
+                body: &new.body,
+                expires_at: new.expires_at,
                 cap,
-            }
+            })
         })
         .collect();
     let values = serde_json::to_string(&values)
         .map_err(|e| StoreError::Sqlx(sqlx::Error::Encode(Box::new(e))))?;
-    let rows = sqlx::query(OPEN_TOGETHER)
+    let ids: Vec<String> = sqlx::query_scalar(INSERT_TOGETHER)
         .bind(values)
         .bind(OpportunityStatus::Open.as_str())
         .fetch_all(pool)
         .await?;
-    if rows.len() != asks.len() {
-        return Err(StoreError::Sqlx(sqlx::Error::Protocol(format!(
-            "{} answers for {} opportunities",
-            rows.len(),
-            asks.len()
-        ))));
-    }
-    rows.iter()
-        .zip(asks)
-        .map(|(row, ask)| {
-            if let Some(nonce) = row.try_get::<Option<String>, _>("ticket_nonce")? {
-                return Raw::Found(
-                    nonce,
-                    row.try_get("status")?,
-                    row.try_get("expires_at")?,
-                    row.try_get("body")?,
-                )
-                .typed()
-                .map(Some);
-            }
-            if let Some((_, cap)) = &ask.cap
-                && row.try_get::<i64, _>("seen")? >= i64::from(*cap)
-            {
-                return Ok(Some(Opened::Capped));
-            }
-            if row.try_get::<bool, _>("inserted")? {
-                return Ok(Some(Opened::Created));
-            }
-            Ok(ask.new.is_none().then_some(Opened::Nothing))
-        })
-        .collect()
+    Ok(ids.into_iter().collect())
 }
