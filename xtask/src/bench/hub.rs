@@ -84,6 +84,20 @@ impl Hub {
         }
     }
 
+    /// Waits, up to half a minute, until the hub has gone quiet: less than a
+    /// clock tick of CPU in a quarter second (after a load run its threads
+    /// still copy the log back into the database file for a while).
+    pub(crate) fn quiet(&self) {
+        if let Some(pid) = self.child.as_ref().map(Child::id) {
+            quiet(pid);
+        }
+    }
+
+    /// The CPU time the hub's process has used so far.
+    pub(crate) fn cpu(&self) -> Option<Duration> {
+        cpu(self.child.as_ref()?.id())
+    }
+
     /// A handle on the hub at `base` that does not stop it (for tasks).
     pub(crate) fn borrowed(base: String, client: reqwest::Client) -> Self {
         Self {
@@ -312,4 +326,30 @@ pub(crate) fn purchase(order: &str, customer: &str, code: &str, sku: &str) -> Re
     Ok(json!({"ticket": ticket, "transaction": {"order_id": order,
         "items": [{"sku": sku, "quantity": 1, "unit_price": "999.00"}],
         "total": "999.00", "currency": "USD"}}))
+}
+
+/// The CPU time (user and system) process `pid` has used so far, from
+/// `/proc/PID/stat`, in clock ticks of 10 ms.
+pub(crate) fn cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Waits, up to half a minute, until process `pid` uses less than a clock
+/// tick of CPU in a quarter second.
+pub(crate) fn quiet(pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut before = cpu(pid);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = cpu(pid);
+        match (before, now) {
+            (Some(b), Some(n)) if n.saturating_sub(b) <= Duration::from_millis(10) => return,
+            (_, None) => return,
+            _ => before = now,
+        }
+    }
 }

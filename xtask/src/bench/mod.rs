@@ -151,8 +151,20 @@ async fn hub_figures(plan: &Plan, dir: &std::path::Path, report: &mut Report) ->
     let hub = hub::Hub::start(&sqlite, &dir.join("hub-sqlite.log"), &assets).await?;
     hub.seed().await?;
     let baseline = server::Baseline::start(server::answer_size(&hub).await?)?;
-    let opp = server::opportunity_runs(&hub, plan, "sq", dir)?;
-    let base = server::baseline_runs(&baseline, plan, dir)?;
+    // Each opportunity run is paired with the baseline run right after it,
+    // so a machine that slows down or speeds up during the bench moves both
+    // sides of each ratio alike.
+    let requests = server::baseline_requests(dir)?;
+    let (mut opp, mut base, mut opp_cpu, mut base_cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in 0..plan.runs {
+        let (run, cpu) = server::opportunity_run(&hub, plan, "sq", r, dir)?;
+        opp.push(run);
+        opp_cpu.push(cpu);
+        let (run, cpu) = server::baseline_run(&baseline, &hub, &requests, plan, r, dir)?;
+        base.push(run);
+        base_cpu.push(cpu);
+    }
     drop(baseline);
     let rps: Vec<f64> = opp.iter().map(|r| r.rps).collect();
     let rps_sqlite = rps.clone();
@@ -174,6 +186,8 @@ async fn hub_figures(plan: &Plan, dir: &std::path::Path, report: &mut Report) ->
     );
     report.push(Figure::new("baseline_rps", "req/s", base_rps));
     report.push(Figure::new("opportunity_vs_baseline", "", ratios).at_least(0.5));
+    report.push(Figure::new("opportunity_cpu_us", "µs", opp_cpu));
+    report.push(Figure::new("baseline_cpu_us", "µs", base_cpu));
 
     let accepts = server::accept_runs(&hub, plan, dir).await?;
     drop(hub);
@@ -282,7 +296,8 @@ fn notes(plan: &Plan) -> Vec<String> {
         format!("Each load figure is over {} wrk runs of {} s (wrk 4.1, 2 threads, 64 connections, loopback, Lua replay of pre-signed requests, each used once; a run that repeats a request or gets a non-201 answer aborts the bench).", plan.runs, plan.seconds),
         "Sizes: the `brotli -q 11` copy of each file of `dist/widget/` that the widget build leaves and the hub sends to browsers accepting br, counted one by one as served; deterministic, so one sample. widget_br_bytes is the build merchants' pages load (postsale-widget wasm + glue); frame_br_bytes the hub IFRAME page's build with the card form (postsale-frame wasm + glue + frame.js), which only the IFRAME presentation loads, inside the frame.".into(),
         "Opportunities: `POST /v1/opportunities` to the release hub on a fresh SQLite file (WAL), reason code CAMERA-HIGH (payment_reference, two complementing items), a distinct order, customer and nonce per request, `Origin` set as a browser would. `opportunity_rps_pg`: the same on a throwaway PostgreSQL cluster (fsync off); `opportunity_pg_vs_sqlite` is its median over SQLite's.".into(),
-        "Baseline: a bare axum 0.8 handler (release, separate process) answering the same request bodies with 201 and a JSON body of the hub's answer's length; runs right after the opportunity runs.".into(),
+        "Baseline: a bare axum 0.8 handler (release, separate process) answering the same request bodies with 201 and a JSON body of the hub's answer's length; each of its runs comes right after one opportunity run, once the hub has gone quiet (under a clock tick of CPU in a quarter second), and `opportunity_vs_baseline` divides the two runs of each pair.".into(),
+        "CPU per request (`opportunity_cpu_us`, `baseline_cpu_us`): the server process's user and system time (`/proc/PID/stat`, 10 ms ticks) from before a run until the process has gone quiet after it, over the requests it answered; the hub's includes copying its log back into the database file. Less sensitive than req/s to a machine that slows down during the bench, as wrk's share of the two cores is not in it.".into(),
         "Accepts: OUTDOOR (direct_entry, sandbox gateway) opportunities, offers and card references made before each timed run; then one accept per opportunity with its own Idempotency-Key.".into(),
         format!("Accept runs last {} s each (every accept is prepared before its run, and each is used once).", plan.accept_seconds),
         "select_ns_N: NOT the selection function alone (the hub does not expose it): the median (wrk p50) latency of the whole `POST /v1/opportunities` at 1 connection with N reason codes and 10N offer items (and 10N complement rows) in the registry, written straight into SQLite; every request names a different reason code and buys the SKU its ten items complement; one uncounted run first warms the hub's registry cache, and the counted runs ask for the same codes again with fresh orders. It includes ticket verification, the HTTP stack and the opportunity insert, so it bounds selection from above.".into(),

@@ -29,33 +29,58 @@ pub(crate) fn opportunity_runs(
     tag: &str,
     dir: &Path,
 ) -> Result<Vec<Run>, Error> {
-    let mut runs = Vec::new();
-    for r in 0..plan.runs {
-        let file = dir.join(format!("{tag}-{r}.txt"));
-        let n = BODIES_PER_SEC * plan.seconds;
-        let lines = (0..n)
-            .map(|i| {
-                let body = hub::purchase(
-                    &format!("{tag}{r}-{i}"),
-                    &format!("c{tag}{r}-{i}"),
-                    CAMERA,
-                    "CAM",
-                )?;
-                Ok((
-                    "/v1/opportunities".to_owned(),
-                    String::new(),
-                    body.to_string(),
-                ))
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        wrk::write_requests(&file, &lines)?;
-        let run = wrk::run(&hub.base, &file, ORIGIN, plan.load(), &dir.join("wrk.log"))?;
-        println!("bench: {tag} run {r}: {run:?}");
-        check(tag, &run)?;
-        runs.push(run);
-        let _ = std::fs::remove_file(&file);
+    (0..plan.runs)
+        .map(|r| opportunity_run(hub, plan, tag, r, dir).map(|(run, _)| run))
+        .collect()
+}
+
+/// Opportunity run `r` against `hub`, with fresh tickets, and the hub's CPU
+/// time per request it answered, in microseconds.
+pub(crate) fn opportunity_run(
+    hub: &Hub,
+    plan: &Plan,
+    tag: &str,
+    r: u32,
+    dir: &Path,
+) -> Result<(Run, f64), Error> {
+    let file = dir.join(format!("{tag}-{r}.txt"));
+    let n = BODIES_PER_SEC * plan.seconds;
+    let lines = (0..n)
+        .map(|i| {
+            let body = hub::purchase(
+                &format!("{tag}{r}-{i}"),
+                &format!("c{tag}{r}-{i}"),
+                CAMERA,
+                "CAM",
+            )?;
+            Ok((
+                "/v1/opportunities".to_owned(),
+                String::new(),
+                body.to_string(),
+            ))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    wrk::write_requests(&file, &lines)?;
+    hub.quiet();
+    let before = hub.cpu();
+    let run = wrk::run(&hub.base, &file, ORIGIN, plan.load(), &dir.join("wrk.log"))?;
+    // What the run left to do (copying the log back) is its cost too.
+    hub.quiet();
+    let cpu_us = per_request(before, hub.cpu(), &run);
+    println!("bench: {tag} run {r}: {run:?}, {cpu_us:.1} µs of the hub's CPU per request");
+    check(tag, &run)?;
+    let _ = std::fs::remove_file(&file);
+    Ok((run, cpu_us))
+}
+
+/// Microseconds of CPU per request answered between two readings.
+fn per_request(before: Option<Duration>, after: Option<Duration>, run: &Run) -> f64 {
+    match (before, after) {
+        (Some(b), Some(a)) if run.requests > 0 => {
+            a.saturating_sub(b).as_secs_f64() * 1e6 / run.requests as f64
+        }
+        _ => f64::NAN,
     }
-    Ok(runs)
 }
 
 /// The size of one opportunity answer, for the baseline's body.
@@ -106,31 +131,41 @@ impl Drop for Baseline {
     }
 }
 
-/// Baseline runs with the same request lines as the opportunity runs.
-pub(crate) fn baseline_runs(
-    baseline: &Baseline,
-    plan: &Plan,
-    dir: &Path,
-) -> Result<Vec<Run>, Error> {
+/// The baseline's requests: the opportunity runs' request lines.
+pub(crate) fn baseline_requests(dir: &Path) -> Result<std::path::PathBuf, Error> {
     let file = dir.join("baseline.txt");
     let body = hub::purchase("baseline", "baseline-customer", CAMERA, "CAM")?.to_string();
     let lines: Vec<_> = (0..1000)
         .map(|_| ("/v1/opportunities".to_owned(), String::new(), body.clone()))
         .collect();
     wrk::write_requests(&file, &lines)?;
-    let mut runs = Vec::new();
-    for r in 0..plan.runs {
-        let run = wrk::run(
-            &baseline.base,
-            &file,
-            ORIGIN,
-            plan.load(),
-            &dir.join("wrk.log"),
-        )?;
-        println!("bench: baseline run {r}: {run:?}");
-        runs.push(run);
-    }
-    Ok(runs)
+    Ok(file)
+}
+
+/// Baseline run `r`, once the hub beside it has gone quiet (the hub's
+/// background work after a run, copying its log back, would slow the
+/// baseline and flatter the hub's ratio).
+pub(crate) fn baseline_run(
+    baseline: &Baseline,
+    hub: &Hub,
+    requests: &Path,
+    plan: &Plan,
+    r: u32,
+    dir: &Path,
+) -> Result<(Run, f64), Error> {
+    hub.quiet();
+    let pid = baseline.child.id();
+    let before = hub::cpu(pid);
+    let run = wrk::run(
+        &baseline.base,
+        requests,
+        ORIGIN,
+        plan.load(),
+        &dir.join("wrk.log"),
+    )?;
+    let cpu_us = per_request(before, hub::cpu(pid), &run);
+    println!("bench: baseline run {r}: {run:?}, {cpu_us:.1} µs of the baseline's CPU per request");
+    Ok((run, cpu_us))
 }
 
 /// Accept runs: for each, opportunities and card references made first

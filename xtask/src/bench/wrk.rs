@@ -62,6 +62,8 @@ pub(crate) struct Run {
     pub(crate) rps: f64,
     pub(crate) p50_ms: f64,
     pub(crate) p99_ms: f64,
+    /// Requests answered.
+    pub(crate) requests: u64,
     /// Answers other than 201 (a replayed or refused request).
     pub(crate) bad: u64,
     /// Socket errors and timeouts.
@@ -141,6 +143,7 @@ fn parse(line: &str) -> Option<Run> {
         rps: field("rps")?,
         p50_ms: field("p50_us")? / 1000.0,
         p99_ms: field("p99_us")? / 1000.0,
+        requests: (field("ok")? + field("bad")?) as u64,
         bad: field("bad")? as u64,
         errors: field("errors")? as u64,
         wrapped: field("wrapped")? > 0.0,

@@ -123,7 +123,7 @@ pub(crate) fn router(state: AppState) -> Router {
             "/v1/opportunities/{id}/consent",
             get(consent::page).post(consent::prove),
         );
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .merge(frame)
         .route("/openapi.json", get(openapi::document))
@@ -132,17 +132,23 @@ pub(crate) fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(not_allowed)
         .merge(public)
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        // A body that trickles in is cut, as a slow request head is by the listener.
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            state.read_timeout,
-        ))
+        .with_state(state.clone());
+    // Every request passes these once, around the whole router: a layer
+    // given to the router itself is wrapped around each route, one boxed
+    // service more per layer and request.
+    let every_request = tower::ServiceBuilder::new()
+        .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn_with_state(
             state.limits.clone(),
             crate::limits::layer,
         ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        // A body that trickles in is cut, as a slow request head is by the listener.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.read_timeout,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .service(routes);
+    Router::new().fallback_service(every_request)
 }
 
 /// A path that exists, asked with a method it does not take.
