@@ -8,7 +8,7 @@ use postsale_protocol::{CurrencyCode, HandoffMode, Presentation, ReasonCode, Tic
 
 use crate::{
     db::Db,
-    error::ApiError,
+    failure::Failure,
     ids::{new_id, now},
     registry::{
         self, Merchant, addresses,
@@ -55,12 +55,12 @@ fn usd() -> CurrencyCode {
     CurrencyCode::parse("USD").unwrap_or_else(|_| unreachable!("USD is ISO 4217"))
 }
 
-fn code(raw: &str) -> Result<ReasonCode, ApiError> {
-    ReasonCode::parse(raw).map_err(|e| ApiError::Internal(e.to_string()))
+fn code(raw: &str) -> Result<ReasonCode, Failure> {
+    ReasonCode::parse(raw).map_err(|e| Failure::Internal(e.to_string()))
 }
 
 /// Loads the demo data unless the demo affiliate already exists.
-pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
+pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
     if merchant::by_id(db, AFFILIATE).await?.is_some() {
         return Ok(());
     }
@@ -346,7 +346,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn put<R: Record>(db: &Db, merchant: &str, record: R) -> Result<(), ApiError> {
+async fn put<R: Record>(db: &Db, merchant: &str, record: R) -> Result<(), Failure> {
     record.check()?;
     registry::put(db, merchant, &record, true).await
 }

@@ -5,13 +5,11 @@
 //! that, not an `Origin` header any client can set, is how the hub knows the
 //! customer typed and confirmed inside its frame. Only the SHA-256 is stored.
 
-use axum::http::HeaderMap;
-use postsale_protocol::FRAME_TOKEN_HEADER;
 use sqlx::Row;
 
 use crate::{
     db::Db,
-    error::ApiError,
+    failure::Failure,
     ids::{new_secret_hex, now, sha256_hex},
 };
 
@@ -19,7 +17,7 @@ use crate::{
 const LIFETIME_SECS: i64 = 30 * 60;
 
 /// Makes and stores a token for one load of `opportunity`'s frame page.
-pub(crate) async fn mint(db: &Db, opportunity: &str) -> Result<String, ApiError> {
+pub(crate) async fn mint(db: &Db, opportunity: &str) -> Result<String, Failure> {
     let token = new_secret_hex();
     let at = now();
     sqlx::query(
@@ -34,23 +32,22 @@ pub(crate) async fn mint(db: &Db, opportunity: &str) -> Result<String, ApiError>
     Ok(token)
 }
 
-/// Checks the request's frame token for `opportunity`; the proof to record
+/// Checks the frame token a request carried (its `postsale-frame-token`
+/// header) for `opportunity`; the proof to record
 /// in the consent receipt (a prefix of the token's digest). The refusal is
 /// the same for a missing, a forged, an expired and another frame's token.
 pub(crate) async fn verify(
     db: &Db,
-    headers: &HeaderMap,
+    token: Option<&str>,
     opportunity: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, Failure> {
     let refused = || {
-        ApiError::Forbidden(
+        Failure::Forbidden(
             "this must come from inside the hub's frame for this offer (missing or unknown frame token)"
                 .into(),
         )
     };
-    let token = headers
-        .get(FRAME_TOKEN_HEADER)
-        .and_then(|v| v.to_str().ok())
+    let token = token
         .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .ok_or_else(refused)?;
     let digest = sha256_hex(token);

@@ -21,7 +21,7 @@ use reqwest::Method;
 
 use crate::{
     ids::now,
-    outbound::{Failure, Outbound},
+    outbound::{CallFailure, Outbound},
 };
 
 /// Per-attempt timeout.
@@ -36,7 +36,7 @@ pub(crate) enum HandoffError {
     /// Nothing reached the affiliate (refused address, no connection):
     /// nothing was done.
     #[error("the affiliate could not be reached ({0})")]
-    NotSent(Failure),
+    NotSent(CallFailure),
     /// The affiliate answered with a status that refuses the order.
     #[error("the affiliate answered HTTP {0}")]
     Status(u16),
@@ -52,7 +52,7 @@ pub(crate) enum HandoffError {
 pub(crate) enum Unanswered {
     /// The call failed after the request may have arrived.
     #[error("{0}")]
-    Call(Failure),
+    Call(CallFailure),
     /// The affiliate answered 5xx.
     #[error("it answered HTTP {0}")]
     Status(u16),
@@ -68,7 +68,7 @@ async fn post(
     key_id: &str,
     secret: &[u8],
     body: &[u8],
-) -> Result<crate::outbound::Answer, Failure> {
+) -> Result<crate::outbound::Answer, CallFailure> {
     let signature = sign_request(body, secret, now());
     outbound
         .send(
@@ -93,9 +93,9 @@ pub(crate) async fn call(
     secret: &[u8],
     request: &HandoffRequest,
 ) -> Result<HandoffResponse, HandoffError> {
-    let body =
-        serde_json::to_vec(request).map_err(|_| HandoffError::NotSent(Failure::NotConnected))?;
-    let mut last = HandoffError::NotSent(Failure::NotConnected);
+    let body = serde_json::to_vec(request)
+        .map_err(|_| HandoffError::NotSent(CallFailure::NotConnected))?;
+    let mut last = HandoffError::NotSent(CallFailure::NotConnected);
     let mut maybe_arrived = false;
     for attempt in 0..ATTEMPTS {
         if attempt > 0 {
@@ -114,10 +114,12 @@ pub(crate) async fn call(
             }
             // The affiliate's refusal, or a redirect the hub does not follow.
             Ok(answer) => return Err(HandoffError::Status(answer.status)),
-            Err(Failure::TooLarge) => {
-                return Err(HandoffError::Unknown(Unanswered::Call(Failure::TooLarge)));
+            Err(CallFailure::TooLarge) => {
+                return Err(HandoffError::Unknown(Unanswered::Call(
+                    CallFailure::TooLarge,
+                )));
             }
-            Err(failure @ Failure::Refused(_)) => return Err(HandoffError::NotSent(failure)),
+            Err(failure @ CallFailure::Refused(_)) => return Err(HandoffError::NotSent(failure)),
             Err(failure) if failure.maybe_arrived() => {
                 maybe_arrived = true;
                 HandoffError::Unknown(Unanswered::Call(failure))
@@ -149,7 +151,7 @@ pub(crate) async fn status(
         postsale_status: order_id.to_owned(),
     };
     let body =
-        serde_json::to_vec(&query).map_err(|_| HandoffError::NotSent(Failure::NotConnected))?;
+        serde_json::to_vec(&query).map_err(|_| HandoffError::NotSent(CallFailure::NotConnected))?;
     match post(outbound, url, key_id, secret, &body).await {
         Ok(answer) if answer.status == 200 => serde_json::from_slice(&answer.body)
             .map(Some)

@@ -169,7 +169,7 @@ fn arrows() -> (BTreeMap<Module, PathBuf>, Arrows) {
 
 /// The bottom layers know nothing above them: `domain` (the hub's words)
 /// imports nothing of the hub, and `store` (the hot rows) only `domain` and
-/// itself; so neither can reach the HTTP error, a handler or the state.
+/// itself; so neither can reach a service's failure, a handler or the state.
 #[test]
 fn the_domain_and_the_store_know_nothing_above_them() {
     let (modules, arrows) = arrows();
@@ -193,6 +193,52 @@ fn the_domain_and_the_store_know_nothing_above_them() {
     assert!(
         checked >= 5,
         "the domain and the store's modules were found"
+    );
+}
+
+/// Only the HTTP layer knows HTTP: no module outside `routes` (but the
+/// crate root and `serve`, the listener) names axum, a status code or a
+/// response, or imports a module of `routes`; services answer a
+/// `failure::Failure`, and `routes::problem` alone makes it problem+json.
+#[test]
+fn only_the_http_layer_knows_http() {
+    let (modules, arrows) = arrows();
+    let mut checked = 0;
+    for (module, path) in &modules {
+        let first = module.first().map(String::as_str);
+        if matches!(first, None | Some("routes" | "serve" | "layers")) {
+            continue;
+        }
+        checked += 1;
+        let source = std::fs::read_to_string(path).expect("readable");
+        for line in source.lines() {
+            let code = line.split("//").next().unwrap_or("");
+            for word in [
+                "axum",
+                "IntoResponse",
+                "StatusCode",
+                "problem+json",
+                "HttpError",
+            ] {
+                assert!(
+                    !code.contains(word),
+                    "{} knows HTTP ({word}): {line}",
+                    module.join("::")
+                );
+            }
+        }
+        for target in arrows.get(module).into_iter().flatten() {
+            assert!(
+                target[0] != "routes",
+                "{} imports {}, the HTTP layer above it",
+                module.join("::"),
+                target.join("::")
+            );
+        }
+    }
+    assert!(
+        checked >= 30,
+        "the modules below HTTP were found: {checked}"
     );
 }
 

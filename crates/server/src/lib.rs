@@ -3,14 +3,13 @@
 //! start exactly the same thing; tests bind port 0 and speak HTTP to it.
 
 mod assets;
-mod auth;
 mod cache;
 mod config;
 mod db;
 mod demo;
 mod domain;
-mod error;
 mod events;
+mod failure;
 mod frame_tokens;
 mod gateway;
 mod handoff;

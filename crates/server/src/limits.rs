@@ -18,19 +18,11 @@ use std::{
     collections::HashMap,
     net::IpAddr,
     num::NonZeroU32,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
-use axum::{
-    extract::{ConnectInfo, Request, State},
-    http::StatusCode,
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
-
-use crate::error::ApiError;
 
 /// Requests per second naming one opportunity, and its burst.
 const PER_OPPORTUNITY: (u32, u32) = (20, 100);
@@ -100,7 +92,7 @@ impl RateLimits {
     }
 
     /// Seconds to wait when `client` may not send this request now.
-    fn refuse(&self, client: IpAddr, opportunity: Option<&str>) -> Option<u64> {
+    pub(crate) fn refuse(&self, client: IpAddr, opportunity: Option<&str>) -> Option<u64> {
         let now = Instant::now();
         if let Some(until) = self
             .blocked
@@ -127,7 +119,7 @@ impl RateLimits {
     }
 
     /// Counts a failed credential; past the budget the address is blocked.
-    fn failed(&self, client: IpAddr) {
+    pub(crate) fn failed(&self, client: IpAddr) {
         let Some(failures) = &self.failures else {
             return;
         };
@@ -149,20 +141,9 @@ fn secs(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
-/// The opportunity a path names: `/v1/opportunities/{id}/...`, when the id
-/// can be one (anything else is answered 404 and kept nowhere).
-fn opportunity_of(path: &str) -> Option<&str> {
-    path.strip_prefix("/v1/opportunities/")
-        .and_then(|rest| rest.split('/').next())
-        .filter(|id| {
-            (1..=64).contains(&id.len())
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        })
-}
-
 /// The key of a client address: IPv6 clients by their /64, which one
 /// customer's connection gets whole, so rotating within it changes nothing.
-fn client_key(ip: IpAddr) -> IpAddr {
+pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),
@@ -175,49 +156,9 @@ fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The middleware.
-pub(crate) async fn layer(
-    State(limits): State<Arc<RateLimits>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    // Without a peer (a test calling the router directly) nothing is limited.
-    let Some(client) = request
-        .extensions()
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|ConnectInfo(peer)| client_key(peer.ip()))
-    else {
-        return next.run(request).await;
-    };
-    if let Some(wait) = limits.refuse(client, opportunity_of(request.uri().path())) {
-        return ApiError::RateLimited(wait).into_response();
-    }
-    let response = next.run(request).await;
-    if matches!(
-        response.status(),
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-    ) {
-        limits.failed(client);
-    }
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_opportunity_is_read_from_its_paths_only() {
-        assert_eq!(
-            opportunity_of("/v1/opportunities/opp_1/accept"),
-            Some("opp_1")
-        );
-        assert_eq!(opportunity_of("/v1/opportunities/opp_1"), Some("opp_1"));
-        assert_eq!(opportunity_of("/v1/opportunities"), None);
-        assert_eq!(opportunity_of("/v1/admin/orders"), None);
-        let long = format!("/v1/opportunities/{}/accept", "a".repeat(65));
-        assert_eq!(opportunity_of(&long), None, "not kept as a key");
-    }
 
     #[test]
     fn ipv6_clients_are_one_client_per_64() {

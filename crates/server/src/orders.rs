@@ -14,8 +14,9 @@ use sqlx::Row;
 
 use crate::{
     db::Db,
-    error::ApiError,
-    events, gateway, handoff,
+    events,
+    failure::Failure,
+    gateway, handoff,
     ids::{new_id, now},
     registry::{
         Merchant, agreements,
@@ -95,7 +96,7 @@ pub(crate) async fn parties(
     affiliate: &str,
     upseller: &str,
     mode: HandoffMode,
-) -> Result<Result<Parties, String>, ApiError> {
+) -> Result<Result<Parties, String>, Failure> {
     let (affiliate, upseller, permit) = tokio::try_join!(
         merchant::by_id_stored(db, affiliate),
         merchant::by_id_stored(db, upseller),
@@ -121,7 +122,7 @@ pub(crate) async fn settle(
     state: &AppState,
     order: &PendingOrder,
     checked: Option<Parties>,
-) -> Result<Answer, ApiError> {
+) -> Result<Answer, Failure> {
     let parties = match checked {
         Some(parties) => Ok(parties),
         None => {
@@ -160,7 +161,7 @@ async fn pay(
     state: &AppState,
     order: &PendingOrder,
     parties: &Parties,
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, Failure> {
     let (affiliate, permit) = (&parties.affiliate, parties.permit);
     if order.mode == HandoffMode::DirectEntry {
         let Some(reference) = &order.payment_reference else {
@@ -333,7 +334,7 @@ async fn finish(
     order: &PendingOrder,
     outcome: Outcome,
     parties: Option<&Parties>,
-) -> Result<Answer, ApiError> {
+) -> Result<Answer, Failure> {
     let at = now();
     // Read before the write, which shares the one writer: keep it short.
     let (webhook_url, debt) = if matches!(outcome, Outcome::Charged { .. }) {
@@ -414,8 +415,7 @@ async fn finish(
         };
         Answer {
             status: 201,
-            body: serde_json::to_string(&response)
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            body: serde_json::to_string(&response).map_err(|e| Failure::Internal(e.to_string()))?,
         }
     } else {
         let problem = postsale_protocol::Problem::new(
@@ -426,7 +426,7 @@ async fn finish(
         );
         Answer {
             status: 402,
-            body: serde_json::to_string(&problem).map_err(|e| ApiError::Internal(e.to_string()))?,
+            body: serde_json::to_string(&problem).map_err(|e| Failure::Internal(e.to_string()))?,
         }
     };
     let outcome = Settled {
@@ -445,7 +445,7 @@ async fn finish(
         // Settled by someone else (a reconciler on another replica): theirs stands.
         return stored_answer(state, &order.id)
             .await?
-            .ok_or_else(|| ApiError::Internal("settled order without answer".into()));
+            .ok_or_else(|| Failure::Internal("settled order without answer".into()));
     }
     Ok(outcome.answer)
 }
@@ -546,11 +546,7 @@ fn record(s: &Settled) -> Plan<std::convert::Infallible> {
 /// `pending_confirmation` for the reconciler to ask again (sooner at first,
 /// then less often), and the accept is answered 202 without storing it, so
 /// that a retry of the accept gets the outcome once it is known.
-async fn unconfirmed(
-    state: &AppState,
-    order: &PendingOrder,
-    why: &str,
-) -> Result<Answer, ApiError> {
+async fn unconfirmed(state: &AppState, order: &PendingOrder, why: &str) -> Result<Answer, Failure> {
     let at = now();
     let attempts = order.confirm_attempts + 1;
     let updated = sqlx::query(
@@ -570,7 +566,7 @@ async fn unconfirmed(
         // Settled meanwhile by someone else: theirs stands.
         return stored_answer(state, &order.id)
             .await?
-            .ok_or_else(|| ApiError::Internal("settled order without answer".into()));
+            .ok_or_else(|| Failure::Internal("settled order without answer".into()));
     }
     tracing::warn!(order = %order.id, attempts, reason = why, "payment outcome unknown; confirming");
     Ok(pending_answer(&order.id, order.amount, order.points))
@@ -598,8 +594,8 @@ pub(crate) fn confirm_backoff_secs(attempts: i64) -> i64 {
 }
 
 /// An order's amount as stored (`amount_minor`, `currency`) in `row`.
-pub(crate) fn stored_amount(row: &sqlx::any::AnyRow, order_id: &str) -> Result<Money, ApiError> {
-    let stored = |what: &str| ApiError::Internal(format!("order {order_id}: stored {what}"));
+pub(crate) fn stored_amount(row: &sqlx::any::AnyRow, order_id: &str) -> Result<Money, Failure> {
+    let stored = |what: &str| Failure::Internal(format!("order {order_id}: stored {what}"));
     let currency = postsale_protocol::CurrencyCode::parse(&row.try_get::<String, _>("currency")?)
         .map_err(|_| stored("currency"))?;
     Money::from_minor(row.try_get("amount_minor")?, currency).map_err(|_| stored("amount"))
@@ -609,7 +605,7 @@ pub(crate) fn stored_amount(row: &sqlx::any::AnyRow, order_id: &str) -> Result<M
 pub(crate) async fn stored_answer(
     state: &AppState,
     order_id: &str,
-) -> Result<Option<Answer>, ApiError> {
+) -> Result<Option<Answer>, Failure> {
     let row = sqlx::query("SELECT response_status, response_body FROM accepts WHERE order_id = $1")
         .bind(order_id)
         .fetch_optional(&state.db.pool)

@@ -12,7 +12,7 @@
 //!   answer refuses the whole name;
 //! - no redirects, no proxy from the environment, connect and total
 //!   timeouts, and at most [`MAX_ANSWER_BYTES`] of an answer read;
-//! - what went wrong is a [`Failure`] kind with a status at most, never the
+//! - what went wrong is a [`CallFailure`] kind with a status at most, never the
 //!   text the other side sent, so nothing of it reaches a customer or a log.
 
 use std::{
@@ -51,7 +51,7 @@ pub(crate) enum Refused {
 /// received the request and acted on it: a payment whose call failed that
 /// way has an unknown outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum Failure {
+pub(crate) enum CallFailure {
     /// Refused before sending.
     #[error("the address {0}")]
     Refused(Refused),
@@ -69,7 +69,7 @@ pub(crate) enum Failure {
     TooLarge,
 }
 
-impl Failure {
+impl CallFailure {
     /// Whether the other side may have received the request.
     pub(crate) fn maybe_arrived(self) -> bool {
         matches!(self, Self::Timeout | Self::Broken | Self::TooLarge)
@@ -126,8 +126,8 @@ impl Outbound {
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
         timeout: Duration,
-    ) -> Result<Answer, Failure> {
-        let (url, _) = self.parse(url).map_err(Failure::Refused)?;
+    ) -> Result<Answer, CallFailure> {
+        let (url, _) = self.parse(url).map_err(CallFailure::Refused)?;
         let mut request = self.client.request(method, url).timeout(timeout);
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -142,7 +142,7 @@ impl Outbound {
             if body.len() + chunk.len() > MAX_ANSWER_BYTES {
                 // Dropping the response closes the connection: the rest is
                 // never read.
-                return Err(Failure::TooLarge);
+                return Err(CallFailure::TooLarge);
             }
             body.extend_from_slice(&chunk);
         }
@@ -217,20 +217,20 @@ impl dns::Resolve for Guard {
 }
 
 /// A reqwest error as a kind; a refusal by the guard is found in its sources.
-fn classify(err: reqwest::Error) -> Failure {
+fn classify(err: reqwest::Error) -> CallFailure {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
     while let Some(cause) = source {
         if let Some(refused) = cause.downcast_ref::<Refused>() {
-            return Failure::Refused(*refused);
+            return CallFailure::Refused(*refused);
         }
         source = cause.source();
     }
     if err.is_connect() {
-        Failure::NotConnected
+        CallFailure::NotConnected
     } else if err.is_timeout() {
-        Failure::Timeout
+        CallFailure::Timeout
     } else {
-        Failure::Broken
+        CallFailure::Broken
     }
 }
 

@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use crate::{
     domain::WebhookStatus,
-    error::ApiError,
+    failure::Failure,
     ids::now,
     registry::keys::{self, Purpose},
     state::AppState,
@@ -88,7 +88,7 @@ pub(crate) fn backoff_secs(attempts: i64) -> i64 {
     base + rand::thread_rng().gen_range(0..=base / 5)
 }
 
-async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
+async fn deliver_due(state: &AppState) -> Result<usize, Failure> {
     let at = now();
     let rows = sqlx::query(
         "SELECT id, upseller_id, url, body, attempts, next_attempt_at, created_at FROM webhooks \

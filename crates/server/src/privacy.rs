@@ -16,7 +16,7 @@
 use serde_json::Value;
 use sqlx::Row;
 
-use crate::{domain::WebhookStatus, error::ApiError, ids::now, state::AppState};
+use crate::{domain::WebhookStatus, failure::Failure, ids::now, state::AppState};
 
 /// What one erasure changed.
 #[derive(Debug, Default, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
@@ -46,7 +46,7 @@ fn scrub(body: &str) -> String {
 }
 
 /// Scrubs the webhook rows (`id`, `body`) given; how many changed.
-async fn scrub_rows(state: &AppState, rows: &[sqlx::any::AnyRow]) -> Result<u64, ApiError> {
+async fn scrub_rows(state: &AppState, rows: &[sqlx::any::AnyRow]) -> Result<u64, Failure> {
     let mut erased = 0;
     for row in rows {
         let id: String = row.try_get("id")?;
@@ -70,7 +70,7 @@ pub(crate) async fn erase_customer(
     state: &AppState,
     affiliate: &str,
     customer_token: &str,
-) -> Result<Erased, ApiError> {
+) -> Result<Erased, Failure> {
     let rows = sqlx::query(
         "SELECT w.id, w.body FROM webhooks w JOIN orders o ON o.id = w.order_id \
          WHERE w.erased_at IS NULL AND o.customer_token = $1 AND o.affiliate_id = $2",
@@ -98,7 +98,7 @@ pub(crate) async fn erase_customer(
 
 /// Erases what is past the retention: webhooks delivered (or given up on)
 /// and consent receipts' user agents, `retention_secs` after.
-pub(crate) async fn expire(state: &AppState, retention_secs: i64) -> Result<Erased, ApiError> {
+pub(crate) async fn expire(state: &AppState, retention_secs: i64) -> Result<Erased, Failure> {
     let cutoff = now().saturating_sub(retention_secs);
     // A delivered or given-up webhook's `next_attempt_at` is when that happened.
     let rows = sqlx::query(

@@ -12,7 +12,7 @@ use postsale_protocol::HandoffMode;
 use sqlx::Row;
 
 use crate::{
-    error::ApiError,
+    failure::Failure,
     ids::now,
     orders::{PendingOrder, settle, stored_amount},
     state::AppState,
@@ -22,7 +22,7 @@ use crate::{
 pub(crate) async fn load_pending(
     state: &AppState,
     order_id: &str,
-) -> Result<Option<PendingOrder>, ApiError> {
+) -> Result<Option<PendingOrder>, Failure> {
     let row = sqlx::query(
         "SELECT o.id, o.opportunity_id, o.affiliate_id, o.upseller_id, o.reason_code, o.customer_token, o.mode, o.items, \
          o.amount_minor, o.currency, o.points, o.payment_reference, o.confirm_attempts, \
@@ -36,7 +36,7 @@ pub(crate) async fn load_pending(
     .fetch_optional(&state.db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let bad = |what: &str| ApiError::Internal(format!("order {order_id}: stored {what}"));
+    let bad = |what: &str| Failure::Internal(format!("order {order_id}: stored {what}"));
     Ok(Some(PendingOrder {
         id: row.try_get("id")?,
         opportunity_id: row.try_get("opportunity_id")?,
@@ -73,7 +73,7 @@ pub(crate) fn spawn(state: AppState, after: Duration) {
     });
 }
 
-async fn reconcile_once(state: &AppState, after: Duration) -> Result<(), ApiError> {
+async fn reconcile_once(state: &AppState, after: Duration) -> Result<(), Failure> {
     let at = now();
     let cutoff = at - i64::try_from(after.as_secs()).unwrap_or(30);
     let rows = sqlx::query(

@@ -18,7 +18,7 @@ use sqlx::Row;
 
 use crate::{
     domain::RefundStatus,
-    error::ApiError,
+    failure::Failure,
     gateway::RefundError,
     ids::{new_id, now},
     registry::merchant,
@@ -49,7 +49,7 @@ struct Charged {
     status: postsale_protocol::OrderStatus,
 }
 
-async fn charged(state: &AppState, order_id: &str) -> Result<Option<Charged>, ApiError> {
+async fn charged(state: &AppState, order_id: &str) -> Result<Option<Charged>, Failure> {
     let row = sqlx::query(
         "SELECT id, affiliate_id, upseller_id, mode, charge_id, amount_minor, currency, refunded_minor, status \
          FROM orders WHERE id = $1",
@@ -58,7 +58,7 @@ async fn charged(state: &AppState, order_id: &str) -> Result<Option<Charged>, Ap
     .fetch_optional(&state.db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let stored = |what: &str| ApiError::Internal(format!("order {order_id}: stored {what}"));
+    let stored = |what: &str| Failure::Internal(format!("order {order_id}: stored {what}"));
     Ok(Some(Charged {
         id: row.try_get("id")?,
         affiliate_id: row.try_get("affiliate_id")?,
@@ -88,19 +88,19 @@ pub(crate) async fn refund(
     me: &str,
     order_id: &str,
     asked: Option<&str>,
-) -> Result<Refund, ApiError> {
+) -> Result<Refund, Failure> {
     let order = charged(state, order_id)
         .await?
         .filter(|o| o.affiliate_id == me || o.upseller_id == me)
-        .ok_or_else(|| ApiError::NotFound(format!("no order '{order_id}'")))?;
+        .ok_or_else(|| Failure::NotFound(format!("no order '{order_id}'")))?;
     if receiver(&order) != me {
-        return Err(ApiError::Forbidden(
+        return Err(Failure::Forbidden(
             "only the merchant that received the money refunds it".into(),
         ));
     }
     use postsale_protocol::OrderStatus;
     if !matches!(order.status, OrderStatus::Charged | OrderStatus::Fulfilled) {
-        return Err(ApiError::Conflict(format!(
+        return Err(Failure::Conflict(format!(
             "only a charged order can be refunded; this one is {}",
             order.status.as_str()
         )));
@@ -108,15 +108,15 @@ pub(crate) async fn refund(
     let left = order.amount.minor() - order.refunded_minor;
     let amount = match asked {
         Some(text) => Money::parse(text, order.amount.currency())
-            .map_err(|e| ApiError::invalid("amount", e))?,
+            .map_err(|e| Failure::invalid("amount", e))?,
         None => Money::from_minor(left, order.amount.currency())
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            .map_err(|e| Failure::Internal(e.to_string()))?,
     };
     if amount.minor() <= 0 || amount.minor() > left {
         return Err(if left == 0 {
-            ApiError::Conflict("this order is refunded in full already".into())
+            Failure::Conflict("this order is refunded in full already".into())
         } else {
-            ApiError::invalid(
+            Failure::invalid(
                 "amount",
                 format!(
                     "must be more than 0 and at most the {} not refunded yet",
@@ -137,7 +137,7 @@ async fn reserve(
     order: &Charged,
     amount: Money,
     me: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, Failure> {
     let at = now();
     let id = new_id("rfd");
     let mut tx = state.db.writer.begin().await?;
@@ -153,7 +153,7 @@ async fn reserve(
     .execute(&mut *tx)
     .await?;
     if reserved.rows_affected() != 1 {
-        return Err(ApiError::Conflict(
+        return Err(Failure::Conflict(
             "another refund of this order took what was left to refund".into(),
         ));
     }
@@ -181,7 +181,7 @@ async fn settle(
     order: &Charged,
     refund_id: &str,
     amount: Money,
-) -> Result<Refund, ApiError> {
+) -> Result<Refund, Failure> {
     let moved = match (order.mode, &order.charge_id) {
         // The affiliate refunded on its own processor; the hub books it.
         (HandoffMode::MerchantOfRecord, _) => Ok(()),
@@ -228,7 +228,7 @@ async fn settle(
                 .await?;
             }
             tx.commit().await?;
-            Err(ApiError::Conflict(RefundError::Refused.to_string()))
+            Err(Failure::Conflict(RefundError::Refused.to_string()))
         }
     }
 }
@@ -241,7 +241,7 @@ async fn succeeded(
     order: &Charged,
     refund_id: &str,
     amount: Money,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let mut recipients = vec![order.upseller_id.clone()];
     if order.mode == HandoffMode::MerchantOfRecord && order.affiliate_id != order.upseller_id {
         recipients.push(order.affiliate_id.clone());
@@ -285,7 +285,7 @@ async fn succeeded(
         .fetch_one(&mut *tx)
         .await?;
     let refunded = Money::from_minor(row.try_get("refunded_minor")?, amount.currency())
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| Failure::Internal(e.to_string()))?;
     let body = json!({
         "event": "order.refunded",
         "order": {"id": order.id, "amount": order.amount.decimal(), "currency": order.amount.currency(),
@@ -302,7 +302,7 @@ async fn succeeded(
 
 /// Asks the processor again about refunds it never answered, under their
 /// own idempotency keys (called by the reconciler).
-pub(crate) async fn retry_pending(state: &AppState, older_than_secs: i64) -> Result<(), ApiError> {
+pub(crate) async fn retry_pending(state: &AppState, older_than_secs: i64) -> Result<(), Failure> {
     let rows = sqlx::query(
         "SELECT id, order_id, amount_minor, at FROM refunds WHERE status = $2 AND at <= $1 LIMIT 20",
     )
@@ -327,7 +327,7 @@ pub(crate) async fn retry_pending(state: &AppState, older_than_secs: i64) -> Res
             && let Some(order) = charged(state, &order_id).await?
         {
             let amount = Money::from_minor(row.try_get("amount_minor")?, order.amount.currency())
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+                .map_err(|e| Failure::Internal(e.to_string()))?;
             // A refusal now frees the reservation; no answer waits again.
             let _ = settle(state, &order, &id, amount).await;
         }

@@ -9,7 +9,7 @@ use postsale_protocol::{Money, ReasonCode, Transaction};
 
 use crate::{
     db::Db,
-    error::ApiError,
+    failure::Failure,
     registry::{
         self, Merchant,
         records::{OfferItemRecord, ReasonCodeRecord, ReasonRuleRecord},
@@ -30,21 +30,21 @@ pub(crate) struct Purchase {
 }
 
 /// Parses the transaction's amounts and checks that the lines add up to the total.
-pub(crate) fn check_transaction(t: &Transaction) -> Result<Purchase, ApiError> {
+pub(crate) fn check_transaction(t: &Transaction) -> Result<Purchase, Failure> {
     if t.order_id.is_empty() || t.order_id.len() > 64 {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "transaction.order_id",
             "must be 1 to 64 characters",
         ));
     }
     if t.items.is_empty() || t.items.len() > MAX_LINES {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "transaction.items",
             format!("must hold 1 to {MAX_LINES} lines"),
         ));
     }
     let mut sum =
-        Money::from_minor(0, t.currency).map_err(|e| ApiError::Internal(e.to_string()))?;
+        Money::from_minor(0, t.currency).map_err(|e| Failure::Internal(e.to_string()))?;
     let mut lines = Vec::with_capacity(t.items.len());
     for (i, item) in t.items.iter().enumerate() {
         let field = |name: &str| format!("transaction.items[{i}].{name}");
@@ -53,22 +53,22 @@ pub(crate) fn check_transaction(t: &Transaction) -> Result<Purchase, ApiError> {
             crate::validate::text(&field("name"), name, 200)?;
         }
         if !(1..=10_000).contains(&item.quantity) {
-            return Err(ApiError::invalid(field("quantity"), "must be 1 to 10000"));
+            return Err(Failure::invalid(field("quantity"), "must be 1 to 10000"));
         }
         let unit = Money::parse(&item.unit_price, t.currency)
-            .map_err(|e| ApiError::invalid(field("unit_price"), e))?;
+            .map_err(|e| Failure::invalid(field("unit_price"), e))?;
         let line = unit
             .times(item.quantity)
-            .ok_or_else(|| ApiError::invalid(field("unit_price"), "line total overflows"))?;
+            .ok_or_else(|| Failure::invalid(field("unit_price"), "line total overflows"))?;
         sum = sum
             .plus(&line)
-            .ok_or_else(|| ApiError::invalid("transaction.items", "the lines' sum overflows"))?;
+            .ok_or_else(|| Failure::invalid("transaction.items", "the lines' sum overflows"))?;
         lines.push((item.priority.unwrap_or(u32::MAX), i, item.sku.clone()));
     }
     let total = Money::parse(&t.total, t.currency)
-        .map_err(|e| ApiError::invalid("transaction.total", e))?;
+        .map_err(|e| Failure::invalid("transaction.total", e))?;
     if total != sum {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "transaction.total",
             format!(
                 "is {} but the lines add up to {}",
@@ -126,7 +126,7 @@ pub(crate) async fn reason_code(
     affiliate: &Merchant,
     from_ticket: Option<&ReasonCode>,
     purchase: &Purchase,
-) -> Result<Result<Arc<ReasonCodeRecord>, NoOffer>, ApiError> {
+) -> Result<Result<Arc<ReasonCodeRecord>, NoOffer>, Failure> {
     let code = match from_ticket {
         Some(code) => code.clone(),
         None => {
@@ -146,7 +146,7 @@ pub(crate) async fn reason_code(
     let record = registry::get::<ReasonCodeRecord>(db, &affiliate.id, code.as_str())
         .await?
         .ok_or_else(|| {
-            ApiError::invalid(
+            Failure::invalid(
                 "ticket.reason_code",
                 format!("unknown reason code '{code}'"),
             )
@@ -182,7 +182,7 @@ pub(crate) async fn items(
     affiliate: &Merchant,
     code: &ReasonCodeRecord,
     purchase: &Purchase,
-) -> Result<Vec<Arc<OfferItemRecord>>, ApiError> {
+) -> Result<Vec<Arc<OfferItemRecord>>, Failure> {
     let mut candidates: Vec<String> = Vec::new();
     for sku in &purchase.skus {
         for item in registry::complementing(db, &code.upseller, sku)
@@ -254,7 +254,7 @@ mod tests {
         assert!(check_transaction(&ok).is_ok());
         let bad = transaction(vec![line("CAM", 1, "1000.00", None)], "999.99");
         let err = check_transaction(&bad).expect_err("refused");
-        assert!(matches!(err, ApiError::Invalid { ref field, .. } if field == "transaction.total"));
+        assert!(matches!(err, Failure::Invalid { ref field, .. } if field == "transaction.total"));
     }
 
     #[test]
@@ -280,11 +280,11 @@ mod tests {
             "1.00",
         );
         assert!(
-            matches!(check_transaction(&huge), Err(ApiError::Invalid { ref field, .. }) if field.ends_with("unit_price"))
+            matches!(check_transaction(&huge), Err(Failure::Invalid { ref field, .. }) if field.ends_with("unit_price"))
         );
         let zero = transaction(vec![line("CAM", 0, "1.00", None)], "0.00");
         assert!(
-            matches!(check_transaction(&zero), Err(ApiError::Invalid { ref field, .. }) if field.ends_with("quantity"))
+            matches!(check_transaction(&zero), Err(Failure::Invalid { ref field, .. }) if field.ends_with("quantity"))
         );
     }
 }

@@ -9,7 +9,7 @@ use postsale_protocol::{CurrencyCode, HandoffMode, Money};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::{db::Db, error::ApiError, ids::now, store::plan::Statement};
+use crate::{db::Db, failure::Failure, ids::now, store::plan::Statement};
 
 /// One ledger entry.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -104,7 +104,7 @@ pub(crate) async fn of(
     merchant: &str,
     before: (i64, &str),
     fetch: i64,
-) -> Result<Vec<Settlement>, ApiError> {
+) -> Result<Vec<Settlement>, Failure> {
     let rows = sqlx::query(
         "SELECT s.order_id, s.debtor_id, s.creditor_id, s.mode, s.order_amount_minor, s.commission_bps, s.owed_minor, \
          s.currency, s.at, COALESCE(o.refunded_minor, 0) AS refunded_minor \
@@ -120,10 +120,10 @@ pub(crate) async fn of(
     .await?;
     rows.iter()
         .map(|row| {
-            let stored = |what: &str| ApiError::Internal(format!("stored settlement {what}"));
+            let stored = |what: &str| Failure::Internal(format!("stored settlement {what}"));
             let currency = CurrencyCode::parse(&row.try_get::<String, _>("currency")?)
                 .map_err(|_| stored("currency"))?;
-            let money = |column: &str| -> Result<String, ApiError> {
+            let money = |column: &str| -> Result<String, Failure> {
                 Money::from_minor(row.try_get(column)?, currency)
                     .map(|m| m.decimal())
                     .map_err(|_| stored(column))

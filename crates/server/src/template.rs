@@ -2,23 +2,23 @@
 //! result is text, never markup: the widget inserts it as text nodes, so a
 //! merchant's `<script>` shows as those characters and does nothing.
 
-use crate::error::ApiError;
+use crate::failure::Failure;
 
 /// The placeholders a template may use.
 pub(crate) const PLACEHOLDERS: &[&str] =
     &["first_name", "affiliate", "upseller", "points", "incentive"];
 
 /// Checks that every `{{...}}` in `value` is a known placeholder.
-pub(crate) fn check(field: &str, value: &str) -> Result<(), ApiError> {
+pub(crate) fn check(field: &str, value: &str) -> Result<(), Failure> {
     let mut rest = value;
     while let Some(start) = rest.find("{{") {
         let after = &rest[start + 2..];
         let end = after
             .find("}}")
-            .ok_or_else(|| ApiError::invalid(field, "has a '{{' without its '}}'"))?;
+            .ok_or_else(|| Failure::invalid(field, "has a '{{' without its '}}'"))?;
         let name = after[..end].trim();
         if !PLACEHOLDERS.contains(&name) {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 field,
                 format!(
                     "unknown placeholder {{{{{name}}}}}; known: {}",

@@ -1,21 +1,21 @@
 //! Field checks shared by every record: each one names the field it refuses,
 //! so the client's problem+json says exactly what to fix.
 
-use crate::error::ApiError;
+use crate::failure::Failure;
 
 /// Plain text of 1..=max characters without control characters.
-pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<(), Failure> {
     if value.trim().is_empty() {
-        return Err(ApiError::invalid(field, "must not be empty"));
+        return Err(Failure::invalid(field, "must not be empty"));
     }
     if value.chars().count() > max {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             field,
             format!("must be at most {max} characters"),
         ));
     }
     if value.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             field,
             "must not contain control characters",
         ));
@@ -25,10 +25,10 @@ pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<(), ApiError>
 
 /// Refuses text holding what looks like a card number (the one screen of
 /// `postsale_protocol::card_number_in`), naming the field, never the text.
-fn no_card_number(field: &str, value: &str) -> Result<(), ApiError> {
+fn no_card_number(field: &str, value: &str) -> Result<(), Failure> {
     if postsale_protocol::card_number_in(value) {
         tracing::warn!(%field, "refused text holding what looks like a card number");
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             field,
             "holds what looks like a card number; card data is never stored",
         ));
@@ -37,7 +37,7 @@ fn no_card_number(field: &str, value: &str) -> Result<(), ApiError> {
 }
 
 /// An identifier: 1..=64 of `A-Z a-z 0-9 - _ .`.
-pub(crate) fn ident(field: &str, value: &str) -> Result<(), ApiError> {
+pub(crate) fn ident(field: &str, value: &str) -> Result<(), Failure> {
     let ok = !value.is_empty()
         && value.len() <= 64
         && value
@@ -46,7 +46,7 @@ pub(crate) fn ident(field: &str, value: &str) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::invalid(
+        Err(Failure::invalid(
             field,
             "must be 1 to 64 characters of A-Z, a-z, 0-9, '-', '_', '.'",
         ))
@@ -54,29 +54,29 @@ pub(crate) fn ident(field: &str, value: &str) -> Result<(), ApiError> {
 }
 
 /// An absolute `https://` URL (or `http://` on loopback, for local set-ups).
-pub(crate) fn url(field: &str, value: &str) -> Result<(), ApiError> {
+pub(crate) fn url(field: &str, value: &str) -> Result<(), Failure> {
     let rest = value
         .strip_prefix("https://")
         .or_else(|| value.strip_prefix("http://").filter(|r| is_loopback(r)))
         .ok_or_else(|| {
-            ApiError::invalid(field, "must be an https:// URL (http:// only on loopback)")
+            Failure::invalid(field, "must be an https:// URL (http:// only on loopback)")
         })?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty()
         || value.chars().count() > 2048
         || value.chars().any(|c| c.is_whitespace() || c.is_control())
     {
-        return Err(ApiError::invalid(field, "is not a valid URL"));
+        return Err(Failure::invalid(field, "is not a valid URL"));
     }
     Ok(())
 }
 
 /// A web origin: scheme, host and optional port, nothing else.
-pub(crate) fn origin(field: &str, value: &str) -> Result<(), ApiError> {
+pub(crate) fn origin(field: &str, value: &str) -> Result<(), Failure> {
     url(field, value)?;
     let after_scheme = value.split_once("://").map_or("", |(_, r)| r);
     if after_scheme.contains(['/', '?', '#']) {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             field,
             "must be an origin such as https://shop.example (no path)",
         ));
@@ -97,14 +97,14 @@ fn is_loopback(rest: &str) -> bool {
 }
 
 /// A `#rrggbb` colour.
-pub(crate) fn colour(field: &str, value: &str) -> Result<(), ApiError> {
+pub(crate) fn colour(field: &str, value: &str) -> Result<(), Failure> {
     let ok = value.len() == 7
         && value.starts_with('#')
         && value[1..].bytes().all(|b| b.is_ascii_hexdigit());
     if ok {
         Ok(())
     } else {
-        Err(ApiError::invalid(field, "must be a colour like #1a2b3c"))
+        Err(Failure::invalid(field, "must be a colour like #1a2b3c"))
     }
 }
 

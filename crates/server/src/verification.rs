@@ -12,7 +12,7 @@ use reqwest::Method;
 
 use crate::{
     ids::now,
-    outbound::{Answer, Failure, Outbound, Refused},
+    outbound::{Answer, CallFailure, Outbound, Refused},
 };
 
 /// How long the other side has to answer.
@@ -38,10 +38,10 @@ pub(crate) enum Unproven {
 }
 
 /// The answer's body when it is a 2xx of at most `MAX_ANSWER_BYTES`.
-fn body_of(sent: Result<Answer, Failure>) -> Result<Vec<u8>, Unproven> {
+fn body_of(sent: Result<Answer, CallFailure>) -> Result<Vec<u8>, Unproven> {
     let answer = sent.map_err(|failure| match failure {
-        Failure::Refused(refused) => Unproven::Refused(refused),
-        Failure::TooLarge => Unproven::Mismatch,
+        CallFailure::Refused(refused) => Unproven::Refused(refused),
+        CallFailure::TooLarge => Unproven::Mismatch,
         _ => Unproven::Unreachable,
     })?;
     if !(200..300).contains(&answer.status) {

@@ -8,13 +8,13 @@ use std::collections::HashSet;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::{cache::EVERYONE, db::Db, error::ApiError, ids::now};
+use crate::{cache::EVERYONE, db::Db, failure::Failure, ids::now};
 
 /// Rewrites the merchant's list of proven origins from its origin rows.
 pub(super) async fn refresh_verified(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     merchant: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let rows = sqlx::query(
         "SELECT origin FROM merchant_origins WHERE merchant_id = $1 AND verified_at IS NOT NULL ORDER BY origin",
     )
@@ -26,7 +26,7 @@ pub(super) async fn refresh_verified(
         .map(|r| r.try_get::<String, _>("origin"))
         .collect::<Result<Vec<_>, _>>()?;
     sqlx::query("UPDATE merchants SET verified_origins = $1 WHERE id = $2")
-        .bind(serde_json::to_string(&proven).map_err(|e| ApiError::Internal(e.to_string()))?)
+        .bind(serde_json::to_string(&proven).map_err(|e| Failure::Internal(e.to_string()))?)
         .bind(merchant)
         .execute(&mut **tx)
         .await?;
@@ -47,7 +47,7 @@ pub(crate) struct OriginStatus {
 }
 
 /// The merchant's declared origins with their proof.
-pub(crate) async fn origins(db: &Db, merchant: &str) -> Result<Vec<OriginStatus>, ApiError> {
+pub(crate) async fn origins(db: &Db, merchant: &str) -> Result<Vec<OriginStatus>, Failure> {
     let rows = sqlx::query(
         "SELECT origin, challenge, verified_at, verified_by FROM merchant_origins WHERE merchant_id = $1 ORDER BY origin",
     )
@@ -80,7 +80,7 @@ pub(crate) async fn prove_origin(
     merchant: &str,
     origin: &str,
     by: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Failure> {
     let mut tx = db.writer.begin().await?;
     let moved = sqlx::query(
         "UPDATE merchant_origins SET verified_at = $1, verified_by = $2 WHERE merchant_id = $3 AND origin = $4",
@@ -116,7 +116,7 @@ pub(crate) async fn prove_callback(
     merchant: &str,
     which: Callback,
     url: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Failure> {
     let sql = match which {
         Callback::Handoff => {
             "UPDATE merchants SET handoff_url_verified_at = $1 WHERE id = $2 AND handoff_url = $3"
@@ -142,7 +142,7 @@ pub(crate) async fn prove_callback(
 /// Whether any merchant proved this origin (asked by every browser request
 /// that names one): the set of all proven origins is read once and kept
 /// until any merchant changes.
-pub(crate) async fn origin_registered(db: &Db, origin: &str) -> Result<bool, ApiError> {
+pub(crate) async fn origin_registered(db: &Db, origin: &str) -> Result<bool, Failure> {
     let proven = db
         .cache
         .get_or_load(EVERYONE, "proven-origins", proven_origins(db))
@@ -150,7 +150,7 @@ pub(crate) async fn origin_registered(db: &Db, origin: &str) -> Result<bool, Api
     Ok(proven.contains(origin))
 }
 
-async fn proven_origins(db: &Db) -> Result<HashSet<String>, ApiError> {
+async fn proven_origins(db: &Db) -> Result<HashSet<String>, Failure> {
     let rows =
         sqlx::query("SELECT DISTINCT origin FROM merchant_origins WHERE verified_at IS NOT NULL")
             .fetch_all(&db.pool)

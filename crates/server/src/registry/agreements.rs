@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 pub(crate) use crate::domain::AgreementStatus;
-use crate::{db::Db, error::ApiError, ids::now};
+use crate::{db::Db, failure::Failure, ids::now};
 
 /// The terms on which an upseller lets one affiliate sell its items.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -39,17 +39,17 @@ pub(crate) struct AgreementTerms {
 
 impl AgreementTerms {
     /// Field checks.
-    pub(crate) fn check(&self) -> Result<(), ApiError> {
+    pub(crate) fn check(&self) -> Result<(), Failure> {
         if self.modes.is_empty() {
-            return Err(ApiError::invalid("modes", "name at least one handoff mode"));
+            return Err(Failure::invalid("modes", "name at least one handoff mode"));
         }
         for (i, mode) in self.modes.iter().enumerate() {
             if self.modes[..i].contains(mode) {
-                return Err(ApiError::invalid(format!("modes[{i}]"), "is listed twice"));
+                return Err(Failure::invalid(format!("modes[{i}]"), "is listed twice"));
             }
         }
         if self.commission_bps > 10_000 {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "commission_bps",
                 "must be 0 to 10000 (100%)",
             ));
@@ -61,16 +61,16 @@ impl AgreementTerms {
 const AGREEMENT_COLUMNS: &str =
     "upseller_id, affiliate_id, modes, commission_bps, status, created_at, updated_at";
 
-fn decode_agreement(row: &sqlx::any::AnyRow) -> Result<Agreement, ApiError> {
+fn decode_agreement(row: &sqlx::any::AnyRow) -> Result<Agreement, Failure> {
     let modes: String = row.try_get("modes")?;
     let modes: Vec<String> = serde_json::from_str(&modes)
-        .map_err(|e| ApiError::Internal(format!("stored agreement modes: {e}")))?;
+        .map_err(|e| Failure::Internal(format!("stored agreement modes: {e}")))?;
     Ok(Agreement {
         upseller: row.try_get("upseller_id")?,
         affiliate: row.try_get("affiliate_id")?,
         modes: modes.iter().filter_map(|m| HandoffMode::parse(m)).collect(),
         commission_bps: u32::try_from(row.try_get::<i64, _>("commission_bps")?)
-            .map_err(|_| ApiError::Internal("stored commission".into()))?,
+            .map_err(|_| Failure::Internal("stored commission".into()))?,
         status: AgreementStatus::parse(&row.try_get::<String, _>("status")?)?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -83,9 +83,9 @@ pub(crate) async fn grant(
     upseller: &str,
     affiliate: &str,
     terms: &AgreementTerms,
-) -> Result<Agreement, ApiError> {
+) -> Result<Agreement, Failure> {
     let modes: Vec<&str> = terms.modes.iter().map(HandoffMode::as_str).collect();
-    let modes = serde_json::to_string(&modes).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let modes = serde_json::to_string(&modes).map_err(|e| Failure::Internal(e.to_string()))?;
     let mut tx = db.writer.begin().await?;
     sqlx::query(
         "INSERT INTO agreements (upseller_id, affiliate_id, modes, commission_bps, status, created_at, updated_at) \
@@ -105,11 +105,11 @@ pub(crate) async fn grant(
     super::commit(db, tx, None).await?;
     agreement(db, upseller, affiliate)
         .await?
-        .ok_or_else(|| ApiError::Internal("agreement vanished after its write".into()))
+        .ok_or_else(|| Failure::Internal("agreement vanished after its write".into()))
 }
 
 /// Ends an agreement; it stays readable, revoked. False when there was none.
-pub(crate) async fn withdraw(db: &Db, upseller: &str, affiliate: &str) -> Result<bool, ApiError> {
+pub(crate) async fn withdraw(db: &Db, upseller: &str, affiliate: &str) -> Result<bool, Failure> {
     let mut tx = db.writer.begin().await?;
     let moved = sqlx::query(
         "UPDATE agreements SET status = $4, updated_at = $1 WHERE upseller_id = $2 AND affiliate_id = $3 AND status = $5",
@@ -133,7 +133,7 @@ pub(crate) async fn agreement(
     db: &Db,
     upseller: &str,
     affiliate: &str,
-) -> Result<Option<Agreement>, ApiError> {
+) -> Result<Option<Agreement>, Failure> {
     let row = sqlx::query(&format!(
         "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE upseller_id = $1 AND affiliate_id = $2"
     ))
@@ -145,7 +145,7 @@ pub(crate) async fn agreement(
 }
 
 /// The agreements `merchant` is a party of, as upseller or as affiliate.
-pub(crate) async fn agreements_of(db: &Db, merchant: &str) -> Result<Vec<Agreement>, ApiError> {
+pub(crate) async fn agreements_of(db: &Db, merchant: &str) -> Result<Vec<Agreement>, Failure> {
     let rows = sqlx::query(&format!(
         "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE upseller_id = $1 OR affiliate_id = $1 \
          ORDER BY upseller_id, affiliate_id LIMIT 500"
@@ -163,7 +163,7 @@ pub(crate) async fn commission_bps(
     db: &Db,
     affiliate: &str,
     upseller: &str,
-) -> Result<u32, ApiError> {
+) -> Result<u32, Failure> {
     if affiliate == upseller {
         return Ok(0);
     }

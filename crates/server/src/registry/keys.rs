@@ -14,7 +14,7 @@ pub(crate) use crate::domain::HubKeyStatus;
 use crate::{
     config::Secret,
     db::Db,
-    error::ApiError,
+    failure::Failure,
     ids::{new_secret_hex, now},
 };
 
@@ -39,11 +39,11 @@ impl Purpose {
         }
     }
 
-    fn parse(raw: &str) -> Result<Self, ApiError> {
+    fn parse(raw: &str) -> Result<Self, Failure> {
         match raw {
             "hub_calls" => Ok(Self::HubCalls),
             "webhooks" => Ok(Self::Webhooks),
-            other => Err(ApiError::Internal(format!("stored key purpose {other}"))),
+            other => Err(Failure::Internal(format!("stored key purpose {other}"))),
         }
     }
 }
@@ -93,7 +93,7 @@ fn now_ms() -> i64 {
 }
 
 /// Makes a staged key of `purpose` for `merchant`.
-pub(crate) async fn create(db: &Db, merchant: &str, purpose: Purpose) -> Result<NewKey, ApiError> {
+pub(crate) async fn create(db: &Db, merchant: &str, purpose: Purpose) -> Result<NewKey, Failure> {
     let key_id = format!("hk_{}", &new_secret_hex()[..16]);
     let secret = new_secret_hex();
     create_with(db, merchant, purpose, &key_id, &secret).await?;
@@ -112,7 +112,7 @@ pub(crate) async fn create_with(
     purpose: Purpose,
     key_id: &str,
     secret: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let mut tx = db.writer.begin().await?;
     let live: i64 = sqlx::query(
         "SELECT COUNT(*) AS n FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status <> $3",
@@ -124,7 +124,7 @@ pub(crate) async fn create_with(
     .await?
     .try_get("n")?;
     if live >= MAX_LIVE {
-        return Err(ApiError::Conflict(format!(
+        return Err(Failure::Conflict(format!(
             "at most {MAX_LIVE} {} keys at once; retire one first",
             purpose.as_str()
         )));
@@ -145,7 +145,7 @@ pub(crate) async fn create_with(
 }
 
 /// Activates a staged (or re-activates an active) key: it signs from now on.
-pub(crate) async fn activate(db: &Db, merchant: &str, key_id: &str) -> Result<(), ApiError> {
+pub(crate) async fn activate(db: &Db, merchant: &str, key_id: &str) -> Result<(), Failure> {
     let moved = sqlx::query(
         "UPDATE hub_keys SET status = $4, activated_ms = $1 WHERE merchant_id = $2 AND key_id = $3 AND status <> $5",
     )
@@ -159,22 +159,22 @@ pub(crate) async fn activate(db: &Db, merchant: &str, key_id: &str) -> Result<()
     if moved.rows_affected() == 1 {
         Ok(())
     } else {
-        Err(ApiError::NotFound(format!("no live key '{key_id}'")))
+        Err(Failure::NotFound(format!("no live key '{key_id}'")))
     }
 }
 
 /// Retires a key; the key that signs now cannot be retired before another
 /// is activated.
-pub(crate) async fn retire(db: &Db, merchant: &str, key_id: &str) -> Result<(), ApiError> {
+pub(crate) async fn retire(db: &Db, merchant: &str, key_id: &str) -> Result<(), Failure> {
     let keys = list(db, merchant).await?;
     let Some(key) = keys
         .iter()
         .find(|k| k.key_id == key_id && k.status != HubKeyStatus::Retired)
     else {
-        return Err(ApiError::NotFound(format!("no live key '{key_id}'")));
+        return Err(Failure::NotFound(format!("no live key '{key_id}'")));
     };
     if key.signing {
-        return Err(ApiError::Conflict(
+        return Err(Failure::Conflict(
             "the hub signs with this key; activate another first".into(),
         ));
     }
@@ -193,7 +193,7 @@ pub(crate) async fn retire(db: &Db, merchant: &str, key_id: &str) -> Result<(), 
 /// The merchant's keys, newest first, without their secrets. The key that
 /// signs a purpose is its most recently activated active key, as in
 /// [`signing`].
-pub(crate) async fn list(db: &Db, merchant: &str) -> Result<Vec<KeyInfo>, ApiError> {
+pub(crate) async fn list(db: &Db, merchant: &str) -> Result<Vec<KeyInfo>, Failure> {
     let rows = sqlx::query(
         "SELECT key_id, purpose, status, created_at, activated_ms FROM hub_keys WHERE merchant_id = $1 \
          ORDER BY created_at DESC, key_id",
@@ -238,7 +238,7 @@ pub(crate) async fn signing(
     db: &Db,
     merchant: &str,
     purpose: Purpose,
-) -> Result<Option<SigningKey>, ApiError> {
+) -> Result<Option<SigningKey>, Failure> {
     let row = sqlx::query(
         "SELECT key_id, secret FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status = $3 \
          ORDER BY activated_ms DESC, key_id DESC LIMIT 1",
@@ -256,7 +256,7 @@ pub(crate) async fn signing(
                 &context(merchant, &key_id),
                 &row.try_get::<String, _>("secret")?,
             )
-            .map_err(|e| ApiError::Internal(format!("hub key {key_id}: {e}")))?;
+            .map_err(|e| Failure::Internal(format!("hub key {key_id}: {e}")))?;
         Ok(SigningKey {
             key_id,
             secret: Secret::new(secret),

@@ -11,7 +11,7 @@ use sqlx::Row;
 use crate::{
     db::Db,
     domain::{AffiliationStatus, AgreementStatus},
-    error::ApiError,
+    failure::Failure,
     ids::{new_api_key, new_secret_hex, now, sha256_hex},
     validate,
 };
@@ -81,17 +81,17 @@ impl utoipa::ToSchema for OriginText {}
 
 impl Merchant {
     /// Field checks.
-    pub(crate) fn check(&self) -> Result<(), ApiError> {
+    pub(crate) fn check(&self) -> Result<(), Failure> {
         validate::ident("id", &self.id)?;
         validate::text("name", &self.name, 120)?;
         if !self.affiliate && !self.upseller {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "affiliate",
                 "a merchant is an affiliate, an upseller or both",
             ));
         }
         if self.origins.len() > 20 {
-            return Err(ApiError::invalid("origins", "at most 20 origins"));
+            return Err(Failure::invalid("origins", "at most 20 origins"));
         }
         for (i, origin) in self.origins.iter().enumerate() {
             validate::origin(&format!("origins[{i}]"), origin)?;
@@ -109,7 +109,7 @@ impl Merchant {
 const COLUMNS: &str = "id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, \
      verified_origins, handoff_url_verified_at, webhook_url_verified_at";
 
-fn decode(row: &sqlx::any::AnyRow) -> Result<Merchant, ApiError> {
+fn decode(row: &sqlx::any::AnyRow) -> Result<Merchant, Failure> {
     let origins: String = row.try_get("origins")?;
     Ok(Merchant {
         id: row.try_get("id")?,
@@ -117,11 +117,11 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<Merchant, ApiError> {
         affiliate: row.try_get::<i64, _>("is_affiliate")? != 0,
         upseller: row.try_get::<i64, _>("is_upseller")? != 0,
         origins: serde_json::from_str(&origins)
-            .map_err(|e| ApiError::Internal(format!("stored origins: {e}")))?,
+            .map_err(|e| Failure::Internal(format!("stored origins: {e}")))?,
         handoff_url: row.try_get("handoff_url")?,
         webhook_url: row.try_get("webhook_url")?,
         verified_origins: serde_json::from_str(&row.try_get::<String, _>("verified_origins")?)
-            .map_err(|e| ApiError::Internal(format!("stored verified origins: {e}")))?,
+            .map_err(|e| Failure::Internal(format!("stored verified origins: {e}")))?,
         handoff_url_verified: row
             .try_get::<Option<i64>, _>("handoff_url_verified_at")?
             .is_some(),
@@ -132,7 +132,7 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<Merchant, ApiError> {
 }
 
 /// Creates a merchant and returns its API key, shown this once.
-pub(crate) async fn create(db: &Db, merchant: &Merchant) -> Result<String, ApiError> {
+pub(crate) async fn create(db: &Db, merchant: &Merchant) -> Result<String, Failure> {
     create_with_key(db, merchant, &new_api_key()).await
 }
 
@@ -141,7 +141,7 @@ pub(crate) async fn create_with_key(
     db: &Db,
     merchant: &Merchant,
     api_key: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, Failure> {
     let mut tx = db.writer.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO merchants (id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, api_key_sha256, created_at, updated_at) \
@@ -151,7 +151,7 @@ pub(crate) async fn create_with_key(
     .bind(&merchant.name)
     .bind(i64::from(merchant.affiliate))
     .bind(i64::from(merchant.upseller))
-    .bind(serde_json::to_string(&merchant.origins).map_err(|e| ApiError::Internal(e.to_string()))?)
+    .bind(serde_json::to_string(&merchant.origins).map_err(|e| Failure::Internal(e.to_string()))?)
     .bind(&merchant.handoff_url)
     .bind(&merchant.webhook_url)
     .bind(sha256_hex(api_key))
@@ -160,7 +160,7 @@ pub(crate) async fn create_with_key(
     .await;
     if let Err(err) = inserted {
         return Err(if crate::store::is_unique_violation(&err) {
-            ApiError::Conflict(format!("merchant '{}' already exists", merchant.id))
+            Failure::Conflict(format!("merchant '{}' already exists", merchant.id))
         } else {
             err.into()
         });
@@ -172,7 +172,7 @@ pub(crate) async fn create_with_key(
 }
 
 /// Replaces a merchant's profile (not its id or key).
-pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), ApiError> {
+pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), Failure> {
     let mut tx = db.writer.begin().await?;
     let updated = sqlx::query(
         "UPDATE merchants SET name = $1, is_affiliate = $2, is_upseller = $3, origins = $4, \
@@ -183,7 +183,7 @@ pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), ApiError>
     .bind(&merchant.name)
     .bind(i64::from(merchant.affiliate))
     .bind(i64::from(merchant.upseller))
-    .bind(serde_json::to_string(&merchant.origins).map_err(|e| ApiError::Internal(e.to_string()))?)
+    .bind(serde_json::to_string(&merchant.origins).map_err(|e| Failure::Internal(e.to_string()))?)
     .bind(&merchant.handoff_url)
     .bind(&merchant.webhook_url)
     .bind(now())
@@ -191,7 +191,7 @@ pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), ApiError>
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(ApiError::NotFound(format!("no merchant '{}'", merchant.id)));
+        return Err(Failure::NotFound(format!("no merchant '{}'", merchant.id)));
     }
     // Origins still declared keep their proof; dropped ones go; new ones
     // wait for theirs.
@@ -221,7 +221,7 @@ async fn write_origins(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     merchant: &Merchant,
     approved_by: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     for origin in &merchant.origins {
         sqlx::query(
             "INSERT INTO merchant_origins (merchant_id, origin, challenge, verified_at, verified_by) \
@@ -244,7 +244,7 @@ pub(crate) async fn set_roles(
     id: &str,
     affiliate: bool,
     upseller: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let mut tx = db.writer.begin().await?;
     let updated = sqlx::query(
         "UPDATE merchants SET is_affiliate = $1, is_upseller = $2, updated_at = $3 WHERE id = $4",
@@ -256,7 +256,7 @@ pub(crate) async fn set_roles(
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(ApiError::NotFound(format!("no merchant '{id}'")));
+        return Err(Failure::NotFound(format!("no merchant '{id}'")));
     }
     if !upseller {
         // No longer an upseller: the agreements it gave end.
@@ -275,7 +275,7 @@ pub(crate) async fn set_roles(
 }
 
 /// Deletes a merchant and everything it keeps.
-pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, ApiError> {
+pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, Failure> {
     let mut tx = db.writer.begin().await?;
     for table in ["records", "merchant_origins"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE merchant_id = $1"))
@@ -316,7 +316,7 @@ pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, ApiError> {
 }
 
 /// The merchant with this id (kept in memory until it changes).
-pub(crate) async fn by_id(db: &Db, id: &str) -> Result<Option<Arc<Merchant>>, ApiError> {
+pub(crate) async fn by_id(db: &Db, id: &str) -> Result<Option<Arc<Merchant>>, Failure> {
     db.cache
         .get_or_load_found(id, "merchant", by_id_stored(db, id))
         .await
@@ -324,7 +324,7 @@ pub(crate) async fn by_id(db: &Db, id: &str) -> Result<Option<Arc<Merchant>>, Ap
 
 /// The merchant as stored now, for the calls that move money or customer
 /// data (where to send a handoff or a webhook): never a cached answer.
-pub(crate) async fn by_id_stored(db: &Db, id: &str) -> Result<Option<Merchant>, ApiError> {
+pub(crate) async fn by_id_stored(db: &Db, id: &str) -> Result<Option<Merchant>, Failure> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM merchants WHERE id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
@@ -333,7 +333,7 @@ pub(crate) async fn by_id_stored(db: &Db, id: &str) -> Result<Option<Merchant>, 
 }
 
 /// The merchant whose API key this is.
-pub(crate) async fn by_api_key(db: &Db, api_key: &str) -> Result<Option<Merchant>, ApiError> {
+pub(crate) async fn by_api_key(db: &Db, api_key: &str) -> Result<Option<Merchant>, Failure> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM merchants WHERE api_key_sha256 = $1"
     ))

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use sqlx::Row;
 
-use crate::{db::Db, error::ApiError, ids::now};
+use crate::{db::Db, failure::Failure, ids::now};
 pub(crate) use merchant::Merchant;
 use records::Record;
 
@@ -24,14 +24,14 @@ pub(crate) async fn get<R: Record>(
     db: &Db,
     merchant: &str,
     id: &str,
-) -> Result<Option<Arc<R>>, ApiError> {
+) -> Result<Option<Arc<R>>, Failure> {
     let what = format!("{}/{id}", R::KIND);
     db.cache
         .get_or_load_found(merchant, &what, get_stored(db, merchant, id))
         .await
 }
 
-async fn get_stored<R: Record>(db: &Db, merchant: &str, id: &str) -> Result<Option<R>, ApiError> {
+async fn get_stored<R: Record>(db: &Db, merchant: &str, id: &str) -> Result<Option<R>, Failure> {
     let row =
         sqlx::query("SELECT body FROM records WHERE merchant_id = $1 AND kind = $2 AND id = $3")
             .bind(merchant)
@@ -44,14 +44,14 @@ async fn get_stored<R: Record>(db: &Db, merchant: &str, id: &str) -> Result<Opti
 
 /// Every record of kind `R` the merchant has, by id (kept in memory until
 /// the merchant's records change).
-pub(crate) async fn list<R: Record>(db: &Db, merchant: &str) -> Result<Arc<Vec<R>>, ApiError> {
+pub(crate) async fn list<R: Record>(db: &Db, merchant: &str) -> Result<Arc<Vec<R>>, Failure> {
     let what = format!("{}/", R::KIND);
     db.cache
         .get_or_load(merchant, &what, list_stored(db, merchant))
         .await
 }
 
-async fn list_stored<R: Record>(db: &Db, merchant: &str) -> Result<Vec<R>, ApiError> {
+async fn list_stored<R: Record>(db: &Db, merchant: &str) -> Result<Vec<R>, Failure> {
     let rows =
         sqlx::query("SELECT body FROM records WHERE merchant_id = $1 AND kind = $2 ORDER BY id")
             .bind(merchant)
@@ -70,7 +70,7 @@ pub(crate) async fn list_after<R: Record>(
     merchant: &str,
     after: Option<&str>,
     fetch: i64,
-) -> Result<Vec<R>, ApiError> {
+) -> Result<Vec<R>, Failure> {
     let rows = sqlx::query(
         "SELECT body FROM records WHERE merchant_id = $1 AND kind = $2 AND id > $3 ORDER BY id LIMIT $4",
     )
@@ -90,14 +90,14 @@ fn context(kind: &str, merchant: &str, id: &str) -> String {
     format!("{kind}:{merchant}:{id}")
 }
 
-fn decode<R: Record>(db: &Db, merchant: &str, row: &sqlx::any::AnyRow) -> Result<R, ApiError> {
+fn decode<R: Record>(db: &Db, merchant: &str, row: &sqlx::any::AnyRow) -> Result<R, Failure> {
     let body: String = row.try_get("body")?;
     let mut record: R = serde_json::from_str(&body)
-        .map_err(|e| ApiError::Internal(format!("stored {} record: {e}", R::KIND)))?;
+        .map_err(|e| Failure::Internal(format!("stored {} record: {e}", R::KIND)))?;
     let at = context(R::KIND, merchant, record.id());
     record
         .open(&db.sealer, &at)
-        .map_err(|e| ApiError::Internal(format!("{} record {}: {e}", R::KIND, record.id())))?;
+        .map_err(|e| Failure::Internal(format!("{} record {}: {e}", R::KIND, record.id())))?;
     Ok(record)
 }
 
@@ -110,7 +110,7 @@ pub(crate) async fn commit(
     db: &Db,
     mut tx: sqlx::Transaction<'_, sqlx::Any>,
     merchant: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let row = sqlx::query(
         "UPDATE registry_version SET version = version + 1 WHERE id = 'registry' RETURNING version",
     )
@@ -294,10 +294,10 @@ pub(crate) async fn put<R: Record>(
     merchant: &str,
     record: &R,
     create: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let mut sealed = record.clone();
     sealed.seal(&db.sealer, &context(R::KIND, merchant, record.id()));
-    let body = serde_json::to_string(&sealed).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = serde_json::to_string(&sealed).map_err(|e| Failure::Internal(e.to_string()))?;
     let mut tx = db.writer.begin().await?;
     if create {
         let inserted = sqlx::query("INSERT INTO records (merchant_id, kind, id, body, updated_at) VALUES ($1, $2, $3, $4, $5)")
@@ -310,7 +310,7 @@ pub(crate) async fn put<R: Record>(
             .await;
         match inserted {
             Err(err) if crate::store::is_unique_violation(&err) => {
-                return Err(ApiError::Conflict(format!(
+                return Err(Failure::Conflict(format!(
                     "{} '{}' already exists",
                     R::KIND,
                     record.id()
@@ -330,7 +330,7 @@ pub(crate) async fn put<R: Record>(
             .execute(&mut *tx)
             .await?;
         if updated.rows_affected() == 0 {
-            return Err(ApiError::NotFound(format!(
+            return Err(Failure::NotFound(format!(
                 "no {} '{}'",
                 R::KIND,
                 record.id()
@@ -349,12 +349,7 @@ pub(crate) async fn put<R: Record>(
 }
 
 /// Deletes a record; false when there was none.
-pub(crate) async fn delete(
-    db: &Db,
-    merchant: &str,
-    kind: &str,
-    id: &str,
-) -> Result<bool, ApiError> {
+pub(crate) async fn delete(db: &Db, merchant: &str, kind: &str, id: &str) -> Result<bool, Failure> {
     let mut tx = db.writer.begin().await?;
     let deleted =
         sqlx::query("DELETE FROM records WHERE merchant_id = $1 AND kind = $2 AND id = $3")
@@ -374,7 +369,7 @@ async fn reindex(
     kind: &str,
     id: &str,
     complements: &[String],
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     if kind != records::OfferItemRecord::KIND {
         return Ok(());
     }
@@ -402,7 +397,7 @@ pub(crate) async fn complementing(
     db: &Db,
     upseller: &str,
     purchased_sku: &str,
-) -> Result<Arc<Vec<String>>, ApiError> {
+) -> Result<Arc<Vec<String>>, Failure> {
     let what = format!("complements/{purchased_sku}");
     db.cache
         .get_or_load(
@@ -417,13 +412,13 @@ async fn complementing_stored(
     db: &Db,
     upseller: &str,
     purchased_sku: &str,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, Failure> {
     let rows = sqlx::query("SELECT item_sku FROM complements WHERE upseller_id = $1 AND purchased_sku = $2 ORDER BY item_sku")
         .bind(upseller)
         .bind(purchased_sku)
         .fetch_all(&db.pool)
         .await?;
     rows.iter()
-        .map(|r| r.try_get("item_sku").map_err(ApiError::from))
+        .map(|r| r.try_get("item_sku").map_err(Failure::from))
         .collect()
 }

@@ -5,7 +5,7 @@ use postsale_protocol::{CurrencyCode, HandoffMode, Money, Presentation, ReasonCo
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::{
-    error::ApiError,
+    failure::Failure,
     seal::{SealError, Sealer},
     validate,
 };
@@ -19,7 +19,7 @@ pub(crate) trait Record:
     /// The record's id within its merchant and kind.
     fn id(&self) -> &str;
     /// Field checks that need nothing but the record.
-    fn check(&self) -> Result<(), ApiError>;
+    fn check(&self) -> Result<(), Failure>;
     /// Purchased SKUs this record complements (offer items only).
     fn complements(&self) -> &[String] {
         &[]
@@ -72,19 +72,19 @@ impl Record for OfferItemRecord {
     fn id(&self) -> &str {
         &self.sku
     }
-    fn check(&self) -> Result<(), ApiError> {
+    fn check(&self) -> Result<(), Failure> {
         validate::ident("sku", &self.sku)?;
         validate::text("name", &self.name, 120)?;
         if let Some(url) = &self.image_url {
             validate::url("image_url", url)?;
         }
         let price =
-            Money::parse(&self.price, self.currency).map_err(|e| ApiError::invalid("price", e))?;
+            Money::parse(&self.price, self.currency).map_err(|e| Failure::invalid("price", e))?;
         if price.minor() == 0 {
-            return Err(ApiError::invalid("price", "must be more than zero"));
+            return Err(Failure::invalid("price", "must be more than zero"));
         }
         if self.complements.len() > 200 {
-            return Err(ApiError::invalid("complements", "at most 200 SKUs"));
+            return Err(Failure::invalid("complements", "at most 200 SKUs"));
         }
         for (i, sku) in self.complements.iter().enumerate() {
             validate::ident(&format!("complements[{i}]"), sku)?;
@@ -96,7 +96,7 @@ impl Record for OfferItemRecord {
             validate::ident("promotion_id", p)?;
         }
         if !(1..=99).contains(&self.max_quantity) {
-            return Err(ApiError::invalid("max_quantity", "must be 1 to 99"));
+            return Err(Failure::invalid("max_quantity", "must be 1 to 99"));
         }
         Ok(())
     }
@@ -148,13 +148,13 @@ impl Record for ReasonCodeRecord {
     fn as_reason_code(&self) -> Option<&ReasonCodeRecord> {
         Some(self)
     }
-    fn check(&self) -> Result<(), ApiError> {
+    fn check(&self) -> Result<(), Failure> {
         validate::ident("template", &self.template)?;
         validate::ident("style", &self.style)?;
         validate::ident("upseller", &self.upseller)?;
         validate::text("teaser", &self.teaser, 140)?;
         if self.points > 1_000_000 {
-            return Err(ApiError::invalid("points", "must be at most 1000000"));
+            return Err(Failure::invalid("points", "must be at most 1000000"));
         }
         for (i, sku) in self.default_items.iter().enumerate() {
             validate::ident(&format!("default_items[{i}]"), sku)?;
@@ -163,7 +163,7 @@ impl Record for ReasonCodeRecord {
             validate::ident("promotion_id", p)?;
         }
         if !(1..=100).contains(&self.frequency_cap) {
-            return Err(ApiError::invalid("frequency_cap", "must be 1 to 100"));
+            return Err(Failure::invalid("frequency_cap", "must be 1 to 100"));
         }
         Ok(())
     }
@@ -199,22 +199,22 @@ impl Record for ReasonRuleRecord {
     fn id(&self) -> &str {
         &self.id
     }
-    fn check(&self) -> Result<(), ApiError> {
+    fn check(&self) -> Result<(), Failure> {
         validate::ident("id", &self.id)?;
         for (i, sku) in self.skus.iter().enumerate() {
             validate::ident(&format!("skus[{i}]"), sku)?;
         }
         match (&self.min_total, self.currency) {
             (Some(total), Some(currency)) => {
-                Money::parse(total, currency).map_err(|e| ApiError::invalid("min_total", e))?;
+                Money::parse(total, currency).map_err(|e| Failure::invalid("min_total", e))?;
             }
             (Some(_), None) => {
-                return Err(ApiError::invalid("currency", "is required with min_total"));
+                return Err(Failure::invalid("currency", "is required with min_total"));
             }
             _ => {}
         }
         if self.skus.is_empty() && self.min_total.is_none() {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "skus",
                 "a rule needs skus, min_total or both",
             ));
@@ -238,7 +238,7 @@ impl Record for TemplateRecord {
     fn id(&self) -> &str {
         &self.id
     }
-    fn check(&self) -> Result<(), ApiError> {
+    fn check(&self) -> Result<(), Failure> {
         validate::ident("id", &self.id)?;
         for (field, value, max) in [
             ("headline", &self.headline, 120),
@@ -271,7 +271,7 @@ impl Record for StyleRecord {
     fn id(&self) -> &str {
         &self.id
     }
-    fn check(&self) -> Result<(), ApiError> {
+    fn check(&self) -> Result<(), Failure> {
         validate::ident("id", &self.id)?;
         validate::colour("accent", &self.accent)?;
         validate::colour("text", &self.text)?;
@@ -283,13 +283,13 @@ impl Record for StyleRecord {
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, ' ' | ',' | '-' | '"' | '\''))
         {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "font",
                 "may hold only font names, spaces, commas, quotes and '-'",
             ));
         }
         if self.radius_px > 32 {
-            return Err(ApiError::invalid("radius_px", "must be 0 to 32"));
+            return Err(Failure::invalid("radius_px", "must be 0 to 32"));
         }
         if let Some(url) = &self.logo_url {
             validate::url("logo_url", url)?;
@@ -321,7 +321,7 @@ impl Record for IncentiveRecord {
     fn id(&self) -> &str {
         &self.id
     }
-    fn check(&self) -> Result<(), ApiError> {
+    fn check(&self) -> Result<(), Failure> {
         validate::ident("id", &self.id)?;
         validate::text("label", &self.label, 80)
     }
@@ -352,10 +352,10 @@ impl Record for SecretRecord {
     fn id(&self) -> &str {
         &self.key_id
     }
-    fn check(&self) -> Result<(), ApiError> {
+    fn check(&self) -> Result<(), Failure> {
         validate::ident("key_id", &self.key_id)?;
         if self.secret.len() < 32 || self.secret.len() > 256 {
-            return Err(ApiError::invalid("secret", "must be 32 to 256 characters"));
+            return Err(Failure::invalid("secret", "must be 32 to 256 characters"));
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ pub(crate) use crate::domain::AffiliationStatus;
 use crate::{
     db::Db,
     domain::AgreementStatus,
-    error::ApiError,
+    failure::Failure,
     ids::{new_id, now},
 };
 
@@ -35,7 +35,7 @@ pub(crate) struct Affiliation {
 const AFFILIATION_COLUMNS: &str =
     "id, proposer_id, partner_id, status, proposed_at, accepted_at, confirmed_at, revoked_at";
 
-fn decode_affiliation(row: &sqlx::any::AnyRow) -> Result<Affiliation, ApiError> {
+fn decode_affiliation(row: &sqlx::any::AnyRow) -> Result<Affiliation, Failure> {
     Ok(Affiliation {
         id: row.try_get("id")?,
         proposer: row.try_get("proposer_id")?,
@@ -58,7 +58,7 @@ pub(crate) async fn propose(
     db: &Db,
     proposer: &str,
     partner: &str,
-) -> Result<Affiliation, ApiError> {
+) -> Result<Affiliation, Failure> {
     let (low, high) = pair(proposer, partner);
     let id = new_id("aff");
     let at = now();
@@ -76,7 +76,7 @@ pub(crate) async fn propose(
     .execute(&db.writer)
     .await;
     match inserted {
-        Err(err) if crate::store::is_unique_violation(&err) => Err(ApiError::Conflict(
+        Err(err) if crate::store::is_unique_violation(&err) => Err(Failure::Conflict(
             "an affiliation with this merchant is already proposed or in force".into(),
         )),
         Err(err) => Err(err.into()),
@@ -99,7 +99,7 @@ pub(crate) async fn list_affiliations(
     db: &Db,
     merchant: Option<&str>,
     status: Option<AffiliationStatus>,
-) -> Result<Vec<Affiliation>, ApiError> {
+) -> Result<Vec<Affiliation>, Failure> {
     let rows = sqlx::query(&format!(
         "SELECT {AFFILIATION_COLUMNS} FROM affiliations \
          WHERE ($1 = '' OR proposer_id = $1 OR partner_id = $1) AND ($2 = '' OR status = $2) \
@@ -118,7 +118,7 @@ pub(crate) async fn affiliation(
     db: &Db,
     id: &str,
     seen_by: Option<&str>,
-) -> Result<Affiliation, ApiError> {
+) -> Result<Affiliation, Failure> {
     let row = sqlx::query(&format!(
         "SELECT {AFFILIATION_COLUMNS} FROM affiliations WHERE id = $1"
     ))
@@ -128,7 +128,7 @@ pub(crate) async fn affiliation(
     let found = row.as_ref().map(decode_affiliation).transpose()?;
     found
         .filter(|a| seen_by.is_none_or(|m| a.proposer == m || a.partner == m))
-        .ok_or_else(|| ApiError::NotFound(format!("no affiliation '{id}'")))
+        .ok_or_else(|| Failure::NotFound(format!("no affiliation '{id}'")))
 }
 
 /// Moves an affiliation from `from` to `to` in one conditional update, so
@@ -139,13 +139,13 @@ async fn advance(
     from: &[AffiliationStatus],
     to: AffiliationStatus,
     by: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let column = match to {
         AffiliationStatus::Accepted => "accepted_at",
         AffiliationStatus::Confirmed => "confirmed_at",
         AffiliationStatus::Revoked => "revoked_at",
         AffiliationStatus::Proposed => {
-            return Err(ApiError::Internal("an affiliation cannot go back".into()));
+            return Err(Failure::Internal("an affiliation cannot go back".into()));
         }
     };
     // The statuses it may move from, bound after the four values.
@@ -172,7 +172,7 @@ async fn advance(
     if moved.rows_affected() == 1 {
         super::commit(db, tx, None).await
     } else {
-        Err(ApiError::Conflict(format!(
+        Err(Failure::Conflict(format!(
             "the affiliation cannot become {} from where it stands",
             to.as_str()
         )))
@@ -180,10 +180,10 @@ async fn advance(
 }
 
 /// The partner accepts a proposal made to it (never the proposer).
-pub(crate) async fn accept(db: &Db, id: &str, by: &str) -> Result<Affiliation, ApiError> {
+pub(crate) async fn accept(db: &Db, id: &str, by: &str) -> Result<Affiliation, Failure> {
     let found = affiliation(db, id, Some(by)).await?;
     if found.partner != by {
-        return Err(ApiError::Forbidden(
+        return Err(Failure::Forbidden(
             "only the merchant the affiliation was proposed to can accept it".into(),
         ));
     }
@@ -199,7 +199,7 @@ pub(crate) async fn accept(db: &Db, id: &str, by: &str) -> Result<Affiliation, A
 }
 
 /// The operator confirms an affiliation both merchants accepted.
-pub(crate) async fn confirm(db: &Db, id: &str) -> Result<Affiliation, ApiError> {
+pub(crate) async fn confirm(db: &Db, id: &str) -> Result<Affiliation, Failure> {
     affiliation(db, id, None).await?;
     advance(
         db,
@@ -218,7 +218,7 @@ pub(crate) async fn revoke(
     db: &Db,
     id: &str,
     seen_by: Option<&str>,
-) -> Result<Affiliation, ApiError> {
+) -> Result<Affiliation, Failure> {
     affiliation(db, id, seen_by).await?;
     advance(
         db,
@@ -236,7 +236,7 @@ pub(crate) async fn revoke(
 }
 
 /// Whether `a` and `b` are the same merchant or of one confirmed corporate group.
-pub(crate) async fn affiliated(db: &Db, a: &str, b: &str) -> Result<bool, ApiError> {
+pub(crate) async fn affiliated(db: &Db, a: &str, b: &str) -> Result<bool, Failure> {
     if a == b {
         return Ok(true);
     }
@@ -286,7 +286,7 @@ pub(crate) async fn permit_to_show(
     affiliate: &str,
     upseller: &str,
     mode: HandoffMode,
-) -> Result<Result<Permit, Refusal>, ApiError> {
+) -> Result<Result<Permit, Refusal>, Failure> {
     let what = format!("permit/{upseller}/{}", mode.as_str());
     db.cache
         .get_or_load(affiliate, &what, permit(db, affiliate, upseller, mode))
@@ -302,7 +302,7 @@ pub(crate) async fn permit(
     affiliate: &str,
     upseller: &str,
     mode: HandoffMode,
-) -> Result<Result<Permit, Refusal>, ApiError> {
+) -> Result<Result<Permit, Refusal>, Failure> {
     if affiliate == upseller {
         return Ok(Ok(Permit {
             affiliated: true,

@@ -3,6 +3,8 @@
 //! with another body is refused, and an opportunity is accepted once. The
 //! consent receipt is written with the order, before any money moves.
 
+use super::frame_token;
+use super::problem::{RawBody, parse_json};
 use axum::{
     extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -18,7 +20,7 @@ use super::{
 };
 use crate::{
     domain::OpportunityStatus,
-    error::{ApiError, RawBody, parse_json},
+    failure::Failure,
     ids::{new_ordered_id, now},
     orders::{self, Answer, PendingOrder},
     registry::keys::{self, Purpose},
@@ -43,11 +45,11 @@ pub(crate) async fn accept(
     Path(id): Path<String>,
     headers: HeaderMap,
     RawBody(body): RawBody,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     let key = idempotency_key(&headers)?;
     let request: AcceptRequest = parse_json(&body)?;
     let request_sha256 = hex::encode(Sha256::digest(
-        serde_json::to_vec(&request).map_err(|e| ApiError::Internal(e.to_string()))?,
+        serde_json::to_vec(&request).map_err(|e| Failure::Internal(e.to_string()))?,
     ));
     // A replay's answer and the open opportunity are read side by side:
     // most accepts are new, and need both reads.
@@ -60,10 +62,10 @@ pub(crate) async fn accept(
     }
     let open = match open {
         // Accepted meanwhile by a request with this key: answer as its replay.
-        Err(ApiError::Conflict(why)) => {
+        Err(Failure::Conflict(why)) => {
             return replay(&state, &id, &key, &request_sha256)
                 .await?
-                .ok_or(ApiError::Conflict(why));
+                .ok_or(Failure::Conflict(why));
         }
         other => other?,
     };
@@ -103,10 +105,10 @@ pub(crate) async fn accept(
     match store_pending(&state, &open, &order, &consent, &key, &request_sha256).await {
         Ok(()) => {}
         // Another request with a key got there first: answer as a replay would.
-        Err(ApiError::Conflict(_)) => {
+        Err(Failure::Conflict(_)) => {
             return replay(&state, &id, &key, &request_sha256)
                 .await?
-                .ok_or_else(|| ApiError::Conflict("the opportunity is no longer open".into()));
+                .ok_or_else(|| Failure::Conflict("the opportunity is no longer open".into()));
         }
         Err(err) => return Err(err),
     }
@@ -115,17 +117,17 @@ pub(crate) async fn accept(
 }
 
 /// The request's `Idempotency-Key`, checked, as the SHA-256 the hub keeps.
-fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+fn idempotency_key(headers: &HeaderMap) -> Result<String, Failure> {
     let key = headers
         .get("idempotency-key")
-        .ok_or_else(|| ApiError::Malformed {
+        .ok_or_else(|| Failure::Malformed {
             detail: "the Idempotency-Key header is required".into(),
             field: Some("Idempotency-Key".into()),
         })?
         .to_str()
         .unwrap_or("");
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::Malformed {
+        return Err(Failure::Malformed {
             detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
             field: Some("Idempotency-Key".into()),
         });
@@ -143,7 +145,7 @@ async fn replay(
     id: &str,
     key: &str,
     request_sha256: &str,
-) -> Result<Option<Response>, ApiError> {
+) -> Result<Option<Response>, Failure> {
     let row = sqlx::query(
         "SELECT a.request_sha256, a.response_status, a.response_body, o.status, \
          o.id AS order_id, o.amount_minor, o.currency, o.points FROM accepts a JOIN orders o ON o.id = a.order_id \
@@ -156,7 +158,7 @@ async fn replay(
     let Some(row) = row else { return Ok(None) };
     let stored_sha: String = row.try_get("request_sha256")?;
     if stored_sha != request_sha256 {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "Idempotency-Key",
             "was already used with another request body",
         ));
@@ -173,12 +175,12 @@ async fn replay(
         let order_id: String = row.try_get("order_id")?;
         let amount = orders::stored_amount(&row, &order_id)?;
         let points = u32::try_from(row.try_get::<i64, _>("points")?)
-            .map_err(|_| ApiError::Internal(format!("order {order_id}: stored points")))?;
+            .map_err(|_| Failure::Internal(format!("order {order_id}: stored points")))?;
         return Ok(Some(respond(&orders::pending_answer(
             &order_id, amount, points,
         ))));
     }
-    Err(ApiError::InFlight(
+    Err(Failure::InFlight(
         "the first request with this key is still being processed; retry".into(),
     ))
 }
@@ -202,18 +204,18 @@ fn check_consent(
     open: &OpenOpportunity,
     request: &AcceptRequest,
     amount: Money,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let consent = &request.consent;
     if consent.disclosure_sha256 != disclosure(open).text_sha256 {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "consent.disclosure_sha256",
             "is not the hash of the disclosure shown for this offer",
         ));
     }
     let seen = Money::parse(&consent.amount, open.currency)
-        .map_err(|e| ApiError::invalid("consent.amount", e))?;
+        .map_err(|e| Failure::invalid("consent.amount", e))?;
     if seen != amount {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "consent.amount",
             format!(
                 "the customer agreed to {} but the items come to {}",
@@ -223,7 +225,7 @@ fn check_consent(
         ));
     }
     if consent.action != CONFIRM_ACTION {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "consent.action",
             format!("must be '{CONFIRM_ACTION}', the separate confirming click"),
         ));
@@ -239,26 +241,26 @@ async fn check_payment(
     state: &AppState,
     open: &OpenOpportunity,
     request: &AcceptRequest,
-) -> Result<(Option<String>, orders::Parties), ApiError> {
+) -> Result<(Option<String>, orders::Parties), Failure> {
     let mode = open.code.handoff_mode;
     let parties = orders::parties(&state.db, &open.affiliate.id, &open.upseller.id, mode)
         .await?
-        .map_err(|why| ApiError::Conflict(format!("this offer can no longer be paid: {why}")))?;
+        .map_err(|why| Failure::Conflict(format!("this offer can no longer be paid: {why}")))?;
     if mode != HandoffMode::DirectEntry {
         if !parties.affiliate.handoff_url_verified {
-            return Err(ApiError::Conflict(
+            return Err(Failure::Conflict(
                 "this offer cannot be paid: the affiliate's handoff URL is not proven".into(),
             ));
         }
         let key = keys::signing(&state.db, &open.affiliate.id, Purpose::HubCalls).await?;
         if key.is_none() {
-            return Err(ApiError::Conflict(
+            return Err(Failure::Conflict(
                 "this offer cannot be paid: the affiliate has no active hub key".into(),
             ));
         }
     }
     let reference = match (mode, &request.payment_reference) {
-        (HandoffMode::DirectEntry, None) => Err(ApiError::invalid(
+        (HandoffMode::DirectEntry, None) => Err(Failure::invalid(
             "payment_reference",
             "direct_entry needs the card entered in the hub's frame",
         )),
@@ -272,13 +274,13 @@ async fn check_payment(
             .await?;
             match row {
                 Some(_) => Ok(Some(reference.clone())),
-                None => Err(ApiError::invalid(
+                None => Err(Failure::invalid(
                     "payment_reference",
                     "is not a card entered for this opportunity",
                 )),
             }
         }
-        (_, Some(_)) => Err(ApiError::invalid(
+        (_, Some(_)) => Err(Failure::invalid(
             "payment_reference",
             "is only sent for direct_entry offers",
         )),
@@ -319,15 +321,15 @@ async fn confirmed_by(
     headers: &HeaderMap,
     request: &AcceptRequest,
     amount: Money,
-) -> Result<Clicked, ApiError> {
+) -> Result<Clicked, Failure> {
     let in_frame = headers.contains_key(postsale_protocol::FRAME_TOKEN_HEADER);
     if in_frame || open.code.handoff_mode == HandoffMode::DirectEntry {
-        return crate::frame_tokens::verify(&state.db, headers, &open.id)
+        return crate::frame_tokens::verify(&state.db, frame_token(headers), &open.id)
             .await
             .map(Clicked::InFrame);
     }
     let Some(proof) = &request.consent.proof else {
-        return Err(ApiError::Forbidden(
+        return Err(Failure::Forbidden(
             "the customer confirms this offer in the hub's consent frame; send its consent.proof"
                 .into(),
         ));
@@ -361,11 +363,11 @@ async fn store_pending(
     consent: &Confirmation<'_>,
     key: &str,
     request_sha256: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let shown = disclosure(open);
     let at = now();
     let items =
-        serde_json::to_string(&order.items).map_err(|e| ApiError::Internal(e.to_string()))?;
+        serde_json::to_string(&order.items).map_err(|e| Failure::Internal(e.to_string()))?;
     // Claims the consent proof, the accept's key and the opportunity, and
     // writes the pending order and its consent receipt; any refusal rolls
     // all of it back.
@@ -441,12 +443,12 @@ async fn store_pending(
     match plan.run(&state.db.store).await? {
         Done::All | Done::Stopped => Ok(()),
         Done::Refused(Refused::ProofUsed) => {
-            Err(ApiError::Forbidden("consent.proof was already used".into()))
+            Err(Failure::Forbidden("consent.proof was already used".into()))
         }
         Done::Refused(Refused::AlreadyAccepted) => {
-            Err(ApiError::Conflict("already accepted".into()))
+            Err(Failure::Conflict("already accepted".into()))
         }
-        Done::Refused(Refused::NotOpen) => Err(ApiError::Conflict(
+        Done::Refused(Refused::NotOpen) => Err(Failure::Conflict(
             "the opportunity is no longer open".into(),
         )),
     }

@@ -1,6 +1,8 @@
 //! `/v1/admin`: merchants keep their own registry rows here, each with its own
 //! API key and seeing only its own rows; the operator creates merchants.
 
+use super::auth::{MerchantAuth, OperatorAuth};
+use super::problem::{ApiJson, RawBody, parse_json};
 use axum::{
     Json,
     extract::{Path, RawQuery, State},
@@ -10,8 +12,7 @@ use axum::{
 use serde_json::json;
 
 use crate::{
-    auth::{MerchantAuth, OperatorAuth},
-    error::{ApiError, ApiJson, RawBody, parse_json},
+    failure::Failure,
     registry::{
         self, Merchant, merchant,
         records::{
@@ -32,7 +33,7 @@ pub(crate) async fn create_merchant(
     State(state): State<AppState>,
     _: OperatorAuth,
     ApiJson(merchant): ApiJson<Merchant>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     merchant.check()?;
     check_callbacks(&state, &merchant).await?;
     let api_key = merchant::create(&state.db, &merchant).await?;
@@ -46,7 +47,7 @@ pub(crate) async fn create_merchant(
 /// The URLs the hub will call, checked as the outbound client will check
 /// them at each call: a scheme the hub speaks and a host, written or
 /// resolved, that is not one of the hub's own networks.
-async fn check_callbacks(state: &AppState, merchant: &Merchant) -> Result<(), ApiError> {
+async fn check_callbacks(state: &AppState, merchant: &Merchant) -> Result<(), Failure> {
     for (field, url) in [
         ("handoff_url", &merchant.handoff_url),
         ("webhook_url", &merchant.webhook_url),
@@ -57,7 +58,7 @@ async fn check_callbacks(state: &AppState, merchant: &Merchant) -> Result<(), Ap
                 .check(url)
                 .await
                 // Well-formed, but where it leads the hub does not call.
-                .map_err(|refused| ApiError::conflict(field, refused))?;
+                .map_err(|refused| Failure::conflict(field, refused))?;
         }
     }
     Ok(())
@@ -79,12 +80,12 @@ pub(crate) async fn put_self(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     ApiJson(merchant): ApiJson<Merchant>,
-) -> Result<Json<Merchant>, ApiError> {
+) -> Result<Json<Merchant>, Failure> {
     if merchant.id != me.id {
-        return Err(ApiError::conflict("id", "a merchant cannot change its id"));
+        return Err(Failure::conflict("id", "a merchant cannot change its id"));
     }
     if (merchant.affiliate, merchant.upseller) != (me.affiliate, me.upseller) {
-        return Err(ApiError::Forbidden(
+        return Err(Failure::Forbidden(
             "a merchant's roles are set by the hub's operator".into(),
         ));
     }
@@ -95,7 +96,7 @@ pub(crate) async fn put_self(
     merchant::by_id(&state.db, &me.id)
         .await?
         .map(|m| Json((*m).clone()))
-        .ok_or_else(|| ApiError::NotFound(format!("no merchant '{}'", me.id)))
+        .ok_or_else(|| Failure::NotFound(format!("no merchant '{}'", me.id)))
 }
 
 /// `DELETE /v1/admin/merchant`: removes the caller and all it keeps.
@@ -104,7 +105,7 @@ pub(crate) async fn put_self(
 pub(crate) async fn delete_self(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Failure> {
     merchant::delete(&state.db, &me.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -141,7 +142,7 @@ macro_rules! with_kind {
                 type $R = SecretRecord;
                 $body
             }
-            other => Err(ApiError::NotFound(format!("no record kind '{other}'"))),
+            other => Err(Failure::NotFound(format!("no record kind '{other}'"))),
         }
     };
 }
@@ -154,7 +155,7 @@ pub(crate) async fn list(
     MerchantAuth(me): MerchantAuth,
     Path(kind): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     let page = super::paging::Page::from_query(query.as_deref())?;
     let after = page.after.as_ref().map(|c| c.id.as_str());
     let path = format!("/v1/admin/{kind}");
@@ -173,12 +174,12 @@ pub(crate) async fn get(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path((kind, id)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     with_kind!(kind, R => {
         let mut record = registry::get::<R>(&state.db, &me.id, &id)
             .await?
             .map(|r| (*r).clone())
-            .ok_or_else(|| ApiError::NotFound(format!("no {kind} '{id}'")))?;
+            .ok_or_else(|| Failure::NotFound(format!("no {kind} '{id}'")))?;
         record.redact();
         Ok(Json(record).into_response())
     })
@@ -193,7 +194,7 @@ pub(crate) async fn create(
     MerchantAuth(me): MerchantAuth,
     Path(kind): Path<String>,
     RawBody(body): RawBody,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     with_kind!(kind, R => {
         let mut record: R = parse_json(&body)?;
         store(&state, &me, &record, true).await?;
@@ -212,11 +213,11 @@ pub(crate) async fn replace(
     MerchantAuth(me): MerchantAuth,
     Path((kind, id)): Path<(String, String)>,
     RawBody(body): RawBody,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     with_kind!(kind, R => {
         let mut record: R = parse_json(&body)?;
         if record.id() != id {
-            return Err(ApiError::invalid("id", "must equal the id in the path"));
+            return Err(Failure::invalid("id", "must equal the id in the path"));
         }
         store(&state, &me, &record, false).await?;
         record.redact();
@@ -232,12 +233,12 @@ pub(crate) async fn remove(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path((kind, id)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Failure> {
     with_kind!(kind, R => {
         if registry::delete(&state.db, &me.id, R::KIND, &id).await? {
             Ok(StatusCode::NO_CONTENT)
         } else {
-            Err(ApiError::NotFound(format!("no {kind} '{id}'")))
+            Err(Failure::NotFound(format!("no {kind} '{id}'")))
         }
     })
 }
@@ -248,18 +249,16 @@ async fn store<R: Record>(
     me: &Merchant,
     record: &R,
     create: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     record.check()?;
     let needs_upseller = R::KIND == OfferItemRecord::KIND;
     // Secrets are ticket keys: only affiliates sign tickets.
     let needs_affiliate = !needs_upseller;
     if needs_upseller && !me.upseller {
-        return Err(ApiError::Forbidden(
-            "only upsellers keep offer items".into(),
-        ));
+        return Err(Failure::Forbidden("only upsellers keep offer items".into()));
     }
     if needs_affiliate && !me.affiliate {
-        return Err(ApiError::Forbidden(format!(
+        return Err(Failure::Forbidden(format!(
             "only affiliates keep {}",
             R::KIND
         )));
@@ -277,12 +276,12 @@ async fn check_reason_code_refs(
     state: &AppState,
     me: &Merchant,
     code: &ReasonCodeRecord,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     if registry::get::<TemplateRecord>(&state.db, &me.id, &code.template)
         .await?
         .is_none()
     {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "template",
             format!("no template '{}'", code.template),
         ));
@@ -291,13 +290,13 @@ async fn check_reason_code_refs(
         .await?
         .is_none()
     {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "style",
             format!("no style '{}'", code.style),
         ));
     }
     if code.upseller == me.id && !me.upseller {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "upseller",
             "this merchant is not an upseller; the operator sets roles",
         ));
@@ -305,9 +304,9 @@ async fn check_reason_code_refs(
     match trust::permit(&state.db, &me.id, &code.upseller, code.handoff_mode).await? {
         Ok(_) => Ok(()),
         Err(refusal @ trust::Refusal::NotAffiliated) => {
-            Err(ApiError::invalid("handoff_mode", refusal))
+            Err(Failure::invalid("handoff_mode", refusal))
         }
-        Err(refusal @ trust::Refusal::NoAgreement(_)) => Err(ApiError::invalid(
+        Err(refusal @ trust::Refusal::NoAgreement(_)) => Err(Failure::invalid(
             "upseller",
             format!("'{}': {refusal}", code.upseller),
         )),

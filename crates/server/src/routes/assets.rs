@@ -16,7 +16,7 @@ use axum::{
     routing::get,
 };
 
-use crate::{assets::Assets, error::ApiError, state::AppState};
+use crate::{assets::Assets, failure::Failure, state::AppState};
 
 /// The routes for the widget's files (empty when the hub runs without assets).
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
@@ -41,7 +41,7 @@ async fn latest(
     State(state): State<AppState>,
     UrlPath(file): UrlPath<String>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     file_response(&state.assets, &file, &headers, "public, max-age=300")
 }
 
@@ -49,9 +49,9 @@ async fn pinned(
     State(state): State<AppState>,
     UrlPath((version, file)): UrlPath<(String, String)>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     if version != state.assets.manifest.version {
-        return Err(ApiError::NotFound(format!(
+        return Err(Failure::NotFound(format!(
             "widget version {version} is not served here"
         )));
     }
@@ -72,12 +72,12 @@ struct DemoQuery {
 async fn index(
     State(state): State<AppState>,
     Query(query): Query<DemoQuery>,
-) -> Result<Html<String>, ApiError> {
+) -> Result<Html<String>, Failure> {
     let page = state
         .assets
         .index
         .as_deref()
-        .ok_or_else(|| ApiError::NotFound("no demo page".into()))?;
+        .ok_or_else(|| Failure::NotFound("no demo page".into()))?;
     Ok(Html(crate::demo::order_page(page, query.reason.as_deref())))
 }
 
@@ -107,11 +107,11 @@ fn file_response(
     file: &str,
     headers: &HeaderMap,
     cache: &'static str,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     let plain = assets
         .files
         .get(file)
-        .ok_or_else(|| ApiError::NotFound(format!("no widget file '{file}'")))?;
+        .ok_or_else(|| Failure::NotFound(format!("no widget file '{file}'")))?;
     let copy = assets.brotli.get(file);
     let brotli = copy.filter(|_| accepts_brotli(headers));
     let bytes = brotli.unwrap_or(plain);

@@ -3,6 +3,8 @@
 //! gateway, which answers a reference; the number and CVC are never stored,
 //! logged, or echoed in an error.
 
+use super::frame_token;
+use super::problem::RawBody;
 use axum::{
     extract::{Path, State},
     http::{HeaderMap, StatusCode},
@@ -11,10 +13,7 @@ use axum::{
 use postsale_protocol::{CardEntry, CardReference, HandoffMode};
 
 use super::offers::load_open;
-use crate::{
-    error::{ApiError, RawBody},
-    state::AppState,
-};
+use crate::{failure::Failure, state::AppState};
 
 /// Cards that may be tried on one opportunity.
 const MAX_CARD_ATTEMPTS: i64 = 5;
@@ -33,17 +32,17 @@ pub(crate) async fn card(
     Path(id): Path<String>,
     headers: HeaderMap,
     RawBody(body): RawBody,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     // Only the hub's own frame may post a card: it carries the token of the
     // frame page it was served, which no page of the affiliate can read.
-    crate::frame_tokens::verify(&state.db, &headers, &id).await?;
-    let card: CardEntry = serde_json::from_slice(&body).map_err(|_| ApiError::Malformed {
+    crate::frame_tokens::verify(&state.db, frame_token(&headers), &id).await?;
+    let card: CardEntry = serde_json::from_slice(&body).map_err(|_| Failure::Malformed {
         detail: "expected {card_number, exp_month, exp_year, cvc}".into(),
         field: None,
     })?;
     let open = load_open(&state, &id).await?;
     if open.code.handoff_mode != HandoffMode::DirectEntry {
-        return Err(ApiError::Conflict(
+        return Err(Failure::Conflict(
             "this offer is not paid by card entry".into(),
         ));
     }
@@ -58,18 +57,18 @@ pub(crate) async fn card(
     .await?;
     if counted.rows_affected() != 1 {
         tracing::warn!("card entry closed after {MAX_CARD_ATTEMPTS} attempts");
-        return Err(ApiError::RateLimited(CLOSED_FOR_SECS));
+        return Err(Failure::RateLimited(CLOSED_FOR_SECS));
     }
     let payment_reference = state
         .gateway
         .tokenize(&card, &open.id)
         .await
         .map_err(|e| match e {
-            crate::gateway::CardError::Number => ApiError::invalid("card_number", e),
-            crate::gateway::CardError::Expiry => ApiError::invalid("exp_month", e),
-            crate::gateway::CardError::Cvc => ApiError::invalid("cvc", e),
+            crate::gateway::CardError::Number => Failure::invalid("card_number", e),
+            crate::gateway::CardError::Expiry => Failure::invalid("exp_month", e),
+            crate::gateway::CardError::Cvc => Failure::invalid("cvc", e),
             crate::gateway::CardError::Unavailable => {
-                ApiError::Internal("sandbox gateway storage".into())
+                Failure::Internal("sandbox gateway storage".into())
             }
         })?;
     Ok((

@@ -8,6 +8,8 @@
 //! No script of the merchant's page can click inside the frame or read its
 //! token, so no accept of these modes goes through without the customer.
 
+use super::frame_token;
+use super::problem::{RawBody, parse_json};
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
@@ -22,7 +24,7 @@ use sqlx::Row;
 use super::offers::{OpenOpportunity, chosen, disclosure, load_open};
 use crate::{
     db::Db,
-    error::{ApiError, RawBody, parse_json},
+    failure::Failure,
     ids::{new_secret_hex, now, sha256_hex},
     registry::{self, records::StyleRecord, trust},
     state::AppState,
@@ -68,9 +70,9 @@ pub(crate) struct ItemsQuery {
 /// The chosen items of the consent frame's query.
 fn parse_items(
     query: Result<Query<ItemsQuery>, QueryRejection>,
-) -> Result<Vec<ChosenItem>, ApiError> {
+) -> Result<Vec<ChosenItem>, Failure> {
     let bad = || {
-        ApiError::invalid(
+        Failure::invalid(
             "items",
             "give the chosen items as items=SKU:QUANTITY,SKU:QUANTITY",
         )
@@ -104,16 +106,16 @@ fn items_digest(items: &[ChosenItem]) -> String {
 
 /// Only offers that charge a payment method the customer already gave are
 /// confirmed here; a card offer is confirmed in the card frame.
-fn check_mode(open: &OpenOpportunity) -> Result<(), ApiError> {
+fn check_mode(open: &OpenOpportunity) -> Result<(), Failure> {
     if open.code.handoff_mode == HandoffMode::DirectEntry {
-        return Err(ApiError::Conflict(
+        return Err(Failure::Conflict(
             "this offer is confirmed in the hub's card frame".into(),
         ));
     }
     Ok(())
 }
 
-async fn check_permit(state: &AppState, open: &OpenOpportunity) -> Result<(), ApiError> {
+async fn check_permit(state: &AppState, open: &OpenOpportunity) -> Result<(), Failure> {
     let permitted = trust::permit(
         &state.db,
         &open.affiliate.id,
@@ -122,7 +124,7 @@ async fn check_permit(state: &AppState, open: &OpenOpportunity) -> Result<(), Ap
     )
     .await?;
     if permitted.is_err() {
-        return Err(ApiError::Gone("this offer is no longer available".into()));
+        return Err(Failure::Gone("this offer is no longer available".into()));
     }
     Ok(())
 }
@@ -152,7 +154,7 @@ pub(crate) async fn page(
     State(state): State<AppState>,
     Path(id): Path<String>,
     query: Result<Query<ItemsQuery>, QueryRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     let open = load_open(&state, &id).await?;
     check_mode(&open)?;
     check_permit(&state, &open).await?;
@@ -162,14 +164,14 @@ pub(crate) async fn page(
     // colours, font names only), so they are safe inside the stylesheet.
     let look = registry::get::<StyleRecord>(&state.db, &open.affiliate.id, &open.code.style)
         .await?
-        .ok_or_else(|| ApiError::Gone("this offer is no longer available".into()))?;
+        .ok_or_else(|| Failure::Gone("this offer is no longer available".into()))?;
     let look = style(&look.accent, &look.surface, &look.font, look.radius_px);
     let token = crate::frame_tokens::mint(&state.db, &open.id).await?;
     let body = serde_json::to_string(&ProofRequest {
         items,
         disclosure_sha256: disclosure(&open).text_sha256,
     })
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .map_err(|e| Failure::Internal(e.to_string()))?;
     let label = format!(
         "Confirm and pay {} {}",
         amount.decimal(),
@@ -228,15 +230,15 @@ pub(crate) async fn prove(
     Path(id): Path<String>,
     headers: HeaderMap,
     RawBody(body): RawBody,
-) -> Result<Response, ApiError> {
-    let frame = crate::frame_tokens::verify(&state.db, &headers, &id).await?;
+) -> Result<Response, Failure> {
+    let frame = crate::frame_tokens::verify(&state.db, frame_token(&headers), &id).await?;
     let asked: ProofRequest = parse_json(&body)?;
     let open = load_open(&state, &id).await?;
     check_mode(&open)?;
     check_permit(&state, &open).await?;
     let shown = disclosure(&open);
     if asked.disclosure_sha256 != shown.text_sha256 {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "disclosure_sha256",
             "is not the hash of the disclosure shown for this offer",
         ));
@@ -281,9 +283,9 @@ pub(crate) async fn check_proof(
     items: &[ChosenItem],
     amount: postsale_protocol::Money,
     disclosure_sha256: &str,
-) -> Result<Proven, ApiError> {
+) -> Result<Proven, Failure> {
     let refused = || {
-        ApiError::Forbidden(
+        Failure::Forbidden(
             "consent.proof is not a proof of the customer's click for this accept".into(),
         )
     };

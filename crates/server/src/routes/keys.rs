@@ -3,6 +3,8 @@
 //! merchant activates it, so that a rotation never signs with a key the
 //! merchant's side does not know yet.
 
+use super::auth::MerchantAuth;
+use super::problem::ApiJson;
 use axum::{
     Json,
     extract::{Path, State},
@@ -12,8 +14,7 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    auth::MerchantAuth,
-    error::{ApiError, ApiJson},
+    failure::Failure,
     registry::keys::{self, KeyInfo, NewKey, Purpose},
     state::AppState,
 };
@@ -33,7 +34,7 @@ pub(crate) struct KeyRequest {
 pub(crate) async fn list(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
-) -> Result<Json<Vec<KeyInfo>>, ApiError> {
+) -> Result<Json<Vec<KeyInfo>>, Failure> {
     Ok(Json(keys::list(&state.db, &me.id).await?))
 }
 
@@ -45,15 +46,15 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     ApiJson(asked): ApiJson<KeyRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     match asked.purpose {
         Purpose::HubCalls if !me.affiliate => {
-            return Err(ApiError::Forbidden(
+            return Err(Failure::Forbidden(
                 "hub_calls keys are for affiliates, which the hub calls".into(),
             ));
         }
         Purpose::Webhooks if !me.upseller => {
-            return Err(ApiError::Forbidden(
+            return Err(Failure::Forbidden(
                 "webhooks keys are for upsellers, which get the hub's webhooks".into(),
             ));
         }
@@ -72,7 +73,7 @@ pub(crate) async fn activate(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path(key_id): Path<String>,
-) -> Result<Json<Vec<KeyInfo>>, ApiError> {
+) -> Result<Json<Vec<KeyInfo>>, Failure> {
     keys::activate(&state.db, &me.id, &key_id).await?;
     Ok(Json(keys::list(&state.db, &me.id).await?))
 }
@@ -86,7 +87,7 @@ pub(crate) async fn retire(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path(key_id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Failure> {
     keys::retire(&state.db, &me.id, &key_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

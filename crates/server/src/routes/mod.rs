@@ -4,17 +4,20 @@
 mod accept;
 mod admin;
 mod assets;
+mod auth;
 mod card;
 mod consent;
 mod cors;
 mod health;
 mod keys;
+mod limits;
 mod offers;
 mod openapi;
 mod operator;
 mod opportunities;
 mod orders;
 mod paging;
+mod problem;
 mod stats;
 mod trust;
 mod verify;
@@ -24,11 +27,10 @@ use axum::{
     extract::DefaultBodyLimit,
     routing::{get, post},
 };
+use problem::{BODY_LIMIT, HttpError};
 use tower_http::trace::TraceLayer;
 
-use crate::{error::ApiError, state::AppState};
-
-use crate::error::BODY_LIMIT;
+use crate::{failure::Failure, state::AppState};
 
 /// The whole router. Tests can call it without a socket.
 pub(crate) fn router(state: AppState) -> Router {
@@ -131,7 +133,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(assets::router(&state))
         .method_not_allowed_fallback(not_allowed)
         .merge(public)
-        .fallback(|| async { ApiError::NotFound("no such resource".into()) })
+        .fallback(|| async { Failure::NotFound("no such resource".into()) })
         .with_state(state.clone());
     // Every request passes these once, around the whole router: a layer
     // given to the router itself is wrapped around each route, one boxed
@@ -140,7 +142,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn_with_state(
             state.limits.clone(),
-            crate::limits::layer,
+            limits::layer,
         ))
         // A body that trickles in is cut, as a slow request head is by the listener.
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
@@ -152,6 +154,13 @@ pub(crate) fn router(state: AppState) -> Router {
 }
 
 /// A path that exists, asked with a method it does not take.
-async fn not_allowed(method: axum::http::Method) -> ApiError {
-    ApiError::MethodNotAllowed(method.to_string())
+async fn not_allowed(method: axum::http::Method) -> HttpError {
+    HttpError::MethodNotAllowed(method.to_string())
+}
+
+/// The frame token a request from inside the hub's frame carries.
+fn frame_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(postsale_protocol::FRAME_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
 }

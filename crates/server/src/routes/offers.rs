@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::{
-    error::ApiError,
     events,
+    failure::Failure,
     ids::now,
     registry::{
         self, Merchant, merchant,
@@ -45,7 +45,7 @@ pub(crate) struct OpenOpportunity {
 }
 
 /// Loads an opportunity that is still open: 404 unknown, 410 expired, 409 closed.
-pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportunity, ApiError> {
+pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportunity, Failure> {
     let row = sqlx::query(
         "SELECT affiliate_id, upseller_id, reason_code, currency, item_skus, incentive, status, expires_at, order_id, \
          ticket_nonce, customer_token FROM opportunities WHERE id = $1",
@@ -53,17 +53,17 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
     .bind(id)
     .fetch_optional(&state.db.pool)
     .await?
-    .ok_or_else(|| ApiError::NotFound(format!("no opportunity '{id}'")))?;
+    .ok_or_else(|| Failure::NotFound(format!("no opportunity '{id}'")))?;
     let status = crate::domain::OpportunityStatus::parse(&row.try_get::<String, _>("status")?)?;
     if row.try_get::<i64, _>("expires_at")? <= now() {
-        return Err(ApiError::Gone("the opportunity has expired".into()));
+        return Err(Failure::Gone("the opportunity has expired".into()));
     }
     if status != crate::domain::OpportunityStatus::Open {
-        return Err(ApiError::Conflict(format!("the opportunity is {status}")));
+        return Err(Failure::Conflict(format!("the opportunity is {status}")));
     }
-    let internal = |what: &str| ApiError::Internal(format!("opportunity {id}: {what}"));
+    let internal = |what: &str| Failure::Internal(format!("opportunity {id}: {what}"));
     // What its merchants deleted since the showing is no longer on offer.
-    let gone = || ApiError::Gone("this offer is no longer available".into());
+    let gone = || Failure::Gone("this offer is no longer available".into());
     let affiliate_id: String = row.try_get("affiliate_id")?;
     let upseller_id: String = row.try_get("upseller_id")?;
     let code_id: String = row.try_get("reason_code")?;
@@ -109,7 +109,7 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
 pub(crate) async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Offer>, ApiError> {
+) -> Result<Json<Offer>, Failure> {
     let open = load_open(&state, &id).await?;
     // An offer whose agreement or affiliation ended since the showing is not
     // shown (its disclosure would claim a relation that no longer holds).
@@ -122,7 +122,7 @@ pub(crate) async fn get(
     .await?
     .is_err()
     {
-        return Err(ApiError::Gone("this offer is no longer available".into()));
+        return Err(Failure::Gone("this offer is no longer available".into()));
     }
     let offer = render(&state, &open).await?;
     events::record(
@@ -142,9 +142,9 @@ pub(crate) async fn get(
 const FIRST_NAME: &str = "{{first_name}}";
 
 /// Builds the offer for an open opportunity.
-pub(crate) async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, ApiError> {
+pub(crate) async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failure> {
     let affiliate_id = &open.affiliate.id;
-    let gone = || ApiError::Gone("this offer is no longer available".into());
+    let gone = || Failure::Gone("this offer is no longer available".into());
     let copy = registry::get::<TemplateRecord>(&state.db, affiliate_id, &open.code.template)
         .await?
         .ok_or_else(gone)?;
@@ -251,11 +251,11 @@ pub(crate) fn frame_ancestors(affiliate: &Merchant) -> String {
 pub(crate) async fn frame(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<axum::response::Response, Failure> {
     use axum::response::IntoResponse;
     let open = load_open(&state, &id).await?;
     if !state.assets.has_frame() {
-        return Err(ApiError::NotFound(
+        return Err(Failure::NotFound(
             "this hub serves no widget build (start it with --assets)".into(),
         ));
     }
@@ -263,7 +263,7 @@ pub(crate) async fn frame(
     let page = state
         .assets
         .frame(&open.id, &state.public_url, &token)
-        .ok_or_else(|| ApiError::Internal("the frame page went away".into()))?;
+        .ok_or_else(|| Failure::Internal("the frame page went away".into()))?;
     let mut response = axum::response::Html(page).into_response();
     let headers = response.headers_mut();
     let ancestors = frame_ancestors(&open.affiliate);
@@ -287,15 +287,15 @@ pub(crate) async fn frame(
 pub(super) fn chosen(
     open: &OpenOpportunity,
     choices: &[ChosenItem],
-) -> Result<(Vec<HandoffItem>, Money), ApiError> {
+) -> Result<(Vec<HandoffItem>, Money), Failure> {
     if choices.is_empty() || choices.len() > open.items.len() {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "items",
             "choose at least one of the offered items",
         ));
     }
     let mut total =
-        Money::from_minor(0, open.currency).map_err(|e| ApiError::Internal(e.to_string()))?;
+        Money::from_minor(0, open.currency).map_err(|e| Failure::Internal(e.to_string()))?;
     let mut lines: Vec<HandoffItem> = Vec::new();
     for (i, choice) in choices.iter().enumerate() {
         let field = |name: &str| format!("items[{i}].{name}");
@@ -304,25 +304,25 @@ pub(super) fn chosen(
             .iter()
             .find(|o| o.sku == choice.sku)
             .ok_or_else(|| {
-                ApiError::invalid(field("sku"), format!("'{}' is not on offer", choice.sku))
+                Failure::invalid(field("sku"), format!("'{}' is not on offer", choice.sku))
             })?;
         if lines.iter().any(|l| l.sku == choice.sku) {
-            return Err(ApiError::invalid(field("sku"), "is chosen twice"));
+            return Err(Failure::invalid(field("sku"), "is chosen twice"));
         }
         if choice.quantity == 0 || choice.quantity > item.max_quantity {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 field("quantity"),
                 format!("must be 1 to {}", item.max_quantity),
             ));
         }
         let unit = Money::parse(&item.price, open.currency)
-            .map_err(|e| ApiError::Internal(format!("stored price: {e}")))?;
+            .map_err(|e| Failure::Internal(format!("stored price: {e}")))?;
         let line = unit
             .times(choice.quantity)
-            .ok_or_else(|| ApiError::invalid(field("quantity"), "total overflows"))?;
+            .ok_or_else(|| Failure::invalid(field("quantity"), "total overflows"))?;
         total = total
             .plus(&line)
-            .ok_or_else(|| ApiError::invalid("items", "total overflows"))?;
+            .ok_or_else(|| Failure::invalid("items", "total overflows"))?;
         lines.push(HandoffItem {
             sku: item.sku.clone(),
             name: item.name.clone(),

@@ -2,6 +2,8 @@
 //! and whether two merchants that both say they are one corporate group
 //! really are (the fact that lets a payment reference pass between them).
 
+use super::auth::OperatorAuth;
+use super::problem::ApiJson;
 use axum::{
     Json,
     extract::{Path, RawQuery, State},
@@ -9,8 +11,7 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    auth::OperatorAuth,
-    error::{ApiError, ApiJson},
+    failure::Failure,
     registry::{
         Merchant, merchant,
         trust::{self, Affiliation, AffiliationStatus},
@@ -36,9 +37,9 @@ pub(crate) async fn set_roles(
     _: OperatorAuth,
     Path(id): Path<String>,
     ApiJson(roles): ApiJson<Roles>,
-) -> Result<Json<Merchant>, ApiError> {
+) -> Result<Json<Merchant>, Failure> {
     if !roles.affiliate && !roles.upseller {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "affiliate",
             "a merchant is an affiliate, an upseller or both",
         ));
@@ -47,7 +48,7 @@ pub(crate) async fn set_roles(
     merchant::by_id(&state.db, &id)
         .await?
         .map(|m| Json((*m).clone()))
-        .ok_or_else(|| ApiError::NotFound(format!("no merchant '{id}'")))
+        .ok_or_else(|| Failure::NotFound(format!("no merchant '{id}'")))
 }
 
 /// Which affiliations to list (documentation; the handler reads the raw
@@ -69,19 +70,20 @@ pub(crate) async fn list_affiliations(
     State(state): State<AppState>,
     _: OperatorAuth,
     RawQuery(query): RawQuery,
-) -> Result<Json<Vec<Affiliation>>, ApiError> {
-    let wanted =
-        match query.as_deref() {
-            None | Some("") => None,
-            Some(query) => Some(query.strip_prefix("status=").ok_or_else(|| {
-                ApiError::invalid("status", "the only query parameter is status")
-            })?),
-        };
+) -> Result<Json<Vec<Affiliation>>, Failure> {
+    let wanted = match query.as_deref() {
+        None | Some("") => None,
+        Some(query) => Some(
+            query
+                .strip_prefix("status=")
+                .ok_or_else(|| Failure::invalid("status", "the only query parameter is status"))?,
+        ),
+    };
     let status = match wanted.map(AffiliationStatus::parse) {
         None => None,
         Some(Ok(status)) => Some(status),
         Some(Err(_)) => {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "status",
                 "must be proposed, accepted, confirmed or revoked",
             ));
@@ -102,7 +104,7 @@ pub(crate) async fn confirm_affiliation(
     State(state): State<AppState>,
     _: OperatorAuth,
     Path(id): Path<String>,
-) -> Result<Json<Affiliation>, ApiError> {
+) -> Result<Json<Affiliation>, Failure> {
     Ok(Json(trust::confirm(&state.db, &id).await?))
 }
 
@@ -115,6 +117,6 @@ pub(crate) async fn revoke_affiliation(
     State(state): State<AppState>,
     _: OperatorAuth,
     Path(id): Path<String>,
-) -> Result<Json<Affiliation>, ApiError> {
+) -> Result<Json<Affiliation>, Failure> {
     Ok(Json(trust::revoke(&state.db, &id, None).await?))
 }

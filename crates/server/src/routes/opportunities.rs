@@ -3,6 +3,7 @@
 //! with the same ticket gets the same answer; any other ticket for that order
 //! is refused.
 
+use super::problem::ApiJson;
 use std::sync::Arc;
 
 use axum::{
@@ -18,8 +19,8 @@ use sqlx::Row;
 
 use crate::{
     domain::OpportunityStatus,
-    error::{ApiError, ApiJson},
     events,
+    failure::Failure,
     ids::{new_ordered_id, now},
     registry::{
         self, Merchant, merchant,
@@ -44,12 +45,12 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<OpportunityRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     let now = now();
     let (affiliate, claims) = verify_ticket(&state, &request.ticket, now).await?;
     check_origin(&headers, &affiliate)?;
     if claims.order_id != request.transaction.order_id {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "transaction.order_id",
             "does not match the ticket's order id",
         ));
@@ -63,7 +64,7 @@ pub(crate) async fn create(
     if let Some(chosen) = &incentive
         && !incentives.iter().any(|i| &i.id == chosen)
     {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "incentive",
             format!("'{chosen}' is not an incentive this affiliate offers"),
         ));
@@ -113,11 +114,11 @@ pub(crate) async fn create(
         Opened::Capped => Ok(no_offer(NoOffer::FrequencyCap)),
         Opened::Created => answer
             .map(|body| json(StatusCode::CREATED, body))
-            .ok_or_else(|| ApiError::Internal("stored an opportunity without a body".into())),
+            .ok_or_else(|| Failure::Internal("stored an opportunity without a body".into())),
         Opened::Nothing => match why_not {
             Some(Ok(why)) => Ok(no_offer(why)),
             Some(Err(err)) => Err(err),
-            None => Err(ApiError::Conflict(
+            None => Err(Failure::Conflict(
                 "this order already has an opportunity".into(),
             )),
         },
@@ -133,7 +134,7 @@ async fn candidate(
     purchase: &selection::Purchase,
     incentives: Arc<Vec<IncentiveRecord>>,
     now: i64,
-) -> Result<Result<NewOpportunity, NoOffer>, ApiError> {
+) -> Result<Result<NewOpportunity, NoOffer>, Failure> {
     let items = selection::items(&state.db, affiliate, code, purchase).await?;
     if items.is_empty() {
         return Ok(Err(NoOffer::NoEligibleItems));
@@ -163,8 +164,8 @@ async fn candidate(
         reason_code: code.code.as_str().to_owned(),
         upseller: code.upseller.clone(),
         currency: purchase.total.currency().as_str().to_owned(),
-        skus: serde_json::to_string(&skus).map_err(|e| ApiError::Internal(e.to_string()))?,
-        body: serde_json::to_string(&opportunity).map_err(|e| ApiError::Internal(e.to_string()))?,
+        skus: serde_json::to_string(&skus).map_err(|e| Failure::Internal(e.to_string()))?,
+        body: serde_json::to_string(&opportunity).map_err(|e| Failure::Internal(e.to_string()))?,
         expires_at: opportunity.expires_at,
     };
     Ok(Ok(new))
@@ -175,13 +176,13 @@ async fn verify_ticket(
     state: &AppState,
     raw: &str,
     now: i64,
-) -> Result<(Arc<Merchant>, TicketClaims), ApiError> {
+) -> Result<(Arc<Merchant>, TicketClaims), Failure> {
     // The ticket is the request's credential: one that does not parse is
     // refused as one that does not verify is (401), saying why.
     let ticket =
-        SignedTicket::parse(raw).map_err(|e| ApiError::Unauthorized(format!("ticket: {e}")))?;
+        SignedTicket::parse(raw).map_err(|e| Failure::Unauthorized(format!("ticket: {e}")))?;
     let affiliate_id = &ticket.unverified_claims().affiliate_id;
-    let forged = || ApiError::Unauthorized("ticket signature does not verify".into());
+    let forged = || Failure::Unauthorized("ticket signature does not verify".into());
     let affiliate = merchant::by_id(&state.db, affiliate_id)
         .await?
         .filter(|m| m.affiliate)
@@ -195,16 +196,16 @@ async fn verify_ticket(
         .verify(secret.secret.as_bytes(), now)
         .map_err(|e| match e {
             postsale_protocol::TicketError::BadSignature => forged(),
-            other => ApiError::Unauthorized(format!("ticket: {other}")),
+            other => Failure::Unauthorized(format!("ticket: {other}")),
         })?;
     Ok((affiliate, claims))
 }
 
 /// A browser request must come from one of the affiliate's proven origins.
-fn check_origin(headers: &HeaderMap, affiliate: &Merchant) -> Result<(), ApiError> {
+fn check_origin(headers: &HeaderMap, affiliate: &Merchant) -> Result<(), Failure> {
     match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
         Some(origin) if !affiliate.verified_origins.iter().any(|o| o == origin) => {
-            Err(ApiError::Forbidden(format!(
+            Err(Failure::Forbidden(format!(
                 "origin {origin} is not a proven origin of this affiliate"
             )))
         }
@@ -215,14 +216,14 @@ fn check_origin(headers: &HeaderMap, affiliate: &Merchant) -> Result<(), ApiErro
 /// The order's stored opportunity (its body as first answered), answered
 /// again if the same ticket asks while it is open; a conflict for any other
 /// ticket or a closed one.
-fn reuse(found: Stored, claims: &TicketClaims, now: i64) -> Result<String, ApiError> {
+fn reuse(found: Stored, claims: &TicketClaims, now: i64) -> Result<String, Failure> {
     if found.nonce != claims.nonce {
-        return Err(ApiError::Conflict(
+        return Err(Failure::Conflict(
             "this order already has an opportunity from another ticket".into(),
         ));
     }
     if found.status != OpportunityStatus::Open || found.expires_at <= now {
-        return Err(ApiError::Conflict(format!(
+        return Err(Failure::Conflict(format!(
             "ticket already used: the opportunity is {}",
             found.status
         )));
@@ -260,17 +261,17 @@ fn no_offer(why: NoOffer) -> Response {
 pub(crate) async fn decline(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Failure> {
     let row =
         sqlx::query("SELECT affiliate_id, reason_code, status FROM opportunities WHERE id = $1")
             .bind(&id)
             .fetch_optional(&state.db.pool)
             .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no opportunity '{id}'")))?;
+            .ok_or_else(|| Failure::NotFound(format!("no opportunity '{id}'")))?;
     match OpportunityStatus::parse(&row.try_get::<String, _>("status")?)? {
         OpportunityStatus::Declined => return Ok(StatusCode::NO_CONTENT),
         OpportunityStatus::Open => {}
-        other => return Err(ApiError::Conflict(format!("the opportunity is {other}"))),
+        other => return Err(Failure::Conflict(format!("the opportunity is {other}"))),
     }
     let mut tx = state.db.writer.begin().await?;
     let changed = sqlx::query("UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3")
@@ -307,17 +308,17 @@ pub(crate) async fn decline(
 pub(crate) async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Opportunity>, ApiError> {
+) -> Result<Json<Opportunity>, Failure> {
     let row = sqlx::query("SELECT body, expires_at FROM opportunities WHERE id = $1")
         .bind(&id)
         .fetch_optional(&state.db.pool)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no opportunity '{id}'")))?;
+        .ok_or_else(|| Failure::NotFound(format!("no opportunity '{id}'")))?;
     if row.try_get::<i64, _>("expires_at")? <= now() {
-        return Err(ApiError::Gone("the opportunity has expired".into()));
+        return Err(Failure::Gone("the opportunity has expired".into()));
     }
     let body: String = row.try_get("body")?;
     serde_json::from_str(&body)
         .map(Json)
-        .map_err(|e| ApiError::Internal(format!("stored opportunity: {e}")))
+        .map_err(|e| Failure::Internal(format!("stored opportunity: {e}")))
 }

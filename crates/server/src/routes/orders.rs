@@ -1,6 +1,8 @@
 //! `/v1/admin/orders` and `/v1/admin/webhooks`: what a merchant's upsell
 //! orders came to, their consent receipts, refunds, and webhook deliveries.
 
+use super::auth::MerchantAuth;
+use super::problem::{RawBody, parse_json};
 use axum::{
     Json,
     extract::{Path, RawQuery, State},
@@ -13,16 +15,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{
-    auth::MerchantAuth,
-    error::{ApiError, RawBody, parse_json},
-    ids::now,
-    state::AppState,
-};
+use crate::{failure::Failure, ids::now, state::AppState};
 
 use super::paging::{Cursor, Page};
 
-fn order_json(row: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
+fn order_json(row: &sqlx::any::AnyRow) -> Result<Value, Failure> {
     let items: String = row.try_get("items")?;
     Ok(json!({
         "id": row.try_get::<String, _>("id")?,
@@ -51,7 +48,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     let page = Page::from_query(query.as_deref())?;
     let (at, id) = page.before();
     let rows = sqlx::query(&format!(
@@ -76,13 +73,13 @@ fn newest_first(item: &Value) -> Cursor {
     }
 }
 
-async fn own_order(state: &AppState, me: &str, id: &str) -> Result<sqlx::any::AnyRow, ApiError> {
+async fn own_order(state: &AppState, me: &str, id: &str) -> Result<sqlx::any::AnyRow, Failure> {
     sqlx::query(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND (affiliate_id = $2 OR upseller_id = $2)"))
         .bind(id)
         .bind(me)
         .fetch_optional(&state.db.pool)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no order '{id}'")))
+        .ok_or_else(|| Failure::NotFound(format!("no order '{id}'")))
 }
 
 /// `GET /v1/admin/orders/{id}`: one order with its consent receipt.
@@ -92,7 +89,7 @@ pub(crate) async fn get(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, Failure> {
     let row = own_order(&state, &me.id, &id).await?;
     let mut order = order_json(&row)?;
     let receipt = sqlx::query("SELECT disclosure_sha256, disclosure_text, amount_minor, currency, action, proof, at FROM consent_receipts WHERE order_id = $1")
@@ -132,7 +129,7 @@ pub(crate) async fn refund(
     MerchantAuth(me): MerchantAuth,
     Path(id): Path<String>,
     RawBody(body): RawBody,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     let asked: RefundRequest = if body.iter().all(u8::is_ascii_whitespace) {
         RefundRequest::default()
     } else {
@@ -147,7 +144,7 @@ pub(crate) async fn refund(
         StatusCode::OK
     };
     order["refund"] =
-        serde_json::to_value(&refund).map_err(|e| ApiError::Internal(e.to_string()))?;
+        serde_json::to_value(&refund).map_err(|e| Failure::Internal(e.to_string()))?;
     Ok((status, Json(order)).into_response())
 }
 
@@ -158,7 +155,7 @@ pub(crate) async fn webhooks(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     let page = Page::from_query(query.as_deref())?;
     let (at, id) = page.before();
     let rows = sqlx::query(
@@ -186,7 +183,7 @@ pub(crate) async fn webhooks(
                 "created_at": r.try_get::<i64, _>("created_at")?,
             }))
         })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+        .collect::<Result<Vec<_>, Failure>>()?;
     Ok(page.respond("/v1/admin/webhooks", deliveries, newest_first))
 }
 
@@ -201,10 +198,10 @@ pub(crate) async fn fulfil(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, Failure> {
     let row = own_order(&state, &me.id, &id).await?;
     if row.try_get::<String, _>("upseller_id")? != me.id {
-        return Err(ApiError::Forbidden(
+        return Err(Failure::Forbidden(
             "only the upseller fulfils an order".into(),
         ));
     }
@@ -218,7 +215,7 @@ pub(crate) async fn fulfil(
             .await?;
     if moved.rows_affected() != 1 {
         let status: String = row.try_get("status")?;
-        return Err(ApiError::Conflict(format!(
+        return Err(Failure::Conflict(format!(
             "only a charged order can be fulfilled; this one is {status}"
         )));
     }
@@ -250,10 +247,10 @@ pub(crate) struct EraseRequest {
 pub(crate) async fn erase(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
-    crate::error::ApiJson(request): crate::error::ApiJson<EraseRequest>,
-) -> Result<Json<crate::privacy::Erased>, ApiError> {
+    super::problem::ApiJson(request): super::problem::ApiJson<EraseRequest>,
+) -> Result<Json<crate::privacy::Erased>, Failure> {
     if !me.affiliate {
-        return Err(ApiError::Forbidden(
+        return Err(Failure::Forbidden(
             "customer tokens are the affiliate's: only it asks to erase one".into(),
         ));
     }
@@ -262,7 +259,7 @@ pub(crate) async fn erase(
         || token.chars().count() > 128
         || token.chars().any(|c| c < ' ' || c == '\u{7f}')
     {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "customer_token",
             "must be 1 to 128 characters without control characters, as tickets carry it",
         ));

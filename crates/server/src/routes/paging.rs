@@ -11,7 +11,7 @@ use axum::{
 use base64::Engine;
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::failure::Failure;
 
 /// The most one page holds, and what a page holds when not asked.
 const MAX_LIMIT: usize = 500;
@@ -60,7 +60,7 @@ pub(crate) struct Page {
 impl Page {
     /// Reads `limit` and `cursor` from a query string; anything else in it
     /// is refused, so a typo is not silently ignored.
-    pub(crate) fn from_query(query: Option<&str>) -> Result<Self, ApiError> {
+    pub(crate) fn from_query(query: Option<&str>) -> Result<Self, Failure> {
         let mut page = Self {
             limit: DEFAULT_LIMIT,
             after: None,
@@ -74,16 +74,16 @@ impl Page {
                         .ok()
                         .filter(|n| (1..=MAX_LIMIT).contains(n))
                         .ok_or_else(|| {
-                            ApiError::invalid("limit", format!("must be 1 to {MAX_LIMIT}"))
+                            Failure::invalid("limit", format!("must be 1 to {MAX_LIMIT}"))
                         })?;
                 }
                 "cursor" => {
                     page.after = Some(Cursor::decode(value).ok_or_else(|| {
-                        ApiError::invalid("cursor", "is not a cursor this list gave")
+                        Failure::invalid("cursor", "is not a cursor this list gave")
                     })?);
                 }
                 other => {
-                    return Err(ApiError::invalid(
+                    return Err(Failure::invalid(
                         other.chars().take(40).collect::<String>(),
                         "is not a parameter of this list (limit, cursor)",
                     ));

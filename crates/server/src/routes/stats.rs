@@ -1,12 +1,13 @@
 //! `GET /v1/admin/stats`: how the caller's reason codes perform, from the event log.
 
+use super::auth::MerchantAuth;
 use std::collections::BTreeMap;
 
 use axum::{Json, extract::State};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::{auth::MerchantAuth, error::ApiError, state::AppState};
+use crate::{failure::Failure, state::AppState};
 
 /// Counts for one reason code (or the whole affiliate).
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
@@ -36,7 +37,7 @@ pub(crate) struct Stats {
 pub(crate) async fn get(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
-) -> Result<Json<Stats>, ApiError> {
+) -> Result<Json<Stats>, Failure> {
     let rows = sqlx::query(
         "SELECT reason_code, 'shown' AS kind, currency, COUNT(*) AS n, CAST(0 AS BIGINT) AS amount FROM opportunities \
          WHERE affiliate_id = $1 GROUP BY reason_code, currency \

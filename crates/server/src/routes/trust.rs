@@ -3,6 +3,8 @@
 //! `operator.rs`), the agreements an upseller gives affiliates, and the
 //! settlement ledger both parties of an order read.
 
+use super::auth::MerchantAuth;
+use super::problem::ApiJson;
 use axum::{
     Json,
     extract::{Path, State},
@@ -12,8 +14,7 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    auth::MerchantAuth,
-    error::{ApiError, ApiJson},
+    failure::Failure,
     registry::{
         agreements::{self, Agreement, AgreementTerms},
         merchant,
@@ -42,10 +43,10 @@ pub(crate) async fn propose(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     ApiJson(proposal): ApiJson<AffiliationProposal>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     validate::ident("partner", &proposal.partner)?;
     if proposal.partner == me.id {
-        return Err(ApiError::conflict(
+        return Err(Failure::conflict(
             "partner",
             "a merchant is always affiliated with itself",
         ));
@@ -54,7 +55,7 @@ pub(crate) async fn propose(
         .await?
         .is_none()
     {
-        return Err(ApiError::unknown(
+        return Err(Failure::unknown(
             "partner",
             format!("no merchant '{}'", proposal.partner),
         ));
@@ -69,7 +70,7 @@ pub(crate) async fn propose(
 pub(crate) async fn list_affiliations(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
-) -> Result<Json<Vec<Affiliation>>, ApiError> {
+) -> Result<Json<Vec<Affiliation>>, Failure> {
     Ok(Json(
         trust::list_affiliations(&state.db, Some(&me.id), None).await?,
     ))
@@ -85,7 +86,7 @@ pub(crate) async fn accept_affiliation(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path(id): Path<String>,
-) -> Result<Json<Affiliation>, ApiError> {
+) -> Result<Json<Affiliation>, Failure> {
     Ok(Json(trust::accept(&state.db, &id, &me.id).await?))
 }
 
@@ -99,7 +100,7 @@ pub(crate) async fn revoke_affiliation(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path(id): Path<String>,
-) -> Result<Json<Affiliation>, ApiError> {
+) -> Result<Json<Affiliation>, Failure> {
     Ok(Json(trust::revoke(&state.db, &id, Some(&me.id)).await?))
 }
 
@@ -110,7 +111,7 @@ pub(crate) async fn revoke_affiliation(
 pub(crate) async fn list_agreements(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
-) -> Result<Json<Vec<Agreement>>, ApiError> {
+) -> Result<Json<Vec<Agreement>>, Failure> {
     Ok(Json(agreements::agreements_of(&state.db, &me.id).await?))
 }
 
@@ -125,18 +126,18 @@ pub(crate) async fn grant_agreement(
     MerchantAuth(me): MerchantAuth,
     Path(affiliate): Path<String>,
     ApiJson(terms): ApiJson<AgreementTerms>,
-) -> Result<Json<Agreement>, ApiError> {
+) -> Result<Json<Agreement>, Failure> {
     if !me.upseller {
-        return Err(ApiError::Forbidden(
+        return Err(Failure::Forbidden(
             "only upsellers give agreements; the operator sets roles".into(),
         ));
     }
     // A path that cannot name a merchant names none.
     if validate::ident("affiliate", &affiliate).is_err() {
-        return Err(ApiError::unknown("affiliate", "no such affiliate"));
+        return Err(Failure::unknown("affiliate", "no such affiliate"));
     }
     if affiliate == me.id {
-        return Err(ApiError::conflict(
+        return Err(Failure::conflict(
             "affiliate",
             "a merchant needs no agreement to sell its own items",
         ));
@@ -146,7 +147,7 @@ pub(crate) async fn grant_agreement(
         .await?
         .is_some_and(|m| m.affiliate)
     {
-        return Err(ApiError::unknown(
+        return Err(Failure::unknown(
             "affiliate",
             format!("no affiliate '{affiliate}'"),
         ));
@@ -166,11 +167,11 @@ pub(crate) async fn withdraw_agreement(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     Path(affiliate): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Failure> {
     if agreements::withdraw(&state.db, &me.id, &affiliate).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::NotFound(format!(
+        Err(Failure::NotFound(format!(
             "no agreement in force for '{affiliate}'"
         )))
     }
@@ -183,7 +184,7 @@ pub(crate) async fn list_settlements(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<axum::response::Response, Failure> {
     let page = super::paging::Page::from_query(query.as_deref())?;
     let entries = settlements::of(&state.db, &me.id, page.before(), page.fetch()).await?;
     Ok(page.respond("/v1/admin/settlements", entries, |entry| {

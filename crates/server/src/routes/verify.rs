@@ -3,6 +3,8 @@
 //! webhook URLs (called for nothing but a challenge until proven). The
 //! operator may approve an origin instead of its challenge.
 
+use super::auth::{MerchantAuth, OperatorAuth};
+use super::problem::ApiJson;
 use axum::{
     Json,
     extract::{Path, State},
@@ -10,8 +12,7 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    auth::{MerchantAuth, OperatorAuth},
-    error::{ApiError, ApiJson},
+    failure::Failure,
     registry::{
         Merchant,
         addresses::{self, Callback, OriginStatus},
@@ -40,8 +41,8 @@ pub(crate) struct CallbackRequest {
 
 /// The address did not prove itself: the request was fine, the address
 /// is not (yet) in the state it must be.
-fn unproven(field: &str, what: &str, why: &Unproven) -> ApiError {
-    ApiError::conflict(field, format!("{what} is not proven: {why}"))
+fn unproven(field: &str, what: &str, why: &Unproven) -> Failure {
+    Failure::conflict(field, format!("{what} is not proven: {why}"))
 }
 
 /// `GET /v1/admin/origins`: the caller's declared origins, whether each is
@@ -51,7 +52,7 @@ fn unproven(field: &str, what: &str, why: &Unproven) -> ApiError {
 pub(crate) async fn origins(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
-) -> Result<Json<Vec<OriginStatus>>, ApiError> {
+) -> Result<Json<Vec<OriginStatus>>, Failure> {
     Ok(Json(addresses::origins(&state.db, &me.id).await?))
 }
 
@@ -65,10 +66,10 @@ pub(crate) async fn verify_origin(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     ApiJson(asked): ApiJson<OriginRequest>,
-) -> Result<Json<Vec<OriginStatus>>, ApiError> {
+) -> Result<Json<Vec<OriginStatus>>, Failure> {
     let declared = addresses::origins(&state.db, &me.id).await?;
     let Some(found) = declared.iter().find(|o| o.origin == asked.origin) else {
-        return Err(ApiError::unknown(
+        return Err(Failure::unknown(
             "origin",
             "is not one of this merchant's origins (add it with PUT /v1/admin/merchant first)",
         ));
@@ -92,13 +93,13 @@ pub(crate) async fn verify_callback(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     ApiJson(asked): ApiJson<CallbackRequest>,
-) -> Result<Json<Merchant>, ApiError> {
+) -> Result<Json<Merchant>, Failure> {
     let (field, url) = match asked.callback {
         Callback::Handoff => ("handoff_url", &me.handoff_url),
         Callback::Webhook => ("webhook_url", &me.webhook_url),
     };
     let Some(url) = url else {
-        return Err(ApiError::conflict(
+        return Err(Failure::conflict(
             field,
             "is not set (PUT /v1/admin/merchant)",
         ));
@@ -110,7 +111,7 @@ pub(crate) async fn verify_callback(
     let key = keys::signing(&state.db, &me.id, purpose)
         .await?
         .ok_or_else(|| {
-            ApiError::Conflict(
+            Failure::Conflict(
                 "the challenge is signed with the hub's key for this URL: create and activate one (POST /v1/admin/keys)"
                     .into(),
             )
@@ -119,14 +120,14 @@ pub(crate) async fn verify_callback(
         .await
         .map_err(|why| unproven(field, url, &why))?;
     if !addresses::prove_callback(&state.db, &me.id, asked.callback, url).await? {
-        return Err(ApiError::Conflict(format!(
+        return Err(Failure::Conflict(format!(
             "{field} changed while its challenge was out; ask again"
         )));
     }
     merchant::by_id(&state.db, &me.id)
         .await?
         .map(|m| Json((*m).clone()))
-        .ok_or_else(|| ApiError::NotFound(format!("no merchant '{}'", me.id)))
+        .ok_or_else(|| Failure::NotFound(format!("no merchant '{}'", me.id)))
 }
 
 /// `POST /v1/operator/merchants/{id}/origins/approve`: the operator vouches
@@ -140,9 +141,9 @@ pub(crate) async fn approve_origin(
     _: OperatorAuth,
     Path(id): Path<String>,
     ApiJson(asked): ApiJson<OriginRequest>,
-) -> Result<Json<Vec<OriginStatus>>, ApiError> {
+) -> Result<Json<Vec<OriginStatus>>, Failure> {
     if !addresses::prove_origin(&state.db, &id, &asked.origin, "operator").await? {
-        return Err(ApiError::unknown(
+        return Err(Failure::unknown(
             "origin",
             "is not one of this merchant's declared origins",
         ));

@@ -3,7 +3,7 @@
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 
-use crate::{error::ApiError, ids::sha256_hex, registry::merchant, state::AppState};
+use crate::{failure::Failure, ids::sha256_hex, registry::merchant, state::AppState};
 
 /// A request made with a merchant's API key.
 #[derive(Debug)]
@@ -13,7 +13,7 @@ pub(crate) struct MerchantAuth(pub(crate) merchant::Merchant);
 #[derive(Debug)]
 pub(crate) struct OperatorAuth;
 
-fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+fn bearer(parts: &Parts) -> Result<&str, Failure> {
     parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
@@ -22,33 +22,33 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or_else(|| {
-            ApiError::Unauthorized("send the API key as 'Authorization: Bearer <key>'".into())
+            Failure::Unauthorized("send the API key as 'Authorization: Bearer <key>'".into())
         })
 }
 
 impl FromRequestParts<AppState> for MerchantAuth {
-    type Rejection = ApiError;
+    type Rejection = Failure;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure> {
         let key = bearer(parts)?;
         merchant::by_api_key(&state.db, key)
             .await?
             .map(Self)
-            .ok_or_else(|| ApiError::Unauthorized("unknown API key".into()))
+            .ok_or_else(|| Failure::Unauthorized("unknown API key".into()))
     }
 }
 
 impl FromRequestParts<AppState> for OperatorAuth {
-    type Rejection = ApiError;
+    type Rejection = Failure;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure> {
         let key = bearer(parts)?;
         // Comparing digests, not keys: how long the comparison takes says
         // nothing about the key itself.
         match &state.operator_key_sha256 {
             Some(expected) if *expected == sha256_hex(key) => Ok(Self),
-            Some(_) => Err(ApiError::Unauthorized("unknown operator key".into())),
-            None => Err(ApiError::Forbidden(
+            Some(_) => Err(Failure::Unauthorized("unknown operator key".into())),
+            None => Err(Failure::Forbidden(
                 "this hub has no operator key (set POSTSALE_OPERATOR_KEY)".into(),
             )),
         }

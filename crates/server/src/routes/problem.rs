@@ -1,6 +1,8 @@
-//! One error type for every handler, answered as `application/problem+json`
-//! naming the field at fault. A 500 tells the client only an id; the detail
-//! goes to the log under that id.
+//! The one place that knows problem+json: how a service's [`Failure`] and
+//! what only HTTP can go wrong with (a body too large or too slow, a method
+//! a path does not take) are answered, each naming the field at fault. A
+//! 500 tells the client only an id; the cause goes to the log under it. And
+//! the body extractors whose refusals are such answers.
 
 use axum::{
     Json,
@@ -11,6 +13,8 @@ use axum::{
 use postsale_protocol::Problem;
 use serde::de::DeserializeOwned;
 
+use crate::failure::Failure;
+
 /// The largest request body the hub reads.
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
@@ -18,151 +22,71 @@ pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 /// read timeout bounds each pause; this bounds a body dripped byte by byte).
 const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Everything a handler can answer besides success.
+/// What a request can be refused for before or beside any service.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum ApiError {
-    /// The body is not JSON of the expected shape (400).
-    #[error("{detail}")]
-    Malformed {
-        detail: String,
-        field: Option<String>,
-    },
-    /// A field holds a value that is not allowed (422).
-    #[error("{field}: {detail}")]
-    Invalid { field: String, detail: String },
-    /// No or a wrong credential (401).
-    #[error("{0}")]
-    Unauthorized(String),
-    /// The credential is fine but this is not allowed (403).
-    #[error("{0}")]
-    Forbidden(String),
-    /// No such resource (404).
-    #[error("{0}")]
-    NotFound(String),
-    /// The request conflicts with what is stored (409).
-    #[error("{0}")]
-    Conflict(String),
-    /// A well-formed field names something that is not there (404) or not
-    /// in the state the request needs (409): the request was fine, the
-    /// world is not.
-    #[error("{field}: {detail}")]
-    Refused {
-        status: StatusCode,
-        field: String,
-        detail: String,
-    },
-    /// The same request is being processed right now (409, `Retry-After`).
-    #[error("{0}")]
-    InFlight(String),
-    /// Too many requests from this client or for this resource (429,
-    /// `Retry-After` in seconds).
-    #[error("too many requests; retry in {0} s")]
-    RateLimited(u64),
+pub(crate) enum HttpError {
+    /// A service's answer (and a body's shape, read here).
+    #[error(transparent)]
+    Failure(#[from] Failure),
     /// The path exists but not for this method (405).
     #[error("{0} is not allowed here")]
     MethodNotAllowed(String),
-    /// The resource existed but has expired (410).
-    #[error("{0}")]
-    Gone(String),
     /// The body did not arrive within the read timeout (408).
     #[error("the request body did not arrive in time")]
     BodyTimeout,
     /// The body is larger than the hub accepts (413).
     #[error("request body is larger than {0} bytes")]
     TooLarge(usize),
-    /// Something broke inside the hub (500); the cause is logged, not sent.
-    #[error("internal error")]
-    Internal(String),
 }
 
-impl ApiError {
-    /// A 422 naming the field.
-    pub(crate) fn invalid(field: impl Into<String>, detail: impl ToString) -> Self {
-        Self::Invalid {
-            field: field.into(),
-            detail: detail.to_string(),
+/// The status, the problem's type slug and its title.
+fn parts(failure: &Failure) -> (StatusCode, &'static str, &'static str) {
+    match failure {
+        Failure::Unknown { .. } | Failure::NotFound(_) => {
+            (StatusCode::NOT_FOUND, "not-found", "Not found")
         }
-    }
-
-    /// A 404 naming the field whose value names nothing.
-    pub(crate) fn unknown(field: impl Into<String>, detail: impl ToString) -> Self {
-        Self::Refused {
-            status: StatusCode::NOT_FOUND,
-            field: field.into(),
-            detail: detail.to_string(),
+        Failure::Refused { .. } | Failure::Conflict(_) => {
+            (StatusCode::CONFLICT, "conflict", "Conflict")
         }
-    }
-
-    /// A 409 naming the field whose value is not in the state the request
-    /// needs.
-    pub(crate) fn conflict(field: impl Into<String>, detail: impl ToString) -> Self {
-        Self::Refused {
-            status: StatusCode::CONFLICT,
-            field: field.into(),
-            detail: detail.to_string(),
-        }
-    }
-
-    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
-        match self {
-            Self::Refused { status, .. } if *status == StatusCode::NOT_FOUND => {
-                (StatusCode::NOT_FOUND, "not-found", "Not found")
-            }
-            Self::Refused { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
-            Self::Malformed { .. } => (StatusCode::BAD_REQUEST, "malformed", "Malformed request"),
-            Self::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid field"),
-            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
-            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
-            Self::InFlight(_) => (StatusCode::CONFLICT, "in-flight", "Still being processed"),
-            Self::RateLimited(_) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
-            ),
-            Self::MethodNotAllowed(_) => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method-not-allowed",
-                "Method not allowed",
-            ),
-            Self::Gone(_) => (StatusCode::GONE, "gone", "Gone"),
-            Self::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "timeout", "Request timeout"),
-            Self::TooLarge(_) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-large",
-                "Payload too large",
-            ),
-            Self::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal error",
-            ),
-        }
+        Failure::Malformed { .. } => (StatusCode::BAD_REQUEST, "malformed", "Malformed request"),
+        Failure::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid field"),
+        Failure::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
+        Failure::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+        Failure::InFlight(_) => (StatusCode::CONFLICT, "in-flight", "Still being processed"),
+        Failure::RateLimited(_) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Too many requests",
+        ),
+        Failure::Gone(_) => (StatusCode::GONE, "gone", "Gone"),
+        Failure::Internal(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+        ),
     }
 }
 
-impl From<crate::domain::UnknownStatus> for ApiError {
-    fn from(err: crate::domain::UnknownStatus) -> Self {
-        Self::Internal(err.to_string())
-    }
+/// A problem+json answer.
+fn problem(
+    status: StatusCode,
+    slug: &str,
+    title: &str,
+    detail: String,
+    field: Option<String>,
+) -> Response {
+    let problem = Problem::new(slug, title, status.as_u16(), detail).on_field(field);
+    let mut response = (status, Json(problem)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(err: crate::store::StoreError) -> Self {
-        Self::Internal(err.to_string())
-    }
-}
-
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
-        Self::Internal(format!("database: {err}"))
-    }
-}
-
-impl IntoResponse for ApiError {
+impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        let (status, slug, title) = self.parts();
+        let (status, slug, title) = parts(&self);
         let (detail, field) = match &self {
             Self::Internal(cause) => {
                 let id = crate::ids::new_id("err");
@@ -170,17 +94,12 @@ impl IntoResponse for ApiError {
                 (format!("internal error; reference {id}"), None)
             }
             Self::Malformed { detail, field } => (detail.clone(), field.clone()),
-            Self::Invalid { field, detail } | Self::Refused { field, detail, .. } => {
-                (detail.clone(), Some(field.clone()))
-            }
+            Self::Invalid { field, detail }
+            | Self::Unknown { field, detail }
+            | Self::Refused { field, detail } => (detail.clone(), Some(field.clone())),
             other => (other.to_string(), None),
         };
-        let problem = Problem::new(slug, title, status.as_u16(), detail).on_field(field);
-        let mut response = (status, Json(problem)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        let mut response = problem(status, slug, title, detail, field);
         let retry_after = match self {
             Self::InFlight(_) => Some(1),
             Self::RateLimited(secs) => Some(secs.max(1)),
@@ -195,15 +114,36 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let detail = self.to_string();
+        let (status, slug, title) = match self {
+            Self::Failure(failure) => return failure.into_response(),
+            Self::MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
+            Self::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "timeout", "Request timeout"),
+            Self::TooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Payload too large",
+            ),
+        };
+        problem(status, slug, title, detail, None)
+    }
+}
+
 /// `Json<T>` whose rejections are our problem+json, naming the field serde
 /// stopped at, instead of axum's plain-text answer.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct ApiJson<T>(pub(crate) T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = HttpError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, HttpError> {
         let json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -214,13 +154,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
             });
         if !json {
-            return Err(ApiError::Malformed {
+            return Err(HttpError::Failure(Failure::Malformed {
                 detail: "Content-Type must be application/json".into(),
                 field: None,
-            });
+            }));
         }
         let RawBody(body) = RawBody::from_request(req, state).await?;
-        parse_json(&body).map(Self)
+        Ok(Self(parse_json(&body)?))
     }
 }
 
@@ -234,9 +174,9 @@ impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
 /// A whole number written with a fraction (`3.0`) is the integer JSON
 /// Schema says it is: a body refused for a type is read once more with
 /// such numbers as integers.
-pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
     let strict = parse_strict(body);
-    let float_for_integer = matches!(&strict, Err(ApiError::Malformed { detail, .. })
+    let float_for_integer = matches!(&strict, Err(Failure::Malformed { detail, .. })
         if detail.starts_with("invalid type: floating point"));
     if !float_for_integer {
         return strict;
@@ -250,7 +190,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
     serde_path_to_error::deserialize::<_, T>(value).or(strict)
 }
 
-fn parse_strict<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+fn parse_strict<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
     // Most bodies are right: they are read once, without tracking where the
     // reader is. Only a refused one is read again, to name the field.
     if let Ok(value) = serde_json::from_slice(body) {
@@ -265,12 +205,12 @@ fn parse_strict<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         } else {
             inner.to_string()
         };
-        ApiError::Malformed {
+        Failure::Malformed {
             detail,
             field: (path != ".").then_some(path),
         }
     })?;
-    de.end().map_err(|e| ApiError::Malformed {
+    de.end().map_err(|e| Failure::Malformed {
         detail: format!("body is not valid JSON: {e}"),
         field: None,
     })?;
@@ -318,12 +258,12 @@ fn whole_numbers_as_integers(value: &mut serde_json::Value) -> bool {
 pub(crate) struct RawBody(pub(crate) axum::body::Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for RawBody {
-    type Rejection = ApiError;
+    type Rejection = HttpError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, HttpError> {
         tokio::time::timeout(BODY_DEADLINE, axum::body::Bytes::from_request(req, state))
             .await
-            .map_err(|_| ApiError::BodyTimeout)?
+            .map_err(|_| HttpError::BodyTimeout)?
             .map(Self)
             .map_err(|rejection| unread(rejection.status()))
     }
@@ -331,11 +271,11 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 
 /// A body that could not be read: over the limit, or not in time (a client
 /// that stopped sending; the listener's read timeout cut it).
-fn unread(status: StatusCode) -> ApiError {
+fn unread(status: StatusCode) -> HttpError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::TooLarge(BODY_LIMIT)
+        HttpError::TooLarge(BODY_LIMIT)
     } else {
-        ApiError::BodyTimeout
+        HttpError::BodyTimeout
     }
 }
 
@@ -365,15 +305,15 @@ mod whole_number_tests {
     #[test]
     fn a_fraction_or_a_bad_body_is_still_refused_naming_the_field() {
         let half = parse_json::<Line>(br#"{"quantity": 2.5, "items": []}"#).expect_err("2.5");
-        assert!(matches!(half, ApiError::Malformed { field: Some(ref f), .. } if f == "quantity"));
+        assert!(matches!(half, Failure::Malformed { field: Some(ref f), .. } if f == "quantity"));
         let huge = parse_json::<Line>(br#"{"quantity": 1e300, "items": []}"#).expect_err("1e300");
-        assert!(matches!(huge, ApiError::Malformed { field: Some(ref f), .. } if f == "quantity"));
+        assert!(matches!(huge, Failure::Malformed { field: Some(ref f), .. } if f == "quantity"));
         let broken = parse_json::<Line>(br#"{"quantity": 1, "items": [2"#).expect_err("syntax");
         assert!(
-            matches!(broken, ApiError::Malformed { ref detail, .. } if detail.starts_with("body is not valid JSON"))
+            matches!(broken, Failure::Malformed { ref detail, .. } if detail.starts_with("body is not valid JSON"))
         );
         let extra = parse_json::<Line>(br#"{"quantity": 1.0, "items": [], "x": 1}"#)
             .expect_err("unknown field");
-        assert!(matches!(extra, ApiError::Malformed { .. }));
+        assert!(matches!(extra, Failure::Malformed { .. }));
     }
 }
