@@ -17,6 +17,7 @@ mod ids;
 #[cfg(test)]
 mod layers;
 mod limits;
+mod opportunity;
 mod orders;
 mod outbound;
 mod outbox;

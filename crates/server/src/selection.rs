@@ -43,8 +43,7 @@ pub(crate) fn check_transaction(t: &Transaction) -> Result<Purchase, Failure> {
             format!("must hold 1 to {MAX_LINES} lines"),
         ));
     }
-    let mut sum =
-        Money::from_minor(0, t.currency).map_err(|e| Failure::Internal(e.to_string()))?;
+    let mut sum = Money::from_minor(0, t.currency).map_err(|e| Failure::Internal(e.to_string()))?;
     let mut lines = Vec::with_capacity(t.items.len());
     for (i, item) in t.items.iter().enumerate() {
         let field = |name: &str| format!("transaction.items[{i}].{name}");
@@ -65,8 +64,8 @@ pub(crate) fn check_transaction(t: &Transaction) -> Result<Purchase, Failure> {
             .ok_or_else(|| Failure::invalid("transaction.items", "the lines' sum overflows"))?;
         lines.push((item.priority.unwrap_or(u32::MAX), i, item.sku.clone()));
     }
-    let total = Money::parse(&t.total, t.currency)
-        .map_err(|e| Failure::invalid("transaction.total", e))?;
+    let total =
+        Money::parse(&t.total, t.currency).map_err(|e| Failure::invalid("transaction.total", e))?;
     if total != sum {
         return Err(Failure::invalid(
             "transaction.total",

@@ -5,6 +5,7 @@
 
 use super::frame_token;
 use super::problem::{RawBody, parse_json};
+use crate::opportunity::{OpenOpportunity, load_open};
 use axum::{
     extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -16,7 +17,7 @@ use sqlx::Row;
 
 use super::{
     consent,
-    offers::{OpenOpportunity, chosen, disclosure, load_open},
+    offers::{chosen, disclosure},
 };
 use crate::{
     domain::OpportunityStatus,

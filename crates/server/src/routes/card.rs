@@ -5,6 +5,7 @@
 
 use super::frame_token;
 use super::problem::RawBody;
+use crate::opportunity::load_open;
 use axum::{
     extract::{Path, State},
     http::{HeaderMap, StatusCode},
@@ -12,7 +13,6 @@ use axum::{
 };
 use postsale_protocol::{CardEntry, CardReference, HandoffMode};
 
-use super::offers::load_open;
 use crate::{failure::Failure, state::AppState};
 
 /// Cards that may be tried on one opportunity.
@@ -48,14 +48,10 @@ pub(crate) async fn card(
     }
     // A few cards per opportunity, then card entry is closed: the frame is
     // no card-testing oracle, whichever processor sits behind it.
-    let counted = sqlx::query(
-        "UPDATE opportunities SET card_attempts = card_attempts + 1 WHERE id = $1 AND card_attempts < $2",
-    )
-    .bind(&open.id)
-    .bind(MAX_CARD_ATTEMPTS)
-    .execute(&state.db.writer)
-    .await?;
-    if counted.rows_affected() != 1 {
+    let counted =
+        crate::store::opportunities::count_card(&state.db.writer, &open.id, MAX_CARD_ATTEMPTS)
+            .await?;
+    if !counted {
         tracing::warn!("card entry closed after {MAX_CARD_ATTEMPTS} attempts");
         return Err(Failure::RateLimited(CLOSED_FOR_SECS));
     }

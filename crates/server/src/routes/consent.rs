@@ -10,6 +10,7 @@
 
 use super::frame_token;
 use super::problem::{RawBody, parse_json};
+use crate::opportunity::{OpenOpportunity, load_open};
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
@@ -21,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::offers::{OpenOpportunity, chosen, disclosure, load_open};
+use super::offers::{chosen, disclosure};
 use crate::{
     db::Db,
     failure::Failure,

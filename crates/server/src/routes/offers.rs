@@ -2,104 +2,27 @@
 //! opportunity, the copy rendered from the reason code's template, the
 //! affiliate's style, and the disclosure the handoff mode demands.
 
-use std::sync::Arc;
+use crate::opportunity::{OpenOpportunity, load_open};
 
 use axum::{
     Json,
     extract::{Path, State},
 };
 use postsale_protocol::{
-    ChosenItem, CurrencyCode, Disclosure, HandoffItem, HandoffMode, Money, Offer, OfferItem,
+    ChosenItem, Disclosure, HandoffItem, HandoffMode, Money, Offer, OfferItem,
 };
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use crate::{
     events,
     failure::Failure,
-    ids::now,
     registry::{
-        self, Merchant, merchant,
-        records::{
-            IncentiveRecord, OfferItemRecord, ReasonCodeRecord, StyleRecord, TemplateRecord,
-        },
+        self, Merchant,
+        records::{IncentiveRecord, StyleRecord, TemplateRecord},
     },
     state::AppState,
     template,
 };
-
-/// An open opportunity as stored.
-#[derive(Debug)]
-pub(crate) struct OpenOpportunity {
-    pub(crate) id: String,
-    pub(crate) affiliate: Arc<Merchant>,
-    pub(crate) upseller: Arc<Merchant>,
-    pub(crate) code: Arc<ReasonCodeRecord>,
-    pub(crate) currency: CurrencyCode,
-    pub(crate) items: Vec<Arc<OfferItemRecord>>,
-    pub(crate) incentive: Option<String>,
-    /// The affiliate's order the customer just placed.
-    pub(crate) order_id: String,
-    pub(crate) ticket_nonce: String,
-    pub(crate) customer_token: String,
-}
-
-/// Loads an opportunity that is still open: 404 unknown, 410 expired, 409 closed.
-pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportunity, Failure> {
-    let row = sqlx::query(
-        "SELECT affiliate_id, upseller_id, reason_code, currency, item_skus, incentive, status, expires_at, order_id, \
-         ticket_nonce, customer_token FROM opportunities WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.db.pool)
-    .await?
-    .ok_or_else(|| Failure::NotFound(format!("no opportunity '{id}'")))?;
-    let status = crate::domain::OpportunityStatus::parse(&row.try_get::<String, _>("status")?)?;
-    if row.try_get::<i64, _>("expires_at")? <= now() {
-        return Err(Failure::Gone("the opportunity has expired".into()));
-    }
-    if status != crate::domain::OpportunityStatus::Open {
-        return Err(Failure::Conflict(format!("the opportunity is {status}")));
-    }
-    let internal = |what: &str| Failure::Internal(format!("opportunity {id}: {what}"));
-    // What its merchants deleted since the showing is no longer on offer.
-    let gone = || Failure::Gone("this offer is no longer available".into());
-    let affiliate_id: String = row.try_get("affiliate_id")?;
-    let upseller_id: String = row.try_get("upseller_id")?;
-    let code_id: String = row.try_get("reason_code")?;
-    let affiliate = merchant::by_id(&state.db, &affiliate_id)
-        .await?
-        .ok_or_else(gone)?;
-    let upseller = merchant::by_id(&state.db, &upseller_id)
-        .await?
-        .ok_or_else(gone)?;
-    let code = registry::get::<ReasonCodeRecord>(&state.db, &affiliate_id, &code_id)
-        .await?
-        .ok_or_else(gone)?;
-    let currency = CurrencyCode::parse(&row.try_get::<String, _>("currency")?)
-        .map_err(|_| internal("currency"))?;
-    let skus: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("item_skus")?)
-        .map_err(|_| internal("items"))?;
-    let mut items = Vec::with_capacity(skus.len());
-    for sku in skus {
-        // An item the upseller withdrew since the showing is simply not offered.
-        if let Some(item) = registry::get::<OfferItemRecord>(&state.db, &upseller_id, &sku).await? {
-            items.push(item);
-        }
-    }
-    Ok(OpenOpportunity {
-        id: id.to_owned(),
-        affiliate,
-        upseller,
-        code,
-        currency,
-        items,
-        incentive: row.try_get("incentive")?,
-        order_id: row.try_get("order_id")?,
-        ticket_nonce: row.try_get("ticket_nonce")?,
-        customer_token: row.try_get("customer_token")?,
-    })
-}
 
 /// `GET /v1/opportunities/{id}/offer`.
 #[utoipa::path(get, path = "/v1/opportunities/{id}/offer", tag = "widget",

@@ -258,6 +258,84 @@ async fn find(pool: &sqlx::AnyPool, ask: &Ask) -> Result<Option<Stored>, StoreEr
     })
 }
 
+/// An opportunity's row, as the offer, the consent, the card entry and the
+/// accept read it.
+#[derive(Debug, Clone)]
+pub(crate) struct OpportunityRow {
+    pub(crate) affiliate: String,
+    pub(crate) upseller: String,
+    pub(crate) reason_code: String,
+    pub(crate) currency: String,
+    /// The offered SKUs, as JSON.
+    pub(crate) item_skus: String,
+    pub(crate) incentive: Option<String>,
+    pub(crate) status: OpportunityStatus,
+    pub(crate) expires_at: i64,
+    pub(crate) order_id: String,
+    pub(crate) ticket_nonce: String,
+    pub(crate) customer_token: String,
+    /// The answer first given, as JSON.
+    pub(crate) body: String,
+}
+
+/// The opportunity `id`, if there is one.
+pub(crate) async fn by_id(
+    pool: &sqlx::AnyPool,
+    id: &str,
+) -> Result<Option<OpportunityRow>, StoreError> {
+    let Some(row) = sqlx::query(
+        "SELECT affiliate_id, upseller_id, reason_code, currency, item_skus, incentive, status, \
+         expires_at, order_id, ticket_nonce, customer_token, body FROM opportunities WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(OpportunityRow {
+        affiliate: row.try_get("affiliate_id")?,
+        upseller: row.try_get("upseller_id")?,
+        reason_code: row.try_get("reason_code")?,
+        currency: row.try_get("currency")?,
+        item_skus: row.try_get("item_skus")?,
+        incentive: row.try_get("incentive")?,
+        status: OpportunityStatus::parse(&row.try_get::<String, _>("status")?)?,
+        expires_at: row.try_get("expires_at")?,
+        order_id: row.try_get("order_id")?,
+        ticket_nonce: row.try_get("ticket_nonce")?,
+        customer_token: row.try_get("customer_token")?,
+        body: row.try_get("body")?,
+    }))
+}
+
+/// Declines the open opportunity `id`; false when it was not open.
+pub(crate) async fn decline(conn: &mut sqlx::AnyConnection, id: &str) -> Result<bool, StoreError> {
+    let changed = sqlx::query("UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3")
+        .bind(id)
+        .bind(OpportunityStatus::Declined.as_str())
+        .bind(OpportunityStatus::Open.as_str())
+        .execute(conn)
+        .await?;
+    Ok(changed.rows_affected() == 1)
+}
+
+/// Counts one card entered on opportunity `id`; false once `max` were.
+pub(crate) async fn count_card(
+    pool: &sqlx::AnyPool,
+    id: &str,
+    max: i64,
+) -> Result<bool, StoreError> {
+    let counted = sqlx::query(
+        "UPDATE opportunities SET card_attempts = card_attempts + 1 WHERE id = $1 AND card_attempts < $2",
+    )
+    .bind(id)
+    .bind(max)
+    .execute(pool)
+    .await?;
+    Ok(counted.rows_affected() == 1)
+}
+
 /// What the lane answers, before the status is read.
 enum Raw {
     Found(String, String, i64, String),

@@ -1,0 +1,340 @@
+//! The opportunity service: opening one for a purchase the widget reports
+//! (one per order: a retry with the same ticket gets the same answer, any
+//! other ticket for that order is refused), reading it back, declining it,
+//! and loading an open one for the offer, the consent, the card entry and
+//! the accept. The handlers in `routes/` parse and answer; the rules are
+//! here, the SQL in `store::opportunities`. See `docs/ARCHITECTURE.md`,
+//! "One purchase".
+
+use std::sync::Arc;
+
+use postsale_protocol::{
+    CurrencyCode, Incentive, Opportunity, OpportunityRequest, SignedTicket, TicketClaims,
+};
+
+use crate::{
+    domain::OpportunityStatus,
+    events,
+    failure::Failure,
+    ids::{new_ordered_id, now},
+    registry::{
+        self, Merchant, merchant,
+        records::{IncentiveRecord, OfferItemRecord, ReasonCodeRecord, SecretRecord, StyleRecord},
+    },
+    selection::{self, NoOffer},
+    state::AppState,
+    store::opportunities::{self, Ask, NewOpportunity, Opened, OpportunityRow, Stored},
+};
+
+/// How long an opportunity stays open.
+pub(crate) const OPPORTUNITY_TTL_SECS: i64 = 30 * 60;
+
+/// What reporting a purchase came to.
+#[derive(Debug)]
+pub(crate) enum Opening {
+    /// A new opportunity, its answer serialised once.
+    Created(String),
+    /// The same ticket again: the answer first given.
+    Again(String),
+    /// Nothing to show, and why.
+    NoOffer(NoOffer),
+}
+
+/// Opens the opportunity `request` reports at `now`, from a browser page of
+/// `origin` (none from a server).
+pub(crate) async fn open(
+    state: &AppState,
+    request: &OpportunityRequest,
+    origin: Option<&str>,
+    now: i64,
+) -> Result<Opening, Failure> {
+    let (affiliate, claims) = verify_ticket(state, &request.ticket, now).await?;
+    check_origin(origin, &affiliate)?;
+    if claims.order_id != request.transaction.order_id {
+        return Err(Failure::invalid(
+            "transaction.order_id",
+            "does not match the ticket's order id",
+        ));
+    }
+    let purchase = selection::check_transaction(&request.transaction)?;
+    let incentives = registry::list::<IncentiveRecord>(&state.db, &affiliate.id).await?;
+    let incentive = request
+        .incentive
+        .clone()
+        .or_else(|| claims.incentive.clone());
+    if let Some(chosen) = &incentive
+        && !incentives.iter().any(|i| &i.id == chosen)
+    {
+        return Err(Failure::invalid(
+            "incentive",
+            format!("'{chosen}' is not an incentive this affiliate offers"),
+        ));
+    }
+
+    // Which reason code applies, its items and style are read from memory;
+    // the store then finds the order's opportunity, counts the customer's
+    // showings today and stores the new one, in one unit of work.
+    let chosen = selection::reason_code(
+        &state.db,
+        &affiliate,
+        claims.reason_code.as_ref(),
+        &purchase,
+    )
+    .await;
+    let mut cap = None;
+    let plan = match chosen {
+        Ok(Ok(code)) => {
+            cap = Some((code.code.as_str().to_owned(), code.frequency_cap));
+            candidate(state, &affiliate, &code, &purchase, incentives, now).await
+        }
+        Ok(Err(why)) => Ok(Err(why)),
+        Err(err) => Err(err),
+    };
+    let (answer, new, why_not) = match plan {
+        // The answer is the stored body, serialised once.
+        Ok(Ok(new)) => (Some(new.body.clone()), Some(new), None),
+        Ok(Err(why)) => (None, None, Some(Ok(why))),
+        Err(err) => (None, None, Some(Err(err))),
+    };
+    let ask = Ask {
+        affiliate: affiliate.id.clone(),
+        order_id: claims.order_id.clone(),
+        nonce: claims.nonce.clone(),
+        customer: claims.customer_token.clone(),
+        incentive,
+        now,
+        cap,
+        new,
+    };
+    match opportunities::open(&state.db.store, ask).await? {
+        Opened::Stored(found) => {
+            // The widget sends the purchase again once the customer picked
+            // an incentive: the store recorded the pick on it.
+            Ok(Opening::Again(reuse(found, &claims, now)?))
+        }
+        Opened::Capped => Ok(Opening::NoOffer(NoOffer::FrequencyCap)),
+        Opened::Created => answer
+            .map(Opening::Created)
+            .ok_or_else(|| Failure::Internal("stored an opportunity without a body".into())),
+        Opened::Nothing => match why_not {
+            Some(Ok(why)) => Ok(Opening::NoOffer(why)),
+            Some(Err(err)) => Err(err),
+            None => Err(Failure::Conflict(
+                "this order already has an opportunity".into(),
+            )),
+        },
+    }
+}
+
+/// The opportunity `code` would open for `purchase`, or why there is none;
+/// read from the registry in memory, nothing stored.
+async fn candidate(
+    state: &AppState,
+    affiliate: &Merchant,
+    code: &ReasonCodeRecord,
+    purchase: &selection::Purchase,
+    incentives: Arc<Vec<IncentiveRecord>>,
+    now: i64,
+) -> Result<Result<NewOpportunity, NoOffer>, Failure> {
+    let items = selection::items(&state.db, affiliate, code, purchase).await?;
+    if items.is_empty() {
+        return Ok(Err(NoOffer::NoEligibleItems));
+    }
+    let Some(style) = registry::get::<StyleRecord>(&state.db, &affiliate.id, &code.style).await?
+    else {
+        return Ok(Err(NoOffer::Incomplete));
+    };
+    let opportunity = Opportunity {
+        id: new_ordered_id("opp"),
+        presentation: code.presentation,
+        teaser: code.teaser.clone(),
+        style: style.to_wire(),
+        expires_at: now + OPPORTUNITY_TTL_SECS,
+        reason_code: code.code.clone(),
+        incentives: incentives
+            .iter()
+            .map(|i| Incentive {
+                id: i.id.clone(),
+                label: i.label.clone(),
+            })
+            .collect(),
+    };
+    let skus: Vec<&str> = items.iter().map(|i| i.sku.as_str()).collect();
+    let new = NewOpportunity {
+        id: opportunity.id.clone(),
+        reason_code: code.code.as_str().to_owned(),
+        upseller: code.upseller.clone(),
+        currency: purchase.total.currency().as_str().to_owned(),
+        skus: serde_json::to_string(&skus).map_err(|e| Failure::Internal(e.to_string()))?,
+        body: serde_json::to_string(&opportunity).map_err(|e| Failure::Internal(e.to_string()))?,
+        expires_at: opportunity.expires_at,
+    };
+    Ok(Ok(new))
+}
+
+/// Parses the ticket, finds the affiliate and its secret by key id, verifies.
+async fn verify_ticket(
+    state: &AppState,
+    raw: &str,
+    now: i64,
+) -> Result<(Arc<Merchant>, TicketClaims), Failure> {
+    // The ticket is the request's credential: one that does not parse is
+    // refused as one that does not verify is (401), saying why.
+    let ticket =
+        SignedTicket::parse(raw).map_err(|e| Failure::Unauthorized(format!("ticket: {e}")))?;
+    let affiliate_id = &ticket.unverified_claims().affiliate_id;
+    let forged = || Failure::Unauthorized("ticket signature does not verify".into());
+    let affiliate = merchant::by_id(&state.db, affiliate_id)
+        .await?
+        .filter(|m| m.affiliate)
+        .ok_or_else(forged)?;
+    let secret = registry::get::<SecretRecord>(&state.db, &affiliate.id, ticket.key_id())
+        .await?
+        .ok_or_else(forged)?;
+    // A bad signature reads as an unknown affiliate or key id does: the
+    // answer never tells which affiliates and key ids exist.
+    let claims = ticket
+        .verify(secret.secret.as_bytes(), now)
+        .map_err(|e| match e {
+            postsale_protocol::TicketError::BadSignature => forged(),
+            other => Failure::Unauthorized(format!("ticket: {other}")),
+        })?;
+    Ok((affiliate, claims))
+}
+
+/// A browser request (one with an `Origin`) must come from one of the
+/// affiliate's proven origins.
+fn check_origin(origin: Option<&str>, affiliate: &Merchant) -> Result<(), Failure> {
+    match origin {
+        Some(origin) if !affiliate.verified_origins.iter().any(|o| o == origin) => {
+            Err(Failure::Forbidden(format!(
+                "origin {origin} is not a proven origin of this affiliate"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The order's stored opportunity (its body as first answered), answered
+/// again if the same ticket asks while it is open; a conflict for any other
+/// ticket or a closed one.
+fn reuse(found: Stored, claims: &TicketClaims, now: i64) -> Result<String, Failure> {
+    if found.nonce != claims.nonce {
+        return Err(Failure::Conflict(
+            "this order already has an opportunity from another ticket".into(),
+        ));
+    }
+    if found.status != OpportunityStatus::Open || found.expires_at <= now {
+        return Err(Failure::Conflict(format!(
+            "ticket already used: the opportunity is {}",
+            found.status
+        )));
+    }
+    Ok(found.body)
+}
+
+/// The opportunity `id` as stored; 404 when there is none.
+async fn found(state: &AppState, id: &str) -> Result<OpportunityRow, Failure> {
+    opportunities::by_id(&state.db.pool, id)
+        .await?
+        .ok_or_else(|| Failure::NotFound(format!("no opportunity '{id}'")))
+}
+
+/// The opportunity `id` as first answered, while it has not expired.
+pub(crate) async fn stored(state: &AppState, id: &str) -> Result<Opportunity, Failure> {
+    let row = found(state, id).await?;
+    if row.expires_at <= now() {
+        return Err(Failure::Gone("the opportunity has expired".into()));
+    }
+    serde_json::from_str(&row.body)
+        .map_err(|e| Failure::Internal(format!("stored opportunity: {e}")))
+}
+
+/// The customer said no. Declining twice is fine; declining an accepted
+/// opportunity is a conflict.
+pub(crate) async fn decline(state: &AppState, id: &str) -> Result<(), Failure> {
+    let row = found(state, id).await?;
+    match row.status {
+        OpportunityStatus::Declined => return Ok(()),
+        OpportunityStatus::Open => {}
+        other => return Err(Failure::Conflict(format!("the opportunity is {other}"))),
+    }
+    let mut tx = state.db.writer.begin().await?;
+    if opportunities::decline(&mut tx, id).await? {
+        events::record(
+            &mut *tx,
+            id,
+            &row.affiliate,
+            &row.reason_code,
+            events::Kind::Declined,
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An open opportunity as stored.
+#[derive(Debug)]
+pub(crate) struct OpenOpportunity {
+    pub(crate) id: String,
+    pub(crate) affiliate: Arc<Merchant>,
+    pub(crate) upseller: Arc<Merchant>,
+    pub(crate) code: Arc<ReasonCodeRecord>,
+    pub(crate) currency: CurrencyCode,
+    pub(crate) items: Vec<Arc<OfferItemRecord>>,
+    pub(crate) incentive: Option<String>,
+    /// The affiliate's order the customer just placed.
+    pub(crate) order_id: String,
+    pub(crate) ticket_nonce: String,
+    pub(crate) customer_token: String,
+}
+
+/// Loads an opportunity that is still open: 404 unknown, 410 expired, 409 closed.
+pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportunity, Failure> {
+    let row = found(state, id).await?;
+    if row.expires_at <= now() {
+        return Err(Failure::Gone("the opportunity has expired".into()));
+    }
+    if row.status != OpportunityStatus::Open {
+        return Err(Failure::Conflict(format!(
+            "the opportunity is {}",
+            row.status
+        )));
+    }
+    let internal = |what: &str| Failure::Internal(format!("opportunity {id}: {what}"));
+    // What its merchants deleted since the showing is no longer on offer.
+    let gone = || Failure::Gone("this offer is no longer available".into());
+    let (affiliate_id, upseller_id, code_id) = (&row.affiliate, &row.upseller, &row.reason_code);
+    let affiliate = merchant::by_id(&state.db, affiliate_id)
+        .await?
+        .ok_or_else(gone)?;
+    let upseller = merchant::by_id(&state.db, upseller_id)
+        .await?
+        .ok_or_else(gone)?;
+    let code = registry::get::<ReasonCodeRecord>(&state.db, affiliate_id, code_id)
+        .await?
+        .ok_or_else(gone)?;
+    let currency = CurrencyCode::parse(&row.currency).map_err(|_| internal("currency"))?;
+    let skus: Vec<String> = serde_json::from_str(&row.item_skus).map_err(|_| internal("items"))?;
+    let mut items = Vec::with_capacity(skus.len());
+    for sku in skus {
+        // An item the upseller withdrew since the showing is simply not offered.
+        if let Some(item) = registry::get::<OfferItemRecord>(&state.db, upseller_id, &sku).await? {
+            items.push(item);
+        }
+    }
+    Ok(OpenOpportunity {
+        id: id.to_owned(),
+        affiliate,
+        upseller,
+        code,
+        currency,
+        items,
+        incentive: row.incentive,
+        order_id: row.order_id,
+        ticket_nonce: row.ticket_nonce,
+        customer_token: row.customer_token,
+    })
+}
