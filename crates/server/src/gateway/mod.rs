@@ -55,6 +55,15 @@ pub(crate) trait PaymentGateway: Send + Sync + std::fmt::Debug {
         opportunity_id: &'a str,
     ) -> GatewayFuture<'a, Result<String, CardError>>;
 
+    /// Whether `reference` is a card `tokenize` took for `opportunity_id`
+    /// (so an accept cannot pay with a card entered for another offer);
+    /// `Err` when the processor cannot tell now.
+    fn entered_for<'a>(
+        &'a self,
+        reference: &'a str,
+        opportunity_id: &'a str,
+    ) -> GatewayFuture<'a, Result<bool, CardError>>;
+
     /// Charges a payment reference. The same `idempotency_key` never charges
     /// twice: a repeat answers the first outcome.
     fn charge<'a>(

@@ -106,6 +106,27 @@ impl PaymentGateway for Sandbox {
         })
     }
 
+    fn entered_for<'a>(
+        &'a self,
+        reference: &'a str,
+        opportunity_id: &'a str,
+    ) -> GatewayFuture<'a, Result<bool, CardError>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT reference FROM sandbox_methods WHERE reference = $1 AND opportunity_id = $2",
+            )
+            .bind(reference)
+            .bind(opportunity_id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .map_err(|err| {
+                tracing::error!(error = %err, "sandbox gateway storage failed");
+                CardError::Unavailable
+            })?;
+            Ok(row.is_some())
+        })
+    }
+
     fn charge<'a>(
         &'a self,
         reference: &'a str,

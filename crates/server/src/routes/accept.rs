@@ -266,20 +266,18 @@ async fn check_payment(
             "direct_entry needs the card entered in the hub's frame",
         )),
         (HandoffMode::DirectEntry, Some(reference)) => {
-            let row = sqlx::query(
-                "SELECT reference FROM sandbox_methods WHERE reference = $1 AND opportunity_id = $2",
-            )
-            .bind(reference)
-            .bind(&open.id)
-            .fetch_optional(&state.db.pool)
-            .await?;
-            match row {
-                Some(_) => Ok(Some(reference.clone())),
-                None => Err(Failure::invalid(
+            let entered = state
+                .gateway
+                .entered_for(reference, &open.id)
+                .await
+                .map_err(|err| Failure::Internal(format!("payment processor: {err}")))?;
+            if !entered {
+                return Err(Failure::invalid(
                     "payment_reference",
                     "is not a card entered for this opportunity",
-                )),
+                ));
             }
+            Ok(Some(reference.clone()))
         }
         (_, Some(_)) => Err(Failure::invalid(
             "payment_reference",
@@ -375,7 +373,7 @@ async fn store_pending(
     let mut plan = Plan::new();
     if let Clicked::ConsentFrame(proven) = consent.proof {
         plan = plan.or_refuse(
-            consent::CLAIM_PROOF,
+            crate::store::consent::CLAIM,
             vec![at.into(), (&proven.proof_sha256).into()],
             Refused::ProofUsed,
         );

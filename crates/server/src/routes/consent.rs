@@ -11,6 +11,7 @@
 use super::frame_token;
 use super::problem::{RawBody, parse_json};
 use crate::opportunity::{OpenOpportunity, load_open};
+use crate::store;
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
@@ -20,7 +21,6 @@ use axum::{
 use postsale_protocol::{ChosenItem, HandoffMode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::offers::{chosen, disclosure};
 use crate::{
@@ -247,20 +247,21 @@ pub(crate) async fn prove(
     let (_, amount) = chosen(&open, &asked.items)?;
     let proof = format!("cp_{}", new_secret_hex());
     let at = now();
-    sqlx::query(
-        "INSERT INTO consent_proofs (proof_sha256, opportunity_id, items_sha256, amount_minor, currency, \
-         disclosure_sha256, frame, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    let digest = sha256_hex(&proof);
+    store::consent::insert(
+        &state.db.writer,
+        &store::consent::NewProof {
+            proof_sha256: &digest,
+            opportunity_id: &open.id,
+            items_sha256: &items_digest(&asked.items),
+            amount_minor: amount.minor(),
+            currency: amount.currency().as_str(),
+            disclosure_sha256: &shown.text_sha256,
+            frame: &frame,
+            created_at: at,
+            expires_at: at + PROOF_LIFETIME_SECS,
+        },
     )
-    .bind(sha256_hex(&proof))
-    .bind(&open.id)
-    .bind(items_digest(&asked.items))
-    .bind(amount.minor())
-    .bind(amount.currency().as_str())
-    .bind(&shown.text_sha256)
-    .bind(&frame)
-    .bind(at)
-    .bind(at + PROOF_LIFETIME_SECS)
-    .execute(&state.db.writer)
     .await?;
     Ok((StatusCode::CREATED, Json(ConsentProof { proof })).into_response())
 }
@@ -291,21 +292,16 @@ pub(crate) async fn check_proof(
         )
     };
     let digest = sha256_hex(proof);
-    let row = sqlx::query(
-        "SELECT opportunity_id, items_sha256, amount_minor, currency, disclosure_sha256, expires_at, used_at \
-         FROM consent_proofs WHERE proof_sha256 = $1",
-    )
-    .bind(&digest)
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or_else(refused)?;
-    let matches = row.try_get::<String, _>("opportunity_id")? == open.id
-        && row.try_get::<String, _>("items_sha256")? == items_digest(items)
-        && row.try_get::<i64, _>("amount_minor")? == amount.minor()
-        && row.try_get::<String, _>("currency")? == amount.currency().as_str()
-        && row.try_get::<String, _>("disclosure_sha256")? == disclosure_sha256
-        && row.try_get::<i64, _>("expires_at")? > now()
-        && row.try_get::<Option<i64>, _>("used_at")?.is_none();
+    let stored = store::consent::by_digest(&db.pool, &digest)
+        .await?
+        .ok_or_else(refused)?;
+    let matches = stored.opportunity_id == open.id
+        && stored.items_sha256 == items_digest(items)
+        && stored.amount_minor == amount.minor()
+        && stored.currency == amount.currency().as_str()
+        && stored.disclosure_sha256 == disclosure_sha256
+        && stored.expires_at > now()
+        && stored.used_at.is_none();
     if !matches {
         return Err(refused());
     }
@@ -314,7 +310,3 @@ pub(crate) async fn check_proof(
         proof_sha256: digest,
     })
 }
-
-/// Claims a consent proof: it changes no row when the proof was used.
-pub(crate) const CLAIM_PROOF: &str =
-    "UPDATE consent_proofs SET used_at = $1 WHERE proof_sha256 = $2 AND used_at IS NULL";

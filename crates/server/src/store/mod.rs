@@ -4,6 +4,7 @@
 //! rows and its own error; what a caller makes of them is the caller's.
 //! See `docs/ARCHITECTURE.md`, "Reading the registry, writing the hot rows".
 
+pub(crate) mod consent;
 pub(crate) mod lane;
 pub(crate) mod opportunities;
 pub(crate) mod plan;

@@ -1,0 +1,86 @@
+//! Consent proofs: what a customer's click inside the hub's frame proved
+//! (this opportunity, these items, this amount, this disclosure), kept by
+//! the proof's digest until one accept claims it.
+
+use sqlx::Row;
+
+use super::StoreError;
+
+/// A proof about to be stored.
+#[derive(Debug, Clone)]
+pub(crate) struct NewProof<'a> {
+    pub(crate) proof_sha256: &'a str,
+    pub(crate) opportunity_id: &'a str,
+    pub(crate) items_sha256: &'a str,
+    pub(crate) amount_minor: i64,
+    pub(crate) currency: &'a str,
+    pub(crate) disclosure_sha256: &'a str,
+    /// Which frame the click came from (a prefix of its token's digest).
+    pub(crate) frame: &'a str,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
+}
+
+/// A proof as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredProof {
+    pub(crate) opportunity_id: String,
+    pub(crate) items_sha256: String,
+    pub(crate) amount_minor: i64,
+    pub(crate) currency: String,
+    pub(crate) disclosure_sha256: String,
+    pub(crate) expires_at: i64,
+    /// When an accept claimed it; `None` while unused.
+    pub(crate) used_at: Option<i64>,
+}
+
+/// Claims a consent proof (`$1` the time, `$2` its digest): it changes no
+/// row when the proof was used.
+pub(crate) const CLAIM: &str =
+    "UPDATE consent_proofs SET used_at = $1 WHERE proof_sha256 = $2 AND used_at IS NULL";
+
+/// Stores `proof`.
+pub(crate) async fn insert(pool: &sqlx::AnyPool, proof: &NewProof<'_>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO consent_proofs (proof_sha256, opportunity_id, items_sha256, amount_minor, currency, \
+         disclosure_sha256, frame, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(proof.proof_sha256)
+    .bind(proof.opportunity_id)
+    .bind(proof.items_sha256)
+    .bind(proof.amount_minor)
+    .bind(proof.currency)
+    .bind(proof.disclosure_sha256)
+    .bind(proof.frame)
+    .bind(proof.created_at)
+    .bind(proof.expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The proof whose digest is `proof_sha256`, if one is stored.
+pub(crate) async fn by_digest(
+    pool: &sqlx::AnyPool,
+    proof_sha256: &str,
+) -> Result<Option<StoredProof>, StoreError> {
+    let Some(row) = sqlx::query(
+        "SELECT opportunity_id, items_sha256, amount_minor, currency, disclosure_sha256, expires_at, used_at \
+         FROM consent_proofs WHERE proof_sha256 = $1",
+    )
+    .bind(proof_sha256)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(StoredProof {
+        opportunity_id: row.try_get("opportunity_id")?,
+        items_sha256: row.try_get("items_sha256")?,
+        amount_minor: row.try_get("amount_minor")?,
+        currency: row.try_get("currency")?,
+        disclosure_sha256: row.try_get("disclosure_sha256")?,
+        expires_at: row.try_get("expires_at")?,
+        used_at: row.try_get("used_at")?,
+    }))
+}
