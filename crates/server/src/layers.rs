@@ -242,6 +242,29 @@ fn only_the_http_layer_knows_http() {
     );
 }
 
+/// The HTTP layer runs no SQL: a handler parses, calls down, and answers.
+#[test]
+fn the_http_layer_runs_no_sql() {
+    let (modules, _) = arrows();
+    let mut checked = 0;
+    for (module, path) in &modules {
+        if module.first().map(String::as_str) != Some("routes") {
+            continue;
+        }
+        checked += 1;
+        let source = std::fs::read_to_string(path).expect("readable");
+        for line in source.lines() {
+            let code = line.split("//").next().unwrap_or("");
+            assert!(
+                !code.contains("sqlx") && !code.contains("rusqlite"),
+                "{} runs SQL: {line}",
+                module.join("::")
+            );
+        }
+    }
+    assert!(checked >= 15, "the modules of routes were found: {checked}");
+}
+
 #[test]
 fn no_module_of_the_hub_imports_another_round_a_loop() {
     let (modules, arrows) = arrows();

@@ -595,10 +595,19 @@ pub(crate) fn confirm_backoff_secs(attempts: i64) -> i64 {
 
 /// An order's amount as stored (`amount_minor`, `currency`) in `row`.
 pub(crate) fn stored_amount(row: &sqlx::any::AnyRow, order_id: &str) -> Result<Money, Failure> {
+    amount_of(
+        row.try_get("amount_minor")?,
+        &row.try_get::<String, _>("currency")?,
+        order_id,
+    )
+}
+
+/// An order's amount from its stored minor units and currency code.
+pub(crate) fn amount_of(minor: i64, currency: &str, order_id: &str) -> Result<Money, Failure> {
     let stored = |what: &str| Failure::Internal(format!("order {order_id}: stored {what}"));
-    let currency = postsale_protocol::CurrencyCode::parse(&row.try_get::<String, _>("currency")?)
-        .map_err(|_| stored("currency"))?;
-    Money::from_minor(row.try_get("amount_minor")?, currency).map_err(|_| stored("amount"))
+    let currency =
+        postsale_protocol::CurrencyCode::parse(currency).map_err(|_| stored("currency"))?;
+    Money::from_minor(minor, currency).map_err(|_| stored("amount"))
 }
 
 /// The stored answer of the accept that made an order, once settled.

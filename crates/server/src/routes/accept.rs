@@ -13,7 +13,6 @@ use axum::{
 };
 use postsale_protocol::{AcceptRequest, AcceptResponse, HandoffMode, Money};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::{
     consent,
@@ -147,38 +146,28 @@ async fn replay(
     key: &str,
     request_sha256: &str,
 ) -> Result<Option<Response>, Failure> {
-    let row = sqlx::query(
-        "SELECT a.request_sha256, a.response_status, a.response_body, o.status, \
-         o.id AS order_id, o.amount_minor, o.currency, o.points FROM accepts a JOIN orders o ON o.id = a.order_id \
-         WHERE a.opportunity_id = $1 AND a.idempotency_key = $2",
-    )
-    .bind(id)
-    .bind(key)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let stored_sha: String = row.try_get("request_sha256")?;
-    if stored_sha != request_sha256 {
+    let Some(earlier) = crate::store::accepts::earlier(&state.db.pool, id, key).await? else {
+        return Ok(None);
+    };
+    if earlier.request_sha256 != request_sha256 {
         return Err(Failure::invalid(
             "Idempotency-Key",
             "was already used with another request body",
         ));
     }
-    let status: Option<i64> = row.try_get("response_status")?;
-    let body: Option<String> = row.try_get("response_body")?;
-    if let (Some(status), Some(body)) = (status, body) {
+    if let Some((status, body)) = earlier.response {
         let status = u16::try_from(status).unwrap_or(500);
         return Ok(Some(respond(&Answer { status, body })));
     }
-    if postsale_protocol::OrderStatus::parse(&row.try_get::<String, _>("status")?)
+    if postsale_protocol::OrderStatus::parse(&earlier.order_status)
         == Some(postsale_protocol::OrderStatus::PendingConfirmation)
     {
-        let order_id: String = row.try_get("order_id")?;
-        let amount = orders::stored_amount(&row, &order_id)?;
-        let points = u32::try_from(row.try_get::<i64, _>("points")?)
+        let order_id = &earlier.order_id;
+        let amount = orders::amount_of(earlier.amount_minor, &earlier.currency, order_id)?;
+        let points = u32::try_from(earlier.points)
             .map_err(|_| Failure::Internal(format!("order {order_id}: stored points")))?;
         return Ok(Some(respond(&orders::pending_answer(
-            &order_id, amount, points,
+            order_id, amount, points,
         ))));
     }
     Err(Failure::InFlight(

@@ -7,39 +7,22 @@ use axum::{
     Json,
     extract::{Path, RawQuery, State},
 };
-use serde_json::{Value, json};
-use sqlx::Row;
+use postsale_protocol::OrderStatus;
+use serde_json::Value;
 
 use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
 
-use crate::{failure::Failure, ids::now, state::AppState};
+use crate::{
+    failure::Failure,
+    ids::now,
+    state::AppState,
+    store::{self, orders::OrderView},
+};
 
 use super::paging::{Cursor, Page};
-
-fn order_json(row: &sqlx::any::AnyRow) -> Result<Value, Failure> {
-    let items: String = row.try_get("items")?;
-    Ok(json!({
-        "id": row.try_get::<String, _>("id")?,
-        "opportunity_id": row.try_get::<String, _>("opportunity_id")?,
-        "affiliate_id": row.try_get::<String, _>("affiliate_id")?,
-        "upseller_id": row.try_get::<String, _>("upseller_id")?,
-        "reason_code": row.try_get::<String, _>("reason_code")?,
-        "mode": row.try_get::<String, _>("mode")?,
-        "items": serde_json::from_str::<Value>(&items).unwrap_or(Value::Null),
-        "amount_minor": row.try_get::<i64, _>("amount_minor")?,
-        "currency": row.try_get::<String, _>("currency")?,
-        "points": row.try_get::<i64, _>("points")?,
-        "status": row.try_get::<String, _>("status")?,
-        "failure": row.try_get::<Option<String>, _>("failure")?,
-        "refunded_minor": row.try_get::<i64, _>("refunded_minor")?,
-        "created_at": row.try_get::<i64, _>("created_at")?,
-    }))
-}
-
-const ORDER_COLUMNS: &str = "id, opportunity_id, affiliate_id, upseller_id, reason_code, mode, items, amount_minor, currency, points, status, failure, charge_id, refunded_minor, created_at";
 
 /// `GET /v1/admin/orders`: the caller's orders, as affiliate or upseller, newest first.
 #[utoipa::path(get, path = "/v1/admin/orders", tag = "admin", security(("api_key" = [])),
@@ -50,36 +33,22 @@ pub(crate) async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Failure> {
     let page = Page::from_query(query.as_deref())?;
-    let (at, id) = page.before();
-    let rows = sqlx::query(&format!(
-        "SELECT {ORDER_COLUMNS} FROM orders WHERE (affiliate_id = $1 OR upseller_id = $1) \
-         AND (created_at < $2 OR (created_at = $2 AND id < $3)) ORDER BY created_at DESC, id DESC LIMIT $4"
-    ))
-    .bind(&me.id)
-    .bind(at)
-    .bind(id)
-    .bind(page.fetch())
-    .fetch_all(&state.db.pool)
-    .await?;
-    let orders = rows.iter().map(order_json).collect::<Result<Vec<_>, _>>()?;
-    Ok(page.respond("/v1/admin/orders", orders, newest_first))
+    let orders = store::orders::page(&state.db.pool, &me.id, page.before(), page.fetch()).await?;
+    Ok(page.respond("/v1/admin/orders", orders, |o| Cursor {
+        at: o.created_at,
+        id: o.id.clone(),
+    }))
 }
 
-/// The position of an item of a newest-first list.
-fn newest_first(item: &Value) -> Cursor {
-    Cursor {
-        at: item["created_at"].as_i64().unwrap_or(0),
-        id: item["id"].as_str().unwrap_or_default().to_owned(),
-    }
-}
-
-async fn own_order(state: &AppState, me: &str, id: &str) -> Result<sqlx::any::AnyRow, Failure> {
-    sqlx::query(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND (affiliate_id = $2 OR upseller_id = $2)"))
-        .bind(id)
-        .bind(me)
-        .fetch_optional(&state.db.pool)
+async fn own_order(state: &AppState, me: &str, id: &str) -> Result<OrderView, Failure> {
+    store::orders::owned(&state.db.pool, id, me)
         .await?
         .ok_or_else(|| Failure::NotFound(format!("no order '{id}'")))
+}
+
+/// An order as the admin API answers it, with what else it asks for.
+fn order_json(order: &OrderView) -> Result<Value, Failure> {
+    serde_json::to_value(order).map_err(|e| Failure::Internal(e.to_string()))
 }
 
 /// `GET /v1/admin/orders/{id}`: one order with its consent receipt.
@@ -90,22 +59,10 @@ pub(crate) async fn get(
     MerchantAuth(me): MerchantAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Failure> {
-    let row = own_order(&state, &me.id, &id).await?;
-    let mut order = order_json(&row)?;
-    let receipt = sqlx::query("SELECT disclosure_sha256, disclosure_text, amount_minor, currency, action, proof, at FROM consent_receipts WHERE order_id = $1")
-        .bind(&id)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    if let Some(r) = receipt {
-        order["consent_receipt"] = json!({
-            "disclosure_sha256": r.try_get::<String, _>("disclosure_sha256")?,
-            "disclosure_text": r.try_get::<String, _>("disclosure_text")?,
-            "amount_minor": r.try_get::<i64, _>("amount_minor")?,
-            "currency": r.try_get::<String, _>("currency")?,
-            "action": r.try_get::<String, _>("action")?,
-            "proof": r.try_get::<Option<String>, _>("proof")?,
-            "at": r.try_get::<i64, _>("at")?,
-        });
+    let mut order = order_json(&own_order(&state, &me.id, &id).await?)?;
+    if let Some(receipt) = store::orders::receipt(&state.db.pool, &id).await? {
+        order["consent_receipt"] =
+            serde_json::to_value(receipt).map_err(|e| Failure::Internal(e.to_string()))?;
     }
     Ok(Json(order))
 }
@@ -136,8 +93,7 @@ pub(crate) async fn refund(
         parse_json(&body)?
     };
     let refund = crate::refunds::refund(&state, &me.id, &id, asked.amount.as_deref()).await?;
-    let row = own_order(&state, &me.id, &id).await?;
-    let mut order = order_json(&row)?;
+    let mut order = order_json(&own_order(&state, &me.id, &id).await?)?;
     let status = if refund.status == crate::domain::RefundStatus::Pending {
         StatusCode::ACCEPTED
     } else {
@@ -157,34 +113,12 @@ pub(crate) async fn webhooks(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Failure> {
     let page = Page::from_query(query.as_deref())?;
-    let (at, id) = page.before();
-    let rows = sqlx::query(
-        "SELECT id, order_id, url, status, attempts, next_attempt_at, last_error, created_at FROM webhooks \
-         WHERE upseller_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
-         ORDER BY created_at DESC, id DESC LIMIT $4",
-    )
-    .bind(&me.id)
-    .bind(at)
-    .bind(id)
-    .bind(page.fetch())
-    .fetch_all(&state.db.pool)
-    .await?;
-    let deliveries = rows
-        .iter()
-        .map(|r| {
-            Ok(json!({
-                "id": r.try_get::<String, _>("id")?,
-                "order_id": r.try_get::<String, _>("order_id")?,
-                "url": r.try_get::<String, _>("url")?,
-                "status": r.try_get::<String, _>("status")?,
-                "attempts": r.try_get::<i64, _>("attempts")?,
-                "next_attempt_at": r.try_get::<i64, _>("next_attempt_at")?,
-                "last_error": r.try_get::<Option<String>, _>("last_error")?,
-                "created_at": r.try_get::<i64, _>("created_at")?,
-            }))
-        })
-        .collect::<Result<Vec<_>, Failure>>()?;
-    Ok(page.respond("/v1/admin/webhooks", deliveries, newest_first))
+    let deliveries =
+        store::orders::deliveries(&state.db.pool, &me.id, page.before(), page.fetch()).await?;
+    Ok(page.respond("/v1/admin/webhooks", deliveries, |d| Cursor {
+        at: d.created_at,
+        id: d.id.clone(),
+    }))
 }
 
 /// `POST /v1/admin/orders/{id}/fulfil`: the upseller confirms it shipped a charged order.
@@ -199,28 +133,27 @@ pub(crate) async fn fulfil(
     MerchantAuth(me): MerchantAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Failure> {
-    let row = own_order(&state, &me.id, &id).await?;
-    if row.try_get::<String, _>("upseller_id")? != me.id {
+    let order = own_order(&state, &me.id, &id).await?;
+    if order.upseller_id != me.id {
         return Err(Failure::Forbidden(
             "only the upseller fulfils an order".into(),
         ));
     }
-    let moved =
-        sqlx::query("UPDATE orders SET status = $3, updated_at = $1 WHERE id = $2 AND status = $4")
-            .bind(now())
-            .bind(&id)
-            .bind(postsale_protocol::OrderStatus::Fulfilled.as_str())
-            .bind(postsale_protocol::OrderStatus::Charged.as_str())
-            .execute(&state.db.writer)
-            .await?;
-    if moved.rows_affected() != 1 {
-        let status: String = row.try_get("status")?;
+    let moved = store::orders::move_status(
+        &state.db.writer,
+        &id,
+        OrderStatus::Charged,
+        OrderStatus::Fulfilled,
+        now(),
+    )
+    .await?;
+    if !moved {
         return Err(Failure::Conflict(format!(
-            "only a charged order can be fulfilled; this one is {status}"
+            "only a charged order can be fulfilled; this one is {}",
+            order.status
         )));
     }
-    let row = own_order(&state, &me.id, &id).await?;
-    order_json(&row).map(Json)
+    order_json(&own_order(&state, &me.id, &id).await?).map(Json)
 }
 
 /// An erasure request for one of the affiliate's customers.

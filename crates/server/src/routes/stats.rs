@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 
 use axum::{Json, extract::State};
 use serde::Serialize;
-use sqlx::Row;
 
-use crate::{failure::Failure, state::AppState};
+use crate::{failure::Failure, state::AppState, store};
 
 /// Counts for one reason code (or the whole affiliate).
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
@@ -38,37 +37,25 @@ pub(crate) async fn get(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
 ) -> Result<Json<Stats>, Failure> {
-    let rows = sqlx::query(
-        "SELECT reason_code, 'shown' AS kind, currency, COUNT(*) AS n, CAST(0 AS BIGINT) AS amount FROM opportunities \
-         WHERE affiliate_id = $1 GROUP BY reason_code, currency \
-         UNION ALL \
-         SELECT reason_code, kind, currency, COUNT(*) AS n, CAST(SUM(amount_minor) AS BIGINT) AS amount FROM events \
-         WHERE affiliate_id = $1 GROUP BY reason_code, kind, currency",
-    )
-    .bind(&me.id)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let tallies = store::stats::tallies(&state.db.pool, &me.id).await?;
     let mut total = Counts::default();
     let mut per_code: BTreeMap<String, Counts> = BTreeMap::new();
     let mut revenue: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for row in rows {
-        let code: String = row.try_get("reason_code")?;
-        let kind: String = row.try_get("kind")?;
-        let n: i64 = row.try_get("n")?;
-        let counts = per_code.entry(code.clone()).or_default();
+    for tally in tallies {
+        let counts = per_code.entry(tally.reason_code.clone()).or_default();
         for c in [&mut total, counts] {
-            match kind.as_str() {
-                "shown" => c.shown += n,
-                "viewed" => c.viewed += n,
-                "declined" => c.declined += n,
-                "accepted" => c.accepted += n,
+            match tally.kind.as_str() {
+                "shown" => c.shown += tally.count,
+                "viewed" => c.viewed += tally.count,
+                "declined" => c.declined += tally.count,
+                "accepted" => c.accepted += tally.count,
                 _ => {}
             }
         }
-        if kind == "accepted" {
-            let currency: String = row.try_get("currency")?;
-            let amount: i64 = row.try_get("amount")?;
-            *revenue.entry((code, currency)).or_default() += amount;
+        if tally.kind == "accepted" {
+            *revenue
+                .entry((tally.reason_code, tally.currency))
+                .or_default() += tally.amount_minor;
         }
     }
     let mut totals_by_currency: BTreeMap<String, i64> = BTreeMap::new();

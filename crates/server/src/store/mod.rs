@@ -4,10 +4,13 @@
 //! rows and its own error; what a caller makes of them is the caller's.
 //! See `docs/ARCHITECTURE.md`, "Reading the registry, writing the hot rows".
 
+pub(crate) mod accepts;
 pub(crate) mod consent;
 pub(crate) mod lane;
 pub(crate) mod opportunities;
+pub(crate) mod orders;
 pub(crate) mod plan;
+pub(crate) mod stats;
 
 /// The store of one hub.
 #[derive(Debug, Clone)]

@@ -1,0 +1,52 @@
+//! Accepts by their idempotency key: what an accept asked (its body's
+//! digest) and, once settled, what it was answered, with its order.
+
+use sqlx::Row;
+
+use super::StoreError;
+
+/// An earlier accept of one opportunity with one key, and its order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EarlierAccept {
+    /// The digest of the body it was sent with.
+    pub(crate) request_sha256: String,
+    /// Its answer, once the payment's outcome was recorded.
+    pub(crate) response: Option<(i64, String)>,
+    pub(crate) order_id: String,
+    pub(crate) order_status: String,
+    pub(crate) amount_minor: i64,
+    pub(crate) currency: String,
+    pub(crate) points: i64,
+}
+
+/// The accept of `opportunity` made with `key` (kept as its digest), if
+/// there was one.
+pub(crate) async fn earlier(
+    pool: &sqlx::AnyPool,
+    opportunity: &str,
+    key: &str,
+) -> Result<Option<EarlierAccept>, StoreError> {
+    let Some(row) = sqlx::query(
+        "SELECT a.request_sha256, a.response_status, a.response_body, o.status, \
+         o.id AS order_id, o.amount_minor, o.currency, o.points FROM accepts a JOIN orders o ON o.id = a.order_id \
+         WHERE a.opportunity_id = $1 AND a.idempotency_key = $2",
+    )
+    .bind(opportunity)
+    .bind(key)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let status: Option<i64> = row.try_get("response_status")?;
+    let body: Option<String> = row.try_get("response_body")?;
+    Ok(Some(EarlierAccept {
+        request_sha256: row.try_get("request_sha256")?,
+        response: status.zip(body),
+        order_id: row.try_get("order_id")?,
+        order_status: row.try_get("status")?,
+        amount_minor: row.try_get("amount_minor")?,
+        currency: row.try_get("currency")?,
+        points: row.try_get("points")?,
+    }))
+}
