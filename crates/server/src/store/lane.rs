@@ -142,15 +142,9 @@ fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    // Under steady load the log only grows (the checkpointer never catches
-    // the lane); once load eases and it starts over, it is cut back to this.
-    conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
-
-/// The bytes of write-ahead log kept on disk once it starts over.
-const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
 /// How often the log is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
