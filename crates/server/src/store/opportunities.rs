@@ -75,19 +75,14 @@ const SEEN: &str = "SELECT COUNT(*) FROM opportunities WHERE affiliate_id = $1 A
      AND reason_code = $3 AND created_at > $4";
 const PICK: &str = "UPDATE opportunities SET incentive = $1 WHERE affiliate_id = $2 AND order_id = $3 \
      AND ticket_nonce = $4 AND status = $5 AND expires_at > $6";
+/// The new opportunity, unless its order has one (the unique key) or its
+/// customer saw the reason code `$16` times since `$15` (the `WHERE` also
+/// keeps SQLite from reading `ON CONFLICT` as part of the `SELECT`).
 const INSERT: &str = "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, \
-     reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-     ON CONFLICT (affiliate_id, order_id) DO NOTHING";
-
-/// [`INSERT`] unless the customer saw the reason code `$17` times since
-/// `$16` (the `WHERE` also keeps SQLite from reading `ON CONFLICT` as part
-/// of the `SELECT`).
-const INSERT_UNDER_CAP: &str = "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, \
      reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at) \
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
      WHERE (SELECT COUNT(*) FROM opportunities WHERE affiliate_id = $2 AND customer_token = $5 \
-     AND reason_code = $15 AND created_at > $16) < $17 \
+     AND reason_code = $6 AND created_at > $15) < $16 \
      ON CONFLICT (affiliate_id, order_id) DO NOTHING";
 
 /// A day: the window of the frequency cap.
@@ -110,7 +105,12 @@ async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
         .run_one_write(move |conn| -> Result<Raw, StoreError> {
             use rusqlite::OptionalExtension;
             if let Some(new) = &ask.new {
-                let row = rusqlite::params![
+                // No cap is a cap no count reaches.
+                let cap = ask
+                    .cap
+                    .as_ref()
+                    .map_or(i64::MAX, |(_, cap)| i64::from(*cap));
+                let inserted = conn.prepare_cached(INSERT)?.execute(rusqlite::params![
                     new.id,
                     ask.affiliate,
                     ask.order_id,
@@ -125,18 +125,9 @@ async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
                     OpportunityStatus::Open.as_str(),
                     ask.now,
                     new.expires_at,
-                ];
-                let inserted = match &ask.cap {
-                    Some((code, cap)) => {
-                        let since = ask.now - DAY;
-                        let under_cap = rusqlite::params![code, since, cap];
-                        let all: Vec<&dyn rusqlite::ToSql> =
-                            row.iter().chain(under_cap.iter()).copied().collect();
-                        conn.prepare_cached(INSERT_UNDER_CAP)?
-                            .execute(all.as_slice())?
-                    }
-                    None => conn.prepare_cached(INSERT)?.execute(row)?,
-                };
+                    ask.now - DAY,
+                    cap,
+                ])?;
                 if inserted == 1 {
                     return Ok(Raw::Created);
                 }
