@@ -11,7 +11,11 @@
 use std::{
     panic::{AssertUnwindSafe, catch_unwind},
     path::{Path, PathBuf},
-    sync::mpsc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+        mpsc,
+    },
     time::Duration,
 };
 
@@ -59,23 +63,30 @@ impl Lane {
     /// Opens `path` (the SQLite file the pools use, migrated already) on a
     /// new thread.
     pub(crate) fn open(path: &Path) -> Result<Self, LaneError> {
+        Self::open_with(path, LogUpkeep::default())
+    }
+
+    fn open_with(path: &Path, upkeep: LogUpkeep) -> Result<Self, LaneError> {
         let conn = connect(path)?;
-        // The lane never copies the log back into the database itself: a
-        // checkpoint on its thread would hold every unit waiting behind it.
-        // A thread beside it does, for as long as the lane runs.
+        // The lane never copies the whole log back into the database itself:
+        // a checkpoint on its thread would hold every unit waiting behind it.
+        // A thread beside it does, for as long as the lane runs; the lane
+        // copies only the last frames, when that thread asks it to.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let checkpoints = connect(path)?;
+        let restart = Arc::new(AtomicBool::new(false));
+        let asks = Arc::clone(&restart);
         let (alive, lane_gone) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("postsale-sqlite-checkpoint".into())
-            .spawn(move || checkpoint(&checkpoints, &lane_gone))
+            .spawn(move || checkpoint(&checkpoints, upkeep, &asks, &lane_gone))
             .map_err(LaneError::Start)?;
         let (units, queue) = mpsc::channel::<Unit>();
         std::thread::Builder::new()
             .name("postsale-sqlite-lane".into())
             .spawn(move || {
                 let _alive = alive;
-                run(conn, &queue);
+                run(conn, &queue, &restart);
             })
             .map_err(LaneError::Start)?;
         Ok(Self { units })
@@ -146,18 +157,53 @@ fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
     Ok(conn)
 }
 
-/// How often the log is copied back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// When the write-ahead log is copied back and started over.
+#[derive(Debug, Clone, Copy)]
+struct LogUpkeep {
+    /// How often the log is copied back into the database file.
+    every: Duration,
+    /// From how many frames on the log is started over.
+    restart_at: i64,
+}
 
-/// Copies the write-ahead log back into the database file every
-/// `CHECKPOINT_EVERY` until the lane stops. Passive: it copies what no
-/// reader still needs and never waits for a reader or holds up a writer.
-fn checkpoint(conn: &Connection, lane_gone: &mpsc::Receiver<()>) {
-    while let Err(mpsc::RecvTimeoutError::Timeout) = lane_gone.recv_timeout(CHECKPOINT_EVERY) {
-        if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %err, "the write-ahead log was not checkpointed");
+impl Default for LogUpkeep {
+    fn default() -> Self {
+        // 4,096 frames of 4 KiB pages: a log of about 16 MiB, started over
+        // every few seconds under full load.
+        Self {
+            every: Duration::from_millis(200),
+            restart_at: 4096,
         }
     }
+}
+
+/// Copies the write-ahead log back into the database file every
+/// `upkeep.every` until the lane stops. Passive: it copies what no reader
+/// still needs and never waits for a reader or holds up a writer.
+///
+/// SQLite starts a log over only when a writer begins while every frame of
+/// it is in the database file, which a lane that commits every millisecond
+/// never does by itself: the log would grow without end, and every write
+/// would take new blocks. So once the log is long, this thread asks the
+/// lane to copy the few frames written since its pass (see [`run`]).
+fn checkpoint(
+    conn: &Connection,
+    upkeep: LogUpkeep,
+    restart: &AtomicBool,
+    lane_gone: &mpsc::Receiver<()>,
+) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = lane_gone.recv_timeout(upkeep.every) {
+        match copy_back(conn) {
+            Ok(frames) if frames >= upkeep.restart_at => restart.store(true, Ordering::Release),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "the write-ahead log was not checkpointed"),
+        }
+    }
+}
+
+/// A passive checkpoint; answers how many frames the log holds.
+fn copy_back(conn: &Connection) -> Result<i64, rusqlite::Error> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))
 }
 
 /// How a unit's writes are undone when it fails.
@@ -200,8 +246,11 @@ fn kept(conn: &Connection, statement: &str) -> Result<(), rusqlite::Error> {
 }
 
 /// The lane thread: waits for a unit, takes every unit waiting with it,
-/// runs them in one transaction, then answers each.
-fn run(conn: Connection, queue: &mpsc::Receiver<Unit>) {
+/// runs them in one transaction, then answers each. When the checkpointer
+/// asks, it then copies the log's last frames back itself, between two
+/// groups, so that its next write starts the log over (a short pause: most
+/// of the log was copied by the checkpointer already).
+fn run(conn: Connection, queue: &mpsc::Receiver<Unit>, restart: &AtomicBool) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -224,6 +273,12 @@ fn run(conn: Connection, queue: &mpsc::Receiver<Unit>) {
         });
         for settle in settles {
             settle(committed.clone());
+        }
+        if restart.swap(false, Ordering::Acquire) {
+            // Busy (the checkpointer is copying) only means: next time.
+            if let Err(err) = copy_back(&conn) {
+                tracing::debug!(error = %err, "the lane did not copy the log's tail back");
+            }
         }
     }
 }
@@ -331,6 +386,43 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert_eq!(count(&dir), 200);
+    }
+
+    #[tokio::test]
+    async fn a_log_under_constant_writes_starts_over_instead_of_growing() {
+        let (_, dir) = lane();
+        let path = dir.path().join("lane.db");
+        let upkeep = LogUpkeep {
+            every: Duration::from_millis(10),
+            restart_at: 64,
+        };
+        let lane = Lane::open_with(&path, upkeep).expect("a lane");
+        // Units keep coming, eight at a time, for 1.2 s: 4 KiB each, well
+        // over 20 MiB in all. A log that never starts over holds all of it.
+        let started = std::time::Instant::now();
+        let mut written = 0usize;
+        while started.elapsed() < Duration::from_millis(1200) {
+            let batch = (0..8).map(|i| {
+                let key = format!("k{written}-{i}");
+                lane.run(move |conn| -> Result<usize, LaneError> {
+                    Ok(conn.execute("INSERT INTO t (k, v) VALUES (?1, zeroblob(4000))", [&key])?)
+                })
+            });
+            for stored in futures_util::future::join_all(batch).await {
+                stored.expect("stored");
+            }
+            written += 8;
+        }
+        let log = std::fs::metadata(dir.path().join("lane.db-wal"))
+            .expect("the log")
+            .len();
+        let bytes = written as u64 * 4096;
+        assert!(bytes > 20 << 20, "only {written} units were written");
+        assert!(
+            log < bytes / 4,
+            "the log holds {log} bytes after {bytes} written: it never started over"
+        );
+        assert_eq!(count(&dir) as usize, written);
     }
 
     #[test]

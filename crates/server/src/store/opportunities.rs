@@ -2,10 +2,10 @@
 //! inserts the new row unless the order has one or the customer saw the
 //! reason code as often today as its cap allows, and otherwise finds the
 //! order's stored opportunity, in one transaction: on SQLite in the lane
-//! (grouped with the others waiting, one statement for a new order), on PostgreSQL
-//! in one statement for all the opportunities waiting at that moment, whose
-//! `INSERT ... ON CONFLICT DO NOTHING` settles two replicas (or two requests)
-//! opening the same order at once.
+//! (grouped with the others waiting: a count and one insert for a new
+//! order), on PostgreSQL in one statement for all the opportunities waiting
+//! at that moment, whose `INSERT ... ON CONFLICT DO NOTHING` settles two
+//! replicas (or two requests) opening the same order at once.
 
 use std::sync::Arc;
 
@@ -75,14 +75,13 @@ const SEEN: &str = "SELECT COUNT(*) FROM opportunities WHERE affiliate_id = $1 A
      AND reason_code = $3 AND created_at > $4";
 const PICK: &str = "UPDATE opportunities SET incentive = $1 WHERE affiliate_id = $2 AND order_id = $3 \
      AND ticket_nonce = $4 AND status = $5 AND expires_at > $6";
-/// The new opportunity, unless its order has one (the unique key) or its
-/// customer saw the reason code `$16` times since `$15` (the `WHERE` also
-/// keeps SQLite from reading `ON CONFLICT` as part of the `SELECT`).
+/// The new opportunity, unless its order has one (the unique key). One row
+/// of values, not a `SELECT`: SQLite would copy a `SELECT` reading the same
+/// table into a temporary table first, and journal each page the statement
+/// touches, which costs more than the row.
 const INSERT: &str = "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, \
      reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at) \
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
-     WHERE (SELECT COUNT(*) FROM opportunities WHERE affiliate_id = $2 AND customer_token = $5 \
-     AND reason_code = $6 AND created_at > $15) < $16 \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
      ON CONFLICT (affiliate_id, order_id) DO NOTHING";
 
 /// A day: the window of the frequency cap.
@@ -97,19 +96,27 @@ pub(crate) async fn open(store: &Store, ask: Ask) -> Result<Opened, StoreError> 
 }
 
 async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
-    // Most asks are a new order: one statement inserts the opportunity
-    // unless the order has one (the unique key) or the cap is reached (the
-    // count in its `WHERE`). Only when it inserts nothing is the order's
-    // row read, and the incentive recorded on it: each path writes once.
+    // Most asks are a new order: the customer's showings today are counted
+    // (when the reason code has a cap) and one statement inserts the
+    // opportunity unless the order has one (the unique key). The lane is
+    // SQLite's only writer of opportunities and runs this in its write
+    // transaction, so nothing comes between the count and the insert. Only
+    // when it inserts nothing is the order's row read, and the incentive
+    // recorded on it: each path writes once.
     let opened = lane
         .run_one_write(move |conn| -> Result<Raw, StoreError> {
             use rusqlite::OptionalExtension;
-            if let Some(new) = &ask.new {
-                // No cap is a cap no count reaches.
-                let cap = ask
-                    .cap
-                    .as_ref()
-                    .map_or(i64::MAX, |(_, cap)| i64::from(*cap));
+            let capped = match &ask.cap {
+                Some((code, cap)) => {
+                    let seen: i64 = conn.prepare_cached(SEEN)?.query_row(
+                        (&ask.affiliate, &ask.customer, code, ask.now - DAY),
+                        |row| row.get(0),
+                    )?;
+                    seen >= i64::from(*cap)
+                }
+                None => false,
+            };
+            if let Some(new) = ask.new.as_ref().filter(|_| !capped) {
                 let inserted = conn.prepare_cached(INSERT)?.execute(rusqlite::params![
                     new.id,
                     ask.affiliate,
@@ -125,8 +132,6 @@ async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
                     OpportunityStatus::Open.as_str(),
                     ask.now,
                     new.expires_at,
-                    ask.now - DAY,
-                    cap,
                 ])?;
                 if inserted == 1 {
                     return Ok(Raw::Created);
@@ -156,23 +161,9 @@ async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
                 }
                 return Ok(found);
             }
-            // No row: with something to insert, the cap refused it; with
-            // nothing, the cap still answers first.
-            let Some((code, cap)) = &ask.cap else {
-                return Ok(Raw::Nothing);
-            };
-            if ask.new.is_some() {
-                return Ok(Raw::Capped);
-            }
-            let seen: i64 = conn.prepare_cached(SEEN)?.query_row(
-                (&ask.affiliate, &ask.customer, code, ask.now - DAY),
-                |row| row.get(0),
-            )?;
-            Ok(if seen >= i64::from(*cap) {
-                Raw::Capped
-            } else {
-                Raw::Nothing
-            })
+            // No row for the order: the cap refused it, or there was
+            // nothing to store.
+            Ok(if capped { Raw::Capped } else { Raw::Nothing })
         })
         .await?;
     opened.typed()
