@@ -48,6 +48,11 @@ enum Task {
         /// accepts, PostgreSQL): no widget build, sizes, page or selection.
         #[arg(long)]
         hub: bool,
+        /// Another hub binary (a release build of another commit): its
+        /// opportunity runs alternate with this build's, and the report
+        /// puts the two side by side.
+        #[arg(long, value_name = "BINARY")]
+        against: Option<std::path::PathBuf>,
     },
 }
 
@@ -57,7 +62,11 @@ fn main() -> ExitCode {
         Task::Setup => setup::run().map(|_| ()),
         Task::Test => test::run(),
         Task::Demo { addr } => demo::run(&addr),
-        Task::Bench { quick, hub } => bench::run(quick, hub),
+        Task::Bench {
+            quick,
+            hub,
+            against,
+        } => bench::run(quick, hub, against.as_deref()),
         Task::SchemaFuzz => setup::run()
             .and_then(|_| schema_fuzz::build())
             .and_then(|()| schema_fuzz::run()),

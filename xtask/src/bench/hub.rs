@@ -36,11 +36,27 @@ pub(crate) struct Hub {
 impl Hub {
     /// Starts `target/release/postsale serve` on `database`; `extra` adds flags.
     pub(crate) async fn start(database: &str, log: &Path, extra: &[&str]) -> Result<Self, Error> {
+        Self::start_binary(
+            &root().join("target/release/postsale"),
+            database,
+            log,
+            extra,
+        )
+        .await
+    }
+
+    /// Starts `binary serve` on `database`, as [`Hub::start`] does.
+    pub(crate) async fn start_binary(
+        binary: &Path,
+        database: &str,
+        log: &Path,
+        extra: &[&str],
+    ) -> Result<Self, Error> {
         let port = free_port()?;
         let addr = format!("127.0.0.1:{port}");
         let log_file = std::fs::File::create(log)
             .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let child = Command::new(root().join("target/release/postsale"))
+        let child = Command::new(binary)
             .args(["serve", "--addr", &addr, "--database", database])
             .args(["--operator-key", OPERATOR_KEY])
             // Every request comes from one address here: the per-address

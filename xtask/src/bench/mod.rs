@@ -15,7 +15,7 @@ mod server;
 mod size;
 mod wrk;
 
-use std::process::Command;
+use std::{path::Path, process::Command};
 
 use report::{Figure, Report};
 
@@ -40,7 +40,7 @@ pub(crate) struct Plan {
     page_loads: u32,
 }
 
-pub(crate) fn run(quick: bool, hub_only: bool) -> Result<(), Error> {
+pub(crate) fn run(quick: bool, hub_only: bool, against: Option<&Path>) -> Result<(), Error> {
     let plan = if quick {
         Plan {
             runs: 2,
@@ -58,19 +58,26 @@ pub(crate) fn run(quick: bool, hub_only: bool) -> Result<(), Error> {
             page_loads: 11,
         }
     };
-    let command = match (quick, hub_only) {
+    let mut command = match (quick, hub_only) {
         (true, true) => "cargo xtask bench --quick --hub",
         (true, false) => "cargo xtask bench --quick",
         (false, true) => "cargo xtask bench --hub",
         (false, false) => "cargo xtask bench",
-    };
+    }
+    .to_owned();
+    if let Some(other) = against {
+        if !other.is_file() {
+            return Err(format!("bench: no hub binary at {}", other.display()));
+        }
+        command = format!("{command} --against {}", other.display());
+    }
     let mut build_notes = Vec::new();
     build(&mut build_notes, hub_only)?;
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let _ = std::fs::remove_file(dir.join("wrk.log"));
     let mut report = Report {
-        command: command.into(),
+        command,
         notes: build_notes,
         ..Report::default()
     };
@@ -83,7 +90,7 @@ pub(crate) fn run(quick: bool, hub_only: bool) -> Result<(), Error> {
     }
 
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("no tokio runtime: {e}"))?;
-    runtime.block_on(measure(&plan, hub_only, &dir, &mut report))?;
+    runtime.block_on(measure(&plan, hub_only, against, &dir, &mut report))?;
 
     report.notes.extend(notes(&plan));
     report.write(&dir)?;
@@ -105,13 +112,14 @@ pub(crate) fn run(quick: bool, hub_only: bool) -> Result<(), Error> {
 async fn measure(
     plan: &Plan,
     hub_only: bool,
-    dir: &std::path::Path,
+    against: Option<&Path>,
+    dir: &Path,
     report: &mut Report,
 ) -> Result<(), Error> {
     if !hub_only {
         page_figures(plan, dir, report).await;
     }
-    hub_figures(plan, dir, report).await?;
+    hub_figures(plan, against, dir, report).await?;
     if !hub_only {
         select_figures(plan, dir, report).await?;
     }
@@ -141,29 +149,75 @@ async fn page_figures(plan: &Plan, dir: &std::path::Path, report: &mut Report) {
     }
 }
 
-/// Opportunities beside the bare baseline, accepts, and opportunities on
-/// PostgreSQL.
-async fn hub_figures(plan: &Plan, dir: &std::path::Path, report: &mut Report) -> Result<(), Error> {
+/// Opportunities beside the bare baseline (and beside another hub build
+/// when one is given), accepts, and opportunities on PostgreSQL.
+async fn hub_figures(
+    plan: &Plan,
+    against: Option<&Path>,
+    dir: &Path,
+    report: &mut Report,
+) -> Result<(), Error> {
     let (_, sqlite) = hub::fresh_sqlite(dir, "opportunities")?;
     // The widget build gives the hub its frame page (card entry needs one).
     let dist = root().join("dist").to_string_lossy().into_owned();
     let assets = ["--assets", dist.as_str()];
     let hub = hub::Hub::start(&sqlite, &dir.join("hub-sqlite.log"), &assets).await?;
     hub.seed().await?;
+    let other = match against {
+        Some(binary) => {
+            let (_, database) = hub::fresh_sqlite(dir, "against")?;
+            let log = dir.join("hub-against.log");
+            let other = hub::Hub::start_binary(binary, &database, &log, &assets).await?;
+            other.seed().await?;
+            Some(other)
+        }
+        None => None,
+    };
     let baseline = server::Baseline::start(server::answer_size(&hub).await?)?;
     // Each opportunity run is paired with the baseline run right after it,
     // so a machine that slows down or speeds up during the bench moves both
-    // sides of each ratio alike.
+    // sides of each ratio alike; the other build's run, if any, sits
+    // between them.
     let requests = server::baseline_requests(dir)?;
     let (mut opp, mut base, mut opp_cpu, mut base_cpu) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut theirs, mut their_cpu) = (Vec::new(), Vec::new());
     for r in 0..plan.runs {
         let (run, cpu) = server::opportunity_run(&hub, plan, "sq", r, dir)?;
         opp.push(run);
         opp_cpu.push(cpu);
+        if let Some(other) = &other {
+            let (run, cpu) = server::opportunity_run(other, plan, "ab", r, dir)?;
+            theirs.push(run);
+            their_cpu.push(cpu);
+        }
         let (run, cpu) = server::baseline_run(&baseline, &hub, &requests, plan, r, dir)?;
         base.push(run);
         base_cpu.push(cpu);
+    }
+    drop(other);
+    if !theirs.is_empty() {
+        let ratios = opp
+            .iter()
+            .zip(&theirs)
+            .map(|(o, t)| o.rps / t.rps)
+            .collect();
+        report.push(Figure::new(
+            "against_rps",
+            "req/s",
+            theirs.iter().map(|r| r.rps).collect(),
+        ));
+        report.push(Figure::new(
+            "against_p99_ms",
+            "ms",
+            theirs.iter().map(|r| r.p99_ms).collect(),
+        ));
+        report.push(Figure::new("against_cpu_us", "µs", their_cpu));
+        report.push(Figure::new("opportunity_vs_against", "", ratios));
+        report.notes.push(format!(
+            "Against: the same opportunity runs on `{}` (its own fresh SQLite file, seeded alike), each right after this build's run of the same round; `opportunity_vs_against` divides the two runs of each round.",
+            against.map(|p| p.display().to_string()).unwrap_or_default()
+        ));
     }
     drop(baseline);
     let rps: Vec<f64> = opp.iter().map(|r| r.rps).collect();
