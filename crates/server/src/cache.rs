@@ -8,12 +8,13 @@
 
 use std::{
     any::Any,
-    collections::HashMap,
     sync::{
         Arc, PoisonError, RwLock,
         atomic::{AtomicU64, Ordering},
     },
 };
+
+use hashbrown::{Equivalent, HashMap};
 
 /// The bucket of values read across all merchants (every proven origin):
 /// evicted by a change to any merchant.
@@ -25,10 +26,31 @@ const CAPACITY: usize = 200_000;
 
 type Value = Arc<dyn Any + Send + Sync>;
 
+/// What a value is, under its merchant: a kind and an id of that kind.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Key {
+    kind: &'static str,
+    id: Box<str>,
+}
+
+/// A [`Key`] borrowed from the caller, to look one up without allocating.
+/// Hashes as the key it stands for (the same fields, in the same order).
+#[derive(Hash)]
+struct Probe<'a> {
+    kind: &'static str,
+    id: &'a str,
+}
+
+impl Equivalent<Key> for Probe<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.kind == key.kind && self.id == &*key.id
+    }
+}
+
 /// Values by merchant, then by what they are.
 #[derive(Default)]
 pub(crate) struct Cache {
-    entries: RwLock<HashMap<String, HashMap<String, Value>>>,
+    entries: RwLock<HashMap<Box<str>, HashMap<Key, Value>>>,
     /// Bumped by every eviction: a value read from the database while it
     /// moved may be older than the eviction and is not kept.
     epoch: AtomicU64,
@@ -45,25 +67,27 @@ impl std::fmt::Debug for Cache {
 }
 
 impl Cache {
-    /// The value kept under (`merchant`, `what`), or `load`'s, which is kept
-    /// unless an eviction happened while it was loading. Values are shared:
-    /// a read is a reference count, never a copy.
+    /// The value kept under `merchant` as (`kind`, `id`), or `load`'s, which
+    /// is kept unless an eviction happened while it was loading. Values are
+    /// shared: a read is a reference count, never a copy.
     pub(crate) async fn get_or_load<T, E, F>(
         &self,
         merchant: &str,
-        what: &str,
+        kind: &'static str,
+        id: &str,
         load: F,
     ) -> Result<Arc<T>, E>
     where
         T: Send + Sync + 'static,
         F: Future<Output = Result<T, E>>,
     {
-        if let Some(value) = self.kept::<T>(merchant, what) {
+        let probe = Probe { kind, id };
+        if let Some(value) = self.kept::<T>(merchant, &probe) {
             return Ok(value);
         }
         let epoch = self.epoch.load(Ordering::Acquire);
         let value = Arc::new(load.await?);
-        self.keep(merchant, what, epoch, value.clone());
+        self.keep(merchant, &probe, epoch, value.clone());
         Ok(value)
     }
 
@@ -73,30 +97,32 @@ impl Cache {
     pub(crate) async fn get_or_load_found<T, E, F>(
         &self,
         merchant: &str,
-        what: &str,
+        kind: &'static str,
+        id: &str,
         load: F,
     ) -> Result<Option<Arc<T>>, E>
     where
         T: Send + Sync + 'static,
         F: Future<Output = Result<Option<T>, E>>,
     {
-        if let Some(value) = self.kept::<T>(merchant, what) {
+        let probe = Probe { kind, id };
+        if let Some(value) = self.kept::<T>(merchant, &probe) {
             return Ok(Some(value));
         }
         let epoch = self.epoch.load(Ordering::Acquire);
         let Some(found) = load.await?.map(Arc::new) else {
             return Ok(None);
         };
-        self.keep(merchant, what, epoch, found.clone());
+        self.keep(merchant, &probe, epoch, found.clone());
         Ok(Some(found))
     }
 
-    fn kept<T: Send + Sync + 'static>(&self, merchant: &str, what: &str) -> Option<Arc<T>> {
+    fn kept<T: Send + Sync + 'static>(&self, merchant: &str, probe: &Probe<'_>) -> Option<Arc<T>> {
         self.entries
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(merchant)
-            .and_then(|m| m.get(what))
+            .and_then(|m| m.get(probe))
             .and_then(|v| v.clone().downcast::<T>().ok())
     }
 
@@ -104,7 +130,7 @@ impl Cache {
     fn keep<T: Send + Sync + 'static>(
         &self,
         merchant: &str,
-        what: &str,
+        probe: &Probe<'_>,
         epoch: u64,
         value: Arc<T>,
     ) {
@@ -116,10 +142,11 @@ impl Cache {
             entries.clear();
             self.len.store(0, Ordering::Relaxed);
         }
-        let previous = entries
-            .entry(merchant.to_owned())
-            .or_default()
-            .insert(what.to_owned(), value);
+        let key = Key {
+            kind: probe.kind,
+            id: probe.id.into(),
+        };
+        let previous = entries.entry_ref(merchant).or_default().insert(key, value);
         if previous.is_none() {
             self.len.fetch_add(1, Ordering::Relaxed);
         }
@@ -159,17 +186,26 @@ mod tests {
             Ok::<_, ()>(7_u32)
         };
         assert_eq!(
-            cache.get_or_load("shop", "x", load()).await.map(|v| *v),
+            cache
+                .get_or_load("shop", "x", "1", load())
+                .await
+                .map(|v| *v),
             Ok(7)
         );
         assert_eq!(
-            cache.get_or_load("shop", "x", load()).await.map(|v| *v),
+            cache
+                .get_or_load("shop", "x", "1", load())
+                .await
+                .map(|v| *v),
             Ok(7)
         );
         assert_eq!(loads.load(Ordering::Relaxed), 1);
         cache.evict(Some("other"));
         assert_eq!(
-            cache.get_or_load("shop", "x", load()).await.map(|v| *v),
+            cache
+                .get_or_load("shop", "x", "1", load())
+                .await
+                .map(|v| *v),
             Ok(7)
         );
         assert_eq!(
@@ -179,13 +215,19 @@ mod tests {
         );
         cache.evict(Some("shop"));
         assert_eq!(
-            cache.get_or_load("shop", "x", load()).await.map(|v| *v),
+            cache
+                .get_or_load("shop", "x", "1", load())
+                .await
+                .map(|v| *v),
             Ok(7)
         );
         assert_eq!(loads.load(Ordering::Relaxed), 2);
         cache.evict(None);
         assert_eq!(
-            cache.get_or_load("shop", "x", load()).await.map(|v| *v),
+            cache
+                .get_or_load("shop", "x", "1", load())
+                .await
+                .map(|v| *v),
             Ok(7)
         );
         assert_eq!(loads.load(Ordering::Relaxed), 3);
@@ -197,25 +239,31 @@ mod tests {
         let load = |v: u8| async move { Ok::<_, ()>(v) };
         assert_eq!(
             cache
-                .get_or_load(EVERYONE, "all", load(1))
+                .get_or_load(EVERYONE, "all", "1", load(1))
                 .await
                 .map(|v| *v),
             Ok(1)
         );
         assert_eq!(
-            cache.get_or_load("shop", "x", load(2)).await.map(|v| *v),
+            cache
+                .get_or_load("shop", "x", "1", load(2))
+                .await
+                .map(|v| *v),
             Ok(2)
         );
         cache.evict(Some("other"));
         assert_eq!(
             cache
-                .get_or_load(EVERYONE, "all", load(3))
+                .get_or_load(EVERYONE, "all", "1", load(3))
                 .await
                 .map(|v| *v),
             Ok(3)
         );
         assert_eq!(
-            cache.get_or_load("shop", "x", load(4)).await.map(|v| *v),
+            cache
+                .get_or_load("shop", "x", "1", load(4))
+                .await
+                .map(|v| *v),
             Ok(2),
             "kept"
         );
@@ -228,14 +276,14 @@ mod tests {
         // The load sees the old value, and the change's eviction lands
         // while it is in flight: the old value is answered, not kept.
         let stale = cache
-            .get_or_load("shop", "x", async {
+            .get_or_load("shop", "x", "1", async {
                 cache.evict(Some("shop"));
                 Ok::<_, ()>("old")
             })
             .await;
         assert_eq!(stale.map(|v| *v), Ok("old"));
         let fresh = cache
-            .get_or_load("shop", "x", async { Ok::<_, ()>("new") })
+            .get_or_load("shop", "x", "1", async { Ok::<_, ()>("new") })
             .await;
         assert_eq!(fresh.map(|v| *v), Ok("new"));
     }
@@ -244,16 +292,16 @@ mod tests {
     async fn a_lookup_that_finds_nothing_is_not_kept() {
         let cache = Cache::default();
         let none = cache
-            .get_or_load_found::<u8, (), _>("m", "ghost", async { Ok(None) })
+            .get_or_load_found::<u8, (), _>("m", "ghost", "1", async { Ok(None) })
             .await;
         assert_eq!(none, Ok(None));
         assert_eq!(cache.len.load(Ordering::Relaxed), 0);
         let found = cache
-            .get_or_load_found::<u8, (), _>("m", "x", async { Ok(Some(5)) })
+            .get_or_load_found::<u8, (), _>("m", "x", "1", async { Ok(Some(5)) })
             .await;
         assert_eq!(found.map(|v| v.map(|v| *v)), Ok(Some(5)));
         let again = cache
-            .get_or_load_found::<u8, (), _>("m", "x", async { Err(()) })
+            .get_or_load_found::<u8, (), _>("m", "x", "1", async { Err(()) })
             .await;
         assert_eq!(again.map(|v| v.map(|v| *v)), Ok(Some(5)), "kept");
     }
@@ -263,14 +311,14 @@ mod tests {
         let cache = Cache::default();
         assert_eq!(
             cache
-                .get_or_load::<u8, _, _>("m", "x", async { Err("down") })
+                .get_or_load::<u8, _, _>("m", "x", "1", async { Err("down") })
                 .await
                 .map(|v| *v),
             Err("down")
         );
         assert_eq!(
             cache
-                .get_or_load("m", "x", async { Ok::<u8, &str>(1) })
+                .get_or_load("m", "x", "1", async { Ok::<u8, &str>(1) })
                 .await
                 .map(|v| *v),
             Ok(1)
@@ -278,13 +326,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn kinds_and_ids_keep_their_values_apart() {
+        let cache = Cache::default();
+        let put = |kind, id, v: u8| cache.get_or_load("m", kind, id, async move { Ok::<_, ()>(v) });
+        assert_eq!(put("ab", "c", 1).await.map(|v| *v), Ok(1));
+        assert_eq!(put("a", "bc", 2).await.map(|v| *v), Ok(2));
+        assert_eq!(put("ab", "", 3).await.map(|v| *v), Ok(3));
+        assert_eq!(put("ab", "c", 9).await.map(|v| *v), Ok(1), "kept");
+        assert_eq!(put("a", "bc", 9).await.map(|v| *v), Ok(2), "kept");
+        assert_eq!(cache.len.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test]
     async fn a_kept_value_is_shared_not_copied() {
         let cache = Cache::default();
         let first = cache
-            .get_or_load("m", "list", async { Ok::<_, ()>(vec![1_u8; 64]) })
+            .get_or_load("m", "list", "1", async { Ok::<_, ()>(vec![1_u8; 64]) })
             .await;
         let again = cache
-            .get_or_load("m", "list", async { Ok::<_, ()>(Vec::new()) })
+            .get_or_load("m", "list", "1", async { Ok::<_, ()>(Vec::new()) })
             .await;
         assert!(matches!((first, again), (Ok(a), Ok(b)) if Arc::ptr_eq(&a, &b)));
     }

@@ -145,7 +145,7 @@ pub(crate) async fn prove_callback(
 pub(crate) async fn origin_registered(db: &Db, origin: &str) -> Result<bool, Failure> {
     let proven = db
         .cache
-        .get_or_load(EVERYONE, "proven-origins", proven_origins(db))
+        .get_or_load(EVERYONE, "proven-origins", "", proven_origins(db))
         .await?;
     Ok(proven.contains(origin))
 }

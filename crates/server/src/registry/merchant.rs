@@ -318,7 +318,7 @@ pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, Failure> {
 /// The merchant with this id (kept in memory until it changes).
 pub(crate) async fn by_id(db: &Db, id: &str) -> Result<Option<Arc<Merchant>>, Failure> {
     db.cache
-        .get_or_load_found(id, "merchant", by_id_stored(db, id))
+        .get_or_load_found(id, "merchant", "", by_id_stored(db, id))
         .await
 }
 

@@ -25,9 +25,12 @@ pub(crate) async fn get<R: Record>(
     merchant: &str,
     id: &str,
 ) -> Result<Option<Arc<R>>, Failure> {
-    let what = format!("{}/{id}", R::KIND);
+    if id.is_empty() {
+        // No record has an empty id; the cache keeps each kind's list there.
+        return Ok(None);
+    }
     db.cache
-        .get_or_load_found(merchant, &what, get_stored(db, merchant, id))
+        .get_or_load_found(merchant, R::KIND, id, get_stored(db, merchant, id))
         .await
 }
 
@@ -45,9 +48,9 @@ async fn get_stored<R: Record>(db: &Db, merchant: &str, id: &str) -> Result<Opti
 /// Every record of kind `R` the merchant has, by id (kept in memory until
 /// the merchant's records change).
 pub(crate) async fn list<R: Record>(db: &Db, merchant: &str) -> Result<Arc<Vec<R>>, Failure> {
-    let what = format!("{}/", R::KIND);
+    // Under the kind's empty id, which no record has (see `get`).
     db.cache
-        .get_or_load(merchant, &what, list_stored(db, merchant))
+        .get_or_load(merchant, R::KIND, "", list_stored(db, merchant))
         .await
 }
 
@@ -398,11 +401,11 @@ pub(crate) async fn complementing(
     upseller: &str,
     purchased_sku: &str,
 ) -> Result<Arc<Vec<String>>, Failure> {
-    let what = format!("complements/{purchased_sku}");
     db.cache
         .get_or_load(
             upseller,
-            &what,
+            "complements",
+            purchased_sku,
             complementing_stored(db, upseller, purchased_sku),
         )
         .await

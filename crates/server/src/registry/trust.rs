@@ -287,9 +287,18 @@ pub(crate) async fn permit_to_show(
     upseller: &str,
     mode: HandoffMode,
 ) -> Result<Result<Permit, Refusal>, Failure> {
-    let what = format!("permit/{upseller}/{}", mode.as_str());
+    let kind = match mode {
+        HandoffMode::MerchantOfRecord => "permit/merchant_of_record",
+        HandoffMode::PaymentReference => "permit/payment_reference",
+        HandoffMode::DirectEntry => "permit/direct_entry",
+    };
     db.cache
-        .get_or_load(affiliate, &what, permit(db, affiliate, upseller, mode))
+        .get_or_load(
+            affiliate,
+            kind,
+            upseller,
+            permit(db, affiliate, upseller, mode),
+        )
         .await
         .map(|permit| *permit)
 }

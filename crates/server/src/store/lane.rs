@@ -25,6 +25,20 @@ use tokio::sync::oneshot;
 /// The most units one transaction takes.
 const MAX_GROUP: usize = 256;
 
+/// A group of at least this many units means requests are arriving
+/// together: the next group waits [`LINGER`] for more before it begins.
+const BUSY: usize = 4;
+
+/// How long a group waits for company once the lane is busy. A commit costs
+/// about as much as a few units (its log header, the pages every unit
+/// appends to, the file locks); under load, waiting this long shares it
+/// among several times more units, for a quarter of a millisecond more per
+/// request. Alone, a unit never waits.
+const LINGER: Duration = Duration::from_micros(250);
+
+/// A group this large already shares its commit well: it does not wait.
+const FULL_ENOUGH: usize = 32;
+
 /// Why a unit of work has no answer.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum LaneError {
@@ -194,16 +208,47 @@ fn checkpoint(
 ) {
     while let Err(mpsc::RecvTimeoutError::Timeout) = lane_gone.recv_timeout(upkeep.every) {
         match copy_back(conn) {
-            Ok(frames) if frames >= upkeep.restart_at => restart.store(true, Ordering::Release),
+            Ok(log) if log.frames >= upkeep.restart_at => {
+                // Each pass copies what the lane wrote during the one
+                // before, so a few more passes leave the lane only a short
+                // tail to copy while units wait.
+                let mut copied = log.copied;
+                for _ in 0..MAX_CATCH_UP {
+                    match copy_back(conn) {
+                        Ok(next) if next.copied - copied > TAIL_FRAMES => copied = next.copied,
+                        _ => break,
+                    }
+                }
+                restart.store(true, Ordering::Release);
+            }
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "the write-ahead log was not checkpointed"),
         }
     }
 }
 
-/// A passive checkpoint; answers how many frames the log holds.
-fn copy_back(conn: &Connection) -> Result<i64, rusqlite::Error> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))
+/// The most extra passes before the lane is asked to copy the rest.
+const MAX_CATCH_UP: usize = 4;
+/// A pass that copied no more than this many frames has caught up.
+const TAIL_FRAMES: i64 = 256;
+
+/// What a checkpoint found in the log.
+#[derive(Debug, Clone, Copy)]
+struct Log {
+    /// The frames the log holds.
+    frames: i64,
+    /// Of those, how many are in the database file now.
+    copied: i64,
+}
+
+/// A passive checkpoint.
+fn copy_back(conn: &Connection) -> Result<Log, rusqlite::Error> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        Ok(Log {
+            frames: row.get(1)?,
+            copied: row.get(2)?,
+        })
+    })
 }
 
 /// How a unit's writes are undone when it fails.
@@ -245,20 +290,24 @@ fn kept(conn: &Connection, statement: &str) -> Result<(), rusqlite::Error> {
     conn.prepare_cached(statement)?.execute([]).map(|_| ())
 }
 
-/// The lane thread: waits for a unit, takes every unit waiting with it,
-/// runs them in one transaction, then answers each. When the checkpointer
+/// The lane thread: waits for a unit, takes every unit waiting with it
+/// (once the lane is busy, after [`LINGER`] for more to come), runs them in
+/// one transaction, then answers each. When the checkpointer
 /// asks, it then copies the log's last frames back itself, between two
 /// groups, so that its next write starts the log over (a short pause: most
 /// of the log was copied by the checkpointer already).
 fn run(conn: Connection, queue: &mpsc::Receiver<Unit>, restart: &AtomicBool) {
+    let mut busy = false;
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match queue.try_recv() {
-                Ok(unit) => group.push(unit),
-                Err(_) => break,
-            }
+        take_waiting(queue, &mut group);
+        if busy && group.len() < FULL_ENOUGH {
+            // A sleep, not a wait on the queue: each unit sent to a waiting
+            // lane would wake it.
+            std::thread::sleep(LINGER);
+            take_waiting(queue, &mut group);
         }
+        busy = group.len() >= BUSY;
         if let Err(err) = kept(&conn, "BEGIN IMMEDIATE") {
             // Nothing of the group ran; each unit answers `Gone`.
             tracing::error!(error = %err, "the SQLite lane cannot begin a transaction");
@@ -279,6 +328,16 @@ fn run(conn: Connection, queue: &mpsc::Receiver<Unit>, restart: &AtomicBool) {
             if let Err(err) = copy_back(&conn) {
                 tracing::debug!(error = %err, "the lane did not copy the log's tail back");
             }
+        }
+    }
+}
+
+/// Moves the units waiting in `queue` into `group`, up to [`MAX_GROUP`].
+fn take_waiting(queue: &mpsc::Receiver<Unit>, group: &mut Vec<Unit>) {
+    while group.len() < MAX_GROUP {
+        match queue.try_recv() {
+            Ok(unit) => group.push(unit),
+            Err(_) => break,
         }
     }
 }
