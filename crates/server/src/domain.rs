@@ -131,6 +131,19 @@ stored_status! {
     }
 }
 
+stored_status! {
+    /// What happened to an opportunity, for the statistics (a showing is
+    /// the opportunity itself). Each happens at most once per opportunity.
+    EventKind {
+        /// The customer opened the offer.
+        Viewed = "viewed",
+        /// The customer said no.
+        Declined = "declined",
+        /// The customer took it; the event carries the amount.
+        Accepted = "accepted",
+    }
+}
+
 /// A stored status the hub does not know (a database written by another
 /// version).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -157,6 +170,9 @@ mod tests {
         }
         for &status in AgreementStatus::ALL {
             assert_eq!(AgreementStatus::parse(status.as_str()), Ok(status));
+        }
+        for &status in EventKind::ALL {
+            assert_eq!(EventKind::parse(status.as_str()), Ok(status));
         }
         for &status in HubKeyStatus::ALL {
             assert_eq!(HubKeyStatus::parse(status.as_str()), Ok(status));

@@ -5,12 +5,11 @@
 //! that, not an `Origin` header any client can set, is how the hub knows the
 //! customer typed and confirmed inside its frame. Only the SHA-256 is stored.
 
-use sqlx::Row;
-
 use crate::{
     db::Db,
     failure::Failure,
     ids::{new_secret_hex, now, sha256_hex},
+    store::frame_tokens,
 };
 
 /// A token lives as long as an opportunity can stay open (30 minutes).
@@ -20,14 +19,13 @@ const LIFETIME_SECS: i64 = 30 * 60;
 pub(crate) async fn mint(db: &Db, opportunity: &str) -> Result<String, Failure> {
     let token = new_secret_hex();
     let at = now();
-    sqlx::query(
-        "INSERT INTO frame_tokens (token_sha256, opportunity_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    frame_tokens::insert(
+        &db.writer,
+        &sha256_hex(&token),
+        opportunity,
+        at,
+        at + LIFETIME_SECS,
     )
-    .bind(sha256_hex(&token))
-    .bind(opportunity)
-    .bind(at)
-    .bind(at + LIFETIME_SECS)
-    .execute(&db.writer)
     .await?;
     Ok(token)
 }
@@ -51,15 +49,10 @@ pub(crate) async fn verify(
         .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .ok_or_else(refused)?;
     let digest = sha256_hex(token);
-    let row =
-        sqlx::query("SELECT opportunity_id, expires_at FROM frame_tokens WHERE token_sha256 = $1")
-            .bind(&digest)
-            .fetch_optional(&db.pool)
-            .await?
-            .ok_or_else(refused)?;
-    let bound: String = row.try_get("opportunity_id")?;
-    let expires_at: i64 = row.try_get("expires_at")?;
-    if bound != opportunity || expires_at <= now() {
+    let stored = frame_tokens::by_digest(&db.pool, &digest)
+        .await?
+        .ok_or_else(refused)?;
+    if stored.opportunity_id != opportunity || stored.expires_at <= now() {
         return Err(refused());
     }
     Ok(format!("frame:{}", &digest[..16]))

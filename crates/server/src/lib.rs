@@ -8,7 +8,6 @@ mod config;
 mod db;
 mod demo;
 mod domain;
-mod events;
 mod failure;
 mod frame_tokens;
 mod gateway;

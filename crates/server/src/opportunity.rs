@@ -13,8 +13,7 @@ use postsale_protocol::{
 };
 
 use crate::{
-    domain::OpportunityStatus,
-    events,
+    domain::{EventKind, OpportunityStatus},
     failure::Failure,
     ids::{new_ordered_id, now},
     registry::{
@@ -23,7 +22,10 @@ use crate::{
     },
     selection::{self, NoOffer},
     state::AppState,
-    store::opportunities::{self, Ask, NewOpportunity, Opened, OpportunityRow, Stored},
+    store::{
+        events,
+        opportunities::{self, Ask, NewOpportunity, Opened, OpportunityRow, Stored},
+    },
 };
 
 /// How long an opportunity stays open.
@@ -266,12 +268,28 @@ pub(crate) async fn decline(state: &AppState, id: &str) -> Result<(), Failure> {
             id,
             &row.affiliate,
             &row.reason_code,
-            events::Kind::Declined,
+            EventKind::Declined,
             None,
+            now(),
         )
         .await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Records that the customer opened `open`'s offer (once, however often).
+pub(crate) async fn viewed(state: &AppState, open: &OpenOpportunity) -> Result<(), Failure> {
+    events::record(
+        &state.db.writer,
+        &open.id,
+        &open.affiliate.id,
+        open.code.code.as_str(),
+        EventKind::Viewed,
+        None,
+        now(),
+    )
+    .await?;
     Ok(())
 }
 

@@ -10,11 +10,10 @@ use postsale_protocol::{
     ValidatorClaims, mint_validator,
 };
 use serde_json::json;
-use sqlx::Row;
 
 use crate::{
     db::Db,
-    events,
+    domain::{EventKind, OpportunityStatus},
     failure::Failure,
     gateway, handoff,
     ids::{new_id, now},
@@ -26,7 +25,10 @@ use crate::{
     },
     settlements,
     state::AppState,
-    store::plan::{Done, Plan},
+    store::{
+        self, events,
+        plan::{Done, Plan},
+    },
 };
 
 /// How long a minted validator lives.
@@ -432,7 +434,7 @@ async fn finish(
     let outcome = Settled {
         at,
         order: order.clone(),
-        status: status.as_str(),
+        status,
         charge_id,
         failure,
         charged,
@@ -454,7 +456,7 @@ async fn finish(
 struct Settled {
     at: i64,
     order: PendingOrder,
-    status: &'static str,
+    status: OrderStatus,
     charge_id: Option<String>,
     failure: Option<String>,
     charged: bool,
@@ -469,35 +471,25 @@ struct Settled {
 /// settled the order first.
 fn record(s: &Settled) -> Plan<std::convert::Infallible> {
     let order = &s.order;
-    let mut plan = Plan::new().or_stop(
-        "UPDATE orders SET status = $1, charge_id = $2, failure = $3, updated_at = $4 WHERE id = $5 AND status IN ($6, $7)",
-        vec![
-            s.status.into(),
-            (&s.charge_id).into(),
-            (&s.failure).into(),
-            s.at.into(),
-            (&order.id).into(),
-            OrderStatus::Pending.as_str().into(),
-            OrderStatus::PendingConfirmation.as_str().into(),
-        ],
-    );
+    let mut plan = Plan::new().or_stop(store::orders::recording_outcome(
+        &order.id,
+        s.status,
+        s.charge_id.as_deref(),
+        s.failure.as_deref(),
+        s.at,
+    ));
     if s.charged {
         if order.points > 0 {
-            plan = plan.then(
-                "INSERT INTO points_ledger (id, affiliate_id, customer_token, order_id, points, at) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT DO NOTHING",
-                vec![
-                    format!("pts_{}", order.id).into(),
-                    (&order.affiliate_id).into(),
-                    (&order.customer_token).into(),
-                    (&order.id).into(),
-                    i64::from(order.points).into(),
-                    s.at.into(),
-                ],
-            );
+            plan = plan.then(store::orders::crediting_points(
+                &order.id,
+                &order.affiliate_id,
+                &order.customer_token,
+                order.points,
+                s.at,
+            ));
         }
         if let Some((debt, bps)) = &s.debt {
-            plan = plan.also(settlements::booking(
+            plan = plan.then(settlements::booking(
                 &order.id,
                 order.mode,
                 order.amount,
@@ -506,40 +498,35 @@ fn record(s: &Settled) -> Plan<std::convert::Infallible> {
             ));
         }
         if let Some((url, body)) = &s.webhook {
-            plan = plan.also(crate::outbox::enqueuing(
+            plan = plan.then(crate::outbox::enqueuing(
                 &order.upseller_id,
                 &order.id,
                 url,
                 body,
             ));
         }
-        plan = plan.also(events::recording(
+        plan = plan.then(events::recording(
             &order.opportunity_id,
             &order.affiliate_id,
             &order.reason_code,
-            events::Kind::Accepted,
+            EventKind::Accepted,
             Some(order.amount),
+            s.at,
         ));
     } else if order.mode == HandoffMode::DirectEntry {
         // No money moved: the customer may try another card, as a new
         // accept (a new key); this key keeps replaying its own answer.
-        plan = plan.then(
-            "UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3",
-            vec![
-                (&order.opportunity_id).into(),
-                crate::domain::OpportunityStatus::Open.as_str().into(),
-                crate::domain::OpportunityStatus::Accepted.as_str().into(),
-            ],
-        );
+        plan = plan.then(store::opportunities::moving(
+            &order.opportunity_id,
+            OpportunityStatus::Accepted,
+            OpportunityStatus::Open,
+        ));
     }
-    plan.then(
-        "UPDATE accepts SET response_status = $1, response_body = $2 WHERE order_id = $3",
-        vec![
-            i64::from(s.answer.status).into(),
-            (&s.answer.body).into(),
-            (&order.id).into(),
-        ],
-    )
+    plan.then(store::accepts::answering(
+        &order.id,
+        s.answer.status,
+        &s.answer.body,
+    ))
 }
 
 /// Records that the outcome is not known: the order waits in
@@ -549,20 +536,16 @@ fn record(s: &Settled) -> Plan<std::convert::Infallible> {
 async fn unconfirmed(state: &AppState, order: &PendingOrder, why: &str) -> Result<Answer, Failure> {
     let at = now();
     let attempts = order.confirm_attempts + 1;
-    let updated = sqlx::query(
-        "UPDATE orders SET status = $7, failure = $1, confirm_attempts = $2, next_check_at = $3, \
-         updated_at = $4 WHERE id = $5 AND status IN ($6, $7)",
+    let waiting = store::orders::await_confirmation(
+        &state.db.writer,
+        &order.id,
+        why,
+        attempts,
+        at + confirm_backoff_secs(attempts),
+        at,
     )
-    .bind(why)
-    .bind(attempts)
-    .bind(at + confirm_backoff_secs(attempts))
-    .bind(at)
-    .bind(&order.id)
-    .bind(OrderStatus::Pending.as_str())
-    .bind(OrderStatus::PendingConfirmation.as_str())
-    .execute(&state.db.writer)
     .await?;
-    if updated.rows_affected() == 0 {
+    if !waiting {
         // Settled meanwhile by someone else: theirs stands.
         return stored_answer(state, &order.id)
             .await?
@@ -593,15 +576,6 @@ pub(crate) fn confirm_backoff_secs(attempts: i64) -> i64 {
     (5_i64 << (attempts - 1).clamp(0, 10)).min(3600)
 }
 
-/// An order's amount as stored (`amount_minor`, `currency`) in `row`.
-pub(crate) fn stored_amount(row: &sqlx::any::AnyRow, order_id: &str) -> Result<Money, Failure> {
-    amount_of(
-        row.try_get("amount_minor")?,
-        &row.try_get::<String, _>("currency")?,
-        order_id,
-    )
-}
-
 /// An order's amount from its stored minor units and currency code.
 pub(crate) fn amount_of(minor: i64, currency: &str, order_id: &str) -> Result<Money, Failure> {
     let stored = |what: &str| Failure::Internal(format!("order {order_id}: stored {what}"));
@@ -615,18 +589,10 @@ pub(crate) async fn stored_answer(
     state: &AppState,
     order_id: &str,
 ) -> Result<Option<Answer>, Failure> {
-    let row = sqlx::query("SELECT response_status, response_body FROM accepts WHERE order_id = $1")
-        .bind(order_id)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let status: Option<i64> = row.try_get("response_status")?;
-    let body: Option<String> = row.try_get("response_body")?;
-    Ok(match (status, body) {
-        (Some(status), Some(body)) => Some(Answer {
+    Ok(store::accepts::answer_of(&state.db.pool, order_id)
+        .await?
+        .map(|(status, body)| Answer {
             status: u16::try_from(status).unwrap_or(500),
             body,
-        }),
-        _ => None,
-    })
+        }))
 }

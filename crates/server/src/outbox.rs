@@ -7,15 +7,18 @@ use std::time::Duration;
 
 use postsale_protocol::{SIGNATURE_HEADER, sign_request};
 use rand::Rng;
-use sqlx::Row;
 
 use crate::{
     domain::WebhookStatus,
     failure::Failure,
-    ids::now,
+    ids::{new_ordered_id, now},
     registry::keys::{self, Purpose},
     state::AppState,
-    store::plan::Statement,
+    store::{
+        StoreError,
+        plan::Statement,
+        webhooks::{self, NewWebhook},
+    },
 };
 
 /// How long deliveries are retried.
@@ -34,12 +37,9 @@ pub(crate) async fn enqueue(
     order_id: &str,
     url: &str,
     body: &serde_json::Value,
-) -> Result<(), sqlx::Error> {
-    enqueuing(recipient, order_id, url, body)
-        .query()
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+) -> Result<(), StoreError> {
+    let body = body.to_string();
+    webhooks::enqueue(conn, &webhook(recipient, order_id, url, &body)).await
 }
 
 /// [`enqueue`] as a statement of a write plan.
@@ -49,20 +49,23 @@ pub(crate) fn enqueuing(
     url: &str,
     body: &serde_json::Value,
 ) -> Statement {
-    let at = now();
-    Statement {
-        sql: "INSERT INTO webhooks (id, upseller_id, order_id, url, body, status, attempts, next_attempt_at, created_at) \
-              VALUES ($1, $2, $3, $4, $5, $8, 0, $6, $7)",
-        values: vec![
-            crate::ids::new_ordered_id("whk").into(),
-            recipient.into(),
-            order_id.into(),
-            url.into(),
-            body.to_string().into(),
-            at.into(),
-            at.into(),
-            WebhookStatus::Pending.as_str().into(),
-        ],
+    webhooks::enqueuing(&webhook(recipient, order_id, url, &body.to_string()))
+}
+
+/// A new webhook, due now.
+fn webhook<'a>(
+    recipient: &'a str,
+    order_id: &'a str,
+    url: &'a str,
+    body: &'a str,
+) -> NewWebhook<'a> {
+    NewWebhook {
+        id: new_ordered_id("whk"),
+        recipient,
+        order_id,
+        url,
+        body,
+        at: now(),
     }
 }
 
@@ -90,54 +93,35 @@ pub(crate) fn backoff_secs(attempts: i64) -> i64 {
 
 async fn deliver_due(state: &AppState) -> Result<usize, Failure> {
     let at = now();
-    let rows = sqlx::query(
-        "SELECT id, upseller_id, url, body, attempts, next_attempt_at, created_at FROM webhooks \
-         WHERE status = $2 AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 20",
-    )
-    .bind(at)
-    .bind(WebhookStatus::Pending.as_str())
-    .fetch_all(&state.db.pool)
-    .await?;
     let mut sent = 0;
-    for row in rows {
-        let id: String = row.try_get("id")?;
-        let due: i64 = row.try_get("next_attempt_at")?;
+    for due in webhooks::due(&state.db.pool, at, 20).await? {
         // Lease the row so that another replica's worker skips it meanwhile.
-        let leased = sqlx::query("UPDATE webhooks SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND status = $4")
-            .bind(at + 60)
-            .bind(&id)
-            .bind(due)
-            .bind(WebhookStatus::Pending.as_str())
-            .execute(&state.db.writer)
-            .await?;
-        if leased.rows_affected() != 1 {
+        if !webhooks::lease(&state.db.writer, &due, at + 60).await? {
             continue;
         }
         sent += 1;
-        let upseller: String = row.try_get("upseller_id")?;
-        let body: String = row.try_get("body")?;
-        let attempts: i64 = row.try_get::<i64, _>("attempts")? + 1;
-        let created: i64 = row.try_get("created_at")?;
+        let attempts = due.attempts + 1;
         // To the upseller's webhook URL as it stands, once proven: an order
         // waits for a URL that has not answered its challenge yet.
-        let target = crate::registry::merchant::by_id_stored(&state.db, &upseller)
+        let target = crate::registry::merchant::by_id_stored(&state.db, &due.recipient)
             .await?
             .filter(|m| m.webhook_url_verified)
             .and_then(|m| m.webhook_url);
         let Some(url) = target else {
             // Not an attempt: the order waits, checked again shortly.
-            sqlx::query("UPDATE webhooks SET next_attempt_at = $1, last_error = $2 WHERE id = $3")
-                .bind(now() + UNPROVEN_RECHECK_SECS)
-                .bind("the upseller's webhook URL is not proven")
-                .bind(&id)
-                .execute(&state.db.writer)
-                .await?;
+            webhooks::postpone(
+                &state.db.writer,
+                &due.id,
+                now() + UNPROVEN_RECHECK_SECS,
+                "the upseller's webhook URL is not proven",
+            )
+            .await?;
             continue;
         };
-        let result = send(state, &upseller, &url, &body).await;
+        let result = send(state, &due.recipient, &url, &due.body).await;
         let (status, next, error) = match result {
             Ok(()) => (WebhookStatus::Delivered, at, None),
-            Err(err) if now() - created >= GIVE_UP_AFTER_SECS => {
+            Err(err) if now() - due.created_at >= GIVE_UP_AFTER_SECS => {
                 (WebhookStatus::Failed, at, Some(err))
             }
             Err(err) => (
@@ -146,14 +130,15 @@ async fn deliver_due(state: &AppState) -> Result<usize, Failure> {
                 Some(err),
             ),
         };
-        sqlx::query("UPDATE webhooks SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $5")
-            .bind(status.as_str())
-            .bind(attempts)
-            .bind(next)
-            .bind(error)
-            .bind(&id)
-            .execute(&state.db.writer)
-            .await?;
+        webhooks::attempted(
+            &state.db.writer,
+            &due.id,
+            status,
+            attempts,
+            next,
+            error.as_deref(),
+        )
+        .await?;
     }
     Ok(sent)
 }

@@ -14,9 +14,16 @@
 //! stays with them.
 
 use serde_json::Value;
-use sqlx::Row;
 
-use crate::{domain::WebhookStatus, failure::Failure, ids::now, state::AppState};
+use crate::{
+    failure::Failure,
+    ids::now,
+    state::AppState,
+    store::{
+        consent,
+        webhooks::{self, Unerased},
+    },
+};
 
 /// What one erasure changed.
 #[derive(Debug, Default, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
@@ -45,22 +52,13 @@ fn scrub(body: &str) -> String {
     value.to_string()
 }
 
-/// Scrubs the webhook rows (`id`, `body`) given; how many changed.
-async fn scrub_rows(state: &AppState, rows: &[sqlx::any::AnyRow]) -> Result<u64, Failure> {
+/// Scrubs the webhooks given; how many this call changed.
+async fn scrub_all(state: &AppState, found: Vec<Unerased>) -> Result<u64, Failure> {
     let mut erased = 0;
-    for row in rows {
-        let id: String = row.try_get("id")?;
-        let body: String = row.try_get("body")?;
-        let clean = scrub(&body);
-        erased += sqlx::query(
-            "UPDATE webhooks SET body = $1, erased_at = $2 WHERE id = $3 AND erased_at IS NULL",
-        )
-        .bind(clean)
-        .bind(now())
-        .bind(&id)
-        .execute(&state.db.writer)
-        .await?
-        .rows_affected();
+    for webhook in found {
+        if webhooks::erase(&state.db.writer, &webhook.id, &scrub(&webhook.body), now()).await? {
+            erased += 1;
+        }
     }
     Ok(erased)
 }
@@ -71,24 +69,11 @@ pub(crate) async fn erase_customer(
     affiliate: &str,
     customer_token: &str,
 ) -> Result<Erased, Failure> {
-    let rows = sqlx::query(
-        "SELECT w.id, w.body FROM webhooks w JOIN orders o ON o.id = w.order_id \
-         WHERE w.erased_at IS NULL AND o.customer_token = $1 AND o.affiliate_id = $2",
-    )
-    .bind(customer_token)
-    .bind(affiliate)
-    .fetch_all(&state.db.pool)
-    .await?;
-    let webhooks = scrub_rows(state, &rows).await?;
-    let consent_receipts = sqlx::query(
-        "UPDATE consent_receipts SET user_agent = NULL WHERE user_agent IS NOT NULL AND order_id IN \
-         (SELECT id FROM orders WHERE customer_token = $1 AND affiliate_id = $2)",
-    )
-    .bind(customer_token)
-    .bind(affiliate)
-    .execute(&state.db.writer)
-    .await?
-    .rows_affected();
+    let found = webhooks::unerased_of_customer(&state.db.pool, affiliate, customer_token).await?;
+    let webhooks = scrub_all(state, found).await?;
+    let consent_receipts =
+        consent::forget_user_agents_of_customer(&state.db.writer, affiliate, customer_token)
+            .await?;
     tracing::info!(%affiliate, webhooks, consent_receipts, "erased a customer's personal data");
     Ok(Erased {
         webhooks,
@@ -100,24 +85,9 @@ pub(crate) async fn erase_customer(
 /// and consent receipts' user agents, `retention_secs` after.
 pub(crate) async fn expire(state: &AppState, retention_secs: i64) -> Result<Erased, Failure> {
     let cutoff = now().saturating_sub(retention_secs);
-    // A delivered or given-up webhook's `next_attempt_at` is when that happened.
-    let rows = sqlx::query(
-        "SELECT id, body FROM webhooks WHERE erased_at IS NULL AND status IN ($2, $3) \
-         AND next_attempt_at <= $1 LIMIT 500",
-    )
-    .bind(cutoff)
-    .bind(WebhookStatus::Delivered.as_str())
-    .bind(WebhookStatus::Failed.as_str())
-    .fetch_all(&state.db.pool)
-    .await?;
-    let webhooks = scrub_rows(state, &rows).await?;
-    let consent_receipts = sqlx::query(
-        "UPDATE consent_receipts SET user_agent = NULL WHERE user_agent IS NOT NULL AND at <= $1",
-    )
-    .bind(cutoff)
-    .execute(&state.db.writer)
-    .await?
-    .rows_affected();
+    let found = webhooks::unerased_done_by(&state.db.pool, cutoff, 500).await?;
+    let webhooks = scrub_all(state, found).await?;
+    let consent_receipts = consent::forget_user_agents_by(&state.db.writer, cutoff).await?;
     Ok(Erased {
         webhooks,
         consent_receipts,

@@ -9,13 +9,13 @@
 use std::time::Duration;
 
 use postsale_protocol::HandoffMode;
-use sqlx::Row;
 
 use crate::{
     failure::Failure,
     ids::now,
-    orders::{PendingOrder, settle, stored_amount},
+    orders::{PendingOrder, amount_of, settle},
     state::AppState,
+    store::orders::{self, PendingRow},
 };
 
 /// Reads a pending order back for settlement.
@@ -23,38 +23,32 @@ pub(crate) async fn load_pending(
     state: &AppState,
     order_id: &str,
 ) -> Result<Option<PendingOrder>, Failure> {
-    let row = sqlx::query(
-        "SELECT o.id, o.opportunity_id, o.affiliate_id, o.upseller_id, o.reason_code, o.customer_token, o.mode, o.items, \
-         o.amount_minor, o.currency, o.points, o.payment_reference, o.confirm_attempts, \
-         p.order_id AS affiliate_order_id, p.ticket_nonce \
-         FROM orders o JOIN opportunities p ON p.id = o.opportunity_id \
-         WHERE o.id = $1 AND o.status IN ($2, $3)",
-    )
-    .bind(order_id)
-    .bind(postsale_protocol::OrderStatus::Pending.as_str())
-    .bind(postsale_protocol::OrderStatus::PendingConfirmation.as_str())
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let bad = |what: &str| Failure::Internal(format!("order {order_id}: stored {what}"));
-    Ok(Some(PendingOrder {
-        id: row.try_get("id")?,
-        opportunity_id: row.try_get("opportunity_id")?,
-        affiliate_id: row.try_get("affiliate_id")?,
-        upseller_id: row.try_get("upseller_id")?,
-        reason_code: row.try_get("reason_code")?,
-        customer_token: row.try_get("customer_token")?,
-        affiliate_order_id: row.try_get("affiliate_order_id")?,
-        ticket_nonce: row.try_get("ticket_nonce")?,
-        mode: HandoffMode::parse(&row.try_get::<String, _>("mode")?).ok_or_else(|| bad("mode"))?,
-        items: serde_json::from_str(&row.try_get::<String, _>("items")?)
-            .map_err(|_| bad("items"))?,
-        amount: stored_amount(&row, order_id)?,
-        points: u32::try_from(row.try_get::<i64, _>("points")?).map_err(|_| bad("points"))?,
-        payment_reference: row.try_get("payment_reference")?,
+    orders::pending(&state.db.pool, order_id)
+        .await?
+        .map(pending_order)
+        .transpose()
+}
+
+/// A stored pending order as settlement takes it.
+fn pending_order(row: PendingRow) -> Result<PendingOrder, Failure> {
+    let bad = |what: &str| Failure::Internal(format!("order {}: stored {what}", row.id));
+    Ok(PendingOrder {
+        mode: HandoffMode::parse(&row.mode).ok_or_else(|| bad("mode"))?,
+        items: serde_json::from_str(&row.items).map_err(|_| bad("items"))?,
+        amount: amount_of(row.amount_minor, &row.currency, &row.id)?,
+        points: u32::try_from(row.points).map_err(|_| bad("points"))?,
         resumed: true,
-        confirm_attempts: row.try_get("confirm_attempts")?,
-    }))
+        confirm_attempts: row.confirm_attempts,
+        id: row.id,
+        opportunity_id: row.opportunity_id,
+        affiliate_id: row.affiliate_id,
+        upseller_id: row.upseller_id,
+        reason_code: row.reason_code,
+        customer_token: row.customer_token,
+        affiliate_order_id: row.affiliate_order_id,
+        ticket_nonce: row.ticket_nonce,
+        payment_reference: row.payment_reference,
+    })
 }
 
 /// Settles orders that stayed `pending` longer than `after`, every second.
@@ -76,35 +70,11 @@ pub(crate) fn spawn(state: AppState, after: Duration) {
 async fn reconcile_once(state: &AppState, after: Duration) -> Result<(), Failure> {
     let at = now();
     let cutoff = at - i64::try_from(after.as_secs()).unwrap_or(30);
-    let rows = sqlx::query(
-        "SELECT id, status, updated_at FROM orders WHERE (status = $3 AND updated_at <= $1) \
-         OR (status = $4 AND next_check_at <= $2) LIMIT 20",
-    )
-    .bind(cutoff)
-    .bind(at)
-    .bind(postsale_protocol::OrderStatus::Pending.as_str())
-    .bind(postsale_protocol::OrderStatus::PendingConfirmation.as_str())
-    .fetch_all(&state.db.pool)
-    .await?;
-    for row in rows {
-        let id: String = row.try_get("id")?;
-        let status: String = row.try_get("status")?;
-        let seen: i64 = row.try_get("updated_at")?;
+    for due in orders::due(&state.db.pool, cutoff, at, 20).await? {
         // The lease: the next check moves out of reach while this one runs.
-        let claimed = sqlx::query(
-            "UPDATE orders SET updated_at = $1, next_check_at = $2 WHERE id = $3 AND updated_at = $4 AND status = $5",
-        )
-        .bind(now())
-        .bind(now() + 60)
-        .bind(&id)
-        .bind(seen)
-        .bind(&status)
-        .execute(&state.db.writer)
-        .await?;
-        if claimed.rows_affected() == 1
-            && let Some(order) = load_pending(state, &id).await?
-        {
-            tracing::info!(order = %id, %status, "settling an order left unsettled");
+        let claimed = orders::claim(&state.db.writer, &due, now(), now() + 60).await?;
+        if claimed && let Some(order) = load_pending(state, &due.id).await? {
+            tracing::info!(order = %due.id, status = %due.status, "settling an order left unsettled");
             settle(state, &order, None).await?;
         }
     }

@@ -12,17 +12,18 @@
 //! reservation; one that does not answer leaves the refund `pending`, and
 //! the reconciler asks again under the same key.
 
-use postsale_protocol::{CurrencyCode, HandoffMode, Money};
+use postsale_protocol::{CurrencyCode, HandoffMode, Money, OrderStatus};
 use serde_json::json;
-use sqlx::Row;
 
 use crate::{
     domain::RefundStatus,
     failure::Failure,
     gateway::RefundError,
     ids::{new_id, now},
+    orders::amount_of,
     registry::merchant,
     state::AppState,
+    store::refunds::{self, ChargedRow, NewRefund},
 };
 
 /// A refund as the API shows it.
@@ -50,27 +51,25 @@ struct Charged {
 }
 
 async fn charged(state: &AppState, order_id: &str) -> Result<Option<Charged>, Failure> {
-    let row = sqlx::query(
-        "SELECT id, affiliate_id, upseller_id, mode, charge_id, amount_minor, currency, refunded_minor, status \
-         FROM orders WHERE id = $1",
-    )
-    .bind(order_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let stored = |what: &str| Failure::Internal(format!("order {order_id}: stored {what}"));
-    Ok(Some(Charged {
-        id: row.try_get("id")?,
-        affiliate_id: row.try_get("affiliate_id")?,
-        upseller_id: row.try_get("upseller_id")?,
-        mode: HandoffMode::parse(&row.try_get::<String, _>("mode")?)
-            .ok_or_else(|| stored("mode"))?,
-        charge_id: row.try_get("charge_id")?,
-        amount: crate::orders::stored_amount(&row, order_id)?,
-        refunded_minor: row.try_get("refunded_minor")?,
-        status: postsale_protocol::OrderStatus::parse(&row.try_get::<String, _>("status")?)
-            .ok_or_else(|| stored("status"))?,
-    }))
+    refunds::charged(&state.db.pool, order_id)
+        .await?
+        .map(charged_order)
+        .transpose()
+}
+
+/// A stored order as a refund takes it.
+fn charged_order(row: ChargedRow) -> Result<Charged, Failure> {
+    let bad = |what: &str| Failure::Internal(format!("order {}: stored {what}", row.id));
+    Ok(Charged {
+        mode: HandoffMode::parse(&row.mode).ok_or_else(|| bad("mode"))?,
+        amount: amount_of(row.amount_minor, &row.currency, &row.id)?,
+        status: OrderStatus::parse(&row.status).ok_or_else(|| bad("status"))?,
+        refunded_minor: row.refunded_minor,
+        charge_id: row.charge_id,
+        affiliate_id: row.affiliate_id,
+        upseller_id: row.upseller_id,
+        id: row.id,
+    })
 }
 
 /// The merchant that holds the customer's money for an order.
@@ -98,7 +97,6 @@ pub(crate) async fn refund(
             "only the merchant that received the money refunds it".into(),
         ));
     }
-    use postsale_protocol::OrderStatus;
     if !matches!(order.status, OrderStatus::Charged | OrderStatus::Fulfilled) {
         return Err(Failure::Conflict(format!(
             "only a charged order can be refunded; this one is {}",
@@ -138,39 +136,24 @@ async fn reserve(
     amount: Money,
     me: &str,
 ) -> Result<String, Failure> {
-    let at = now();
     let id = new_id("rfd");
-    let mut tx = state.db.writer.begin().await?;
-    let reserved = sqlx::query(
-        "UPDATE orders SET refunded_minor = refunded_minor + $1, updated_at = $2 \
-         WHERE id = $3 AND status IN ($4, $5) AND refunded_minor + $1 <= amount_minor",
+    let reserved = refunds::reserve(
+        &state.db.writer,
+        &NewRefund {
+            id: &id,
+            order_id: &order.id,
+            amount_minor: amount.minor(),
+            currency: amount.currency().as_str(),
+            refunded_by: me,
+            at: now(),
+        },
     )
-    .bind(amount.minor())
-    .bind(at)
-    .bind(&order.id)
-    .bind(postsale_protocol::OrderStatus::Charged.as_str())
-    .bind(postsale_protocol::OrderStatus::Fulfilled.as_str())
-    .execute(&mut *tx)
     .await?;
-    if reserved.rows_affected() != 1 {
+    if !reserved {
         return Err(Failure::Conflict(
             "another refund of this order took what was left to refund".into(),
         ));
     }
-    sqlx::query(
-        "INSERT INTO refunds (id, order_id, amount_minor, currency, refunded_by, status, at) \
-         VALUES ($1, $2, $3, $4, $5, $7, $6)",
-    )
-    .bind(&id)
-    .bind(&order.id)
-    .bind(amount.minor())
-    .bind(amount.currency().as_str())
-    .bind(me)
-    .bind(at)
-    .bind(RefundStatus::Pending.as_str())
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -211,23 +194,14 @@ async fn settle(
             Ok(shown(RefundStatus::Pending))
         }
         Err(RefundError::Refused) => {
-            let mut tx = state.db.writer.begin().await?;
-            let dropped = sqlx::query("DELETE FROM refunds WHERE id = $1 AND status = $2")
-                .bind(refund_id)
-                .bind(RefundStatus::Pending.as_str())
-                .execute(&mut *tx)
-                .await?;
-            if dropped.rows_affected() == 1 {
-                sqlx::query(
-                    "UPDATE orders SET refunded_minor = refunded_minor - $1, updated_at = $2 WHERE id = $3",
-                )
-                .bind(amount.minor())
-                .bind(now())
-                .bind(&order.id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
+            refunds::release(
+                &state.db.writer,
+                refund_id,
+                &order.id,
+                amount.minor(),
+                now(),
+            )
+            .await?;
             Err(Failure::Conflict(RefundError::Refused.to_string()))
         }
     }
@@ -256,41 +230,17 @@ async fn succeeded(
         }
     }
     let mut tx = state.db.writer.begin().await?;
-    let marked = sqlx::query("UPDATE refunds SET status = $2 WHERE id = $1 AND status = $3")
-        .bind(refund_id)
-        .bind(RefundStatus::Succeeded.as_str())
-        .bind(RefundStatus::Pending.as_str())
-        .execute(&mut *tx)
-        .await?;
-    if marked.rows_affected() != 1 {
+    let Some(after) = refunds::succeed(&mut tx, refund_id, &order.id, now()).await? else {
         // Recorded by someone else (the reconciler on another replica).
         return Ok(());
-    }
-    // Refunded in full once the refunds that went through cover the charge
-    // (one still pending may yet be refused, and free its share again).
-    sqlx::query(
-        "UPDATE orders SET status = $3, updated_at = $1 WHERE id = $2 AND status IN ($4, $5) \
-         AND (SELECT COALESCE(SUM(amount_minor), 0) FROM refunds WHERE order_id = $2 AND status = $6) >= amount_minor",
-    )
-    .bind(now())
-    .bind(&order.id)
-    .bind(postsale_protocol::OrderStatus::Refunded.as_str())
-    .bind(postsale_protocol::OrderStatus::Charged.as_str())
-    .bind(postsale_protocol::OrderStatus::Fulfilled.as_str())
-    .bind(RefundStatus::Succeeded.as_str())
-    .execute(&mut *tx)
-    .await?;
-    let row = sqlx::query("SELECT refunded_minor, status FROM orders WHERE id = $1")
-        .bind(&order.id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let refunded = Money::from_minor(row.try_get("refunded_minor")?, amount.currency())
+    };
+    let refunded = Money::from_minor(after.refunded_minor, amount.currency())
         .map_err(|e| Failure::Internal(e.to_string()))?;
     let body = json!({
         "event": "order.refunded",
         "order": {"id": order.id, "amount": order.amount.decimal(), "currency": order.amount.currency(),
                   "mode": order.mode, "refunded": refunded.decimal(),
-                  "status": row.try_get::<String, _>("status")?},
+                  "status": after.status},
         "refund": {"id": refund_id, "amount": amount.decimal(), "currency": amount.currency()},
     });
     for (recipient, url) in &urls {
@@ -303,33 +253,14 @@ async fn succeeded(
 /// Asks the processor again about refunds it never answered, under their
 /// own idempotency keys (called by the reconciler).
 pub(crate) async fn retry_pending(state: &AppState, older_than_secs: i64) -> Result<(), Failure> {
-    let rows = sqlx::query(
-        "SELECT id, order_id, amount_minor, at FROM refunds WHERE status = $2 AND at <= $1 LIMIT 20",
-    )
-    .bind(now() - older_than_secs)
-    .bind(RefundStatus::Pending.as_str())
-    .fetch_all(&state.db.pool)
-    .await?;
-    for row in rows {
-        let id: String = row.try_get("id")?;
-        let seen: i64 = row.try_get("at")?;
+    for unanswered in refunds::unanswered(&state.db.pool, now() - older_than_secs, 20).await? {
         // The lease: one replica asks at a time.
-        let claimed =
-            sqlx::query("UPDATE refunds SET at = $1 WHERE id = $2 AND at = $3 AND status = $4")
-                .bind(now())
-                .bind(&id)
-                .bind(seen)
-                .bind(RefundStatus::Pending.as_str())
-                .execute(&state.db.writer)
-                .await?;
-        let order_id: String = row.try_get("order_id")?;
-        if claimed.rows_affected() == 1
-            && let Some(order) = charged(state, &order_id).await?
-        {
-            let amount = Money::from_minor(row.try_get("amount_minor")?, order.amount.currency())
+        let claimed = refunds::claim(&state.db.writer, &unanswered, now()).await?;
+        if claimed && let Some(order) = charged(state, &unanswered.order_id).await? {
+            let amount = Money::from_minor(unanswered.amount_minor, order.amount.currency())
                 .map_err(|e| Failure::Internal(e.to_string()))?;
             // A refusal now frees the reservation; no answer waits again.
-            let _ = settle(state, &order, &id, amount).await;
+            let _ = settle(state, &order, &unanswered.id, amount).await;
         }
     }
     Ok(())

@@ -7,9 +7,16 @@
 
 use postsale_protocol::{CurrencyCode, HandoffMode, Money};
 use serde::Serialize;
-use sqlx::Row;
 
-use crate::{db::Db, failure::Failure, ids::now, store::plan::Statement};
+use crate::{
+    db::Db,
+    failure::Failure,
+    ids::now,
+    store::{
+        plan::Statement,
+        settlements::{self, Booking, Entry},
+    },
+};
 
 /// One ledger entry.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -79,21 +86,17 @@ pub(crate) fn booking(
     commission_bps: u32,
     debt: &Debt,
 ) -> Statement {
-    Statement {
-        sql: "INSERT INTO settlements (order_id, debtor_id, creditor_id, mode, order_amount_minor, commission_bps, owed_minor, currency, at) \
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-        values: vec![
-            order_id.into(),
-            (&debt.debtor).into(),
-            (&debt.creditor).into(),
-            mode.as_str().into(),
-            amount.minor().into(),
-            i64::from(commission_bps).into(),
-            debt.owed.minor().into(),
-            amount.currency().as_str().into(),
-            now().into(),
-        ],
-    }
+    settlements::booking(&Booking {
+        order_id,
+        debtor: &debt.debtor,
+        creditor: &debt.creditor,
+        mode: mode.as_str(),
+        order_amount_minor: amount.minor(),
+        commission_bps,
+        owed_minor: debt.owed.minor(),
+        currency: amount.currency().as_str(),
+        at: now(),
+    })
 }
 
 /// The entries `merchant` owes or is owed, newest first: at most `fetch`
@@ -105,61 +108,44 @@ pub(crate) async fn of(
     before: (i64, &str),
     fetch: i64,
 ) -> Result<Vec<Settlement>, Failure> {
-    let rows = sqlx::query(
-        "SELECT s.order_id, s.debtor_id, s.creditor_id, s.mode, s.order_amount_minor, s.commission_bps, s.owed_minor, \
-         s.currency, s.at, COALESCE(o.refunded_minor, 0) AS refunded_minor \
-         FROM settlements s LEFT JOIN orders o ON o.id = s.order_id \
-         WHERE (s.debtor_id = $1 OR s.creditor_id = $1) AND (s.at < $2 OR (s.at = $2 AND s.order_id < $3)) \
-         ORDER BY s.at DESC, s.order_id DESC LIMIT $4",
-    )
-    .bind(merchant)
-    .bind(before.0)
-    .bind(before.1)
-    .bind(fetch)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let stored = |what: &str| Failure::Internal(format!("stored settlement {what}"));
-            let currency = CurrencyCode::parse(&row.try_get::<String, _>("currency")?)
-                .map_err(|_| stored("currency"))?;
-            let money = |column: &str| -> Result<String, Failure> {
-                Money::from_minor(row.try_get(column)?, currency)
-                    .map(|m| m.decimal())
-                    .map_err(|_| stored(column))
-            };
-            let amount: i64 = row.try_get("order_amount_minor")?;
-            let refunded: i64 = row.try_get::<i64, _>("refunded_minor")?.clamp(0, amount);
-            let owed_minor: i64 = row.try_get("owed_minor")?;
-            let owed_now = if amount > 0 {
-                i64::try_from(
-                    i128::from(owed_minor) * i128::from(amount - refunded) / i128::from(amount),
-                )
-                .map_err(|_| stored("owed"))?
-            } else {
-                owed_minor
-            };
-            let decimal = |minor: i64, what: &str| {
-                Money::from_minor(minor, currency)
-                    .map(|m| m.decimal())
-                    .map_err(|_| stored(what))
-            };
-            Ok(Settlement {
-                order_id: row.try_get("order_id")?,
-                debtor: row.try_get("debtor_id")?,
-                creditor: row.try_get("creditor_id")?,
-                mode: HandoffMode::parse(&row.try_get::<String, _>("mode")?)
-                    .ok_or_else(|| stored("mode"))?,
-                order_amount: money("order_amount_minor")?,
-                commission_bps: u32::try_from(row.try_get::<i64, _>("commission_bps")?)
-                    .map_err(|_| stored("commission"))?,
-                owed: decimal(owed_now, "owed")?,
-                refunded: decimal(refunded, "refunded")?,
-                currency,
-                at: row.try_get("at")?,
-            })
-        })
+    settlements::of(&db.pool, merchant, before, fetch)
+        .await?
+        .into_iter()
+        .map(entry)
         .collect()
+}
+
+/// A stored entry as the merchants read it.
+fn entry(stored: Entry) -> Result<Settlement, Failure> {
+    let bad = |what: &str| Failure::Internal(format!("stored settlement {what}"));
+    let currency = CurrencyCode::parse(&stored.currency).map_err(|_| bad("currency"))?;
+    let decimal = |minor: i64, what: &str| {
+        Money::from_minor(minor, currency)
+            .map(|m| m.decimal())
+            .map_err(|_| bad(what))
+    };
+    let amount = stored.order_amount_minor;
+    let refunded = stored.refunded_minor.clamp(0, amount);
+    let owed_now = if amount > 0 {
+        i64::try_from(
+            i128::from(stored.owed_minor) * i128::from(amount - refunded) / i128::from(amount),
+        )
+        .map_err(|_| bad("owed"))?
+    } else {
+        stored.owed_minor
+    };
+    Ok(Settlement {
+        mode: HandoffMode::parse(&stored.mode).ok_or_else(|| bad("mode"))?,
+        order_amount: decimal(amount, "order_amount_minor")?,
+        commission_bps: u32::try_from(stored.commission_bps).map_err(|_| bad("commission"))?,
+        owed: decimal(owed_now, "owed")?,
+        refunded: decimal(refunded, "refunded")?,
+        currency,
+        at: stored.at,
+        order_id: stored.order_id,
+        debtor: stored.debtor,
+        creditor: stored.creditor,
+    })
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use crate::{
     ids::{new_id, now},
     store::{
         StoreError,
-        plan::{Done, Plan},
+        plan::{Done, Plan, Statement},
     },
 };
 
@@ -244,10 +244,10 @@ impl Sandbox {
             new_id("ch_sbx")
         };
         let inserted = Plan::<std::convert::Infallible>::new()
-            .or_stop(
-                "INSERT INTO sandbox_charges (idempotency_key, charge_id, reference, amount_minor, currency, outcome, refunded, created_at) \
+            .or_stop(Statement {
+                sql: "INSERT INTO sandbox_charges (idempotency_key, charge_id, reference, amount_minor, currency, outcome, refunded, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, 0, $7) ON CONFLICT DO NOTHING",
-                vec![
+                values: vec![
                     key.into(),
                     (&charge_id).into(),
                     reference.into(),
@@ -256,7 +256,7 @@ impl Sandbox {
                     outcome.into(),
                     now().into(),
                 ],
-            )
+            })
             .run(&self.db.store)
             .await?
             == Done::All;

@@ -25,7 +25,12 @@ use crate::{
     orders::{self, Answer, PendingOrder},
     registry::keys::{self, Purpose},
     state::AppState,
-    store::plan::{Done, Plan},
+    store::{
+        self,
+        consent::NewReceipt,
+        orders::NewOrder,
+        plan::{Done, Plan},
+    },
 };
 
 /// The confirming action the widget reports for its separate confirm button.
@@ -362,72 +367,51 @@ async fn store_pending(
     let mut plan = Plan::new();
     if let Clicked::ConsentFrame(proven) = consent.proof {
         plan = plan.or_refuse(
-            crate::store::consent::CLAIM,
-            vec![at.into(), (&proven.proof_sha256).into()],
+            store::consent::claiming(&proven.proof_sha256, at),
             Refused::ProofUsed,
         );
     }
     let plan = plan
         .or_refuse(
-            "INSERT INTO accepts (opportunity_id, idempotency_key, request_sha256, order_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-            vec![
-                (&open.id).into(),
-                key.into(),
-                request_sha256.into(),
-                (&order.id).into(),
-                at.into(),
-            ],
+            store::accepts::claiming(&open.id, key, request_sha256, &order.id, at),
             Refused::AlreadyAccepted,
         )
         .or_refuse(
-            "UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3",
-            vec![
-                (&open.id).into(),
-                OpportunityStatus::Accepted.as_str().into(),
-                OpportunityStatus::Open.as_str().into(),
-            ],
+            store::opportunities::moving(
+                &open.id,
+                OpportunityStatus::Open,
+                OpportunityStatus::Accepted,
+            ),
             Refused::NotOpen,
         )
-        .then(
-            "INSERT INTO orders (id, opportunity_id, affiliate_id, upseller_id, reason_code, customer_token, mode, items, \
-             amount_minor, currency, points, payment_reference, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            vec![
-                (&order.id).into(),
-                (&order.opportunity_id).into(),
-                (&order.affiliate_id).into(),
-                (&order.upseller_id).into(),
-                (&order.reason_code).into(),
-                (&order.customer_token).into(),
-                order.mode.as_str().into(),
-                (&items).into(),
-                order.amount.minor().into(),
-                order.amount.currency().as_str().into(),
-                i64::from(order.points).into(),
-                (&order.payment_reference).into(),
-                postsale_protocol::OrderStatus::Pending.as_str().into(),
-                at.into(),
-                at.into(),
-            ],
-        )
-        .then(
-            "INSERT INTO consent_receipts (order_id, opportunity_id, disclosure_sha256, disclosure_text, items, amount_minor, \
-             currency, action, proof, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            vec![
-                (&order.id).into(),
-                (&open.id).into(),
-                shown.text_sha256.into(),
-                shown.text.into(),
-                items.into(),
-                order.amount.minor().into(),
-                order.amount.currency().as_str().into(),
-                consent.action.into(),
-                consent.proof.receipt().into(),
-                (&consent.user_agent).into(),
-                at.into(),
-            ],
-        );
+        .then(store::orders::inserting_pending(&NewOrder {
+            id: &order.id,
+            opportunity_id: &order.opportunity_id,
+            affiliate_id: &order.affiliate_id,
+            upseller_id: &order.upseller_id,
+            reason_code: &order.reason_code,
+            customer_token: &order.customer_token,
+            mode: order.mode.as_str(),
+            items: &items,
+            amount_minor: order.amount.minor(),
+            currency: order.amount.currency().as_str(),
+            points: order.points,
+            payment_reference: order.payment_reference.as_deref(),
+            at,
+        }))
+        .then(store::consent::inserting_receipt(&NewReceipt {
+            order_id: &order.id,
+            opportunity_id: &open.id,
+            disclosure_sha256: &shown.text_sha256,
+            disclosure_text: &shown.text,
+            items: &items,
+            amount_minor: order.amount.minor(),
+            currency: order.amount.currency().as_str(),
+            action: consent.action,
+            proof: consent.proof.receipt(),
+            user_agent: consent.user_agent.as_deref(),
+            at,
+        }));
     match plan.run(&state.db.store).await? {
         Done::All | Done::Stopped => Ok(()),
         Done::Refused(Refused::ProofUsed) => {

@@ -14,8 +14,8 @@ use postsale_protocol::{
 use sha2::{Digest, Sha256};
 
 use crate::{
-    events,
     failure::Failure,
+    opportunity,
     registry::{
         self, Merchant,
         records::{IncentiveRecord, StyleRecord, TemplateRecord},
@@ -48,15 +48,7 @@ pub(crate) async fn get(
         return Err(Failure::Gone("this offer is no longer available".into()));
     }
     let offer = render(&state, &open).await?;
-    events::record(
-        &state.db.writer,
-        &id,
-        &open.affiliate.id,
-        open.code.code.as_str(),
-        events::Kind::Viewed,
-        None,
-    )
-    .await?;
+    opportunity::viewed(&state, &open).await?;
     Ok(Json(offer))
 }
 

@@ -6,11 +6,16 @@
 
 pub(crate) mod accepts;
 pub(crate) mod consent;
+pub(crate) mod events;
+pub(crate) mod frame_tokens;
 pub(crate) mod lane;
 pub(crate) mod opportunities;
 pub(crate) mod orders;
 pub(crate) mod plan;
+pub(crate) mod refunds;
+pub(crate) mod settlements;
 pub(crate) mod stats;
+pub(crate) mod webhooks;
 
 /// The store of one hub.
 #[derive(Debug, Clone)]

@@ -536,3 +536,16 @@ async fn insert_together(
         .await?;
     Ok(ids.into_iter().collect())
 }
+
+/// Moves opportunity `id` from `from` to `to` (changes nothing when it is
+/// not `from`), as a statement of a write plan.
+pub(crate) fn moving(
+    id: &str,
+    from: OpportunityStatus,
+    to: OpportunityStatus,
+) -> super::plan::Statement {
+    super::plan::Statement {
+        sql: "UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3",
+        values: vec![id.into(), to.as_str().into(), from.as_str().into()],
+    }
+}

@@ -2,11 +2,12 @@
 //! a page of a merchant's orders, one order with its consent receipt, the
 //! upseller's fulfilment, the webhook deliveries.
 
+use postsale_protocol::OrderStatus;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::{Row, any::AnyRow};
 
-use super::StoreError;
+use super::{StoreError, plan::Statement};
 
 /// An order as a merchant sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -194,4 +195,215 @@ pub(crate) async fn deliveries(
             })
         })
         .collect()
+}
+
+/// An order waiting for its payment's outcome, as stored, with what its
+/// opportunity says of the affiliate's order.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct PendingRow {
+    pub(crate) id: String,
+    pub(crate) opportunity_id: String,
+    pub(crate) affiliate_id: String,
+    pub(crate) upseller_id: String,
+    pub(crate) reason_code: String,
+    pub(crate) customer_token: String,
+    pub(crate) mode: String,
+    pub(crate) items: String,
+    pub(crate) amount_minor: i64,
+    pub(crate) currency: String,
+    pub(crate) points: i64,
+    pub(crate) payment_reference: Option<String>,
+    pub(crate) confirm_attempts: i64,
+    pub(crate) affiliate_order_id: String,
+    pub(crate) ticket_nonce: String,
+}
+
+/// `order_id`, if it is still `pending` or `pending_confirmation`.
+pub(crate) async fn pending(
+    pool: &sqlx::AnyPool,
+    order_id: &str,
+) -> Result<Option<PendingRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT o.id, o.opportunity_id, o.affiliate_id, o.upseller_id, o.reason_code, o.customer_token, o.mode, o.items, \
+         o.amount_minor, o.currency, o.points, o.payment_reference, o.confirm_attempts, \
+         p.order_id AS affiliate_order_id, p.ticket_nonce \
+         FROM orders o JOIN opportunities p ON p.id = o.opportunity_id \
+         WHERE o.id = $1 AND o.status IN ($2, $3)",
+    )
+    .bind(order_id)
+    .bind(OrderStatus::Pending.as_str())
+    .bind(OrderStatus::PendingConfirmation.as_str())
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// An order due for the reconciler: its id, status and `updated_at` (the
+/// lease's version).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct Due {
+    pub(crate) id: String,
+    pub(crate) status: String,
+    pub(crate) updated_at: i64,
+}
+
+/// Up to `limit` orders `pending` since before `cutoff`, or in
+/// `pending_confirmation` whose next check is due at `at`.
+pub(crate) async fn due(
+    pool: &sqlx::AnyPool,
+    cutoff: i64,
+    at: i64,
+    limit: i64,
+) -> Result<Vec<Due>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, status, updated_at FROM orders WHERE (status = $3 AND updated_at <= $1) \
+         OR (status = $4 AND next_check_at <= $2) LIMIT $5",
+    )
+    .bind(cutoff)
+    .bind(at)
+    .bind(OrderStatus::Pending.as_str())
+    .bind(OrderStatus::PendingConfirmation.as_str())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Takes the lease on `due` until `next_check_at`: true when no other hub
+/// moved the order since it was read.
+pub(crate) async fn claim(
+    writer: &sqlx::AnyPool,
+    due: &Due,
+    at: i64,
+    next_check_at: i64,
+) -> Result<bool, StoreError> {
+    let claimed = sqlx::query(
+        "UPDATE orders SET updated_at = $1, next_check_at = $2 WHERE id = $3 AND updated_at = $4 AND status = $5",
+    )
+    .bind(at)
+    .bind(next_check_at)
+    .bind(&due.id)
+    .bind(due.updated_at)
+    .bind(&due.status)
+    .execute(writer)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+/// Moves a `pending` order to `pending_confirmation` (or keeps it there)
+/// with its reason, attempt count and next check; false when it was
+/// settled meanwhile.
+pub(crate) async fn await_confirmation(
+    writer: &sqlx::AnyPool,
+    order_id: &str,
+    why: &str,
+    attempts: i64,
+    next_check_at: i64,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let updated = sqlx::query(
+        "UPDATE orders SET status = $7, failure = $1, confirm_attempts = $2, next_check_at = $3, \
+         updated_at = $4 WHERE id = $5 AND status IN ($6, $7)",
+    )
+    .bind(why)
+    .bind(attempts)
+    .bind(next_check_at)
+    .bind(at)
+    .bind(order_id)
+    .bind(OrderStatus::Pending.as_str())
+    .bind(OrderStatus::PendingConfirmation.as_str())
+    .execute(writer)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// An order about to be stored `pending`, before its payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NewOrder<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) opportunity_id: &'a str,
+    pub(crate) affiliate_id: &'a str,
+    pub(crate) upseller_id: &'a str,
+    pub(crate) reason_code: &'a str,
+    pub(crate) customer_token: &'a str,
+    /// The handoff mode's stored name.
+    pub(crate) mode: &'static str,
+    /// The items, as JSON.
+    pub(crate) items: &'a str,
+    pub(crate) amount_minor: i64,
+    pub(crate) currency: &'a str,
+    pub(crate) points: u32,
+    pub(crate) payment_reference: Option<&'a str>,
+    pub(crate) at: i64,
+}
+
+/// Stores `order` as `pending`, as a statement of a write plan.
+pub(crate) fn inserting_pending(order: &NewOrder<'_>) -> Statement {
+    Statement {
+        sql: "INSERT INTO orders (id, opportunity_id, affiliate_id, upseller_id, reason_code, customer_token, mode, items, \
+              amount_minor, currency, points, payment_reference, status, created_at, updated_at) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        values: vec![
+            order.id.into(),
+            order.opportunity_id.into(),
+            order.affiliate_id.into(),
+            order.upseller_id.into(),
+            order.reason_code.into(),
+            order.customer_token.into(),
+            order.mode.into(),
+            order.items.into(),
+            order.amount_minor.into(),
+            order.currency.into(),
+            i64::from(order.points).into(),
+            order.payment_reference.map(str::to_owned).into(),
+            OrderStatus::Pending.as_str().into(),
+            order.at.into(),
+            order.at.into(),
+        ],
+    }
+}
+
+/// Records a payment's outcome on an order still waiting for it (changes
+/// nothing once another hub recorded one).
+pub(crate) fn recording_outcome(
+    order_id: &str,
+    status: OrderStatus,
+    charge_id: Option<&str>,
+    failure: Option<&str>,
+    at: i64,
+) -> Statement {
+    Statement {
+        sql: "UPDATE orders SET status = $1, charge_id = $2, failure = $3, updated_at = $4 \
+              WHERE id = $5 AND status IN ($6, $7)",
+        values: vec![
+            status.as_str().into(),
+            charge_id.map(str::to_owned).into(),
+            failure.map(str::to_owned).into(),
+            at.into(),
+            order_id.into(),
+            OrderStatus::Pending.as_str().into(),
+            OrderStatus::PendingConfirmation.as_str().into(),
+        ],
+    }
+}
+
+/// Credits an order's points to its customer at its affiliate (once per
+/// order).
+pub(crate) fn crediting_points(
+    order_id: &str,
+    affiliate_id: &str,
+    customer_token: &str,
+    points: u32,
+    at: i64,
+) -> Statement {
+    Statement {
+        sql: "INSERT INTO points_ledger (id, affiliate_id, customer_token, order_id, points, at) \
+              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        values: vec![
+            format!("pts_{order_id}").into(),
+            affiliate_id.into(),
+            customer_token.into(),
+            order_id.into(),
+            i64::from(points).into(),
+            at.into(),
+        ],
+    }
 }

@@ -132,38 +132,27 @@ impl<R: Copy + Send + 'static> Plan<R> {
     }
 
     /// A statement whose changing nothing is fine.
-    pub(crate) fn then(mut self, sql: &'static str, values: Vec<Value>) -> Self {
-        self.steps.push(Step {
-            sql,
-            values,
-            unchanged: Unchanged::Fine,
-        });
-        self
-    }
-
-    /// [`Plan::then`] for a statement built elsewhere.
-    pub(crate) fn also(self, statement: Statement) -> Self {
-        self.then(statement.sql, statement.values)
+    pub(crate) fn then(self, statement: Statement) -> Self {
+        self.step(statement, Unchanged::Fine)
     }
 
     /// A statement that ends the plan (keeping what it wrote) when it
     /// changes nothing.
-    pub(crate) fn or_stop(mut self, sql: &'static str, values: Vec<Value>) -> Self {
-        self.steps.push(Step {
-            sql,
-            values,
-            unchanged: Unchanged::Stop,
-        });
-        self
+    pub(crate) fn or_stop(self, statement: Statement) -> Self {
+        self.step(statement, Unchanged::Stop)
     }
 
     /// A statement that refuses the whole plan with `refusal` when it
     /// changes nothing or meets a taken unique key.
-    pub(crate) fn or_refuse(mut self, sql: &'static str, values: Vec<Value>, refusal: R) -> Self {
+    pub(crate) fn or_refuse(self, statement: Statement, refusal: R) -> Self {
+        self.step(statement, Unchanged::Refuse(refusal))
+    }
+
+    fn step(mut self, statement: Statement, unchanged: Unchanged<R>) -> Self {
         self.steps.push(Step {
-            sql,
-            values,
-            unchanged: Unchanged::Refuse(refusal),
+            sql: statement.sql,
+            values: statement.values,
+            unchanged,
         });
         self
     }
@@ -333,10 +322,16 @@ mod tests {
             .expect("rows")
     }
 
+    fn statement(sql: &'static str, values: Vec<Value>) -> Statement {
+        Statement { sql, values }
+    }
+
     fn insert(key: &str) -> Plan<Why> {
         Plan::new().or_refuse(
-            "INSERT INTO t (k, status) VALUES ($1, 'open')",
-            vec![key.into()],
+            statement(
+                "INSERT INTO t (k, status) VALUES ($1, 'open')",
+                vec![key.into()],
+            ),
             Why::Taken,
         )
     }
@@ -346,8 +341,10 @@ mod tests {
         let (store, dir) = store();
         assert_eq!(insert("a").run(&store).await.ok(), Some(Done::All));
         let plan = Plan::<Why>::new().or_refuse(
-            "UPDATE t SET status = $2, note = $3 WHERE k = $1 AND status = 'open'",
-            vec!["a".into(), "closed".into(), Value::Text(None)],
+            statement(
+                "UPDATE t SET status = $2, note = $3 WHERE k = $1 AND status = 'open'",
+                vec!["a".into(), "closed".into(), Value::Text(None)],
+            ),
             Why::Closed,
         );
         assert_eq!(plan.run(&store).await.ok(), Some(Done::All));
@@ -360,15 +357,19 @@ mod tests {
         assert_eq!(insert("a").run(&store).await.ok(), Some(Done::All));
         // Its first insert lands, then the key is taken: neither stays.
         let plan = insert("b").or_refuse(
-            "INSERT INTO t (k, status) VALUES ($1, 'open')",
-            vec!["a".into()],
+            statement(
+                "INSERT INTO t (k, status) VALUES ($1, 'open')",
+                vec!["a".into()],
+            ),
             Why::Taken,
         );
         assert_eq!(plan.run(&store).await.ok(), Some(Done::Refused(Why::Taken)));
         // An update that finds nothing refuses as well.
         let plan = insert("c").or_refuse(
-            "UPDATE t SET status = 'closed' WHERE k = $1 AND status = 'open'",
-            vec!["nobody".into()],
+            statement(
+                "UPDATE t SET status = 'closed' WHERE k = $1 AND status = 'open'",
+                vec!["nobody".into()],
+            ),
             Why::Closed,
         );
         assert_eq!(
@@ -382,14 +383,14 @@ mod tests {
     async fn a_stop_keeps_what_came_before_and_skips_the_rest() {
         let (store, dir) = store();
         let plan = insert("a")
-            .or_stop(
+            .or_stop(statement(
                 "UPDATE t SET note = 'x' WHERE k = $1",
                 vec!["nobody".into()],
-            )
-            .then(
+            ))
+            .then(statement(
                 "INSERT INTO t (k, status) VALUES ($1, 'open')",
                 vec!["b".into()],
-            );
+            ));
         assert_eq!(plan.run(&store).await.ok(), Some(Done::Stopped));
         assert_eq!(rows(&dir), vec![("a".into(), "open".into(), None)]);
     }

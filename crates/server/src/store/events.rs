@@ -1,40 +1,25 @@
 //! The event log behind the statistics: every view, decline and accept,
-//! with the amount for accepts (a showing is the opportunity itself). Each happens at most once per
+//! with the amount for accepts. Each kind is stored at most once per
 //! opportunity: a customer who opens the offer ten times is one view.
 
 use postsale_protocol::Money;
 
-use crate::{ids::now, store::plan::Statement};
+use super::{StoreError, plan::Statement};
+use crate::domain::EventKind;
 
-/// What happened to an opportunity.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Kind {
-    Viewed,
-    Declined,
-    Accepted,
-}
-
-impl Kind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Viewed => "viewed",
-            Self::Declined => "declined",
-            Self::Accepted => "accepted",
-        }
-    }
-}
-
-/// Appends one event, on the writer or inside the caller's transaction;
-/// the same kind for the same opportunity again is not counted again.
+/// Appends one event at `at`, on the writer or inside the caller's
+/// transaction; the same kind for the same opportunity again is not
+/// counted again.
 pub(crate) async fn record<'c>(
     db: impl sqlx::Executor<'c, Database = sqlx::Any>,
     opportunity: &str,
     affiliate: &str,
     reason_code: &str,
-    kind: Kind,
+    kind: EventKind,
     amount: Option<Money>,
-) -> Result<(), sqlx::Error> {
-    db.execute(recording(opportunity, affiliate, reason_code, kind, amount).query())
+    at: i64,
+) -> Result<(), StoreError> {
+    db.execute(recording(opportunity, affiliate, reason_code, kind, amount, at).query())
         .await?;
     Ok(())
 }
@@ -44,14 +29,15 @@ pub(crate) fn recording(
     opportunity: &str,
     affiliate: &str,
     reason_code: &str,
-    kind: Kind,
+    kind: EventKind,
     amount: Option<Money>,
+    at: i64,
 ) -> Statement {
     Statement {
         sql: "INSERT INTO events (id, opportunity_id, affiliate_id, reason_code, kind, amount_minor, currency, at) \
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         values: vec![
-            format!("{}:{opportunity}", kind.as_str()).into(),
+            format!("{kind}:{opportunity}").into(),
             opportunity.into(),
             affiliate.into(),
             reason_code.into(),
@@ -60,7 +46,7 @@ pub(crate) fn recording(
             amount
                 .map_or_else(String::new, |m| m.currency().to_string())
                 .into(),
-            now().into(),
+            at.into(),
         ],
     }
 }
