@@ -22,6 +22,9 @@ pub enum DbError {
     /// The SQLite lane could not open the file.
     #[error("database: {0}")]
     Lane(String),
+    /// A statement of the hub's start-up failed.
+    #[error("database: {0}")]
+    Store(String),
     /// A migration failed.
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

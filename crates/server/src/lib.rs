@@ -127,7 +127,9 @@ impl Application {
         let db = db::Db::connect(&settings.database, sealer).await?;
         registry::seal_at_rest(&db).await.map_err(|e| match e {
             registry::AtRestError::Key(key) => StartError::MasterKey(key.to_string()),
-            registry::AtRestError::Database(db) => StartError::Database(DbError::Sqlx(db)),
+            registry::AtRestError::Database(db) => {
+                StartError::Database(DbError::Store(db.to_string()))
+            }
         })?;
         if settings.demo {
             demo::load(&db, &public_url)

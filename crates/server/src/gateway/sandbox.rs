@@ -11,7 +11,6 @@
 //! Any other number that passes the Luhn check succeeds.
 
 use postsale_protocol::{CardEntry, Money};
-use sqlx::Row;
 
 use super::{CardError, ChargeOutcome, GatewayFuture, PaymentGateway, RefundError};
 use crate::{
@@ -19,7 +18,8 @@ use crate::{
     ids::{new_id, now},
     store::{
         StoreError,
-        plan::{Done, Plan, Statement},
+        plan::{Done, Plan},
+        sandbox::{self, NewCharge, Refunded},
     },
 };
 
@@ -91,15 +91,14 @@ impl PaymentGateway for Sandbox {
             let (digits, behaviour) = check_card(card, year_month(now()))?;
             let reference = new_id("pm_sbx");
             let last4 = &digits[digits.len() - 4..];
-            sqlx::query(
-                "INSERT INTO sandbox_methods (reference, opportunity_id, last4, behaviour, created_at) VALUES ($1, $2, $3, $4, $5)",
+            sandbox::insert_method(
+                &self.db.writer,
+                &reference,
+                opportunity_id,
+                last4,
+                behaviour,
+                now(),
             )
-            .bind(&reference)
-            .bind(opportunity_id)
-            .bind(last4)
-            .bind(behaviour)
-            .bind(now())
-            .execute(&self.db.writer)
             .await
             .map_err(|_| CardError::Unavailable)?;
             Ok(reference)
@@ -112,18 +111,12 @@ impl PaymentGateway for Sandbox {
         opportunity_id: &'a str,
     ) -> GatewayFuture<'a, Result<bool, CardError>> {
         Box::pin(async move {
-            let row = sqlx::query(
-                "SELECT reference FROM sandbox_methods WHERE reference = $1 AND opportunity_id = $2",
-            )
-            .bind(reference)
-            .bind(opportunity_id)
-            .fetch_optional(&self.db.pool)
-            .await
-            .map_err(|err| {
-                tracing::error!(error = %err, "sandbox gateway storage failed");
-                CardError::Unavailable
-            })?;
-            Ok(row.is_some())
+            sandbox::method_for(&self.db.pool, reference, opportunity_id)
+                .await
+                .map_err(|err| {
+                    tracing::error!(error = %err, "sandbox gateway storage failed");
+                    CardError::Unavailable
+                })
         })
     }
 
@@ -169,38 +162,20 @@ impl Sandbox {
         charge_id: &str,
         amount: Money,
         key: &str,
-    ) -> Result<Result<(), RefundError>, sqlx::Error> {
-        let mut tx = self.db.writer.begin().await?;
-        let first = sqlx::query(
-            "INSERT INTO sandbox_refunds (idempotency_key, charge_id, amount_minor, created_at) VALUES ($1, $2, $3, $4)",
+    ) -> Result<Result<(), RefundError>, StoreError> {
+        let refunded = sandbox::refund(
+            &self.db.writer,
+            charge_id,
+            amount.minor(),
+            amount.currency().as_str(),
+            key,
+            now(),
         )
-        .bind(key)
-        .bind(charge_id)
-        .bind(amount.minor())
-        .bind(now())
-        .execute(&mut *tx)
-        .await;
-        match first {
-            // Refunded before under this key: its outcome stands.
-            Err(err) if crate::store::is_unique_violation(&err) => return Ok(Ok(())),
-            other => {
-                other?;
-            }
-        }
-        let done = sqlx::query(
-            "UPDATE sandbox_charges SET refunded_minor = refunded_minor + $1, refunded = 1 \
-             WHERE charge_id = $2 AND outcome = 'charged' AND currency = $3 AND refunded_minor + $1 <= amount_minor",
-        )
-        .bind(amount.minor())
-        .bind(charge_id)
-        .bind(amount.currency().as_str())
-        .execute(&mut *tx)
         .await?;
-        if done.rows_affected() != 1 {
-            return Ok(Err(RefundError::Refused));
-        }
-        tx.commit().await?;
-        Ok(Ok(()))
+        Ok(match refunded {
+            Refunded::Now | Refunded::Before => Ok(()),
+            Refunded::Refused => Err(RefundError::Refused),
+        })
     }
 
     async fn charge_inner(
@@ -210,20 +185,14 @@ impl Sandbox {
         key: &str,
     ) -> Result<ChargeOutcome, StoreError> {
         // What this key charged before, and how the method behaves, in one read.
-        let row = sqlx::query(
-            "SELECT c.charge_id, c.outcome, (SELECT behaviour FROM sandbox_methods WHERE reference = $2) AS behaviour \
-             FROM (SELECT 1 AS one) AS x LEFT JOIN sandbox_charges c ON c.idempotency_key = $1",
-        )
-        .bind(key)
-        .bind(reference)
-        .fetch_one(&self.db.pool)
-        .await?;
-        if let Some(previous) = charged_before(&row)? {
-            return Ok(previous);
+        let (previous, stored_behaviour) =
+            sandbox::before_charge(&self.db.pool, key, reference).await?;
+        if let Some(previous) = previous {
+            return Ok(charged_before(previous));
         }
         let behaviour = match reference.strip_prefix("pm_sandbox_") {
             Some(b @ ("ok" | "decline" | "error" | "hang")) => b.to_owned(),
-            _ => match row.try_get::<Option<String>, _>("behaviour")? {
+            _ => match stored_behaviour {
                 Some(behaviour) => behaviour,
                 None => return Ok(ChargeOutcome::Declined("unknown payment method".into())),
             },
@@ -244,19 +213,15 @@ impl Sandbox {
             new_id("ch_sbx")
         };
         let inserted = Plan::<std::convert::Infallible>::new()
-            .or_stop(Statement {
-                sql: "INSERT INTO sandbox_charges (idempotency_key, charge_id, reference, amount_minor, currency, outcome, refunded, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 0, $7) ON CONFLICT DO NOTHING",
-                values: vec![
-                    key.into(),
-                    (&charge_id).into(),
-                    reference.into(),
-                    amount.minor().into(),
-                    amount.currency().as_str().into(),
-                    outcome.into(),
-                    now().into(),
-                ],
-            })
+            .or_stop(sandbox::inserting_charge(&NewCharge {
+                key,
+                charge_id: &charge_id,
+                reference,
+                amount_minor: amount.minor(),
+                currency: amount.currency().as_str(),
+                outcome,
+                at: now(),
+            }))
             .run(&self.db.store)
             .await?
             == Done::All;
@@ -275,33 +240,20 @@ impl Sandbox {
         }
     }
 
-    async fn previous(&self, key: &str) -> Result<Option<ChargeOutcome>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT charge_id, outcome FROM sandbox_charges WHERE idempotency_key = $1",
-        )
-        .bind(key)
-        .fetch_optional(&self.db.pool)
-        .await?;
-        match row {
-            Some(row) => charged_before(&row),
-            None => Ok(None),
-        }
+    async fn previous(&self, key: &str) -> Result<Option<ChargeOutcome>, StoreError> {
+        Ok(sandbox::charge(&self.db.pool, key)
+            .await?
+            .map(charged_before))
     }
 }
 
-/// The outcome a stored charge row holds (none when its columns are null).
-fn charged_before(row: &sqlx::any::AnyRow) -> Result<Option<ChargeOutcome>, sqlx::Error> {
-    let (Some(charge_id), Some(outcome)) = (
-        row.try_get::<Option<String>, _>("charge_id")?,
-        row.try_get::<Option<String>, _>("outcome")?,
-    ) else {
-        return Ok(None);
-    };
-    Ok(Some(match outcome.as_str() {
+/// The outcome of a stored charge: its id and outcome.
+fn charged_before((charge_id, outcome): (String, String)) -> ChargeOutcome {
+    match outcome.as_str() {
         "charged" => ChargeOutcome::Charged(charge_id),
         "declined" => ChargeOutcome::Declined("the card was declined".into()),
         _ => ChargeOutcome::Failed("processing error".into()),
-    }))
+    }
 }
 
 #[cfg(test)]

@@ -6,31 +6,21 @@
 use std::collections::HashSet;
 
 use serde::Serialize;
-use sqlx::Row;
 
-use crate::{cache::EVERYONE, db::Db, failure::Failure, ids::now};
+use crate::{
+    cache::EVERYONE,
+    db::Db,
+    failure::Failure,
+    ids::now,
+    store::origins::{self, CallbackUrl},
+};
 
 /// Rewrites the merchant's list of proven origins from its origin rows.
 pub(super) async fn refresh_verified(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     merchant: &str,
 ) -> Result<(), Failure> {
-    let rows = sqlx::query(
-        "SELECT origin FROM merchant_origins WHERE merchant_id = $1 AND verified_at IS NOT NULL ORDER BY origin",
-    )
-    .bind(merchant)
-    .fetch_all(&mut **tx)
-    .await?;
-    let proven = rows
-        .iter()
-        .map(|r| r.try_get::<String, _>("origin"))
-        .collect::<Result<Vec<_>, _>>()?;
-    sqlx::query("UPDATE merchants SET verified_origins = $1 WHERE id = $2")
-        .bind(serde_json::to_string(&proven).map_err(|e| Failure::Internal(e.to_string()))?)
-        .bind(merchant)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    Ok(origins::refresh_verified(tx, merchant).await?)
 }
 
 /// One declared origin, how far its proof got, and its challenge.
@@ -48,26 +38,17 @@ pub(crate) struct OriginStatus {
 
 /// The merchant's declared origins with their proof.
 pub(crate) async fn origins(db: &Db, merchant: &str) -> Result<Vec<OriginStatus>, Failure> {
-    let rows = sqlx::query(
-        "SELECT origin, challenge, verified_at, verified_by FROM merchant_origins WHERE merchant_id = $1 ORDER BY origin",
-    )
-    .bind(merchant)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let origin: String = row.try_get("origin")?;
-            Ok(OriginStatus {
-                challenge_url: format!("{origin}{ORIGIN_CHALLENGE_PATH}"),
-                origin,
-                verified: row.try_get::<Option<i64>, _>("verified_at")?.is_some(),
-                verified_by: row.try_get("verified_by")?,
-                challenge: row
-                    .try_get::<Option<String>, _>("challenge")?
-                    .unwrap_or_default(),
-            })
+    Ok(origins::of(&db.pool, merchant)
+        .await?
+        .into_iter()
+        .map(|row| OriginStatus {
+            challenge_url: format!("{}{ORIGIN_CHALLENGE_PATH}", row.origin),
+            origin: row.origin,
+            verified: row.verified_at.is_some(),
+            verified_by: row.verified_by,
+            challenge: row.challenge.unwrap_or_default(),
         })
-        .collect()
+        .collect())
 }
 
 /// Where an origin serves its challenge.
@@ -82,16 +63,7 @@ pub(crate) async fn prove_origin(
     by: &str,
 ) -> Result<bool, Failure> {
     let mut tx = db.writer.begin().await?;
-    let moved = sqlx::query(
-        "UPDATE merchant_origins SET verified_at = $1, verified_by = $2 WHERE merchant_id = $3 AND origin = $4",
-    )
-    .bind(now())
-    .bind(by)
-    .bind(merchant)
-    .bind(origin)
-    .execute(&mut *tx)
-    .await?;
-    if moved.rows_affected() == 0 {
+    if !origins::prove(&mut tx, merchant, origin, by, now()).await? {
         return Ok(false);
     }
     refresh_verified(&mut tx, merchant).await?;
@@ -117,22 +89,12 @@ pub(crate) async fn prove_callback(
     which: Callback,
     url: &str,
 ) -> Result<bool, Failure> {
-    let sql = match which {
-        Callback::Handoff => {
-            "UPDATE merchants SET handoff_url_verified_at = $1 WHERE id = $2 AND handoff_url = $3"
-        }
-        Callback::Webhook => {
-            "UPDATE merchants SET webhook_url_verified_at = $1 WHERE id = $2 AND webhook_url = $3"
-        }
+    let which = match which {
+        Callback::Handoff => CallbackUrl::Handoff,
+        Callback::Webhook => CallbackUrl::Webhook,
     };
     let mut tx = db.writer.begin().await?;
-    let moved = sqlx::query(sql)
-        .bind(now())
-        .bind(merchant)
-        .bind(url)
-        .execute(&mut *tx)
-        .await?;
-    if moved.rows_affected() == 0 {
+    if !origins::prove_callback(&mut tx, merchant, which, url, now()).await? {
         return Ok(false);
     }
     super::commit(db, tx, Some(merchant)).await?;
@@ -151,13 +113,5 @@ pub(crate) async fn origin_registered(db: &Db, origin: &str) -> Result<bool, Fai
 }
 
 async fn proven_origins(db: &Db) -> Result<HashSet<String>, Failure> {
-    let rows =
-        sqlx::query("SELECT DISTINCT origin FROM merchant_origins WHERE verified_at IS NOT NULL")
-            .fetch_all(&db.pool)
-            .await?;
-    let origins = rows
-        .iter()
-        .map(|row| row.try_get::<String, _>("origin"))
-        .collect::<Result<HashSet<_>, _>>()?;
-    Ok(origins)
+    Ok(origins::proven(&db.pool).await?.into_iter().collect())
 }

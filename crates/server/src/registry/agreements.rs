@@ -4,10 +4,14 @@
 
 use postsale_protocol::HandoffMode;
 use serde::Serialize;
-use sqlx::Row;
 
 pub(crate) use crate::domain::AgreementStatus;
-use crate::{db::Db, failure::Failure, ids::now};
+use crate::{
+    db::Db,
+    failure::Failure,
+    ids::now,
+    store::agreements::{self, AgreementRow},
+};
 
 /// The terms on which an upseller lets one affiliate sell its items.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -58,22 +62,18 @@ impl AgreementTerms {
     }
 }
 
-const AGREEMENT_COLUMNS: &str =
-    "upseller_id, affiliate_id, modes, commission_bps, status, created_at, updated_at";
-
-fn decode_agreement(row: &sqlx::any::AnyRow) -> Result<Agreement, Failure> {
-    let modes: String = row.try_get("modes")?;
-    let modes: Vec<String> = serde_json::from_str(&modes)
+fn decode_agreement(row: AgreementRow) -> Result<Agreement, Failure> {
+    let modes: Vec<String> = serde_json::from_str(&row.modes)
         .map_err(|e| Failure::Internal(format!("stored agreement modes: {e}")))?;
     Ok(Agreement {
-        upseller: row.try_get("upseller_id")?,
-        affiliate: row.try_get("affiliate_id")?,
         modes: modes.iter().filter_map(|m| HandoffMode::parse(m)).collect(),
-        commission_bps: u32::try_from(row.try_get::<i64, _>("commission_bps")?)
+        commission_bps: u32::try_from(row.commission_bps)
             .map_err(|_| Failure::Internal("stored commission".into()))?,
-        status: AgreementStatus::parse(&row.try_get::<String, _>("status")?)?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        status: AgreementStatus::parse(&row.status)?,
+        upseller: row.upseller,
+        affiliate: row.affiliate,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
@@ -87,18 +87,14 @@ pub(crate) async fn grant(
     let modes: Vec<&str> = terms.modes.iter().map(HandoffMode::as_str).collect();
     let modes = serde_json::to_string(&modes).map_err(|e| Failure::Internal(e.to_string()))?;
     let mut tx = db.writer.begin().await?;
-    sqlx::query(
-        "INSERT INTO agreements (upseller_id, affiliate_id, modes, commission_bps, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $6, $5, $5) \
-         ON CONFLICT (upseller_id, affiliate_id) DO UPDATE SET modes = $3, commission_bps = $4, status = $6, updated_at = $5",
+    agreements::grant(
+        &mut tx,
+        upseller,
+        affiliate,
+        &modes,
+        terms.commission_bps,
+        now(),
     )
-    .bind(upseller)
-    .bind(affiliate)
-    .bind(&modes)
-    .bind(i64::from(terms.commission_bps))
-    .bind(now())
-    .bind(AgreementStatus::Active.as_str())
-    .execute(&mut *tx)
     .await?;
     // Permits are read under the affiliate and name the upseller: a change
     // of terms reaches every hub's reads.
@@ -111,17 +107,7 @@ pub(crate) async fn grant(
 /// Ends an agreement; it stays readable, revoked. False when there was none.
 pub(crate) async fn withdraw(db: &Db, upseller: &str, affiliate: &str) -> Result<bool, Failure> {
     let mut tx = db.writer.begin().await?;
-    let moved = sqlx::query(
-        "UPDATE agreements SET status = $4, updated_at = $1 WHERE upseller_id = $2 AND affiliate_id = $3 AND status = $5",
-    )
-    .bind(now())
-    .bind(upseller)
-    .bind(affiliate)
-    .bind(AgreementStatus::Revoked.as_str())
-    .bind(AgreementStatus::Active.as_str())
-    .execute(&mut *tx)
-    .await?;
-    if moved.rows_affected() == 0 {
+    if !agreements::withdraw(&mut tx, upseller, affiliate, now()).await? {
         return Ok(false);
     }
     super::commit(db, tx, None).await?;
@@ -134,26 +120,19 @@ pub(crate) async fn agreement(
     upseller: &str,
     affiliate: &str,
 ) -> Result<Option<Agreement>, Failure> {
-    let row = sqlx::query(&format!(
-        "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE upseller_id = $1 AND affiliate_id = $2"
-    ))
-    .bind(upseller)
-    .bind(affiliate)
-    .fetch_optional(&db.pool)
-    .await?;
-    row.as_ref().map(decode_agreement).transpose()
+    agreements::between(&db.pool, upseller, affiliate)
+        .await?
+        .map(decode_agreement)
+        .transpose()
 }
 
 /// The agreements `merchant` is a party of, as upseller or as affiliate.
 pub(crate) async fn agreements_of(db: &Db, merchant: &str) -> Result<Vec<Agreement>, Failure> {
-    let rows = sqlx::query(&format!(
-        "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE upseller_id = $1 OR affiliate_id = $1 \
-         ORDER BY upseller_id, affiliate_id LIMIT 500"
-    ))
-    .bind(merchant)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(decode_agreement).collect()
+    agreements::of(&db.pool, merchant)
+        .await?
+        .into_iter()
+        .map(decode_agreement)
+        .collect()
 }
 
 /// The affiliate's commission on the upseller's sales, from their agreement

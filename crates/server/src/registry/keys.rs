@@ -8,7 +8,6 @@
 //! the merchant's side until retired.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 pub(crate) use crate::domain::HubKeyStatus;
 use crate::{
@@ -16,6 +15,7 @@ use crate::{
     db::Db,
     failure::Failure,
     ids::{new_secret_hex, now},
+    store::{StoreError, hub_keys},
 };
 
 /// The most keys of one purpose a merchant keeps (retired ones aside).
@@ -114,31 +114,21 @@ pub(crate) async fn create_with(
     secret: &str,
 ) -> Result<(), Failure> {
     let mut tx = db.writer.begin().await?;
-    let live: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status <> $3",
-    )
-    .bind(merchant)
-    .bind(purpose.as_str())
-    .bind(HubKeyStatus::Retired.as_str())
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("n")?;
+    let live = hub_keys::live(&mut tx, merchant, purpose.as_str()).await?;
     if live >= MAX_LIVE {
         return Err(Failure::Conflict(format!(
             "at most {MAX_LIVE} {} keys at once; retire one first",
             purpose.as_str()
         )));
     }
-    sqlx::query(
-        "INSERT INTO hub_keys (merchant_id, key_id, purpose, secret, status, created_at) VALUES ($1, $2, $3, $4, $6, $5)",
+    hub_keys::insert_staged(
+        &mut tx,
+        merchant,
+        key_id,
+        purpose.as_str(),
+        &db.sealer.seal(&context(merchant, key_id), secret),
+        now(),
     )
-    .bind(merchant)
-    .bind(key_id)
-    .bind(purpose.as_str())
-    .bind(db.sealer.seal(&context(merchant, key_id), secret))
-    .bind(now())
-    .bind(HubKeyStatus::Staged.as_str())
-    .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(())
@@ -146,17 +136,7 @@ pub(crate) async fn create_with(
 
 /// Activates a staged (or re-activates an active) key: it signs from now on.
 pub(crate) async fn activate(db: &Db, merchant: &str, key_id: &str) -> Result<(), Failure> {
-    let moved = sqlx::query(
-        "UPDATE hub_keys SET status = $4, activated_ms = $1 WHERE merchant_id = $2 AND key_id = $3 AND status <> $5",
-    )
-    .bind(now_ms())
-    .bind(merchant)
-    .bind(key_id)
-    .bind(HubKeyStatus::Active.as_str())
-    .bind(HubKeyStatus::Retired.as_str())
-    .execute(&db.writer)
-    .await?;
-    if moved.rows_affected() == 1 {
+    if hub_keys::activate(&db.writer, merchant, key_id, now_ms()).await? {
         Ok(())
     } else {
         Err(Failure::NotFound(format!("no live key '{key_id}'")))
@@ -178,15 +158,7 @@ pub(crate) async fn retire(db: &Db, merchant: &str, key_id: &str) -> Result<(), 
             "the hub signs with this key; activate another first".into(),
         ));
     }
-    sqlx::query(
-        "UPDATE hub_keys SET status = $4, retired_at = $1 WHERE merchant_id = $2 AND key_id = $3",
-    )
-    .bind(now())
-    .bind(merchant)
-    .bind(key_id)
-    .bind(HubKeyStatus::Retired.as_str())
-    .execute(&db.writer)
-    .await?;
+    hub_keys::retire(&db.writer, merchant, key_id, now()).await?;
     Ok(())
 }
 
@@ -194,26 +166,20 @@ pub(crate) async fn retire(db: &Db, merchant: &str, key_id: &str) -> Result<(), 
 /// signs a purpose is its most recently activated active key, as in
 /// [`signing`].
 pub(crate) async fn list(db: &Db, merchant: &str) -> Result<Vec<KeyInfo>, Failure> {
-    let rows = sqlx::query(
-        "SELECT key_id, purpose, status, created_at, activated_ms FROM hub_keys WHERE merchant_id = $1 \
-         ORDER BY created_at DESC, key_id",
-    )
-    .bind(merchant)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = hub_keys::of(&db.pool, merchant).await?;
     let mut keys = Vec::with_capacity(rows.len());
     // Per purpose: (activated_ms, key_id) of the latest activation.
     let mut latest: Vec<(Purpose, i64, String)> = Vec::new();
-    for row in &rows {
+    for row in rows {
         let key = KeyInfo {
-            key_id: row.try_get("key_id")?,
-            purpose: Purpose::parse(&row.try_get::<String, _>("purpose")?)?,
-            status: HubKeyStatus::parse(&row.try_get::<String, _>("status")?)?,
+            purpose: Purpose::parse(&row.purpose)?,
+            status: HubKeyStatus::parse(&row.status)?,
             signing: false,
-            created_at: row.try_get("created_at")?,
+            created_at: row.created_at,
+            key_id: row.key_id,
         };
         if key.status == HubKeyStatus::Active {
-            let at = row.try_get::<Option<i64>, _>("activated_ms")?.unwrap_or(0);
+            let at = row.activated_ms.unwrap_or(0);
             match latest.iter_mut().find(|(p, _, _)| *p == key.purpose) {
                 Some(l) if (at, &key.key_id) > (l.1, &l.2) => {
                     *l = (key.purpose, at, key.key_id.clone())
@@ -239,30 +205,19 @@ pub(crate) async fn signing(
     merchant: &str,
     purpose: Purpose,
 ) -> Result<Option<SigningKey>, Failure> {
-    let row = sqlx::query(
-        "SELECT key_id, secret FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status = $3 \
-         ORDER BY activated_ms DESC, key_id DESC LIMIT 1",
-    )
-    .bind(merchant)
-    .bind(purpose.as_str())
-    .bind(HubKeyStatus::Active.as_str())
-    .fetch_optional(&db.pool)
-    .await?;
-    row.map(|row| {
-        let key_id: String = row.try_get("key_id")?;
-        let secret = db
-            .sealer
-            .open(
-                &context(merchant, &key_id),
-                &row.try_get::<String, _>("secret")?,
-            )
-            .map_err(|e| Failure::Internal(format!("hub key {key_id}: {e}")))?;
-        Ok(SigningKey {
-            key_id,
-            secret: Secret::new(secret),
+    hub_keys::signing(&db.pool, merchant, purpose.as_str())
+        .await?
+        .map(|(key_id, sealed)| {
+            let secret = db
+                .sealer
+                .open(&context(merchant, &key_id), &sealed)
+                .map_err(|e| Failure::Internal(format!("hub key {key_id}: {e}")))?;
+            Ok(SigningKey {
+                key_id,
+                secret: Secret::new(secret),
+            })
         })
-    })
-    .transpose()
+        .transpose()
 }
 
 /// The row a key's sealed secret is bound to.
@@ -271,23 +226,13 @@ fn context(merchant: &str, key_id: &str) -> String {
 }
 
 /// Seals the secrets of keys stored before sealing existed.
-pub(crate) async fn seal_plaintext(db: &Db) -> Result<(), sqlx::Error> {
-    let rows = sqlx::query("SELECT merchant_id, key_id, secret FROM hub_keys")
-        .fetch_all(&db.pool)
-        .await?;
-    for row in rows {
-        let secret: String = row.try_get("secret")?;
+pub(crate) async fn seal_plaintext(db: &Db) -> Result<(), StoreError> {
+    for (merchant, key_id, secret) in hub_keys::all_secrets(&db.pool).await? {
         if crate::seal::Sealer::is_sealed(&secret) {
             continue;
         }
-        let (merchant, key_id): (String, String) =
-            (row.try_get("merchant_id")?, row.try_get("key_id")?);
-        sqlx::query("UPDATE hub_keys SET secret = $1 WHERE merchant_id = $2 AND key_id = $3")
-            .bind(db.sealer.seal(&context(&merchant, &key_id), &secret))
-            .bind(&merchant)
-            .bind(&key_id)
-            .execute(&db.writer)
-            .await?;
+        let sealed = db.sealer.seal(&context(&merchant, &key_id), &secret);
+        hub_keys::reseal(&db.writer, &merchant, &key_id, &sealed).await?;
     }
     Ok(())
 }

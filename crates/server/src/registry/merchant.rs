@@ -6,13 +6,12 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use crate::{
     db::Db,
-    domain::{AffiliationStatus, AgreementStatus},
     failure::Failure,
     ids::{new_api_key, new_secret_hex, now, sha256_hex},
+    store::merchants::{self, MerchantRow, Profile},
     validate,
 };
 
@@ -106,29 +105,38 @@ impl Merchant {
     }
 }
 
-const COLUMNS: &str = "id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, \
-     verified_origins, handoff_url_verified_at, webhook_url_verified_at";
-
-fn decode(row: &sqlx::any::AnyRow) -> Result<Merchant, Failure> {
-    let origins: String = row.try_get("origins")?;
+fn decode(row: MerchantRow) -> Result<Merchant, Failure> {
     Ok(Merchant {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        affiliate: row.try_get::<i64, _>("is_affiliate")? != 0,
-        upseller: row.try_get::<i64, _>("is_upseller")? != 0,
-        origins: serde_json::from_str(&origins)
+        affiliate: row.is_affiliate != 0,
+        upseller: row.is_upseller != 0,
+        origins: serde_json::from_str(&row.origins)
             .map_err(|e| Failure::Internal(format!("stored origins: {e}")))?,
-        handoff_url: row.try_get("handoff_url")?,
-        webhook_url: row.try_get("webhook_url")?,
-        verified_origins: serde_json::from_str(&row.try_get::<String, _>("verified_origins")?)
+        verified_origins: serde_json::from_str(&row.verified_origins)
             .map_err(|e| Failure::Internal(format!("stored verified origins: {e}")))?,
-        handoff_url_verified: row
-            .try_get::<Option<i64>, _>("handoff_url_verified_at")?
-            .is_some(),
-        webhook_url_verified: row
-            .try_get::<Option<i64>, _>("webhook_url_verified_at")?
-            .is_some(),
+        handoff_url_verified: row.handoff_url_verified_at.is_some(),
+        webhook_url_verified: row.webhook_url_verified_at.is_some(),
+        id: row.id,
+        name: row.name,
+        handoff_url: row.handoff_url,
+        webhook_url: row.webhook_url,
     })
+}
+
+/// The merchant's profile as the store writes it, its origins as JSON.
+fn profile<'a>(merchant: &'a Merchant, origins: &'a str) -> Profile<'a> {
+    Profile {
+        id: &merchant.id,
+        name: &merchant.name,
+        affiliate: merchant.affiliate,
+        upseller: merchant.upseller,
+        origins,
+        handoff_url: merchant.handoff_url.as_deref(),
+        webhook_url: merchant.webhook_url.as_deref(),
+    }
+}
+
+fn origins_json(merchant: &Merchant) -> Result<String, Failure> {
+    serde_json::to_string(&merchant.origins).map_err(|e| Failure::Internal(e.to_string()))
 }
 
 /// Creates a merchant and returns its API key, shown this once.
@@ -142,103 +150,58 @@ pub(crate) async fn create_with_key(
     merchant: &Merchant,
     api_key: &str,
 ) -> Result<String, Failure> {
+    let origins = origins_json(merchant)?;
+    let at = now();
     let mut tx = db.writer.begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO merchants (id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, api_key_sha256, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    if !merchants::insert(
+        &mut tx,
+        &profile(merchant, &origins),
+        &sha256_hex(api_key),
+        at,
     )
-    .bind(&merchant.id)
-    .bind(&merchant.name)
-    .bind(i64::from(merchant.affiliate))
-    .bind(i64::from(merchant.upseller))
-    .bind(serde_json::to_string(&merchant.origins).map_err(|e| Failure::Internal(e.to_string()))?)
-    .bind(&merchant.handoff_url)
-    .bind(&merchant.webhook_url)
-    .bind(sha256_hex(api_key))
-    .bind(now())
-    .execute(&mut *tx)
-    .await;
-    if let Err(err) = inserted {
-        return Err(if crate::store::is_unique_violation(&err) {
-            Failure::Conflict(format!("merchant '{}' already exists", merchant.id))
-        } else {
-            err.into()
-        });
+    .await?
+    {
+        return Err(Failure::Conflict(format!(
+            "merchant '{}' already exists",
+            merchant.id
+        )));
     }
     // The operator names these origins as it registers the merchant.
-    write_origins(&mut tx, merchant, Some("operator")).await?;
+    merchants::write_origins(
+        &mut tx,
+        &merchant.id,
+        &merchant.origins,
+        new_secret_hex,
+        Some(("operator", at)),
+    )
+    .await?;
     super::commit(db, tx, Some(&merchant.id)).await?;
     Ok(api_key.to_owned())
 }
 
 /// Replaces a merchant's profile (not its id or key).
 pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), Failure> {
+    let origins = origins_json(merchant)?;
     let mut tx = db.writer.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE merchants SET name = $1, is_affiliate = $2, is_upseller = $3, origins = $4, \
-         handoff_url_verified_at = CASE WHEN handoff_url IS NOT DISTINCT FROM $5 THEN handoff_url_verified_at ELSE NULL END, \
-         webhook_url_verified_at = CASE WHEN webhook_url IS NOT DISTINCT FROM $6 THEN webhook_url_verified_at ELSE NULL END, \
-         handoff_url = $5, webhook_url = $6, updated_at = $7 WHERE id = $8",
-    )
-    .bind(&merchant.name)
-    .bind(i64::from(merchant.affiliate))
-    .bind(i64::from(merchant.upseller))
-    .bind(serde_json::to_string(&merchant.origins).map_err(|e| Failure::Internal(e.to_string()))?)
-    .bind(&merchant.handoff_url)
-    .bind(&merchant.webhook_url)
-    .bind(now())
-    .bind(&merchant.id)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() == 0 {
+    if !merchants::update(&mut tx, &profile(merchant, &origins), now()).await? {
         return Err(Failure::NotFound(format!("no merchant '{}'", merchant.id)));
     }
     // Origins still declared keep their proof; dropped ones go; new ones
     // wait for theirs.
-    let stored = sqlx::query("SELECT origin FROM merchant_origins WHERE merchant_id = $1")
-        .bind(&merchant.id)
-        .fetch_all(&mut *tx)
-        .await?;
-    for row in stored {
-        let origin: String = row.try_get("origin")?;
-        if !merchant.origins.contains(&origin) {
-            sqlx::query("DELETE FROM merchant_origins WHERE merchant_id = $1 AND origin = $2")
-                .bind(&merchant.id)
-                .bind(&origin)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    write_origins(&mut tx, merchant, None).await?;
+    merchants::write_origins(
+        &mut tx,
+        &merchant.id,
+        &merchant.origins,
+        new_secret_hex,
+        None,
+    )
+    .await?;
     super::commit(db, tx, Some(&merchant.id)).await?;
     Ok(())
 }
 
-/// Adds the merchant's origins not yet stored, each with a fresh challenge;
-/// `approved_by` marks them proven at once (the operator naming them when it
-/// registers the merchant). Then refreshes the merchant's proven list.
-async fn write_origins(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    merchant: &Merchant,
-    approved_by: Option<&str>,
-) -> Result<(), Failure> {
-    for origin in &merchant.origins {
-        sqlx::query(
-            "INSERT INTO merchant_origins (merchant_id, origin, challenge, verified_at, verified_by) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        )
-        .bind(&merchant.id)
-        .bind(origin)
-        .bind(new_secret_hex())
-        .bind(approved_by.map(|_| now()))
-        .bind(approved_by)
-        .execute(&mut **tx)
-        .await?;
-    }
-    super::addresses::refresh_verified(tx, &merchant.id).await
-}
-
-/// Sets a merchant's roles (the operator's call, never the merchant's).
+/// Sets a merchant's roles (the operator's call, never the merchant's); one
+/// that is no longer an upseller ends the agreements it gave.
 pub(crate) async fn set_roles(
     db: &Db,
     id: &str,
@@ -246,29 +209,8 @@ pub(crate) async fn set_roles(
     upseller: bool,
 ) -> Result<(), Failure> {
     let mut tx = db.writer.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE merchants SET is_affiliate = $1, is_upseller = $2, updated_at = $3 WHERE id = $4",
-    )
-    .bind(i64::from(affiliate))
-    .bind(i64::from(upseller))
-    .bind(now())
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() == 0 {
+    if !merchants::set_roles(&mut tx, id, affiliate, upseller, now()).await? {
         return Err(Failure::NotFound(format!("no merchant '{id}'")));
-    }
-    if !upseller {
-        // No longer an upseller: the agreements it gave end.
-        sqlx::query(
-            "UPDATE agreements SET status = $3, updated_at = $1 WHERE upseller_id = $2 AND status = $4",
-        )
-        .bind(now())
-        .bind(id)
-        .bind(AgreementStatus::Revoked.as_str())
-        .bind(AgreementStatus::Active.as_str())
-        .execute(&mut *tx)
-        .await?;
     }
     // Roles and the agreements they end are read for other merchants too.
     super::commit(db, tx, None).await
@@ -277,42 +219,9 @@ pub(crate) async fn set_roles(
 /// Deletes a merchant and everything it keeps.
 pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, Failure> {
     let mut tx = db.writer.begin().await?;
-    for table in ["records", "merchant_origins"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE merchant_id = $1"))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query("DELETE FROM complements WHERE upseller_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    // Its affiliations and agreements end with it: a merchant registered
-    // later under the same id inherits none of them.
-    sqlx::query(
-        "UPDATE affiliations SET status = $3, revoked_at = $2, revoked_by = $1 \
-         WHERE (proposer_id = $1 OR partner_id = $1) AND status <> $3",
-    )
-    .bind(id)
-    .bind(now())
-    .bind(AffiliationStatus::Revoked.as_str())
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "UPDATE agreements SET status = $3, updated_at = $2 WHERE (upseller_id = $1 OR affiliate_id = $1) AND status = $4",
-    )
-    .bind(id)
-    .bind(now())
-    .bind(AgreementStatus::Revoked.as_str())
-    .bind(AgreementStatus::Active.as_str())
-    .execute(&mut *tx)
-    .await?;
-    let deleted = sqlx::query("DELETE FROM merchants WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let deleted = merchants::delete(&mut tx, id, now()).await?;
     super::commit(db, tx, None).await?;
-    Ok(deleted.rows_affected() > 0)
+    Ok(deleted)
 }
 
 /// The merchant with this id (kept in memory until it changes).
@@ -325,20 +234,16 @@ pub(crate) async fn by_id(db: &Db, id: &str) -> Result<Option<Arc<Merchant>>, Fa
 /// The merchant as stored now, for the calls that move money or customer
 /// data (where to send a handoff or a webhook): never a cached answer.
 pub(crate) async fn by_id_stored(db: &Db, id: &str) -> Result<Option<Merchant>, Failure> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM merchants WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(decode).transpose()
+    merchants::by_id(&db.pool, id)
+        .await?
+        .map(decode)
+        .transpose()
 }
 
 /// The merchant whose API key this is.
 pub(crate) async fn by_api_key(db: &Db, api_key: &str) -> Result<Option<Merchant>, Failure> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM merchants WHERE api_key_sha256 = $1"
-    ))
-    .bind(sha256_hex(api_key))
-    .fetch_optional(&db.pool)
-    .await?;
-    row.as_ref().map(decode).transpose()
+    merchants::by_api_key_sha256(&db.pool, &sha256_hex(api_key))
+        .await?
+        .map(decode)
+        .transpose()
 }

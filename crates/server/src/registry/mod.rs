@@ -12,9 +12,12 @@ pub(crate) mod trust;
 
 use std::sync::Arc;
 
-use sqlx::Row;
-
-use crate::{db::Db, failure::Failure, ids::now};
+use crate::{
+    db::Db,
+    failure::Failure,
+    ids::now,
+    store::{self, StoreError},
+};
 pub(crate) use merchant::Merchant;
 use records::Record;
 
@@ -35,14 +38,10 @@ pub(crate) async fn get<R: Record>(
 }
 
 async fn get_stored<R: Record>(db: &Db, merchant: &str, id: &str) -> Result<Option<R>, Failure> {
-    let row =
-        sqlx::query("SELECT body FROM records WHERE merchant_id = $1 AND kind = $2 AND id = $3")
-            .bind(merchant)
-            .bind(R::KIND)
-            .bind(id)
-            .fetch_optional(&db.pool)
-            .await?;
-    row.map(|row| decode::<R>(db, merchant, &row)).transpose()
+    store::records::body(&db.pool, merchant, R::KIND, id)
+        .await?
+        .map(|body| decode::<R>(db, merchant, &body))
+        .transpose()
 }
 
 /// Every record of kind `R` the merchant has, by id (kept in memory until
@@ -55,15 +54,7 @@ pub(crate) async fn list<R: Record>(db: &Db, merchant: &str) -> Result<Arc<Vec<R
 }
 
 async fn list_stored<R: Record>(db: &Db, merchant: &str) -> Result<Vec<R>, Failure> {
-    let rows =
-        sqlx::query("SELECT body FROM records WHERE merchant_id = $1 AND kind = $2 ORDER BY id")
-            .bind(merchant)
-            .bind(R::KIND)
-            .fetch_all(&db.pool)
-            .await?;
-    rows.iter()
-        .map(|row| decode::<R>(db, merchant, row))
-        .collect()
+    list_after(db, merchant, None, i64::MAX).await
 }
 
 /// One page of a merchant's records of kind `R`, by id: at most `fetch`
@@ -74,17 +65,10 @@ pub(crate) async fn list_after<R: Record>(
     after: Option<&str>,
     fetch: i64,
 ) -> Result<Vec<R>, Failure> {
-    let rows = sqlx::query(
-        "SELECT body FROM records WHERE merchant_id = $1 AND kind = $2 AND id > $3 ORDER BY id LIMIT $4",
-    )
-    .bind(merchant)
-    .bind(R::KIND)
-    .bind(after.unwrap_or(""))
-    .bind(fetch)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|row| decode::<R>(db, merchant, row))
+    store::records::bodies(&db.pool, merchant, R::KIND, after.unwrap_or(""), fetch)
+        .await?
+        .iter()
+        .map(|body| decode::<R>(db, merchant, body))
         .collect()
 }
 
@@ -93,9 +77,8 @@ fn context(kind: &str, merchant: &str, id: &str) -> String {
     format!("{kind}:{merchant}:{id}")
 }
 
-fn decode<R: Record>(db: &Db, merchant: &str, row: &sqlx::any::AnyRow) -> Result<R, Failure> {
-    let body: String = row.try_get("body")?;
-    let mut record: R = serde_json::from_str(&body)
+fn decode<R: Record>(db: &Db, merchant: &str, body: &str) -> Result<R, Failure> {
+    let mut record: R = serde_json::from_str(body)
         .map_err(|e| Failure::Internal(format!("stored {} record: {e}", R::KIND)))?;
     let at = context(R::KIND, merchant, record.id());
     record
@@ -114,18 +97,7 @@ pub(crate) async fn commit(
     mut tx: sqlx::Transaction<'_, sqlx::Any>,
     merchant: Option<&str>,
 ) -> Result<(), Failure> {
-    let row = sqlx::query(
-        "UPDATE registry_version SET version = version + 1 WHERE id = 'registry' RETURNING version",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let version: i64 = row.try_get("version")?;
-    sqlx::query("INSERT INTO registry_changes (version, merchant_id, at) VALUES ($1, $2, $3)")
-        .bind(version)
-        .bind(merchant.unwrap_or(""))
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+    store::records::log_change(&mut tx, merchant.unwrap_or(""), now()).await?;
     tx.commit().await?;
     db.cache.evict(merchant);
     Ok(())
@@ -165,10 +137,7 @@ pub(crate) async fn follow_changes(db: Db) {
         }
         if last_trim.elapsed() > std::time::Duration::from_secs(600) {
             last_trim = std::time::Instant::now();
-            let trimmed = sqlx::query("DELETE FROM registry_changes WHERE at < $1")
-                .bind(now() - CHANGES_KEPT_SECS)
-                .execute(&db.writer)
-                .await;
+            let trimmed = store::records::trim_changes(&db.writer, now() - CHANGES_KEPT_SECS).await;
             if let Err(err) = trimmed {
                 tracing::warn!(error = %err, "old registry changes not trimmed");
             }
@@ -176,15 +145,12 @@ pub(crate) async fn follow_changes(db: Db) {
     }
 }
 
-async fn current_version(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT version FROM registry_version WHERE id = 'registry'")
-        .fetch_one(&db.pool)
-        .await?
-        .try_get("version")
+async fn current_version(db: &Db) -> Result<i64, StoreError> {
+    store::records::version(&db.pool).await
 }
 
 /// Evicts what the changes after `seen` name; the version now seen.
-async fn catch_up(db: &Db, seen: i64) -> Result<i64, sqlx::Error> {
+async fn catch_up(db: &Db, seen: i64) -> Result<i64, StoreError> {
     const PAGE: i64 = 1_000;
     let version = current_version(db).await?;
     if version == seen {
@@ -196,21 +162,14 @@ async fn catch_up(db: &Db, seen: i64) -> Result<i64, sqlx::Error> {
         db.cache.evict(None);
         return Ok(version);
     }
-    let rows = sqlx::query(
-        "SELECT version, merchant_id FROM registry_changes WHERE version > $1 AND version <= $2",
-    )
-    .bind(seen)
-    .bind(version)
-    .fetch_all(&db.pool)
-    .await?;
+    let changes = store::records::changes(&db.pool, seen, version).await?;
     // Versions are dense (one row lock hands them out): fewer rows than the
     // gap means the changes were trimmed.
-    if i64::try_from(rows.len()).unwrap_or(i64::MAX) < version - seen {
+    if i64::try_from(changes.len()).unwrap_or(i64::MAX) < version - seen {
         db.cache.evict(None);
         return Ok(version);
     }
-    for row in rows {
-        let merchant: String = row.try_get("merchant_id")?;
+    for merchant in changes {
         db.cache
             .evict(Some(merchant.as_str()).filter(|m| !m.is_empty()));
     }
@@ -224,8 +183,8 @@ pub(crate) enum AtRestError {
     #[error(transparent)]
     Key(#[from] crate::seal::SealError),
     /// The database failed.
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Database(#[from] StoreError),
 }
 
 /// Makes the database's secrets sealed under this hub's master key: checks
@@ -234,57 +193,27 @@ pub(crate) enum AtRestError {
 /// error, so the hub does not start.
 pub(crate) async fn seal_at_rest(db: &Db) -> Result<(), AtRestError> {
     use crate::seal::{SealError, Sealer};
-    let stored = sqlx::query("SELECT sealed FROM seal_check WHERE id = 'master'")
-        .fetch_optional(&db.pool)
-        .await?;
-    match stored {
-        Some(row) => {
-            let sealed: String = row.try_get("sealed")?;
+    match store::records::seal_check(&db.pool).await? {
+        Some(sealed) => {
             if !db.sealer.checks(&sealed) {
                 return Err(SealError::WrongKey.into());
             }
         }
-        None => {
-            sqlx::query(
-                "INSERT INTO seal_check (id, sealed) VALUES ('master', $1) ON CONFLICT DO NOTHING",
-            )
-            .bind(db.sealer.check_value())
-            .execute(&db.writer)
-            .await?;
-        }
+        None => store::records::write_seal_check(&db.writer, &db.sealer.check_value()).await?,
     }
-    let rows = sqlx::query("SELECT merchant_id, id, body FROM records WHERE kind = $1")
-        .bind(records::SecretRecord::KIND)
-        .fetch_all(&db.pool)
-        .await?;
-    for row in rows {
-        let (merchant, id, body): (String, String, String) = (
-            row.try_get("merchant_id")?,
-            row.try_get("id")?,
-            row.try_get("body")?,
-        );
+    let kind = records::SecretRecord::KIND;
+    for (merchant, id, body) in store::records::all_of_kind(&db.pool, kind).await? {
         let Ok(mut record) = serde_json::from_str::<records::SecretRecord>(&body) else {
             continue;
         };
         if Sealer::is_sealed(&record.secret) {
             continue;
         }
-        record.seal(
-            &db.sealer,
-            &context(records::SecretRecord::KIND, &merchant, &id),
-        );
+        record.seal(&db.sealer, &context(kind, &merchant, &id));
         let Ok(sealed) = serde_json::to_string(&record) else {
             continue;
         };
-        sqlx::query(
-            "UPDATE records SET body = $1 WHERE merchant_id = $2 AND kind = $3 AND id = $4",
-        )
-        .bind(sealed)
-        .bind(&merchant)
-        .bind(records::SecretRecord::KIND)
-        .bind(&id)
-        .execute(&db.writer)
-        .await?;
+        store::records::replace(&db.writer, &merchant, kind, &id, &sealed, None).await?;
     }
     keys::seal_plaintext(db).await?;
     Ok(())
@@ -302,43 +231,23 @@ pub(crate) async fn put<R: Record>(
     sealed.seal(&db.sealer, &context(R::KIND, merchant, record.id()));
     let body = serde_json::to_string(&sealed).map_err(|e| Failure::Internal(e.to_string()))?;
     let mut tx = db.writer.begin().await?;
+    let at = now();
     if create {
-        let inserted = sqlx::query("INSERT INTO records (merchant_id, kind, id, body, updated_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(merchant)
-            .bind(R::KIND)
-            .bind(record.id())
-            .bind(&body)
-            .bind(now())
-            .execute(&mut *tx)
-            .await;
-        match inserted {
-            Err(err) if crate::store::is_unique_violation(&err) => {
-                return Err(Failure::Conflict(format!(
-                    "{} '{}' already exists",
-                    R::KIND,
-                    record.id()
-                )));
-            }
-            other => {
-                other?;
-            }
-        }
-    } else {
-        let updated = sqlx::query("UPDATE records SET body = $1, updated_at = $2 WHERE merchant_id = $3 AND kind = $4 AND id = $5")
-            .bind(&body)
-            .bind(now())
-            .bind(merchant)
-            .bind(R::KIND)
-            .bind(record.id())
-            .execute(&mut *tx)
-            .await?;
-        if updated.rows_affected() == 0 {
-            return Err(Failure::NotFound(format!(
-                "no {} '{}'",
+        if !store::records::insert(&mut tx, merchant, R::KIND, record.id(), &body, at).await? {
+            return Err(Failure::Conflict(format!(
+                "{} '{}' already exists",
                 R::KIND,
                 record.id()
             )));
         }
+    } else if !store::records::replace(&mut *tx, merchant, R::KIND, record.id(), &body, Some(at))
+        .await?
+    {
+        return Err(Failure::NotFound(format!(
+            "no {} '{}'",
+            R::KIND,
+            record.id()
+        )));
     }
     reindex(
         &mut tx,
@@ -354,16 +263,10 @@ pub(crate) async fn put<R: Record>(
 /// Deletes a record; false when there was none.
 pub(crate) async fn delete(db: &Db, merchant: &str, kind: &str, id: &str) -> Result<bool, Failure> {
     let mut tx = db.writer.begin().await?;
-    let deleted =
-        sqlx::query("DELETE FROM records WHERE merchant_id = $1 AND kind = $2 AND id = $3")
-            .bind(merchant)
-            .bind(kind)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+    let deleted = store::records::delete(&mut tx, merchant, kind, id).await?;
     reindex(&mut tx, merchant, kind, id, &[]).await?;
     commit(db, tx, Some(merchant)).await?;
-    Ok(deleted.rows_affected() > 0)
+    Ok(deleted)
 }
 
 async fn reindex(
@@ -376,22 +279,7 @@ async fn reindex(
     if kind != records::OfferItemRecord::KIND {
         return Ok(());
     }
-    sqlx::query("DELETE FROM complements WHERE upseller_id = $1 AND item_sku = $2")
-        .bind(merchant)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    for sku in complements {
-        sqlx::query(
-            "INSERT INTO complements (upseller_id, purchased_sku, item_sku) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(merchant)
-        .bind(sku)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+    Ok(store::records::index_complements(tx, merchant, id, complements).await?)
 }
 
 /// The upseller's item SKUs that complement `purchased_sku` (kept in
@@ -416,12 +304,5 @@ async fn complementing_stored(
     upseller: &str,
     purchased_sku: &str,
 ) -> Result<Vec<String>, Failure> {
-    let rows = sqlx::query("SELECT item_sku FROM complements WHERE upseller_id = $1 AND purchased_sku = $2 ORDER BY item_sku")
-        .bind(upseller)
-        .bind(purchased_sku)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|r| r.try_get("item_sku").map_err(Failure::from))
-        .collect()
+    Ok(store::records::complementing(&db.pool, upseller, purchased_sku).await?)
 }

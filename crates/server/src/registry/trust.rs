@@ -7,7 +7,6 @@
 
 use postsale_protocol::HandoffMode;
 use serde::Serialize;
-use sqlx::Row;
 
 pub(crate) use crate::domain::AffiliationStatus;
 use crate::{
@@ -15,6 +14,7 @@ use crate::{
     domain::AgreementStatus,
     failure::Failure,
     ids::{new_id, now},
+    store::affiliations::{self, AffiliationRow},
 };
 
 /// A claim that two merchants are one corporate group, and how far it got.
@@ -32,24 +32,17 @@ pub(crate) struct Affiliation {
     pub(crate) revoked_at: Option<i64>,
 }
 
-const AFFILIATION_COLUMNS: &str =
-    "id, proposer_id, partner_id, status, proposed_at, accepted_at, confirmed_at, revoked_at";
-
-fn decode_affiliation(row: &sqlx::any::AnyRow) -> Result<Affiliation, Failure> {
+fn decode_affiliation(row: AffiliationRow) -> Result<Affiliation, Failure> {
     Ok(Affiliation {
-        id: row.try_get("id")?,
-        proposer: row.try_get("proposer_id")?,
-        partner: row.try_get("partner_id")?,
-        status: AffiliationStatus::parse(&row.try_get::<String, _>("status")?)?,
-        proposed_at: row.try_get("proposed_at")?,
-        accepted_at: row.try_get("accepted_at")?,
-        confirmed_at: row.try_get("confirmed_at")?,
-        revoked_at: row.try_get("revoked_at")?,
+        status: AffiliationStatus::parse(&row.status)?,
+        id: row.id,
+        proposer: row.proposer,
+        partner: row.partner,
+        proposed_at: row.proposed_at,
+        accepted_at: row.accepted_at,
+        confirmed_at: row.confirmed_at,
+        revoked_at: row.revoked_at,
     })
-}
-
-fn pair<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
-    if a <= b { (a, b) } else { (b, a) }
 }
 
 /// Records `proposer`'s claim to be of one group with `partner`. A live
@@ -59,28 +52,13 @@ pub(crate) async fn propose(
     proposer: &str,
     partner: &str,
 ) -> Result<Affiliation, Failure> {
-    let (low, high) = pair(proposer, partner);
     let id = new_id("aff");
     let at = now();
-    let inserted = sqlx::query(
-        "INSERT INTO affiliations (id, proposer_id, partner_id, low_id, high_id, status, proposed_at) \
-         VALUES ($1, $2, $3, $4, $5, $7, $6)",
-    )
-    .bind(&id)
-    .bind(proposer)
-    .bind(partner)
-    .bind(low)
-    .bind(high)
-    .bind(at)
-    .bind(AffiliationStatus::Proposed.as_str())
-    .execute(&db.writer)
-    .await;
-    match inserted {
-        Err(err) if crate::store::is_unique_violation(&err) => Err(Failure::Conflict(
+    match affiliations::propose(&db.writer, &id, proposer, partner, at).await? {
+        false => Err(Failure::Conflict(
             "an affiliation with this merchant is already proposed or in force".into(),
         )),
-        Err(err) => Err(err.into()),
-        Ok(_) => Ok(Affiliation {
+        true => Ok(Affiliation {
             id,
             proposer: proposer.to_owned(),
             partner: partner.to_owned(),
@@ -100,16 +78,11 @@ pub(crate) async fn list_affiliations(
     merchant: Option<&str>,
     status: Option<AffiliationStatus>,
 ) -> Result<Vec<Affiliation>, Failure> {
-    let rows = sqlx::query(&format!(
-        "SELECT {AFFILIATION_COLUMNS} FROM affiliations \
-         WHERE ($1 = '' OR proposer_id = $1 OR partner_id = $1) AND ($2 = '' OR status = $2) \
-         ORDER BY proposed_at DESC, id LIMIT 500"
-    ))
-    .bind(merchant.unwrap_or(""))
-    .bind(status.map_or("", AffiliationStatus::as_str))
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(decode_affiliation).collect()
+    affiliations::list(&db.pool, merchant, status)
+        .await?
+        .into_iter()
+        .map(decode_affiliation)
+        .collect()
 }
 
 /// One affiliation, seen by a party of it (or by the operator for `None`).
@@ -119,13 +92,10 @@ pub(crate) async fn affiliation(
     id: &str,
     seen_by: Option<&str>,
 ) -> Result<Affiliation, Failure> {
-    let row = sqlx::query(&format!(
-        "SELECT {AFFILIATION_COLUMNS} FROM affiliations WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?;
-    let found = row.as_ref().map(decode_affiliation).transpose()?;
+    let found = affiliations::by_id(&db.pool, id)
+        .await?
+        .map(decode_affiliation)
+        .transpose()?;
     found
         .filter(|a| seen_by.is_none_or(|m| a.proposer == m || a.partner == m))
         .ok_or_else(|| Failure::NotFound(format!("no affiliation '{id}'")))
@@ -140,36 +110,8 @@ async fn advance(
     to: AffiliationStatus,
     by: &str,
 ) -> Result<(), Failure> {
-    let column = match to {
-        AffiliationStatus::Accepted => "accepted_at",
-        AffiliationStatus::Confirmed => "confirmed_at",
-        AffiliationStatus::Revoked => "revoked_at",
-        AffiliationStatus::Proposed => {
-            return Err(Failure::Internal("an affiliation cannot go back".into()));
-        }
-    };
-    // The statuses it may move from, bound after the four values.
-    let allowed = (0..from.len())
-        .map(|n| format!("${}", n + 6))
-        .collect::<Vec<_>>()
-        .join(", ");
     let mut tx = db.writer.begin().await?;
-    let sql = format!(
-        "UPDATE affiliations SET status = $1, {column} = $2, revoked_by = CASE WHEN $1 = $5 THEN $3 ELSE revoked_by END \
-         WHERE id = $4 AND status IN ({allowed})"
-    );
-    let moved = sqlx::query(&sql)
-        .bind(to.as_str())
-        .bind(now())
-        .bind(by)
-        .bind(id)
-        .bind(AffiliationStatus::Revoked.as_str());
-    let moved = from
-        .iter()
-        .fold(moved, |query, status| query.bind(status.as_str()))
-        .execute(&mut *tx)
-        .await?;
-    if moved.rows_affected() == 1 {
+    if affiliations::advance(&mut tx, id, from, to, by, now()).await? {
         super::commit(db, tx, None).await
     } else {
         Err(Failure::Conflict(format!(
@@ -240,16 +182,7 @@ pub(crate) async fn affiliated(db: &Db, a: &str, b: &str) -> Result<bool, Failur
     if a == b {
         return Ok(true);
     }
-    let (low, high) = pair(a, b);
-    let row = sqlx::query(
-        "SELECT id FROM affiliations WHERE low_id = $1 AND high_id = $2 AND status = $3",
-    )
-    .bind(low)
-    .bind(high)
-    .bind(AffiliationStatus::Confirmed.as_str())
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.is_some())
+    Ok(affiliations::confirmed(&db.pool, a, b).await?)
 }
 
 /// Why an affiliate may not sell an upseller's items in a mode.

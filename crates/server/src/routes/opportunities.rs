@@ -25,7 +25,8 @@ use crate::{
         (status = 200, description = "the same ticket again: the same opportunity", body = Opportunity),
         (status = 204, description = "nothing to show; the reason is in the postsale-no-offer header"),
         (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 413, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(skip_all)]
+// No span of its own: made for every purchase, it cost more than its
+// fields-less context is worth.
 pub(crate) async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -5,14 +5,21 @@
 //! See `docs/ARCHITECTURE.md`, "Reading the registry, writing the hot rows".
 
 pub(crate) mod accepts;
+pub(crate) mod affiliations;
+pub(crate) mod agreements;
 pub(crate) mod consent;
 pub(crate) mod events;
 pub(crate) mod frame_tokens;
+pub(crate) mod hub_keys;
 pub(crate) mod lane;
+pub(crate) mod merchants;
 pub(crate) mod opportunities;
 pub(crate) mod orders;
+pub(crate) mod origins;
 pub(crate) mod plan;
+pub(crate) mod records;
 pub(crate) mod refunds;
+pub(crate) mod sandbox;
 pub(crate) mod settlements;
 pub(crate) mod stats;
 pub(crate) mod webhooks;
@@ -56,6 +63,18 @@ pub(crate) enum StoreError {
 impl From<rusqlite::Error> for StoreError {
     fn from(err: rusqlite::Error) -> Self {
         Self::Lane(lane::LaneError::Sqlite(err))
+    }
+}
+
+/// Whether an insert stored its row: false when its key was taken (and
+/// nothing was stored), an error for any other failure.
+pub(crate) fn new_row(
+    inserted: Result<sqlx::any::AnyQueryResult, sqlx::Error>,
+) -> Result<bool, StoreError> {
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(err) if is_unique_violation(&err) => Ok(false),
+        Err(err) => Err(err.into()),
     }
 }
 
