@@ -2,9 +2,11 @@
 //! data, widget files, listener, router) so that the binary and the tests
 //! start exactly the same thing; tests bind port 0 and speak HTTP to it.
 
+mod accept;
 mod assets;
 mod cache;
 mod config;
+mod consent;
 mod db;
 mod demo;
 mod domain;
@@ -16,6 +18,7 @@ mod ids;
 #[cfg(test)]
 mod layers;
 mod limits;
+mod offer;
 mod opportunity;
 mod orders;
 mod outbound;

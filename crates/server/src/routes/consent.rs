@@ -10,29 +10,23 @@
 
 use super::frame_token;
 use super::problem::{RawBody, parse_json};
-use crate::opportunity::{OpenOpportunity, load_open};
-use crate::store;
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use postsale_protocol::{ChosenItem, HandoffMode};
+use postsale_protocol::ChosenItem;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::offers::{chosen, disclosure};
 use crate::{
-    db::Db,
+    consent::{self, ProofRequest},
     failure::Failure,
-    ids::{new_secret_hex, now, sha256_hex},
-    registry::{self, records::StyleRecord, trust},
+    offer::{chosen, disclosure},
+    registry::{self, records::StyleRecord},
     state::AppState,
 };
-
-/// How long a proof may wait for its accept.
-const PROOF_LIFETIME_SECS: i64 = 10 * 60;
 
 /// The frame's script: on a real click (never a synthetic one), ask the hub
 /// for the proof with this page's token and post it to the parent, whose
@@ -96,40 +90,6 @@ fn parse_items(
         .collect()
 }
 
-/// The items in one canonical form, to bind a proof to exactly them.
-fn items_digest(items: &[ChosenItem]) -> String {
-    let canonical: Vec<String> = items
-        .iter()
-        .map(|i| format!("{}:{}", i.sku, i.quantity))
-        .collect();
-    sha256_hex(canonical.join(","))
-}
-
-/// Only offers that charge a payment method the customer already gave are
-/// confirmed here; a card offer is confirmed in the card frame.
-fn check_mode(open: &OpenOpportunity) -> Result<(), Failure> {
-    if open.code.handoff_mode == HandoffMode::DirectEntry {
-        return Err(Failure::Conflict(
-            "this offer is confirmed in the hub's card frame".into(),
-        ));
-    }
-    Ok(())
-}
-
-async fn check_permit(state: &AppState, open: &OpenOpportunity) -> Result<(), Failure> {
-    let permitted = trust::permit(
-        &state.db,
-        &open.affiliate.id,
-        &open.upseller.id,
-        open.code.handoff_mode,
-    )
-    .await?;
-    if permitted.is_err() {
-        return Err(Failure::Gone("this offer is no longer available".into()));
-    }
-    Ok(())
-}
-
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -156,9 +116,7 @@ pub(crate) async fn page(
     Path(id): Path<String>,
     query: Result<Query<ItemsQuery>, QueryRejection>,
 ) -> Result<Response, Failure> {
-    let open = load_open(&state, &id).await?;
-    check_mode(&open)?;
-    check_permit(&state, &open).await?;
+    let open = consent::open_for_consent(&state, &id).await?;
     let items = parse_items(query)?;
     let (_, amount) = chosen(&open, &items)?;
     // The style's colours and font were checked when it was saved (plain hex
@@ -203,16 +161,6 @@ pub(crate) async fn page(
     Ok(response)
 }
 
-/// What the consent frame asks a proof for.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ProofRequest {
-    /// The items on the button the customer pressed.
-    pub(crate) items: Vec<ChosenItem>,
-    /// The disclosure shown with them.
-    pub(crate) disclosure_sha256: String,
-}
-
 /// The single-use proof of one confirming click.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct ConsentProof {
@@ -234,79 +182,6 @@ pub(crate) async fn prove(
 ) -> Result<Response, Failure> {
     let frame = crate::frame_tokens::verify(&state.db, frame_token(&headers), &id).await?;
     let asked: ProofRequest = parse_json(&body)?;
-    let open = load_open(&state, &id).await?;
-    check_mode(&open)?;
-    check_permit(&state, &open).await?;
-    let shown = disclosure(&open);
-    if asked.disclosure_sha256 != shown.text_sha256 {
-        return Err(Failure::invalid(
-            "disclosure_sha256",
-            "is not the hash of the disclosure shown for this offer",
-        ));
-    }
-    let (_, amount) = chosen(&open, &asked.items)?;
-    let proof = format!("cp_{}", new_secret_hex());
-    let at = now();
-    let digest = sha256_hex(&proof);
-    store::consent::insert(
-        &state.db.writer,
-        &store::consent::NewProof {
-            proof_sha256: &digest,
-            opportunity_id: &open.id,
-            items_sha256: &items_digest(&asked.items),
-            amount_minor: amount.minor(),
-            currency: amount.currency().as_str(),
-            disclosure_sha256: &shown.text_sha256,
-            frame: &frame,
-            created_at: at,
-            expires_at: at + PROOF_LIFETIME_SECS,
-        },
-    )
-    .await?;
+    let proof = consent::prove(&state, &id, &frame, &asked).await?;
     Ok((StatusCode::CREATED, Json(ConsentProof { proof })).into_response())
-}
-
-/// A consent proof an accept brought, checked against what it asks to buy.
-#[derive(Debug)]
-pub(crate) struct Proven {
-    /// The stored proof's key (its digest), claimed when the order is stored.
-    pub(crate) proof_sha256: String,
-    /// What the consent receipt records.
-    pub(crate) receipt: String,
-}
-
-/// Checks `proof` for this accept: this opportunity, these items, this
-/// amount, this disclosure, unused and in time. The refusal is the same for
-/// every way a proof can be wrong.
-pub(crate) async fn check_proof(
-    db: &Db,
-    open: &OpenOpportunity,
-    proof: &str,
-    items: &[ChosenItem],
-    amount: postsale_protocol::Money,
-    disclosure_sha256: &str,
-) -> Result<Proven, Failure> {
-    let refused = || {
-        Failure::Forbidden(
-            "consent.proof is not a proof of the customer's click for this accept".into(),
-        )
-    };
-    let digest = sha256_hex(proof);
-    let stored = store::consent::by_digest(&db.pool, &digest)
-        .await?
-        .ok_or_else(refused)?;
-    let matches = stored.opportunity_id == open.id
-        && stored.items_sha256 == items_digest(items)
-        && stored.amount_minor == amount.minor()
-        && stored.currency == amount.currency().as_str()
-        && stored.disclosure_sha256 == disclosure_sha256
-        && stored.expires_at > now()
-        && stored.used_at.is_none();
-    if !matches {
-        return Err(refused());
-    }
-    Ok(Proven {
-        receipt: format!("consent:{}", &digest[..16]),
-        proof_sha256: digest,
-    })
 }

@@ -1,0 +1,188 @@
+//! The offer service: what an open opportunity offers the customer (the
+//! upseller's items, the copy rendered from the reason code's template, the
+//! affiliate's style, and the disclosure its handoff mode demands), and what
+//! a choice of its items costs. The consent frame, the card entry and the
+//! accept all check a customer's choice and disclosure here. See
+//! `docs/ARCHITECTURE.md`, "One purchase".
+
+use postsale_protocol::{
+    ChosenItem, Disclosure, HandoffItem, HandoffMode, Money, Offer, OfferItem,
+};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    failure::Failure,
+    opportunity::{self, OpenOpportunity, load_open},
+    registry::{
+        self,
+        records::{IncentiveRecord, StyleRecord, TemplateRecord},
+    },
+    state::AppState,
+    template,
+};
+
+/// The offer of the open opportunity `id`, counted as viewed. One whose
+/// agreement or affiliation ended since the showing is gone: its disclosure
+/// would claim a relation that no longer holds.
+pub(crate) async fn show(state: &AppState, id: &str) -> Result<Offer, Failure> {
+    let open = load_open(state, id).await?;
+    let permit = registry::trust::permit(
+        &state.db,
+        &open.affiliate.id,
+        &open.upseller.id,
+        open.code.handoff_mode,
+    )
+    .await?;
+    if permit.is_err() {
+        return Err(Failure::Gone("this offer is no longer available".into()));
+    }
+    let offer = render(state, &open).await?;
+    opportunity::viewed(state, &open).await?;
+    Ok(offer)
+}
+
+/// The placeholder the widget replaces with the customer's first name, which
+/// the merchant's page gives it and the hub never receives.
+const FIRST_NAME: &str = "{{first_name}}";
+
+/// Builds the offer for an open opportunity.
+async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failure> {
+    let affiliate_id = &open.affiliate.id;
+    let gone = || Failure::Gone("this offer is no longer available".into());
+    let copy = registry::get::<TemplateRecord>(&state.db, affiliate_id, &open.code.template)
+        .await?
+        .ok_or_else(gone)?;
+    let style = registry::get::<StyleRecord>(&state.db, affiliate_id, &open.code.style)
+        .await?
+        .ok_or_else(gone)?;
+    let incentive_label = match &open.incentive {
+        Some(id) => registry::get::<IncentiveRecord>(&state.db, affiliate_id, id)
+            .await?
+            .map(|i| i.label.clone()),
+        None => None,
+    };
+    let value_of = |name: &str| match name {
+        "affiliate" => open.affiliate.name.clone(),
+        "upseller" => seller_name(open),
+        "points" => open.code.points.to_string(),
+        "incentive" => incentive_label.clone().unwrap_or_default(),
+        // The name stays on the customer's device: the widget fills it in.
+        "first_name" => FIRST_NAME.into(),
+        _ => String::new(),
+    };
+    let items = open
+        .items
+        .iter()
+        .map(|item| OfferItem {
+            sku: item.sku.clone(),
+            name: item.name.clone(),
+            image_url: item.image_url.clone(),
+            unit_price: item.price.clone(),
+            max_quantity: item.max_quantity,
+        })
+        .collect();
+    Ok(Offer {
+        opportunity_id: open.id.clone(),
+        headline: template::render(&copy.headline, value_of),
+        body: template::render(&copy.body, value_of),
+        button: template::render(&copy.button, value_of),
+        items,
+        currency: open.currency,
+        style: style.to_wire(),
+        disclosure: disclosure(open),
+        points: open.code.points,
+    })
+}
+
+/// Under merchant of record the affiliate sells, so the upseller may stay unnamed.
+fn seller_name(open: &OpenOpportunity) -> String {
+    match open.code.handoff_mode {
+        HandoffMode::MerchantOfRecord => open.affiliate.name.clone(),
+        _ => open.upseller.name.clone(),
+    }
+}
+
+/// The text the customer must see before confirming, per handoff mode.
+pub(crate) fn disclosure(open: &OpenOpportunity) -> Disclosure {
+    let (affiliate, upseller) = (&open.affiliate.name, &open.upseller.name);
+    let (seller, text) = match open.code.handoff_mode {
+        HandoffMode::MerchantOfRecord => (
+            None,
+            format!(
+                "{affiliate} will charge the total shown to the payment method you used for this order. \
+                 {affiliate} is the seller of this offer; a partner may ship it."
+            ),
+        ),
+        HandoffMode::PaymentReference => (
+            Some(upseller.clone()),
+            format!(
+                "This offer is sold by {upseller}, a company of the same group as {affiliate}. \
+                 {upseller} will charge the total shown to the payment method you just used with {affiliate}."
+            ),
+        ),
+        HandoffMode::DirectEntry => (
+            Some(upseller.clone()),
+            format!(
+                "This offer is sold by {upseller}, which is not {affiliate}. {affiliate} does not share your \
+                 payment details: {upseller} will charge the total shown to the card you enter here."
+            ),
+        ),
+    };
+    let text_sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+    Disclosure {
+        mode: open.code.handoff_mode,
+        seller,
+        text,
+        text_sha256,
+    }
+}
+
+/// The chosen lines, checked against what was offered, and their total.
+pub(crate) fn chosen(
+    open: &OpenOpportunity,
+    choices: &[ChosenItem],
+) -> Result<(Vec<HandoffItem>, Money), Failure> {
+    if choices.is_empty() || choices.len() > open.items.len() {
+        return Err(Failure::invalid(
+            "items",
+            "choose at least one of the offered items",
+        ));
+    }
+    let mut total =
+        Money::from_minor(0, open.currency).map_err(|e| Failure::Internal(e.to_string()))?;
+    let mut lines: Vec<HandoffItem> = Vec::new();
+    for (i, choice) in choices.iter().enumerate() {
+        let field = |name: &str| format!("items[{i}].{name}");
+        let item = open
+            .items
+            .iter()
+            .find(|o| o.sku == choice.sku)
+            .ok_or_else(|| {
+                Failure::invalid(field("sku"), format!("'{}' is not on offer", choice.sku))
+            })?;
+        if lines.iter().any(|l| l.sku == choice.sku) {
+            return Err(Failure::invalid(field("sku"), "is chosen twice"));
+        }
+        if choice.quantity == 0 || choice.quantity > item.max_quantity {
+            return Err(Failure::invalid(
+                field("quantity"),
+                format!("must be 1 to {}", item.max_quantity),
+            ));
+        }
+        let unit = Money::parse(&item.price, open.currency)
+            .map_err(|e| Failure::Internal(format!("stored price: {e}")))?;
+        let line = unit
+            .times(choice.quantity)
+            .ok_or_else(|| Failure::invalid(field("quantity"), "total overflows"))?;
+        total = total
+            .plus(&line)
+            .ok_or_else(|| Failure::invalid("items", "total overflows"))?;
+        lines.push(HandoffItem {
+            sku: item.sku.clone(),
+            name: item.name.clone(),
+            quantity: choice.quantity,
+            unit_price: item.price.clone(),
+        });
+    }
+    Ok((lines, total))
+}
