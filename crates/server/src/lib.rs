@@ -5,6 +5,7 @@
 mod accept;
 mod assets;
 mod cache;
+mod card;
 mod config;
 mod consent;
 mod db;
