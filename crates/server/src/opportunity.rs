@@ -263,8 +263,7 @@ pub(crate) async fn decline(state: &AppState, id: &str) -> Result<(), Failure> {
     }
     let mut tx = state.db.writer.begin().await?;
     if opportunities::decline(&mut tx, id).await? {
-        events::record(
-            &mut *tx,
+        events::recording(
             id,
             &row.affiliate,
             &row.reason_code,
@@ -272,6 +271,7 @@ pub(crate) async fn decline(state: &AppState, id: &str) -> Result<(), Failure> {
             None,
             now(),
         )
+        .run(&mut *tx)
         .await?;
     }
     tx.commit().await?;
@@ -280,8 +280,7 @@ pub(crate) async fn decline(state: &AppState, id: &str) -> Result<(), Failure> {
 
 /// Records that the customer opened `open`'s offer (once, however often).
 pub(crate) async fn viewed(state: &AppState, open: &OpenOpportunity) -> Result<(), Failure> {
-    events::record(
-        &state.db.writer,
+    events::recording(
         &open.id,
         &open.affiliate.id,
         open.code.code.as_str(),
@@ -289,6 +288,7 @@ pub(crate) async fn viewed(state: &AppState, open: &OpenOpportunity) -> Result<(
         None,
         now(),
     )
+    .run(&state.db.writer)
     .await?;
     Ok(())
 }

@@ -15,7 +15,6 @@ use crate::{
     registry::keys::{self, Purpose},
     state::AppState,
     store::{
-        StoreError,
         plan::Statement,
         webhooks::{self, NewWebhook},
     },
@@ -29,20 +28,9 @@ const UNPROVEN_RECHECK_SECS: i64 = 2;
 /// How long one delivery attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Queues `body` for merchant `recipient`, in the caller's transaction so
-/// that the event and what it tells commit together.
-pub(crate) async fn enqueue(
-    conn: &mut sqlx::AnyConnection,
-    recipient: &str,
-    order_id: &str,
-    url: &str,
-    body: &serde_json::Value,
-) -> Result<(), StoreError> {
-    let body = body.to_string();
-    webhooks::enqueue(conn, &webhook(recipient, order_id, url, &body)).await
-}
-
-/// [`enqueue`] as a statement of a write plan.
+/// Queues `body` for merchant `recipient`: a statement for the caller's
+/// transaction or write plan, so that the event and what it tells commit
+/// together.
 pub(crate) fn enqueuing(
     recipient: &str,
     order_id: &str,

@@ -244,7 +244,9 @@ async fn succeeded(
         "refund": {"id": refund_id, "amount": amount.decimal(), "currency": amount.currency()},
     });
     for (recipient, url) in &urls {
-        crate::outbox::enqueue(&mut tx, recipient, &order.id, url, &body).await?;
+        crate::outbox::enqueuing(recipient, &order.id, url, &body)
+            .run(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(())

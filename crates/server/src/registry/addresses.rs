@@ -15,14 +15,6 @@ use crate::{
     store::origins::{self, CallbackUrl},
 };
 
-/// Rewrites the merchant's list of proven origins from its origin rows.
-pub(super) async fn refresh_verified(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    merchant: &str,
-) -> Result<(), Failure> {
-    Ok(origins::refresh_verified(tx, merchant).await?)
-}
-
 /// One declared origin, how far its proof got, and its challenge.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct OriginStatus {
@@ -66,7 +58,6 @@ pub(crate) async fn prove_origin(
     if !origins::prove(&mut tx, merchant, origin, by, now()).await? {
         return Ok(false);
     }
-    refresh_verified(&mut tx, merchant).await?;
     super::commit(db, tx, Some(merchant)).await?;
     Ok(true)
 }

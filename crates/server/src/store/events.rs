@@ -4,27 +4,11 @@
 
 use postsale_protocol::Money;
 
-use super::{StoreError, plan::Statement};
+use super::plan::Statement;
 use crate::domain::EventKind;
 
-/// Appends one event at `at`, on the writer or inside the caller's
-/// transaction; the same kind for the same opportunity again is not
-/// counted again.
-pub(crate) async fn record<'c>(
-    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
-    opportunity: &str,
-    affiliate: &str,
-    reason_code: &str,
-    kind: EventKind,
-    amount: Option<Money>,
-    at: i64,
-) -> Result<(), StoreError> {
-    db.execute(recording(opportunity, affiliate, reason_code, kind, amount, at).query())
-        .await?;
-    Ok(())
-}
-
-/// [`record`] as a statement of a write plan.
+/// Appends one event at `at`; the same kind for the same opportunity again
+/// is not counted again. Run alone or as a statement of a write plan.
 pub(crate) fn recording(
     opportunity: &str,
     affiliate: &str,

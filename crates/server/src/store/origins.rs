@@ -44,7 +44,8 @@ pub(crate) async fn of(pool: &sqlx::AnyPool, merchant: &str) -> Result<Vec<Origi
 }
 
 /// Inside the caller's transaction: marks one declared origin proven at
-/// `at` by `by`; false when the merchant declared no such origin.
+/// `at` by `by`, and the merchant's proven list with it; false when the
+/// merchant declared no such origin.
 pub(crate) async fn prove(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     merchant: &str,
@@ -61,7 +62,11 @@ pub(crate) async fn prove(
     .bind(origin)
     .execute(&mut **tx)
     .await?;
-    Ok(moved.rows_affected() == 1)
+    if moved.rows_affected() != 1 {
+        return Ok(false);
+    }
+    refresh_verified(tx, merchant).await?;
+    Ok(true)
 }
 
 /// Which callback URL of a merchant.

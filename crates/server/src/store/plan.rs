@@ -87,6 +87,15 @@ impl Statement {
     ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments<'static>> {
         bound(self.sql, self.values)
     }
+
+    /// Runs the statement alone, on a pool or in the caller's transaction.
+    pub(crate) async fn run<'c>(
+        self,
+        db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    ) -> Result<(), StoreError> {
+        db.execute(self.query()).await?;
+        Ok(())
+    }
 }
 
 fn bound(

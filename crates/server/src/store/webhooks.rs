@@ -33,15 +33,6 @@ pub(crate) fn enqueuing(webhook: &NewWebhook<'_>) -> Statement {
     }
 }
 
-/// Queues one webhook in the caller's transaction.
-pub(crate) async fn enqueue(
-    conn: &mut sqlx::AnyConnection,
-    webhook: &NewWebhook<'_>,
-) -> Result<(), StoreError> {
-    enqueuing(webhook).query().execute(&mut *conn).await?;
-    Ok(())
-}
-
 /// A webhook due for an attempt.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub(crate) struct Due {
