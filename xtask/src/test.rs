@@ -34,9 +34,32 @@ pub(crate) fn run() -> Result<(), Error> {
     );
     match Postgres::start() {
         Ok(pg) => {
+            // This run also logs every event at trace level, as JSON, into a
+            // file that the scan after it reads.
+            let log = root().join("target/test-logs/api.jsonl");
+            let _ = std::fs::create_dir_all(root().join("target/test-logs"));
+            let _ = std::fs::remove_file(&log);
             let mut cmd = cargo(&["test", "--package", "postsale-server", "--test", "api"]);
-            cmd.env("POSTSALE_TEST_POSTGRES", &pg.url);
-            suite(&mut tally, "hub on PostgreSQL", cmd);
+            cmd.env("POSTSALE_TEST_POSTGRES", &pg.url)
+                .env("POSTSALE_TEST_LOG", &log);
+            suite(&mut tally, "hub on PostgreSQL (logging everything)", cmd);
+            let mut scan = cargo(&[
+                "test",
+                "--package",
+                "postsale-server",
+                "--test",
+                "api",
+                "--",
+                "--ignored",
+                "--exact",
+                "logs::no_log_line_holds_a_card_a_ticket_a_customer_token_or_a_secret",
+            ]);
+            scan.env("POSTSALE_TEST_LOG", &log);
+            suite(
+                &mut tally,
+                "the hub's logs hold no card, ticket, customer token or secret",
+                scan,
+            );
         }
         Err(err) => {
             println!("\n== hub on PostgreSQL: cannot start a server: {err}");

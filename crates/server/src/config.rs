@@ -21,6 +21,22 @@ pub struct Cli {
 pub enum Command {
     /// Run the hub.
     Serve(ServeArgs),
+    /// Apply the database migrations, then exit (for deploy pipelines).
+    Migrate(ServeArgs),
+    /// Read and check the settings, print them (secrets hidden), then exit:
+    /// 0 when the hub would start with them.
+    CheckConfig(ServeArgs),
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One line of text per event, for people.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 /// `postsale serve` flags; each can also come from the environment or the file.
@@ -71,6 +87,23 @@ pub struct ServeArgs {
     /// order's webhook was delivered [default: 90].
     #[arg(long, env = "POSTSALE_RETENTION_DAYS")]
     pub retention_days: Option<u64>,
+    /// The hub's own origin as browsers reach it (`https://hub.example.com`):
+    /// the frame page loads its script from it. Required unless --addr is a
+    /// loopback address [default: http://ADDR].
+    #[arg(long, env = "POSTSALE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// A reverse proxy (address or CIDR; repeat the flag, or separate with
+    /// commas) whose `Forwarded` or `X-Forwarded-For` header names the
+    /// client, and whose `X-Request-Id` is kept. No one else's are believed.
+    #[arg(
+        long = "trusted-proxy",
+        env = "POSTSALE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
+    /// Log lines as `text` or `json` [default: text].
+    #[arg(long, env = "POSTSALE_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
     /// Fault injection for tests: abort the process between a charge and its commit.
     #[arg(long, env = "POSTSALE_FAULT_CRASH_AFTER_CHARGE", hide = true)]
     pub crash_after_charge: bool,
@@ -107,6 +140,13 @@ pub struct Settings {
     pub max_connections: usize,
     /// How long personal data is kept after its webhook was delivered.
     pub retention: std::time::Duration,
+    /// The hub's own origin (`scheme://host[:port]`), if given; a hub on a
+    /// loopback address without one uses `http://ADDR`.
+    pub public_url: Option<String>,
+    /// The proxies whose forwarding headers are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How log lines are written.
+    pub log_format: LogFormat,
 }
 
 /// The file form of the settings.
@@ -125,6 +165,9 @@ struct FileSettings {
     read_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
     retention_days: Option<u64>,
+    public_url: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
+    log_format: Option<LogFormat>,
 }
 
 /// Why the settings could not be read.
@@ -145,6 +188,14 @@ pub enum ConfigError {
         path: PathBuf,
         /// Why.
         source: toml::de::Error,
+    },
+    /// A setting's value is not one the hub can use.
+    #[error("{setting}: {why}")]
+    Invalid {
+        /// The setting, as its flag.
+        setting: &'static str,
+        /// Why.
+        why: String,
     },
 }
 
@@ -189,6 +240,28 @@ impl Settings {
             retention: std::time::Duration::from_secs(
                 86_400 * args.retention_days.or(file.retention_days).unwrap_or(90),
             ),
+            public_url: args
+                .public_url
+                .or(file.public_url)
+                .map(|url| public_origin(&url))
+                .transpose()
+                .map_err(|why| ConfigError::Invalid {
+                    setting: "--public-url",
+                    why,
+                })?,
+            trusted_proxies: if args.trusted_proxies.is_empty() {
+                file.trusted_proxies.unwrap_or_default()
+            } else {
+                args.trusted_proxies
+            }
+            .iter()
+            .map(|net| proxy_net(net))
+            .collect::<Result<_, _>>()
+            .map_err(|why| ConfigError::Invalid {
+                setting: "--trusted-proxy",
+                why,
+            })?,
+            log_format: args.log_format.or(file.log_format).unwrap_or_default(),
         })
     }
 
@@ -210,8 +283,53 @@ impl Settings {
             read_timeout: std::time::Duration::from_secs(10),
             max_connections: 4096,
             retention: std::time::Duration::from_secs(90 * 86_400),
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            log_format: LogFormat::Text,
         }
     }
+}
+
+/// The origin `url` names (`https://hub.example.com`, no default port),
+/// or why it cannot be the hub's: not http(s), a path, query, fragment or
+/// user name, or `http://` to a host that is not this machine (a card may
+/// only be typed into a page served over https).
+pub(crate) fn public_origin(url: &str) -> Result<String, String> {
+    let parsed = url::Url::parse(url.trim()).map_err(|e| format!("'{url}' is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("'{url}' is not an http(s) URL"));
+    }
+    if !parsed.username().is_empty()
+        || parsed.password().is_some()
+        || parsed.path() != "/"
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+    {
+        return Err(format!(
+            "'{url}' must be an origin only (scheme://host[:port]), with no path, query or user"
+        ));
+    }
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(domain)) => domain == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(format!("'{url}' has no host")),
+    };
+    if parsed.scheme() == "http" && !loopback {
+        return Err(format!(
+            "'{url}': browsers reach a hub beyond this machine over https (card entry needs a secure page)"
+        ));
+    }
+    Ok(parsed.origin().ascii_serialization())
+}
+
+/// A trusted proxy's address or network (`10.0.0.0/8`, `192.0.2.7`, `::1`).
+fn proxy_net(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|net| net.trunc())
+        .map_err(|_| format!("'{text}' is neither an IP address nor a CIDR network"))
 }
 
 /// The master key: from its file when one is named, else from
@@ -308,5 +426,79 @@ mod tests {
             Settings::resolve(args),
             Err(ConfigError::Parse { .. })
         ));
+    }
+
+    #[test]
+    fn the_public_url_is_an_origin_and_https_beyond_this_machine() {
+        assert_eq!(
+            public_origin("https://hub.example.test/").as_deref(),
+            Ok("https://hub.example.test")
+        );
+        assert_eq!(
+            public_origin("https://hub.example.test:443").as_deref(),
+            Ok("https://hub.example.test")
+        );
+        assert_eq!(
+            public_origin("HTTPS://Hub.Example.Test:8443").as_deref(),
+            Ok("https://hub.example.test:8443")
+        );
+        assert_eq!(
+            public_origin("http://127.0.0.1:8080").as_deref(),
+            Ok("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            public_origin("http://localhost:8080").as_deref(),
+            Ok("http://localhost:8080")
+        );
+        for bad in [
+            "hub.example.test",
+            "ftp://hub.example.test",
+            "http://hub.example.test",
+            "https://hub.example.test/postsale",
+            "https://hub.example.test/?a=1",
+            "https://hub.example.test/#x",
+            "https://user:pw@hub.example.test",
+            "",
+        ] {
+            assert!(public_origin(bad).is_err(), "{bad} was taken");
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let args = ServeArgs {
+            trusted_proxies: vec!["10.1.2.3/8".into(), "192.0.2.7".into(), "::1".into()],
+            public_url: Some("https://hub.example.test".into()),
+            log_format: Some(LogFormat::Json),
+            ..ServeArgs::default()
+        };
+        let settings = Settings::resolve(args).expect("resolves");
+        let nets: Vec<String> = settings
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(nets, ["10.0.0.0/8", "192.0.2.7/32", "::1/128"]);
+        assert_eq!(
+            settings.public_url.as_deref(),
+            Some("https://hub.example.test")
+        );
+        assert_eq!(settings.log_format, LogFormat::Json);
+        for bad in ["10.0.0.0/33", "proxy.example", "10.0.0"] {
+            let args = ServeArgs {
+                trusted_proxies: vec![bad.into()],
+                ..ServeArgs::default()
+            };
+            assert!(
+                matches!(
+                    Settings::resolve(args),
+                    Err(ConfigError::Invalid {
+                        setting: "--trusted-proxy",
+                        ..
+                    })
+                ),
+                "{bad} was taken"
+            );
+        }
     }
 }

@@ -54,27 +54,87 @@ pub(crate) struct Db {
     pub(crate) store: crate::store::Store,
 }
 
+/// The hub's migrations, built into the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The backend `url` names, and the URL as the driver wants it (SQLite's
+/// file created if missing).
+pub(crate) fn backend_of(url: &str) -> Result<(Backend, String), DbError> {
+    sqlx::any::install_default_drivers();
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let url = if path.contains('?') {
+            url.to_owned()
+        } else {
+            format!("{url}?mode=rwc")
+        };
+        Ok((Backend::Sqlite, url))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok((Backend::Postgres, url.to_owned()))
+    } else {
+        Err(DbError::UnsupportedUrl)
+    }
+}
+
+/// `url` with its password, if any, hidden: for messages and summaries.
+pub(crate) fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Applies the migrations to the database `url` names, and nothing else.
+pub(crate) async fn migrate(url: &str) -> Result<(), DbError> {
+    let (backend, url) = backend_of(url)?;
+    let pool = Db::pool(backend, 1)
+        .connect_with(AnyConnectOptions::from_str(&url)?)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    pool.close().await;
+    Ok(())
+}
+
+/// Why the hub is not ready for requests.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum NotReady {
+    /// The database did not answer.
+    #[error("the database does not answer")]
+    Unreachable(#[source] sqlx::Error),
+    /// A migration this build knows is not applied.
+    #[error("the database lacks migration {0}")]
+    Behind(i64),
+}
+
 impl Db {
+    /// Whether the database answers and has every migration this build
+    /// knows applied (a newer replica may have applied more).
+    pub(crate) async fn ready(&self) -> Result<(), NotReady> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(NotReady::Unreachable)?;
+        match MIGRATOR
+            .iter()
+            .map(|m| m.version)
+            .find(|version| !applied.contains(version))
+        {
+            Some(missing) => Err(NotReady::Behind(missing)),
+            None => Ok(()),
+        }
+    }
+
     /// Opens (and for SQLite creates) the database and applies the migrations.
     pub(crate) async fn connect(url: &str, sealer: crate::seal::Sealer) -> Result<Self, DbError> {
-        sqlx::any::install_default_drivers();
-        let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://") {
-            let url = if path.contains('?') {
-                url.to_owned()
-            } else {
-                format!("{url}?mode=rwc")
-            };
-            (Backend::Sqlite, url)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            (Backend::Postgres, url.to_owned())
-        } else {
-            return Err(DbError::UnsupportedUrl);
-        };
+        let (backend, url) = backend_of(url)?;
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = Self::pool(backend, if backend == Backend::Sqlite { 8 } else { 16 })
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        MIGRATOR.run(&pool).await?;
         let writer = match backend {
             Backend::Sqlite => Self::pool(backend, 1).connect_with(options.clone()).await?,
             Backend::Postgres => pool.clone(),

@@ -12,6 +12,7 @@ mod db;
 mod demo;
 mod domain;
 mod failure;
+mod forwarded;
 mod frame_tokens;
 mod gateway;
 mod handoff;
@@ -42,7 +43,7 @@ mod verification;
 
 use std::{net::SocketAddr, sync::Arc};
 
-pub use config::{Cli, Command, ConfigError, Secret, ServeArgs, Settings};
+pub use config::{Cli, Command, ConfigError, LogFormat, Secret, ServeArgs, Settings};
 pub use db::DbError;
 pub use seal::SealError;
 use tokio::net::TcpListener;
@@ -73,6 +74,9 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// The hub's own origin is unknown or unusable.
+    #[error("public URL: {0}")]
+    PublicUrl(String),
     /// The demo data could not be loaded.
     #[error("loading demo data: {0}")]
     Demo(String),
@@ -98,6 +102,97 @@ pub struct Application {
     retention: std::time::Duration,
 }
 
+/// What start-up derives from the settings and the address bound.
+struct Checked {
+    public_url: String,
+    sealer: seal::Sealer,
+}
+
+/// The checks of the settings that need no database: the demo only on
+/// loopback, the hub's own origin known, a well-formed master key.
+fn check(settings: &Settings, local: SocketAddr) -> Result<Checked, StartError> {
+    // The demo publishes its keys and serves a page that mints tickets:
+    // it never answers beyond this machine.
+    if settings.demo && !local.ip().is_loopback() {
+        return Err(StartError::Demo(format!(
+            "--demo serves published keys and mints tickets: it listens on loopback addresses only, not {local}"
+        )));
+    }
+    // The frame page loads its script from the hub's own origin: behind a
+    // proxy, or on an address browsers do not use, only the operator knows it.
+    let public_url = match &settings.public_url {
+        Some(url) => url.clone(),
+        None if local.ip().is_loopback() => format!("http://{local}"),
+        None => {
+            return Err(StartError::PublicUrl(format!(
+                "the hub listens on {local}, which is not a loopback address: give --public-url, the https origin browsers reach it at"
+            )));
+        }
+    };
+    let sealer = match &settings.master_key {
+        // Bytes that are not text are not 64 hex digits either.
+        Some(key) => seal::Sealer::from_hex(key.expose_text().unwrap_or_default())
+            .map_err(|e| StartError::MasterKey(e.to_string()))?,
+        // The demo's secrets are the demo's own, printed in the README;
+        // anything else needs the operator's key.
+        None if settings.demo => seal::Sealer::from_hex(DEMO_MASTER_KEY)
+            .map_err(|e| StartError::MasterKey(e.to_string()))?,
+        None => return Err(StartError::MasterKey("none given".into())),
+    };
+    Ok(Checked { public_url, sealer })
+}
+
+/// `postsale check-config`: whether the hub would start with `settings`,
+/// short of binding and opening the database (the address must parse, the
+/// database URL be one the hub speaks, the widget folder readable); a
+/// summary of them, secrets hidden.
+pub fn check_config(settings: &Settings) -> Result<String, StartError> {
+    use std::net::ToSocketAddrs;
+    let local = settings
+        .addr
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| StartError::Bind {
+            addr: settings.addr.clone(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not an address and port",
+            ),
+        })?;
+    let Checked { public_url, .. } = check(settings, local)?;
+    db::backend_of(&settings.database)?;
+    if let Some(path) = &settings.assets {
+        assets::Assets::load(path).map_err(|source| StartError::Assets {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
+    let proxies: Vec<String> = settings
+        .trusted_proxies
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok(format!(
+        "listen on {local}\npublic URL {public_url}\ndatabase {}\ntrusted proxies {}\nlog format {:?}\nmaster key given: {}\noperator key given: {}\n",
+        db::redacted(&settings.database),
+        if proxies.is_empty() {
+            "none".to_owned()
+        } else {
+            proxies.join(", ")
+        },
+        settings.log_format,
+        settings.master_key.is_some(),
+        settings.operator_key.is_some(),
+    ))
+}
+
+/// `postsale migrate`: applies the database's migrations and returns.
+pub async fn migrate(settings: &Settings) -> Result<(), StartError> {
+    db::migrate(&settings.database).await?;
+    Ok(())
+}
+
 impl Application {
     /// Builds the hub from its settings: binds, opens and migrates the
     /// database, loads demo data when asked, reads the widget files.
@@ -110,24 +205,7 @@ impl Application {
                     source,
                 })?;
         let local = listener.local_addr().map_err(StartError::Serve)?;
-        // The demo publishes its keys and serves a page that mints tickets:
-        // it never answers beyond this machine.
-        if settings.demo && !local.ip().is_loopback() {
-            return Err(StartError::Demo(format!(
-                "--demo serves published keys and mints tickets: it listens on loopback addresses only, not {local}"
-            )));
-        }
-        let public_url = format!("http://{local}");
-        let sealer = match &settings.master_key {
-            // Bytes that are not text are not 64 hex digits either.
-            Some(key) => seal::Sealer::from_hex(key.expose_text().unwrap_or_default())
-                .map_err(|e| StartError::MasterKey(e.to_string()))?,
-            // The demo's secrets are the demo's own, printed in the README;
-            // anything else needs the operator's key.
-            None if settings.demo => seal::Sealer::from_hex(DEMO_MASTER_KEY)
-                .map_err(|e| StartError::MasterKey(e.to_string()))?,
-            None => return Err(StartError::MasterKey("none given".into())),
-        };
+        let Checked { public_url, sealer } = check(&settings, local)?;
         let db = db::Db::connect(&settings.database, sealer).await?;
         registry::seal_at_rest(&db).await.map_err(|e| match e {
             registry::AtRestError::Key(key) => StartError::MasterKey(key.to_string()),
@@ -164,6 +242,7 @@ impl Application {
                 .as_ref()
                 .map(|k| ids::sha256_hex(k.expose())),
             public_url,
+            proxies: forwarded::TrustedProxies::new(settings.trusted_proxies.clone()),
         });
         Ok(Self {
             listener,

@@ -35,8 +35,11 @@ pub(crate) struct Shared {
     pub(crate) assets: Arc<Assets>,
     pub(crate) demo: bool,
     pub(crate) operator_key_sha256: Option<String>,
-    /// `http://host:port` of this hub, as pages reach it.
+    /// The hub's own origin as browsers reach it (`--public-url`, or
+    /// `http://ADDR` on loopback): the frame page loads its script from it.
     pub(crate) public_url: String,
+    /// The proxies whose forwarding headers name the client.
+    pub(crate) proxies: crate::forwarded::TrustedProxies,
     /// The payment processor.
     pub(crate) gateway: Arc<dyn PaymentGateway>,
     /// The one client for the hub's calls out (affiliates, webhooks, proofs).

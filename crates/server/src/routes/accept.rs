@@ -24,7 +24,6 @@ use crate::{accept, failure::Failure, orders::Answer, state::AppState};
         (status = 202, description = "the order, its payment's outcome being confirmed (status pending_confirmation); retry the same request later for the outcome", body = AcceptResponse),
         (status = 402, description = "payment failed", body = postsale_protocol::Problem, content_type = "application/problem+json"),
         (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem; with Retry-After while the first request with this key is still being processed", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 413, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(skip_all, fields(opportunity = %id))]
 pub(crate) async fn accept(
     State(state): State<AppState>,
     Path(id): Path<String>,

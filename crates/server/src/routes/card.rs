@@ -18,7 +18,6 @@ use crate::{card, failure::Failure, state::AppState};
 #[utoipa::path(post, path = "/v1/opportunities/{id}/card", tag = "widget", request_body = CardEntry,
     params(("id" = String, Path, description = "opportunity id")),
     responses((status = 201, description = "the card's reference", body = CardReference), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 429, description = "card entry closed for this opportunity", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(skip_all, fields(opportunity = %id))]
 pub(crate) async fn card(
     State(state): State<AppState>,
     Path(id): Path<String>,

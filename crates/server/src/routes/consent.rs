@@ -110,7 +110,6 @@ fn escape(text: &str) -> String {
 #[utoipa::path(get, path = "/v1/opportunities/{id}/consent", tag = "widget",
     params(("id" = String, Path, description = "opportunity id"), ("items" = String, Query, description = "SKU:QUANTITY pairs, comma-separated")),
     responses((status = 200, description = "the hub-origin consent frame", content_type = "text/html"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(skip_all, fields(opportunity = %id))]
 pub(crate) async fn page(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -173,7 +172,6 @@ pub(crate) struct ConsentProof {
 #[utoipa::path(post, path = "/v1/opportunities/{id}/consent", tag = "widget", request_body = ProofRequest,
     params(("id" = String, Path, description = "opportunity id")),
     responses((status = 201, description = "the proof", body = ConsentProof), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(skip_all, fields(opportunity = %id))]
 pub(crate) async fn prove(
     State(state): State<AppState>,
     Path(id): Path<String>,

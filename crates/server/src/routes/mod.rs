@@ -10,7 +10,6 @@ mod consent;
 mod cors;
 mod health;
 mod keys;
-mod limits;
 mod offers;
 mod openapi;
 mod operator;
@@ -18,6 +17,7 @@ mod opportunities;
 mod orders;
 mod paging;
 mod problem;
+pub(crate) mod requests;
 mod stats;
 mod trust;
 mod verify;
@@ -28,7 +28,6 @@ use axum::{
     routing::{get, post},
 };
 use problem::{BODY_LIMIT, HttpError};
-use tower_http::trace::TraceLayer;
 
 use crate::{failure::Failure, state::AppState};
 
@@ -127,6 +126,7 @@ pub(crate) fn router(state: AppState) -> Router {
         );
     let routes = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .merge(frame)
         .route("/openapi.json", get(openapi::document))
         .merge(admin)
@@ -134,16 +134,18 @@ pub(crate) fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(not_allowed)
         .merge(public)
         .fallback(|| async { Failure::NotFound("no such resource".into()) })
-        .with_state(state.clone());
+        .with_state(state.clone())
+        // Around each route (and the fallback), so that it knows the route
+        // matched: one layer per request for the id, the client, the rate
+        // limits and the log line.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            requests::layer,
+        ));
     // Every request passes these once, around the whole router: a layer
     // given to the router itself is wrapped around each route, one boxed
     // service more per layer and request.
     let every_request = tower::ServiceBuilder::new()
-        .layer(TraceLayer::new_for_http())
-        .layer(axum::middleware::from_fn_with_state(
-            state.limits.clone(),
-            limits::layer,
-        ))
         // A body that trickles in is cut, as a slow request head is by the listener.
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             state.read_timeout,

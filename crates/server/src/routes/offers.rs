@@ -15,7 +15,6 @@ use crate::{failure::Failure, offer, registry::Merchant, state::AppState};
 #[utoipa::path(get, path = "/v1/opportunities/{id}/offer", tag = "widget",
     params(("id" = String, Path, description = "opportunity id")),
     responses((status = 200, description = "the offer", body = Offer), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(skip(state))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -37,7 +36,6 @@ pub(crate) fn frame_ancestors(affiliate: &Merchant) -> String {
 #[utoipa::path(get, path = "/v1/opportunities/{id}/frame", tag = "widget",
     params(("id" = String, Path, description = "opportunity id")),
     responses((status = 200, description = "the hub-origin frame page", content_type = "text/html"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(skip(state))]
 pub(crate) async fn frame(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -58,10 +56,12 @@ pub(crate) async fn frame(
     let headers = response.headers_mut();
     let ancestors = frame_ancestors(&open.affiliate);
     // The page has no inline script or style; the widget styles itself through
-    // constructed stylesheets, which style-src does not govern.
+    // constructed stylesheets, which style-src does not govern. Its script
+    // and calls go to the hub's own origin as browsers reach it, named.
+    let hub = &state.public_url;
     let policy = format!(
-        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'self'; \
-         img-src 'self' https:; frame-ancestors {ancestors}"
+        "default-src 'none'; script-src {hub} 'wasm-unsafe-eval'; connect-src {hub}; style-src {hub}; \
+         img-src {hub} https:; frame-ancestors {ancestors}"
     );
     if let Ok(csp) = axum::http::HeaderValue::from_str(&policy) {
         headers.insert(axum::http::header::CONTENT_SECURITY_POLICY, csp);

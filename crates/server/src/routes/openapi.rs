@@ -17,6 +17,7 @@ use super::{
     info(title = "postsale hub", description = "Post-purchase offers: opportunities, offers, accepts, and the merchants' admin API."),
     paths(
         health::healthz,
+        health::readyz,
         opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, card::card, consent::page, consent::prove,
         admin::create_merchant, admin::get_self, admin::put_self, admin::delete_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
         stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks, orders::erase,

@@ -70,7 +70,6 @@ fn no_offer(why: NoOffer) -> Response {
 #[utoipa::path(post, path = "/v1/opportunities/{id}/decline", tag = "widget",
     params(("id" = String, Path, description = "opportunity id")),
     responses((status = 204, description = "declined"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(skip(state))]
 pub(crate) async fn decline(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -86,7 +85,6 @@ pub(crate) async fn decline(
     responses((status = 200, description = "the opportunity", body = Opportunity),
         (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
         (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(skip(state))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -37,6 +37,9 @@ pub(crate) enum HttpError {
     /// The body is larger than the hub accepts (413).
     #[error("request body is larger than {0} bytes")]
     TooLarge(usize),
+    /// The hub cannot serve requests yet, or any more (503).
+    #[error("{0}")]
+    NotReady(String),
 }
 
 /// The status, the problem's type slug and its title.
@@ -125,6 +128,7 @@ impl IntoResponse for HttpError {
                 "Method not allowed",
             ),
             Self::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "timeout", "Request timeout"),
+            Self::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready"),
             Self::TooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",

@@ -170,7 +170,7 @@ async fn the_frame_page_is_framed_only_by_the_affiliates_origins() {
         "{csp}"
     );
     assert!(
-        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        csp.contains(&format!("script-src {base} 'wasm-unsafe-eval'")),
         "{csp}"
     );
     let html = frame.text().await.expect("text");

@@ -707,35 +707,6 @@ async fn a_merchant_of_record_sale_for_another_upseller_books_what_the_affiliate
     assert_eq!(response.status(), 204);
 }
 
-/// Every log line of this test binary, from the moment it is first asked
-/// for (the hub runs in this process): its own crates at every level.
-fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: std::sync::OnceLock<Arc<Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let sink = logs.clone();
-        let installed = tracing_subscriber::fmt()
-            .with_env_filter("postsale_server=trace,postsale_affiliate=trace,info")
-            .with_writer(move || Capture(sink.clone()))
-            .try_init();
-        assert!(installed.is_ok(), "no other subscriber in the test binary");
-        logs
-    })
-    .clone()
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Whether `bytes` hold the test card number, in any of its written forms.
 fn holds_pan(bytes: &[u8]) -> bool {
     [
@@ -749,7 +720,7 @@ fn holds_pan(bytes: &[u8]) -> bool {
 
 #[tokio::test]
 async fn a_card_number_in_any_field_of_an_affiliates_answer_is_refused_and_kept_nowhere() {
-    let logs = captured_logs();
+    let logs = crate::helpers::captured_logs();
     let app = spawn_app().await;
     add_care_plan(&app).await;
     put_url(

@@ -1,6 +1,8 @@
 //! `spawn_app()`: the real hub on port 0 with a fresh database, and a
 //! `TestApp` with one method per endpoint.
 
+use std::sync::{Arc, Mutex};
+
 use postsale_protocol::{ReasonCode, TicketClaims, sign_ticket};
 use postsale_server::{Application, Secret, Settings};
 use serde_json::{Value, json};
@@ -26,8 +28,66 @@ pub(crate) struct TestApp {
     pub(crate) database: String,
 }
 
+/// Every log line of this test binary (the hubs run in this process), from
+/// the first hub a test starts on: the hub's and the SDK's at every level,
+/// the rest from `info`. When `POSTSALE_TEST_LOG` names a file, every event
+/// of every crate at every level also goes there as JSON, for the scan of
+/// what logs may hold (`logs::no_log_line_holds_a_card_a_ticket_a_customer_token_or_a_secret`).
+pub(crate) fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: std::sync::OnceLock<Arc<Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let file = std::env::var_os("POSTSALE_TEST_LOG").map(|path| {
+            Arc::new(Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .expect("the test log file opens"),
+            ))
+        });
+        let filter = if file.is_some() {
+            "trace"
+        } else {
+            "postsale_server=trace,postsale_affiliate=trace,info"
+        };
+        let sink = logs.clone();
+        let installed = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(move || Capture {
+                memory: sink.clone(),
+                file: file.clone(),
+            })
+            .try_init();
+        assert!(installed.is_ok(), "no other subscriber in the test binary");
+        logs
+    })
+    .clone()
+}
+
+/// Where [`captured_logs`] writes: memory, and the file if there is one.
+struct Capture {
+    memory: Arc<Mutex<Vec<u8>>>,
+    file: Option<Arc<Mutex<std::fs::File>>>,
+}
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.memory.lock().expect("lock").extend_from_slice(buf);
+        if let Some(file) = &self.file {
+            file.lock().expect("lock").write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A fresh database URL: a new SQLite file, or a new PostgreSQL database.
 pub(crate) async fn fresh_database() -> String {
+    captured_logs();
     let name = format!("t{}", uuid_like());
     match std::env::var("POSTSALE_TEST_POSTGRES") {
         Ok(admin) if !admin.is_empty() => {

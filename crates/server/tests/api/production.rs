@@ -1,0 +1,324 @@
+//! The hub as an operator runs it: on every address behind a TLS proxy,
+//! with its public origin given; forwarding headers and request ids
+//! believed from the trusted proxy only; readiness; migrations and the
+//! settings check as commands of their own.
+
+use postsale_server::{Settings, StartError};
+use serde_json::Value;
+
+use crate::{
+    accept::frame_token,
+    helpers::{claims, fresh_database, purchase, seed, start, ticket},
+};
+
+const PUBLIC: &str = "https://hub.example.test";
+
+/// A hub on every address, behind a proxy on this machine, its public
+/// origin [`PUBLIC`], reached straight at its port as the proxy reaches it:
+/// its base URL and database.
+async fn unseeded_behind_a_proxy(rate_limit: u32) -> (String, String) {
+    let (base, database) = start(Settings::for_tests(fresh_database().await), |s| {
+        s.addr = "0.0.0.0:0".into();
+        s.public_url = Some(PUBLIC.into());
+        s.trusted_proxies = vec!["127.0.0.0/8".parse().expect("a net")];
+        s.rate_limit = rate_limit;
+    })
+    .await;
+    (base.replace("0.0.0.0", "127.0.0.1"), database)
+}
+
+/// [`unseeded_behind_a_proxy`], seeded.
+async fn behind_a_proxy() -> crate::helpers::TestApp {
+    let (base, database) = unseeded_behind_a_proxy(100).await;
+    let mut app = seed(base, reqwest::Client::new()).await;
+    app.database = database;
+    app
+}
+
+#[tokio::test]
+async fn a_hub_beyond_loopback_will_not_start_without_its_public_url() {
+    let mut settings = Settings::for_tests(fresh_database().await);
+    settings.addr = "0.0.0.0:0".into();
+    let started = postsale_server::Application::build(settings).await;
+    assert!(
+        matches!(&started, Err(StartError::PublicUrl(why)) if why.contains("--public-url")),
+        "{started:?}"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_proxy_the_frame_page_its_policy_and_card_entry_use_the_public_origin() {
+    let app = behind_a_proxy().await;
+    let body = purchase(&ticket(&claims("PX-1", Some("OUTDOOR"))), "PX-1");
+    let opportunity: Value = app
+        .post_opportunity(&body)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let id = opportunity["id"].as_str().expect("id");
+    let frame = app
+        .client
+        .get(format!("{}/v1/opportunities/{id}/frame", app.base))
+        .header("x-forwarded-for", "203.0.113.9")
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(frame.status(), 200);
+    let csp = frame.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    for source in [
+        format!("script-src {PUBLIC} 'wasm-unsafe-eval'"),
+        format!("connect-src {PUBLIC};"),
+        format!("style-src {PUBLIC};"),
+    ] {
+        assert!(csp.contains(&source), "{source} in {csp}");
+    }
+    assert!(
+        !csp.contains("127.0.0.1") && !csp.contains("0.0.0.0"),
+        "{csp}"
+    );
+    let html = frame.text().await.expect("html");
+    assert!(html.contains(&format!("data-hub=\"{PUBLIC}\"")), "{html}");
+    assert!(
+        !html.contains("0.0.0.0") && !html.contains("127.0.0.1"),
+        "{html}"
+    );
+    // Card entry, as the frame (served from the public origin) posts it
+    // through the proxy.
+    let token = frame_token(&app, id).await;
+    let card = app
+        .client
+        .post(format!("{}/v1/opportunities/{id}/card", app.base))
+        .header("origin", PUBLIC)
+        .header("x-forwarded-for", "203.0.113.9")
+        .header("postsale-frame-token", token)
+        .json(&serde_json::json!({"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "123"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(card.status(), 201);
+}
+
+/// Sends `GET /healthz` with `header` through the proxy until the hub
+/// refuses; how many it answered first.
+async fn answered_before_refusal(base: &str, header: (&str, &str)) -> u32 {
+    let client = reqwest::Client::new();
+    for sent in 0..50 {
+        let response = client
+            .get(format!("{base}/healthz"))
+            .header(header.0, header.1)
+            .send()
+            .await
+            .expect("sent");
+        if response.status() == 429 {
+            return sent;
+        }
+        assert_eq!(response.status(), 200);
+    }
+    50
+}
+
+#[tokio::test]
+async fn the_trusted_proxys_clients_each_have_their_own_rate_limit() {
+    let (base, _) = unseeded_behind_a_proxy(2).await;
+    // One client spends its budget (a burst of twice the rate)...
+    let first = answered_before_refusal(&base, ("x-forwarded-for", "203.0.113.9")).await;
+    assert!((4..=6).contains(&first), "answered {first}");
+    // ...another behind the same proxy still has its own, named either way.
+    let second =
+        answered_before_refusal(&base, ("forwarded", "for=198.51.100.4;proto=https")).await;
+    assert!((4..=6).contains(&second), "answered {second}");
+    // A hop the client wrote itself, before the one the proxy vouches for,
+    // changes nothing.
+    let forged = reqwest::Client::new()
+        .get(format!("{base}/healthz"))
+        .header("x-forwarded-for", "192.0.2.1, 203.0.113.9")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(forged.status(), 429);
+}
+
+#[tokio::test]
+async fn forwarding_headers_from_anyone_else_do_not_escape_the_limit() {
+    // Loopback is not trusted here: rotating X-Forwarded-For is ignored.
+    let (base, _) = start(Settings::for_tests(fresh_database().await), |s| {
+        s.rate_limit = 2;
+        s.trusted_proxies = vec!["10.0.0.0/8".parse().expect("a net")];
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let mut refused = false;
+    for n in 0..20 {
+        let response = client
+            .get(format!("{base}/healthz"))
+            .header("x-forwarded-for", format!("203.0.113.{n}"))
+            .header("forwarded", format!("for=198.51.100.{n}"))
+            .send()
+            .await
+            .expect("sent");
+        if response.status() == 429 {
+            refused = true;
+            break;
+        }
+    }
+    assert!(
+        refused,
+        "a client named a new address each time and was never limited"
+    );
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_and_only_the_proxys_is_kept() {
+    let app = behind_a_proxy().await;
+    let id_of = |response: &reqwest::Response| {
+        response.headers()["x-request-id"]
+            .to_str()
+            .expect("text")
+            .to_owned()
+    };
+    let get = |id: Option<&'static str>| {
+        let mut request = app.client.get(format!("{}/healthz", app.base));
+        if let Some(id) = id {
+            request = request.header("x-request-id", id);
+        }
+        request.send()
+    };
+    let made = get(None).await.expect("sent");
+    let again = get(None).await.expect("sent");
+    assert!(!id_of(&made).is_empty());
+    assert_ne!(id_of(&made), id_of(&again), "each request its own id");
+    let kept = get(Some("lb-7f3a:22")).await.expect("sent");
+    assert_eq!(id_of(&kept), "lb-7f3a:22");
+    for forged in ["a b", "{\"level\":\"error\"}", &*"x".repeat(65)] {
+        let mut request = app.client.get(format!("{}/healthz", app.base));
+        request = request.header("x-request-id", forged);
+        let answer = request.send().await.expect("sent");
+        assert_ne!(id_of(&answer), forged);
+    }
+    // Errors carry one too, and from a client that is not a proxy the
+    // id it sends is not taken.
+    let (base, _) = start(Settings::for_tests(fresh_database().await), |_| {}).await;
+    let answer = reqwest::Client::new()
+        .get(format!("{base}/nope"))
+        .header("x-request-id", "chosen-by-client")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(answer.status(), 404);
+    assert_ne!(id_of(&answer), "chosen-by-client");
+}
+
+#[tokio::test]
+async fn readiness_says_whether_the_database_answers_with_every_migration() {
+    let app = behind_a_proxy().await;
+    let ready = app
+        .client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(ready.status(), 200);
+    assert_eq!(
+        ready.json::<Value>().await.expect("json")["status"],
+        "ready"
+    );
+    // A database one migration behind this build: not ready, saying why;
+    // liveness is unaffected.
+    let db = crate::helpers::database(&app).await;
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 11")
+        .execute(&db)
+        .await
+        .expect("deleted");
+    let behind = app
+        .client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(behind.status(), 503);
+    assert_eq!(behind.headers()["content-type"], "application/problem+json");
+    let problem: Value = behind.json().await.expect("json");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("migration 11")),
+        "{problem}"
+    );
+    let alive = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(alive.status(), 200);
+}
+
+#[tokio::test]
+async fn migrate_applies_the_migrations_alone_and_a_hub_then_starts_on_them() {
+    let database = fresh_database().await;
+    let settings = Settings::for_tests(database.clone());
+    postsale_server::migrate(&settings).await.expect("migrated");
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&database).await.expect("connects");
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&db)
+        .await
+        .expect("counted");
+    assert!(applied >= 11, "{applied} migrations");
+    // Again: nothing to do, no error.
+    postsale_server::migrate(&settings)
+        .await
+        .expect("migrated again");
+    let (base, _) = start(settings, |_| {}).await;
+    let ready = reqwest::get(format!("{base}/readyz")).await.expect("sent");
+    assert_eq!(ready.status(), 200);
+    let mut unknown = Settings::for_tests("mysql://db/hub");
+    unknown.addr = "127.0.0.1:0".into();
+    assert!(postsale_server::migrate(&unknown).await.is_err());
+}
+
+#[test]
+fn check_config_says_what_would_stop_the_hub_and_prints_no_secret() {
+    let mut settings = Settings::for_tests("postgres://hub:s3cr3t-pw@db.internal/hub");
+    settings.addr = "0.0.0.0:8080".into();
+    let refused = postsale_server::check_config(&settings);
+    assert!(
+        matches!(refused, Err(StartError::PublicUrl(_))),
+        "{refused:?}"
+    );
+    settings.public_url = Some(PUBLIC.into());
+    settings.trusted_proxies = vec!["10.0.0.0/8".parse().expect("a net")];
+    settings.operator_key = Some(postsale_server::Secret::new("operator-key-value"));
+    let summary = postsale_server::check_config(&settings).expect("fine");
+    assert!(summary.contains(PUBLIC), "{summary}");
+    assert!(summary.contains("10.0.0.0/8"), "{summary}");
+    for secret in ["s3cr3t-pw", "operator-key-value"] {
+        assert!(!summary.contains(secret), "{secret} in {summary}");
+    }
+    let master = settings
+        .master_key
+        .as_ref()
+        .and_then(postsale_server::Secret::expose_text)
+        .expect("a test master key")
+        .to_owned();
+    assert!(!summary.contains(&master));
+    settings.database = "mysql://db/hub".into();
+    assert!(postsale_server::check_config(&settings).is_err());
+    settings.database = "sqlite://hub.db".into();
+    settings.assets = Some("/nowhere/at/all".into());
+    assert!(matches!(
+        postsale_server::check_config(&settings),
+        Err(StartError::Assets { .. })
+    ));
+    settings.assets = None;
+    settings.master_key = Some(postsale_server::Secret::new("not hex"));
+    assert!(matches!(
+        postsale_server::check_config(&settings),
+        Err(StartError::MasterKey(_))
+    ));
+}
