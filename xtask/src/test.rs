@@ -26,6 +26,8 @@ pub(crate) fn run() -> Result<(), Error> {
     let started = Instant::now();
     let tools = setup::run()?;
     let mut tally = Tally::default();
+    // The API tests' SQLite files of earlier runs.
+    let _ = std::fs::remove_dir_all(std::env::temp_dir().join("postsale-tests"));
 
     suite(
         &mut tally,
@@ -43,6 +45,19 @@ pub(crate) fn run() -> Result<(), Error> {
             cmd.env("POSTSALE_TEST_POSTGRES", &pg.url)
                 .env("POSTSALE_TEST_LOG", &log);
             suite(&mut tally, "hub on PostgreSQL (logging everything)", cmd);
+            // Several hub processes on one database, as replicas.
+            let mut fleet = cargo(&[
+                "test",
+                "--package",
+                "postsale-server",
+                "--test",
+                "api",
+                "--",
+                "--ignored",
+                "fleet::",
+            ]);
+            fleet.env("POSTSALE_TEST_POSTGRES", &pg.url);
+            suite(&mut tally, "replicas on PostgreSQL", fleet);
             let mut scan = cargo(&[
                 "test",
                 "--package",

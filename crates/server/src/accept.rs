@@ -60,6 +60,7 @@ pub(crate) async fn accept(
         load_open(state, id)
     );
     if let Some(answer) = replayed? {
+        state.metrics.accept("any", "replayed");
         return Ok(answer);
     }
     let open = match open {
@@ -113,7 +114,17 @@ pub(crate) async fn accept(
         }
         Err(err) => return Err(err),
     }
-    orders::settle(state, &order, Some(parties)).await
+    let answer = orders::settle(state, &order, Some(parties)).await?;
+    state.metrics.accept(
+        order.mode.as_str(),
+        match answer.status {
+            201 => "accepted",
+            202 => "pending_confirmation",
+            402 => "declined",
+            _ => "failed",
+        },
+    );
+    Ok(answer)
 }
 
 /// The answer to replay for this opportunity, if it was accepted before:

@@ -104,6 +104,16 @@ pub struct ServeArgs {
     /// Log lines as `text` or `json` [default: text].
     #[arg(long, env = "POSTSALE_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// Serve `/metrics` on this address alone, not on the public listener
+    /// [default: on the public listener].
+    #[arg(long, env = "POSTSALE_METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
+    /// Count nothing and serve no `/metrics`.
+    #[arg(long, env = "POSTSALE_NO_METRICS")]
+    pub no_metrics: bool,
+    /// The bearer token `/metrics` asks for [default: none asked].
+    #[arg(long, env = "POSTSALE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Fault injection for tests: abort the process between a charge and its commit.
     #[arg(long, env = "POSTSALE_FAULT_CRASH_AFTER_CHARGE", hide = true)]
     pub crash_after_charge: bool,
@@ -147,6 +157,12 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How log lines are written.
     pub log_format: LogFormat,
+    /// Where `/metrics` is served on its own, if anywhere.
+    pub metrics_addr: Option<String>,
+    /// The bearer token `/metrics` asks for, if any.
+    pub metrics_token: Option<Secret>,
+    /// Whether the hub counts and serves `/metrics` at all.
+    pub metrics: bool,
 }
 
 /// The file form of the settings.
@@ -168,6 +184,9 @@ struct FileSettings {
     public_url: Option<String>,
     trusted_proxies: Option<Vec<String>>,
     log_format: Option<LogFormat>,
+    metrics_addr: Option<String>,
+    metrics_token: Option<Secret>,
+    no_metrics: Option<bool>,
 }
 
 /// Why the settings could not be read.
@@ -262,6 +281,13 @@ impl Settings {
                 why,
             })?,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            metrics_addr: args.metrics_addr.or(file.metrics_addr),
+            metrics_token: args
+                .metrics_token
+                .map(Secret::new)
+                .or(file.metrics_token)
+                .filter(|token| token.expose_text().is_some_and(|t| !t.is_empty())),
+            metrics: !(args.no_metrics || file.no_metrics.unwrap_or(false)),
         })
     }
 
@@ -286,6 +312,9 @@ impl Settings {
             public_url: None,
             trusted_proxies: Vec::new(),
             log_format: LogFormat::Text,
+            metrics_addr: None,
+            metrics_token: None,
+            metrics: true,
         }
     }
 }

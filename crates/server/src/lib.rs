@@ -20,6 +20,7 @@ mod ids;
 #[cfg(test)]
 mod layers;
 mod limits;
+mod metrics;
 mod offer;
 mod opportunity;
 mod orders;
@@ -35,6 +36,7 @@ mod selection;
 mod serve;
 mod settlements;
 mod state;
+mod stop;
 mod store;
 pub mod telemetry;
 mod template;
@@ -51,6 +53,9 @@ use tokio::net::TcpListener;
 /// The master key of `--demo` hubs started without one: their secrets are
 /// the demo data's, published in the README.
 const DEMO_MASTER_KEY: &str = "00000000000000000000000000000000000000000000000000000000000000de";
+
+/// How long the workers get to finish their round once the hub stops.
+const WORKERS_DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Why the hub could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +105,8 @@ pub struct Application {
     recovery_after: std::time::Duration,
     listener_limits: serve::Limits,
     retention: std::time::Duration,
+    /// `/metrics` on an address of its own, when one was given.
+    metrics_listener: Option<TcpListener>,
 }
 
 /// What start-up derives from the settings and the address bound.
@@ -174,7 +181,7 @@ pub fn check_config(settings: &Settings) -> Result<String, StartError> {
         .map(ToString::to_string)
         .collect();
     Ok(format!(
-        "listen on {local}\npublic URL {public_url}\ndatabase {}\ntrusted proxies {}\nlog format {:?}\nmaster key given: {}\noperator key given: {}\n",
+        "listen on {local}\npublic URL {public_url}\ndatabase {}\ntrusted proxies {}\nlog format {:?}\nmetrics {}\nmaster key given: {}\noperator key given: {}\n",
         db::redacted(&settings.database),
         if proxies.is_empty() {
             "none".to_owned()
@@ -182,6 +189,18 @@ pub fn check_config(settings: &Settings) -> Result<String, StartError> {
             proxies.join(", ")
         },
         settings.log_format,
+        match (settings.metrics, &settings.metrics_addr) {
+            (false, _) => "off".to_owned(),
+            (true, addr) => format!(
+                "on {}{}",
+                addr.as_deref().map_or("the public listener", |a| a),
+                if settings.metrics_token.is_some() {
+                    ", token asked"
+                } else {
+                    ""
+                }
+            ),
+        },
         settings.master_key.is_some(),
         settings.operator_key.is_some(),
     ))
@@ -218,6 +237,15 @@ impl Application {
                 .await
                 .map_err(|e| StartError::Demo(e.to_string()))?;
         }
+        let metrics_listener = match &settings.metrics_addr {
+            Some(addr) if settings.metrics => Some(TcpListener::bind(addr).await.map_err(
+                |source| StartError::Bind {
+                    addr: addr.clone(),
+                    source,
+                },
+            )?),
+            _ => None,
+        };
         let assets = match &settings.assets {
             Some(path) => assets::Assets::load(path).map_err(|source| StartError::Assets {
                 path: path.display().to_string(),
@@ -243,10 +271,19 @@ impl Application {
                 .map(|k| ids::sha256_hex(k.expose())),
             public_url,
             proxies: forwarded::TrustedProxies::new(settings.trusted_proxies.clone()),
+            metrics: metrics::Metrics::new(settings.metrics),
+            metrics_token_sha256: settings
+                .metrics_token
+                .as_ref()
+                .map(|t| ids::sha256_hex(t.expose())),
         });
         Ok(Self {
             listener,
-            router: routes::router(state.clone()),
+            router: routes::router(
+                state.clone(),
+                settings.metrics && metrics_listener.is_none(),
+            ),
+            metrics_listener,
             state,
             recovery_after: settings.recovery_after,
             retention: settings.retention,
@@ -255,6 +292,13 @@ impl Application {
                 max_connections: settings.max_connections,
             },
         })
+    }
+
+    /// The address `/metrics` has to itself, when it has one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// The address the hub listens on (useful when it was asked for port 0).
@@ -266,10 +310,21 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
-        reconciler::spawn(self.state.clone(), self.recovery_after);
-        outbox::spawn(self.state.clone());
+        let (stopper, stop) = stop::channel();
+        let workers = [
+            reconciler::spawn(self.state.clone(), self.recovery_after, stop.clone()),
+            outbox::spawn(self.state.clone(), stop),
+        ];
         privacy::spawn(self.state.clone(), self.retention);
         tokio::spawn(registry::follow_changes(self.state.db.clone()));
+        if let Some(listener) = self.metrics_listener {
+            let router = routes::metrics_router(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(err) = axum::serve(listener, router).await {
+                    tracing::error!(error = %err, "the metrics listener stopped");
+                }
+            });
+        }
         let limits = self.state.limits.clone();
         tokio::spawn(async move {
             loop {
@@ -284,6 +339,19 @@ impl Application {
             shutdown_signal(),
         )
         .await;
+        // No request is in flight any more: the workers finish their round.
+        stopper.stop();
+        let finished = tokio::time::timeout(WORKERS_DRAIN, async {
+            for worker in workers {
+                let _ = worker.await;
+            }
+        })
+        .await;
+        if finished.is_err() {
+            tracing::warn!(
+                "the workers did not finish their round in time; what they were doing is picked up by the next hub"
+            );
+        }
         Ok(())
     }
 }

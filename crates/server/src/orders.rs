@@ -74,6 +74,18 @@ pub(crate) enum Outcome {
     Unknown(String),
 }
 
+impl Outcome {
+    /// The outcome's name, as the metrics count it.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Self::Charged { .. } => "charged",
+            Self::Failed(_) => "failed",
+            Self::Declined(_) => "declined",
+            Self::Unknown(_) => "unknown",
+        }
+    }
+}
+
 /// The stored answer for the accept: HTTP status and body.
 #[derive(Debug, Clone)]
 pub(crate) struct Answer {
@@ -151,6 +163,7 @@ pub(crate) async fn settle(
         }
         outcome => outcome,
     };
+    state.metrics.charge(order.mode.as_str(), outcome.kind());
     if state.crash_after_charge {
         // Fault injection for the crash test: die between charge and commit.
         tracing::error!(order = %order.id, "crash_after_charge is set: aborting before the commit");

@@ -14,6 +14,7 @@ use crate::{
     ids::{new_ordered_id, now},
     registry::keys::{self, Purpose},
     state::AppState,
+    stop::Stop,
     store::{
         plan::Statement,
         webhooks::{self, NewWebhook},
@@ -58,19 +59,23 @@ fn webhook<'a>(
 }
 
 /// Starts the delivery worker.
-pub(crate) fn spawn(state: AppState) {
+pub(crate) fn spawn(state: AppState, mut stop: Stop) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
-            match deliver_due(&state).await {
-                Ok(0) => tokio::time::sleep(Duration::from_millis(500)).await,
-                Ok(_) => {}
+        // A round once begun is finished: each webhook sent is recorded.
+        while !stop.asked() {
+            let pause = match deliver_due(&state).await {
+                Ok(0) => Duration::from_millis(500),
+                Ok(_) => Duration::ZERO,
                 Err(err) => {
                     tracing::warn!(error = %err, "webhook delivery round failed");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    Duration::from_secs(1)
                 }
+            };
+            if stop.pause(pause).await {
+                break;
             }
         }
-    });
+    })
 }
 
 /// The delay before attempt `n + 1`: 10 s, 20 s, 40 s ... at most an hour, with jitter.
@@ -107,6 +112,7 @@ async fn deliver_due(state: &AppState) -> Result<usize, Failure> {
             continue;
         };
         let result = send(state, &due.recipient, &url, &due.body).await;
+        state.metrics.webhook(result.is_ok());
         let (status, next, error) = match result {
             Ok(()) => (WebhookStatus::Delivered, at, None),
             Err(err) if now() - due.created_at >= GIVE_UP_AFTER_SECS => {

@@ -15,6 +15,7 @@ use crate::{
     ids::now,
     orders::{PendingOrder, amount_of, settle},
     state::AppState,
+    stop::Stop,
     store::orders::{self, PendingRow},
 };
 
@@ -52,9 +53,14 @@ fn pending_order(row: PendingRow) -> Result<PendingOrder, Failure> {
 }
 
 /// Settles orders that stayed `pending` longer than `after`, every second.
-pub(crate) fn spawn(state: AppState, after: Duration) {
+pub(crate) fn spawn(
+    state: AppState,
+    after: Duration,
+    mut stop: Stop,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
+        // A round once begun is finished: a payment being settled is settled.
+        while !stop.asked() {
             if let Err(err) = reconcile_once(&state, after).await {
                 tracing::warn!(error = %err, "reconciling pending orders failed");
             }
@@ -62,9 +68,11 @@ pub(crate) fn spawn(state: AppState, after: Duration) {
             if let Err(err) = crate::refunds::retry_pending(&state, after_secs).await {
                 tracing::warn!(error = %err, "asking about pending refunds failed");
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            if stop.pause(Duration::from_secs(1)).await {
+                break;
+            }
         }
-    });
+    })
 }
 
 async fn reconcile_once(state: &AppState, after: Duration) -> Result<(), Failure> {

@@ -184,6 +184,11 @@ async fn settle(
         currency: amount.currency(),
         status,
     };
+    state.metrics.refund(match &moved {
+        Ok(()) => "succeeded",
+        Err(RefundError::Unknown) => "pending",
+        Err(RefundError::Refused) => "refused",
+    });
     match moved {
         Ok(()) => {
             succeeded(state, order, refund_id, amount).await?;

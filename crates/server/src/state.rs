@@ -40,6 +40,10 @@ pub(crate) struct Shared {
     pub(crate) public_url: String,
     /// The proxies whose forwarding headers name the client.
     pub(crate) proxies: crate::forwarded::TrustedProxies,
+    /// What the hub counts for `/metrics`.
+    pub(crate) metrics: crate::metrics::Metrics,
+    /// SHA-256 of the token `/metrics` asks for, if any.
+    pub(crate) metrics_token_sha256: Option<String>,
     /// The payment processor.
     pub(crate) gateway: Arc<dyn PaymentGateway>,
     /// The one client for the hub's calls out (affiliates, webhooks, proofs).

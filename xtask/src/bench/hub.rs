@@ -33,6 +33,15 @@ pub(crate) struct Hub {
     pub(crate) client: reqwest::Client,
 }
 
+/// What a bench hub tells its operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Telemetry {
+    /// As in production: a JSON log line per request, metrics counted.
+    Full,
+    /// No log line below a warning, no metrics (`--no-metrics`).
+    Quiet,
+}
+
 impl Hub {
     /// Starts `target/release/postsale serve` on `database`; `extra` adds flags.
     pub(crate) async fn start(database: &str, log: &Path, extra: &[&str]) -> Result<Self, Error> {
@@ -41,22 +50,36 @@ impl Hub {
             database,
             log,
             extra,
+            Telemetry::Full,
         )
         .await
     }
 
-    /// Starts `binary serve` on `database`, as [`Hub::start`] does.
+    /// Starts `binary serve` on `database`, as [`Hub::start`] does, with
+    /// `telemetry`.
     pub(crate) async fn start_binary(
         binary: &Path,
         database: &str,
         log: &Path,
         extra: &[&str],
+        telemetry: Telemetry,
     ) -> Result<Self, Error> {
         let port = free_port()?;
         let addr = format!("127.0.0.1:{port}");
         let log_file = std::fs::File::create(log)
             .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        // Through the environment, which a build from before these settings
+        // (`--against`) ignores.
+        match telemetry {
+            Telemetry::Full => command
+                .env("POSTSALE_LOG_FORMAT", "json")
+                .env("RUST_LOG", "info"),
+            Telemetry::Quiet => command
+                .env("POSTSALE_NO_METRICS", "true")
+                .env("RUST_LOG", "warn"),
+        };
+        let child = command
             .args(["serve", "--addr", &addr, "--database", database])
             .args(["--operator-key", OPERATOR_KEY])
             // Every request comes from one address here: the per-address

@@ -167,12 +167,26 @@ async fn hub_figures(
         Some(binary) => {
             let (_, database) = hub::fresh_sqlite(dir, "against")?;
             let log = dir.join("hub-against.log");
-            let other = hub::Hub::start_binary(binary, &database, &log, &assets).await?;
+            let other =
+                hub::Hub::start_binary(binary, &database, &log, &assets, hub::Telemetry::Full)
+                    .await?;
             other.seed().await?;
             Some(other)
         }
         None => None,
     };
+    // The same build, telling its operator nothing: what logging and
+    // metrics cost.
+    let (_, database) = hub::fresh_sqlite(dir, "quiet")?;
+    let quiet = hub::Hub::start_binary(
+        &root().join("target/release/postsale"),
+        &database,
+        &dir.join("hub-quiet.log"),
+        &assets,
+        hub::Telemetry::Quiet,
+    )
+    .await?;
+    quiet.seed().await?;
     let baseline = server::Baseline::start(server::answer_size(&hub).await?)?;
     // Each opportunity run is paired with the baseline run right after it,
     // so a machine that slows down or speeds up during the bench moves both
@@ -182,10 +196,14 @@ async fn hub_figures(
     let (mut opp, mut base, mut opp_cpu, mut base_cpu) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut theirs, mut their_cpu) = (Vec::new(), Vec::new());
+    let (mut quiets, mut quiet_cpu) = (Vec::new(), Vec::new());
     for r in 0..plan.runs {
         let (run, cpu) = server::opportunity_run(&hub, plan, "sq", r, dir)?;
         opp.push(run);
         opp_cpu.push(cpu);
+        let (run, cpu) = server::opportunity_run(&quiet, plan, "qt", r, dir)?;
+        quiets.push(run);
+        quiet_cpu.push(cpu);
         if let Some(other) = &other {
             let (run, cpu) = server::opportunity_run(other, plan, "ab", r, dir)?;
             theirs.push(run);
@@ -196,6 +214,27 @@ async fn hub_figures(
         base_cpu.push(cpu);
     }
     drop(other);
+    drop(quiet);
+    report.push(Figure::new(
+        "quiet_rps",
+        "req/s",
+        quiets.iter().map(|r| r.rps).collect(),
+    ));
+    report.push(Figure::new("quiet_cpu_us", "µs", quiet_cpu.clone()));
+    report.push(Figure::new(
+        "telemetry_cpu_us",
+        "µs",
+        opp_cpu.iter().zip(&quiet_cpu).map(|(o, q)| o - q).collect(),
+    ));
+    report.push(Figure::new(
+        "opportunity_vs_quiet",
+        "",
+        opp.iter()
+            .zip(&quiets)
+            .map(|(o, q)| o.rps / q.rps)
+            .collect(),
+    ));
+    report.notes.push("Telemetry: every hub of the bench runs as in production (a JSON log line per request at `info`, metrics counted), but for `quiet`: the same build with `--no-metrics` and `RUST_LOG=warn`, on its own fresh SQLite file, seeded alike, its opportunity run right after this build's in each round. `telemetry_cpu_us` is the hub CPU per request the log lines and the metrics cost (each round's difference), `opportunity_vs_quiet` the rate with them over the rate without.".into());
     if !theirs.is_empty() {
         let ratios = opp
             .iter()

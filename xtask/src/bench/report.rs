@@ -102,6 +102,8 @@ pub(crate) const KEYS: &[&str] = &[
     "opportunity_p99_ms",
     "baseline_rps",
     "opportunity_vs_baseline",
+    "telemetry_cpu_us",
+    "opportunity_vs_quiet",
     "opportunity_rps_pg",
     "opportunity_pg_vs_sqlite",
     "accept_rps",

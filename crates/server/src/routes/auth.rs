@@ -13,6 +13,10 @@ pub(crate) struct MerchantAuth(pub(crate) merchant::Merchant);
 #[derive(Debug)]
 pub(crate) struct OperatorAuth;
 
+/// A scrape of `/metrics`: with the metrics token, when the hub has one.
+#[derive(Debug)]
+pub(crate) struct ScraperAuth;
+
 fn bearer(parts: &Parts) -> Result<&str, Failure> {
     parts
         .headers
@@ -22,7 +26,7 @@ fn bearer(parts: &Parts) -> Result<&str, Failure> {
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or_else(|| {
-            Failure::Unauthorized("send the API key as 'Authorization: Bearer <key>'".into())
+            Failure::Unauthorized("send the key as 'Authorization: Bearer <key>'".into())
         })
 }
 
@@ -51,6 +55,18 @@ impl FromRequestParts<AppState> for OperatorAuth {
             None => Err(Failure::Forbidden(
                 "this hub has no operator key (set POSTSALE_OPERATOR_KEY)".into(),
             )),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ScraperAuth {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure> {
+        match &state.metrics_token_sha256 {
+            None => Ok(Self),
+            Some(expected) if *expected == sha256_hex(bearer(parts)?) => Ok(Self),
+            Some(_) => Err(Failure::Unauthorized("unknown metrics token".into())),
         }
     }
 }

@@ -10,6 +10,7 @@ mod consent;
 mod cors;
 mod health;
 mod keys;
+mod metrics;
 mod offers;
 mod openapi;
 mod operator;
@@ -31,8 +32,17 @@ use problem::{BODY_LIMIT, HttpError};
 
 use crate::{failure::Failure, state::AppState};
 
-/// The whole router. Tests can call it without a socket.
-pub(crate) fn router(state: AppState) -> Router {
+/// `/metrics` alone, for a listener of its own (`--metrics-addr`).
+pub(crate) fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::scrape))
+        .fallback(|| async { Failure::NotFound("no such resource".into()) })
+        .with_state(state)
+}
+
+/// The whole router, with `/metrics` unless it has a listener of its own.
+/// Tests can call it without a socket.
+pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
     let public = Router::new()
         .route("/v1/opportunities", post(opportunities::create))
         .route("/v1/opportunities/{id}", get(opportunities::get))
@@ -124,7 +134,11 @@ pub(crate) fn router(state: AppState) -> Router {
             "/v1/opportunities/{id}/consent",
             get(consent::page).post(consent::prove),
         );
-    let routes = Router::new()
+    let mut routes = Router::new();
+    if with_metrics {
+        routes = routes.route("/metrics", get(metrics::scrape));
+    }
+    let routes = routes
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(frame)

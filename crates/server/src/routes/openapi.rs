@@ -8,8 +8,8 @@ use utoipa::{
 };
 
 use super::{
-    accept, admin, card, consent, health, keys, offers, operator, opportunities, orders, stats,
-    trust, verify,
+    accept, admin, card, consent, health, keys, metrics, offers, operator, opportunities, orders,
+    stats, trust, verify,
 };
 
 #[derive(OpenApi)]
@@ -18,6 +18,7 @@ use super::{
     paths(
         health::healthz,
         health::readyz,
+        metrics::scrape,
         opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, card::card, consent::page, consent::prove,
         admin::create_merchant, admin::get_self, admin::put_self, admin::delete_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
         stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks, orders::erase,

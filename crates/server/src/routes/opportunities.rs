@@ -35,13 +35,18 @@ pub(crate) async fn create(
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
     // Boxed: each layer around the handler moves its future by value, and
     // the service's is a few KiB.
-    Ok(
-        match Box::pin(opportunity::open(&state, &request, origin, now())).await? {
-            Opening::Created(body) => json(StatusCode::CREATED, body),
-            Opening::Again(body) => json(StatusCode::OK, body),
-            Opening::NoOffer(why) => no_offer(why),
-        },
-    )
+    let opening = Box::pin(opportunity::open(&state, &request, origin, now())).await;
+    state.metrics.opportunity(match &opening {
+        Ok(Opening::Created(_)) => "created",
+        Ok(Opening::Again(_)) => "again",
+        Ok(Opening::NoOffer(why)) => why.as_str(),
+        Err(_) => "refused",
+    });
+    Ok(match opening? {
+        Opening::Created(body) => json(StatusCode::CREATED, body),
+        Opening::Again(body) => json(StatusCode::OK, body),
+        Opening::NoOffer(why) => no_offer(why),
+    })
 }
 
 /// A JSON body the hub serialised itself, as is.

@@ -104,12 +104,15 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
     };
     let mut response = response;
     let status = response.status().as_u16();
+    let took = started.elapsed();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    state.metrics.request(method.as_str(), route, status, took);
     tracing::info!(
         target: "postsale::request",
         method = %method,
-        route = route.as_ref().map_or("(none)", MatchedPath::as_str),
+        route,
         status,
-        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        latency_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
         request_id = id.to_str().unwrap_or("-"),
         client = %client.map_or_else(|| "-".to_owned(), |c| c.to_string()),
         "answered"

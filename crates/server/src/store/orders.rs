@@ -246,6 +246,18 @@ pub(crate) struct Due {
     pub(crate) updated_at: i64,
 }
 
+/// How many orders wait for their payment to be settled or its outcome
+/// learnt (`pending`, `pending_confirmation`).
+pub(crate) async fn unsettled(pool: &sqlx::AnyPool) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE status = $1 OR status = $2")
+            .bind(OrderStatus::Pending.as_str())
+            .bind(OrderStatus::PendingConfirmation.as_str())
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 /// Up to `limit` orders `pending` since before `cutoff`, or in
 /// `pending_confirmation` whose next check is due at `at`.
 pub(crate) async fn due(

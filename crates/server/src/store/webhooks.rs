@@ -46,6 +46,17 @@ pub(crate) struct Due {
     pub(crate) created_at: i64,
 }
 
+/// How many webhooks are not yet delivered, and when the oldest was made
+/// (none: `None`).
+pub(crate) async fn backlog(pool: &sqlx::AnyPool) -> Result<(i64, Option<i64>), StoreError> {
+    let (count, oldest): (i64, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM webhooks WHERE status = $1")
+            .bind(WebhookStatus::Pending.as_str())
+            .fetch_one(pool)
+            .await?;
+    Ok((count, oldest))
+}
+
 /// Up to `limit` pending webhooks due at `at`, the longest waiting first.
 pub(crate) async fn due(pool: &sqlx::AnyPool, at: i64, limit: i64) -> Result<Vec<Due>, StoreError> {
     Ok(sqlx::query_as(

@@ -1,5 +1,6 @@
 //! The hub as a process: killed between a charge and its commit it loses
-//! nothing and charges once after a restart; and a card typed into the frame
+//! nothing and charges once after a restart; told to stop, it finishes the
+//! accept and the webhook in flight first; and a card typed into the frame
 //! leaves no trace in the database file or the logs.
 
 use std::{path::Path, process::Stdio, time::Duration};
@@ -13,14 +14,14 @@ use crate::{
     helpers::{OPERATOR_KEY, fresh_database, seed},
 };
 
-struct Hub {
-    child: tokio::process::Child,
-    base: String,
+pub(crate) struct Hub {
+    pub(crate) child: tokio::process::Child,
+    pub(crate) base: String,
     /// The widget build the hub serves its frame page from.
     _build: tempfile::TempDir,
 }
 
-async fn start_hub(database: &str, env: &[(&str, &str)], log: &Path) -> Hub {
+pub(crate) async fn start_hub(database: &str, env: &[(&str, &str)], log: &Path) -> Hub {
     let log = std::fs::File::create(log).expect("log file");
     let build = crate::helpers::minimal_build();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_postsale"))
@@ -61,7 +62,7 @@ async fn start_hub(database: &str, env: &[(&str, &str)], log: &Path) -> Hub {
     }
 }
 
-async fn pool(database: &str) -> sqlx::AnyPool {
+pub(crate) async fn pool(database: &str) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     sqlx::AnyPool::connect(database)
         .await
@@ -219,15 +220,17 @@ async fn a_typed_card_number_leaves_no_trace_in_the_database_or_the_logs() {
 }
 
 /// A directory for the hub's log, removed when the test ends.
-fn tempdir() -> tempfile::TempDir {
+pub(crate) fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("postsale-proc-")
         .tempdir()
         .expect("temp dir")
 }
 
-#[tokio::test]
-async fn a_hub_told_to_stop_finishes_the_accept_in_flight_and_takes_no_new_connection() {
+/// A hub process on a fresh database with the test merchants (loopback
+/// URLs allowed): the process, the test app, its database URL, and the
+/// directory of its log.
+async fn seeded_process() -> (Hub, crate::helpers::TestApp, String, tempfile::TempDir) {
     let database = fresh_database().await;
     let dir = tempdir();
     let hub = start_hub(
@@ -238,6 +241,22 @@ async fn a_hub_told_to_stop_finishes_the_accept_in_flight_and_takes_no_new_conne
     .await;
     let mut app = seed(hub.base.clone(), reqwest::Client::new()).await;
     app.database = database.clone();
+    (hub, app, database, dir)
+}
+
+/// Tells the hub process to stop, as an orchestrator does (SIGTERM).
+pub(crate) fn terminate(child: &tokio::process::Child) {
+    let pid = child.id().expect("running").to_string();
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(signalled.success());
+}
+
+#[tokio::test]
+async fn a_hub_told_to_stop_finishes_the_accept_in_flight_and_takes_no_new_connection() {
+    let (hub, app, _, _dir) = seeded_process().await;
     crate::handoff::add_care_plan(&app).await;
     let affiliate = crate::handoff::affiliate(&app).await;
     // The affiliate's charge takes two seconds: long enough to stop the hub
@@ -260,12 +279,7 @@ async fn a_hub_told_to_stop_finishes_the_accept_in_flight_and_takes_no_new_conne
     };
     tokio::time::sleep(Duration::from_millis(700)).await;
     let mut child = hub.child;
-    let pid = child.id().expect("running").to_string();
-    let signalled = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(signalled.success());
+    terminate(&child);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let refused = reqwest::Client::new()
         .get(format!("{}/healthz", hub.base))
@@ -289,4 +303,81 @@ async fn a_hub_told_to_stop_finishes_the_accept_in_flight_and_takes_no_new_conne
             .load(std::sync::atomic::Ordering::SeqCst),
         1
     );
+}
+
+#[tokio::test]
+async fn a_hub_told_to_stop_finishes_the_webhook_it_is_sending_before_it_exits() {
+    use axum::{Router, body::Bytes, response::IntoResponse, routing::post};
+    use postsale_protocol::CallbackChallenge;
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+
+    let (hub, app, database, _dir) = seeded_process().await;
+    let affiliate = crate::handoff::affiliate(&app).await;
+    // The upseller's endpoint answers the challenge at once, and takes two
+    // seconds over an order: long enough to stop the hub while it sends.
+    let sending = Arc::new(tokio::sync::Notify::new());
+    let received = Arc::new(AtomicUsize::new(0));
+    let hook = {
+        let sending = sending.clone();
+        let received = received.clone();
+        Router::new().route(
+            "/hook",
+            post(move |body: Bytes| {
+                let sending = sending.clone();
+                let received = received.clone();
+                async move {
+                    if let Some(challenge) = CallbackChallenge::parse(&body) {
+                        return axum::Json(challenge).into_response();
+                    }
+                    sending.notify_one();
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    received.fetch_add(1, Ordering::SeqCst);
+                    axum::http::StatusCode::OK.into_response()
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let hook_url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, hook).await });
+    app.hub_key(&app.lens_key, "webhooks").await;
+    crate::handoff::put_url(&app, &app.lens_key, "webhook_url", &hook_url).await;
+    let proven = crate::handoff::prove_url(&app, &app.lens_key, "webhook").await;
+    assert_eq!(proven.status(), 200);
+
+    let (id, offer) = crate::handoff::open(
+        &app,
+        &affiliate,
+        &crate::helpers::claims("STOP-HOOK", Some("CAMERA-HIGH")),
+    )
+    .await;
+    let accepted = accept(&app, &id, "stop-hook", &crate::handoff::body_for(&offer)).await;
+    assert_eq!(accepted.status(), 201);
+    tokio::time::timeout(Duration::from_secs(10), sending.notified())
+        .await
+        .expect("the hub sends the order's webhook");
+
+    let mut child = hub.child;
+    terminate(&child);
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("exits once its round is done")
+        .expect("status");
+    assert!(status.success(), "a clean stop: {status:?}");
+    assert_eq!(
+        received.load(Ordering::SeqCst),
+        1,
+        "the webhook in flight was answered before the hub exited"
+    );
+    let row = sqlx::query("SELECT status, attempts FROM webhooks")
+        .fetch_one(&pool(&database).await)
+        .await
+        .expect("the order's webhook");
+    assert_eq!(row.get::<String, _>("status"), "delivered");
+    assert_eq!(row.get::<i64, _>("attempts"), 1);
 }

@@ -7,6 +7,7 @@ mod admin;
 mod assets;
 mod consent;
 mod durability;
+mod fleet;
 mod handoff;
 mod health;
 mod helpers;

@@ -322,3 +322,197 @@ fn check_config_says_what_would_stop_the_hub_and_prints_no_secret() {
         Err(StartError::MasterKey(_))
     ));
 }
+
+/// The value of the sample named `series` (with its labels) in `text`.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+async fn scrape(app: &crate::helpers::TestApp) -> String {
+    let response = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("text")
+            .starts_with("application/openmetrics-text"),
+    );
+    response.text().await.expect("text")
+}
+
+#[tokio::test]
+async fn metrics_count_requests_opportunities_accepts_and_charges_without_an_id() {
+    let app = crate::helpers::spawn_app().await;
+    let (id, offer) = crate::accept::outdoor(&app, "MX-1").await;
+    let reference = crate::accept::card_reference(&app, &id, "4242 4242 4242 4242").await;
+    let body = crate::accept::accept_body(&offer, &reference);
+    let accepted = crate::accept::accept(&app, &id, "mx-key", &body).await;
+    assert_eq!(accepted.status(), 201);
+    let again = crate::accept::accept(&app, &id, "mx-key", &body).await;
+    assert_eq!(again.status(), 201);
+    // The customer's fourth showing of a reason code today passes its cap
+    // (3 in the tests' seeds): no offer.
+    let mut statuses = Vec::new();
+    for n in 2..=5 {
+        let order = format!("MX-{n}");
+        let response = app
+            .post_opportunity(&purchase(
+                &ticket(&claims(&order, Some("CAMERA-HIGH"))),
+                &order,
+            ))
+            .await;
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [201, 201, 201, 204]);
+    let text = scrape(&app).await;
+    for (series, at_least) in [
+        (
+            r#"postsale_http_requests_total{method="POST",route="/v1/opportunities",status="201"}"#,
+            1.0,
+        ),
+        (
+            r#"postsale_http_requests_total{method="POST",route="/v1/opportunities",status="204"}"#,
+            1.0,
+        ),
+        (
+            r#"postsale_http_requests_total{method="POST",route="/v1/opportunities/{id}/accept",status="201"}"#,
+            2.0,
+        ),
+        (
+            r#"postsale_http_request_duration_seconds_count{method="POST",route="/v1/opportunities/{id}/accept"}"#,
+            2.0,
+        ),
+        (r#"postsale_opportunities_total{outcome="created"}"#, 1.0),
+        (
+            r#"postsale_opportunities_total{outcome="frequency_cap"}"#,
+            1.0,
+        ),
+        (
+            r#"postsale_accepts_total{mode="direct_entry",outcome="accepted"}"#,
+            1.0,
+        ),
+        (
+            r#"postsale_accepts_total{mode="any",outcome="replayed"}"#,
+            1.0,
+        ),
+        (
+            r#"postsale_charges_total{mode="direct_entry",outcome="charged"}"#,
+            1.0,
+        ),
+        (r#"postsale_db_pool_connections{state="idle"}"#, 0.0),
+        ("postsale_webhook_queue_depth", 0.0),
+        ("postsale_webhook_oldest_undelivered_seconds", 0.0),
+        ("postsale_reconciler_backlog", 0.0),
+    ] {
+        let value = sample(&text, series).unwrap_or_else(|| panic!("{series} in\n{text}"));
+        assert!(value >= at_least, "{series} = {value}");
+    }
+    // One charge for the accept and its replay.
+    assert_eq!(
+        sample(
+            &text,
+            r#"postsale_charges_total{mode="direct_entry",outcome="charged"}"#
+        ),
+        Some(1.0)
+    );
+    // Route templates only: no opportunity id, order id or customer.
+    for never in [id.as_str(), "opp_", "ord_", "cust-1", "MX-1"] {
+        assert!(!text.contains(never), "{never} in the metrics");
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_waiting_shows_in_the_metrics_queue() {
+    let app = crate::helpers::spawn_app().await;
+    // The upseller's webhook URL is not proven yet: the order's webhook waits.
+    crate::handoff::put_url(
+        &app,
+        &app.trail_key,
+        "webhook_url",
+        "http://127.0.0.1:9/hooks",
+    )
+    .await;
+    let before = scrape(&app).await;
+    assert_eq!(sample(&before, "postsale_webhook_queue_depth"), Some(0.0));
+    let (id, offer) = crate::accept::outdoor(&app, "MQ-1").await;
+    let reference = crate::accept::card_reference(&app, &id, "4242 4242 4242 4242").await;
+    let accepted = crate::accept::accept(
+        &app,
+        &id,
+        "mq-key",
+        &crate::accept::accept_body(&offer, &reference),
+    )
+    .await;
+    assert_eq!(accepted.status(), 201);
+    let text = scrape(&app).await;
+    assert!(
+        sample(&text, "postsale_webhook_queue_depth").is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_metrics_token_is_asked_for_when_the_hub_has_one() {
+    let (base, _) = start(Settings::for_tests(fresh_database().await), |s| {
+        s.metrics_token = Some(postsale_server::Secret::new("scrape-token"));
+    })
+    .await;
+    let client = reqwest::Client::new();
+    for auth in [None, Some("Bearer wrong"), Some("scrape-token")] {
+        let mut request = client.get(format!("{base}/metrics"));
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        let response = request.send().await.expect("sent");
+        crate::helpers::assert_problem(response, 401, None).await;
+    }
+    let ok = client
+        .get(format!("{base}/metrics"))
+        .header("authorization", "Bearer scrape-token")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await.expect("text").contains("# EOF"));
+}
+
+#[tokio::test]
+async fn metrics_on_an_address_of_their_own_are_not_on_the_public_one() {
+    let mut settings = Settings::for_tests(fresh_database().await);
+    settings.metrics_addr = Some("127.0.0.1:0".into());
+    let app = postsale_server::Application::build(settings)
+        .await
+        .expect("builds");
+    let public = format!("http://{}", app.local_addr());
+    let private = format!("http://{}", app.metrics_addr().expect("a metrics address"));
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let hidden = client
+        .get(format!("{public}/metrics"))
+        .send()
+        .await
+        .expect("sent");
+    crate::helpers::assert_problem(hidden, 404, None).await;
+    let shown = client
+        .get(format!("{private}/metrics"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(shown.status(), 200);
+    let other = client
+        .get(format!("{private}/healthz"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        other.status(),
+        404,
+        "the metrics address serves nothing else"
+    );
+}
