@@ -113,6 +113,11 @@ pub(crate) fn run() -> Result<Tools, Error> {
         ("brotli", "/usr/bin/brotli"),
         ("wrk", "/usr/bin/wrk"),
         ("postgresql", "/usr/lib/postgresql"),
+        // `systemd-analyze verify` checks the unit in `deploy/`; nginx runs
+        // `deploy/nginx.conf` in front of the hub in the API tests.
+        ("systemd", "/usr/bin/systemd-analyze"),
+        ("nginx", "/usr/sbin/nginx"),
+        ("openssl", "/usr/bin/openssl"),
     ];
     let missing: Vec<&str> = wanted
         .iter()

@@ -19,6 +19,7 @@ mod opportunities;
 mod outbound;
 mod paging;
 mod production;
+mod proxied;
 mod refunds;
 mod replicas;
 mod sealing;
