@@ -97,7 +97,7 @@ impl Config {
     }
 
     fn capabilities(&self, profile: &std::path::Path) -> serde_json::Map<String, Value> {
-        let caps = match self.browser {
+        let mut caps = match self.browser {
             Browser::Chromium => json!({
                 "browserName": "chrome",
                 "goog:chromeOptions": {
@@ -118,10 +118,131 @@ impl Config {
                 },
             }),
         };
+        // The TLS proxy's certificate is signed by the test's own authority.
+        caps["acceptInsecureCerts"] = json!(true);
         match caps {
             Value::Object(map) => map,
             _ => serde_json::Map::new(),
         }
+    }
+}
+
+/// nginx with `deploy/nginx.conf` in front of the hub, over TLS with a
+/// certificate of the test's own authority, as production runs it.
+#[derive(Debug)]
+struct Proxy {
+    /// `https://localhost:PORT`.
+    public: String,
+    port: u16,
+    /// The authority's certificate, which the test's own client trusts.
+    authority: PathBuf,
+}
+
+impl Proxy {
+    /// Makes the certificates in `dir` and picks a port.
+    fn new(dir: &std::path::Path) -> Result<Self> {
+        let openssl = |args: &[&str]| -> Result {
+            let ran = Command::new("openssl")
+                .current_dir(dir)
+                .args(args)
+                .stderr(Stdio::null())
+                .status()?;
+            ensure!(ran.success(), "openssl {args:?} failed");
+            Ok(())
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=postsale test authority",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+        ])?;
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "hub.key",
+            "-out",
+            "hub.csr",
+        ])?;
+        std::fs::write(
+            dir.join("hub.ext"),
+            "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        )?;
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "hub.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "hub.ext",
+            "-out",
+            "hub.crt",
+        ])?;
+        let port = free_port()?;
+        Ok(Self {
+            public: format!("https://localhost:{port}"),
+            port,
+            authority: dir.join("ca.crt"),
+        })
+    }
+
+    /// Starts nginx on the port, for the hub at `hub_addr`; its files in `dir`.
+    fn start(&self, dir: &std::path::Path, hub_addr: &str) -> Result<Child> {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let server = std::fs::read_to_string(root.join("deploy/nginx.conf"))?;
+        let here = server
+            .replace("server 127.0.0.1:8080;", &format!("server {hub_addr};"))
+            .replace(
+                "listen 443 ssl http2;",
+                &format!("listen 127.0.0.1:{} ssl http2;", self.port),
+            )
+            .replace("    listen [::]:443 ssl http2;\n", "")
+            .replace("/etc/ssl/postsale", &dir.display().to_string())
+            .replace("server_name hub.example.com;", "server_name localhost;");
+        ensure!(
+            here.contains(hub_addr),
+            "deploy/nginx.conf no longer names its upstream as expected"
+        );
+        let d = dir.display();
+        // One process, so that stopping it stops all of nginx.
+        std::fs::write(
+            dir.join("nginx.conf"),
+            format!(
+                "daemon off;\nmaster_process off;\nuser root;\npid {d}/nginx.pid;\nerror_log {d}/nginx-error.log;\n\
+                 events {{}}\nhttp {{\naccess_log {d}/nginx-access.log;\nclient_body_temp_path {d}/body;\n\
+                 proxy_temp_path {d}/proxy;\nfastcgi_temp_path {d}/fastcgi;\nuwsgi_temp_path {d}/uwsgi;\n\
+                 scgi_temp_path {d}/scgi;\n{here}\n}}\n"
+            ),
+        )?;
+        Command::new("nginx")
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start nginx: {e}").into())
     }
 }
 
@@ -130,21 +251,36 @@ impl Config {
 struct Stack {
     hub: Option<Child>,
     shops: Option<Child>,
+    proxy: Option<Child>,
 }
 
 impl Stack {
-    async fn start(cfg: &Config, dir: &std::path::Path, hub_addr: &str) -> Result<Self> {
+    async fn start(
+        cfg: &Config,
+        dir: &std::path::Path,
+        hub_addr: &str,
+        proxy: Option<&Proxy>,
+    ) -> Result<Self> {
         let log = |name: &str| -> Result<(Stdio, Stdio)> {
             let file = std::fs::File::create(dir.join(name))?;
             Ok((file.try_clone()?.into(), file.into()))
         };
         let (out, err) = log("hub.log")?;
         let db = dir.join("hub.db");
-        let hub = Command::new(&cfg.hub_bin)
-            .args(["serve", "--demo", "--addr", hub_addr, "--assets"])
+        let mut hub = Command::new(&cfg.hub_bin);
+        hub.args(["serve", "--demo", "--addr", hub_addr, "--assets"])
             .arg(&cfg.assets)
             .arg("--database")
-            .arg(format!("sqlite://{}", db.display()))
+            .arg(format!("sqlite://{}", db.display()));
+        if let Some(proxy) = proxy {
+            hub.args([
+                "--public-url",
+                &proxy.public,
+                "--trusted-proxy",
+                "127.0.0.1",
+            ]);
+        }
+        let hub = hub
             .stdout(out)
             .stderr(err)
             .spawn()
@@ -152,14 +288,12 @@ impl Stack {
         let mut stack = Self {
             hub: Some(hub),
             shops: None,
+            proxy: None,
         };
+        let public = proxy.map_or_else(|| format!("http://{hub_addr}"), |p| p.public.clone());
         let (out, err) = log("shops.log")?;
         let shops = Command::new(&cfg.shop_bin)
-            .args([
-                &format!("http://{hub_addr}"),
-                "127.0.0.1:8081",
-                "127.0.0.1:8082",
-            ])
+            .args([&public, "127.0.0.1:8081", "127.0.0.1:8082"])
             .stdout(out)
             .stderr(err)
             .spawn()
@@ -173,6 +307,12 @@ impl Stack {
         for addr in [hub_addr, "127.0.0.1:8081", "127.0.0.1:8082"] {
             stack.wait_listening(addr).await?;
         }
+        if let Some(proxy) = proxy {
+            stack.proxy = Some(proxy.start(dir, hub_addr)?);
+            stack
+                .wait_listening(&format!("127.0.0.1:{}", proxy.port))
+                .await?;
+        }
         Ok(stack)
     }
 
@@ -182,7 +322,12 @@ impl Stack {
             if tokio::net::TcpStream::connect(addr).await.is_ok() {
                 return Ok(());
             }
-            for child in self.hub.iter_mut().chain(self.shops.iter_mut()) {
+            for child in self
+                .hub
+                .iter_mut()
+                .chain(self.shops.iter_mut())
+                .chain(self.proxy.iter_mut())
+            {
                 if let Ok(Some(status)) = child.try_wait() {
                     return Err(format!(
                         "a process exited ({status}) before {addr} listened; see its log"
@@ -206,9 +351,9 @@ impl Stack {
 impl Drop for Stack {
     fn drop(&mut self) {
         self.stop_hub();
-        if let Some(mut shops) = self.shops.take() {
-            let _ = shops.kill();
-            let _ = shops.wait();
+        for mut child in self.shops.take().into_iter().chain(self.proxy.take()) {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 }
@@ -242,13 +387,31 @@ where
     F: FnOnce(E2e) -> Fut,
     Fut: Future<Output = Result>,
 {
+    run_as(name, false, body).await;
+}
+
+/// [`run`], with the browser and the test reaching the hub only through
+/// nginx over TLS (`deploy/nginx.conf`), as in production.
+pub(crate) async fn run_behind_tls<F, Fut>(name: &str, body: F)
+where
+    F: FnOnce(E2e) -> Fut,
+    Fut: Future<Output = Result>,
+{
+    run_as(name, true, body).await;
+}
+
+async fn run_as<F, Fut>(name: &str, tls: bool, body: F)
+where
+    F: FnOnce(E2e) -> Fut,
+    Fut: Future<Output = Result>,
+{
     let Some(cfg) = Config::from_env() else {
         panic!(
             "{name}: POSTSALE_E2E_WEBDRIVER is not set; run the end-to-end tests with `cargo xtask test`"
         );
     };
     let _serial = SERIAL.lock().await;
-    let world = match start(&cfg, name).await {
+    let world = match start(&cfg, name, tls).await {
         Ok(world) => world,
         Err(err) => panic!("{name}: cannot start: {err}"),
     };
@@ -266,12 +429,18 @@ where
     }
 }
 
-async fn start(cfg: &Config, name: &str) -> Result<E2e> {
+async fn start(cfg: &Config, name: &str, tls: bool) -> Result<E2e> {
     let dir = cfg.out.join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let hub_addr = format!("127.0.0.1:{}", free_port()?);
-    let stack = Stack::start(cfg, &dir, &hub_addr).await?;
+    let proxy = if tls { Some(Proxy::new(&dir)?) } else { None };
+    let stack = Stack::start(cfg, &dir, &hub_addr, proxy.as_ref()).await?;
+    let mut http = reqwest::Client::builder();
+    if let Some(proxy) = &proxy {
+        let authority = reqwest::Certificate::from_pem(&std::fs::read(&proxy.authority)?)?;
+        http = http.add_root_certificate(authority);
+    }
     let profile = dir.join("profile");
     std::fs::create_dir_all(&profile)?;
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
@@ -281,12 +450,12 @@ async fn start(cfg: &Config, name: &str) -> Result<E2e> {
         .map_err(|e| format!("no browser session from {}: {e}", cfg.webdriver))?;
     let world = E2e {
         client,
-        hub: format!("http://{hub_addr}"),
+        hub: proxy.map_or_else(|| format!("http://{hub_addr}"), |p| p.public),
         out: dir,
         axe: cfg.axe.clone(),
         step: Arc::default(),
         stack: Arc::new(Mutex::new(stack)),
-        http: reqwest::Client::new(),
+        http: http.build()?,
     };
     world.client.set_window_size(DESKTOP.0, DESKTOP.1).await?;
     Ok(world)

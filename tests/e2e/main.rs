@@ -24,3 +24,4 @@ mod harness;
 mod hub_down;
 mod keyboard;
 mod popup;
+mod tls;

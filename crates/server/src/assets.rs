@@ -35,6 +35,19 @@ struct ManifestEntry {
     bytes: usize,
 }
 
+impl Manifest {
+    /// The manifest with each URL absolute at `origin`, the hub's public
+    /// one: what a merchant copies into its page must name the hub as
+    /// browsers reach it.
+    pub(crate) fn at(&self, origin: &str) -> Self {
+        let mut at = self.clone();
+        for entry in at.files.values_mut() {
+            entry.url = format!("{origin}{}", entry.url);
+        }
+        at
+    }
+}
+
 impl Assets {
     /// Reads trunk's `dist` folder: `widget/*`, the demo page and the frame page.
     pub(crate) fn load(dist: &Path) -> std::io::Result<Self> {

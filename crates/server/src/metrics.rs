@@ -33,13 +33,6 @@ struct RequestLabels {
     status: u16,
 }
 
-/// A request's latency, by route.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RouteLabels {
-    method: String,
-    route: String,
-}
-
 /// How something ended.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
@@ -101,7 +94,7 @@ pub(crate) struct Metrics(Option<Counted>);
 struct Counted {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
-    latency: Family<RouteLabels, Histogram>,
+    latency: Family<RequestLabels, Histogram>,
     opportunities: Family<OutcomeLabels, Counter>,
     accepts: Family<ModeLabels, Counter>,
     charges: Family<ModeLabels, Counter>,
@@ -200,12 +193,12 @@ impl Counted {
             requests.clone(),
         );
         // From half a millisecond to about 16 s, doubling.
-        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+        let latency = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.0005, 2.0, 16))
         });
         registry.register(
             "http_request_duration_seconds",
-            "Time from a request's head to its answer, by method and route template",
+            "Time from a request's head to its answer, by method, route template and status",
             latency.clone(),
         );
         let opportunities = Family::<OutcomeLabels, Counter>::default();
@@ -282,19 +275,15 @@ impl Counted {
     }
 
     fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
-        self.requests
-            .get_or_create(&RequestLabels {
-                method: method.to_owned(),
-                route: route.to_owned(),
-                status,
-            })
-            .inc();
+        let labels = RequestLabels {
+            method: method.to_owned(),
+            route: route.to_owned(),
+            status,
+        };
         self.latency
-            .get_or_create(&RouteLabels {
-                method: method.to_owned(),
-                route: route.to_owned(),
-            })
+            .get_or_create(&labels)
             .observe(took.as_secs_f64());
+        self.requests.get_or_create(&labels).inc();
     }
 
     fn render(&self, backlog: Backlog) -> Result<String, std::fmt::Error> {
@@ -334,7 +323,7 @@ mod tests {
             .expect("renders");
         for line in [
             r#"postsale_http_requests_total{method="POST",route="/v1/opportunities",status="201"} 2"#,
-            r#"postsale_http_request_duration_seconds_count{method="POST",route="/v1/opportunities"} 2"#,
+            r#"postsale_http_request_duration_seconds_count{method="POST",route="/v1/opportunities",status="201"} 2"#,
             r#"postsale_opportunities_total{outcome="no_eligible_items"} 1"#,
             r#"postsale_charges_total{mode="payment_reference",outcome="charged"} 1"#,
             "postsale_webhook_queue_depth 3",

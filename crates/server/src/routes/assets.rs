@@ -32,7 +32,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
 
 async fn manifest(State(state): State<AppState>) -> Response {
     cached(
-        Json(state.assets.manifest.clone()).into_response(),
+        Json(state.assets.manifest.at(&state.public_url)).into_response(),
         "public, max-age=60",
     )
 }

@@ -66,11 +66,10 @@ async fn the_manifest_pins_each_file_by_version_and_sha384() {
     );
     assert_eq!(entry["integrity"], expected);
 
-    let pinned = client
-        .get(format!("{base}{}", entry["url"].as_str().expect("url")))
-        .send()
-        .await
-        .expect("sent");
+    // Absolute, at the hub's public origin (here its own address).
+    let url = entry["url"].as_str().expect("url");
+    assert!(url.starts_with(&format!("{base}/widget/v/")), "{url}");
+    let pinned = client.get(url).send().await.expect("sent");
     assert_eq!(
         pinned.headers()["cache-control"],
         "public, max-age=31536000, immutable"

@@ -385,7 +385,7 @@ async fn metrics_count_requests_opportunities_accepts_and_charges_without_an_id(
             2.0,
         ),
         (
-            r#"postsale_http_request_duration_seconds_count{method="POST",route="/v1/opportunities/{id}/accept"}"#,
+            r#"postsale_http_request_duration_seconds_count{method="POST",route="/v1/opportunities/{id}/accept",status="201"}"#,
             2.0,
         ),
         (r#"postsale_opportunities_total{outcome="created"}"#, 1.0),
