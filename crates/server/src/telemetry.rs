@@ -6,7 +6,7 @@
 //! writes whatever lines are waiting in one go: no request waits for
 //! stderr, and a busy hub makes one write per batch of lines rather than
 //! one per line. Should stderr stop taking lines altogether, lines beyond
-//! the queue's 128 Ki are dropped rather than the hub stopping.
+//! the queue's 128,000 are dropped rather than the hub stopping.
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;

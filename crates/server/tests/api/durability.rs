@@ -307,8 +307,6 @@ async fn a_hub_told_to_stop_finishes_the_accept_in_flight_and_takes_no_new_conne
 
 #[tokio::test]
 async fn a_hub_told_to_stop_finishes_the_webhook_it_is_sending_before_it_exits() {
-    use axum::{Router, body::Bytes, response::IntoResponse, routing::post};
-    use postsale_protocol::CallbackChallenge;
     use std::sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -320,35 +318,20 @@ async fn a_hub_told_to_stop_finishes_the_webhook_it_is_sending_before_it_exits()
     // seconds over an order: long enough to stop the hub while it sends.
     let sending = Arc::new(tokio::sync::Notify::new());
     let received = Arc::new(AtomicUsize::new(0));
-    let hook = {
+    {
         let sending = sending.clone();
         let received = received.clone();
-        Router::new().route(
-            "/hook",
-            post(move |body: Bytes| {
-                let sending = sending.clone();
-                let received = received.clone();
-                async move {
-                    if let Some(challenge) = CallbackChallenge::parse(&body) {
-                        return axum::Json(challenge).into_response();
-                    }
-                    sending.notify_one();
-                    tokio::time::sleep(Duration::from_secs(2)).await;
-                    received.fetch_add(1, Ordering::SeqCst);
-                    axum::http::StatusCode::OK.into_response()
-                }
-            }),
-        )
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let hook_url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, hook).await });
-    app.hub_key(&app.lens_key, "webhooks").await;
-    crate::handoff::put_url(&app, &app.lens_key, "webhook_url", &hook_url).await;
-    let proven = crate::handoff::prove_url(&app, &app.lens_key, "webhook").await;
-    assert_eq!(proven.status(), 200);
+        crate::handoff::proven_webhook(&app, &app.lens_key, move |_| {
+            let sending = sending.clone();
+            let received = received.clone();
+            async move {
+                sending.notify_one();
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                received.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .await;
+    }
 
     let (id, offer) = crate::handoff::open(
         &app,

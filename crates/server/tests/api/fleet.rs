@@ -11,8 +11,6 @@ use std::{
     time::Duration,
 };
 
-use axum::{Router, body::Bytes, response::IntoResponse, routing::post};
-use postsale_protocol::CallbackChallenge;
 use serde_json::Value;
 use sqlx::Row;
 
@@ -234,34 +232,19 @@ async fn webhooks_are_delivered_once_while_replicas_stop_and_start() {
     // The upseller's endpoint takes a fifth of a second over each order and
     // counts what it got, by order.
     let received: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-    let hook = {
+    {
         let received = received.clone();
-        Router::new().route(
-            "/hook",
-            post(move |body: Bytes| {
-                let received = received.clone();
-                async move {
-                    if let Some(challenge) = CallbackChallenge::parse(&body) {
-                        return axum::Json(challenge).into_response();
-                    }
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                    let order = event["order"]["id"].as_str().unwrap_or("?").to_owned();
-                    *received.lock().expect("lock").entry(order).or_default() += 1;
-                    axum::http::StatusCode::OK.into_response()
-                }
-            }),
-        )
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let hook_url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, hook).await });
-    app.hub_key(&app.trail_key, "webhooks").await;
-    crate::handoff::put_url(&app, &app.trail_key, "webhook_url", &hook_url).await;
-    let proven = crate::handoff::prove_url(&app, &app.trail_key, "webhook").await;
-    assert_eq!(proven.status(), 200);
+        crate::handoff::proven_webhook(&app, &app.trail_key, move |body| {
+            let received = received.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let order = event["order"]["id"].as_str().unwrap_or("?").to_owned();
+                *received.lock().expect("lock").entry(order).or_default() += 1;
+            }
+        })
+        .await;
+    }
 
     const ORDERS: usize = 8;
     let mut placed = Vec::new();

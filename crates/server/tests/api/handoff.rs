@@ -162,6 +162,38 @@ pub(crate) async fn put_url(app: &TestApp, key: &str, field: &str, url: &str) {
     );
 }
 
+/// A webhook endpoint on loopback for the upseller with API key `key`: it
+/// answers the hub's challenge at once and hands each order's body to
+/// `on_order` before answering 200. The hub makes the upseller's webhook
+/// key and proves the URL.
+pub(crate) async fn proven_webhook<F, Fut>(app: &TestApp, key: &str, on_order: F)
+where
+    F: Fn(Bytes) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let hook = Router::new().route(
+        "/hook",
+        post(move |body: Bytes| {
+            let on_order = on_order.clone();
+            async move {
+                if let Some(challenge) = CallbackChallenge::parse(&body) {
+                    return axum::Json(challenge).into_response();
+                }
+                on_order(body).await;
+                axum::http::StatusCode::OK.into_response()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, hook).await });
+    app.hub_key(key, "webhooks").await;
+    put_url(app, key, "webhook_url", &url).await;
+    assert_eq!(prove_url(app, key, "webhook").await.status(), 200);
+}
+
 /// Asks the hub to prove a merchant's `handoff` or `webhook` URL.
 pub(crate) async fn prove_url(app: &TestApp, key: &str, callback: &str) -> reqwest::Response {
     app.admin(
