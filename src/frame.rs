@@ -18,6 +18,8 @@ use crate::mount::{MountError, host_element};
 
 #[cfg(feature = "frame")]
 pub(crate) mod inside;
+#[cfg(feature = "frame")]
+pub(crate) mod processor;
 
 /// Shows opportunity `id` in a hub-origin IFRAME: in `slot` when given, else
 /// in a full-window overlay. Focus moves into the frame and comes back when

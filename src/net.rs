@@ -171,6 +171,18 @@ pub(crate) async fn card(
     }
 }
 
+/// `POST /v1/opportunities/{id}/card` with the processor's token for the card
+/// typed into its own field (frame build only): the hub's payment reference.
+#[cfg(feature = "frame")]
+pub(crate) async fn card_token(hub: &Hub, id: &str, token: &str) -> Result<String, NetError> {
+    let url = hub.opportunity_url(id, "/card");
+    let body = crate::js::object(&[("token", token.into())]).into();
+    match call("POST", &url, None, Some(&body), ACCEPT_TIMEOUT_MS).await? {
+        (200 | 201, body) => parse(body, |b| crate::js::string(b, "payment_reference")),
+        (other, _) => Err(NetError::Status(other)),
+    }
+}
+
 /// A fresh Idempotency-Key: 128 random bits as hex.
 pub(crate) fn idempotency_key() -> String {
     let mut bytes = [0_u8; 16];

@@ -92,6 +92,7 @@ pub(crate) fn accept_response(value: &JsValue) -> Option<AcceptResponse> {
     let status = match string(value, "status")?.as_str() {
         "pending" => OrderStatus::Pending,
         "pending_confirmation" => OrderStatus::PendingConfirmation,
+        "requires_action" => OrderStatus::RequiresAction,
         "charged" => OrderStatus::Charged,
         "fulfilled" => OrderStatus::Fulfilled,
         "failed" => OrderStatus::Failed,
@@ -104,6 +105,7 @@ pub(crate) fn accept_response(value: &JsValue) -> Option<AcceptResponse> {
         amount: string(value, "amount")?,
         currency: currency(value, "currency")?,
         points: uint(value, "points")?,
+        client_secret: string(value, "client_secret"),
     })
 }
 

@@ -13,6 +13,8 @@ use yew::prelude::*;
 
 use super::{Confirming, Ui};
 use postsale_protocol::CardEntry;
+#[cfg(feature = "frame")]
+use postsale_protocol::{AcceptResponse, OrderStatus};
 
 use crate::js::object;
 use crate::net::{self, NetError};
@@ -58,7 +60,16 @@ fn submit(state: &WidgetState, session: &Rc<Session>, link: &Scope<App>, card: O
         let request = {
             let mut request = request;
             if let Some(card) = card {
-                let Ok(reference) = net::card(&session.hub, id, &card).await else {
+                // The processor's field gives its token; the hub's form, the card.
+                let reference = if crate::frame::processor::active() {
+                    match crate::frame::processor::token().await {
+                        Ok(token) => net::card_token(&session.hub, id, &token).await,
+                        Err(_) => Err(NetError::Status(422)),
+                    }
+                } else {
+                    net::card(&session.hub, id, &card).await
+                };
+                let Ok(reference) = reference else {
                     return dispatch.emit(Action::CardRejected);
                 };
                 request.payment_reference = Some(reference.clone());
@@ -68,7 +79,23 @@ fn submit(state: &WidgetState, session: &Rc<Session>, link: &Scope<App>, card: O
         };
         #[cfg(not(feature = "frame"))]
         let _ = card;
-        match net::accept(&session.hub, id, &key, &request).await {
+        let answer = net::accept(&session.hub, id, &key, &request).await;
+        // The card's issuer asks the customer to authenticate: the
+        // processor's step, here in the frame, then the same accept again,
+        // whose answer is what the processor tells the hub.
+        #[cfg(feature = "frame")]
+        let answer = match answer {
+            Ok(AcceptResponse {
+                status: OrderStatus::RequiresAction,
+                client_secret: Some(secret),
+                ..
+            }) => {
+                crate::frame::processor::authenticate(&secret).await;
+                net::accept(&session.hub, id, &key, &request).await
+            }
+            other => other,
+        };
+        match answer {
             Ok(receipt) => dispatch.emit(Action::Accepted(receipt)),
             Err(err) => dispatch.emit(Action::AcceptFailed(accept_failure(err))),
         }

@@ -1,8 +1,10 @@
 //! The card fields for `direct_entry`, and reading them when the customer
 //! confirms. They exist only in the hub's frame build (the `frame` feature),
 //! which runs inside the hub-origin frame where the merchant's page cannot
-//! script them: the build merchants' pages load has no card form at all. The
-//! values go to the hub's card endpoint and nowhere else, and are never logged.
+//! script them: the build merchants' pages load has no card form at all. With
+//! the sandbox the values go to the hub's card endpoint and nowhere else, and
+//! are never logged; with a processor (Stripe) the field is the processor's
+//! own, and only its token leaves it (`frame::processor`).
 
 pub(crate) use frame::{card_entry, read_card};
 
@@ -14,8 +16,36 @@ mod frame {
     use crate::format::whole_number;
     use crate::js::get;
 
-    /// Card number, expiry and CVC, with the browser's autofill names.
+    /// The processor's own card field, mounted once its box is on the page.
+    #[function_component]
+    fn ProcessorCard() -> Html {
+        let node = use_node_ref();
+        {
+            let node = node.clone();
+            use_effect_with((), move |_| {
+                if let Some(container) = node.cast::<web_sys::Element>() {
+                    // A field that cannot load leaves the box empty: the
+                    // confirm then reports the card as not accepted.
+                    yew::platform::spawn_local(async move {
+                        let _ = crate::frame::processor::mount(container).await;
+                    });
+                }
+            });
+        }
+        html! {
+            <fieldset class="card">
+                <legend>{ "Card" }</legend>
+                <div class="processor-card" ref={node}></div>
+            </fieldset>
+        }
+    }
+
+    /// Card number, expiry and CVC, with the browser's autofill names; or
+    /// the processor's own field when the hub charges through one.
     pub(crate) fn card_entry() -> Html {
+        if crate::frame::processor::active() {
+            return html! { <ProcessorCard /> };
+        }
         html! {
             <fieldset class="card">
                 <legend>{ "Card" }</legend>

@@ -20,7 +20,7 @@ pub(crate) fn confirmation(
     html! {
         <>
             <p role="status">{
-                if receipt.status == OrderStatus::PendingConfirmation {
+                if matches!(receipt.status, OrderStatus::PendingConfirmation | OrderStatus::RequiresAction) {
                     "We are confirming your order. You will be charged at most once."
                 } else {
                     "Your order is placed."

@@ -91,6 +91,10 @@ pub(crate) fn run() -> bool {
         return true;
     };
     FRAME_TOKEN.with(|t| *t.borrow_mut() = marker.get_attribute("data-frame-token"));
+    super::processor::configure(
+        marker.get_attribute("data-processor-script"),
+        marker.get_attribute("data-processor-key"),
+    );
     let hash = window.location().hash().unwrap_or_default();
     let parent_origin = fragment_param(&hash, "origin")
         .filter(|o| o.starts_with("https://") || o.starts_with("http://"));

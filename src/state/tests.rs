@@ -46,6 +46,7 @@ fn receipt(status: OrderStatus) -> AcceptResponse {
         amount: "49.99".into(),
         currency: usd(),
         points: 120,
+        client_secret: None,
     }
 }
 

@@ -260,6 +260,7 @@ impl Stack {
         dir: &std::path::Path,
         hub_addr: &str,
         proxy: Option<&Proxy>,
+        stripe: Option<&str>,
     ) -> Result<Self> {
         let log = |name: &str| -> Result<(Stdio, Stdio)> {
             let file = std::fs::File::create(dir.join(name))?;
@@ -279,6 +280,19 @@ impl Stack {
                 "--trusted-proxy",
                 "127.0.0.1",
             ]);
+        }
+        if let Some(api) = stripe {
+            hub.args([
+                "--gateway",
+                "stripe",
+                "--stripe-publishable-key",
+                STRIPE_PUBLISHABLE_KEY,
+                "--stripe-api-base",
+                api,
+                "--stripe-js",
+                &format!("{api}/js.stripe.com/v3/"),
+            ])
+            .env("POSTSALE_STRIPE_SECRET_KEY", "sk_test_postsale_e2e");
         }
         let hub = hub
             .stdout(out)
@@ -387,7 +401,38 @@ where
     F: FnOnce(E2e) -> Fut,
     Fut: Future<Output = Result>,
 {
-    run_as(name, false, body).await;
+    run_as(name, Setup::default(), body).await;
+}
+
+/// How a test's hub runs.
+#[derive(Debug, Clone, Copy, Default)]
+struct Setup {
+    /// Behind nginx over TLS.
+    tls: bool,
+    /// Charging through Stripe (localstripe, `POSTSALE_E2E_STRIPE`).
+    stripe: bool,
+}
+
+/// The publishable key the Stripe tests' hub gives Stripe.js.
+const STRIPE_PUBLISHABLE_KEY: &str = "pk_test_postsale_e2e";
+
+/// [`run`], with the hub charging through Stripe's API (localstripe, which
+/// `cargo xtask test` starts and names in `POSTSALE_E2E_STRIPE`): the frame
+/// shows Stripe.js's card field.
+pub(crate) async fn run_on_stripe<F, Fut>(name: &str, body: F)
+where
+    F: FnOnce(E2e) -> Fut,
+    Fut: Future<Output = Result>,
+{
+    run_as(
+        name,
+        Setup {
+            stripe: true,
+            ..Setup::default()
+        },
+        body,
+    )
+    .await;
 }
 
 /// [`run`], with the browser and the test reaching the hub only through
@@ -397,10 +442,18 @@ where
     F: FnOnce(E2e) -> Fut,
     Fut: Future<Output = Result>,
 {
-    run_as(name, true, body).await;
+    run_as(
+        name,
+        Setup {
+            tls: true,
+            ..Setup::default()
+        },
+        body,
+    )
+    .await;
 }
 
-async fn run_as<F, Fut>(name: &str, tls: bool, body: F)
+async fn run_as<F, Fut>(name: &str, setup: Setup, body: F)
 where
     F: FnOnce(E2e) -> Fut,
     Fut: Future<Output = Result>,
@@ -411,7 +464,7 @@ where
         );
     };
     let _serial = SERIAL.lock().await;
-    let world = match start(&cfg, name, tls).await {
+    let world = match start(&cfg, name, setup).await {
         Ok(world) => world,
         Err(err) => panic!("{name}: cannot start: {err}"),
     };
@@ -429,13 +482,27 @@ where
     }
 }
 
-async fn start(cfg: &Config, name: &str, tls: bool) -> Result<E2e> {
+async fn start(cfg: &Config, name: &str, setup: Setup) -> Result<E2e> {
     let dir = cfg.out.join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let hub_addr = format!("127.0.0.1:{}", free_port()?);
-    let proxy = if tls { Some(Proxy::new(&dir)?) } else { None };
-    let stack = Stack::start(cfg, &dir, &hub_addr, proxy.as_ref()).await?;
+    let proxy = if setup.tls {
+        Some(Proxy::new(&dir)?)
+    } else {
+        None
+    };
+    let stripe = if setup.stripe {
+        Some(
+            std::env::var("POSTSALE_E2E_STRIPE")
+                .ok()
+                .filter(|url| !url.is_empty())
+                .ok_or("POSTSALE_E2E_STRIPE names no localstripe; run with `cargo xtask test`")?,
+        )
+    } else {
+        None
+    };
+    let stack = Stack::start(cfg, &dir, &hub_addr, proxy.as_ref(), stripe.as_deref()).await?;
     let mut http = reqwest::Client::builder();
     if let Some(proxy) = &proxy {
         let authority = reqwest::Certificate::from_pem(&std::fs::read(&proxy.authority)?)?;
@@ -462,6 +529,26 @@ async fn start(cfg: &Config, name: &str, tls: bool) -> Result<E2e> {
 }
 
 impl E2e {
+    /// The hub's files (its SQLite database and log) that hold `text`.
+    pub(crate) fn hub_files_holding(&self, text: &str) -> Result<Vec<String>> {
+        let mut holding = Vec::new();
+        for entry in std::fs::read_dir(&self.out)? {
+            let path = entry?.path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if !(name.starts_with("hub.db") || name == "hub.log") {
+                continue;
+            }
+            let bytes = std::fs::read(&path)?;
+            if bytes.windows(text.len()).any(|w| w == text.as_bytes()) {
+                holding.push(name);
+            }
+        }
+        Ok(holding)
+    }
+
     /// Stops the hub: from now on nothing answers on its address.
     pub(crate) fn stop_hub(&self) {
         if let Ok(mut stack) = self.stack.lock() {

@@ -16,6 +16,7 @@
 //! - `POSTSALE_E2E_ASSETS`: the trunk build (`dist/`)
 //! - `POSTSALE_E2E_AXE`: axe-core's `axe.min.js`
 //! - `POSTSALE_E2E_OUT`: where screenshots and process logs go
+//! - `POSTSALE_E2E_STRIPE`: localstripe's address, for the Stripe tests
 #![cfg(not(target_arch = "wasm32"))]
 
 mod a11y;
@@ -24,4 +25,5 @@ mod harness;
 mod hub_down;
 mod keyboard;
 mod popup;
+mod stripe;
 mod tls;

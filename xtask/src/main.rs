@@ -7,6 +7,7 @@ mod demo;
 mod e2e;
 mod fuzz;
 mod glue;
+mod localstripe;
 mod postgres;
 mod run;
 mod schema_fuzz;

@@ -180,34 +180,12 @@ pub(crate) fn run() -> Result<Tools, Error> {
     let schemathesis = crate::schema_fuzz::SCHEMATHESIS_VERSION;
     step(
         &format!("schemathesis {schemathesis} (PyPI, own venv)"),
-        || {
-            let venv = crate::schema_fuzz::venv();
-            let st = venv.join("bin/st");
-            if version_of(&st.to_string_lossy(), &["--version"])
-                .is_some_and(|v| v.contains(schemathesis))
-            {
-                return Ok(Done::Present);
-            }
-            let made = Command::new("python3")
-                .args(["-m", "venv", "--clear"])
-                .arg(&venv)
-                .status()
-                .is_ok_and(|s| s.success());
-            if !made {
-                // Debian keeps venv (and ensurepip) in a package of its own.
-                apt(&["python3", "python3-venv"])?;
-                install(
-                    Command::new("python3")
-                        .args(["-m", "venv", "--clear"])
-                        .arg(&venv),
-                )?;
-            }
-            install(
-                Command::new(venv.join("bin/pip"))
-                    .args(["install", "--quiet", "--disable-pip-version-check"])
-                    .arg(format!("schemathesis=={schemathesis}")),
-            )
-        },
+        || python_tool(&crate::schema_fuzz::venv(), "schemathesis", schemathesis),
+    )?;
+    let localstripe = crate::localstripe::VERSION;
+    step(
+        &format!("localstripe {localstripe} (PyPI, own venv)"),
+        || python_tool(&crate::localstripe::venv(), "localstripe", localstripe),
     )?;
 
     step("nightly std sources for the widget's size build", || {
@@ -261,6 +239,35 @@ fn step(name: &str, action: impl FnOnce() -> Result<Done, Error>) -> Result<(), 
     };
     println!("setup: {name}: {what} ({})", human(started.elapsed()));
     Ok(())
+}
+
+/// `package==version` from PyPI in a venv of its own (`venv`), unless there.
+fn python_tool(venv: &Path, package: &str, version: &str) -> Result<Done, Error> {
+    let pip = venv.join("bin/pip");
+    if output(&pip.to_string_lossy(), &["show", package])
+        .is_some_and(|shown| shown.lines().any(|l| l == format!("Version: {version}")))
+    {
+        return Ok(Done::Present);
+    }
+    let made = Command::new("python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(venv)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        // Debian keeps venv (and ensurepip) in a package of its own.
+        apt(&["python3", "python3-venv"])?;
+        install(
+            Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(venv),
+        )?;
+    }
+    install(
+        Command::new(pip)
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("{package}=={version}")),
+    )
 }
 
 fn install(cmd: &mut Command) -> Result<Done, Error> {

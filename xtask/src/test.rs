@@ -9,6 +9,7 @@ use std::{
 };
 
 use crate::{
+    localstripe::Localstripe,
     postgres::Postgres,
     run::{Error, human, root, tool_path},
     setup::{self, Tools},
@@ -29,11 +30,19 @@ pub(crate) fn run() -> Result<(), Error> {
     // The API tests' SQLite files of earlier runs.
     let _ = std::fs::remove_dir_all(std::env::temp_dir().join("postsale-tests"));
 
-    suite(
-        &mut tally,
-        "native (workspace, hub on SQLite)",
-        cargo(&["test", "--workspace"]),
-    );
+    // Stripe's API, for the Stripe gateway's tests on both databases.
+    let stripe = match Localstripe::start() {
+        Ok(stripe) => Some(stripe),
+        Err(err) => {
+            println!("\n== localstripe: cannot start: {err}");
+            tally.broken_suites.push("localstripe".into());
+            None
+        }
+    };
+    let stripe_url = stripe.as_ref().map(|s| s.url.clone()).unwrap_or_default();
+    let mut native = cargo(&["test", "--workspace"]);
+    native.env("POSTSALE_TEST_STRIPE", &stripe_url);
+    suite(&mut tally, "native (workspace, hub on SQLite)", native);
     match Postgres::start() {
         Ok(pg) => {
             // This run also logs every event at trace level, as JSON, into a
@@ -43,6 +52,7 @@ pub(crate) fn run() -> Result<(), Error> {
             let _ = std::fs::remove_file(&log);
             let mut cmd = cargo(&["test", "--package", "postsale-server", "--test", "api"]);
             cmd.env("POSTSALE_TEST_POSTGRES", &pg.url)
+                .env("POSTSALE_TEST_STRIPE", &stripe_url)
                 .env("POSTSALE_TEST_LOG", &log);
             suite(&mut tally, "hub on PostgreSQL (logging everything)", cmd);
             // Several hub processes on one database, as replicas.
@@ -84,7 +94,8 @@ pub(crate) fn run() -> Result<(), Error> {
     for (browser, cmd) in browser_runs(&tools) {
         suite(&mut tally, &format!("widget in headless {browser}"), cmd);
     }
-    for (name, cmd) in crate::e2e::commands(&tools) {
+    for (name, mut cmd) in crate::e2e::commands(&tools) {
+        cmd.env("POSTSALE_E2E_STRIPE", &stripe_url);
         suite(&mut tally, &name, cmd);
     }
     for (name, cmd) in crate::fuzz::commands() {

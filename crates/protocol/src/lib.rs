@@ -25,7 +25,8 @@ pub use signed::{
     mint_validator, sign_request, sign_ticket, verify_request,
 };
 pub use wire::{
-    AcceptRequest, AcceptResponse, CardEntry, CardReference, ChosenItem, Consent, Disclosure,
-    DisplayStyle, FRAME_TOKEN_HEADER, HandoffMode, Incentive, LineItem, NO_OFFER_HEADER, Offer,
-    OfferItem, Opportunity, OpportunityRequest, OrderStatus, Presentation, Problem, Transaction,
+    AcceptRequest, AcceptResponse, CardEntry, CardReference, CardToken, ChosenItem, Consent,
+    Disclosure, DisplayStyle, FRAME_TOKEN_HEADER, HandoffMode, Incentive, LineItem,
+    NO_OFFER_HEADER, Offer, OfferItem, Opportunity, OpportunityRequest, OrderStatus, Presentation,
+    Problem, Transaction,
 };

@@ -324,6 +324,24 @@ impl std::fmt::Debug for CardEntry {
     }
 }
 
+/// A card entered in the payment processor's own fields inside the hub's
+/// frame: the processor's single-use token for it (`tok_...`), never the
+/// number. The hub turns it into a payment method at the processor.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CardToken {
+    /// The processor's token for the card.
+    pub token: String,
+}
+
+impl std::fmt::Debug for CardToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A token can be charged once: not for logs either.
+        f.write_str("CardToken { .. }")
+    }
+}
+
 /// The answer to a card entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -343,6 +361,10 @@ pub enum OrderStatus {
     /// gave no answer): the hub asks until it knows. Never a failure: the
     /// customer may have paid.
     PendingConfirmation,
+    /// The card's issuer asks the customer to authenticate the payment
+    /// (3-D Secure), inside the hub's frame; the hub then learns the outcome
+    /// from the processor. Never a failure until the processor says so.
+    RequiresAction,
     /// Paid.
     Charged,
     /// The upseller confirmed it shipped.
@@ -354,9 +376,10 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::Pending,
         Self::PendingConfirmation,
+        Self::RequiresAction,
         Self::Charged,
         Self::Fulfilled,
         Self::Failed,
@@ -368,6 +391,7 @@ impl OrderStatus {
         match self {
             Self::Pending => "pending",
             Self::PendingConfirmation => "pending_confirmation",
+            Self::RequiresAction => "requires_action",
             Self::Charged => "charged",
             Self::Fulfilled => "fulfilled",
             Self::Failed => "failed",
@@ -395,4 +419,9 @@ pub struct AcceptResponse {
     pub currency: CurrencyCode,
     /// Loyalty points awarded.
     pub points: u32,
+    /// With `requires_action`: the processor's secret for this payment, with
+    /// which the processor's script in the hub's frame lets the customer
+    /// authenticate it. The accept is then sent again with the same key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
 }

@@ -119,7 +119,7 @@ pub(crate) async fn accept(
         order.mode.as_str(),
         match answer.status {
             201 => "accepted",
-            202 => "pending_confirmation",
+            202 => "pending",
             402 => "declined",
             _ => "failed",
         },
@@ -149,9 +149,16 @@ async fn replay(
         let status = u16::try_from(status).unwrap_or(500);
         return Ok(Some(Answer { status, body }));
     }
-    if postsale_protocol::OrderStatus::parse(&earlier.order_status)
-        == Some(postsale_protocol::OrderStatus::PendingConfirmation)
-    {
+    let status = postsale_protocol::OrderStatus::parse(&earlier.order_status);
+    if status == Some(postsale_protocol::OrderStatus::RequiresAction) {
+        // Sent again once the customer authenticated in the frame: what the
+        // processor says now is the answer (the browser's word is not).
+        if let Some(order) = crate::reconciler::load_pending(state, &earlier.order_id).await? {
+            return orders::settle(state, &order, None).await.map(Some);
+        }
+        return stored_or_in_flight(state, &earlier.order_id).await;
+    }
+    if status == Some(postsale_protocol::OrderStatus::PendingConfirmation) {
         let order_id = &earlier.order_id;
         let amount = orders::amount_of(earlier.amount_minor, &earlier.currency, order_id)?;
         let points = u32::try_from(earlier.points)
@@ -161,6 +168,16 @@ async fn replay(
     Err(Failure::InFlight(
         "the first request with this key is still being processed; retry".into(),
     ))
+}
+
+/// The stored answer of an order settled meanwhile, or `409` while it settles.
+async fn stored_or_in_flight(state: &AppState, order_id: &str) -> Result<Option<Answer>, Failure> {
+    match orders::stored_answer(state, order_id).await? {
+        Some(answer) => Ok(Some(answer)),
+        None => Err(Failure::InFlight(
+            "the first request with this key is still being processed; retry".into(),
+        )),
+    }
 }
 
 /// The consent must name this disclosure, this amount and the confirm action.

@@ -117,11 +117,27 @@ impl Assets {
     }
 
     /// The frame page for an opportunity, with this load's token.
-    pub(crate) fn frame(&self, opportunity_id: &str, hub: &str, token: &str) -> Option<String> {
+    pub(crate) fn frame(&self, values: &FrameValues<'_>) -> Option<String> {
         self.frame.as_ref().map(|page| {
-            page.replace("{{opportunity_id}}", opportunity_id)
-                .replace("{{hub}}", hub)
-                .replace("{{frame_token}}", token)
+            page.replace("{{opportunity_id}}", values.opportunity_id)
+                .replace("{{hub}}", values.hub)
+                .replace("{{frame_token}}", values.token)
+                .replace("{{processor_script}}", values.processor_script)
+                .replace("{{processor_key}}", values.processor_key)
         })
     }
+}
+
+/// What the frame page is filled in with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FrameValues<'a> {
+    pub(crate) opportunity_id: &'a str,
+    /// The hub's public origin.
+    pub(crate) hub: &'a str,
+    /// This load's frame token.
+    pub(crate) token: &'a str,
+    /// The processor's card-field script and publishable key; empty for the
+    /// hub's own card form.
+    pub(crate) processor_script: &'a str,
+    pub(crate) processor_key: &'a str,
 }

@@ -1,11 +1,17 @@
-//! The card service: a card typed into the hub-origin frame goes straight
-//! to the gateway, which answers a reference; the number and CVC are never
+//! The card service: a card entered in the hub-origin frame (typed into the
+//! sandbox's form, or a token from the processor's own fields) goes straight
+//! to the gateway, which answers a reference; a number and CVC are never
 //! stored, logged, or echoed in an error. A few cards per opportunity, then
 //! card entry is closed. The HTTP side is `routes::card`.
 
-use postsale_protocol::{CardEntry, HandoffMode};
+use postsale_protocol::HandoffMode;
 
-use crate::{failure::Failure, gateway::CardError, opportunity::load_open, state::AppState};
+use crate::{
+    failure::Failure,
+    gateway::{CardError, CardInput},
+    opportunity::load_open,
+    state::AppState,
+};
 
 /// Cards that may be tried on one opportunity.
 const MAX_CARD_ATTEMPTS: i64 = 5;
@@ -14,7 +20,11 @@ const CLOSED_FOR_SECS: u64 = 24 * 3600;
 
 /// Turns `card`, typed for open opportunity `id` (in its frame, which the
 /// caller checked), into the gateway's reference for the accept.
-pub(crate) async fn enter(state: &AppState, id: &str, card: &CardEntry) -> Result<String, Failure> {
+pub(crate) async fn enter(
+    state: &AppState,
+    id: &str,
+    card: CardInput<'_>,
+) -> Result<String, Failure> {
     let open = load_open(state, id).await?;
     if open.code.handoff_mode != HandoffMode::DirectEntry {
         return Err(Failure::Conflict(
@@ -38,6 +48,11 @@ pub(crate) async fn enter(state: &AppState, id: &str, card: &CardEntry) -> Resul
             CardError::Number => Failure::invalid("card_number", e),
             CardError::Expiry => Failure::invalid("exp_month", e),
             CardError::Cvc => Failure::invalid("cvc", e),
-            CardError::Unavailable => Failure::Internal("sandbox gateway storage".into()),
+            CardError::Refused(_) => Failure::invalid("token", e),
+            CardError::OtherForm(_) => Failure::Malformed {
+                detail: e.to_string(),
+                field: None,
+            },
+            CardError::Unavailable => Failure::Internal("the payment processor failed".into()),
         })
 }

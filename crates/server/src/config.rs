@@ -39,6 +39,44 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which payment processor charges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GatewayKind {
+    /// The built-in sandbox: a processor's test mode in the hub's own
+    /// database, offline (the demo's).
+    #[default]
+    Sandbox,
+    /// Stripe: PaymentIntents, card fields from Stripe.js, 3-D Secure.
+    Stripe,
+}
+
+/// How the hub reaches Stripe.
+#[derive(Debug, Clone)]
+pub struct StripeSettings {
+    /// The secret API key (`sk_...` or a restricted `rk_...`).
+    pub secret_key: Secret,
+    /// The publishable key (`pk_...`) Stripe.js runs with in the frame.
+    pub publishable_key: String,
+    /// The signing secret of the hub's Stripe webhook endpoint
+    /// (`whsec_...`); without it, Stripe's events are refused.
+    pub webhook_secret: Option<Secret>,
+    /// The API's origin [default: https://api.stripe.com].
+    pub api_base: String,
+    /// Stripe.js [default: https://js.stripe.com/v3/].
+    pub js_url: String,
+}
+
+/// The payment processor the hub charges through.
+#[derive(Debug, Clone, Default)]
+pub enum Gateway {
+    /// The built-in sandbox.
+    #[default]
+    Sandbox,
+    /// Stripe.
+    Stripe(StripeSettings),
+}
+
 /// `postsale serve` flags; each can also come from the environment or the file.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ServeArgs {
@@ -114,6 +152,26 @@ pub struct ServeArgs {
     /// The bearer token `/metrics` asks for [default: none asked].
     #[arg(long, env = "POSTSALE_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// The payment processor: `sandbox` (offline test mode) or `stripe` [default: sandbox].
+    #[arg(long, env = "POSTSALE_GATEWAY")]
+    pub gateway: Option<GatewayKind>,
+    /// File holding Stripe's secret API key; or give it in
+    /// POSTSALE_STRIPE_SECRET_KEY. Never on the command line.
+    #[arg(long, env = "POSTSALE_STRIPE_SECRET_KEY_FILE")]
+    pub stripe_secret_key_file: Option<PathBuf>,
+    /// Stripe's publishable key (`pk_...`), which the frame's Stripe.js uses.
+    #[arg(long, env = "POSTSALE_STRIPE_PUBLISHABLE_KEY")]
+    pub stripe_publishable_key: Option<String>,
+    /// File holding the signing secret of the hub's Stripe webhook endpoint;
+    /// or give it in POSTSALE_STRIPE_WEBHOOK_SECRET.
+    #[arg(long, env = "POSTSALE_STRIPE_WEBHOOK_SECRET_FILE")]
+    pub stripe_webhook_secret_file: Option<PathBuf>,
+    /// Stripe's API origin, for a test server [default: https://api.stripe.com].
+    #[arg(long, env = "POSTSALE_STRIPE_API_BASE")]
+    pub stripe_api_base: Option<String>,
+    /// Where the frame loads Stripe.js from [default: https://js.stripe.com/v3/].
+    #[arg(long, env = "POSTSALE_STRIPE_JS")]
+    pub stripe_js: Option<String>,
     /// Fault injection for tests: abort the process between a charge and its commit.
     #[arg(long, env = "POSTSALE_FAULT_CRASH_AFTER_CHARGE", hide = true)]
     pub crash_after_charge: bool,
@@ -163,6 +221,8 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// Whether the hub counts and serves `/metrics` at all.
     pub metrics: bool,
+    /// The payment processor.
+    pub gateway: Gateway,
 }
 
 /// The file form of the settings.
@@ -187,6 +247,12 @@ struct FileSettings {
     metrics_addr: Option<String>,
     metrics_token: Option<Secret>,
     no_metrics: Option<bool>,
+    gateway: Option<GatewayKind>,
+    stripe_secret_key_file: Option<PathBuf>,
+    stripe_publishable_key: Option<String>,
+    stripe_webhook_secret_file: Option<PathBuf>,
+    stripe_api_base: Option<String>,
+    stripe_js: Option<String>,
 }
 
 /// Why the settings could not be read.
@@ -221,11 +287,13 @@ pub enum ConfigError {
 impl Settings {
     /// Resolves flags and environment (already merged by clap) over the file.
     pub fn resolve(args: ServeArgs) -> Result<Self, ConfigError> {
-        let file = match &args.config {
+        let mut file = match &args.config {
             Some(path) => read_file(path)?,
             None => FileSettings::default(),
         };
+        let gateway = gateway(&args, &mut file)?;
         Ok(Self {
+            gateway,
             addr: args
                 .addr
                 .or(file.addr)
@@ -315,6 +383,7 @@ impl Settings {
             metrics_addr: None,
             metrics_token: None,
             metrics: true,
+            gateway: Gateway::Sandbox,
         }
     }
 }
@@ -361,18 +430,106 @@ fn proxy_net(text: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("'{text}' is neither an IP address nor a CIDR network"))
 }
 
-/// The master key: from its file when one is named, else from
-/// `POSTSALE_MASTER_KEY`.
-fn master_key(file: Option<PathBuf>) -> Result<Option<Secret>, ConfigError> {
+/// The payment processor's settings, flags over the file.
+fn gateway(args: &ServeArgs, file: &mut FileSettings) -> Result<Gateway, ConfigError> {
+    match args.gateway.or(file.gateway).unwrap_or_default() {
+        GatewayKind::Sandbox => Ok(Gateway::Sandbox),
+        GatewayKind::Stripe => {
+            let invalid = |setting, why: &str| ConfigError::Invalid {
+                setting,
+                why: why.into(),
+            };
+            let secret_key = secret(
+                args.stripe_secret_key_file
+                    .clone()
+                    .or(file.stripe_secret_key_file.take()),
+                "POSTSALE_STRIPE_SECRET_KEY",
+            )?
+            .filter(|k| {
+                k.expose_text()
+                    .is_some_and(|k| k.starts_with("sk_") || k.starts_with("rk_"))
+            })
+            .ok_or_else(|| {
+                invalid(
+                    "--stripe-secret-key-file",
+                    "--gateway stripe needs Stripe's secret key (sk_... or rk_...) in a file or POSTSALE_STRIPE_SECRET_KEY",
+                )
+            })?;
+            let publishable_key = args
+                .stripe_publishable_key
+                .clone()
+                .or(file.stripe_publishable_key.take())
+                .filter(|k| {
+                    k.starts_with("pk_")
+                        && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                })
+                .ok_or_else(|| {
+                    invalid(
+                        "--stripe-publishable-key",
+                        "--gateway stripe needs Stripe's publishable key (pk_...)",
+                    )
+                })?;
+            let webhook_secret = secret(
+                args.stripe_webhook_secret_file
+                    .clone()
+                    .or(file.stripe_webhook_secret_file.take()),
+                "POSTSALE_STRIPE_WEBHOOK_SECRET",
+            )?;
+            let api_base = args
+                .stripe_api_base
+                .clone()
+                .or(file.stripe_api_base.take())
+                .map_or_else(
+                    || Ok("https://api.stripe.com".to_owned()),
+                    |url| public_origin(&url),
+                )
+                .map_err(|why| invalid("--stripe-api-base", &why))?;
+            let js_url = args
+                .stripe_js
+                .clone()
+                .or(file.stripe_js.take())
+                .unwrap_or_else(|| "https://js.stripe.com/v3/".into());
+            // The script's origin is checked as an origin (https, or http on
+            // this machine); its path is kept.
+            public_origin(
+                &js_origin(&js_url)
+                    .ok_or_else(|| invalid("--stripe-js", "is not an http(s) URL"))?,
+            )
+            .map_err(|why| invalid("--stripe-js", &why))?;
+            Ok(Gateway::Stripe(StripeSettings {
+                secret_key,
+                publishable_key,
+                webhook_secret,
+                api_base,
+                js_url,
+            }))
+        }
+    }
+}
+
+/// The origin of a script URL, if it is an http(s) URL.
+fn js_origin(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| parsed.origin().ascii_serialization())
+}
+
+/// A secret from its file when one is named, else from the variable `env`.
+fn secret(file: Option<PathBuf>, env: &str) -> Result<Option<Secret>, ConfigError> {
     match file {
         Some(path) => std::fs::read_to_string(&path)
             .map(|text| Some(Secret::new(text.trim())))
             .map_err(|source| ConfigError::Read { path, source }),
-        None => Ok(std::env::var("POSTSALE_MASTER_KEY")
+        None => Ok(std::env::var(env)
             .ok()
             .filter(|k| !k.trim().is_empty())
             .map(|k| Secret::new(k.trim()))),
     }
+}
+
+/// The master key: from its file when one is named, else from
+/// `POSTSALE_MASTER_KEY`.
+fn master_key(file: Option<PathBuf>) -> Result<Option<Secret>, ConfigError> {
+    secret(file, "POSTSALE_MASTER_KEY")
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {

@@ -27,6 +27,7 @@ mod orders;
 mod outbound;
 mod outbox;
 mod privacy;
+mod processor;
 mod reconciler;
 mod refunds;
 mod registry;
@@ -45,7 +46,10 @@ mod verification;
 
 use std::{net::SocketAddr, sync::Arc};
 
-pub use config::{Cli, Command, ConfigError, LogFormat, Secret, ServeArgs, Settings};
+pub use config::{
+    Cli, Command, ConfigError, Gateway, GatewayKind, LogFormat, Secret, ServeArgs, Settings,
+    StripeSettings,
+};
 pub use db::DbError;
 pub use seal::SealError;
 use tokio::net::TcpListener;
@@ -256,8 +260,16 @@ impl Application {
         // The demo's shops listen on loopback, as the demo hub itself does.
         let outbound = outbound::Outbound::new(settings.allow_loopback_http || settings.demo)
             .map_err(|e| StartError::Serve(std::io::Error::other(e)))?;
+        let gateway: Arc<dyn gateway::PaymentGateway> = match &settings.gateway {
+            config::Gateway::Sandbox => Arc::new(gateway::Sandbox::new(db.clone())),
+            config::Gateway::Stripe(stripe) => Arc::new(gateway::Stripe::new(
+                db.clone(),
+                outbound.clone(),
+                stripe.clone(),
+            )),
+        };
         let state = state::AppState::new(state::Shared {
-            gateway: Arc::new(gateway::Sandbox::new(db.clone())),
+            gateway,
             outbound,
             crash_after_charge: settings.crash_after_charge,
             limits: Arc::new(limits::RateLimits::new(settings.rate_limit)),

@@ -72,6 +72,10 @@ pub(crate) enum Outcome {
     Declined(String),
     /// The money may have moved; nobody said. Asked again later.
     Unknown(String),
+    /// The card's issuer asks the customer to authenticate (3-D Secure):
+    /// the processor's secret for the payment, for the hub's frame. Nothing
+    /// moved yet; asked again when the accept is sent again, or later.
+    Authenticate(String),
 }
 
 impl Outcome {
@@ -82,6 +86,7 @@ impl Outcome {
             Self::Failed(_) => "failed",
             Self::Declined(_) => "declined",
             Self::Unknown(_) => "unknown",
+            Self::Authenticate(_) => "requires_action",
         }
     }
 }
@@ -325,9 +330,13 @@ async fn charge(
     order: &PendingOrder,
     ship_to: Option<serde_json::Value>,
 ) -> Outcome {
-    match gateway::charge_with_timeout(state.gateway.as_ref(), reference, order.amount, &order.id)
-        .await
-    {
+    let charge = gateway::Charge {
+        reference,
+        amount: order.amount,
+        order_id: &order.id,
+        opportunity_id: &order.opportunity_id,
+    };
+    match gateway::charge_with_timeout(state.gateway.as_ref(), charge).await {
         gateway::ChargeOutcome::Charged(charge_id) => Outcome::Charged {
             charge_id,
             ship_to,
@@ -340,6 +349,7 @@ async fn charge(
         gateway::ChargeOutcome::Unknown => Outcome::Unknown(
             "the payment processor did not answer in time; the charge is being confirmed".into(),
         ),
+        gateway::ChargeOutcome::Authenticate(client_secret) => Outcome::Authenticate(client_secret),
     }
 }
 
@@ -379,14 +389,24 @@ async fn finish(
     } else {
         (None, None)
     };
-    if let Outcome::Unknown(why) = &outcome {
-        return unconfirmed(state, order, why).await;
+    let reason = match &outcome {
+        Outcome::Unknown(why) => Some((OrderStatus::PendingConfirmation, why.as_str(), None)),
+        Outcome::Authenticate(secret) => Some((
+            OrderStatus::RequiresAction,
+            "waiting for the customer to authenticate the payment",
+            Some(secret.as_str()),
+        )),
+        _ => None,
+    };
+    if let Some((status, why, client_secret)) = reason {
+        return unconfirmed(state, order, status, why, client_secret).await;
     }
     let (status, charge_id, failure) = match &outcome {
         Outcome::Charged { charge_id, .. } => (OrderStatus::Charged, Some(charge_id.clone()), None),
-        Outcome::Failed(reason) | Outcome::Declined(reason) | Outcome::Unknown(reason) => {
-            (OrderStatus::Failed, None, Some(reason.clone()))
-        }
+        Outcome::Failed(reason)
+        | Outcome::Declined(reason)
+        | Outcome::Unknown(reason)
+        | Outcome::Authenticate(reason) => (OrderStatus::Failed, None, Some(reason.clone())),
     };
     let charged = matches!(outcome, Outcome::Charged { .. });
     let webhook = match (&outcome, webhook_url) {
@@ -427,6 +447,7 @@ async fn finish(
             amount: order.amount.decimal(),
             currency: order.amount.currency(),
             points: order.points,
+            client_secret: None,
         };
         Answer {
             status: 201,
@@ -542,16 +563,24 @@ fn record(s: &Settled) -> Plan<std::convert::Infallible> {
     ))
 }
 
-/// Records that the outcome is not known: the order waits in
-/// `pending_confirmation` for the reconciler to ask again (sooner at first,
-/// then less often), and the accept is answered 202 without storing it, so
-/// that a retry of the accept gets the outcome once it is known.
-async fn unconfirmed(state: &AppState, order: &PendingOrder, why: &str) -> Result<Answer, Failure> {
+/// Records that the outcome is not known yet: the order waits in `status`
+/// (`pending_confirmation`, or `requires_action` while the customer
+/// authenticates) for the reconciler to ask again (sooner at first, then
+/// less often), and the accept is answered 202 without storing it, so that
+/// a retry of the accept gets the outcome once it is known.
+async fn unconfirmed(
+    state: &AppState,
+    order: &PendingOrder,
+    status: OrderStatus,
+    why: &str,
+    client_secret: Option<&str>,
+) -> Result<Answer, Failure> {
     let at = now();
     let attempts = order.confirm_attempts + 1;
     let waiting = store::orders::await_confirmation(
         &state.db.writer,
         &order.id,
+        status,
         why,
         attempts,
         at + confirm_backoff_secs(attempts),
@@ -564,18 +593,45 @@ async fn unconfirmed(state: &AppState, order: &PendingOrder, why: &str) -> Resul
             .await?
             .ok_or_else(|| Failure::Internal("settled order without answer".into()));
     }
-    tracing::warn!(order = %order.id, attempts, reason = why, "payment outcome unknown; confirming");
-    Ok(pending_answer(&order.id, order.amount, order.points))
+    if client_secret.is_none() {
+        tracing::warn!(order = %order.id, attempts, reason = why, "payment outcome unknown; confirming");
+    }
+    Ok(waiting_answer(
+        &order.id,
+        order.amount,
+        order.points,
+        status,
+        client_secret,
+    ))
 }
 
 /// The accept's answer while the outcome is being confirmed.
 pub(crate) fn pending_answer(order_id: &str, amount: Money, points: u32) -> Answer {
+    waiting_answer(
+        order_id,
+        amount,
+        points,
+        OrderStatus::PendingConfirmation,
+        None,
+    )
+}
+
+/// The accept's answer while the order waits in `status`, with the
+/// processor's secret when the customer is to authenticate.
+fn waiting_answer(
+    order_id: &str,
+    amount: Money,
+    points: u32,
+    status: OrderStatus,
+    client_secret: Option<&str>,
+) -> Answer {
     let response = AcceptResponse {
         order_id: order_id.to_owned(),
-        status: OrderStatus::PendingConfirmation,
+        status,
         amount: amount.decimal(),
         currency: amount.currency(),
         points,
+        client_secret: client_secret.map(str::to_owned),
     };
     Answer {
         status: 202,

@@ -12,7 +12,10 @@
 
 use postsale_protocol::{CardEntry, Money};
 
-use super::{CardError, ChargeOutcome, GatewayFuture, PaymentGateway, RefundError};
+use super::{
+    CardError, CardForm, CardInput, Charge, ChargeOutcome, EventError, GatewayFuture,
+    PaymentGateway, ProcessorEvent, RefundError,
+};
 use crate::{
     db::Db,
     ids::{new_id, now},
@@ -82,12 +85,19 @@ fn year_month(unix: i64) -> (i64, i64) {
 }
 
 impl PaymentGateway for Sandbox {
+    fn card_form(&self) -> CardForm {
+        CardForm::Own
+    }
+
     fn tokenize<'a>(
         &'a self,
-        card: &'a CardEntry,
+        card: CardInput<'a>,
         opportunity_id: &'a str,
     ) -> GatewayFuture<'a, Result<String, CardError>> {
         Box::pin(async move {
+            let CardInput::Typed(card) = card else {
+                return Err(CardError::OtherForm("typed into the hub's own card form"));
+            };
             let (digits, behaviour) = check_card(card, year_month(now()))?;
             let reference = new_id("pm_sbx");
             let last4 = &digits[digits.len() - 4..];
@@ -120,14 +130,12 @@ impl PaymentGateway for Sandbox {
         })
     }
 
-    fn charge<'a>(
-        &'a self,
-        reference: &'a str,
-        amount: Money,
-        idempotency_key: &'a str,
-    ) -> GatewayFuture<'a, ChargeOutcome> {
+    fn charge<'a>(&'a self, charge: Charge<'a>) -> GatewayFuture<'a, ChargeOutcome> {
         Box::pin(async move {
-            match self.charge_inner(reference, amount, idempotency_key).await {
+            match self
+                .charge_inner(charge.reference, charge.amount, charge.order_id)
+                .await
+            {
                 Ok(outcome) => outcome,
                 // Nothing was recorded, so nothing was charged; the cause is
                 // the operator's to read, not the customer's.
@@ -153,6 +161,15 @@ impl PaymentGateway for Sandbox {
                     Err(RefundError::Unknown)
                 })
         })
+    }
+
+    fn event(&self, _: &str, _: &[u8], _: i64) -> Result<ProcessorEvent, EventError> {
+        // The sandbox decides at once: it has nothing to tell later.
+        Err(EventError::NotTaken)
+    }
+
+    fn order_of<'a>(&'a self, _: &'a str) -> GatewayFuture<'a, Result<Option<String>, StoreError>> {
+        Box::pin(async { Ok(None) })
     }
 }
 impl Sandbox {

@@ -7,15 +7,24 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use postsale_protocol::{CardEntry, CardReference};
+use postsale_protocol::{CardEntry, CardReference, CardToken};
 
 use super::{frame_token, problem::RawBody};
-use crate::{card, failure::Failure, state::AppState};
+use crate::{card, failure::Failure, gateway::CardInput, state::AppState};
+
+/// What the frame sends: the card typed into the sandbox's form, or the
+/// token of the processor's own fields.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+enum CardBody {
+    Typed(CardEntry),
+    Token(CardToken),
+}
 
 /// `POST /v1/opportunities/{id}/card`: from the hub-origin frame only; the
 /// gateway turns the card into a reference at once. The body is never logged
 /// and errors never echo what was typed.
-#[utoipa::path(post, path = "/v1/opportunities/{id}/card", tag = "widget", request_body = CardEntry,
+#[utoipa::path(post, path = "/v1/opportunities/{id}/card", tag = "widget", request_body(content = inline(CardBody), description = "the card typed into the sandbox's form, or the token of the processor's own fields"),
     params(("id" = String, Path, description = "opportunity id")),
     responses((status = 201, description = "the card's reference", body = CardReference), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 429, description = "card entry closed for this opportunity", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn card(
@@ -27,11 +36,15 @@ pub(crate) async fn card(
     // Only the hub's own frame may post a card: it carries the token of the
     // frame page it was served, which no page of the affiliate can read.
     crate::frame_tokens::verify(&state.db, frame_token(&headers), &id).await?;
-    let entered: CardEntry = serde_json::from_slice(&body).map_err(|_| Failure::Malformed {
-        detail: "expected {card_number, exp_month, exp_year, cvc}".into(),
+    let entered: CardBody = serde_json::from_slice(&body).map_err(|_| Failure::Malformed {
+        detail: "expected {card_number, exp_month, exp_year, cvc} or {token}".into(),
         field: None,
     })?;
-    let payment_reference = card::enter(&state, &id, &entered).await?;
+    let card = match &entered {
+        CardBody::Typed(typed) => CardInput::Typed(typed),
+        CardBody::Token(token) => CardInput::Token(&token.token),
+    };
+    let payment_reference = card::enter(&state, &id, card).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(CardReference { payment_reference }),

@@ -18,6 +18,7 @@ mod opportunities;
 mod orders;
 mod paging;
 mod problem;
+mod processor;
 pub(crate) mod requests;
 mod stats;
 mod trust;
@@ -143,6 +144,7 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(frame)
         .route("/openapi.json", get(openapi::document))
+        .route("/v1/processor/events", post(processor::events))
         .merge(admin)
         .merge(assets::router(&state))
         .method_not_allowed_fallback(not_allowed)

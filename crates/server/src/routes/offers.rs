@@ -1,15 +1,16 @@
 //! `GET /v1/opportunities/{id}/offer` (the `offer` service's answer) and
 //! `GET /v1/opportunities/{id}/frame`, the hub-origin page around the widget.
 
-use crate::opportunity::load_open;
-
 use axum::{
     Json,
     extract::{Path, State},
 };
 use postsale_protocol::Offer;
 
-use crate::{failure::Failure, offer, registry::Merchant, state::AppState};
+use crate::{
+    failure::Failure, gateway::CardForm, offer, opportunity::load_open, registry::Merchant,
+    state::AppState,
+};
 
 /// `GET /v1/opportunities/{id}/offer`.
 #[utoipa::path(get, path = "/v1/opportunities/{id}/offer", tag = "widget",
@@ -48,21 +49,45 @@ pub(crate) async fn frame(
         ));
     }
     let token = crate::frame_tokens::mint(&state.db, &open.id).await?;
+    let form = state.gateway.card_form();
+    let (processor_script, processor_key, processor_origins) = match &form {
+        CardForm::Processor {
+            script,
+            publishable_key,
+            origins,
+        } => (script.as_str(), publishable_key.as_str(), origins.join(" ")),
+        CardForm::Own => ("", "", String::new()),
+    };
     let page = state
         .assets
-        .frame(&open.id, &state.public_url, &token)
+        .frame(&crate::assets::FrameValues {
+            opportunity_id: &open.id,
+            hub: &state.public_url,
+            token: &token,
+            processor_script,
+            processor_key,
+        })
         .ok_or_else(|| Failure::Internal("the frame page went away".into()))?;
     let mut response = axum::response::Html(page).into_response();
     let headers = response.headers_mut();
     let ancestors = frame_ancestors(&open.affiliate);
     // The page has no inline script or style; the widget styles itself through
     // constructed stylesheets, which style-src does not govern. Its script
-    // and calls go to the hub's own origin as browsers reach it, named.
+    // and calls go to the hub's own origin as browsers reach it, named, and
+    // with a processor's card fields to exactly the processor's origins.
     let hub = &state.public_url;
-    let policy = format!(
-        "default-src 'none'; script-src {hub} 'wasm-unsafe-eval'; connect-src {hub}; style-src {hub}; \
-         img-src {hub} https:; frame-ancestors {ancestors}"
-    );
+    let policy = if processor_origins.is_empty() {
+        format!(
+            "default-src 'none'; script-src {hub} 'wasm-unsafe-eval'; connect-src {hub}; style-src {hub}; \
+             img-src {hub} https:; frame-ancestors {ancestors}"
+        )
+    } else {
+        let p = &processor_origins;
+        format!(
+            "default-src 'none'; script-src {hub} {p} 'wasm-unsafe-eval'; connect-src {hub} {p}; \
+             frame-src {p}; style-src {hub}; img-src {hub} https:; frame-ancestors {ancestors}"
+        )
+    };
     if let Ok(csp) = axum::http::HeaderValue::from_str(&policy) {
         headers.insert(axum::http::header::CONTENT_SECURITY_POLICY, csp);
     }

@@ -9,7 +9,7 @@ use utoipa::{
 
 use super::{
     accept, admin, card, consent, health, keys, metrics, offers, operator, opportunities, orders,
-    stats, trust, verify,
+    processor, stats, trust, verify,
 };
 
 #[derive(OpenApi)]
@@ -19,7 +19,7 @@ use super::{
         health::healthz,
         health::readyz,
         metrics::scrape,
-        opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, card::card, consent::page, consent::prove,
+        opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, accept::accept, card::card, processor::events, consent::page, consent::prove,
         admin::create_merchant, admin::get_self, admin::put_self, admin::delete_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
         stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks, orders::erase,
         trust::propose, trust::list_affiliations, trust::accept_affiliation, trust::revoke_affiliation,
@@ -33,7 +33,8 @@ use super::{
         (name = "admin", description = "merchants' registry, orders and statistics"),
         (name = "trust", description = "corporate affiliations, upseller agreements and the settlement ledger"),
         (name = "operator", description = "what only the hub's operator decides: roles, confirmed affiliations"),
-        (name = "operations", description = "for load balancers and operators"))
+        (name = "operations", description = "for load balancers and operators"),
+        (name = "processor", description = "called by the payment processor (its signed webhooks)"))
 )]
 struct ApiDoc;
 

@@ -22,6 +22,7 @@ pub(crate) mod refunds;
 pub(crate) mod sandbox;
 pub(crate) mod settlements;
 pub(crate) mod stats;
+pub(crate) mod stripe;
 pub(crate) mod webhooks;
 
 /// The store of one hub.

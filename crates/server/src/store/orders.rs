@@ -218,7 +218,8 @@ pub(crate) struct PendingRow {
     pub(crate) ticket_nonce: String,
 }
 
-/// `order_id`, if it is still `pending` or `pending_confirmation`.
+/// `order_id`, if it is still `pending`, `pending_confirmation` or
+/// `requires_action`.
 pub(crate) async fn pending(
     pool: &sqlx::AnyPool,
     order_id: &str,
@@ -228,11 +229,12 @@ pub(crate) async fn pending(
          o.amount_minor, o.currency, o.points, o.payment_reference, o.confirm_attempts, \
          p.order_id AS affiliate_order_id, p.ticket_nonce \
          FROM orders o JOIN opportunities p ON p.id = o.opportunity_id \
-         WHERE o.id = $1 AND o.status IN ($2, $3)",
+         WHERE o.id = $1 AND o.status IN ($2, $3, $4)",
     )
     .bind(order_id)
     .bind(OrderStatus::Pending.as_str())
     .bind(OrderStatus::PendingConfirmation.as_str())
+    .bind(OrderStatus::RequiresAction.as_str())
     .fetch_optional(pool)
     .await?)
 }
@@ -247,19 +249,20 @@ pub(crate) struct Due {
 }
 
 /// How many orders wait for their payment to be settled or its outcome
-/// learnt (`pending`, `pending_confirmation`).
+/// learnt (`pending`, `pending_confirmation`, `requires_action`).
 pub(crate) async fn unsettled(pool: &sqlx::AnyPool) -> Result<i64, StoreError> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE status = $1 OR status = $2")
+        sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE status IN ($1, $2, $3)")
             .bind(OrderStatus::Pending.as_str())
             .bind(OrderStatus::PendingConfirmation.as_str())
+            .bind(OrderStatus::RequiresAction.as_str())
             .fetch_one(pool)
             .await?,
     )
 }
 
 /// Up to `limit` orders `pending` since before `cutoff`, or in
-/// `pending_confirmation` whose next check is due at `at`.
+/// `pending_confirmation` or `requires_action` whose next check is due at `at`.
 pub(crate) async fn due(
     pool: &sqlx::AnyPool,
     cutoff: i64,
@@ -268,13 +271,14 @@ pub(crate) async fn due(
 ) -> Result<Vec<Due>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT id, status, updated_at FROM orders WHERE (status = $3 AND updated_at <= $1) \
-         OR (status = $4 AND next_check_at <= $2) LIMIT $5",
+         OR (status IN ($4, $6) AND next_check_at <= $2) LIMIT $5",
     )
     .bind(cutoff)
     .bind(at)
     .bind(OrderStatus::Pending.as_str())
     .bind(OrderStatus::PendingConfirmation.as_str())
     .bind(limit)
+    .bind(OrderStatus::RequiresAction.as_str())
     .fetch_all(pool)
     .await?)
 }
@@ -300,20 +304,22 @@ pub(crate) async fn claim(
     Ok(claimed.rows_affected() == 1)
 }
 
-/// Moves a `pending` order to `pending_confirmation` (or keeps it there)
-/// with its reason, attempt count and next check; false when it was
-/// settled meanwhile.
+/// Moves an unsettled order to `waiting` (`pending_confirmation` or
+/// `requires_action`), or keeps it there, with its reason, attempt count
+/// and next check; false when it was settled meanwhile.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn await_confirmation(
     writer: &sqlx::AnyPool,
     order_id: &str,
+    waiting: OrderStatus,
     why: &str,
     attempts: i64,
     next_check_at: i64,
     at: i64,
 ) -> Result<bool, StoreError> {
     let updated = sqlx::query(
-        "UPDATE orders SET status = $7, failure = $1, confirm_attempts = $2, next_check_at = $3, \
-         updated_at = $4 WHERE id = $5 AND status IN ($6, $7)",
+        "UPDATE orders SET status = $9, failure = $1, confirm_attempts = $2, next_check_at = $3, \
+         updated_at = $4 WHERE id = $5 AND status IN ($6, $7, $8)",
     )
     .bind(why)
     .bind(attempts)
@@ -322,6 +328,8 @@ pub(crate) async fn await_confirmation(
     .bind(order_id)
     .bind(OrderStatus::Pending.as_str())
     .bind(OrderStatus::PendingConfirmation.as_str())
+    .bind(OrderStatus::RequiresAction.as_str())
+    .bind(waiting.as_str())
     .execute(writer)
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -384,7 +392,7 @@ pub(crate) fn recording_outcome(
 ) -> Statement {
     Statement {
         sql: "UPDATE orders SET status = $1, charge_id = $2, failure = $3, updated_at = $4 \
-              WHERE id = $5 AND status IN ($6, $7)",
+              WHERE id = $5 AND status IN ($6, $7, $8)",
         values: vec![
             status.as_str().into(),
             charge_id.map(str::to_owned).into(),
@@ -393,6 +401,7 @@ pub(crate) fn recording_outcome(
             order_id.into(),
             OrderStatus::Pending.as_str().into(),
             OrderStatus::PendingConfirmation.as_str().into(),
+            OrderStatus::RequiresAction.as_str().into(),
         ],
     }
 }

@@ -36,6 +36,8 @@ use crate::{
 struct Directory {
     /// Per order: the ticket's nonce and customer, as the shop keeps them.
     orders: Mutex<HashMap<String, OrderTicket>>,
+    /// The payment method released for the customer, if not the sandbox's.
+    reference: Mutex<Option<String>>,
 }
 
 fn address() -> Address {
@@ -55,12 +57,18 @@ impl CustomerDirectory for Directory {
         Box::pin(async move { ticket })
     }
     fn customer<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<CustomerRecord>> {
+        let reference = self
+            .reference
+            .lock()
+            .expect("lock")
+            .clone()
+            .unwrap_or_else(|| "pm_sandbox_ok".into());
         let record = (token == "cust-1").then(|| CustomerRecord {
             name: "Ada Lovelace".into(),
             email: "ada@example.com".into(),
             billing_address: address(),
             shipping_address: address(),
-            payment_reference: "pm_sandbox_ok".into(),
+            payment_reference: reference,
         });
         Box::pin(async move { record })
     }
@@ -99,6 +107,14 @@ impl SavedPaymentCharger for Charger {
 pub(crate) struct Affiliate {
     directory: Arc<Directory>,
     pub(crate) charger: Arc<Charger>,
+}
+
+impl Affiliate {
+    /// From now on the shop releases `reference` (its processor's saved
+    /// payment method) for its customer.
+    pub(crate) fn releases(&self, reference: &str) {
+        *self.directory.reference.lock().expect("lock") = Some(reference.to_owned());
+    }
 }
 
 /// Starts the affiliate's handoff router and registers its URL with the hub.

@@ -139,7 +139,8 @@ pub(crate) fn now() -> i64 {
 /// The frame page of the test hubs' build: what the real one carries for
 /// the widget, the opportunity, the hub and this load's frame token.
 pub(crate) const FRAME_PAGE: &str = "<div id=\"postsale-frame\" data-opportunity=\"{{opportunity_id}}\" \
-     data-hub=\"{{hub}}\" data-frame-token=\"{{frame_token}}\"></div>";
+     data-hub=\"{{hub}}\" data-frame-token=\"{{frame_token}}\" \
+     data-processor-script=\"{{processor_script}}\" data-processor-key=\"{{processor_key}}\"></div>";
 
 /// A minimal widget build (the frame page and one file), read by the hub as
 /// it starts; the directory goes when the returned guard does.

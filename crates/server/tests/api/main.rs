@@ -23,5 +23,6 @@ mod proxied;
 mod refunds;
 mod replicas;
 mod sealing;
+mod stripe;
 mod trust;
 mod verify;

@@ -1,0 +1,100 @@
+//! The hub charging through Stripe (localstripe, its API and Stripe.js
+//! shim): a customer pays a `direct_entry` offer in Stripe's own card field
+//! inside the hub's frame, once with a card that needs no authentication and
+//! once with one whose issuer asks for 3-D Secure. The hub's database and
+//! log never hold the card number.
+
+use crate::ensure;
+use crate::harness::{E2e, Result, run_on_stripe};
+use crate::popup::{charged_order, text};
+
+/// Buys the IFRAME offer with `card` typed into Stripe's field, up to the
+/// click on "Confirm and pay".
+async fn pay_with(t: &E2e, card: &str) -> Result {
+    t.buy("sku=CAM-BODY-1&reason=OUTDOOR").await?;
+    let frame = t.in_widget("iframe").await?;
+    frame.enter_frame().await?;
+    t.wait_title("A thank-you from Northlight Cameras").await?;
+    t.click_button("Add to my order").await?;
+    t.wait_title("Confirm your order").await?;
+    // Stripe's field, not the hub's form: the hub's inputs are not there.
+    for (field, value) in [
+        ("number", card),
+        ("exp_month", "12"),
+        ("exp_year", "31"),
+        ("cvc", "123"),
+        ("postal_code", "10115"),
+    ] {
+        t.in_widget(&format!(".processor-card input[placeholder={field}]"))
+            .await?
+            .send_keys(value)
+            .await?;
+    }
+    t.click_button("Confirm and pay").await?;
+    Ok(())
+}
+
+/// The order shown, charged, and the card number nowhere in the hub's files.
+async fn charged_without_the_number(t: &E2e, card: &str) -> Result {
+    t.wait_title("Thank you").await?;
+    let order_id = text(t, ".order-id").await?;
+    t.client.enter_parent_frame().await?;
+    let order = charged_order(t, &order_id).await?;
+    ensure!(order["status"] == "charged", "the order is {order}");
+    // Stripe holds the payment: one, succeeded, for this order.
+    let api = std::env::var("POSTSALE_E2E_STRIPE")?;
+    let intents: serde_json::Value = reqwest::Client::new()
+        .get(format!("{api}/v1/payment_intents?limit=100"))
+        .bearer_auth("sk_test_postsale_e2e")
+        .send()
+        .await?
+        .json()
+        .await?;
+    let paid: Vec<_> = intents["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|pi| pi["metadata"]["order_id"] == order_id.as_str())
+        .collect();
+    ensure!(
+        paid.len() == 1 && paid[0]["status"] == "succeeded",
+        "Stripe's payments for {order_id}: {paid:?}"
+    );
+    let holding = t.hub_files_holding(card)?;
+    ensure!(holding.is_empty(), "{holding:?} hold the card number");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_customer_pays_in_stripes_own_card_field() {
+    run_on_stripe("stripe_card", |t| async move {
+        let card = "4242424242424242";
+        pay_with(&t, card).await?;
+        charged_without_the_number(&t, card).await
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_customer_completes_3d_secure_inside_the_frame() {
+    run_on_stripe("stripe_3ds", |t| async move {
+        let card = "4000002500003155";
+        pay_with(&t, card).await?;
+        // Stripe.js's authentication step, in the frame's own page.
+        t.until("the 3-D Secure step", async || {
+            let pressed = t
+                .js(
+                    "const b = [...document.querySelectorAll('body > div > button')]\
+                       .find(b => b.textContent === 'Complete authentication');\
+                     if (b) { b.click(); } return !!b;",
+                    vec![],
+                )
+                .await?;
+            Ok((pressed == serde_json::json!(true)).then_some(()))
+        })
+        .await?;
+        t.shot("stripe-3ds-authenticated").await?;
+        charged_without_the_number(&t, card).await
+    })
+    .await;
+}
