@@ -96,6 +96,68 @@ pub(crate) fn embed(
     Ok(())
 }
 
+/// Lets the customer authenticate a payment (3-D Secure) that the pop-up's
+/// accept left waiting: the hub's frame page for it, over the whole window,
+/// until the frame says it is done (the processor's step ran, whatever came
+/// of it). The pop-up then sends its accept again.
+#[cfg(not(feature = "frame"))]
+pub(crate) async fn authenticate(hub: &Hub, id: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(document) = window.document() else {
+        return;
+    };
+    let Ok(iframe) = document.create_element("iframe") else {
+        return;
+    };
+    let iframe: HtmlIFrameElement = iframe.unchecked_into();
+    let origin = window.location().origin().unwrap_or_default();
+    iframe.set_src(
+        &[
+            &hub.opportunity_url(id, "/authenticate"),
+            "#authenticate=1&origin=",
+            &String::from(js_sys::encode_uri_component(&origin)),
+        ]
+        .concat(),
+    );
+    iframe.set_title("Confirm the payment with your bank");
+    iframe.style().set_css_text(
+        "position:fixed;inset:0;width:100%;height:100%;border:0;background:transparent",
+    );
+    let Ok(host) = host_element(&document, true) else {
+        return;
+    };
+    let attached = crate::mount::attach(&host)
+        .ok()
+        .and_then(|shadow| shadow.append_child(&iframe).ok())
+        .zip(document.body())
+        .and_then(|(_, body)| body.append_child(&host).ok());
+    if attached.is_none() {
+        return;
+    }
+    let _ = iframe.focus();
+    let hub_origin = hub.origin.clone();
+    let done = js_sys::Promise::new(&mut |resolve, _| {
+        let frame = iframe.clone();
+        let hub_origin = hub_origin.clone();
+        let listener = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+            let said = Reflect::get(&event.data(), &"postsale".into()).ok();
+            if from_frame(&event, &hub_origin, &frame)
+                && said.and_then(|s| s.as_string()).as_deref() == Some("authenticated")
+            {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        let _ =
+            window.add_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
+        // Quiet once the frame is gone (its source no longer matches).
+        listener.forget();
+    });
+    let _ = js_sys::futures::JsFuture::from(done).await;
+    host.remove();
+}
+
 /// Whether `event` is a message the hub-origin `iframe` posted: a trusted
 /// event (a page can dispatch a look-alike, not a trusted one), from the
 /// hub's origin, whose source is that frame's window.

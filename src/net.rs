@@ -183,6 +183,17 @@ pub(crate) async fn card_token(hub: &Hub, id: &str, token: &str) -> Result<Strin
     }
 }
 
+/// `POST /v1/opportunities/{id}/authentication` (frame build only): the
+/// processor's secret for the payment the customer is to authenticate.
+#[cfg(feature = "frame")]
+pub(crate) async fn authentication(hub: &Hub, id: &str) -> Result<String, NetError> {
+    let url = hub.opportunity_url(id, "/authentication");
+    match call("POST", &url, None, None, ACCEPT_TIMEOUT_MS).await? {
+        (200, body) => parse(body, |b| crate::js::string(b, "client_secret")),
+        (other, _) => Err(NetError::Status(other)),
+    }
+}
+
 /// A fresh Idempotency-Key: 128 random bits as hex.
 pub(crate) fn idempotency_key() -> String {
     let mut bytes = [0_u8; 16];

@@ -95,6 +95,15 @@ fn submit(state: &WidgetState, session: &Rc<Session>, link: &Scope<App>, card: O
             }
             other => other,
         };
+        // From the pop-up: the customer authenticates in the hub's own page.
+        #[cfg(not(feature = "frame"))]
+        let answer = match answer {
+            Ok(receipt) if receipt.status == postsale_protocol::OrderStatus::RequiresAction => {
+                crate::frame::authenticate(&session.hub, id).await;
+                net::accept(&session.hub, id, &key, &request).await
+            }
+            other => other,
+        };
         match answer {
             Ok(receipt) => dispatch.emit(Action::Accepted(receipt)),
             Err(err) => dispatch.emit(Action::AcceptFailed(accept_failure(err))),

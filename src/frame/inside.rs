@@ -99,6 +99,18 @@ pub(crate) fn run() -> bool {
     let parent_origin = fragment_param(&hash, "origin")
         .filter(|o| o.starts_with("https://") || o.starts_with("http://"));
     PARENT_ORIGIN.with(|o| *o.borrow_mut() = parent_origin);
+    if fragment_param(&hash, "authenticate").is_some() {
+        // Opened by the pop-up for a payment's 3-D Secure alone: the
+        // processor's step, then the pop-up is told (whatever came of it:
+        // the hub asks the processor when the accept comes again).
+        yew::platform::spawn_local(async move {
+            if let Ok(secret) = crate::net::authentication(&hub, &id).await {
+                super::processor::authenticate(&secret).await;
+            }
+            post_to_parent(&message("authenticated"));
+        });
+        return true;
+    }
     let inline = fragment_param(&hash, "slot").is_some();
     let session = Session {
         hub,

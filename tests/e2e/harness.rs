@@ -292,7 +292,7 @@ impl Stack {
                 "--stripe-js",
                 &format!("{api}/js.stripe.com/v3/"),
             ])
-            .env("POSTSALE_STRIPE_SECRET_KEY", "sk_test_postsale_e2e");
+            .env("POSTSALE_STRIPE_SECRET_KEY", STRIPE_SECRET_KEY);
         }
         let hub = hub
             .stdout(out)
@@ -306,7 +306,13 @@ impl Stack {
         };
         let public = proxy.map_or_else(|| format!("http://{hub_addr}"), |p| p.public.clone());
         let (out, err) = log("shops.log")?;
-        let shops = Command::new(&cfg.shop_bin)
+        let mut shops = Command::new(&cfg.shop_bin);
+        if let Some(api) = stripe {
+            // The shop's customers' good cards are saved at Stripe, with
+            // one whose issuer asks for 3-D Secure.
+            shops.env("DEMO_SHOP_SAVED_CARD", saved_card(api).await?);
+        }
+        let shops = shops
             .args([&public, "127.0.0.1:8081", "127.0.0.1:8082"])
             .stdout(out)
             .stderr(err)
@@ -359,6 +365,37 @@ impl Stack {
             let _ = hub.kill();
             let _ = hub.wait();
         }
+    }
+}
+
+/// A Stripe customer with a saved card whose issuer asks for 3-D Secure,
+/// as the demo shop would keep it: `cus_.../card_...`.
+async fn saved_card(api: &str) -> Result<String> {
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(format!("{api}/v1/tokens"))
+        .form(&[
+            ("key", STRIPE_PUBLISHABLE_KEY),
+            ("card[number]", "4000002500003155"),
+            ("card[exp_month]", "12"),
+            ("card[exp_year]", "2031"),
+            ("card[cvc]", "123"),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let customer: Value = http
+        .post(format!("{api}/v1/customers"))
+        .bearer_auth(STRIPE_SECRET_KEY)
+        .form(&[("source", token["id"].as_str().unwrap_or_default())])
+        .send()
+        .await?
+        .json()
+        .await?;
+    match (customer["id"].as_str(), customer["default_source"].as_str()) {
+        (Some(customer), Some(card)) => Ok(format!("{customer}/{card}")),
+        _ => Err(format!("localstripe made no customer: {customer}").into()),
     }
 }
 
@@ -415,6 +452,8 @@ struct Setup {
 
 /// The publishable key the Stripe tests' hub gives Stripe.js.
 const STRIPE_PUBLISHABLE_KEY: &str = "pk_test_postsale_e2e";
+/// The secret key of the Stripe tests' hub.
+pub(crate) const STRIPE_SECRET_KEY: &str = "sk_test_postsale_e2e";
 
 /// [`run`], with the hub charging through Stripe's API (localstripe, which
 /// `cargo xtask test` starts and names in `POSTSALE_E2E_STRIPE`): the frame

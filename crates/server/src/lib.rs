@@ -4,6 +4,7 @@
 
 mod accept;
 mod assets;
+mod authentication;
 mod cache;
 mod card;
 mod config;

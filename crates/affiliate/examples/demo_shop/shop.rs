@@ -137,6 +137,16 @@ struct Checkout {
     reason: Option<String>,
 }
 
+/// The reference the shop's processor keeps for a good card: the sandbox's,
+/// or, for a hub charging through Stripe's test mode, the saved card named
+/// in `DEMO_SHOP_SAVED_CARD` (`cus_.../card_...`).
+fn saved_card() -> String {
+    std::env::var("DEMO_SHOP_SAVED_CARD")
+        .ok()
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "pm_sandbox_ok".into())
+}
+
 /// Takes the card through the shop's own (sandbox) processor: only the
 /// reference is kept, never the number.
 async fn place_order(State(shop): State<Shop>, Form(form): Form<Checkout>) -> Response {
@@ -148,9 +158,10 @@ async fn place_order(State(shop): State<Shop>, Form(form): Form<Checkout>) -> Re
         .chars()
         .filter(char::is_ascii_digit)
         .collect();
+    let saved = saved_card();
     let reference = match digits.as_str() {
         "4000000000000002" => "pm_sandbox_decline",
-        d if d.len() >= 12 => "pm_sandbox_ok",
+        d if d.len() >= 12 => saved.as_str(),
         _ => {
             return Html(pages::message(
                 "That card number does not look right. Try 4242 4242 4242 4242.",
@@ -268,8 +279,8 @@ impl SavedPaymentCharger for Directory {
             .and_then(|s| s.customers.get(token).map(|c| c.payment_reference.clone()));
         let store = self.0.clone();
         Box::pin(async move {
-            match reference.as_deref() {
-                Some("pm_sandbox_ok") => {
+            match reference {
+                Some(r) if r == saved_card() => {
                     if let Ok(mut s) = store.lock() {
                         s.charges.push(format!("{key}: {amount}"));
                     }

@@ -51,3 +51,26 @@ pub(crate) async fn card(
     )
         .into_response())
 }
+
+/// The processor's secret for a payment the customer is to authenticate.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Authentication {
+    /// For the processor's script in the hub's frame.
+    client_secret: String,
+}
+
+/// `POST /v1/opportunities/{id}/authentication`: from the hub's frame page
+/// opened for a payment that waits for 3-D Secure only (its frame token):
+/// the processor's client secret for it, asked of the processor now.
+#[utoipa::path(post, path = "/v1/opportunities/{id}/authentication", tag = "widget",
+    params(("id" = String, Path, description = "opportunity id")),
+    responses((status = 200, description = "the payment's client secret", body = Authentication), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "no payment waits for authentication", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn authentication(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Authentication>, Failure> {
+    crate::frame_tokens::verify(&state.db, frame_token(&headers), &id).await?;
+    let client_secret = crate::authentication::client_secret(&state, &id).await?;
+    Ok(axum::Json(Authentication { client_secret }))
+}

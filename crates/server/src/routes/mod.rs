@@ -132,6 +132,14 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
         .route("/v1/opportunities/{id}/frame", get(offers::frame))
         .route("/v1/opportunities/{id}/card", post(card::card))
         .route(
+            "/v1/opportunities/{id}/authenticate",
+            get(offers::authenticate),
+        )
+        .route(
+            "/v1/opportunities/{id}/authentication",
+            post(card::authentication),
+        )
+        .route(
             "/v1/opportunities/{id}/consent",
             get(consent::page).post(consent::prove),
         );

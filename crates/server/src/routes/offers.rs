@@ -41,14 +41,38 @@ pub(crate) async fn frame(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<axum::response::Response, Failure> {
-    use axum::response::IntoResponse;
     let open = load_open(&state, &id).await?;
+    frame_page(&state, &open.id, &open.affiliate).await
+}
+
+/// `GET /v1/opportunities/{id}/authenticate`: the same hub-origin page, for
+/// a payment of this offer whose card's issuer asks the customer to
+/// authenticate (3-D Secure) after an accept from the pop-up.
+#[utoipa::path(get, path = "/v1/opportunities/{id}/authenticate", tag = "widget",
+    params(("id" = String, Path, description = "opportunity id")),
+    responses((status = 200, description = "the hub-origin frame page, to authenticate the payment", content_type = "text/html"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "no payment waits for authentication", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn authenticate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, Failure> {
+    let affiliate = crate::authentication::waiting(&state, &id).await?;
+    frame_page(&state, &id, &affiliate).await
+}
+
+/// The hub's frame page for opportunity `id`, framed only by `affiliate`'s
+/// proven origins, with a new frame token.
+async fn frame_page(
+    state: &AppState,
+    id: &str,
+    affiliate: &Merchant,
+) -> Result<axum::response::Response, Failure> {
+    use axum::response::IntoResponse;
     if !state.assets.has_frame() {
         return Err(Failure::NotFound(
             "this hub serves no widget build (start it with --assets)".into(),
         ));
     }
-    let token = crate::frame_tokens::mint(&state.db, &open.id).await?;
+    let token = crate::frame_tokens::mint(&state.db, id).await?;
     let form = state.gateway.card_form();
     let (processor_script, processor_key, processor_origins) = match &form {
         CardForm::Processor {
@@ -61,7 +85,7 @@ pub(crate) async fn frame(
     let page = state
         .assets
         .frame(&crate::assets::FrameValues {
-            opportunity_id: &open.id,
+            opportunity_id: id,
             hub: &state.public_url,
             token: &token,
             processor_script,
@@ -70,7 +94,7 @@ pub(crate) async fn frame(
         .ok_or_else(|| Failure::Internal("the frame page went away".into()))?;
     let mut response = axum::response::Html(page).into_response();
     let headers = response.headers_mut();
-    let ancestors = frame_ancestors(&open.affiliate);
+    let ancestors = frame_ancestors(affiliate);
     // The page has no inline script or style; the widget styles itself through
     // constructed stylesheets, which style-src does not govern. Its script
     // and calls go to the hub's own origin as browsers reach it, named, and

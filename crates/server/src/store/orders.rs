@@ -428,3 +428,18 @@ pub(crate) fn crediting_points(
         ],
     }
 }
+
+/// The order of `opportunity_id` waiting for the customer to authenticate
+/// its payment, and its affiliate.
+pub(crate) async fn awaiting_authentication(
+    pool: &sqlx::AnyPool,
+    opportunity_id: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, affiliate_id FROM orders WHERE opportunity_id = $1 AND status = $2",
+    )
+    .bind(opportunity_id)
+    .bind(OrderStatus::RequiresAction.as_str())
+    .fetch_optional(pool)
+    .await?)
+}

@@ -625,6 +625,49 @@ async fn a_released_payment_method_is_charged_on_session_with_3d_secure_when_ask
         .await
         .expect("json");
     assert_eq!(asked["status"], "requires_action");
+    // The pop-up opens the hub's own page for the bank's step: its script
+    // (with that page's token, and only with it) gets the payment's secret.
+    let authentication_page = || {
+        app.client
+            .get(format!("{}/v1/opportunities/{id}/authenticate", app.base))
+            .send()
+    };
+    let page = authentication_page().await.expect("sent");
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(csp.contains(&format!("frame-src {api};")), "{csp}");
+    let html = page.text().await.expect("html");
+    let frame = html
+        .split_once("data-frame-token=\"")
+        .and_then(|(_, rest)| rest.split('"').next())
+        .expect("a frame token")
+        .to_owned();
+    let secret_for = |token: Option<String>| {
+        let mut request = app
+            .client
+            .post(format!("{}/v1/opportunities/{id}/authentication", app.base));
+        if let Some(token) = token {
+            request = request.header("postsale-frame-token", token);
+        }
+        request.send()
+    };
+    assert_problem(secret_for(None).await.expect("sent"), 403, None).await;
+    assert_problem(
+        secret_for(Some("ab".repeat(32))).await.expect("sent"),
+        403,
+        None,
+    )
+    .await;
+    let given: Value = secret_for(Some(frame.clone()))
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(given["client_secret"], asked["client_secret"]);
     authenticate(&api, asked["client_secret"].as_str().expect("secret"), true).await;
     let done = accept(&app, &id, "sr-key-2", &body).await;
     assert_eq!(done.status(), 201);
@@ -632,6 +675,9 @@ async fn a_released_payment_method_is_charged_on_session_with_3d_secure_when_ask
     let intents = intents_of(&api, done["order_id"].as_str().expect("order")).await;
     assert_eq!(intents.len(), 1);
     assert_eq!(intents[0]["status"], "succeeded");
+    // Decided: nothing waits for the customer any more.
+    assert_problem(secret_for(Some(frame)).await.expect("sent"), 409, None).await;
+    assert_problem(authentication_page().await.expect("sent"), 409, None).await;
     let (customer, card) = saved.split_once('/').expect("customer/card");
     assert_eq!(intents[0]["customer"], customer);
     assert_eq!(intents[0]["payment_method"], card);
