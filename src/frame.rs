@@ -33,16 +33,7 @@ pub(crate) fn embed(
 ) -> Result<(), MountError> {
     let window = web_sys::window().ok_or(MountError::Dom)?;
     let document = window.document().ok_or(MountError::Dom)?;
-    let iframe: HtmlIFrameElement = document
-        .create_element("iframe")
-        .map_err(|_| MountError::Dom)?
-        .unchecked_into();
-    let origin = window.location().origin().map_err(|_| MountError::Dom)?;
-    let mut fragment = [
-        "#origin=",
-        &String::from(js_sys::encode_uri_component(&origin)),
-    ]
-    .concat();
+    let mut fragment = origin_fragment(&window)?;
     if let Some(locale) = locale {
         fragment.push_str("&locale=");
         fragment.push_str(&String::from(js_sys::encode_uri_component(locale)));
@@ -55,8 +46,11 @@ pub(crate) fn embed(
         fragment.push_str("&first_name=");
         fragment.push_str(&String::from(js_sys::encode_uri_component(name)));
     }
-    iframe.set_src(&[&hub.opportunity_url(id, "/frame"), fragment.as_str()].concat());
-    iframe.set_title("A thank-you offer");
+    let iframe = hub_iframe(
+        &document,
+        &[&hub.opportunity_url(id, "/frame"), fragment.as_str()].concat(),
+        "A thank-you offer",
+    )?;
     let previous = document
         .active_element()
         .and_then(|e| e.dyn_into::<HtmlElement>().ok());
@@ -69,21 +63,7 @@ pub(crate) fn embed(
             let _ = slot.append_child(&iframe);
             slot
         }
-        None => {
-            let host = host_element(&document, true)?;
-            iframe.style().set_css_text(
-                "position:fixed;inset:0;width:100%;height:100%;border:0;background:transparent",
-            );
-            let shadow = crate::mount::attach(&host)?;
-            shadow.append_child(&iframe).map_err(|_| MountError::Dom)?;
-            document
-                .body()
-                .ok_or(MountError::Dom)?
-                .append_child(&host)
-                .map_err(|_| MountError::Dom)?;
-            let _ = iframe.focus();
-            host.into()
-        }
+        None => over_the_page(&document, &iframe)?,
     };
     listen(
         &window,
@@ -96,51 +76,85 @@ pub(crate) fn embed(
     Ok(())
 }
 
+/// `#origin=<this page's origin>`: where the frame posts, and only there.
+fn origin_fragment(window: &Window) -> Result<String, MountError> {
+    let origin = window.location().origin().map_err(|_| MountError::Dom)?;
+    Ok([
+        "#origin=",
+        &String::from(js_sys::encode_uri_component(&origin)),
+    ]
+    .concat())
+}
+
+/// An IFRAME of the hub's page at `src`, titled `title`.
+fn hub_iframe(
+    document: &web_sys::Document,
+    src: &str,
+    title: &str,
+) -> Result<HtmlIFrameElement, MountError> {
+    let iframe: HtmlIFrameElement = document
+        .create_element("iframe")
+        .map_err(|_| MountError::Dom)?
+        .unchecked_into();
+    iframe.set_src(src);
+    iframe.set_title(title);
+    Ok(iframe)
+}
+
+/// Puts `iframe` over the whole window, in a host element of its own with
+/// focus in the frame; the host.
+fn over_the_page(
+    document: &web_sys::Document,
+    iframe: &HtmlIFrameElement,
+) -> Result<Element, MountError> {
+    let host = host_element(document, true)?;
+    iframe.style().set_css_text(
+        "position:fixed;inset:0;width:100%;height:100%;border:0;background:transparent",
+    );
+    let shadow = crate::mount::attach(&host)?;
+    shadow.append_child(iframe).map_err(|_| MountError::Dom)?;
+    document
+        .body()
+        .ok_or(MountError::Dom)?
+        .append_child(&host)
+        .map_err(|_| MountError::Dom)?;
+    let _ = iframe.focus();
+    Ok(host.into())
+}
+
 /// Lets the customer authenticate a payment (3-D Secure) that the pop-up's
 /// accept left waiting: the hub's frame page for it, over the whole window,
 /// until the frame says it is done (the processor's step ran, whatever came
-/// of it). The pop-up then sends its accept again.
+/// of it), or ten minutes at most. The pop-up then sends its accept again.
 #[cfg(not(feature = "frame"))]
 pub(crate) async fn authenticate(hub: &Hub, id: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let Some(document) = window.document() else {
+    let shown = window
+        .document()
+        .ok_or(MountError::Dom)
+        .and_then(|document| {
+            let src = [
+                &hub.opportunity_url(id, "/authenticate"),
+                origin_fragment(&window)?.as_str(),
+                "&authenticate=1",
+            ]
+            .concat();
+            let iframe = hub_iframe(&document, &src, "Confirm the payment with your bank")?;
+            let host = over_the_page(&document, &iframe)?;
+            Ok((iframe, host))
+        });
+    let Ok((iframe, host)) = shown else {
         return;
     };
-    let Ok(iframe) = document.create_element("iframe") else {
-        return;
-    };
-    let iframe: HtmlIFrameElement = iframe.unchecked_into();
-    let origin = window.location().origin().unwrap_or_default();
-    iframe.set_src(
-        &[
-            &hub.opportunity_url(id, "/authenticate"),
-            "#authenticate=1&origin=",
-            &String::from(js_sys::encode_uri_component(&origin)),
-        ]
-        .concat(),
-    );
-    iframe.set_title("Confirm the payment with your bank");
-    iframe.style().set_css_text(
-        "position:fixed;inset:0;width:100%;height:100%;border:0;background:transparent",
-    );
-    let Ok(host) = host_element(&document, true) else {
-        return;
-    };
-    let attached = crate::mount::attach(&host)
-        .ok()
-        .and_then(|shadow| shadow.append_child(&iframe).ok())
-        .zip(document.body())
-        .and_then(|(_, body)| body.append_child(&host).ok());
-    if attached.is_none() {
-        return;
-    }
-    let _ = iframe.focus();
     let hub_origin = hub.origin.clone();
     let done = js_sys::Promise::new(&mut |resolve, _| {
         let frame = iframe.clone();
         let hub_origin = hub_origin.clone();
+        // A page that never answers (the hub unreachable) is given up after
+        // ten minutes: the accept sent again then tells where the payment is.
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 600_000);
         let listener = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
             let said = Reflect::get(&event.data(), &"postsale".into()).ok();
             if from_frame(&event, &hub_origin, &frame)
