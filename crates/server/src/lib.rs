@@ -185,8 +185,25 @@ pub fn check_config(settings: &Settings) -> Result<String, StartError> {
         .iter()
         .map(ToString::to_string)
         .collect();
+    let payments = match &settings.gateway {
+        config::Gateway::Sandbox => "the sandbox (test mode, offline)".to_owned(),
+        config::Gateway::Stripe(stripe) => format!(
+            "Stripe at {} ({} mode, webhook secret given: {})",
+            stripe.api_base,
+            if stripe
+                .secret_key
+                .expose_text()
+                .is_some_and(|key| key.contains("_test_"))
+            {
+                "test"
+            } else {
+                "live"
+            },
+            stripe.webhook_secret.is_some()
+        ),
+    };
     Ok(format!(
-        "listen on {local}\npublic URL {public_url}\ndatabase {}\ntrusted proxies {}\nlog format {:?}\nmetrics {}\nmaster key given: {}\noperator key given: {}\n",
+        "listen on {local}\npublic URL {public_url}\ndatabase {}\ntrusted proxies {}\nlog format {:?}\nmetrics {}\nmaster key given: {}\noperator key given: {}\npayments {payments}\n",
         db::redacted(&settings.database),
         if proxies.is_empty() {
             "none".to_owned()

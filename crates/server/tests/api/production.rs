@@ -307,6 +307,26 @@ fn check_config_says_what_would_stop_the_hub_and_prints_no_secret() {
         .expect("a test master key")
         .to_owned();
     assert!(!summary.contains(&master));
+    assert!(summary.contains("payments the sandbox"), "{summary}");
+    // On Stripe: which API and mode, never the keys.
+    settings.gateway = postsale_server::Gateway::Stripe(postsale_server::StripeSettings {
+        secret_key: postsale_server::Secret::new("sk_test_51secretpart"),
+        publishable_key: "pk_test_public".into(),
+        webhook_secret: Some(postsale_server::Secret::new("whsec_signingpart")),
+        api_base: "https://api.stripe.com".into(),
+        js_url: "https://js.stripe.com/v3/".into(),
+    });
+    let summary = postsale_server::check_config(&settings).expect("fine");
+    assert!(
+        summary.contains(
+            "payments Stripe at https://api.stripe.com (test mode, webhook secret given: true)"
+        ),
+        "{summary}"
+    );
+    for secret in ["51secretpart", "signingpart"] {
+        assert!(!summary.contains(secret), "{secret} in {summary}");
+    }
+    settings.gateway = postsale_server::Gateway::Sandbox;
     settings.database = "mysql://db/hub".into();
     assert!(postsale_server::check_config(&settings).is_err());
     settings.database = "sqlite://hub.db".into();
