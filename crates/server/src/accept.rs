@@ -156,7 +156,10 @@ async fn replay(
         if let Some(order) = crate::reconciler::load_pending(state, &earlier.order_id).await? {
             return orders::settle(state, &order, None).await.map(Some);
         }
-        return stored_or_in_flight(state, &earlier.order_id).await;
+        // Settled meanwhile: its answer once stored, else still in flight.
+        if let Some(answer) = orders::stored_answer(state, &earlier.order_id).await? {
+            return Ok(Some(answer));
+        }
     }
     if status == Some(postsale_protocol::OrderStatus::PendingConfirmation) {
         let order_id = &earlier.order_id;
@@ -168,16 +171,6 @@ async fn replay(
     Err(Failure::InFlight(
         "the first request with this key is still being processed; retry".into(),
     ))
-}
-
-/// The stored answer of an order settled meanwhile, or `409` while it settles.
-async fn stored_or_in_flight(state: &AppState, order_id: &str) -> Result<Option<Answer>, Failure> {
-    match orders::stored_answer(state, order_id).await? {
-        Some(answer) => Ok(Some(answer)),
-        None => Err(Failure::InFlight(
-            "the first request with this key is still being processed; retry".into(),
-        )),
-    }
 }
 
 /// The consent must name this disclosure, this amount and the confirm action.

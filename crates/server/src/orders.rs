@@ -389,17 +389,15 @@ async fn finish(
     } else {
         (None, None)
     };
-    let reason = match &outcome {
-        Outcome::Unknown(why) => Some((OrderStatus::PendingConfirmation, why.as_str(), None)),
-        Outcome::Authenticate(secret) => Some((
-            OrderStatus::RequiresAction,
-            "waiting for the customer to authenticate the payment",
-            Some(secret.as_str()),
-        )),
-        _ => None,
-    };
-    if let Some((status, why, client_secret)) = reason {
-        return unconfirmed(state, order, status, why, client_secret).await;
+    match &outcome {
+        Outcome::Unknown(why) => {
+            return unconfirmed(state, order, OrderStatus::PendingConfirmation, why, None).await;
+        }
+        Outcome::Authenticate(secret) => {
+            let why = "waiting for the customer to authenticate the payment";
+            return unconfirmed(state, order, OrderStatus::RequiresAction, why, Some(secret)).await;
+        }
+        _ => {}
     }
     let (status, charge_id, failure) = match &outcome {
         Outcome::Charged { charge_id, .. } => (OrderStatus::Charged, Some(charge_id.clone()), None),

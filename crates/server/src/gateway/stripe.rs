@@ -57,6 +57,8 @@ pub(crate) struct Stripe {
     db: Db,
     outbound: Outbound,
     settings: StripeSettings,
+    /// The frame's card form, made once from the settings.
+    form: CardForm,
 }
 
 /// An answer of Stripe's: its status and JSON body (`Null` if not JSON).
@@ -77,6 +79,7 @@ impl Stripe {
         Self {
             db,
             outbound,
+            form: card_form(&settings),
             settings,
         }
     }
@@ -131,6 +134,16 @@ impl Stripe {
 
     async fn get(&self, path: &str) -> Result<Reply, CallFailure> {
         self.call(Method::GET, path, &[], None).await
+    }
+
+    /// The intent `id` as Stripe has it now, or the outcome when Stripe
+    /// does not say.
+    async fn intent(&self, id: &str) -> Result<Value, ChargeOutcome> {
+        match self.get(&format!("/v1/payment_intents/{id}")).await {
+            Ok(reply) if reply.ok() => Ok(reply.body),
+            Ok(reply) => Err(unanswered(reply.status)),
+            Err(_) => Err(ChargeOutcome::Unknown),
+        }
     }
 
     /// A token from Stripe's fields, attached to a new Customer.
@@ -199,10 +212,9 @@ impl Stripe {
             }
         };
         let (mut intent, created_at) = match recorded {
-            Some((id, at)) => match self.get(&format!("/v1/payment_intents/{id}")).await {
-                Ok(reply) if reply.ok() => (reply.body, at),
-                Ok(reply) => return unanswered(reply.status),
-                Err(_) => return ChargeOutcome::Unknown,
+            Some((id, at)) => match self.intent(&id).await {
+                Ok(intent) => (intent, at),
+                Err(outcome) => return outcome,
             },
             None => match self.create(charge, customer, method).await {
                 Ok(created) => created,
@@ -232,13 +244,10 @@ impl Stripe {
                     return ChargeOutcome::Declined(declined(&reply.body));
                 }
                 // Already moved on (by another attempt): read where it is.
-                Ok(reply) if reply.status == 400 => {
-                    match self.get(&format!("/v1/payment_intents/{id}")).await {
-                        Ok(reply) if reply.ok() => reply.body,
-                        Ok(reply) => return unanswered(reply.status),
-                        Err(_) => return ChargeOutcome::Unknown,
-                    }
-                }
+                Ok(reply) if reply.status == 400 => match self.intent(&id).await {
+                    Ok(intent) => intent,
+                    Err(outcome) => return outcome,
+                },
                 Ok(reply) => return unanswered(reply.status),
                 Err(_) => return ChargeOutcome::Unknown,
             };
@@ -305,13 +314,7 @@ impl Stripe {
             // Another attempt recorded its intent first: that one is the
             // order's; this one, never confirmed, charges nothing.
             Ok(false) => match store::intent_of(&self.db.pool, charge.order_id).await {
-                Ok(Some((theirs, at))) => {
-                    match self.get(&format!("/v1/payment_intents/{theirs}")).await {
-                        Ok(reply) if reply.ok() => Ok((reply.body, at)),
-                        Ok(reply) => Err(unanswered(reply.status)),
-                        Err(_) => Err(ChargeOutcome::Unknown),
-                    }
-                }
+                Ok(Some((theirs, at))) => self.intent(&theirs).await.map(|intent| (intent, at)),
                 _ => Err(ChargeOutcome::Unknown),
             },
             Err(err) => {
@@ -381,24 +384,7 @@ impl Stripe {
 
 impl PaymentGateway for Stripe {
     fn card_form(&self) -> CardForm {
-        let mut origins = vec![];
-        for url in [&self.settings.js_url, &self.settings.api_base] {
-            if let Ok(parsed) = url::Url::parse(url) {
-                let origin = parsed.origin().ascii_serialization();
-                if !origins.contains(&origin) {
-                    origins.push(origin);
-                }
-            }
-        }
-        // Stripe's own 3-D Secure pages open from its hooks origin.
-        if origins.iter().any(|o| o == "https://js.stripe.com") {
-            origins.push("https://hooks.stripe.com".into());
-        }
-        CardForm::Processor {
-            script: self.settings.js_url.clone(),
-            publishable_key: self.settings.publishable_key.clone(),
-            origins,
-        }
+        self.form.clone()
     }
 
     fn tokenize<'a>(
@@ -478,6 +464,29 @@ impl PaymentGateway for Stripe {
         intent: &'a str,
     ) -> GatewayFuture<'a, Result<Option<String>, StoreError>> {
         Box::pin(store::order_of_intent(&self.db.pool, intent))
+    }
+}
+
+/// The frame's card form for `settings`: Stripe.js, the publishable key, and
+/// the origins the frame page's CSP must allow for them.
+fn card_form(settings: &StripeSettings) -> CardForm {
+    let mut origins = vec![];
+    for url in [&settings.js_url, &settings.api_base] {
+        if let Ok(parsed) = url::Url::parse(url) {
+            let origin = parsed.origin().ascii_serialization();
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+    }
+    // Stripe's own 3-D Secure pages open from its hooks origin.
+    if origins.iter().any(|o| o == "https://js.stripe.com") {
+        origins.push("https://hooks.stripe.com".into());
+    }
+    CardForm::Processor {
+        script: settings.js_url.clone(),
+        publishable_key: settings.publishable_key.clone(),
+        origins,
     }
 }
 

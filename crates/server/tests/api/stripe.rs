@@ -101,7 +101,7 @@ async fn enter_token(app: &TestApp, id: &str, token: &str) -> reqwest::Response 
 }
 
 /// A card (`number`) entered for opportunity `id`: its payment reference.
-async fn reference(app: &TestApp, api: &str, id: &str, number: &str) -> String {
+async fn entered_card(app: &TestApp, api: &str, id: &str, number: &str) -> String {
     let token = token(api, number).await.expect("a token");
     let response = enter_token(app, id, &token).await;
     assert_eq!(response.status(), 201);
@@ -166,7 +166,7 @@ async fn a_card_from_stripes_fields_is_charged_once_on_session() {
     let Some(api) = localstripe() else { return };
     let app = stripe_hub(&api).await;
     let (id, offer) = outdoor(&app, "S-1").await;
-    let reference = reference(&app, &api, &id, "4242424242424242").await;
+    let reference = entered_card(&app, &api, &id, "4242424242424242").await;
     let body = accept_body(&offer, &reference);
     let first = accept(&app, &id, "s-key-1", &body).await;
     assert_eq!(first.status(), 201);
@@ -266,7 +266,7 @@ async fn a_declined_charge_fails_the_order_and_another_card_may_be_tried() {
     let app = stripe_hub(&api).await;
     let (id, offer) = outdoor(&app, "S-3").await;
     // Attached fine, declined when charged.
-    let reference = reference(&app, &api, &id, "4000000000000341").await;
+    let reference = entered_card(&app, &api, &id, "4000000000000341").await;
     let declined = accept(&app, &id, "s-key-3a", &accept_body(&offer, &reference)).await;
     let problem = assert_problem(declined, 402, None).await;
     assert!(
@@ -275,13 +275,9 @@ async fn a_declined_charge_fails_the_order_and_another_card_may_be_tried() {
             .is_some_and(|d| d.contains("declined")),
         "{problem}"
     );
-    let other = reference_for_retry(&app, &api, &id).await;
+    let other = entered_card(&app, &api, &id, "4242424242424242").await;
     let paid = accept(&app, &id, "s-key-3b", &accept_body(&offer, &other)).await;
     assert_eq!(paid.status(), 201);
-}
-
-async fn reference_for_retry(app: &TestApp, api: &str, id: &str) -> String {
-    reference(app, api, id, "4242424242424242").await
 }
 
 #[tokio::test]
@@ -289,7 +285,7 @@ async fn three_d_secure_is_completed_in_the_frame_and_confirmed_from_stripe() {
     let Some(api) = localstripe() else { return };
     let app = stripe_hub(&api).await;
     let (id, offer) = outdoor(&app, "S-4").await;
-    let reference = reference(&app, &api, &id, "4000002500003155").await;
+    let reference = entered_card(&app, &api, &id, "4000002500003155").await;
     let body = accept_body(&offer, &reference);
     let asked = accept(&app, &id, "s-key-4", &body).await;
     assert_eq!(asked.status(), 202);
@@ -323,7 +319,7 @@ async fn a_failed_authentication_is_a_decline_and_another_card_may_be_tried() {
     let Some(api) = localstripe() else { return };
     let app = stripe_hub(&api).await;
     let (id, offer) = outdoor(&app, "S-5").await;
-    let reference = reference(&app, &api, &id, "4000002500003155").await;
+    let reference = entered_card(&app, &api, &id, "4000002500003155").await;
     let body = accept_body(&offer, &reference);
     let asked: Value = accept(&app, &id, "s-key-5", &body)
         .await
@@ -345,7 +341,7 @@ async fn a_failed_authentication_is_a_decline_and_another_card_may_be_tried() {
         .await
         .expect("order");
     assert_eq!(status, "failed");
-    let other = reference_for_retry(&app, &api, &id).await;
+    let other = entered_card(&app, &api, &id, "4242424242424242").await;
     let paid = accept(&app, &id, "s-key-5b", &accept_body(&offer, &other)).await;
     assert_eq!(paid.status(), 201);
 }
@@ -362,7 +358,7 @@ async fn a_refund_goes_through_stripes_refunds_once() {
     )
     .await;
     let (id, offer) = outdoor(&app, "S-6").await;
-    let reference = reference(&app, &api, &id, "4242424242424242").await;
+    let reference = entered_card(&app, &api, &id, "4242424242424242").await;
     let paid: Value = accept(&app, &id, "s-key-6", &accept_body(&offer, &reference))
         .await
         .json()
@@ -468,7 +464,7 @@ async fn stripes_own_event_delivery_is_verified_and_taken() {
         .await
         .expect("localstripe answers");
     assert_eq!(registered.status(), 200);
-    let reference = reference(&app, &api, &id, "4242424242424242").await;
+    let reference = entered_card(&app, &api, &id, "4242424242424242").await;
     let paid = accept(&app, &id, "s-key-7", &accept_body(&offer, &reference)).await;
     assert_eq!(paid.status(), 201);
     let db = database(&app).await;
@@ -506,7 +502,7 @@ async fn a_missed_outcome_is_booked_from_stripes_event_and_charged_once() {
     let hub = start_hub(&database, &crashing, &dir.path().join("first.log")).await;
     let app = seed(hub.base.clone(), reqwest::Client::new()).await;
     let (id, offer) = outdoor(&app, "S-8").await;
-    let reference = reference(&app, &api, &id, "4242424242424242").await;
+    let reference = entered_card(&app, &api, &id, "4242424242424242").await;
     let died = app
         .client
         .post(format!("{}/v1/opportunities/{id}/accept", app.base))
