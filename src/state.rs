@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use postsale_protocol::{
     AcceptRequest, AcceptResponse, ChosenItem, Consent, HandoffMode, Money, Offer, OrderStatus,
+    PricedLine, Quote,
 };
 use yew::Reducible;
 
@@ -176,17 +177,29 @@ impl WidgetState {
         }
     }
 
-    /// The total of the chosen items, or `None` when a price is unreadable.
-    pub fn total(&self) -> Option<Money> {
+    /// What the chosen items cost with the offer's reward, as the hub
+    /// computes it, or `None` when a price is unreadable.
+    pub fn quote(&self) -> Option<Quote> {
         let offer = self.offer.as_ref()?;
-        let mut total = Money::from_minor(0, offer.currency).ok()?;
+        let currency = offer.currency;
+        let mut lines = Vec::new();
         for (item, &quantity) in offer.items.iter().zip(&self.quantities) {
-            let line = Money::parse(&item.unit_price, offer.currency)
-                .ok()?
-                .times(quantity)?;
-            total = total.plus(&line)?;
+            if quantity > 0 {
+                lines.push(PricedLine {
+                    unit: Money::parse(&item.unit_price, currency).ok()?,
+                    quantity,
+                    shipping: Money::parse(item.shipping.as_deref().unwrap_or("0"), currency)
+                        .ok()?,
+                });
+            }
         }
-        Some(total)
+        postsale_protocol::quote(lines, currency, offer.incentive.as_ref())
+    }
+
+    /// The amount to pay for the chosen items, or `None` when a price is
+    /// unreadable.
+    pub fn total(&self) -> Option<Money> {
+        self.quote().map(|q| q.total)
     }
 
     /// How a declined payment is told: a typed card may be replaced.

@@ -4,12 +4,13 @@
 //! reference, and the hub parses what is written here with serde.
 
 use postsale_protocol::{
-    AcceptRequest, AcceptResponse, CurrencyCode, Disclosure, DisplayStyle, HandoffMode, Incentive,
-    Offer, OfferItem, Opportunity, OpportunityRequest, OrderStatus, Presentation, ReasonCode,
+    AcceptRequest, AcceptResponse, AppliedIncentive, CurrencyCode, Disclosure, DisplayStyle,
+    HandoffMode, Incentive, Offer, OfferItem, Opportunity, OpportunityRequest, OrderStatus,
+    Presentation, ReasonCode,
 };
 use wasm_bindgen::JsValue;
 
-use crate::js::{get, list, object, opt_string, set_some, string, uint, whole};
+use crate::js::{get, list, object, opt_string, optional, set_some, string, uint, whole};
 
 fn currency(value: &JsValue, key: &str) -> Option<CurrencyCode> {
     CurrencyCode::parse(&string(value, key)?).ok()
@@ -60,6 +61,23 @@ fn offer_item(value: &JsValue) -> Option<OfferItem> {
         image_url: opt_string(value, "image_url")?,
         unit_price: string(value, "unit_price")?,
         max_quantity: uint(value, "max_quantity")?,
+        shipping: opt_string(value, "shipping")?,
+    })
+}
+
+/// The reward an offer is priced with; absent numbers and flags are zero
+/// and false, as the hub leaves them out.
+fn applied_incentive(value: &JsValue) -> Option<AppliedIncentive> {
+    let count = |key: &str, max: f64| {
+        optional(value, key, |n| whole(n, max)).map(Option::unwrap_or_default)
+    };
+    Some(AppliedIncentive {
+        id: string(value, "id")?,
+        label: string(value, "label")?,
+        percent_off: count("percent_off", 100.0)? as u8,
+        amount_off: opt_string(value, "amount_off")?,
+        free_shipping: optional(value, "free_shipping", JsValue::as_bool)?.unwrap_or_default(),
+        bonus_points: count("bonus_points", f64::from(u32::MAX))? as u32,
     })
 }
 
@@ -84,6 +102,7 @@ pub(crate) fn offer(value: &JsValue) -> Option<Offer> {
         style: style(&get(value, "style"))?,
         disclosure: disclosure(&get(value, "disclosure"))?,
         points: uint(value, "points")?,
+        incentive: optional(value, "incentive", applied_incentive)?,
     })
 }
 

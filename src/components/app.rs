@@ -469,7 +469,7 @@ impl Component for App {
                 };
                 (
                     offer.headline.clone().into(),
-                    super::offer(offer, &state.quantities, state.total(), locale, &send),
+                    super::offer(offer, &state.quantities, state.quote(), locale, &send),
                 )
             }
             Stage::Consent => {

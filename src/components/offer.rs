@@ -1,7 +1,7 @@
 //! The offer: the upseller's items with their prices in the customer's locale,
 //! a quantity for each, the running total and the way on to consent.
 
-use postsale_protocol::{Money, Offer};
+use postsale_protocol::{Money, Offer, Quote};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -12,12 +12,13 @@ use crate::format::number;
 /// The most quantities a select lists.
 const MAX_LISTED: u32 = 10;
 
-/// The offer's items with the chosen `quantities`, and their `total` (`None`:
-/// a price was unreadable).
+/// The offer's items with the chosen `quantities`, and what they cost with
+/// the offer's reward (`None`: a price was unreadable). What the reward
+/// saves is shown as the price it replaces, struck through and said in words.
 pub(crate) fn offer(
     offer: &Offer,
     quantities: &[u32],
-    total: Option<Money>,
+    quote: Option<Quote>,
     locale: Option<&str>,
     send: &Callback<Ui>,
 ) -> Html {
@@ -25,8 +26,10 @@ pub(crate) fn offer(
         Money::parse(raw, offer.currency)
             .map_or_else(|_| raw.to_owned(), |m| crate::format::money(&m, locale))
     };
-    let can_go_on = total.is_some_and(|t| t.minor() > 0);
-    let total = total.map(|t| crate::format::money(&t, locale));
+    let money = |m: Money| crate::format::money(&m, locale);
+    let instead_of =
+        |m: Money| html! { <span class="was">{ " instead of " }<s>{ money(m) }</s></span> };
+    let can_go_on = quote.is_some_and(|q| q.total.minor() > 0);
     html! {
         <>
             <p class="body">{ offer.body.clone() }</p>
@@ -58,8 +61,24 @@ pub(crate) fn offer(
                     }
                 }) }
             </ul>
-            if let Some(total) = total {
-                <p class="total">{ "Total " }<strong>{ total }</strong></p>
+            if let Some(reward) = &offer.incentive {
+                <p class="reward">{ reward.label.clone() }</p>
+            }
+            if let Some(q) = quote {
+                if q.shipping.minor() > 0 {
+                    <p class="shipping">{ "Shipping " }
+                        if q.shipping_waived {
+                            { "free" }{ instead_of(q.shipping) }
+                        } else {
+                            { money(q.shipping) }
+                        }
+                    </p>
+                }
+                <p class="total">{ "Total " }<strong>{ money(q.total) }</strong>
+                    if q.before() != q.total {
+                        { instead_of(q.before()) }
+                    }
+                </p>
             }
             if offer.points > 0 {
                 <p class="points">{ ["You earn ", &number(offer.points.into()), " points"].concat() }</p>

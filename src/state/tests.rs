@@ -20,6 +20,7 @@ fn offer(mode: HandoffMode) -> Rc<Offer> {
         image_url: None,
         unit_price: price.into(),
         max_quantity: max,
+        shipping: None,
     };
     Rc::new(Offer {
         opportunity_id: "op_1".into(),
@@ -36,6 +37,7 @@ fn offer(mode: HandoffMode) -> Rc<Offer> {
             text_sha256: "ab".repeat(32),
         },
         points: 120,
+        incentive: None,
     })
 }
 
@@ -127,6 +129,36 @@ fn quantities_are_clamped_to_the_items_maximum_and_sum_into_the_total() {
         vec![1, 3],
         "an unknown index changes nothing"
     );
+}
+
+#[test]
+fn the_reward_and_shipping_price_the_consent_as_the_hub_does() {
+    let mut priced = (*offer(HandoffMode::MerchantOfRecord)).clone();
+    priced.items[1].shipping = Some("3.00".into());
+    priced.incentive = Some(postsale_protocol::AppliedIncentive {
+        id: "ten".into(),
+        label: "10% off".into(),
+        percent_off: 10,
+        ..Default::default()
+    });
+    let state = run(
+        WidgetState::new(false, false),
+        [Action::Open, Action::OfferLoaded(Rc::new(priced))],
+    );
+    // The care plan alone ships nothing: 49.99 less 5.00 (4.999 rounded).
+    assert_eq!(state.total().map(|t| t.decimal()).as_deref(), Some("44.99"));
+    let state = state
+        .reduce(Action::SetQuantity {
+            index: 1,
+            quantity: 2,
+        })
+        .reduce(review("k1"));
+    // 88.99 less 8.90 (8.899 rounded), plus the card's 3.00 shipping.
+    let quote = state.quote().expect("a quote");
+    assert_eq!(quote.discount.decimal(), "8.90");
+    assert_eq!(quote.before().decimal(), "91.99");
+    let accept = state.accept_request().expect("an accept");
+    assert_eq!(accept.consent.amount, "83.09");
 }
 
 #[test]

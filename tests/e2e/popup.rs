@@ -126,7 +126,11 @@ async fn a_customer_picks_an_incentive_accepts_the_popup_offer_and_the_order_rea
         ensure!(order["mode"] == "payment_reference", "mode: {}", order["mode"]);
         ensure!(order["reason_code"] == "CAMERA-HIGH", "reason code: {}", order["reason_code"]);
         ensure!(order["upseller_id"] == "demo-lens-co", "upseller: {}", order["upseller_id"]);
-        ensure!(order["points"] == 120, "points: {} (CAMERA-HIGH gives 120)", order["points"]);
+        ensure!(
+            order["points"] == 320,
+            "points: {} (CAMERA-HIGH gives 120, the picked reward 200 more)",
+            order["points"]
+        );
         check_receipt(&order, &amount, &disclosure)?;
 
         let event = webhook_for(&t, &order_id).await?;
@@ -135,6 +139,61 @@ async fn a_customer_picks_an_incentive_accepts_the_popup_offer_and_the_order_rea
             minor_units(event["order"]["amount"].as_str().unwrap_or("")) == minor_units(&amount),
             "the webhook's amount {} is not the one consented to ({amount})",
             event["order"]["amount"]
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_discount_the_customer_picks_is_shown_struck_through_consented_and_charged() {
+    run("popup_discount", |t| async move {
+        t.buy("sku=CAM-BODY-1").await?;
+        t.wait_title("Choose your thank-you").await?;
+        t.click_button("10% off this offer").await?;
+        t.wait_title("A thank-you offer for your order").await?;
+        t.click_button("Show me").await?;
+        t.wait_title("A thank-you from Northlight Cameras").await?;
+        ensure!(
+            text(&t, ".reward").await? == "10% off this offer",
+            "the reward is not named"
+        );
+        let shown = |s: &str| minor_units(s).ok_or_else(|| format!("not an amount: {s:?}"));
+        let total = shown(&text(&t, ".total strong").await?)?;
+        let before = shown(&text(&t, ".total .was s").await?)?;
+        let shipping = shown(&text(&t, ".shipping").await?)?;
+        t.shot("offer-discounted").await?;
+        // 10% of the items (the total before, less shipping), rounded half up.
+        let discount = ((before - shipping) * 10 + 50) / 100;
+        ensure!(
+            total == before - discount,
+            "shown {total} instead of {before}: not 10% off the items ({discount})"
+        );
+        t.click_button("Add to my order").await?;
+        t.wait_title("Confirm your order").await?;
+        let amount = text(&t, ".amount strong").await?;
+        let disclosure = text(&t, ".disclosure").await?;
+        ensure!(
+            shown(&amount)? == total,
+            "consent for {amount}, the offer said {total}"
+        );
+        ensure!(
+            disclosure.contains("10% off this offer"),
+            "the disclosure omits the reward: {disclosure}"
+        );
+        t.confirm_in_consent_frame().await?;
+        t.wait_title("Thank you").await?;
+        let order_id = text(&t, ".order-id").await?;
+        let order = charged_order(&t, &order_id).await?;
+        check_receipt(&order, &amount, &disclosure)?;
+        ensure!(
+            order["incentive"] == "ten-off" && order["discount_minor"] == discount,
+            "the order does not hold the discount: {order}"
+        );
+        let event = webhook_for(&t, &order_id).await?;
+        ensure!(
+            event["order"]["discount"].as_str().and_then(minor_units) == Some(discount),
+            "the upseller's webhook does not hold the discount: {event}"
         );
         Ok(())
     })
@@ -222,10 +281,12 @@ const HOSTILE: &str = "const done = arguments[arguments.length - 1];\
   const base = url.origin + url.pathname.replace(/\\/consent$/, '');\
   const items = url.searchParams.get('items').split(',').map(p => ({sku: p.split(':')[0], quantity: +p.split(':')[1]}));\
   fetch(base + '/offer').then(r => r.json()).then(offer => {\
-    const price = offer.items.find(i => i.sku === items[0].sku).unit_price;\
+    const item = offer.items.find(i => i.sku === items[0].sku);\
+    const cents = s => Math.round(parseFloat(s || '0') * 100);\
+    const amount = ((cents(item.unit_price) * items[0].quantity + cents(item.shipping)) / 100).toFixed(2);\
     return fetch(base + '/accept', {method: 'POST', headers: {'content-type': 'application/json', 'idempotency-key': 'page-script'},\
       body: JSON.stringify({items, consent: {disclosure_sha256: offer.disclosure.text_sha256,\
-        action: 'confirm_button', amount: price}})});\
+        action: 'confirm_button', amount}})});\
   }).then(r => done(r.status), e => done(String(e)));";
 
 #[tokio::test]

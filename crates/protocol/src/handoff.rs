@@ -40,8 +40,16 @@ pub struct HandoffRequest {
     pub customer_token: String,
     /// The validator the hub minted for this accept.
     pub validator: String,
-    /// The total to charge, decimal string.
+    /// The total to charge, decimal string: the items, less `discount`,
+    /// plus `shipping`.
     pub amount: String,
+    /// What the customer's thank-you reward took off the items, decimal
+    /// string, when it took anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<String>,
+    /// The shipping fee charged, decimal string, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping: Option<String>,
     /// Its currency.
     pub currency: CurrencyCode,
     /// The lines.

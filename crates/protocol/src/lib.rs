@@ -5,6 +5,7 @@
 mod handoff;
 mod money;
 mod pan;
+mod pricing;
 mod reason_code;
 mod secret;
 mod signed;
@@ -16,6 +17,7 @@ pub use handoff::{
 };
 pub use money::{CurrencyCode, Money, MoneyError};
 pub use pan::{card_number_in, is_card_number};
+pub use pricing::{AppliedIncentive, PricedLine, Quote, quote};
 pub use reason_code::{ReasonCode, ReasonCodeError};
 pub use secret::Secret;
 pub use signed::{

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{CurrencyCode, ReasonCode};
+use crate::{AppliedIncentive, CurrencyCode, ReasonCode};
 
 /// `POST /v1/opportunities`: the transaction that just happened on the
 /// affiliate's page, with the affiliate's signed ticket.
@@ -171,6 +171,10 @@ pub struct OfferItem {
     pub unit_price: String,
     /// The most the customer may take.
     pub max_quantity: u32,
+    /// What shipping costs when this item is taken, decimal string; one
+    /// parcel costs the highest fee among its lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping: Option<String>,
 }
 
 /// What the law asks the customer to be told before they confirm.
@@ -209,8 +213,11 @@ pub struct Offer {
     pub style: DisplayStyle,
     /// Payment and seller disclosure.
     pub disclosure: Disclosure,
-    /// Loyalty points the customer earns by accepting.
+    /// Loyalty points the customer earns by accepting, bonus points included.
     pub points: u32,
+    /// The thank-you reward the price includes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incentive: Option<AppliedIncentive>,
 }
 
 /// An `application/problem+json` error body (RFC 9457).

@@ -14,7 +14,7 @@ use crate::{
     ids::{new_ordered_id, now, sha256_hex},
     offer::{chosen, disclosure},
     opportunity::{OpenOpportunity, load_open},
-    orders::{self, Answer, PendingOrder},
+    orders::{self, Answer, Breakdown, PendingOrder},
     registry::keys::{self, Purpose},
     state::AppState,
     store::{
@@ -72,7 +72,8 @@ pub(crate) async fn accept(
         }
         other => other?,
     };
-    let (items, amount) = chosen(&open, &request.items)?;
+    let (items, quote) = chosen(&open, &request.items)?;
+    let amount = quote.total;
     check_consent(&open, request, amount)?;
     let proof = confirmed_by(state, &open, asked, amount).await?;
     let (payment_reference, parties) = check_payment(state, &open, request).await?;
@@ -89,7 +90,8 @@ pub(crate) async fn accept(
         mode: open.code.handoff_mode,
         items,
         amount,
-        points: open.code.points,
+        breakdown: Breakdown::of(&quote, open.incentive.as_ref().map(|i| i.id.as_str())),
+        points: crate::offer::points(&open),
         payment_reference,
         resumed: false,
         confirm_attempts: 0,
@@ -372,6 +374,9 @@ async fn store_pending(
             mode: order.mode.as_str(),
             items: &items,
             amount_minor: order.amount.minor(),
+            discount_minor: order.breakdown.discount_minor,
+            shipping_minor: order.breakdown.shipping_minor,
+            incentive: order.breakdown.incentive.as_deref(),
             currency: order.amount.currency().as_str(),
             points: order.points,
             payment_reference: order.payment_reference.as_deref(),

@@ -61,7 +61,7 @@ pub(crate) async fn prove(
             "is not the hash of the disclosure shown for this offer",
         ));
     }
-    let (_, amount) = chosen(&open, &asked.items)?;
+    let amount = chosen(&open, &asked.items)?.1.total;
     let proof = format!("cp_{}", new_secret_hex());
     let at = now();
     let digest = sha256_hex(&proof);

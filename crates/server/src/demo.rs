@@ -32,6 +32,8 @@ pub(crate) const SECRET: &str = "demo-camera-shop-ticket-secret-0001";
 const SHOP_ORIGIN: &str = "http://127.0.0.1:8081";
 const UPSELLER_WEBHOOK: &str = "http://127.0.0.1:8082/webhook";
 /// The hub's key for its calls to the demo shop (demo only).
+/// The thank-you rewards every demo reason code lets the customer pick from.
+const CHOICES: [&str; 3] = ["ten-off", "free-ship", "points-200"];
 const HUB_KEY_ID: &str = "demo-h1";
 const HUB_KEY: &str = "demo-camera-shop-hub-calls-key-0001";
 /// The hub's webhook key per demo merchant (demo only).
@@ -163,6 +165,8 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
     }
 
     let item = |sku: &str, name: &str, price: &str, complements: &[&str]| OfferItemRecord {
+        // A plan is not shipped; everything else is, in one parcel.
+        shipping: (!sku.starts_with("CARE")).then(|| "6.95".to_owned()),
         sku: sku.into(),
         name: name.into(),
         image_url: None,
@@ -251,29 +255,31 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
         },
     )
     .await?;
-    for (id, label, kind) in [
-        (
-            "ten-off",
-            "10% off your next order",
-            IncentiveKind::Discount,
-        ),
-        (
+    let incentive = |id: &str, label: &str, kind| IncentiveRecord {
+        id: id.into(),
+        label: label.into(),
+        kind,
+        percent_off: None,
+        amount_off: None,
+        currency: None,
+        points: None,
+    };
+    for record in [
+        IncentiveRecord {
+            percent_off: Some(10),
+            ..incentive("ten-off", "10% off this offer", IncentiveKind::Discount)
+        },
+        incentive(
             "free-ship",
-            "Free shipping next time",
+            "Free shipping on this offer",
             IncentiveKind::FreeShipping,
         ),
-        ("points-200", "200 bonus points", IncentiveKind::Points),
+        IncentiveRecord {
+            points: Some(200),
+            ..incentive("points-200", "200 bonus points", IncentiveKind::Points)
+        },
     ] {
-        put(
-            db,
-            AFFILIATE,
-            IncentiveRecord {
-                id: id.into(),
-                label: label.into(),
-                kind,
-            },
-        )
-        .await?;
+        put(db, AFFILIATE, record).await?;
     }
     let reason = |c: ReasonCode, upseller: &str, mode, presentation, points, defaults: &[&str]| {
         ReasonCodeRecord {
@@ -285,6 +291,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
             presentation,
             teaser: "A thank-you offer for your order".into(),
             points,
+            incentives: CHOICES.iter().map(|s| (*s).to_owned()).collect(),
             default_items: defaults.iter().map(|s| (*s).to_owned()).collect(),
             promotion_id: None,
             frequency_cap: 100,

@@ -6,7 +6,7 @@
 //! `docs/ARCHITECTURE.md`, "One purchase".
 
 use postsale_protocol::{
-    ChosenItem, Disclosure, HandoffItem, HandoffMode, Money, Offer, OfferItem,
+    ChosenItem, Disclosure, HandoffItem, HandoffMode, Money, Offer, OfferItem, PricedLine, Quote,
 };
 use sha2::{Digest, Sha256};
 
@@ -15,7 +15,7 @@ use crate::{
     opportunity::{self, OpenOpportunity, load_open},
     registry::{
         self,
-        records::{IncentiveRecord, StyleRecord, TemplateRecord},
+        records::{StyleRecord, TemplateRecord},
     },
     state::AppState,
     template,
@@ -55,16 +55,11 @@ async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failu
     let style = registry::get::<StyleRecord>(&state.db, affiliate_id, &open.code.style)
         .await?
         .ok_or_else(gone)?;
-    let incentive_label = match &open.incentive {
-        Some(id) => registry::get::<IncentiveRecord>(&state.db, affiliate_id, id)
-            .await?
-            .map(|i| i.label.clone()),
-        None => None,
-    };
+    let incentive_label = open.incentive.as_ref().map(|i| i.label.clone());
     let value_of = |name: &str| match name {
         "affiliate" => open.affiliate.name.clone(),
         "upseller" => seller_name(open),
-        "points" => open.code.points.to_string(),
+        "points" => points(open).to_string(),
         "incentive" => incentive_label.clone().unwrap_or_default(),
         // The name stays on the customer's device: the widget fills it in.
         "first_name" => FIRST_NAME.into(),
@@ -79,6 +74,7 @@ async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failu
             image_url: item.image_url.clone(),
             unit_price: item.price.clone(),
             max_quantity: item.max_quantity,
+            shipping: item.shipping.clone(),
         })
         .collect();
     Ok(Offer {
@@ -90,8 +86,15 @@ async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failu
         currency: open.currency,
         style: style.to_wire(),
         disclosure: disclosure(open),
-        points: open.code.points,
+        points: points(open),
+        incentive: open.incentive.clone(),
     })
+}
+
+/// The points accepting earns: the reason code's, and the reward's bonus.
+pub(crate) fn points(open: &OpenOpportunity) -> u32 {
+    let bonus = open.incentive.as_ref().map_or(0, |i| i.bonus_points);
+    open.code.points.saturating_add(bonus)
 }
 
 /// Under merchant of record the affiliate sells, so the upseller may stay unnamed.
@@ -128,6 +131,18 @@ pub(crate) fn disclosure(open: &OpenOpportunity) -> Disclosure {
             ),
         ),
     };
+    // A reward that changes the price is named with it.
+    let text = match &open.incentive {
+        Some(reward)
+            if reward.percent_off > 0 || reward.amount_off.is_some() || reward.free_shipping =>
+        {
+            format!(
+                "{text} The total shown includes your reward: {}.",
+                reward.label
+            )
+        }
+        _ => text,
+    };
     let text_sha256 = hex::encode(Sha256::digest(text.as_bytes()));
     Disclosure {
         mode: open.code.handoff_mode,
@@ -137,20 +152,23 @@ pub(crate) fn disclosure(open: &OpenOpportunity) -> Disclosure {
     }
 }
 
-/// The chosen lines, checked against what was offered, and their total.
+/// The chosen lines, checked against what was offered, and what they cost
+/// with the customer's reward (`postsale_protocol::quote`, the widget's own
+/// arithmetic). A choice that leaves nothing to charge is refused.
 pub(crate) fn chosen(
     open: &OpenOpportunity,
     choices: &[ChosenItem],
-) -> Result<(Vec<HandoffItem>, Money), Failure> {
+) -> Result<(Vec<HandoffItem>, Quote), Failure> {
     if choices.is_empty() || choices.len() > open.items.len() {
         return Err(Failure::invalid(
             "items",
             "choose at least one of the offered items",
         ));
     }
-    let mut total =
-        Money::from_minor(0, open.currency).map_err(|e| Failure::Internal(e.to_string()))?;
+    let stored = |e: postsale_protocol::MoneyError| Failure::Internal(format!("stored price: {e}"));
+    let zero = Money::from_minor(0, open.currency).map_err(stored)?;
     let mut lines: Vec<HandoffItem> = Vec::new();
+    let mut priced: Vec<PricedLine> = Vec::new();
     for (i, choice) in choices.iter().enumerate() {
         let field = |name: &str| format!("items[{i}].{name}");
         let item = open
@@ -169,14 +187,14 @@ pub(crate) fn chosen(
                 format!("must be 1 to {}", item.max_quantity),
             ));
         }
-        let unit = Money::parse(&item.price, open.currency)
-            .map_err(|e| Failure::Internal(format!("stored price: {e}")))?;
-        let line = unit
-            .times(choice.quantity)
-            .ok_or_else(|| Failure::invalid(field("quantity"), "total overflows"))?;
-        total = total
-            .plus(&line)
-            .ok_or_else(|| Failure::invalid("items", "total overflows"))?;
+        priced.push(PricedLine {
+            unit: Money::parse(&item.price, open.currency).map_err(stored)?,
+            quantity: choice.quantity,
+            shipping: match &item.shipping {
+                Some(fee) => Money::parse(fee, open.currency).map_err(stored)?,
+                None => zero,
+            },
+        });
         lines.push(HandoffItem {
             sku: item.sku.clone(),
             name: item.name.clone(),
@@ -184,5 +202,13 @@ pub(crate) fn chosen(
             unit_price: item.price.clone(),
         });
     }
-    Ok((lines, total))
+    let quote = postsale_protocol::quote(priced, open.currency, open.incentive.as_ref())
+        .ok_or_else(|| Failure::invalid("items", "total overflows"))?;
+    if quote.total.minor() == 0 {
+        return Err(Failure::invalid(
+            "items",
+            "the reward leaves nothing to charge for these items",
+        ));
+    }
+    Ok((lines, quote))
 }

@@ -9,7 +9,8 @@
 use std::sync::Arc;
 
 use postsale_protocol::{
-    CurrencyCode, Incentive, Opportunity, OpportunityRequest, SignedTicket, TicketClaims,
+    AppliedIncentive, CurrencyCode, Incentive, Opportunity, OpportunityRequest, SignedTicket,
+    TicketClaims,
 };
 
 use crate::{
@@ -60,16 +61,13 @@ pub(crate) async fn open(
     }
     let purchase = selection::check_transaction(&request.transaction)?;
     let incentives = registry::list::<IncentiveRecord>(&state.db, &affiliate.id).await?;
-    let incentive = request
-        .incentive
-        .clone()
-        .or_else(|| claims.incentive.clone());
-    if let Some(chosen) = &incentive
-        && !incentives.iter().any(|i| &i.id == chosen)
+    // The ticket's incentive is the affiliate's own word: it must exist.
+    if let Some(signed) = &claims.incentive
+        && !incentives.iter().any(|i| &i.id == signed)
     {
         return Err(Failure::invalid(
             "incentive",
-            format!("'{chosen}' is not an incentive this affiliate offers"),
+            format!("the ticket names '{signed}', which is not an incentive this affiliate offers"),
         ));
     }
 
@@ -84,10 +82,16 @@ pub(crate) async fn open(
     )
     .await;
     let mut cap = None;
+    // Without a reason code there is nothing to pick for: only the ticket's
+    // incentive is recorded.
+    let mut incentive = claims.incentive.clone();
     let plan = match chosen {
         Ok(Ok(code)) => {
             cap = Some((code.code.as_str().to_owned(), code.frequency_cap));
-            candidate(state, &affiliate, &code, &purchase, incentives, now).await
+            let currency = purchase.total.currency();
+            let choices = choices(&incentives, &code, currency);
+            incentive = picked(request, &claims, &choices)?;
+            candidate(state, &affiliate, &code, &purchase, &choices, now).await
         }
         Ok(Err(why)) => Ok(Err(why)),
         Err(err) => Err(err),
@@ -128,6 +132,39 @@ pub(crate) async fn open(
     }
 }
 
+/// The incentives `code` lets the customer pick from that can apply to a
+/// purchase in `currency`.
+fn choices<'a>(
+    incentives: &'a [IncentiveRecord],
+    code: &ReasonCodeRecord,
+    currency: CurrencyCode,
+) -> Vec<&'a IncentiveRecord> {
+    code.incentives
+        .iter()
+        .filter_map(|id| incentives.iter().find(|i| &i.id == id))
+        .filter(|i| i.applied(currency).is_some())
+        .collect()
+}
+
+/// The incentive the offer is priced with: the ticket's, unless the
+/// customer picked one of `choices`. Anything else is refused, whatever the
+/// request says: the request is the browser's, the ticket the affiliate's.
+fn picked(
+    request: &OpportunityRequest,
+    claims: &TicketClaims,
+    choices: &[&IncentiveRecord],
+) -> Result<Option<String>, Failure> {
+    match &request.incentive {
+        None => Ok(claims.incentive.clone()),
+        Some(pick) if claims.incentive.as_ref() == Some(pick) => Ok(Some(pick.clone())),
+        Some(pick) if choices.iter().any(|i| &i.id == pick) => Ok(Some(pick.clone())),
+        Some(pick) => Err(Failure::invalid(
+            "incentive",
+            format!("'{pick}' is not an incentive this offer lets the customer choose"),
+        )),
+    }
+}
+
 /// The opportunity `code` would open for `purchase`, or why there is none;
 /// read from the registry in memory, nothing stored.
 async fn candidate(
@@ -135,7 +172,7 @@ async fn candidate(
     affiliate: &Merchant,
     code: &ReasonCodeRecord,
     purchase: &selection::Purchase,
-    incentives: Arc<Vec<IncentiveRecord>>,
+    choices: &[&IncentiveRecord],
     now: i64,
 ) -> Result<Result<NewOpportunity, NoOffer>, Failure> {
     let items = selection::items(&state.db, affiliate, code, purchase).await?;
@@ -153,7 +190,7 @@ async fn candidate(
         style: style.to_wire(),
         expires_at: now + OPPORTUNITY_TTL_SECS,
         reason_code: code.code.clone(),
-        incentives: incentives
+        incentives: choices
             .iter()
             .map(|i| Incentive {
                 id: i.id.clone(),
@@ -302,7 +339,8 @@ pub(crate) struct OpenOpportunity {
     pub(crate) code: Arc<ReasonCodeRecord>,
     pub(crate) currency: CurrencyCode,
     pub(crate) items: Vec<Arc<OfferItemRecord>>,
-    pub(crate) incentive: Option<String>,
+    /// The thank-you reward the offer is priced with.
+    pub(crate) incentive: Option<AppliedIncentive>,
     /// The affiliate's order the customer just placed.
     pub(crate) order_id: String,
     pub(crate) ticket_nonce: String,
@@ -343,6 +381,17 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
             items.push(item);
         }
     }
+    // The reward the customer was promised must still exist: priced
+    // without it, the offer would not be the one they agreed to.
+    let incentive = match &row.incentive {
+        Some(incentive_id) => {
+            registry::get::<IncentiveRecord>(&state.db, affiliate_id, incentive_id)
+                .await?
+                .ok_or_else(gone)?
+                .applied(currency)
+        }
+        None => None,
+    };
     Ok(OpenOpportunity {
         id: id.to_owned(),
         affiliate,
@@ -350,7 +399,7 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
         code,
         currency,
         items,
-        incentive: row.incentive,
+        incentive,
         order_id: row.order_id,
         ticket_nonce: row.ticket_nonce,
         customer_token: row.customer_token,

@@ -47,7 +47,9 @@ pub(crate) struct PendingOrder {
     pub(crate) ticket_nonce: String,
     pub(crate) mode: HandoffMode,
     pub(crate) items: Vec<HandoffItem>,
+    /// What is charged: the items, less the reward's discount, plus shipping.
     pub(crate) amount: Money,
+    pub(crate) breakdown: Breakdown,
     pub(crate) points: u32,
     pub(crate) payment_reference: Option<String>,
     /// Settled before, by this or another hub, which may have moved money:
@@ -55,6 +57,36 @@ pub(crate) struct PendingOrder {
     pub(crate) resumed: bool,
     /// How often its outcome was asked about already.
     pub(crate) confirm_attempts: i64,
+}
+
+/// How an order's amount came about, beside the items.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Breakdown {
+    /// Taken off the items by the customer's reward, in minor units.
+    pub(crate) discount_minor: i64,
+    /// The shipping fee charged, in minor units.
+    pub(crate) shipping_minor: i64,
+    /// The incentive the order was priced with.
+    pub(crate) incentive: Option<String>,
+}
+
+impl Breakdown {
+    /// The breakdown of `quote`, priced with `incentive`.
+    pub(crate) fn of(quote: &postsale_protocol::Quote, incentive: Option<&str>) -> Self {
+        Self {
+            discount_minor: quote.discount.minor(),
+            shipping_minor: quote.shipping_charged().minor(),
+            incentive: incentive.map(str::to_owned),
+        }
+    }
+
+    /// `minor` in the order's currency as a decimal string, when it is not zero.
+    fn shown(minor: i64, order: &PendingOrder) -> Option<String> {
+        (minor > 0)
+            .then(|| Money::from_minor(minor, order.amount.currency()).ok())
+            .flatten()
+            .map(|m| m.decimal())
+    }
 }
 
 /// How settlement ended.
@@ -224,6 +256,8 @@ async fn pay(
         customer_token: order.customer_token.clone(),
         validator,
         amount: order.amount.decimal(),
+        discount: Breakdown::shown(order.breakdown.discount_minor, order),
+        shipping: Breakdown::shown(order.breakdown.shipping_minor, order),
         currency: order.amount.currency(),
         items: order.items.clone(),
         upseller_id: order.upseller_id.clone(),
@@ -430,6 +464,9 @@ async fn finish(
             let body = json!({
                 "event": "order.charged",
                 "order": {"id": order.id, "items": order.items, "amount": order.amount.decimal(),
+                          "discount": Breakdown::shown(order.breakdown.discount_minor, order),
+                          "shipping": Breakdown::shown(order.breakdown.shipping_minor, order),
+                          "incentive": order.breakdown.incentive,
                           "currency": order.amount.currency(), "affiliate_id": order.affiliate_id,
                           "mode": order.mode, "ship_to": ship_to, "customer": customer,
                           "settlement": settlement},

@@ -13,7 +13,7 @@ use postsale_protocol::HandoffMode;
 use crate::{
     failure::Failure,
     ids::now,
-    orders::{PendingOrder, amount_of, settle},
+    orders::{Breakdown, PendingOrder, amount_of, settle},
     state::AppState,
     stop::Stop,
     store::orders::{self, PendingRow},
@@ -37,6 +37,11 @@ fn pending_order(row: PendingRow) -> Result<PendingOrder, Failure> {
         mode: HandoffMode::parse(&row.mode).ok_or_else(|| bad("mode"))?,
         items: serde_json::from_str(&row.items).map_err(|_| bad("items"))?,
         amount: amount_of(row.amount_minor, &row.currency, &row.id)?,
+        breakdown: Breakdown {
+            discount_minor: row.discount_minor,
+            shipping_minor: row.shipping_minor,
+            incentive: row.incentive,
+        },
         points: u32::try_from(row.points).map_err(|_| bad("points"))?,
         resumed: true,
         confirm_attempts: row.confirm_attempts,

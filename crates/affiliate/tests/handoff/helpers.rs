@@ -217,6 +217,8 @@ pub(crate) fn request(mode: HandoffMode, order_id: &str, affiliate_order: &str) 
         validator,
         amount: "19.99".into(),
         currency: usd(),
+        discount: None,
+        shipping: None,
         items: vec![HandoffItem {
             sku: "LENS-50".into(),
             name: "50mm lens".into(),

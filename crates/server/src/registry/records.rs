@@ -1,7 +1,9 @@
 //! The records merchants keep in the registry through the admin API. Each is
 //! checked field by field on the way in; selection reads them back typed.
 
-use postsale_protocol::{CurrencyCode, HandoffMode, Money, Presentation, ReasonCode};
+use postsale_protocol::{
+    AppliedIncentive, CurrencyCode, HandoffMode, Money, Presentation, ReasonCode,
+};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::{
@@ -61,6 +63,11 @@ pub(crate) struct OfferItemRecord {
     pub(crate) promotion_id: Option<String>,
     #[serde(default = "default_max_quantity")]
     pub(crate) max_quantity: u32,
+    /// What shipping costs when this item is taken, decimal string in
+    /// `currency` (none: it ships free, or is not shipped). An order is one
+    /// parcel: it costs the highest fee among its items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) shipping: Option<String>,
 }
 
 fn default_max_quantity() -> u32 {
@@ -98,6 +105,9 @@ impl Record for OfferItemRecord {
         if !(1..=99).contains(&self.max_quantity) {
             return Err(Failure::invalid("max_quantity", "must be 1 to 99"));
         }
+        if let Some(fee) = &self.shipping {
+            Money::parse(fee, self.currency).map_err(|e| Failure::invalid("shipping", e))?;
+        }
         Ok(())
     }
     fn complements(&self) -> &[String] {
@@ -120,6 +130,10 @@ pub(crate) struct ReasonCodeRecord {
     /// Loyalty points for accepting.
     #[serde(default)]
     pub(crate) points: u32,
+    /// The incentives (ids) the customer may pick from before the offer.
+    /// With none, the one the ticket names applies, if it names one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) incentives: Vec<String>,
     /// The upseller's SKUs offered when none complements the purchase.
     #[serde(default)]
     pub(crate) default_items: Vec<String>,
@@ -153,11 +167,32 @@ impl Record for ReasonCodeRecord {
         validate::ident("style", &self.style)?;
         validate::ident("upseller", &self.upseller)?;
         validate::text("teaser", &self.teaser, 140)?;
+        // The card is typed only inside the hub's frame: a pop-up on the
+        // affiliate's page could never take it.
+        if self.handoff_mode == HandoffMode::DirectEntry && self.presentation == Presentation::Popup
+        {
+            return Err(Failure::invalid(
+                "presentation",
+                "direct_entry offers need the iframe presentation: the card is typed only in the hub's frame",
+            ));
+        }
         if self.points > 1_000_000 {
             return Err(Failure::invalid("points", "must be at most 1000000"));
         }
         for (i, sku) in self.default_items.iter().enumerate() {
             validate::ident(&format!("default_items[{i}]"), sku)?;
+        }
+        if self.incentives.len() > 6 {
+            return Err(Failure::invalid("incentives", "at most 6 to choose from"));
+        }
+        for (i, id) in self.incentives.iter().enumerate() {
+            validate::ident(&format!("incentives[{i}]"), id)?;
+            if self.incentives[..i].contains(id) {
+                return Err(Failure::invalid(
+                    format!("incentives[{i}]"),
+                    "is listed twice",
+                ));
+            }
         }
         if let Some(p) = &self.promotion_id {
             validate::ident("promotion_id", p)?;
@@ -298,22 +333,54 @@ impl Record for StyleRecord {
     }
 }
 
-/// A thank-you reward the customer may pick.
+/// A thank-you reward: a discount, free shipping or bonus points. A
+/// reason code lists those its customers may pick from; a ticket may name
+/// one the affiliate gives.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IncentiveRecord {
     pub(crate) id: String,
     pub(crate) label: String,
     pub(crate) kind: IncentiveKind,
+    /// `discount`: whole percent off the items (1 to 90), or else...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) percent_off: Option<u8>,
+    /// ...`discount`: a fixed amount off the items, decimal string in
+    /// `currency`; offered only with purchases in that currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) amount_off: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) currency: Option<CurrencyCode>,
+    /// `points`: the bonus points, credited when the order is paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) points: Option<u32>,
 }
 
 /// What an incentive gives.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum IncentiveKind {
     Discount,
     FreeShipping,
     Points,
+}
+
+impl IncentiveRecord {
+    /// The incentive as an offer in `currency` is priced with; `None` when
+    /// it cannot apply there (a fixed discount in another currency).
+    pub(crate) fn applied(&self, currency: CurrencyCode) -> Option<AppliedIncentive> {
+        if self.amount_off.is_some() && self.currency != Some(currency) {
+            return None;
+        }
+        Some(AppliedIncentive {
+            id: self.id.clone(),
+            label: self.label.clone(),
+            percent_off: self.percent_off.unwrap_or(0),
+            amount_off: self.amount_off.clone(),
+            free_shipping: self.kind == IncentiveKind::FreeShipping,
+            bonus_points: self.points.unwrap_or(0),
+        })
+    }
 }
 
 impl Record for IncentiveRecord {
@@ -323,7 +390,78 @@ impl Record for IncentiveRecord {
     }
     fn check(&self) -> Result<(), Failure> {
         validate::ident("id", &self.id)?;
-        validate::text("label", &self.label, 80)
+        validate::text("label", &self.label, 80)?;
+        let stray = |field: &str| {
+            Failure::invalid(
+                field.to_owned(),
+                format!("does not belong to a {} incentive", self.kind_name()),
+            )
+        };
+        match self.kind {
+            IncentiveKind::Discount => {
+                match (self.percent_off, &self.amount_off, self.currency) {
+                    (Some(p), None, None) if (1..=90).contains(&p) => {}
+                    (Some(_), None, None) => {
+                        return Err(Failure::invalid("percent_off", "must be 1 to 90"));
+                    }
+                    (None, Some(amount), Some(currency)) => {
+                        let off = Money::parse(amount, currency)
+                            .map_err(|e| Failure::invalid("amount_off", e))?;
+                        if off.minor() == 0 {
+                            return Err(Failure::invalid("amount_off", "must be more than zero"));
+                        }
+                    }
+                    (None, Some(_), None) => {
+                        return Err(Failure::invalid("currency", "is required with amount_off"));
+                    }
+                    (Some(_), Some(_), _) => {
+                        return Err(Failure::invalid(
+                            "amount_off",
+                            "a discount is percent_off or amount_off, not both",
+                        ));
+                    }
+                    (_, None, Some(_)) => {
+                        return Err(Failure::invalid("currency", "goes only with amount_off"));
+                    }
+                    (None, None, None) => {
+                        return Err(Failure::invalid(
+                            "percent_off",
+                            "a discount needs percent_off or amount_off",
+                        ));
+                    }
+                }
+                if self.points.is_some() {
+                    return Err(stray("points"));
+                }
+            }
+            IncentiveKind::FreeShipping | IncentiveKind::Points => {
+                if self.percent_off.is_some() {
+                    return Err(stray("percent_off"));
+                }
+                if self.amount_off.is_some() {
+                    return Err(stray("amount_off"));
+                }
+                if self.currency.is_some() {
+                    return Err(stray("currency"));
+                }
+            }
+        }
+        match (self.kind, self.points) {
+            (IncentiveKind::Points, Some(p)) if (1..=1_000_000).contains(&p) => Ok(()),
+            (IncentiveKind::Points, _) => Err(Failure::invalid("points", "must be 1 to 1000000")),
+            (IncentiveKind::FreeShipping, Some(_)) => Err(stray("points")),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl IncentiveRecord {
+    fn kind_name(&self) -> &'static str {
+        match self.kind {
+            IncentiveKind::Discount => "discount",
+            IncentiveKind::FreeShipping => "free_shipping",
+            IncentiveKind::Points => "points",
+        }
     }
 }
 

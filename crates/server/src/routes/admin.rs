@@ -295,6 +295,17 @@ async fn check_reason_code_refs(
             format!("no style '{}'", code.style),
         ));
     }
+    for (i, id) in code.incentives.iter().enumerate() {
+        if registry::get::<IncentiveRecord>(&state.db, &me.id, id)
+            .await?
+            .is_none()
+        {
+            return Err(Failure::invalid(
+                format!("incentives[{i}]"),
+                format!("no incentive '{id}'"),
+            ));
+        }
+    }
     if code.upseller == me.id && !me.upseller {
         return Err(Failure::invalid(
             "upseller",

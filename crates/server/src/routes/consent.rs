@@ -117,7 +117,7 @@ pub(crate) async fn page(
 ) -> Result<Response, Failure> {
     let open = consent::open_for_consent(&state, &id).await?;
     let items = parse_items(query)?;
-    let (_, amount) = chosen(&open, &items)?;
+    let amount = chosen(&open, &items)?.1.total;
     // The style's colours and font were checked when it was saved (plain hex
     // colours, font names only), so they are safe inside the stylesheet.
     let look = registry::get::<StyleRecord>(&state.db, &open.affiliate.id, &open.code.style)

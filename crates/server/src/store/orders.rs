@@ -21,6 +21,12 @@ pub(crate) struct OrderView {
     /// The items bought, as stored (`null` if what is stored does not read).
     pub(crate) items: Value,
     pub(crate) amount_minor: i64,
+    /// Taken off the items by the customer's reward.
+    pub(crate) discount_minor: i64,
+    /// The shipping fee charged.
+    pub(crate) shipping_minor: i64,
+    /// The incentive the order was priced with.
+    pub(crate) incentive: Option<String>,
     pub(crate) currency: String,
     pub(crate) points: i64,
     pub(crate) status: String,
@@ -30,7 +36,8 @@ pub(crate) struct OrderView {
 }
 
 const COLUMNS: &str = "id, opportunity_id, affiliate_id, upseller_id, reason_code, mode, items, \
-     amount_minor, currency, points, status, failure, refunded_minor, created_at";
+     amount_minor, discount_minor, shipping_minor, incentive, currency, points, status, failure, \
+     refunded_minor, created_at";
 
 fn order_view(row: &AnyRow) -> Result<OrderView, StoreError> {
     let items: String = row.try_get("items")?;
@@ -43,6 +50,9 @@ fn order_view(row: &AnyRow) -> Result<OrderView, StoreError> {
         mode: row.try_get("mode")?,
         items: serde_json::from_str(&items).unwrap_or(Value::Null),
         amount_minor: row.try_get("amount_minor")?,
+        discount_minor: row.try_get("discount_minor")?,
+        shipping_minor: row.try_get("shipping_minor")?,
+        incentive: row.try_get("incentive")?,
         currency: row.try_get("currency")?,
         points: row.try_get("points")?,
         status: row.try_get("status")?,
@@ -210,6 +220,9 @@ pub(crate) struct PendingRow {
     pub(crate) mode: String,
     pub(crate) items: String,
     pub(crate) amount_minor: i64,
+    pub(crate) discount_minor: i64,
+    pub(crate) shipping_minor: i64,
+    pub(crate) incentive: Option<String>,
     pub(crate) currency: String,
     pub(crate) points: i64,
     pub(crate) payment_reference: Option<String>,
@@ -226,7 +239,8 @@ pub(crate) async fn pending(
 ) -> Result<Option<PendingRow>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT o.id, o.opportunity_id, o.affiliate_id, o.upseller_id, o.reason_code, o.customer_token, o.mode, o.items, \
-         o.amount_minor, o.currency, o.points, o.payment_reference, o.confirm_attempts, \
+         o.amount_minor, o.discount_minor, o.shipping_minor, o.incentive, o.currency, o.points, \
+         o.payment_reference, o.confirm_attempts, \
          p.order_id AS affiliate_order_id, p.ticket_nonce \
          FROM orders o JOIN opportunities p ON p.id = o.opportunity_id \
          WHERE o.id = $1 AND o.status IN ($2, $3, $4)",
@@ -349,6 +363,9 @@ pub(crate) struct NewOrder<'a> {
     /// The items, as JSON.
     pub(crate) items: &'a str,
     pub(crate) amount_minor: i64,
+    pub(crate) discount_minor: i64,
+    pub(crate) shipping_minor: i64,
+    pub(crate) incentive: Option<&'a str>,
     pub(crate) currency: &'a str,
     pub(crate) points: u32,
     pub(crate) payment_reference: Option<&'a str>,
@@ -359,8 +376,9 @@ pub(crate) struct NewOrder<'a> {
 pub(crate) fn inserting_pending(order: &NewOrder<'_>) -> Statement {
     Statement {
         sql: "INSERT INTO orders (id, opportunity_id, affiliate_id, upseller_id, reason_code, customer_token, mode, items, \
-              amount_minor, currency, points, payment_reference, status, created_at, updated_at) \
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+              amount_minor, currency, points, payment_reference, status, created_at, updated_at, \
+              discount_minor, shipping_minor, incentive) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         values: vec![
             order.id.into(),
             order.opportunity_id.into(),
@@ -377,6 +395,9 @@ pub(crate) fn inserting_pending(order: &NewOrder<'_>) -> Statement {
             OrderStatus::Pending.as_str().into(),
             order.at.into(),
             order.at.into(),
+            order.discount_minor.into(),
+            order.shipping_minor.into(),
+            order.incentive.map(str::to_owned).into(),
         ],
     }
 }

@@ -112,7 +112,7 @@ pub(crate) async fn accept_with(
     request.send().await.expect("sent")
 }
 
-async fn orders(app: &TestApp) -> Vec<Value> {
+pub(crate) async fn orders(app: &TestApp) -> Vec<Value> {
     let list: Value = app
         .admin(reqwest::Method::GET, &app.shop_key, "orders", None)
         .await

@@ -276,7 +276,7 @@ pub(crate) async fn seed(base: String, client: reqwest::Client) -> TestApp {
     app.must_create(
         &shop,
         "incentives",
-        json!({"id": "ten", "label": "10% off", "kind": "discount"}),
+        json!({"id": "ten", "label": "10% off", "kind": "discount", "percent_off": 10}),
     )
     .await;
     app.must_create(
@@ -340,7 +340,8 @@ pub(crate) fn item(sku: &str, price: &str, currency: &str, complements: &[&str])
 
 pub(crate) fn reason(code: &str, upseller: &str, mode: &str, presentation: &str) -> Value {
     json!({"code": code, "template": "t", "style": "s", "upseller": upseller, "handoff_mode": mode,
-        "presentation": presentation, "teaser": "A thank-you offer", "points": 50, "frequency_cap": 3})
+        "presentation": presentation, "teaser": "A thank-you offer", "points": 50, "frequency_cap": 3,
+        "incentives": ["ten"]})
 }
 
 /// Claims for a new order of the customer `cust-1`.

@@ -57,6 +57,8 @@ async fn a_leaked_ticket_key_signs_no_hub_call() {
         customer_token: "cust-1".into(),
         validator,
         amount: "1.00".into(),
+        discount: None,
+        shipping: None,
         currency: postsale_protocol::CurrencyCode::parse("USD").expect("USD"),
         items: vec![],
         upseller_id: "shop".into(),

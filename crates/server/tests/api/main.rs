@@ -11,6 +11,7 @@ mod fleet;
 mod handoff;
 mod health;
 mod helpers;
+mod incentives;
 mod keys;
 mod limits;
 mod logs;
