@@ -7,7 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Reflect};
-use postsale_protocol::{OpportunityRequest, Presentation};
+use postsale_protocol::Presentation;
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
 use crate::components::AppProps;
@@ -107,8 +107,8 @@ fn handle(page: &Page, command: &JsValue, payload: JsValue, extra: &JsValue) {
                 return page.warn(ConfigError::NotInitialised.message());
             };
             match crate::config::purchase(payload) {
-                Ok((request, first_name)) if !page.purchased.replace(true) => {
-                    yew::platform::spawn_local(show(config, request, first_name));
+                Ok(purchase) if !page.purchased.replace(true) => {
+                    yew::platform::spawn_local(show(config, purchase));
                 }
                 Ok(_) => {}
                 Err(err) => page.warn(err.message()),
@@ -125,8 +125,13 @@ fn handle(page: &Page, command: &JsValue, payload: JsValue, extra: &JsValue) {
 
 /// Asks the hub for an opportunity and shows it as the hub says. Any failure
 /// shows nothing; the merchant's own `error` listeners hear why.
-async fn show(config: Config, request: OpportunityRequest, first_name: Option<String>) {
-    let opportunity = match crate::net::create_opportunity(&config.hub, &request).await {
+async fn show(config: Config, purchase: crate::config::Purchase) {
+    let crate::config::Purchase {
+        request,
+        first_name,
+        ship_to,
+    } = purchase;
+    let opportunity = match crate::net::create_opportunity(&config.hub, &request, &ship_to).await {
         Ok(Some(opportunity)) => opportunity,
         Ok(None) => return,
         Err(err) => return error_event(err.reason()),

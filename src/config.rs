@@ -133,10 +133,21 @@ fn raw_purchase(raw: &JsValue) -> Option<(String, String, Vec<LineItem>, String,
     ))
 }
 
-/// Parses `purchase` into what the hub is sent, and the customer's first
-/// name, which stays in the page. The hub checks the ticket and the sums;
-/// here only the shape, the currency and the total's form.
-pub(crate) fn purchase(raw: JsValue) -> Result<(OpportunityRequest, Option<String>), ConfigError> {
+/// What the page's `purchase` call gives the widget.
+pub(crate) struct Purchase {
+    /// What the hub is sent.
+    pub(crate) request: OpportunityRequest,
+    /// The customer's first name, which stays in the page.
+    pub(crate) first_name: Option<String>,
+    /// `order.ship_to` as the page wrote it (or `undefined`): sent on to the
+    /// hub as it is, which checks every field of it; the widget never shows
+    /// it, so it never reads it.
+    pub(crate) ship_to: JsValue,
+}
+
+/// Parses `purchase`. The hub checks the ticket and the sums; here only the
+/// shape, the currency and the total's form.
+pub(crate) fn purchase(raw: JsValue) -> Result<Purchase, ConfigError> {
     let (ticket, order_id, items, total, currency) =
         raw_purchase(&raw).ok_or(ConfigError::Purchase)?;
     let first_name = opt_string(&get(&raw, "customer"), "first_name")
@@ -154,8 +165,13 @@ pub(crate) fn purchase(raw: JsValue) -> Result<(OpportunityRequest, Option<Strin
             items,
             total,
             currency,
+            ship_to: None,
         },
         incentive: None,
     };
-    Ok((request, first_name))
+    Ok(Purchase {
+        request,
+        first_name,
+        ship_to: get(&get(&raw, "order"), "ship_to"),
+    })
 }

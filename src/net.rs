@@ -101,13 +101,20 @@ fn parse<T>(body: Option<JsValue>, read: fn(&JsValue) -> Option<T>) -> Result<T,
     body.as_ref().and_then(read).ok_or(NetError::Malformed)
 }
 
-/// `POST /v1/opportunities`: `Ok(None)` when the hub has nothing to show (204).
+/// `POST /v1/opportunities`, with the page's `ship_to` (when not
+/// `undefined`) as the page wrote it: `Ok(None)` when the hub has nothing
+/// to show (204).
 pub(crate) async fn create_opportunity(
     hub: &Hub,
     request: &OpportunityRequest,
+    ship_to: &JsValue,
 ) -> Result<Option<Opportunity>, NetError> {
     let url = [&hub.base, "/v1/opportunities"].concat();
     let body = crate::wire::opportunity_request(request);
+    if !ship_to.is_undefined() {
+        let transaction = crate::js::get(&body, "transaction");
+        let _ = js_sys::Reflect::set(&transaction, &"ship_to".into(), ship_to);
+    }
     let (status, body) = call("POST", &url, None, Some(&body), SHOW_TIMEOUT_MS).await?;
     match status {
         204 => Ok(None),

@@ -7,8 +7,8 @@
 use std::rc::Rc;
 
 use postsale_protocol::{
-    AcceptRequest, AcceptResponse, ChosenItem, Consent, HandoffMode, Money, Offer, OrderStatus,
-    PricedLine, Quote,
+    AcceptRequest, AcceptResponse, Address, ChosenItem, Consent, HandoffMode, Money, Offer,
+    OrderStatus, PricedLine, Quote,
 };
 use yew::Reducible;
 
@@ -96,8 +96,9 @@ pub enum Action {
     /// Back from the consent step to the offer.
     Back,
     /// The customer pressed the confirm button inside the hub's frame (the
-    /// IFRAME presentation), where the merchant's page cannot reach.
-    Confirm,
+    /// IFRAME presentation), where the merchant's page cannot reach; with
+    /// where to ship, when asked.
+    Confirm(Option<Address>),
     /// The hub's consent frame in the pop-up says the customer pressed its
     /// button: the single-use proof the accept carries.
     Consented(String),
@@ -136,6 +137,8 @@ pub struct WidgetState {
     pub payment_reference: Option<String>,
     /// The consent frame's proof of the customer's click (pop-up only).
     pub consent_proof: Option<String>,
+    /// Where the customer had a shipped item go (the hub's frame only).
+    pub ship_to: Option<Address>,
     /// The hub's answer to the accept.
     pub receipt: Option<AcceptResponse>,
     /// Why the widget is in [`Stage::Failed`].
@@ -171,6 +174,7 @@ impl WidgetState {
             idempotency_key: None,
             payment_reference: None,
             consent_proof: None,
+            ship_to: None,
             receipt: None,
             failure: None,
             declined: false,
@@ -211,6 +215,19 @@ impl WidgetState {
         }
     }
 
+    /// Whether the chosen items are shipped and the customer says where:
+    /// with direct entry, in the hub's frame.
+    pub fn ships(&self) -> bool {
+        self.needs_card()
+            && self.offer.as_ref().is_some_and(|offer| {
+                offer
+                    .items
+                    .iter()
+                    .zip(&self.quantities)
+                    .any(|(item, &quantity)| item.physical && quantity > 0)
+            })
+    }
+
     /// Whether the offer needs the card form (direct entry).
     pub fn needs_card(&self) -> bool {
         self.offer
@@ -241,6 +258,7 @@ impl WidgetState {
                 proof: self.consent_proof.clone(),
             },
             payment_reference: self.payment_reference.clone(),
+            ship_to: self.ship_to.clone(),
         })
     }
 
@@ -316,7 +334,10 @@ impl Reducible for WidgetState {
             // Only inside the hub's frame is the widget's own button the
             // confirming click; on the merchant's page it is the consent
             // frame's, which the page cannot press.
-            (S::Consent, Action::Confirm) if self.in_frame => next.go(S::Processing),
+            (S::Consent, Action::Confirm(ship_to)) if self.in_frame => {
+                next.ship_to = ship_to;
+                next.go(S::Processing);
+            }
             (S::Consent, Action::Consented(proof)) if !self.in_frame => {
                 next.consent_proof = Some(proof);
                 next.go(S::Processing);

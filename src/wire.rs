@@ -3,6 +3,8 @@
 //! their order are the protocol's: `wire.rs` in `crates/protocol` is the
 //! reference, and the hub parses what is written here with serde.
 
+#[cfg(feature = "frame")]
+use postsale_protocol::Address;
 use postsale_protocol::{
     AcceptRequest, AcceptResponse, AppliedIncentive, CurrencyCode, Disclosure, DisplayStyle,
     HandoffMode, Incentive, Offer, OfferItem, Opportunity, OpportunityRequest, OrderStatus,
@@ -62,7 +64,37 @@ fn offer_item(value: &JsValue) -> Option<OfferItem> {
         unit_price: string(value, "unit_price")?,
         max_quantity: uint(value, "max_quantity")?,
         shipping: opt_string(value, "shipping")?,
+        // Only the hub's frame asks where a shipped item goes.
+        physical: cfg!(feature = "frame")
+            && optional(value, "physical", JsValue::as_bool)?.unwrap_or_default(),
     })
+}
+
+/// A postal address (the hub's frame build: nothing else reads one).
+#[cfg(feature = "frame")]
+fn address(value: &JsValue) -> Option<Address> {
+    Some(Address {
+        line1: string(value, "line1")?,
+        line2: opt_string(value, "line2")?,
+        city: string(value, "city")?,
+        region: opt_string(value, "region")?,
+        postal_code: string(value, "postal_code")?,
+        country: string(value, "country")?,
+    })
+}
+
+/// An address as the hub reads it.
+#[cfg(feature = "frame")]
+fn address_object(address: &Address) -> JsValue {
+    let object = object(&[
+        ("line1", address.line1.as_str().into()),
+        ("city", address.city.as_str().into()),
+        ("postal_code", address.postal_code.as_str().into()),
+        ("country", address.country.as_str().into()),
+    ]);
+    set_some(&object, "line2", opt(address.line2.as_deref()));
+    set_some(&object, "region", opt(address.region.as_deref()));
+    object.into()
 }
 
 /// The reward an offer is priced with; absent numbers and flags are zero
@@ -103,6 +135,10 @@ pub(crate) fn offer(value: &JsValue) -> Option<Offer> {
         disclosure: disclosure(&get(value, "disclosure"))?,
         points: uint(value, "points")?,
         incentive: optional(value, "incentive", applied_incentive)?,
+        #[cfg(feature = "frame")]
+        ship_to: optional(value, "ship_to", address)?,
+        #[cfg(not(feature = "frame"))]
+        ship_to: None,
     })
 }
 
@@ -187,6 +223,12 @@ pub(crate) fn accept_request(request: &AcceptRequest) -> JsValue {
         &body,
         "payment_reference",
         opt(request.payment_reference.as_deref()),
+    );
+    #[cfg(feature = "frame")]
+    set_some(
+        &body,
+        "ship_to",
+        request.ship_to.as_ref().map(address_object),
     );
     body.into()
 }

@@ -357,16 +357,16 @@ impl App {
                     request.incentive = Some(id);
                     let hub = session.hub.clone();
                     spawn_local(async move {
-                        let _ = net::create_opportunity(&hub, &request).await;
+                        let _ = net::create_opportunity(&hub, &request, &JsValue::UNDEFINED).await;
                     });
                 }
                 changed
             }
             #[cfg(feature = "frame")]
-            Ui::Confirm(card) => {
+            Ui::Confirm(card, ship_to) => {
                 // Only the click that moves the consent on sends it: a second
                 // click before the next render finds the state moved on.
-                let changed = self.apply(Action::Confirm);
+                let changed = self.apply(Action::Confirm(ship_to));
                 if changed {
                     submit(&self.state, session, ctx.link(), card);
                 }
@@ -479,6 +479,7 @@ impl Component for App {
                 #[cfg(feature = "frame")]
                 let confirming = Confirming::Here {
                     card: state.needs_card(),
+                    ship_to: state.ships().then(|| offer.ship_to.clone()),
                 };
                 #[cfg(not(feature = "frame"))]
                 let confirming = Confirming::ConsentFrame {

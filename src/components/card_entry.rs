@@ -6,10 +6,10 @@
 //! are never logged; with a processor (Stripe) the field is the processor's
 //! own, and only its token leaves it (`frame::processor`).
 
-pub(crate) use frame::{card_entry, read_card};
+pub(crate) use frame::{ShipTo, card_entry, read_card, read_ship_to};
 
 mod frame {
-    use postsale_protocol::CardEntry;
+    use postsale_protocol::{Address, CardEntry};
     use wasm_bindgen::JsValue;
     use yew::prelude::*;
 
@@ -65,6 +65,81 @@ mod frame {
                 </div>
             </fieldset>
         }
+    }
+
+    /// Where a shipped item goes: the affiliate's address with a box to
+    /// ship there (ticked), or the fields to type another (and the only way
+    /// when the affiliate passed none). Shipping is not billing data: it is
+    /// the customer's to confirm here, and goes with the accept.
+    #[derive(Properties, PartialEq)]
+    pub(crate) struct ShipToProps {
+        /// The address the affiliate passed with the purchase.
+        pub(crate) suggested: Option<Address>,
+    }
+
+    #[function_component]
+    pub(crate) fn ShipTo(props: &ShipToProps) -> Html {
+        let same = use_state(|| props.suggested.is_some());
+        let toggle = {
+            let same = same.clone();
+            Callback::from(move |_: Event| same.set(!*same))
+        };
+        let field = |label: &'static str,
+                     name: &'static str,
+                     autocomplete: &'static str,
+                     required: bool| {
+            html! {
+                <label>{ label }
+                    <input {name} autocomplete={["shipping ", autocomplete].concat()} {required} maxlength="200" />
+                </label>
+            }
+        };
+        html! {
+            <fieldset class="address">
+                <legend>{ "Ship to" }</legend>
+                if let Some(a) = &props.suggested {
+                    <label class="same">
+                        <input type="checkbox" name="ship_same" checked={*same} onchange={toggle} />
+                        { [a.line1.as_str(), ", ", &a.postal_code, " ", &a.city, ", ", &a.country].concat() }
+                    </label>
+                }
+                if !*same {
+                    { field("Street and number", "line1", "address-line1", true) }
+                    { field("Apartment, floor (optional)", "line2", "address-line2", false) }
+                    <div class="row">
+                        { field("Postal code", "postal_code", "postal-code", true) }
+                        { field("City", "city", "address-level2", true) }
+                        <label>{ "Country" }
+                            <input name="country" autocomplete="shipping country" required=true
+                                maxlength="2" pattern="[A-Za-z]{2}" placeholder="DE" />
+                        </label>
+                    </div>
+                    { field("Region (optional)", "region", "address-level1", false) }
+                }
+            </fieldset>
+        }
+    }
+
+    /// The address in the submitted form: the suggested one while its box
+    /// is ticked, else the typed one (the hub checks every field of it).
+    pub(crate) fn read_ship_to(
+        event: &SubmitEvent,
+        suggested: Option<&Address>,
+    ) -> Option<Address> {
+        let form = JsValue::from(event.target()?);
+        let ticked = get(&get(&form, "ship_same"), "checked").as_bool() == Some(true);
+        if ticked {
+            return suggested.cloned();
+        }
+        let optional = |name: &str| Some(field(&form, name)).filter(|v| !v.is_empty());
+        Some(Address {
+            line1: field(&form, "line1"),
+            line2: optional("line2"),
+            city: field(&form, "city"),
+            region: optional("region"),
+            postal_code: field(&form, "postal_code"),
+            country: field(&form, "country").to_ascii_uppercase(),
+        })
     }
 
     /// The trimmed value of the form's control called `name`: a form holds its

@@ -8,9 +8,9 @@
 use postsale_protocol::{Money, Offer};
 use yew::prelude::*;
 
-use super::{Ui, button};
 #[cfg(feature = "frame")]
-use super::{card_entry, read_card};
+use super::{ShipTo, card_entry, read_card, read_ship_to};
+use super::{Ui, button};
 
 /// Where the confirming click happens. Each build has the one it needs:
 /// only the hub's frame build runs inside the hub's frame, and only the
@@ -23,6 +23,9 @@ pub(crate) enum Confirming {
     Here {
         /// Whether the card fields are shown.
         card: bool,
+        /// Whether a shipping address is asked for (`Some`), and the one
+        /// the affiliate passed.
+        ship_to: Option<Option<postsale_protocol::Address>>,
     },
     /// On the merchant's page: the hub's consent frame at this address.
     #[cfg(not(feature = "frame"))]
@@ -66,14 +69,27 @@ pub(crate) fn consent(
             </div>
         },
         #[cfg(feature = "frame")]
-        Confirming::Here { card } => {
-            let onsubmit = send.reform(move |event: SubmitEvent| {
-                event.prevent_default();
-                Ui::Confirm(if card { read_card(&event) } else { None })
-            });
+        Confirming::Here { card, ship_to } => {
+            let asked = ship_to.is_some();
+            let suggested = ship_to.flatten();
+            let onsubmit = {
+                let suggested = suggested.clone();
+                send.reform(move |event: SubmitEvent| {
+                    event.prevent_default();
+                    let address = if asked {
+                        read_ship_to(&event, suggested.as_ref())
+                    } else {
+                        None
+                    };
+                    Ui::Confirm(if card { read_card(&event) } else { None }, address)
+                })
+            };
             html! {
                 <form {onsubmit}>
                     { summary }
+                    if asked {
+                        <ShipTo {suggested} />
+                    }
                     if card {
                         { card_entry() }
                     }

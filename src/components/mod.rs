@@ -20,7 +20,7 @@ mod ui;
 pub(crate) use app::App;
 pub use app::AppProps;
 #[cfg(feature = "frame")]
-pub(crate) use card_entry::{card_entry, read_card};
+pub(crate) use card_entry::{ShipTo, card_entry, read_card, read_ship_to};
 pub(crate) use confirmation::confirmation;
 pub(crate) use consent::{Confirming, consent};
 pub(crate) use failure::failure;

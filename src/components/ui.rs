@@ -19,9 +19,9 @@ pub(crate) enum Ui {
     /// On to the consent step.
     Review,
     /// The separate confirm button inside the hub's frame; with the card
-    /// when the form has one.
+    /// and the shipping address when the form has them.
     #[cfg(feature = "frame")]
-    Confirm(Option<CardEntry>),
+    Confirm(Option<CardEntry>, Option<postsale_protocol::Address>),
     /// The hub's consent frame reports the customer's click: its proof.
     #[cfg(not(feature = "frame"))]
     Consented(String),

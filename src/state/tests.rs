@@ -21,6 +21,7 @@ fn offer(mode: HandoffMode) -> Rc<Offer> {
         unit_price: price.into(),
         max_quantity: max,
         shipping: None,
+        physical: false,
     };
     Rc::new(Offer {
         opportunity_id: "op_1".into(),
@@ -38,6 +39,7 @@ fn offer(mode: HandoffMode) -> Rc<Offer> {
         },
         points: 120,
         incentive: None,
+        ship_to: None,
     })
 }
 
@@ -221,7 +223,7 @@ fn a_retry_after_an_unreachable_hub_reuses_the_idempotency_key() {
 #[test]
 fn on_the_merchants_page_only_the_consent_frames_proof_confirms() {
     let state = at_offer(HandoffMode::PaymentReference, false).reduce(review("k"));
-    let pressed = state.clone().reduce(Action::Confirm);
+    let pressed = state.clone().reduce(Action::Confirm(None));
     assert!(
         Rc::ptr_eq(&pressed, &state),
         "a confirm the page could fake changes nothing"
@@ -237,7 +239,7 @@ fn inside_the_hub_frame_the_button_confirms_and_no_proof_is_taken() {
     let state = at_offer(HandoffMode::MerchantOfRecord, true).reduce(review("k"));
     let consented = state.clone().reduce(Action::Consented("cp_x".into()));
     assert!(Rc::ptr_eq(&consented, &state));
-    let state = state.reduce(Action::Confirm);
+    let state = state.reduce(Action::Confirm(None));
     assert_eq!(state.stage, Stage::Processing);
     assert_eq!(
         state.accept_request().expect("an accept").consent.proof,
@@ -290,7 +292,7 @@ fn a_declined_card_may_be_replaced_with_another_under_a_new_key() {
     let state = run(
         (*state).clone(),
         [
-            Action::Confirm,
+            Action::Confirm(None),
             Action::CardAccepted("pm_1".into()),
             Action::AcceptFailed(Failure::Declined),
         ],
@@ -339,7 +341,7 @@ fn direct_entry_in_the_frame_tokenises_the_card_then_accepts() {
     assert!(state.needs_card());
     let state = run(
         (*state).clone(),
-        [Action::Confirm, Action::CardRejected, Action::Retry],
+        [Action::Confirm(None), Action::CardRejected, Action::Retry],
     );
     assert_eq!(
         state.stage,
@@ -349,7 +351,10 @@ fn direct_entry_in_the_frame_tokenises_the_card_then_accepts() {
     assert_eq!(state.idempotency_key.as_deref(), Some("k"));
     let state = run(
         (*state).clone(),
-        [Action::Confirm, Action::CardAccepted("pm_ref_1".into())],
+        [
+            Action::Confirm(None),
+            Action::CardAccepted("pm_ref_1".into()),
+        ],
     );
     assert_eq!(state.stage, Stage::Processing);
     let accept = state.accept_request().expect("an accept");

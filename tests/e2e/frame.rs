@@ -37,6 +37,14 @@ async fn a_direct_entry_order_is_paid_with_a_card_typed_inside_the_hub_frame() {
             disclosure.contains("not") || seller.contains("Trail"),
             "a direct_entry disclosure must name the upseller and say it is not the affiliate: {seller:?} / {disclosure:?}"
         );
+        // The tripod ships: the shop's address is offered, and the customer
+        // types another instead.
+        let suggested = text(&t, ".address .same").await?;
+        ensure!(suggested.contains("Springfield"), "the shop's address is not offered: {suggested:?}");
+        t.in_widget("input[name=ship_same]").await?.click().await?;
+        for (name, value) in [("line1", "Gartenweg 2"), ("postal_code", "10115"), ("city", "Berlin"), ("country", "de")] {
+            t.in_widget(&format!("input[name={name}]")).await?.send_keys(value).await?;
+        }
         for (name, value) in [("card_number", CARD), ("exp_month", "12"), ("exp_year", "2031"), ("cvc", "123")] {
             t.in_widget(&format!("input[name={name}]")).await?.send_keys(value).await?;
         }
@@ -72,6 +80,11 @@ async fn a_direct_entry_order_is_paid_with_a_card_typed_inside_the_hub_frame() {
         check_receipt(&order, &amount, &disclosure)?;
         let event = webhook_for(&t, &order_id).await?;
         ensure!(event["order"]["mode"] == "direct_entry", "webhook: {event}");
+        let ship_to = &event["order"]["ship_to"];
+        ensure!(
+            ship_to["line1"] == "Gartenweg 2" && ship_to["city"] == "Berlin" && ship_to["country"] == "DE",
+            "the upseller's webhook does not ship where the customer said: {ship_to}"
+        );
         ensure!(!event.to_string().contains("4242424242424242"), "the card number went to the upseller");
         Ok(())
     })

@@ -10,7 +10,7 @@ use fantoccini::Locator;
 
 use crate::ensure;
 use crate::harness::{E2e, HOST, Result, STRIPE_SECRET_KEY, run_on_stripe};
-use crate::popup::{charged_order, text};
+use crate::popup::{charged_order, text, webhook_for};
 
 /// Buys the IFRAME offer with `card` typed into Stripe's field, up to the
 /// click on "Confirm and pay".
@@ -66,6 +66,12 @@ async fn charged_without_the_number(t: &E2e, card: &str) -> Result {
     );
     let holding = t.hub_files_holding(card)?;
     ensure!(holding.is_empty(), "{holding:?} hold the card number");
+    // The tripod ships where the shop ships the order: the ticked address.
+    let event = webhook_for(t, &order_id).await?;
+    ensure!(
+        event["order"]["ship_to"]["city"] == "Springfield",
+        "the upseller's webhook does not ship to the shop's address: {event}"
+    );
     Ok(())
 }
 

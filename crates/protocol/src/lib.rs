@@ -10,6 +10,8 @@ mod reason_code;
 mod secret;
 mod signed;
 mod wire;
+#[cfg(feature = "xml")]
+pub mod xml;
 
 pub use handoff::{
     Address, CallbackChallenge, CustomerRecord, HANDOFF_KEY_ID_HEADER, HandoffItem, HandoffRequest,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AppliedIncentive, CurrencyCode, ReasonCode};
+use crate::{Address, AppliedIncentive, CurrencyCode, ReasonCode};
 
 /// `POST /v1/opportunities`: the transaction that just happened on the
 /// affiliate's page, with the affiliate's signed ticket.
@@ -33,6 +33,10 @@ pub struct Transaction {
     pub total: String,
     /// The order's currency.
     pub currency: CurrencyCode,
+    /// Where the affiliate ships this order, when it passes it: offered to
+    /// the customer for a shipped upsell they pay by card in the hub's frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<Address>,
 }
 
 /// One line of a transaction.
@@ -175,6 +179,9 @@ pub struct OfferItem {
     /// parcel costs the highest fee among its lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping: Option<String>,
+    /// Whether it is shipped: then an order of it needs an address.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub physical: bool,
 }
 
 /// What the law asks the customer to be told before they confirm.
@@ -218,6 +225,10 @@ pub struct Offer {
     /// The thank-you reward the price includes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incentive: Option<AppliedIncentive>,
+    /// `direct_entry` only: the address the affiliate passed with the
+    /// purchase, which the customer may ship a physical item to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<Address>,
 }
 
 /// An `application/problem+json` error body (RFC 9457).
@@ -306,6 +317,11 @@ pub struct AcceptRequest {
     /// typed into the hub-origin frame (`POST /v1/opportunities/{id}/card`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_reference: Option<String>,
+    /// `direct_entry` with a physical item: where to ship it, as the customer
+    /// confirmed it in the hub's frame (shipping is not billing data: it may
+    /// cross with the customer's consent; the card never does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<Address>,
 }
 
 /// `POST /v1/opportunities/{id}/card`, from the hub-origin frame only. The

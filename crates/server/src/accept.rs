@@ -76,6 +76,7 @@ pub(crate) async fn accept(
     let amount = quote.total;
     check_consent(&open, request, amount)?;
     let proof = confirmed_by(state, &open, asked, amount).await?;
+    let ship_to = check_ship_to(&open, request)?;
     let (payment_reference, parties) = check_payment(state, &open, request).await?;
 
     let order = PendingOrder {
@@ -92,6 +93,7 @@ pub(crate) async fn accept(
         amount,
         breakdown: Breakdown::of(&quote, open.incentive.as_ref().map(|i| i.id.as_str())),
         points: crate::offer::points(&open),
+        ship_to,
         payment_reference,
         resumed: false,
         confirm_attempts: 0,
@@ -173,6 +175,41 @@ async fn replay(
     Err(Failure::InFlight(
         "the first request with this key is still being processed; retry".into(),
     ))
+}
+
+/// Where a `direct_entry` order of a physical item ships: the address the
+/// customer confirmed, which the accept must then carry. Under the other
+/// modes the affiliate says where, and an accept that names an address, or
+/// one for nothing shipped, is refused: the hub keeps no address it does
+/// not need.
+fn check_ship_to(
+    open: &OpenOpportunity,
+    request: &AcceptRequest,
+) -> Result<Option<postsale_protocol::Address>, Failure> {
+    let shipped = request.items.iter().any(|chosen| {
+        open.items
+            .iter()
+            .any(|item| item.sku == chosen.sku && item.physical)
+    });
+    match (&request.ship_to, open.code.handoff_mode, shipped) {
+        (None, HandoffMode::DirectEntry, true) => Err(Failure::invalid(
+            "ship_to",
+            "these items are shipped: say where to",
+        )),
+        (Some(address), HandoffMode::DirectEntry, true) => {
+            crate::validate::address("ship_to", address)?;
+            Ok(Some(address.clone()))
+        }
+        (Some(_), HandoffMode::DirectEntry, false) => Err(Failure::invalid(
+            "ship_to",
+            "nothing in this order is shipped",
+        )),
+        (Some(_), _, _) => Err(Failure::invalid(
+            "ship_to",
+            "the affiliate says where this offer ships",
+        )),
+        (None, _, _) => Ok(None),
+    }
 }
 
 /// The consent must name this disclosure, this amount and the confirm action.
@@ -341,6 +378,12 @@ async fn store_pending(
     let at = now();
     let items =
         serde_json::to_string(&order.items).map_err(|e| Failure::Internal(e.to_string()))?;
+    let ship_to = order
+        .ship_to
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| Failure::Internal(e.to_string()))?;
     // Claims the consent proof, the accept's key and the opportunity, and
     // writes the pending order and its consent receipt; any refusal rolls
     // all of it back.
@@ -377,6 +420,7 @@ async fn store_pending(
             discount_minor: order.breakdown.discount_minor,
             shipping_minor: order.breakdown.shipping_minor,
             incentive: order.breakdown.incentive.as_deref(),
+            ship_to: ship_to.as_deref(),
             currency: order.amount.currency().as_str(),
             points: order.points,
             payment_reference: order.payment_reference.as_deref(),

@@ -167,6 +167,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
     let item = |sku: &str, name: &str, price: &str, complements: &[&str]| OfferItemRecord {
         // A plan is not shipped; everything else is, in one parcel.
         shipping: (!sku.starts_with("CARE")).then(|| "6.95".to_owned()),
+        physical: !sku.starts_with("CARE"),
         sku: sku.into(),
         name: name.into(),
         image_url: None,

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use postsale_protocol::{
     HANDOFF_KEY_ID_HEADER, HandoffRequest, HandoffResponse, HandoffStatusQuery, SIGNATURE_HEADER,
-    sign_request,
+    sign_request, xml::XML_MEDIA_TYPE,
 };
 use rand::Rng;
 use reqwest::Method;
@@ -22,6 +22,7 @@ use reqwest::Method;
 use crate::{
     ids::now,
     outbound::{CallFailure, Outbound},
+    registry::merchant::HandoffFormat,
 };
 
 /// Per-attempt timeout.
@@ -61,21 +62,27 @@ pub(crate) enum Unanswered {
     BadAnswer,
 }
 
-/// Signs and posts `body` once.
+/// Signs and posts `body` (of media type `content_type`) once, asking for
+/// an answer in `format`.
 async fn post(
     outbound: &Outbound,
     url: &str,
-    key_id: &str,
-    secret: &[u8],
-    body: &[u8],
+    (key_id, secret): (&str, &[u8]),
+    (content_type, body): (&str, &[u8]),
+    format: HandoffFormat,
 ) -> Result<crate::outbound::Answer, CallFailure> {
     let signature = sign_request(body, secret, now());
+    let accept = match format {
+        HandoffFormat::Json => JSON,
+        HandoffFormat::Xml => XML_MEDIA_TYPE,
+    };
     outbound
         .send(
             Method::POST,
             url,
             &[
-                ("content-type", "application/json"),
+                ("content-type", content_type),
+                ("accept", accept),
                 (SIGNATURE_HEADER, &signature),
                 (HANDOFF_KEY_ID_HEADER, key_id),
             ],
@@ -85,16 +92,42 @@ async fn post(
         .await
 }
 
-/// Calls the affiliate's handoff URL, signed with the hub's key for it.
+const JSON: &str = "application/json";
+
+/// An affiliate's answer, in the form it came in: XML starts with markup
+/// (the SDK answers JSON when it cannot write the XML form).
+fn read_answer(body: &[u8]) -> Result<HandoffResponse, HandoffError> {
+    let bad = |_| HandoffError::Unknown(Unanswered::BadAnswer);
+    if body.trim_ascii_start().first() == Some(&b'<') {
+        postsale_protocol::xml::response_from_xml(body).map_err(bad)
+    } else {
+        serde_json::from_slice(body).map_err(|_| HandoffError::Unknown(Unanswered::BadAnswer))
+    }
+}
+
+/// Calls the affiliate's handoff URL in its `format`, signed with the
+/// hub's key for it.
 pub(crate) async fn call(
     outbound: &Outbound,
     url: &str,
-    key_id: &str,
-    secret: &[u8],
+    key: (&str, &[u8]),
+    format: HandoffFormat,
     request: &HandoffRequest,
 ) -> Result<HandoffResponse, HandoffError> {
-    let body = serde_json::to_vec(request)
-        .map_err(|_| HandoffError::NotSent(CallFailure::NotConnected))?;
+    let unwritable = |_| HandoffError::NotSent(CallFailure::NotConnected);
+    let (content_type, body) = match format {
+        HandoffFormat::Json => (
+            JSON,
+            serde_json::to_vec(request)
+                .map_err(|_| HandoffError::NotSent(CallFailure::NotConnected))?,
+        ),
+        HandoffFormat::Xml => (
+            XML_MEDIA_TYPE,
+            postsale_protocol::xml::request_to_xml(request)
+                .map_err(unwritable)?
+                .into_bytes(),
+        ),
+    };
     let mut last = HandoffError::NotSent(CallFailure::NotConnected);
     let mut maybe_arrived = false;
     for attempt in 0..ATTEMPTS {
@@ -103,10 +136,9 @@ pub(crate) async fn call(
             let jitter = rand::thread_rng().gen_range(0..=base / 2);
             tokio::time::sleep(Duration::from_millis(base + jitter)).await;
         }
-        last = match post(outbound, url, key_id, secret, &body).await {
+        last = match post(outbound, url, key, (content_type, &body), format).await {
             Ok(answer) if (200..300).contains(&answer.status) => {
-                return serde_json::from_slice(&answer.body)
-                    .map_err(|_| HandoffError::Unknown(Unanswered::BadAnswer));
+                return read_answer(&answer.body);
             }
             Ok(answer) if answer.status >= 500 => {
                 maybe_arrived = true;
@@ -143,8 +175,8 @@ pub(crate) async fn call(
 pub(crate) async fn status(
     outbound: &Outbound,
     url: &str,
-    key_id: &str,
-    secret: &[u8],
+    key: (&str, &[u8]),
+    format: HandoffFormat,
     order_id: &str,
 ) -> Result<Option<HandoffResponse>, HandoffError> {
     let query = HandoffStatusQuery {
@@ -152,10 +184,9 @@ pub(crate) async fn status(
     };
     let body =
         serde_json::to_vec(&query).map_err(|_| HandoffError::NotSent(CallFailure::NotConnected))?;
-    match post(outbound, url, key_id, secret, &body).await {
-        Ok(answer) if answer.status == 200 => serde_json::from_slice(&answer.body)
-            .map(Some)
-            .map_err(|_| HandoffError::Unknown(Unanswered::BadAnswer)),
+    // The question is always JSON; the answer comes in the affiliate's form.
+    match post(outbound, url, key, (JSON, &body), format).await {
+        Ok(answer) if answer.status == 200 => read_answer(&answer.body).map(Some),
         Ok(answer) if answer.status == 404 => Ok(None),
         Ok(answer) if answer.status >= 500 => {
             Err(HandoffError::Unknown(Unanswered::Status(answer.status)))

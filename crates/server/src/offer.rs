@@ -75,6 +75,7 @@ async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failu
             unit_price: item.price.clone(),
             max_quantity: item.max_quantity,
             shipping: item.shipping.clone(),
+            physical: item.physical,
         })
         .collect();
     Ok(Offer {
@@ -88,6 +89,12 @@ async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failu
         disclosure: disclosure(open),
         points: points(open),
         incentive: open.incentive.clone(),
+        // Only where the customer confirms the address: in the hub's frame,
+        // with the card.
+        ship_to: open
+            .ship_to
+            .clone()
+            .filter(|_| open.code.handoff_mode == HandoffMode::DirectEntry),
     })
 }
 

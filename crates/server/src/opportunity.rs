@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use postsale_protocol::{
-    AppliedIncentive, CurrencyCode, Incentive, Opportunity, OpportunityRequest, SignedTicket,
-    TicketClaims,
+    Address, AppliedIncentive, CurrencyCode, Incentive, Opportunity, OpportunityRequest,
+    SignedTicket, TicketClaims,
 };
 
 use crate::{
@@ -207,6 +207,12 @@ async fn candidate(
         skus: serde_json::to_string(&skus).map_err(|e| Failure::Internal(e.to_string()))?,
         body: serde_json::to_string(&opportunity).map_err(|e| Failure::Internal(e.to_string()))?,
         expires_at: opportunity.expires_at,
+        ship_to: purchase
+            .ship_to
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| Failure::Internal(e.to_string()))?,
     };
     Ok(Ok(new))
 }
@@ -341,6 +347,8 @@ pub(crate) struct OpenOpportunity {
     pub(crate) items: Vec<Arc<OfferItemRecord>>,
     /// The thank-you reward the offer is priced with.
     pub(crate) incentive: Option<AppliedIncentive>,
+    /// The address the affiliate passed with the purchase.
+    pub(crate) ship_to: Option<Address>,
     /// The affiliate's order the customer just placed.
     pub(crate) order_id: String,
     pub(crate) ticket_nonce: String,
@@ -392,7 +400,12 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
         }
         None => None,
     };
+    let ship_to = match &row.ship_to {
+        Some(json) => Some(serde_json::from_str(json).map_err(|_| internal("ship_to"))?),
+        None => None,
+    };
     Ok(OpenOpportunity {
+        ship_to,
         id: id.to_owned(),
         affiliate,
         upseller,

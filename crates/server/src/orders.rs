@@ -51,6 +51,8 @@ pub(crate) struct PendingOrder {
     pub(crate) amount: Money,
     pub(crate) breakdown: Breakdown,
     pub(crate) points: u32,
+    /// `direct_entry`: where the customer had it shipped.
+    pub(crate) ship_to: Option<postsale_protocol::Address>,
     pub(crate) payment_reference: Option<String>,
     /// Settled before, by this or another hub, which may have moved money:
     /// ask what became of it first, and only a definitive answer fails it.
@@ -219,7 +221,11 @@ async fn pay(
         let Some(reference) = &order.payment_reference else {
             return Ok(Outcome::Failed("no card was entered".into()));
         };
-        return Ok(charge(state, reference, order, None).await);
+        let ship_to = order
+            .ship_to
+            .as_ref()
+            .and_then(|a| serde_json::to_value(a).ok());
+        return Ok(charge(state, reference, order, ship_to).await);
     }
     let Some(url) = affiliate
         .handoff_url
@@ -264,19 +270,35 @@ async fn pay(
         upseller_affiliated: permit.affiliated,
     };
     let secret = key.secret.expose();
+    let format = affiliate.handoff_format;
     // Sent before without an answer: what the affiliate stored, if it has
     // it; otherwise the same order again, which its idempotency makes safe.
     let stored = if order.resumed {
-        handoff::status(&state.outbound, url, &key.key_id, secret, &order.id)
-            .await
-            .ok()
-            .flatten()
+        handoff::status(
+            &state.outbound,
+            url,
+            (&key.key_id, secret),
+            format,
+            &order.id,
+        )
+        .await
+        .ok()
+        .flatten()
     } else {
         None
     };
     let answer = match stored {
         Some(stored) => Ok(stored),
-        None => handoff::call(&state.outbound, url, &key.key_id, secret, &request).await,
+        None => {
+            handoff::call(
+                &state.outbound,
+                url,
+                (&key.key_id, secret),
+                format,
+                &request,
+            )
+            .await
+        }
     };
     Ok(match (order.mode, answer) {
         (_, Err(err @ handoff::HandoffError::Unknown(_))) => Outcome::Unknown(err.to_string()),
@@ -396,21 +418,32 @@ async fn finish(
 ) -> Result<Answer, Failure> {
     let at = now();
     // Read before the write, which shares the one writer: keep it short.
-    let (webhook_url, debt) = if matches!(outcome, Outcome::Charged { .. }) {
+    let (urls, debt) = if matches!(outcome, Outcome::Charged { .. }) {
         // What the payment went by, or, for an outcome recorded without
         // it, as stored now.
-        let (url, bps) = match parties {
+        let (urls, bps) = match parties {
             Some(parties) => (
-                parties.upseller.webhook_url.clone(),
+                (
+                    parties.upseller.webhook_url.clone(),
+                    parties.affiliate.webhook_url.clone(),
+                ),
                 parties.permit.commission_bps,
             ),
-            None => (
-                merchant::by_id_stored(&state.db, &order.upseller_id)
-                    .await?
-                    .and_then(|upseller| upseller.webhook_url),
-                agreements::commission_bps(&state.db, &order.affiliate_id, &order.upseller_id)
-                    .await?,
-            ),
+            None => {
+                let url = async |id: &str| -> Result<Option<String>, Failure> {
+                    Ok(merchant::by_id_stored(&state.db, id)
+                        .await?
+                        .and_then(|m| m.webhook_url))
+                };
+                (
+                    (
+                        url(&order.upseller_id).await?,
+                        url(&order.affiliate_id).await?,
+                    ),
+                    agreements::commission_bps(&state.db, &order.affiliate_id, &order.upseller_id)
+                        .await?,
+                )
+            }
         };
         let debt = settlements::debt(
             order.mode,
@@ -419,9 +452,9 @@ async fn finish(
             order.amount,
             bps,
         );
-        (url, debt.map(|d| (d, bps)))
+        (urls, debt.map(|d| (d, bps)))
     } else {
-        (None, None)
+        ((None, None), None)
     };
     match &outcome {
         Outcome::Unknown(why) => {
@@ -441,39 +474,11 @@ async fn finish(
         | Outcome::Authenticate(reason) => (OrderStatus::Failed, None, Some(reason.clone())),
     };
     let charged = matches!(outcome, Outcome::Charged { .. });
-    let webhook = match (&outcome, webhook_url) {
-        (
-            Outcome::Charged {
-                ship_to, customer, ..
-            },
-            Some(url),
-        ) => {
-            // Under merchant_of_record the money sits with the affiliate,
-            // which owes the upseller through the settlement ledger.
-            let collected_by = match order.mode {
-                HandoffMode::MerchantOfRecord => &order.affiliate_id,
-                _ => &order.upseller_id,
-            };
-            let settlement = json!({
-                "collected_by": collected_by,
-                "debtor": debt.as_ref().map(|(d, _)| &d.debtor),
-                "creditor": debt.as_ref().map(|(d, _)| &d.creditor),
-                "owed": debt.as_ref().map(|(d, _)| d.owed.decimal()),
-                "commission_bps": debt.as_ref().map_or(0, |(_, bps)| *bps),
-            });
-            let body = json!({
-                "event": "order.charged",
-                "order": {"id": order.id, "items": order.items, "amount": order.amount.decimal(),
-                          "discount": Breakdown::shown(order.breakdown.discount_minor, order),
-                          "shipping": Breakdown::shown(order.breakdown.shipping_minor, order),
-                          "incentive": order.breakdown.incentive,
-                          "currency": order.amount.currency(), "affiliate_id": order.affiliate_id,
-                          "mode": order.mode, "ship_to": ship_to, "customer": customer,
-                          "settlement": settlement},
-            });
-            Some((url, body))
-        }
-        _ => None,
+    let webhooks = match &outcome {
+        Outcome::Charged {
+            ship_to, customer, ..
+        } => charged_webhooks(order, ship_to, customer, debt.as_ref(), urls),
+        _ => Vec::new(),
     };
     let answer = if charged {
         let response = AcceptResponse {
@@ -508,7 +513,7 @@ async fn finish(
         failure,
         charged,
         debt,
-        webhook,
+        webhooks,
         answer,
     };
     let stored = record(&outcome).run(&state.db.store).await?;
@@ -521,6 +526,66 @@ async fn finish(
     Ok(outcome.answer)
 }
 
+/// A webhook to queue: its recipient, the URL and the body.
+type Webhook = (String, String, serde_json::Value);
+
+/// What a charged order's parties hear, at the webhook URLs `(upseller's,
+/// affiliate's)`: the upseller `order.charged` (what to ship, where, and
+/// how the money is settled); the affiliate, when it did not sell its own
+/// items, `upsell.accepted` (which of its orders and customers it came
+/// from, the points earned, and its commission or debt).
+fn charged_webhooks(
+    order: &PendingOrder,
+    ship_to: &Option<serde_json::Value>,
+    customer: &Option<serde_json::Value>,
+    debt: Option<&(settlements::Debt, u32)>,
+    (upseller_url, affiliate_url): (Option<String>, Option<String>),
+) -> Vec<Webhook> {
+    // Under merchant_of_record the money sits with the affiliate, which
+    // owes the upseller through the settlement ledger.
+    let collected_by = match order.mode {
+        HandoffMode::MerchantOfRecord => &order.affiliate_id,
+        _ => &order.upseller_id,
+    };
+    let settlement = json!({
+        "collected_by": collected_by,
+        "debtor": debt.map(|(d, _)| &d.debtor),
+        "creditor": debt.map(|(d, _)| &d.creditor),
+        "owed": debt.map(|(d, _)| d.owed.decimal()),
+        "commission_bps": debt.map_or(0, |(_, bps)| *bps),
+    });
+    let discount = Breakdown::shown(order.breakdown.discount_minor, order);
+    let shipping = Breakdown::shown(order.breakdown.shipping_minor, order);
+    let mut webhooks = Vec::new();
+    if let Some(url) = upseller_url {
+        let body = json!({
+            "event": "order.charged",
+            "order": {"id": order.id, "items": order.items, "amount": order.amount.decimal(),
+                      "discount": discount, "shipping": shipping,
+                      "incentive": order.breakdown.incentive,
+                      "currency": order.amount.currency(), "affiliate_id": order.affiliate_id,
+                      "mode": order.mode, "ship_to": ship_to, "customer": customer,
+                      "settlement": settlement},
+        });
+        webhooks.push((order.upseller_id.clone(), url, body));
+    }
+    if let Some(url) = affiliate_url.filter(|_| order.affiliate_id != order.upseller_id) {
+        let body = json!({
+            "event": "upsell.accepted",
+            "upsell": {"order_id": order.id, "opportunity_id": order.opportunity_id,
+                       "affiliate_order_id": order.affiliate_order_id,
+                       "customer_token": order.customer_token, "reason_code": order.reason_code,
+                       "upseller_id": order.upseller_id, "mode": order.mode, "items": order.items,
+                       "amount": order.amount.decimal(), "discount": discount, "shipping": shipping,
+                       "incentive": order.breakdown.incentive,
+                       "currency": order.amount.currency(), "points": order.points,
+                       "settlement": settlement},
+        });
+        webhooks.push((order.affiliate_id.clone(), url, body));
+    }
+    webhooks
+}
+
 /// A known outcome, as [`record`] writes it.
 struct Settled {
     at: i64,
@@ -530,8 +595,8 @@ struct Settled {
     failure: Option<String>,
     charged: bool,
     debt: Option<(settlements::Debt, u32)>,
-    /// Where the upseller hears of the order, and what.
-    webhook: Option<(String, serde_json::Value)>,
+    /// Who hears of the order, where, and what.
+    webhooks: Vec<Webhook>,
     answer: Answer,
 }
 
@@ -566,13 +631,8 @@ fn record(s: &Settled) -> Plan<std::convert::Infallible> {
                 debt,
             ));
         }
-        if let Some((url, body)) = &s.webhook {
-            plan = plan.then(crate::outbox::enqueuing(
-                &order.upseller_id,
-                &order.id,
-                url,
-                body,
-            ));
+        for (recipient, url, body) in &s.webhooks {
+            plan = plan.then(crate::outbox::enqueuing(recipient, &order.id, url, body));
         }
         plan = plan.then(events::recording(
             &order.opportunity_id,

@@ -1,7 +1,8 @@
-//! The webhook outbox: orders for upsellers leave from rows written in the
-//! same transaction as the order, so a killed hub loses none. A worker sends
-//! due rows, signed with the upseller's secret, and retries failures with
-//! exponential backoff for a day before marking them failed.
+//! The webhook outbox: orders for upsellers, and upsells for the affiliates
+//! that showed them, leave from rows written in the same transaction as the
+//! order, so a killed hub loses none. A worker sends due rows, each signed
+//! with its recipient's webhook key, and retries failures with exponential
+//! backoff for a day before marking them failed.
 
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ use crate::{
 
 /// How long deliveries are retried.
 const GIVE_UP_AFTER_SECS: i64 = 24 * 3600;
-/// How soon an order waiting for its upseller's webhook URL to be proven
+/// How soon a webhook waiting for its recipient's webhook URL to be proven
 /// is looked at again.
 const UNPROVEN_RECHECK_SECS: i64 = 2;
 /// How long one delivery attempt may take.
@@ -94,7 +95,7 @@ async fn deliver_due(state: &AppState) -> Result<usize, Failure> {
         }
         sent += 1;
         let attempts = due.attempts + 1;
-        // To the upseller's webhook URL as it stands, once proven: an order
+        // To the recipient's webhook URL as it stands, once proven: an order
         // waits for a URL that has not answered its challenge yet.
         let target = crate::registry::merchant::by_id_stored(&state.db, &due.recipient)
             .await?
@@ -106,7 +107,7 @@ async fn deliver_due(state: &AppState) -> Result<usize, Failure> {
                 &state.db.writer,
                 &due.id,
                 now() + UNPROVEN_RECHECK_SECS,
-                "the upseller's webhook URL is not proven",
+                "the recipient's webhook URL is not proven",
             )
             .await?;
             continue;
@@ -137,12 +138,12 @@ async fn deliver_due(state: &AppState) -> Result<usize, Failure> {
     Ok(sent)
 }
 
-async fn send(state: &AppState, upseller: &str, url: &str, body: &str) -> Result<(), String> {
-    // The upseller's webhook key, made by the hub for this one purpose.
-    let key = keys::signing(&state.db, upseller, Purpose::Webhooks)
+async fn send(state: &AppState, recipient: &str, url: &str, body: &str) -> Result<(), String> {
+    // The recipient's webhook key, made by the hub for this one purpose.
+    let key = keys::signing(&state.db, recipient, Purpose::Webhooks)
         .await
         .map_err(|_| "the webhook key could not be read".to_owned())?
-        .ok_or("the upseller has no active webhook key")?;
+        .ok_or("the recipient has no active webhook key")?;
     let signature = sign_request(body.as_bytes(), key.secret.expose(), now());
     let answer = state
         .outbound

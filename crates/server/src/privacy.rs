@@ -1,7 +1,8 @@
 //! Personal data is kept only as long as it is needed. The customer's name,
 //! e-mail and postal address reach the hub only to be forwarded to the
-//! upseller in an order's webhook; the consent receipt keeps the browser's
-//! user agent. Both are erased:
+//! upseller in an order's webhook (a shipping address also on the
+//! opportunity and the order until then); the consent receipt keeps the
+//! browser's user agent. All are erased:
 //!
 //! - after the retention (`--retention-days`, 90 by default) once the
 //!   webhook was delivered or given up on;
@@ -20,7 +21,7 @@ use crate::{
     ids::now,
     state::AppState,
     store::{
-        consent,
+        consent, orders,
         webhooks::{self, Unerased},
     },
 };
@@ -32,6 +33,8 @@ pub(crate) struct Erased {
     pub(crate) webhooks: u64,
     /// Consent receipts whose user agent was removed.
     pub(crate) consent_receipts: u64,
+    /// Opportunities and orders whose shipping address was removed.
+    pub(crate) addresses: u64,
 }
 
 /// Removes the customer's personal data from a webhook body, keeping the
@@ -74,10 +77,13 @@ pub(crate) async fn erase_customer(
     let consent_receipts =
         consent::forget_user_agents_of_customer(&state.db.writer, affiliate, customer_token)
             .await?;
-    tracing::info!(%affiliate, webhooks, consent_receipts, "erased a customer's personal data");
+    let addresses =
+        orders::forget_addresses_of_customer(&state.db.writer, affiliate, customer_token).await?;
+    tracing::info!(%affiliate, webhooks, consent_receipts, addresses, "erased a customer's personal data");
     Ok(Erased {
         webhooks,
         consent_receipts,
+        addresses,
     })
 }
 
@@ -88,9 +94,11 @@ pub(crate) async fn expire(state: &AppState, retention_secs: i64) -> Result<Eras
     let found = webhooks::unerased_done_by(&state.db.pool, cutoff, 500).await?;
     let webhooks = scrub_all(state, found).await?;
     let consent_receipts = consent::forget_user_agents_by(&state.db.writer, cutoff).await?;
+    let addresses = orders::forget_addresses_by(&state.db.writer, cutoff).await?;
     Ok(Erased {
         webhooks,
         consent_receipts,
+        addresses,
     })
 }
 
@@ -104,7 +112,7 @@ pub(crate) fn spawn(state: AppState, retention: std::time::Duration) {
     tokio::spawn(async move {
         loop {
             match expire(&state, retention_secs).await {
-                Ok(erased) if erased.webhooks + erased.consent_receipts > 0 => {
+                Ok(erased) if erased.webhooks + erased.consent_receipts + erased.addresses > 0 => {
                     tracing::info!(
                         webhooks = erased.webhooks,
                         "erased personal data past its retention"

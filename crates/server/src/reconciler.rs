@@ -43,6 +43,10 @@ fn pending_order(row: PendingRow) -> Result<PendingOrder, Failure> {
             incentive: row.incentive,
         },
         points: u32::try_from(row.points).map_err(|_| bad("points"))?,
+        ship_to: match &row.ship_to {
+            Some(json) => Some(serde_json::from_str(json).map_err(|_| bad("ship_to"))?),
+            None => None,
+        },
         resumed: true,
         confirm_attempts: row.confirm_attempts,
         id: row.id,

@@ -221,17 +221,24 @@ async fn succeeded(
     refund_id: &str,
     amount: Money,
 ) -> Result<(), Failure> {
-    let mut recipients = vec![order.upseller_id.clone()];
-    if order.mode == HandoffMode::MerchantOfRecord && order.affiliate_id != order.upseller_id {
-        recipients.push(order.affiliate_id.clone());
+    // The upseller hears `order.refunded`; so does the affiliate that sold
+    // under merchant_of_record (its processor gave the money back), and
+    // any other affiliate hears `upsell.refunded` of the upsell it showed.
+    let mut recipients = vec![(order.upseller_id.clone(), "order.refunded")];
+    if order.affiliate_id != order.upseller_id {
+        let event = match order.mode {
+            HandoffMode::MerchantOfRecord => "order.refunded",
+            _ => "upsell.refunded",
+        };
+        recipients.push((order.affiliate_id.clone(), event));
     }
     let mut urls = Vec::new();
-    for recipient in recipients {
+    for (recipient, event) in recipients {
         if let Some(url) = merchant::by_id_stored(&state.db, &recipient)
             .await?
             .and_then(|m| m.webhook_url)
         {
-            urls.push((recipient, url));
+            urls.push((recipient, url, event));
         }
     }
     let mut tx = state.db.writer.begin().await?;
@@ -241,14 +248,14 @@ async fn succeeded(
     };
     let refunded = Money::from_minor(after.refunded_minor, amount.currency())
         .map_err(|e| Failure::Internal(e.to_string()))?;
-    let body = json!({
-        "event": "order.refunded",
-        "order": {"id": order.id, "amount": order.amount.decimal(), "currency": order.amount.currency(),
-                  "mode": order.mode, "refunded": refunded.decimal(),
-                  "status": after.status},
-        "refund": {"id": refund_id, "amount": amount.decimal(), "currency": amount.currency()},
-    });
-    for (recipient, url) in &urls {
+    for (recipient, url, event) in &urls {
+        let body = json!({
+            "event": event,
+            "order": {"id": order.id, "amount": order.amount.decimal(), "currency": order.amount.currency(),
+                      "mode": order.mode, "refunded": refunded.decimal(),
+                      "status": after.status},
+            "refund": {"id": refund_id, "amount": amount.decimal(), "currency": amount.currency()},
+        });
         crate::outbox::enqueuing(recipient, &order.id, url, &body)
             .run(&mut *tx)
             .await?;

@@ -27,6 +27,8 @@ pub(crate) struct Purchase {
     /// `(sku, priority)` in the order selection should follow.
     pub(crate) skus: Vec<String>,
     pub(crate) total: Money,
+    /// Where the affiliate ships the order, when it said.
+    pub(crate) ship_to: Option<postsale_protocol::Address>,
 }
 
 /// Parses the transaction's amounts and checks that the lines add up to the total.
@@ -36,6 +38,9 @@ pub(crate) fn check_transaction(t: &Transaction) -> Result<Purchase, Failure> {
             "transaction.order_id",
             "must be 1 to 64 characters",
         ));
+    }
+    if let Some(address) = &t.ship_to {
+        crate::validate::address("transaction.ship_to", address)?;
     }
     if t.items.is_empty() || t.items.len() > MAX_LINES {
         return Err(Failure::invalid(
@@ -84,7 +89,11 @@ pub(crate) fn check_transaction(t: &Transaction) -> Result<Purchase, Failure> {
             skus.push(sku);
         }
     }
-    Ok(Purchase { skus, total })
+    Ok(Purchase {
+        skus,
+        total,
+        ship_to: t.ship_to.clone(),
+    })
 }
 
 /// Why nothing is shown (answered as 204 with this reason).
@@ -238,6 +247,7 @@ mod tests {
             items,
             total: total.into(),
             currency: CurrencyCode::parse("USD").expect("USD"),
+            ship_to: None,
         }
     }
 

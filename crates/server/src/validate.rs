@@ -23,6 +23,29 @@ pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<(), Failure> 
     no_card_number(field, value)
 }
 
+/// A postal address: each part plain text of a sensible length, the
+/// country an ISO 3166-1 alpha-2 code (upper case).
+pub(crate) fn address(field: &str, address: &postsale_protocol::Address) -> Result<(), Failure> {
+    let part = |name: &str| format!("{field}.{name}");
+    text(&part("line1"), &address.line1, 200)?;
+    if let Some(line2) = &address.line2 {
+        text(&part("line2"), line2, 200)?;
+    }
+    text(&part("city"), &address.city, 100)?;
+    if let Some(region) = &address.region {
+        text(&part("region"), region, 100)?;
+    }
+    text(&part("postal_code"), &address.postal_code, 20)?;
+    let country = address.country.as_bytes();
+    if country.len() != 2 || !country.iter().all(u8::is_ascii_uppercase) {
+        return Err(Failure::invalid(
+            part("country"),
+            "must be an ISO 3166-1 alpha-2 code, such as DE",
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses text holding what looks like a card number (the one screen of
 /// `postsale_protocol::card_number_in`), naming the field, never the text.
 fn no_card_number(field: &str, value: &str) -> Result<(), Failure> {

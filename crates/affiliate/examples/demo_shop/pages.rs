@@ -95,6 +95,7 @@ pub(crate) fn confirmation(hub: &str, order: &Order) -> String {
             "items": [{"sku": order.sku, "name": order.name, "quantity": 1, "unit_price": order.price}],
             "total": order.price,
             "currency": "USD",
+            "ship_to": order.ship_to,
         },
         "customer": {"first_name": order.first_name},
     });

@@ -53,6 +53,9 @@ pub(crate) struct Order {
     pub(crate) nonce: String,
     /// The customer the ticket names: the one charged for upsells of this order.
     pub(crate) customer_token: String,
+    /// Where the order ships: passed with the purchase, so that a shipped
+    /// upsell paid by card can go there too if the customer says so.
+    pub(crate) ship_to: Address,
 }
 
 #[derive(Debug, Default)]
@@ -201,7 +204,7 @@ async fn place_order(State(shop): State<Shop>, Form(form): Form<Checkout>) -> Re
                 name: form.name,
                 email: form.email,
                 billing_address: address.clone(),
-                shipping_address: address,
+                shipping_address: address.clone(),
                 payment_reference: reference.to_owned(),
             },
         );
@@ -216,6 +219,7 @@ async fn place_order(State(shop): State<Shop>, Form(form): Form<Checkout>) -> Re
                 ticket,
                 nonce,
                 customer_token: customer_token.clone(),
+                ship_to: address,
             },
         );
     }

@@ -79,7 +79,13 @@ async fn list(State(upseller): State<Arc<Upseller>>) -> Html<String> {
         .map(|o| o.clone())
         .unwrap_or_default();
     let mut rows = String::new();
-    for event in orders.iter().rev() {
+    // What to ship: the affiliates' `upsell.*` and the refunds are kept
+    // for `orders.json` only.
+    for event in orders
+        .iter()
+        .rev()
+        .filter(|e| e["event"] == "order.charged")
+    {
         let order = &event["order"];
         let text = |v: &Value| {
             v.as_str()

@@ -3,10 +3,8 @@
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use postsale_protocol::xml::{XML_MEDIA_TYPE, is_xml_media_type, response_to_xml};
 use postsale_protocol::{CustomerRecord, HandoffResponse};
-
-/// The XML root element of an answer.
-const XML_ROOT: &str = "handoff_response";
 
 /// Whether any text of `record` looks like a card number, by the one
 /// screen the hub uses too (`postsale_protocol::card_number_in`). Refusing a
@@ -17,7 +15,7 @@ pub(crate) fn holds_card_number(record: &CustomerRecord) -> bool {
 
 /// Whether the caller prefers XML: the first of `application/json`,
 /// `application/xml` or `text/xml` named in `Accept` wins (q-values are not
-/// weighed: the hub sends no Accept, merchants' tools send one type). JSON by default.
+/// weighed: the hub sends one type, as do merchants' tools). JSON by default.
 pub(crate) fn wants_xml(headers: &HeaderMap) -> bool {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return false;
@@ -27,28 +25,22 @@ pub(crate) fn wants_xml(headers: &HeaderMap) -> bool {
         if media.eq_ignore_ascii_case("application/json") {
             return false;
         }
-        if media.eq_ignore_ascii_case("application/xml") || media.eq_ignore_ascii_case("text/xml") {
+        if is_xml_media_type(media) {
             return true;
         }
     }
     false
 }
 
-/// The XML form of `answer`: `<handoff_response>` with the same field names
-/// as the JSON, `outcome` first.
-pub(crate) fn to_xml(answer: &HandoffResponse) -> Result<String, quick_xml::SeError> {
-    quick_xml::se::to_string_with_root(XML_ROOT, answer)
-}
-
 /// `answer` as a 200 response, in XML when `xml` and JSON otherwise.
 pub(crate) fn render(answer: &HandoffResponse, xml: bool) -> Response {
     if xml {
-        match to_xml(answer) {
+        match response_to_xml(answer) {
             Ok(body) => {
                 let mut response = (StatusCode::OK, body).into_response();
                 response.headers_mut().insert(
                     header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/xml"),
+                    HeaderValue::from_static(XML_MEDIA_TYPE),
                 );
                 return response;
             }
@@ -115,7 +107,7 @@ mod tests {
 
     #[test]
     fn the_xml_form_holds_every_field_of_a_customer_answer() {
-        let xml = to_xml(&HandoffResponse::Customer {
+        let xml = response_to_xml(&HandoffResponse::Customer {
             customer: record("pm_card_visa"),
         })
         .expect("serialises");
@@ -135,7 +127,7 @@ mod tests {
 
     #[test]
     fn the_xml_form_escapes_markup_in_values() {
-        let xml = to_xml(&HandoffResponse::Declined {
+        let xml = response_to_xml(&HandoffResponse::Declined {
             reason: "card <declined> & done".into(),
         })
         .expect("serialises");

@@ -114,8 +114,8 @@ async fn answer(
     // 1. Who signed, and did they sign these bytes?
     signed_by_the_hub(config, headers, body)?;
 
-    // 2. What is asked, typed.
-    let request = parse(body)?;
+    // 2. What is asked, typed, in the form the hub sent it.
+    let request = parse(headers, body)?;
     tracing::Span::current().record("order_id", request.order_id.as_str());
     let amount =
         Money::parse(&request.amount, request.currency).map_err(|e| HandoffError::Malformed {
@@ -232,7 +232,19 @@ fn header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, Han
 }
 
 /// The body as a handoff request, naming the field serde stopped at.
-fn parse(body: &[u8]) -> Result<HandoffRequest, HandoffError> {
+fn parse(headers: &HeaderMap, body: &[u8]) -> Result<HandoffRequest, HandoffError> {
+    let xml = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(postsale_protocol::xml::is_xml_media_type);
+    if xml {
+        return postsale_protocol::xml::request_from_xml(body).map_err(|e| {
+            HandoffError::Malformed {
+                detail: format!("body is not a handoff request: {e}"),
+                field: None,
+            }
+        });
+    }
     let mut json = serde_json::Deserializer::from_slice(body);
     let request: HandoffRequest = serde_path_to_error::deserialize(&mut json).map_err(|e| {
         let path = e.path().to_string();

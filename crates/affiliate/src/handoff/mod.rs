@@ -160,8 +160,11 @@ impl fmt::Debug for HandoffConfig {
 /// hub. Mount it with `.merge(router(config))` beside the shop's routes, or
 /// `.nest("/prefix", router(config))` under a prefix, and register the full
 /// URL with the hub as the affiliate's handoff URL. Bodies over
-/// [`MAX_BODY_BYTES`] are refused with 413. Answers are JSON, or XML to an
-/// `Accept: application/xml`; refusals are always `application/problem+json`
+/// [`MAX_BODY_BYTES`] are refused with 413. A request is read as JSON, or as
+/// XML when its `Content-Type` says so (`postsale_protocol::xml`: the hub
+/// sends that form to an affiliate whose `handoff_format` is `xml`); answers
+/// are JSON, or XML to an `Accept: application/xml`; refusals are always
+/// `application/problem+json`
 /// ([`HandoffError`] lists them with their statuses).
 pub fn router(config: HandoffConfig) -> Router {
     Router::new()

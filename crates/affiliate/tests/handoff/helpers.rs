@@ -238,6 +238,22 @@ impl TestApp {
         self.send(body, &signature, KEY_ID, None).await
     }
 
+    /// Sends `body` in the XML form, signed, asking for an XML answer, as the
+    /// hub does for an affiliate that chose XML.
+    pub(crate) async fn send_xml(&self, body: Vec<u8>) -> reqwest::Response {
+        let signature = sign_request(&body, SECRET, now());
+        self.client
+            .post(&self.url)
+            .header("content-type", "application/xml")
+            .header("accept", "application/xml")
+            .header(SIGNATURE_HEADER, signature)
+            .header(HANDOFF_KEY_ID_HEADER, KEY_ID)
+            .body(body)
+            .send()
+            .await
+            .expect("the affiliate answers")
+    }
+
     /// Sends raw bytes with the given signature header and key id.
     pub(crate) async fn send(
         &self,

@@ -165,6 +165,31 @@ async fn the_answer_comes_as_xml_to_an_affiliate_that_asks_for_it() {
 }
 
 #[tokio::test]
+async fn a_handoff_sent_in_xml_is_read_and_answered_in_xml_once() {
+    let app = spawn_app().await;
+    let hub_order = request(HandoffMode::MerchantOfRecord, "ord_1", "A-1001");
+    let body = postsale_protocol::xml::request_to_xml(&hub_order).expect("xml");
+    for _ in 0..2 {
+        let response = app.send_xml(body.clone().into_bytes()).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/xml");
+        let xml = response.bytes().await.expect("a body");
+        assert_eq!(
+            postsale_protocol::xml::response_from_xml(&xml),
+            Ok(HandoffResponse::Charged {
+                charge_id: "ch_1".into(),
+                ship_to: Some(address()),
+            })
+        );
+    }
+    assert_eq!(
+        app.charger.charged().len(),
+        1,
+        "the retry replays the answer"
+    );
+}
+
+#[tokio::test]
 async fn a_call_signed_with_the_previous_key_is_accepted_while_rotating() {
     let app = spawn_app().await;
     let mut hub_order = request(HandoffMode::MerchantOfRecord, "ord_1", "A-1001");

@@ -219,6 +219,37 @@ async fn an_unknown_field_is_refused_as_malformed_naming_it() {
 }
 
 #[tokio::test]
+async fn xml_that_is_broken_declares_entities_or_is_json_is_refused_as_malformed() {
+    let app = spawn_app().await;
+    let hub_order = request(HandoffMode::MerchantOfRecord, "ord_1", "A-1001");
+    let good = postsale_protocol::xml::request_to_xml(&hub_order).expect("xml");
+    let entity = good.replacen(
+        "<handoff_request>",
+        "<!DOCTYPE handoff_request [<!ENTITY a \"A-1001\">]><handoff_request>",
+        1,
+    );
+    for body in [
+        good[..good.len() - 10].to_owned(),
+        entity,
+        good.replace("handoff_request>", "order>"),
+        good.replace(
+            "<amount>19.99</amount>",
+            "<amount>19.99</amount><card_number>4242424242424242</card_number>",
+        ),
+        String::from_utf8(mor_body()).expect("utf-8"),
+    ] {
+        let response = app.send_xml(body.into_bytes()).await;
+        let (status, problem) = problem(response).await;
+        assert_eq!(status, 400, "{problem}");
+        assert!(
+            detail(&problem).contains("not a handoff request"),
+            "{problem}"
+        );
+    }
+    assert_eq!(app.charger.attempts(), 0, "nothing charged");
+}
+
+#[tokio::test]
 async fn an_amount_that_is_not_a_decimal_is_refused_naming_the_field() {
     let app = spawn_app().await;
     let mut hub_order = request(HandoffMode::MerchantOfRecord, "ord_1", "A-1001");

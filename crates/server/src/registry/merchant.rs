@@ -47,6 +47,10 @@ pub(crate) struct Merchant {
         pattern = "^(https://[^/?#\\s\\x00-\\x1f\\x7f-\\x9f][^\\s\\x00-\\x1f\\x7f-\\x9f]*|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]*)?([/?#][^\\s\\x00-\\x1f\\x7f-\\x9f]*)?)$"
     )]
     pub(crate) webhook_url: Option<String>,
+    /// The form the hub's handoff call takes: JSON, or XML for affiliates
+    /// whose backends speak it (the same fields, see the README).
+    #[serde(default)]
+    pub(crate) handoff_format: HandoffFormat,
     /// The origins proven by a challenge served on them or approved by the
     /// operator: the only ones CORS, the origin check and `frame-ancestors`
     /// use. Read-only: ignored in a request body.
@@ -60,6 +64,25 @@ pub(crate) struct Merchant {
     /// in the outbox until it has. Read-only.
     #[serde(default)]
     pub(crate) webhook_url_verified: bool,
+}
+
+/// The form of the hub's handoff call to an affiliate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum HandoffFormat {
+    #[default]
+    Json,
+    Xml,
+}
+
+impl HandoffFormat {
+    /// The stored name.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Xml => "xml",
+        }
+    }
 }
 
 /// A web origin as the schema states it: scheme and host (and port), an
@@ -119,6 +142,10 @@ fn decode(row: MerchantRow) -> Result<Merchant, Failure> {
         name: row.name,
         handoff_url: row.handoff_url,
         webhook_url: row.webhook_url,
+        handoff_format: match row.handoff_format.as_str() {
+            "xml" => HandoffFormat::Xml,
+            _ => HandoffFormat::Json,
+        },
     })
 }
 
@@ -132,6 +159,7 @@ fn profile<'a>(merchant: &'a Merchant, origins: &'a str) -> Profile<'a> {
         origins,
         handoff_url: merchant.handoff_url.as_deref(),
         webhook_url: merchant.webhook_url.as_deref(),
+        handoff_format: merchant.handoff_format.as_str(),
     }
 }
 

@@ -68,6 +68,9 @@ pub(crate) struct OfferItemRecord {
     /// parcel: it costs the highest fee among its items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) shipping: Option<String>,
+    /// Whether it is shipped: an order of it then needs an address.
+    #[serde(default)]
+    pub(crate) physical: bool,
 }
 
 fn default_max_quantity() -> u32 {

@@ -20,10 +20,12 @@ pub(crate) struct MerchantRow {
     pub(crate) verified_origins: String,
     pub(crate) handoff_url_verified_at: Option<i64>,
     pub(crate) webhook_url_verified_at: Option<i64>,
+    /// `json` or `xml`.
+    pub(crate) handoff_format: String,
 }
 
 const COLUMNS: &str = "id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, \
-     verified_origins, handoff_url_verified_at, webhook_url_verified_at";
+     verified_origins, handoff_url_verified_at, webhook_url_verified_at, handoff_format";
 
 /// A merchant's profile as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +38,8 @@ pub(crate) struct Profile<'a> {
     pub(crate) origins: &'a str,
     pub(crate) handoff_url: Option<&'a str>,
     pub(crate) webhook_url: Option<&'a str>,
+    /// `json` or `xml`.
+    pub(crate) handoff_format: &'a str,
 }
 
 /// Inside the caller's transaction: stores a new merchant with the digest
@@ -47,8 +51,8 @@ pub(crate) async fn insert(
     at: i64,
 ) -> Result<bool, StoreError> {
     let inserted = sqlx::query(
-        "INSERT INTO merchants (id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, api_key_sha256, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        "INSERT INTO merchants (id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, api_key_sha256, created_at, updated_at, handoff_format) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
     )
     .bind(profile.id)
     .bind(profile.name)
@@ -59,6 +63,7 @@ pub(crate) async fn insert(
     .bind(profile.webhook_url)
     .bind(api_key_sha256)
     .bind(at)
+    .bind(profile.handoff_format)
     .execute(&mut **tx)
     .await;
     super::new_row(inserted)
@@ -75,7 +80,7 @@ pub(crate) async fn update(
         "UPDATE merchants SET name = $1, is_affiliate = $2, is_upseller = $3, origins = $4, \
          handoff_url_verified_at = CASE WHEN handoff_url IS NOT DISTINCT FROM $5 THEN handoff_url_verified_at ELSE NULL END, \
          webhook_url_verified_at = CASE WHEN webhook_url IS NOT DISTINCT FROM $6 THEN webhook_url_verified_at ELSE NULL END, \
-         handoff_url = $5, webhook_url = $6, updated_at = $7 WHERE id = $8",
+         handoff_url = $5, webhook_url = $6, updated_at = $7, handoff_format = $9 WHERE id = $8",
     )
     .bind(profile.name)
     .bind(i64::from(profile.affiliate))
@@ -85,6 +90,7 @@ pub(crate) async fn update(
     .bind(profile.webhook_url)
     .bind(at)
     .bind(profile.id)
+    .bind(profile.handoff_format)
     .execute(&mut **tx)
     .await?;
     Ok(updated.rows_affected() == 1)

@@ -28,6 +28,8 @@ pub(crate) struct NewOpportunity {
     /// The answer given, as JSON, for the same ticket asking again.
     pub(crate) body: String,
     pub(crate) expires_at: i64,
+    /// The address the affiliate passed with the purchase, as JSON.
+    pub(crate) ship_to: Option<String>,
 }
 
 /// What the widget asks for one order.
@@ -80,8 +82,8 @@ const PICK: &str = "UPDATE opportunities SET incentive = $1 WHERE affiliate_id =
 /// table into a temporary table first, and journal each page the statement
 /// touches, which costs more than the row.
 const INSERT: &str = "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, \
-     reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+     reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at, ship_to) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
      ON CONFLICT (affiliate_id, order_id) DO NOTHING";
 
 /// A day: the window of the frequency cap.
@@ -132,6 +134,7 @@ async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
                     OpportunityStatus::Open.as_str(),
                     ask.now,
                     new.expires_at,
+                    new.ship_to,
                 ])?;
                 if inserted == 1 {
                     return Ok(Raw::Created);
@@ -258,6 +261,8 @@ pub(crate) struct OpportunityRow {
     pub(crate) customer_token: String,
     /// The answer first given, as JSON.
     pub(crate) body: String,
+    /// The address the affiliate passed, as JSON.
+    pub(crate) ship_to: Option<String>,
 }
 
 /// The opportunity `id`, if there is one.
@@ -267,7 +272,7 @@ pub(crate) async fn by_id(
 ) -> Result<Option<OpportunityRow>, StoreError> {
     let Some(row) = sqlx::query(
         "SELECT affiliate_id, upseller_id, reason_code, currency, item_skus, incentive, status, \
-         expires_at, order_id, ticket_nonce, customer_token, body FROM opportunities WHERE id = $1",
+         expires_at, order_id, ticket_nonce, customer_token, body, ship_to FROM opportunities WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -288,6 +293,7 @@ pub(crate) async fn by_id(
         ticket_nonce: row.try_get("ticket_nonce")?,
         customer_token: row.try_get("customer_token")?,
         body: row.try_get("body")?,
+        ship_to: row.try_get("ship_to")?,
     }))
 }
 
@@ -461,12 +467,13 @@ async fn open_batch(pool: &sqlx::AnyPool, batch: Vec<Waiting>) {
 /// unique key settles two replicas opening the same order) or its
 /// customer saw the reason code as often today as the cap allows.
 const INSERT_TOGETHER: &str = "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, \
-       customer_token, reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at) \
+       customer_token, reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at, \
+       ship_to) \
      SELECT a.id, a.affiliate, a.order_id, a.nonce, a.customer, a.code, a.upseller, a.incentive, \
-       a.currency, a.skus, a.body, $2, a.now, a.expires_at \
+       a.currency, a.skus, a.body, $2, a.now, a.expires_at, a.ship_to \
      FROM json_to_recordset($1::json) AS a(n int, affiliate text, order_id text, nonce text, \
        customer text, code text, since bigint, incentive text, now bigint, id text, upseller text, \
-       currency text, skus text, body text, expires_at bigint, cap bigint) \
+       currency text, skus text, body text, expires_at bigint, cap bigint, ship_to text) \
      WHERE (SELECT COUNT(*) FROM opportunities o WHERE o.affiliate_id = a.affiliate \
        AND o.customer_token = a.customer AND o.reason_code = a.code AND o.created_at > a.since) < a.cap \
      ORDER BY a.n ON CONFLICT (affiliate_id, order_id) DO NOTHING RETURNING id";
@@ -491,6 +498,7 @@ struct AskRow<'a> {
     body: &'a str,
     expires_at: i64,
     cap: i64,
+    ship_to: Option<&'a str>,
 }
 
 /// The ids of the opportunities of `asks` that were inserted.
@@ -524,6 +532,7 @@ async fn insert_together(
                 body: &new.body,
                 expires_at: new.expires_at,
                 cap,
+                ship_to: new.ship_to.as_deref(),
             })
         })
         .collect();

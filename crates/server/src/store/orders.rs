@@ -223,6 +223,8 @@ pub(crate) struct PendingRow {
     pub(crate) discount_minor: i64,
     pub(crate) shipping_minor: i64,
     pub(crate) incentive: Option<String>,
+    /// The address the customer confirmed, as JSON.
+    pub(crate) ship_to: Option<String>,
     pub(crate) currency: String,
     pub(crate) points: i64,
     pub(crate) payment_reference: Option<String>,
@@ -239,7 +241,7 @@ pub(crate) async fn pending(
 ) -> Result<Option<PendingRow>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT o.id, o.opportunity_id, o.affiliate_id, o.upseller_id, o.reason_code, o.customer_token, o.mode, o.items, \
-         o.amount_minor, o.discount_minor, o.shipping_minor, o.incentive, o.currency, o.points, \
+         o.amount_minor, o.discount_minor, o.shipping_minor, o.incentive, o.ship_to, o.currency, o.points, \
          o.payment_reference, o.confirm_attempts, \
          p.order_id AS affiliate_order_id, p.ticket_nonce \
          FROM orders o JOIN opportunities p ON p.id = o.opportunity_id \
@@ -366,6 +368,8 @@ pub(crate) struct NewOrder<'a> {
     pub(crate) discount_minor: i64,
     pub(crate) shipping_minor: i64,
     pub(crate) incentive: Option<&'a str>,
+    /// `direct_entry`: the address the customer confirmed, as JSON.
+    pub(crate) ship_to: Option<&'a str>,
     pub(crate) currency: &'a str,
     pub(crate) points: u32,
     pub(crate) payment_reference: Option<&'a str>,
@@ -377,8 +381,8 @@ pub(crate) fn inserting_pending(order: &NewOrder<'_>) -> Statement {
     Statement {
         sql: "INSERT INTO orders (id, opportunity_id, affiliate_id, upseller_id, reason_code, customer_token, mode, items, \
               amount_minor, currency, points, payment_reference, status, created_at, updated_at, \
-              discount_minor, shipping_minor, incentive) \
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+              discount_minor, shipping_minor, incentive, ship_to) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         values: vec![
             order.id.into(),
             order.opportunity_id.into(),
@@ -398,6 +402,7 @@ pub(crate) fn inserting_pending(order: &NewOrder<'_>) -> Statement {
             order.discount_minor.into(),
             order.shipping_minor.into(),
             order.incentive.map(str::to_owned).into(),
+            order.ship_to.map(str::to_owned).into(),
         ],
     }
 }
@@ -463,4 +468,54 @@ pub(crate) async fn awaiting_authentication(
     .bind(OrderStatus::RequiresAction.as_str())
     .fetch_optional(pool)
     .await?)
+}
+
+/// Removes the shipping addresses kept for `customer_token` of `affiliate`
+/// (on its opportunities and orders); how many rows changed.
+pub(crate) async fn forget_addresses_of_customer(
+    writer: &sqlx::AnyPool,
+    affiliate: &str,
+    customer_token: &str,
+) -> Result<u64, StoreError> {
+    let mut changed = 0;
+    for table in ["opportunities", "orders"] {
+        changed += sqlx::query(&format!(
+            "UPDATE {table} SET ship_to = NULL WHERE ship_to IS NOT NULL \
+             AND affiliate_id = $1 AND customer_token = $2"
+        ))
+        .bind(affiliate)
+        .bind(customer_token)
+        .execute(writer)
+        .await?
+        .rows_affected();
+    }
+    Ok(changed)
+}
+
+/// Removes the shipping addresses of opportunities made by `cutoff` and of
+/// orders made by then whose payment is settled (a pending one may still
+/// need it for its webhook); how many rows changed.
+pub(crate) async fn forget_addresses_by(
+    writer: &sqlx::AnyPool,
+    cutoff: i64,
+) -> Result<u64, StoreError> {
+    let opportunities = sqlx::query(
+        "UPDATE opportunities SET ship_to = NULL WHERE ship_to IS NOT NULL AND created_at <= $1",
+    )
+    .bind(cutoff)
+    .execute(writer)
+    .await?
+    .rows_affected();
+    let orders = sqlx::query(
+        "UPDATE orders SET ship_to = NULL WHERE ship_to IS NOT NULL AND created_at <= $1 \
+         AND status NOT IN ($2, $3, $4)",
+    )
+    .bind(cutoff)
+    .bind(OrderStatus::Pending.as_str())
+    .bind(OrderStatus::PendingConfirmation.as_str())
+    .bind(OrderStatus::RequiresAction.as_str())
+    .execute(writer)
+    .await?
+    .rows_affected();
+    Ok(opportunities + orders)
 }

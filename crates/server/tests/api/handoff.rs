@@ -128,6 +128,29 @@ pub(crate) async fn affiliate(app: &TestApp) -> Affiliate {
 /// The affiliate's handoff router checking the hub's signatures with
 /// `keys` (id, secret), and its URL; not registered with the hub.
 pub(crate) async fn affiliate_with(keys: Vec<(String, String)>) -> (Affiliate, String) {
+    let (affiliate, handoff) = affiliate_router(keys);
+    let (url, _) = serve(handoff).await;
+    (affiliate, url)
+}
+
+/// Serves `handoff` on loopback: its handoff URL and the server's task.
+async fn serve(handoff: Router) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let url = format!(
+        "http://{}{HANDOFF_PATH}",
+        listener.local_addr().expect("addr")
+    );
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, handoff).await;
+    });
+    (url, task)
+}
+
+/// The affiliate's handoff router checking the hub's signatures with
+/// `keys` (id, secret), not yet served.
+fn affiliate_router(keys: Vec<(String, String)>) -> (Affiliate, Router) {
     let directory = Arc::new(Directory::default());
     let charger = Arc::new(Charger::default());
     let config = HandoffConfig::new(
@@ -139,15 +162,7 @@ pub(crate) async fn affiliate_with(keys: Vec<(String, String)>) -> (Affiliate, S
         Arc::new(MemoryStore::new()),
     )
     .expect("valid keys");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let url = format!(
-        "http://{}{HANDOFF_PATH}",
-        listener.local_addr().expect("addr")
-    );
-    tokio::spawn(async move { axum::serve(listener, router(config)).await });
-    (Affiliate { directory, charger }, url)
+    (Affiliate { directory, charger }, router(config))
 }
 
 /// Registers `url` as the shop's handoff URL and has the hub prove it.
@@ -309,6 +324,79 @@ async fn a_merchant_of_record_accept_is_charged_by_the_affiliate_once() {
 }
 
 #[tokio::test]
+async fn an_affiliate_that_chose_xml_is_called_and_answers_in_xml_in_both_modes() {
+    let app = spawn_app().await;
+    add_care_plan(&app).await;
+    // The real SDK router, with a note of each call's media types.
+    let (affiliate, handoff) = affiliate_router(vec![app.hub_key.clone()]);
+    let seen: Arc<Mutex<Vec<[String; 3]>>> = Arc::default();
+    let notes = seen.clone();
+    let handoff = handoff.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let notes = notes.clone();
+            async move {
+                let header = |h: &HeaderMap, name: &str| {
+                    h.get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned()
+                };
+                let (sent, asked) = (
+                    header(request.headers(), "content-type"),
+                    header(request.headers(), "accept"),
+                );
+                let response = next.run(request).await;
+                let answered = header(response.headers(), "content-type");
+                notes.lock().expect("lock").push([sent, asked, answered]);
+                response
+            }
+        },
+    ));
+    put_url(&app, &app.shop_key, "handoff_format", "xml").await;
+    let server = serve_as_handoff(&app, handoff).await;
+
+    let (id, offer) = open(&app, &affiliate, &claims("X-1", Some("CARE"))).await;
+    let response = accept(&app, &id, "xml-1", &body_for(&offer)).await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(affiliate.charger.charges.load(Ordering::SeqCst), 1);
+    let (id, offer) = open(&app, &affiliate, &claims("X-2", Some("CAMERA-HIGH"))).await;
+    let response = accept(&app, &id, "xml-2", &body_for(&offer)).await;
+    assert_eq!(response.status(), 201, "the customer record read from XML");
+    let order: Value = response.json().await.expect("json");
+    assert_eq!(order["status"], "charged");
+
+    let calls = seen.lock().expect("lock").clone();
+    // The challenge that proved the URL is JSON; both handoffs are XML.
+    let handoffs: Vec<_> = calls
+        .iter()
+        .filter(|[sent, ..]| sent != "application/json")
+        .collect();
+    assert_eq!(handoffs.len(), 2, "{calls:?}");
+    for [sent, asked, answered] in handoffs {
+        assert_eq!(
+            (sent.as_str(), asked.as_str(), answered.as_str()),
+            ("application/xml", "application/xml", "application/xml")
+        );
+    }
+    let mut me: Value = app
+        .admin(Method::GET, &app.shop_key, "merchant", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["handoff_format"], "xml");
+    me["handoff_format"] = json!("soap");
+    assert_problem(
+        app.admin(Method::PUT, &app.shop_key, "merchant", Some(me))
+            .await,
+        400,
+        Some("handoff_format"),
+    )
+    .await;
+    server.abort();
+}
+
+#[tokio::test]
 async fn an_affiliate_that_declines_ends_in_a_clear_failed_order() {
     let app = spawn_app().await;
     add_care_plan(&app).await;
@@ -335,16 +423,7 @@ async fn an_affiliate_that_declines_ends_in_a_clear_failed_order() {
 /// Starts `app` as an affiliate's handoff URL (answering the hub's
 /// challenge, as it must to be proven) and registers it; the server's task.
 async fn serve_as_handoff(app: &TestApp, handoff: Router) -> tokio::task::JoinHandle<()> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let url = format!(
-        "http://{}{HANDOFF_PATH}",
-        listener.local_addr().expect("addr")
-    );
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, handoff).await;
-    });
+    let (url, task) = serve(handoff).await;
     set_handoff_url(app, &url).await;
     task
 }

@@ -24,6 +24,7 @@ mod proxied;
 mod refunds;
 mod replicas;
 mod sealing;
+mod shipping;
 mod stripe;
 mod trust;
 mod verify;

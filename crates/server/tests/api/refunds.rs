@@ -217,3 +217,76 @@ async fn refunds_in_parts_never_exceed_the_charge_and_only_the_receiver_refunds(
     assert_eq!(refunded[1]["order"]["refunded"], "99.00");
     assert_eq!(refunded[1]["order"]["status"], "refunded");
 }
+
+#[tokio::test]
+async fn the_affiliate_hears_of_the_upsell_it_showed_and_of_its_refund() {
+    let app = spawn_app().await;
+    put_url(
+        &app,
+        &app.shop_key,
+        "webhook_url",
+        "http://127.0.0.1:9/shop-hooks",
+    )
+    .await;
+    let order = charged_order(&app, "AF-1").await;
+    assert_eq!(
+        refund(
+            &app,
+            &app.trail_key,
+            &order,
+            Some(json!({"amount": "9.00"}))
+        )
+        .await
+        .status(),
+        200
+    );
+    let pool = database(&app).await;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT upseller_id, body FROM webhooks WHERE order_id = $1 ORDER BY id")
+            .bind(&order)
+            .fetch_all(&pool)
+            .await
+            .expect("webhooks");
+    let heard: Vec<(String, Value)> = rows
+        .into_iter()
+        .map(|(to, body)| (to, serde_json::from_str(&body).expect("json")))
+        .collect();
+    let mut events: Vec<(&str, &str)> = heard
+        .iter()
+        .map(|(to, body)| (to.as_str(), body["event"].as_str().unwrap_or("")))
+        .collect();
+    events.sort_unstable();
+    assert_eq!(
+        events,
+        [
+            ("shop", "upsell.accepted"),
+            ("shop", "upsell.refunded"),
+            ("trail", "order.charged"),
+            ("trail", "order.refunded"),
+        ]
+    );
+    let event = |name: &str| {
+        heard
+            .iter()
+            .map(|(_, body)| body)
+            .find(|body| body["event"] == name)
+            .expect("the event")
+    };
+    let upsell = &event("upsell.accepted")["upsell"];
+    assert_eq!(upsell["order_id"], order.as_str());
+    // What the affiliate needs to credit its customer and reconcile: its
+    // own order and customer token, the amount, the points, the money owed.
+    assert_eq!(upsell["affiliate_order_id"], "AF-1");
+    assert_eq!(upsell["customer_token"], "cust-1");
+    assert_eq!(upsell["reason_code"], "OUTDOOR");
+    assert_eq!(upsell["amount"], "99.00");
+    assert_eq!(upsell["points"], 50);
+    assert_eq!(upsell["settlement"]["collected_by"], "trail");
+    assert!(
+        upsell.get("ship_to").is_none() && upsell.get("customer").is_none(),
+        "the affiliate is not sent the upseller's shipping data: {upsell}"
+    );
+    let refunded = event("upsell.refunded");
+    assert_eq!(refunded["refund"]["amount"], "9.00");
+    assert_eq!(refunded["order"]["refunded"], "9.00");
+}
