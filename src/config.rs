@@ -166,6 +166,8 @@ pub(crate) fn purchase(raw: JsValue) -> Result<Purchase, ConfigError> {
             total,
             currency,
             ship_to: None,
+            promotion_id: opt_string(&get(&raw, "order"), "promotion_id")
+                .ok_or(ConfigError::Purchase)?,
         },
         incentive: None,
     };

@@ -29,6 +29,12 @@ fn style(value: &JsValue) -> Option<DisplayStyle> {
     })
 }
 
+/// A whole number of unix seconds, within what a JS number holds exactly.
+fn unix_seconds(value: &JsValue) -> Option<i64> {
+    let n = value.as_f64()?;
+    (n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0).then_some(n as i64)
+}
+
 fn incentive(value: &JsValue) -> Option<Incentive> {
     Some(Incentive {
         id: string(value, "id")?,
@@ -43,14 +49,12 @@ pub(crate) fn opportunity(value: &JsValue) -> Option<Opportunity> {
         "iframe" => Presentation::Iframe,
         _ => return None,
     };
-    let expires_at = get(value, "expires_at").as_f64()?;
     Some(Opportunity {
         id: string(value, "id")?,
         presentation,
         teaser: string(value, "teaser")?,
         style: style(&get(value, "style"))?,
-        expires_at: (expires_at.fract() == 0.0 && expires_at.abs() <= 9_007_199_254_740_991.0)
-            .then_some(expires_at as i64)?,
+        expires_at: unix_seconds(&get(value, "expires_at"))?,
         reason_code: ReasonCode::parse(&string(value, "reason_code")?).ok()?,
         incentives: list(value, "incentives", incentive)?,
     })
@@ -135,6 +139,7 @@ pub(crate) fn offer(value: &JsValue) -> Option<Offer> {
         disclosure: disclosure(&get(value, "disclosure"))?,
         points: uint(value, "points")?,
         incentive: optional(value, "incentive", applied_incentive)?,
+        expires_at: unix_seconds(&get(value, "expires_at"))?,
         #[cfg(feature = "frame")]
         ship_to: optional(value, "ship_to", address)?,
         #[cfg(not(feature = "frame"))]
@@ -179,18 +184,20 @@ pub(crate) fn opportunity_request(request: &OpportunityRequest) -> JsValue {
         set_some(&line, "priority", item.priority.map(JsValue::from));
         line.into()
     });
+    let sent = object(&[
+        ("order_id", transaction.order_id.as_str().into()),
+        ("items", crate::js::array(items)),
+        ("total", transaction.total.as_str().into()),
+        ("currency", transaction.currency.as_str().into()),
+    ]);
+    set_some(
+        &sent,
+        "promotion_id",
+        opt(transaction.promotion_id.as_deref()),
+    );
     let body = object(&[
         ("ticket", request.ticket.as_str().into()),
-        (
-            "transaction",
-            object(&[
-                ("order_id", transaction.order_id.as_str().into()),
-                ("items", crate::js::array(items)),
-                ("total", transaction.total.as_str().into()),
-                ("currency", transaction.currency.as_str().into()),
-            ])
-            .into(),
-        ),
+        ("transaction", sent.into()),
     ]);
     set_some(&body, "incentive", opt(request.incentive.as_deref()));
     body.into()

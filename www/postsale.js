@@ -34,7 +34,7 @@
     g = new URL(h).origin;
     return fetch(h + '/v1/opportunities', {
       method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(3e3),
-      body: JSON.stringify({ ticket: o.ticket, transaction: { order_id: r.id, total: r.total, currency: r.currency, ship_to: r.ship_to,
+      body: JSON.stringify({ ticket: o.ticket, transaction: { order_id: r.id, total: r.total, currency: r.currency, ship_to: r.ship_to, promotion_id: r.promotion_id,
         items: (r.items || []).map(function (i) {
           return { sku: i.sku, name: i.name, quantity: i.quantity, unit_price: i.unit_price, priority: i.priority };
         }) } })

@@ -4,9 +4,7 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
-#[cfg(not(feature = "frame"))]
-use wasm_bindgen::{JsCast, closure::Closure};
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use yew::html::Scope;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -157,6 +155,8 @@ pub(crate) enum Msg {
     Ui(Ui),
     /// An answer came back from the hub.
     Action(Action),
+    /// A second passed: the offer's countdown moves.
+    Tick,
 }
 
 /// The widget's root component.
@@ -178,6 +178,10 @@ pub(crate) struct App {
     before: Option<web_sys::HtmlElement>,
     /// The stage whose side effects have run.
     entered: Option<Stage>,
+    /// Unix seconds, by the browser's clock, as of the last tick.
+    now: i64,
+    /// The interval that ticks each second, and its callback.
+    clock: Option<(i32, Closure<dyn Fn()>)>,
     /// The hub's consent frame of the consent step (merchant-page build).
     #[cfg(not(feature = "frame"))]
     consent_frame: NodeRef,
@@ -408,6 +412,8 @@ impl Component for App {
             dialog: NodeRef::default(),
             before: super::dialog::focused_before(session.shown_inline()),
             entered: None,
+            now: unix_now(),
+            clock: start_clock(ctx),
             #[cfg(not(feature = "frame"))]
             consent_frame: NodeRef::default(),
             #[cfg(not(feature = "frame"))]
@@ -419,6 +425,11 @@ impl Component for App {
         match msg {
             Msg::Ui(ui) => self.act(ctx, ui),
             Msg::Action(action) => self.apply(action),
+            Msg::Tick => {
+                self.now = unix_now();
+                // Only a step that shows the countdown renders again.
+                matches!(self.state.stage, Stage::Offer | Stage::Consent)
+            }
         }
     }
 
@@ -434,6 +445,9 @@ impl Component for App {
     }
 
     fn destroy(&mut self, _ctx: &Context<Self>) {
+        if let (Some((id, _)), Some(window)) = (self.clock.take(), web_sys::window()) {
+            window.clear_interval_with_handle(id);
+        }
         #[cfg(not(feature = "frame"))]
         self.stop_listening_for_consent();
         give_focus_back(&mut self.before);
@@ -509,12 +523,34 @@ impl Component for App {
                 super::failure(state.failure.unwrap_or(Failure::Refused), &send),
             ),
         };
+        // The offer and its consent show when they end.
+        let body = match (&state.offer, state.stage) {
+            (Some(offer), Stage::Offer | Stage::Consent) => {
+                html! { <>{ body }{ super::deadline(offer.expires_at, self.now) }</> }
+            }
+            _ => body,
+        };
         html! {
             <div class="theme" ref={theme}>
                 { super::dialog::dialog(title, session.shown_inline(), &self.dialog, &send, body) }
             </div>
         }
     }
+}
+
+/// Unix seconds by the browser's clock.
+fn unix_now() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// Ticks `Msg::Tick` into the component every second, until destroyed.
+fn start_clock(ctx: &Context<App>) -> Option<(i32, Closure<dyn Fn()>)> {
+    let link = ctx.link().clone();
+    let tick = Closure::<dyn Fn()>::new(move || link.send_message(Msg::Tick));
+    let id = web_sys::window()?
+        .set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 1000)
+        .ok()?;
+    Some((id, tick))
 }
 
 /// Focuses the element that had focus before the dialog, once.

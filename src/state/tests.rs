@@ -39,6 +39,7 @@ fn offer(mode: HandoffMode) -> Rc<Offer> {
         },
         points: 120,
         incentive: None,
+        expires_at: 4_000_000_000,
         ship_to: None,
     })
 }

@@ -99,7 +99,7 @@ pub(super) const OPPORTUNITY: &str = "{ id: 'op_1', presentation: 'popup', tease
   style: { accent: '#aa0000', text: '#111111', surface: '#ffffff', font: 'Georgia, serif', radius_px: 8 },
   expires_at: 4000000000, reason_code: 'CAMERA-HIGH', incentives: [] }";
 const OFFER: &str = "{ opportunity_id: 'op_1', headline: 'Protect it, {{first_name}}', body: 'Two years of cover',
-  button: 'Add to my order', currency: 'USD', points: 120,
+  button: 'Add to my order', currency: 'USD', points: 120, expires_at: 4000000000,
   style: { accent: '#aa0000', text: '#111111', surface: '#ffffff', font: 'Georgia, serif', radius_px: 8 },
   items: [{ sku: 'CARE', name: 'Care plan', unit_price: '49.99', max_quantity: 1 },
           { sku: 'SD', name: 'SD card', unit_price: '19.50', max_quantity: 3 }],
@@ -383,6 +383,53 @@ async fn declining_tells_the_hub_and_the_page() {
         .await
     );
     assert_eq!(seen(), ["shown", "declined", "closed"]);
+    clear_widgets();
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn the_offer_counts_down_to_its_end_and_tells_screen_readers_once_in_its_last_minute() {
+    fake_hub(&format!(
+        "function (method, path) {{
+           if (path === '/v1/opportunities') return [201, {OPPORTUNITY}];
+           if (path === '/v1/opportunities/op_1/offer')
+             return [200, Object.assign({OFFER}, {{ expires_at: Math.floor(Date.now() / 1000) + 62 }})];
+           return [404, null];
+         }}"
+    ));
+    shop(FAKE_HUB);
+    assert!(
+        until(2_000, || widget_shadow()
+            .is_some_and(|s| query(&s, ".primary").is_some()))
+        .await,
+        "the teaser"
+    );
+    let shadow = widget_shadow().expect("shown");
+    query(&shadow, ".primary").expect("Show me").click();
+    assert!(
+        until(2_000, || query(&shadow, ".deadline").is_some()).await,
+        "the offer shows when it ends"
+    );
+    let text = |css: &str| {
+        query(&shadow, css)
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    };
+    let shown = text(".deadline");
+    assert!(shown.starts_with("Offer ends in 1:0"), "{shown}");
+    assert_eq!(text(".sr"), "", "no announcement before the last minute");
+    assert!(
+        until(5_000, || text(".sr")
+            == "This offer ends in less than a minute.")
+        .await,
+        "the last minute is announced: {}",
+        text(".deadline")
+    );
+    assert!(
+        text(".deadline").starts_with("Offer ends in 0:"),
+        "{}",
+        text(".deadline")
+    );
     clear_widgets();
     restore_fetch();
 }

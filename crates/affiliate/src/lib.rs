@@ -15,7 +15,7 @@ pub use postsale_protocol::{
     ReasonCode, SIGNATURE_HEADER, SignatureError, TicketError, ValidatorError,
 };
 pub use secret::Secret;
-pub use signer::{SignerError, TicketSigner};
+pub use signer::{SignerError, Ticket, TicketSigner};
 
 /// Checks the hub's `Postsale-Signature` header on a call to the affiliate:
 /// `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, within 300 seconds of

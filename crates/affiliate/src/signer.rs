@@ -104,18 +104,54 @@ impl TicketSigner {
         incentive: Option<&str>,
         now: i64,
     ) -> Result<String, TicketError> {
+        self.sign_ticket_at(
+            &Ticket {
+                order_id,
+                customer_token,
+                reason_code,
+                incentive,
+                promotion_id: None,
+            },
+            now,
+        )
+    }
+
+    /// The ticket for `ticket`, issued now: [`TicketSigner::sign`] with
+    /// every claim, the promotion an upseller gave you among them.
+    pub fn sign_ticket(&self, ticket: &Ticket<'_>) -> Result<String, TicketError> {
+        self.sign_ticket_at(ticket, crate::unix_now())
+    }
+
+    /// [`TicketSigner::sign_ticket`] with the clock given, in unix seconds.
+    pub fn sign_ticket_at(&self, ticket: &Ticket<'_>, now: i64) -> Result<String, TicketError> {
         let claims = TicketClaims {
             affiliate_id: self.affiliate_id.clone(),
-            order_id: order_id.to_owned(),
-            reason_code: reason_code.cloned(),
-            customer_token: customer_token.to_owned(),
-            incentive: incentive.map(str::to_owned),
+            order_id: ticket.order_id.to_owned(),
+            reason_code: ticket.reason_code.cloned(),
+            customer_token: ticket.customer_token.to_owned(),
+            incentive: ticket.incentive.map(str::to_owned),
+            promotion_id: ticket.promotion_id.map(str::to_owned),
             issued_at: now,
             nonce: new_nonce(),
         };
         claims.validate()?;
         Ok(sign_ticket(&claims, &self.key_id, self.secret.expose()))
     }
+}
+
+/// What one ticket says, for [`TicketSigner::sign_ticket`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ticket<'a> {
+    /// Your order id (the widget's transaction must name the same).
+    pub order_id: &'a str,
+    /// Your opaque id for the customer.
+    pub customer_token: &'a str,
+    /// The class of this transaction, which picks the offer.
+    pub reason_code: Option<&'a ReasonCode>,
+    /// The thank-you reward you give for this order.
+    pub incentive: Option<&'a str>,
+    /// The promotion an upseller gave you: its items are the ones offered.
+    pub promotion_id: Option<&'a str>,
 }
 
 /// 128 random bits from the operating system, URL-safe base64 (22 characters).
@@ -152,6 +188,31 @@ mod tests {
         assert_eq!(claims.reason_code, Some(code));
         assert_eq!(claims.incentive.as_deref(), Some("points"));
         assert_eq!(claims.issued_at, NOW);
+    }
+
+    #[test]
+    fn a_promotion_travels_signed_and_a_bad_one_is_refused() {
+        let ticket = Ticket {
+            order_id: "A-1",
+            customer_token: "cus_7",
+            promotion_id: Some("spring-26"),
+            ..Ticket::default()
+        };
+        let raw = signer().sign_ticket_at(&ticket, NOW).expect("signs");
+        let claims = SignedTicket::parse(&raw)
+            .expect("parses")
+            .verify(SECRET, NOW)
+            .expect("verifies");
+        assert_eq!(claims.promotion_id.as_deref(), Some("spring-26"));
+        let long = "p".repeat(65);
+        let refused = signer().sign_ticket_at(
+            &Ticket {
+                promotion_id: Some(&long),
+                ..ticket
+            },
+            NOW,
+        );
+        assert_eq!(refused, Err(TicketError::InvalidClaim("promotion_id")));
     }
 
     #[test]

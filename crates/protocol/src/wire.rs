@@ -37,6 +37,9 @@ pub struct Transaction {
     /// the customer for a shipped upsell they pay by card in the hub's frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<Address>,
+    /// The promotion whose items to offer, when the ticket names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion_id: Option<String>,
 }
 
 /// One line of a transaction.
@@ -225,6 +228,9 @@ pub struct Offer {
     /// The thank-you reward the price includes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incentive: Option<AppliedIncentive>,
+    /// Unix seconds from which the offer is gone: the hub refuses it from
+    /// that second, and the widget counts down to it.
+    pub expires_at: i64,
     /// `direct_entry` only: the address the affiliate passed with the
     /// purchase, which the customer may ship a physical item to.
     #[serde(default, skip_serializing_if = "Option::is_none")]

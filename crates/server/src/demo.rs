@@ -296,6 +296,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
             default_items: defaults.iter().map(|s| (*s).to_owned()).collect(),
             promotion_id: None,
             frequency_cap: 100,
+            offer_minutes: 15,
             active: true,
         }
     };
@@ -369,6 +370,7 @@ pub(crate) fn order_page(template: &str, reason_code: Option<&str>) -> String {
         reason_code: reason_code.and_then(|c| ReasonCode::parse(c).ok()),
         customer_token: "demo-customer".into(),
         incentive: None,
+        promotion_id: None,
         issued_at: now(),
         nonce: new_id("n"),
     };

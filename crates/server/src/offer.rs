@@ -91,6 +91,7 @@ async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failu
         incentive: open.incentive.clone(),
         // Only where the customer confirms the address: in the hub's frame,
         // with the card.
+        expires_at: open.expires_at,
         ship_to: open
             .ship_to
             .clone()

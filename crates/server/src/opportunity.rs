@@ -29,9 +29,6 @@ use crate::{
     },
 };
 
-/// How long an opportunity stays open.
-pub(crate) const OPPORTUNITY_TTL_SECS: i64 = 30 * 60;
-
 /// What reporting a purchase came to.
 #[derive(Debug)]
 pub(crate) enum Opening {
@@ -91,7 +88,20 @@ pub(crate) async fn open(
             let currency = purchase.total.currency();
             let choices = choices(&incentives, &code, currency);
             incentive = picked(request, &claims, &choices)?;
-            candidate(state, &affiliate, &code, &purchase, &choices, now).await
+            // The promotion an upseller gave the affiliate: signed, else
+            // the page's, else the reason code's.
+            let promotion = claims
+                .promotion_id
+                .as_deref()
+                .or(purchase.promotion_id.as_deref())
+                .or(code.promotion_id.as_deref());
+            let ask = Candidate {
+                code: &code,
+                purchase: &purchase,
+                choices: &choices,
+                promotion,
+            };
+            candidate(state, &affiliate, &ask, now).await
         }
         Ok(Err(why)) => Ok(Err(why)),
         Err(err) => Err(err),
@@ -132,6 +142,16 @@ pub(crate) async fn open(
     }
 }
 
+/// What an opportunity is made of: the reason code, the purchase, the
+/// incentives to pick from and the promotion in force.
+#[derive(Clone, Copy)]
+struct Candidate<'a> {
+    code: &'a ReasonCodeRecord,
+    purchase: &'a selection::Purchase,
+    choices: &'a [&'a IncentiveRecord],
+    promotion: Option<&'a str>,
+}
+
 /// The incentives `code` lets the customer pick from that can apply to a
 /// purchase in `currency`.
 fn choices<'a>(
@@ -170,12 +190,16 @@ fn picked(
 async fn candidate(
     state: &AppState,
     affiliate: &Merchant,
-    code: &ReasonCodeRecord,
-    purchase: &selection::Purchase,
-    choices: &[&IncentiveRecord],
+    ask: &Candidate<'_>,
     now: i64,
 ) -> Result<Result<NewOpportunity, NoOffer>, Failure> {
-    let items = selection::items(&state.db, affiliate, code, purchase).await?;
+    let Candidate {
+        code,
+        purchase,
+        choices,
+        promotion,
+    } = *ask;
+    let items = selection::items(&state.db, affiliate, code, purchase, promotion).await?;
     if items.is_empty() {
         return Ok(Err(NoOffer::NoEligibleItems));
     }
@@ -188,7 +212,7 @@ async fn candidate(
         presentation: code.presentation,
         teaser: code.teaser.clone(),
         style: style.to_wire(),
-        expires_at: now + OPPORTUNITY_TTL_SECS,
+        expires_at: now + i64::from(code.offer_minutes) * 60,
         reason_code: code.code.clone(),
         incentives: choices
             .iter()
@@ -349,6 +373,8 @@ pub(crate) struct OpenOpportunity {
     pub(crate) incentive: Option<AppliedIncentive>,
     /// The address the affiliate passed with the purchase.
     pub(crate) ship_to: Option<Address>,
+    /// Unix seconds from which the offer is gone (refused at that second).
+    pub(crate) expires_at: i64,
     /// The affiliate's order the customer just placed.
     pub(crate) order_id: String,
     pub(crate) ticket_nonce: String,
@@ -406,6 +432,7 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
     };
     Ok(OpenOpportunity {
         ship_to,
+        expires_at: row.expires_at,
         id: id.to_owned(),
         affiliate,
         upseller,

@@ -477,7 +477,29 @@ async fn finish(
     let webhooks = match &outcome {
         Outcome::Charged {
             ship_to, customer, ..
-        } => charged_webhooks(order, ship_to, customer, debt.as_ref(), urls),
+        } => {
+            // The affiliate hears the customer's balance with this order's
+            // credit in it (credited in the same write as the outcome).
+            let balance = if urls.1.is_some() && order.affiliate_id != order.upseller_id {
+                crate::store::points::balance_before(
+                    &state.db.pool,
+                    &order.affiliate_id,
+                    &order.customer_token,
+                    &order.id,
+                )
+                .await?
+                .saturating_add(i64::from(order.points))
+            } else {
+                0
+            };
+            let heard = Heard {
+                ship_to,
+                customer,
+                debt: debt.as_ref(),
+                points_balance: balance,
+            };
+            charged_webhooks(order, &heard, urls)
+        }
         _ => Vec::new(),
     };
     let answer = if charged {
@@ -526,6 +548,16 @@ async fn finish(
     Ok(outcome.answer)
 }
 
+/// What a charged order's webhooks tell beside the order.
+#[derive(Clone, Copy)]
+struct Heard<'a> {
+    ship_to: &'a Option<serde_json::Value>,
+    customer: &'a Option<serde_json::Value>,
+    debt: Option<&'a (settlements::Debt, u32)>,
+    /// The customer's points at the affiliate, this order's included.
+    points_balance: i64,
+}
+
 /// A webhook to queue: its recipient, the URL and the body.
 type Webhook = (String, String, serde_json::Value);
 
@@ -536,11 +568,15 @@ type Webhook = (String, String, serde_json::Value);
 /// from, the points earned, and its commission or debt).
 fn charged_webhooks(
     order: &PendingOrder,
-    ship_to: &Option<serde_json::Value>,
-    customer: &Option<serde_json::Value>,
-    debt: Option<&(settlements::Debt, u32)>,
+    heard: &Heard<'_>,
     (upseller_url, affiliate_url): (Option<String>, Option<String>),
 ) -> Vec<Webhook> {
+    let Heard {
+        ship_to,
+        customer,
+        debt,
+        points_balance,
+    } = *heard;
     // Under merchant_of_record the money sits with the affiliate, which
     // owes the upseller through the settlement ledger.
     let collected_by = match order.mode {
@@ -579,6 +615,7 @@ fn charged_webhooks(
                        "amount": order.amount.decimal(), "discount": discount, "shipping": shipping,
                        "incentive": order.breakdown.incentive,
                        "currency": order.amount.currency(), "points": order.points,
+                       "points_balance": points_balance,
                        "settlement": settlement},
         });
         webhooks.push((order.affiliate_id.clone(), url, body));

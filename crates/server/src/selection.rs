@@ -29,6 +29,8 @@ pub(crate) struct Purchase {
     pub(crate) total: Money,
     /// Where the affiliate ships the order, when it said.
     pub(crate) ship_to: Option<postsale_protocol::Address>,
+    /// The promotion the page named, if any (the ticket's comes first).
+    pub(crate) promotion_id: Option<String>,
 }
 
 /// Parses the transaction's amounts and checks that the lines add up to the total.
@@ -41,6 +43,9 @@ pub(crate) fn check_transaction(t: &Transaction) -> Result<Purchase, Failure> {
     }
     if let Some(address) = &t.ship_to {
         crate::validate::address("transaction.ship_to", address)?;
+    }
+    if let Some(promotion) = &t.promotion_id {
+        crate::validate::ident("transaction.promotion_id", promotion)?;
     }
     if t.items.is_empty() || t.items.len() > MAX_LINES {
         return Err(Failure::invalid(
@@ -93,6 +98,7 @@ pub(crate) fn check_transaction(t: &Transaction) -> Result<Purchase, Failure> {
         skus,
         total,
         ship_to: t.ship_to.clone(),
+        promotion_id: t.promotion_id.clone(),
     })
 }
 
@@ -182,17 +188,29 @@ fn rule_matches(rule: &ReasonRuleRecord, purchase: &Purchase) -> bool {
     sku_ok && total_ok
 }
 
-/// The upseller's items for this purchase: those complementing the purchased
-/// SKUs (in the affiliate's priority order), else the reason code's defaults;
-/// only those in the order's currency, open to this affiliate and this promotion.
+/// The upseller's items for this purchase. Under a `promotion` (the
+/// ticket's, else the page's, else the reason code's) that is exactly the
+/// promotion's items; otherwise those complementing the purchased SKUs (in
+/// the affiliate's priority order), else the reason code's defaults, and
+/// never an item of a promotion. Only those in the order's currency and
+/// open to this affiliate.
 pub(crate) async fn items(
     db: &Db,
     affiliate: &Merchant,
     code: &ReasonCodeRecord,
     purchase: &Purchase,
+    promotion: Option<&str>,
 ) -> Result<Vec<Arc<OfferItemRecord>>, Failure> {
     let mut candidates: Vec<String> = Vec::new();
-    for sku in &purchase.skus {
+    if let Some(promotion) = promotion {
+        candidates = registry::list::<OfferItemRecord>(db, &code.upseller)
+            .await?
+            .iter()
+            .filter(|item| item.promotion_id.as_deref() == Some(promotion))
+            .map(|item| item.sku.clone())
+            .collect();
+    }
+    for sku in purchase.skus.iter().filter(|_| promotion.is_none()) {
         for item in registry::complementing(db, &code.upseller, sku)
             .await?
             .iter()
@@ -202,7 +220,7 @@ pub(crate) async fn items(
             }
         }
     }
-    if candidates.is_empty() {
+    if candidates.is_empty() && promotion.is_none() {
         candidates = code.default_items.clone();
     }
     let mut chosen = Vec::new();
@@ -215,7 +233,7 @@ pub(crate) async fn items(
         };
         let currency_ok = item.currency == purchase.total.currency();
         let affiliate_ok = item.affiliates.is_empty() || item.affiliates.contains(&affiliate.id);
-        let promotion_ok = item.promotion_id.is_none() || item.promotion_id == code.promotion_id;
+        let promotion_ok = item.promotion_id.as_deref() == promotion;
         // An item the customer just bought is not offered again.
         let not_bought = !purchase.skus.contains(&item.sku) || code.upseller != affiliate.id;
         if currency_ok && affiliate_ok && promotion_ok && not_bought {
@@ -248,6 +266,7 @@ mod tests {
             total: total.into(),
             currency: CurrencyCode::parse("USD").expect("USD"),
             ship_to: None,
+            promotion_id: None,
         }
     }
 

@@ -358,6 +358,7 @@ pub(crate) fn purchase(order: &str, customer: &str, code: &str, sku: &str) -> Re
         reason_code: Some(ReasonCode::parse(code).map_err(|e| format!("{code}: {e}"))?),
         customer_token: customer.into(),
         incentive: None,
+        promotion_id: None,
         issued_at: now(),
         nonce: format!("nonce-{order}-{customer}").replace(['.', ' '], "-"),
     };

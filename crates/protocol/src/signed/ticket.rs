@@ -50,6 +50,10 @@ pub struct TicketClaims {
     /// The thank-you reward the customer picked, if the affiliate already knows it.
     #[serde(rename = "inc", default, skip_serializing_if = "Option::is_none")]
     pub incentive: Option<String>,
+    /// The promotion an upseller gave the affiliate: its items are the ones
+    /// offered for this order.
+    #[serde(rename = "pro", default, skip_serializing_if = "Option::is_none")]
+    pub promotion_id: Option<String>,
     /// When the affiliate signed the ticket, unix seconds.
     #[serde(rename = "iat")]
     pub issued_at: i64,
@@ -70,6 +74,12 @@ impl TicketClaims {
                 self.incentive
                     .as_deref()
                     .is_none_or(|i| is_text(i, MAX_INCENTIVE_LEN)),
+            ),
+            (
+                "promotion_id",
+                self.promotion_id
+                    .as_deref()
+                    .is_none_or(|p| is_text(p, MAX_INCENTIVE_LEN)),
             ),
             ("nonce", is_token(&self.nonce, MIN_NONCE_LEN, MAX_NONCE_LEN)),
         ];

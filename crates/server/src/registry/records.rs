@@ -145,12 +145,21 @@ pub(crate) struct ReasonCodeRecord {
     /// Most opportunities one customer sees per day under this code.
     #[serde(default = "default_cap")]
     pub(crate) frequency_cap: u32,
+    /// How long the customer has to take the offer, in minutes (1 to
+    /// 1440): shown to them counting down, and refused from the second it
+    /// ends.
+    #[serde(default = "default_offer_minutes")]
+    pub(crate) offer_minutes: u32,
     #[serde(default = "default_true")]
     pub(crate) active: bool,
 }
 
 fn default_cap() -> u32 {
     3
+}
+
+fn default_offer_minutes() -> u32 {
+    30
 }
 
 fn default_true() -> bool {
@@ -202,6 +211,9 @@ impl Record for ReasonCodeRecord {
         }
         if !(1..=100).contains(&self.frequency_cap) {
             return Err(Failure::invalid("frequency_cap", "must be 1 to 100"));
+        }
+        if !(1..=1440).contains(&self.offer_minutes) {
+            return Err(Failure::invalid("offer_minutes", "must be 1 to 1440"));
         }
         Ok(())
     }

@@ -92,6 +92,7 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
         )
         .route("/v1/admin/settlements", get(trust::list_settlements))
         .route("/v1/admin/customers/erase", post(orders::erase))
+        .route("/v1/admin/customers/points", post(orders::points))
         .route("/v1/admin/keys", get(keys::list).post(keys::create))
         .route(
             "/v1/admin/keys/{key_id}",

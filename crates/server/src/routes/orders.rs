@@ -159,7 +159,7 @@ pub(crate) async fn fulfil(
 /// An erasure request for one of the affiliate's customers.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct EraseRequest {
+pub(crate) struct CustomerRequest {
     /// The affiliate's customer token, as its tickets carry it: 1 to 128
     /// characters, no control characters.
     #[schema(pattern = "^[^\\x00-\\x1f\\x7f]{1,128}$")]
@@ -170,7 +170,7 @@ pub(crate) struct EraseRequest {
 /// address and user agent from everything the hub keeps of the caller's
 /// orders for that token, at once; the orders, amounts and consent receipts
 /// stay.
-#[utoipa::path(post, path = "/v1/admin/customers/erase", tag = "admin", security(("api_key" = [])), request_body = EraseRequest,
+#[utoipa::path(post, path = "/v1/admin/customers/erase", tag = "admin", security(("api_key" = [])), request_body = CustomerRequest,
     responses((status = 200, description = "what was erased", body = crate::privacy::Erased),
         (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
         (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
@@ -180,12 +180,24 @@ pub(crate) struct EraseRequest {
 pub(crate) async fn erase(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
-    super::problem::ApiJson(request): super::problem::ApiJson<EraseRequest>,
+    super::problem::ApiJson(request): super::problem::ApiJson<CustomerRequest>,
 ) -> Result<Json<crate::privacy::Erased>, Failure> {
+    check_customer(&me, &request, "erase")?;
+    crate::privacy::erase_customer(&state, &me.id, &request.customer_token)
+        .await
+        .map(Json)
+}
+
+/// Only an affiliate names its customers, by a token as its tickets carry it.
+fn check_customer(
+    me: &crate::registry::Merchant,
+    request: &CustomerRequest,
+    verb: &str,
+) -> Result<(), Failure> {
     if !me.affiliate {
-        return Err(Failure::Forbidden(
-            "customer tokens are the affiliate's: only it asks to erase one".into(),
-        ));
+        return Err(Failure::Forbidden(format!(
+            "customer tokens are the affiliate's: only it asks to {verb} one"
+        )));
     }
     let token = &request.customer_token;
     if token.is_empty()
@@ -197,7 +209,39 @@ pub(crate) async fn erase(
             "must be 1 to 128 characters without control characters, as tickets carry it",
         ));
     }
-    crate::privacy::erase_customer(&state, &me.id, &request.customer_token)
-        .await
-        .map(Json)
+    Ok(())
+}
+
+/// A customer's loyalty points at the affiliate.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Points {
+    customer_token: String,
+    /// Every point credited, summed.
+    balance: i64,
+    /// The latest 100 credits, newest first.
+    entries: Vec<crate::store::points::Entry>,
+}
+
+/// `POST /v1/admin/customers/points`: the caller's customer's points (the
+/// token travels in the body, never in a URL that logs keep).
+#[utoipa::path(post, path = "/v1/admin/customers/points", tag = "admin", security(("api_key" = [])), request_body = CustomerRequest,
+    responses((status = 200, description = "the balance and the latest credits", body = Points),
+        (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn points(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    super::problem::ApiJson(request): super::problem::ApiJson<CustomerRequest>,
+) -> Result<Json<Points>, Failure> {
+    check_customer(&me, &request, "read the points of")?;
+    let (balance, entries) =
+        crate::store::points::of_customer(&state.db.pool, &me.id, &request.customer_token, 100)
+            .await?;
+    Ok(Json(Points {
+        customer_token: request.customer_token,
+        balance,
+        entries,
+    }))
 }

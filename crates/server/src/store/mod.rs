@@ -17,6 +17,7 @@ pub(crate) mod opportunities;
 pub(crate) mod orders;
 pub(crate) mod origins;
 pub(crate) mod plan;
+pub(crate) mod points;
 pub(crate) mod records;
 pub(crate) mod refunds;
 pub(crate) mod sandbox;

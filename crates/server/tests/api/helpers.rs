@@ -352,6 +352,7 @@ pub(crate) fn claims(order_id: &str, reason_code: Option<&str>) -> TicketClaims 
         reason_code: reason_code.map(|c| ReasonCode::parse(c).expect("valid code")),
         customer_token: "cust-1".into(),
         incentive: None,
+        promotion_id: None,
         issued_at: now(),
         nonce: format!("n-{}", uuid_like()),
     }

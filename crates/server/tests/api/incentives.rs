@@ -94,6 +94,17 @@ async fn buy(
     accept(app, id, &format!("key-{id}-{amount}"), &body).await
 }
 
+/// `POST /v1/admin/customers/points` for `token`, as the merchant of `key`.
+async fn points_of(app: &TestApp, key: &str, token: &str) -> reqwest::Response {
+    app.admin(
+        Method::POST,
+        key,
+        "customers/points",
+        Some(json!({"customer_token": token})),
+    )
+    .await
+}
+
 /// Creates the shop's incentive `body`.
 async fn reward(app: &TestApp, body: Value) {
     app.must_create(&app.shop_key, "incentives", body).await;
@@ -390,4 +401,64 @@ async fn incentives_and_the_codes_that_list_them_are_checked_when_saved() {
         .admin(Method::POST, &app.trail_key, "offer-items", Some(tripod))
         .await;
     assert_problem(response, 422, Some("shipping")).await;
+}
+
+#[tokio::test]
+async fn the_affiliate_reads_its_customers_points_and_hears_the_balance() {
+    let app = spawn_app().await;
+    crate::handoff::put_url(
+        &app,
+        &app.shop_key,
+        "webhook_url",
+        "http://127.0.0.1:9/shop",
+    )
+    .await;
+    reward(
+        &app,
+        json!({"id": "bonus", "label": "200 bonus points", "kind": "points", "points": 200}),
+    )
+    .await;
+    outdoor_offers(&app, &["bonus"]).await;
+    let (id, offer) = open(&app, "PT-1", None, None).await;
+    assert_eq!(buy(&app, &id, &offer, 1, "99.00").await.status(), 201);
+    let (id, offer) = open(&app, "PT-2", None, Some("bonus")).await;
+    let second: Value = buy(&app, &id, &offer, 1, "99.00")
+        .await
+        .json()
+        .await
+        .expect("json");
+
+    let points: Value = points_of(&app, &app.shop_key, "cust-1")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(points["balance"], 300, "50, then 50 and 200: {points}");
+    assert_eq!(points["entries"][0]["order_id"], second["order_id"]);
+    assert_eq!(points["entries"].as_array().map(Vec::len), Some(2));
+    let nobody: Value = points_of(&app, &app.shop_key, "cust-other")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(nobody["balance"], 0);
+    assert_problem(points_of(&app, &app.trail_key, "cust-1").await, 403, None).await;
+    assert_problem(
+        points_of(&app, &app.shop_key, "").await,
+        422,
+        Some("customer_token"),
+    )
+    .await;
+
+    let pool = crate::helpers::database(&app).await;
+    let body: String = sqlx::query_scalar(
+        "SELECT body FROM webhooks WHERE upseller_id = 'shop' AND order_id = $1",
+    )
+    .bind(second["order_id"].as_str().expect("id"))
+    .fetch_one(&pool)
+    .await
+    .expect("the affiliate's webhook");
+    let event: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(event["upsell"]["points"], 250);
+    assert_eq!(event["upsell"]["points_balance"], 300);
 }

@@ -20,6 +20,7 @@ mod opportunities;
 mod outbound;
 mod paging;
 mod production;
+mod promotions;
 mod proxied;
 mod refunds;
 mod replicas;

@@ -195,3 +195,73 @@ async fn an_offer_whose_template_style_or_reason_code_was_deleted_is_gone() {
         .expect("json");
     assert_eq!(orders, serde_json::json!([]), "nothing stored");
 }
+
+#[tokio::test]
+async fn an_offer_ends_when_its_reason_code_says_and_is_refused_from_that_second() {
+    use crate::accept::{accept, accept_body, card_reference, orders, outdoor};
+    use crate::helpers::{database, now, reason};
+    use reqwest::Method;
+    use serde_json::json;
+
+    let app = spawn_app().await;
+    let mut code = reason("OUTDOOR", "trail", "direct_entry", "iframe");
+    code["default_items"] = json!(["TRIPOD"]);
+    for minutes in [0, 1441] {
+        code["offer_minutes"] = json!(minutes);
+        let response = app
+            .admin(
+                Method::PUT,
+                &app.shop_key,
+                "reason-codes/OUTDOOR",
+                Some(code.clone()),
+            )
+            .await;
+        assert_problem(response, 422, Some("offer_minutes")).await;
+    }
+    code["offer_minutes"] = json!(2);
+    let response = app
+        .admin(
+            Method::PUT,
+            &app.shop_key,
+            "reason-codes/OUTDOOR",
+            Some(code),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+
+    let opened = now();
+    let (id, offer) = outdoor(&app, "DL-1").await;
+    let ends = offer["expires_at"]
+        .as_i64()
+        .expect("the offer says when it ends");
+    assert!(
+        (opened + 120..=now() + 120).contains(&ends),
+        "two minutes from the showing: {ends} after {opened}"
+    );
+    let reference = card_reference(&app, &id, "4242424242424242").await;
+
+    // The clock brought forward: the offer ends two seconds from now.
+    let ends = now() + 2;
+    sqlx::query("UPDATE opportunities SET expires_at = $1 WHERE id = $2")
+        .bind(ends)
+        .bind(&id)
+        .execute(&database(&app).await)
+        .await
+        .expect("moved");
+    assert_eq!(
+        app.get_offer(&id).await.status(),
+        200,
+        "still open before it ends"
+    );
+    while now() < ends {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_problem(
+        accept(&app, &id, "late", &accept_body(&offer, &reference)).await,
+        410,
+        None,
+    )
+    .await;
+    assert_problem(app.get_offer(&id).await, 410, None).await;
+    assert!(orders(&app).await.is_empty(), "nothing sold after the end");
+}

@@ -281,6 +281,7 @@ async fn the_affiliate_hears_of_the_upsell_it_showed_and_of_its_refund() {
     assert_eq!(upsell["reason_code"], "OUTDOOR");
     assert_eq!(upsell["amount"], "99.00");
     assert_eq!(upsell["points"], 50);
+    assert_eq!(upsell["points_balance"], 50, "the first order's points");
     assert_eq!(upsell["settlement"]["collected_by"], "trail");
     assert!(
         upsell.get("ship_to").is_none() && upsell.get("customer").is_none(),

@@ -16,6 +16,7 @@ fn claims() -> TicketClaims {
         reason_code: ReasonCode::parse("CAMERA-HIGH").ok(),
         customer_token: "cus_77".into(),
         incentive: Some("free-shipping".into()),
+        promotion_id: None,
         issued_at: NOW,
         nonce: "n0nce-n0nce-n0nce".into(),
     }
@@ -200,11 +201,12 @@ prop_compose! {
         reason_code in proptest::option::of("[A-Z0-9][A-Z0-9_-]{0,20}"),
         customer_token in arb_text(),
         incentive in proptest::option::of("[^\\p{Cc}]{1,16}"),
+        promotion_id in proptest::option::of("[^\\p{Cc}]{1,16}"),
         issued_at in any::<i64>(),
         nonce in "[A-Za-z0-9_-]{16,64}",
     ) -> TicketClaims {
         TicketClaims {
-            affiliate_id, order_id, customer_token, incentive, issued_at, nonce,
+            affiliate_id, order_id, customer_token, incentive, promotion_id, issued_at, nonce,
             reason_code: reason_code.and_then(|r| ReasonCode::parse(&r).ok()),
         }
     }

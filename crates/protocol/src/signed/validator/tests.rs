@@ -193,6 +193,7 @@ fn a_ticket_is_never_accepted_as_a_validator_even_under_the_same_secret() {
         reason_code: None,
         customer_token: "c".into(),
         incentive: None,
+        promotion_id: None,
         issued_at: NOW,
         nonce: "n0nce-n0nce-n0nce".into(),
     };
