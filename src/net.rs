@@ -201,6 +201,29 @@ pub(crate) async fn authentication(hub: &Hub, id: &str) -> Result<String, NetErr
     }
 }
 
+/// `GET /v1/opportunities/{id}` (frame build only): the opportunity as
+/// first answered, for its teaser, incentives and style.
+#[cfg(feature = "frame")]
+pub(crate) async fn opportunity(hub: &Hub, id: &str) -> Result<Opportunity, NetError> {
+    let url = hub.opportunity_url(id, "");
+    match call("GET", &url, None, None, SHOW_TIMEOUT_MS).await? {
+        (200, body) => parse(body, crate::wire::opportunity),
+        (other, _) => Err(NetError::Status(other)),
+    }
+}
+
+/// `POST /v1/opportunities/{id}/incentive` (frame build only): the
+/// customer's pick, from inside the hub's frame.
+#[cfg(feature = "frame")]
+pub(crate) async fn pick(hub: &Hub, id: &str, incentive: &str) -> Result<(), NetError> {
+    let url = hub.opportunity_url(id, "/incentive");
+    let body = crate::js::object(&[("incentive", incentive.into())]).into();
+    match call("POST", &url, None, Some(&body), SHOW_TIMEOUT_MS).await? {
+        (204, _) => Ok(()),
+        (other, _) => Err(NetError::Status(other)),
+    }
+}
+
 /// A fresh Idempotency-Key: 128 random bits as hex.
 pub(crate) fn idempotency_key() -> String {
     let mut bytes = [0_u8; 16];

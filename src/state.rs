@@ -149,21 +149,21 @@ pub struct WidgetState {
 
 impl Default for WidgetState {
     fn default() -> Self {
-        Self::new(false, false)
+        Self::new(false, true, false)
     }
 }
 
 impl WidgetState {
     /// The first state: the incentive chooser when there are incentives, else
-    /// the teaser. In the frame the host already showed the teaser, so the
-    /// offer is fetched at once.
-    pub fn new(has_incentives: bool, in_frame: bool) -> Self {
-        let stage = if in_frame {
-            Stage::LoadingOffer
-        } else if has_incentives {
+    /// the teaser, in the pop-up and the hub's frame alike; a frame that could
+    /// not read its teaser fetches the offer at once.
+    pub fn new(has_incentives: bool, has_teaser: bool, in_frame: bool) -> Self {
+        let stage = if has_incentives {
             Stage::Incentives
-        } else {
+        } else if has_teaser {
             Stage::Teaser
+        } else {
+            Stage::LoadingOffer
         };
         Self {
             stage,

@@ -354,6 +354,25 @@ impl App {
                 }
                 changed
             }
+            // In the hub's frame the pick is told to the hub first (the frame
+            // has no ticket to send again), and the step moves on once it is
+            // stored, so the offer fetched next is priced with it.
+            #[cfg(feature = "frame")]
+            Ui::Pick(id) => {
+                let link = ctx.link().clone();
+                let session = session.clone();
+                spawn_local(async move {
+                    // Not stored: the choice stays on screen, to pick again.
+                    if net::pick(&session.hub, &session.opportunity_id, &id)
+                        .await
+                        .is_ok()
+                    {
+                        link.send_message(Msg::Action(Action::PickIncentive(id)));
+                    }
+                });
+                false
+            }
+            #[cfg(not(feature = "frame"))]
             Ui::Pick(id) => {
                 let changed = self.apply(Action::PickIncentive(id.clone()));
                 // The pick travels with the opportunity: the same request again, with it.
@@ -406,6 +425,7 @@ impl Component for App {
         Self {
             state: Rc::new(WidgetState::new(
                 !session.incentives.is_empty(),
+                !session.teaser.is_empty() || !session.in_frame,
                 session.in_frame,
             )),
             theme: NodeRef::default(),

@@ -112,20 +112,37 @@ pub(crate) fn run() -> bool {
         return true;
     }
     let inline = fragment_param(&hash, "slot").is_some();
-    let session = Session {
-        hub,
-        opportunity_id: id,
-        teaser: String::new(),
-        incentives: Vec::new(),
-        style: Default::default(),
-        locale: fragment_param(&hash, "locale").filter(|l| crate::format::locale_ok(l)),
-        in_frame: true,
-        inline,
-        request: None,
-        first_name: fragment_param(&hash, "first_name"),
-    };
-    let Ok(host) = host_element(&document, !inline) else {
-        return true;
+    let locale = fragment_param(&hash, "locale").filter(|l| crate::format::locale_ok(l));
+    let first_name = fragment_param(&hash, "first_name");
+    // The opportunity's teaser and incentives first, as the pop-up shows
+    // them; without them (the hub did not answer) the offer comes at once.
+    yew::platform::spawn_local(async move {
+        let opportunity = crate::net::opportunity(&hub, &id).await.ok();
+        let (teaser, incentives, style) = opportunity
+            .map(|o| (o.teaser, o.incentives, o.style))
+            .unwrap_or_default();
+        let session = Session {
+            hub,
+            opportunity_id: id,
+            teaser,
+            incentives,
+            style,
+            locale,
+            in_frame: true,
+            inline,
+            request: None,
+            first_name,
+        };
+        mount(&document, session);
+    });
+    true
+}
+
+/// Mounts the widget for `session` in the frame page.
+fn mount(document: &web_sys::Document, session: Session) {
+    let inline = session.inline;
+    let Ok(host) = host_element(document, !inline) else {
+        return;
     };
     if let Some(body) = document.body() {
         body.style().set_css_text("margin:0;background:transparent");
@@ -140,7 +157,6 @@ pub(crate) fn run() -> bool {
             host.remove();
         }
     }
-    true
 }
 
 /// Posts the widget's height to the parent whenever it changes (slot mode).

@@ -62,7 +62,7 @@ fn run(state: WidgetState, actions: impl IntoIterator<Item = Action>) -> Rc<Widg
 }
 
 fn at_offer(mode: HandoffMode, in_frame: bool) -> Rc<WidgetState> {
-    let start = WidgetState::new(false, in_frame);
+    let start = WidgetState::new(false, !in_frame, in_frame);
     let mut actions = vec![];
     if !in_frame {
         actions.push(Action::Open);
@@ -79,7 +79,7 @@ fn review(key: &str) -> Action {
 
 #[test]
 fn incentives_come_first_when_the_affiliate_offers_them() {
-    let state = WidgetState::new(true, false);
+    let state = WidgetState::new(true, true, false);
     assert_eq!(state.stage, Stage::Incentives);
     let state = run(state, [Action::Open]);
     assert_eq!(state.stage, Stage::Incentives, "no skipping the pick");
@@ -90,8 +90,17 @@ fn incentives_come_first_when_the_affiliate_offers_them() {
 
 #[test]
 fn without_incentives_the_teaser_comes_first_and_the_frame_fetches_the_offer() {
-    assert_eq!(WidgetState::new(false, false).stage, Stage::Teaser);
-    assert_eq!(WidgetState::new(true, true).stage, Stage::LoadingOffer);
+    assert_eq!(WidgetState::new(false, true, false).stage, Stage::Teaser);
+    assert_eq!(
+        WidgetState::new(true, true, true).stage,
+        Stage::Incentives,
+        "the hub's frame offers the pick too"
+    );
+    assert_eq!(
+        WidgetState::new(false, false, true).stage,
+        Stage::LoadingOffer,
+        "a frame without its teaser goes to the offer"
+    );
 }
 
 #[test]
@@ -145,7 +154,7 @@ fn the_reward_and_shipping_price_the_consent_as_the_hub_does() {
         ..Default::default()
     });
     let state = run(
-        WidgetState::new(false, false),
+        WidgetState::new(false, true, false),
         [Action::Open, Action::OfferLoaded(Rc::new(priced))],
     );
     // The care plan alone ships nothing: 49.99 less 5.00 (4.999 rounded).

@@ -26,7 +26,11 @@ async fn a_direct_entry_order_is_paid_with_a_card_typed_inside_the_hub_frame() {
         ensure!(host_box == serde_json::json!([0, 0]), "the host element takes space: {host_box}");
 
         frame.enter_frame().await?;
+        t.wait_title("Choose your thank-you").await?;
+        t.shot("frame-incentives").await?;
+        t.through_the_frame_steps("Free shipping on this offer").await?;
         t.wait_title("A thank-you from Northlight Cameras").await?;
+        ensure!(text(&t, ".shipping").await?.contains("free"), "the frame's offer ships free");
         t.shot("frame-offer").await?;
         t.click_button("Add to my order").await?;
         t.wait_title("Confirm your order").await?;
@@ -76,6 +80,10 @@ async fn a_direct_entry_order_is_paid_with_a_card_typed_inside_the_hub_frame() {
         ensure!(order["reason_code"] == "OUTDOOR", "reason code: {}", order["reason_code"]);
         ensure!(order["upseller_id"] == "demo-trail-outfitters", "upseller: {}", order["upseller_id"]);
         ensure!(order["points"] == 80, "points: {} (OUTDOOR gives 80)", order["points"]);
+        ensure!(
+            order["incentive"] == "free-ship" && order["shipping_minor"] == 0,
+            "the pick made in the frame did not price the order: {order}"
+        );
         ensure!(!order.to_string().contains("4242424242424242"), "the card number is in the order");
         check_receipt(&order, &amount, &disclosure)?;
         let event = webhook_for(&t, &order_id).await?;

@@ -827,6 +827,16 @@ impl E2e {
     }
 
     /// The webhooks the demo upseller received.
+    /// Inside the hub's frame: picks `reward` and goes past the teaser to
+    /// the offer, as in the pop-up.
+    pub(crate) async fn through_the_frame_steps(&self, reward: &str) -> Result {
+        self.wait_title("Choose your thank-you").await?;
+        self.click_button(reward).await?;
+        self.wait_title("A thank-you offer for your order").await?;
+        self.click_button("Show me").await?;
+        Ok(())
+    }
+
     pub(crate) async fn upseller_orders(&self) -> Result<Vec<Value>> {
         Ok(self
             .http

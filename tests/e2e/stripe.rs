@@ -18,6 +18,7 @@ async fn pay_with(t: &E2e, card: &str) -> Result {
     t.buy("sku=CAM-BODY-1&reason=OUTDOOR").await?;
     let frame = t.in_widget("iframe").await?;
     frame.enter_frame().await?;
+    t.through_the_frame_steps("200 bonus points").await?;
     t.wait_title("A thank-you from Northlight Cameras").await?;
     t.click_button("Add to my order").await?;
     t.wait_title("Confirm your order").await?;

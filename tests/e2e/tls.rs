@@ -22,6 +22,7 @@ async fn a_customer_buys_through_the_tls_proxy_in_front_of_the_hub() {
             "the frame is not from the public origin: {src}"
         );
         frame.enter_frame().await?;
+        t.through_the_frame_steps("200 bonus points").await?;
         t.wait_title("A thank-you from Northlight Cameras").await?;
         let hub = t
             .js(

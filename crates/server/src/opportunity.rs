@@ -319,6 +319,28 @@ pub(crate) async fn stored(state: &AppState, id: &str) -> Result<Opportunity, Fa
         .map_err(|e| Failure::Internal(format!("stored opportunity: {e}")))
 }
 
+/// Records the customer's pick of `incentive` on the open opportunity `id`,
+/// from the hub's frame: one of its reason code's choices, or 422.
+pub(crate) async fn pick(state: &AppState, id: &str, incentive: &str) -> Result<(), Failure> {
+    let open = load_open(state, id).await?;
+    let incentives = registry::list::<IncentiveRecord>(&state.db, &open.affiliate.id).await?;
+    if !choices(&incentives, &open.code, open.currency)
+        .iter()
+        .any(|i| i.id == incentive)
+    {
+        return Err(Failure::invalid(
+            "incentive",
+            format!("'{incentive}' is not an incentive this offer lets the customer choose"),
+        ));
+    }
+    if !opportunities::pick(&state.db.writer, id, incentive, now()).await? {
+        return Err(Failure::Conflict(
+            "the opportunity is no longer open".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The customer said no. Declining twice is fine; declining an accepted
 /// opportunity is a conflict.
 pub(crate) async fn decline(state: &AppState, id: &str) -> Result<(), Failure> {

@@ -133,6 +133,10 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
         .route("/v1/opportunities/{id}/frame", get(offers::frame))
         .route("/v1/opportunities/{id}/card", post(card::card))
         .route(
+            "/v1/opportunities/{id}/incentive",
+            post(opportunities::pick),
+        )
+        .route(
             "/v1/opportunities/{id}/authenticate",
             get(offers::authenticate),
         )

@@ -19,7 +19,7 @@ use super::{
         health::healthz,
         health::readyz,
         metrics::scrape,
-        opportunities::create, opportunities::get, opportunities::decline, offers::get, offers::frame, offers::authenticate, accept::accept, card::card, card::authentication, processor::events, consent::page, consent::prove,
+        opportunities::create, opportunities::get, opportunities::decline, opportunities::pick, offers::get, offers::frame, offers::authenticate, accept::accept, card::card, card::authentication, processor::events, consent::page, consent::prove,
         admin::create_merchant, admin::get_self, admin::put_self, admin::delete_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
         stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks, orders::erase, orders::points,
         trust::propose, trust::list_affiliations, trust::accept_affiliation, trust::revoke_affiliation,

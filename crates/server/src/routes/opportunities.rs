@@ -83,6 +83,37 @@ pub(crate) async fn decline(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// What the hub's frame sends when the customer picks an incentive.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Pick {
+    /// One of the opportunity's `incentives`.
+    incentive: String,
+}
+
+/// `POST /v1/opportunities/{id}/incentive`: the customer's pick, from the
+/// hub's own frame only (its token), which has no ticket to send again as
+/// the pop-up does; one of the reason code's choices, while the offer is open.
+#[utoipa::path(post, path = "/v1/opportunities/{id}/incentive", tag = "widget", request_body = Pick,
+    params(("id" = String, Path, description = "opportunity id")),
+    responses((status = 204, description = "recorded"),
+        (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn pick(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(pick): ApiJson<Pick>,
+) -> Result<StatusCode, Failure> {
+    crate::frame_tokens::verify(&state.db, super::frame_token(&headers), &id).await?;
+    opportunity::pick(&state, &id, &pick.incentive).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `GET /v1/opportunities/{id}`: the opportunity as first answered (the
 /// hub-origin frame starts from it: teaser, incentives, style).
 #[utoipa::path(get, path = "/v1/opportunities/{id}", tag = "widget",

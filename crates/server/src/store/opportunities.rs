@@ -297,6 +297,26 @@ pub(crate) async fn by_id(
     }))
 }
 
+/// Records `incentive` on the open opportunity `id` at `now`; false when it
+/// is no longer open.
+pub(crate) async fn pick(
+    writer: &sqlx::AnyPool,
+    id: &str,
+    incentive: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let changed = sqlx::query(
+        "UPDATE opportunities SET incentive = $1 WHERE id = $2 AND status = $3 AND expires_at > $4",
+    )
+    .bind(incentive)
+    .bind(id)
+    .bind(OpportunityStatus::Open.as_str())
+    .bind(now)
+    .execute(writer)
+    .await?;
+    Ok(changed.rows_affected() == 1)
+}
+
 /// Declines the open opportunity `id`; false when it was not open.
 pub(crate) async fn decline(conn: &mut sqlx::AnyConnection, id: &str) -> Result<bool, StoreError> {
     let changed = sqlx::query("UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3")

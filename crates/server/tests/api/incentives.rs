@@ -462,3 +462,59 @@ async fn the_affiliate_reads_its_customers_points_and_hears_the_balance() {
     assert_eq!(event["upsell"]["points"], 250);
     assert_eq!(event["upsell"]["points_balance"], 300);
 }
+
+#[tokio::test]
+async fn the_hubs_frame_records_a_pick_from_the_codes_list_with_its_token_only() {
+    let app = spawn_app().await;
+    reward(
+        &app,
+        json!({"id": "ship", "label": "Free shipping", "kind": "free_shipping"}),
+    )
+    .await;
+    outdoor_offers(&app, &["ten"]).await;
+    let (id, _) = open(&app, "F-1", None, None).await;
+    let (other, _) = open(&app, "F-2", None, None).await;
+    let token = crate::accept::frame_token(&app, &id).await;
+    let others = crate::accept::frame_token(&app, &other).await;
+    let pick = |token: Option<String>, body: Value| {
+        let mut request = app
+            .client
+            .post(format!("{}/v1/opportunities/{id}/incentive", app.base))
+            .json(&body);
+        if let Some(token) = token {
+            request = request.header("postsale-frame-token", token);
+        }
+        request.send()
+    };
+    let ten = json!({"incentive": "ten"});
+    for refused in [None, Some(others), Some("ab".repeat(32))] {
+        assert_problem(pick(refused, ten.clone()).await.expect("sent"), 403, None).await;
+    }
+    let offer: Value = app.get_offer(&id).await.json().await.expect("json");
+    assert!(
+        offer["incentive"].is_null(),
+        "a refused pick applied: {offer}"
+    );
+
+    let mine = || Some(token.clone());
+    assert_problem(
+        pick(mine(), json!({"incentive": "ship"}))
+            .await
+            .expect("sent"),
+        422,
+        Some("incentive"),
+    )
+    .await;
+    for malformed in [
+        json!({"incentive": 10}),
+        json!({}),
+        json!({"incentive": "ten", "x": 1}),
+    ] {
+        assert_eq!(pick(mine(), malformed).await.expect("sent").status(), 400);
+    }
+    assert_eq!(pick(mine(), ten.clone()).await.expect("sent").status(), 204);
+    let offer: Value = app.get_offer(&id).await.json().await.expect("json");
+    assert_eq!(offer["incentive"]["id"], "ten");
+    assert_eq!(app.decline(&id).await.status(), 204);
+    assert_problem(pick(mine(), ten).await.expect("sent"), 409, None).await;
+}
