@@ -354,36 +354,33 @@ impl App {
                 }
                 changed
             }
-            // In the hub's frame the pick is told to the hub first (the frame
-            // has no ticket to send again), and the step moves on once it is
-            // stored, so the offer fetched next is priced with it.
-            #[cfg(feature = "frame")]
+            // The pick is stored first, so that the offer fetched next is
+            // priced with it: the pop-up sends the purchase again with it,
+            // the hub's frame (which has no ticket) posts it. A pick the hub
+            // did not store leaves the choice on screen, to pick again.
             Ui::Pick(id) => {
                 let link = ctx.link().clone();
                 let session = session.clone();
                 spawn_local(async move {
-                    // Not stored: the choice stays on screen, to pick again.
-                    if net::pick(&session.hub, &session.opportunity_id, &id)
+                    #[cfg(feature = "frame")]
+                    let stored = net::pick(&session.hub, &session.opportunity_id, &id)
                         .await
-                        .is_ok()
-                    {
+                        .is_ok();
+                    #[cfg(not(feature = "frame"))]
+                    let stored = match session.request.clone() {
+                        Some(mut request) => {
+                            request.incentive = Some(id.clone());
+                            net::create_opportunity(&session.hub, &request, &JsValue::UNDEFINED)
+                                .await
+                                .is_ok()
+                        }
+                        None => true,
+                    };
+                    if stored {
                         link.send_message(Msg::Action(Action::PickIncentive(id)));
                     }
                 });
                 false
-            }
-            #[cfg(not(feature = "frame"))]
-            Ui::Pick(id) => {
-                let changed = self.apply(Action::PickIncentive(id.clone()));
-                // The pick travels with the opportunity: the same request again, with it.
-                if let Some(mut request) = session.request.clone().filter(|_| changed) {
-                    request.incentive = Some(id);
-                    let hub = session.hub.clone();
-                    spawn_local(async move {
-                        let _ = net::create_opportunity(&hub, &request, &JsValue::UNDEFINED).await;
-                    });
-                }
-                changed
             }
             #[cfg(feature = "frame")]
             Ui::Confirm(card, ship_to) => {
