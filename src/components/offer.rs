@@ -46,17 +46,27 @@ pub(crate) fn offer(
                     });
                     html! {
                         <li class="item">
+                            // The image's box is kept before it loads: nothing moves.
                             if let Some(image) = item.image_url.as_deref().filter(|u| u.starts_with("https://")) {
-                                <img src={image.to_owned()} alt="" />
+                                <img src={image.to_owned()} alt={item.image_alt.clone().unwrap_or_default()}
+                                    width="320" height="240" loading="lazy" />
                             }
                             <label for={id.clone()} class="name">{ item.name.clone() }</label>
-                            <span class="price">{ price(&item.unit_price) }</span>
+                            <span class="price">
+                                if let Some(usual) = item.compare_at_price.as_deref() {
+                                    <s class="usual">{ price(usual) }</s>{ " " }
+                                }
+                                { price(&item.unit_price) }
+                            </span>
                             <select id={id} class="quantity" {onchange}>
                                 { for (0..=item.max_quantity.min(MAX_LISTED)).map(|q| {
                                     let q_text = number(q.into());
                                     html! { <option value={q_text.clone()} selected={q == chosen}>{ q_text }</option> }
                                 }) }
                             </select>
+                            if let Some(description) = item.description.clone() {
+                                <span class="description">{ description }</span>
+                            }
                         </li>
                     }
                 }) }

@@ -174,6 +174,15 @@ pub struct OfferItem {
     /// HTTPS image address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
+    /// What the image shows (always with `image_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_alt: Option<String>,
+    /// One line that sells it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The usual price of one, shown struck through, decimal string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_at_price: Option<String>,
     /// Price of one, decimal string in [`Offer::currency`].
     pub unit_price: String,
     /// The most the customer may take.

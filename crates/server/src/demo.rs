@@ -171,6 +171,9 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
         sku: sku.into(),
         name: name.into(),
         image_url: None,
+        image_alt: None,
+        description: None,
+        compare_at_price: None,
         price: price.into(),
         currency: usd(),
         complements: complements.iter().map(|s| (*s).to_owned()).collect(),
@@ -209,12 +212,16 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
     put(
         db,
         "demo-lens-co",
-        item(
-            "FILTER-UV",
-            "UV filter, 58 mm",
-            "29.00",
-            &["CAM-BODY-1", "LENS-50"],
-        ),
+        OfferItemRecord {
+            description: Some("Guards the front element from scratches and haze".into()),
+            compare_at_price: Some("35.00".into()),
+            ..item(
+                "FILTER-UV",
+                "UV filter, 58 mm",
+                "29.00",
+                &["CAM-BODY-1", "LENS-50"],
+            )
+        },
     )
     .await?;
     put(

@@ -49,6 +49,15 @@ pub(crate) struct OfferItemRecord {
     pub(crate) name: String,
     #[serde(default)]
     pub(crate) image_url: Option<String>,
+    /// What the image shows, for who cannot see it: required with `image_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) image_alt: Option<String>,
+    /// One line that sells it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) description: Option<String>,
+    /// The usual price, shown struck through: more than `price`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) compare_at_price: Option<String>,
     /// Decimal string in `currency`.
     pub(crate) price: String,
     pub(crate) currency: CurrencyCode,
@@ -87,11 +96,33 @@ impl Record for OfferItemRecord {
         validate::text("name", &self.name, 120)?;
         if let Some(url) = &self.image_url {
             validate::url("image_url", url)?;
+            match &self.image_alt {
+                Some(alt) => validate::text("image_alt", alt, 120)?,
+                None => {
+                    return Err(Failure::invalid(
+                        "image_alt",
+                        "is required with image_url: say what the image shows",
+                    ));
+                }
+            }
+        }
+        if let Some(description) = &self.description {
+            validate::text("description", description, 140)?;
         }
         let price =
             Money::parse(&self.price, self.currency).map_err(|e| Failure::invalid("price", e))?;
         if price.minor() == 0 {
             return Err(Failure::invalid("price", "must be more than zero"));
+        }
+        if let Some(usual) = &self.compare_at_price {
+            let usual = Money::parse(usual, self.currency)
+                .map_err(|e| Failure::invalid("compare_at_price", e))?;
+            if usual.minor() <= price.minor() {
+                return Err(Failure::invalid(
+                    "compare_at_price",
+                    "must be more than price",
+                ));
+            }
         }
         if self.complements.len() > 200 {
             return Err(Failure::invalid("complements", "at most 200 SKUs"));

@@ -265,3 +265,62 @@ async fn an_offer_ends_when_its_reason_code_says_and_is_refused_from_that_second
     assert_problem(app.get_offer(&id).await, 410, None).await;
     assert!(orders(&app).await.is_empty(), "nothing sold after the end");
 }
+
+#[tokio::test]
+async fn an_item_shows_as_a_product_its_image_described_and_its_usual_price_checked() {
+    use crate::helpers::item;
+    use reqwest::Method;
+    use serde_json::json;
+
+    let app = spawn_app().await;
+    let mut body = item("TRIPOD", "99.00", "USD", &[]);
+    body["image_url"] = json!("https://img.example/tripod.jpg");
+    let response = app
+        .admin(
+            Method::PUT,
+            &app.trail_key,
+            "offer-items/TRIPOD",
+            Some(body.clone()),
+        )
+        .await;
+    assert_problem(response, 422, Some("image_alt")).await;
+    body["image_alt"] = json!("A travel tripod, folded");
+    for (usual, field) in [
+        ("99.00", "compare_at_price"),
+        ("12", "compare_at_price"),
+        ("x", "compare_at_price"),
+    ] {
+        body["compare_at_price"] = json!(usual);
+        let response = app
+            .admin(
+                Method::PUT,
+                &app.trail_key,
+                "offer-items/TRIPOD",
+                Some(body.clone()),
+            )
+            .await;
+        assert_problem(response, 422, Some(field)).await;
+    }
+    body["compare_at_price"] = json!("129.00");
+    body["description"] = json!("Carbon legs, 1.2 kg");
+    let response = app
+        .admin(
+            Method::PUT,
+            &app.trail_key,
+            "offer-items/TRIPOD",
+            Some(body),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+
+    let id = opportunity(&app, "PROD-1", "OUTDOOR").await;
+    let offer: Value = app.get_offer(&id).await.json().await.expect("json");
+    let tripod = &offer["items"][0];
+    assert_eq!(tripod["image_alt"], "A travel tripod, folded");
+    assert_eq!(tripod["description"], "Carbon legs, 1.2 kg");
+    assert_eq!(tripod["compare_at_price"], "129.00");
+    assert_eq!(
+        tripod["unit_price"], "99.00",
+        "the price charged is the price"
+    );
+}
