@@ -39,6 +39,13 @@ pub struct AppliedIncentive {
     pub bonus_points: u32,
 }
 
+impl AppliedIncentive {
+    /// Whether it changes what is charged (bonus points do not).
+    pub fn changes_price(&self) -> bool {
+        self.percent_off > 0 || self.amount_off.is_some() || self.free_shipping
+    }
+}
+
 fn is_zero_u8(n: &u8) -> bool {
     *n == 0
 }

@@ -144,9 +144,7 @@ pub(crate) fn disclosure(open: &OpenOpportunity) -> Disclosure {
     };
     // A reward that changes the price is named with it.
     let text = match &open.incentive {
-        Some(reward)
-            if reward.percent_off > 0 || reward.amount_off.is_some() || reward.free_shipping =>
-        {
+        Some(reward) if reward.changes_price() => {
             format!(
                 "{text} The total shown includes your reward: {}.",
                 reward.label

@@ -61,11 +61,11 @@ async fn buy(app: &TestApp, id: &str, offer: &Value, ship_to: Option<Value>) -> 
     if let Some(ship_to) = ship_to {
         body["ship_to"] = ship_to;
     }
-    accept(app, id, &format!("ship-{}", uuid(&body)), &body).await
+    accept(app, id, &format!("ship-{}", key_for(&body)), &body).await
 }
 
 /// A key per body: a refused accept's key is not used again.
-fn uuid(body: &Value) -> String {
+fn key_for(body: &Value) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     body.to_string().hash(&mut hasher);
