@@ -17,6 +17,8 @@ pub struct Session {
     pub teaser: String,
     /// Rewards to pick from (empty: no chooser).
     pub incentives: Vec<Incentive>,
+    /// The customer's points, shown with rewards that spend them.
+    pub points_balance: Option<u64>,
     /// The affiliate's look until the offer brings its own.
     pub style: DisplayStyle,
     /// BCP 47 locale for prices; `None` is the browser's default.
@@ -48,6 +50,7 @@ impl Session {
             opportunity_id: opportunity.id,
             teaser: opportunity.teaser,
             incentives: opportunity.incentives,
+            points_balance: opportunity.points_balance,
             style: opportunity.style,
             locale,
             in_frame: false,

@@ -35,6 +35,14 @@ fn unix_seconds(value: &JsValue) -> Option<i64> {
     (n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0).then_some(n as i64)
 }
 
+/// The most points a balance may read as: what a JS number holds exactly.
+const MAX_POINTS: f64 = 9_007_199_254_740_991.0;
+
+/// An optional points balance.
+fn balance(value: &JsValue) -> Option<Option<u64>> {
+    optional(value, "points_balance", |n| whole(n, MAX_POINTS)).map(|n| n.map(|n| n as u64))
+}
+
 fn incentive(value: &JsValue) -> Option<Incentive> {
     Some(Incentive {
         id: string(value, "id")?,
@@ -57,6 +65,7 @@ pub(crate) fn opportunity(value: &JsValue) -> Option<Opportunity> {
         expires_at: unix_seconds(&get(value, "expires_at"))?,
         reason_code: ReasonCode::parse(&string(value, "reason_code")?).ok()?,
         incentives: list(value, "incentives", incentive)?,
+        points_balance: balance(value)?,
     })
 }
 
@@ -117,6 +126,7 @@ fn applied_incentive(value: &JsValue) -> Option<AppliedIncentive> {
         amount_off: opt_string(value, "amount_off")?,
         free_shipping: optional(value, "free_shipping", JsValue::as_bool)?.unwrap_or_default(),
         bonus_points: count("bonus_points", f64::from(u32::MAX))? as u32,
+        redeem_points: count("redeem_points", f64::from(u32::MAX))? as u32,
     })
 }
 
@@ -168,6 +178,7 @@ pub(crate) fn accept_response(value: &JsValue) -> Option<AcceptResponse> {
         amount: string(value, "amount")?,
         currency: currency(value, "currency")?,
         points: uint(value, "points")?,
+        points_balance: balance(value)?,
         client_secret: string(value, "client_secret"),
     })
 }

@@ -480,7 +480,7 @@ impl Component for App {
             Stage::Closed => return html! { <div class="theme" ref={theme}></div> },
             Stage::Incentives => (
                 "Choose your thank-you".into(),
-                super::incentives(&session.incentives, &send),
+                super::incentives(&session.incentives, session.points_balance, &send),
             ),
             Stage::Teaser => (
                 session.teaser.clone().into(),
@@ -530,9 +530,14 @@ impl Component for App {
                 let Some(receipt) = &state.receipt else {
                     return html! {};
                 };
+                let spent = state
+                    .offer
+                    .as_ref()
+                    .and_then(|o| o.incentive.as_ref())
+                    .map_or(0, |i| i.redeem_points);
                 (
                     "Thank you".into(),
-                    super::confirmation(receipt, locale, &send),
+                    super::confirmation(receipt, spent, locale, &send),
                 )
             }
             Stage::Failed => (

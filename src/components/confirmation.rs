@@ -1,5 +1,5 @@
-//! The end of a good path: the upsell order's id, what it costs and the points
-//! the customer earned.
+//! The end of a good path: the upsell order's id, what it costs, the points
+//! the customer earned and spent, and what they hold now.
 
 use postsale_protocol::{AcceptResponse, Money, OrderStatus};
 use yew::prelude::*;
@@ -7,9 +7,11 @@ use yew::prelude::*;
 use super::{Ui, button};
 use crate::format::number;
 
-/// The receipt, with the amount in `locale`.
+/// The receipt, with the amount in `locale`; `spent` is the points the
+/// offer's reward spent.
 pub(crate) fn confirmation(
     receipt: &AcceptResponse,
+    spent: u32,
     locale: Option<&str>,
     send: &Callback<Ui>,
 ) -> Html {
@@ -31,6 +33,12 @@ pub(crate) fn confirmation(
                 <dt>{ "Amount" }</dt><dd>{ amount }</dd>
                 if receipt.points > 0 {
                     <dt>{ "Points earned" }</dt><dd>{ number(receipt.points.into()) }</dd>
+                }
+                if let Some(balance) = receipt.points_balance.filter(|_| receipt.points > 0 || spent > 0) {
+                    if spent > 0 {
+                        <dt>{ "Points used" }</dt><dd>{ number(spent.into()) }</dd>
+                    }
+                    <dt>{ "Your points" }</dt><dd class="balance">{ number(balance) }</dd>
                 }
             </dl>
             <div class="actions">

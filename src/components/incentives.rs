@@ -5,11 +5,20 @@ use postsale_protocol::Incentive;
 use yew::prelude::*;
 
 use super::{Ui, button};
+use crate::format::number;
 
-/// One button per reward, and a way out.
-pub(crate) fn incentives(incentives: &[Incentive], send: &Callback<Ui>) -> Html {
+/// One button per reward, and a way out; the customer's points above
+/// them when a reward spends points.
+pub(crate) fn incentives(
+    incentives: &[Incentive],
+    points_balance: Option<u64>,
+    send: &Callback<Ui>,
+) -> Html {
     html! {
         <>
+            if let Some(balance) = points_balance {
+                <p class="balance">{ ["You have ", &number(balance), " points."].concat() }</p>
+            }
             <ul class="choices">
                 { for incentives.iter().map(|incentive| html! {
                     <li>{ button("choice", incentive.label.clone().into(), false, send, Ui::Pick(incentive.id.clone())) }</li>

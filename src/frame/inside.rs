@@ -118,14 +118,15 @@ pub(crate) fn run() -> bool {
     // them; without them (the hub did not answer) the offer comes at once.
     yew::platform::spawn_local(async move {
         let opportunity = crate::net::opportunity(&hub, &id).await.ok();
-        let (teaser, incentives, style) = opportunity
-            .map(|o| (o.teaser, o.incentives, o.style))
+        let (teaser, incentives, points_balance, style) = opportunity
+            .map(|o| (o.teaser, o.incentives, o.points_balance, o.style))
             .unwrap_or_default();
         let session = Session {
             hub,
             opportunity_id: id,
             teaser,
             incentives,
+            points_balance,
             style,
             locale,
             in_frame: true,

@@ -54,6 +54,7 @@ fn receipt(status: OrderStatus) -> AcceptResponse {
         amount: "49.99".into(),
         currency: usd(),
         points: 120,
+        points_balance: Some(740),
         client_secret: None,
     }
 }
@@ -427,6 +428,7 @@ fn the_first_name_fills_the_offer_copy_and_its_absence_leaves_no_placeholder() {
         opportunity_id: "op_1".into(),
         teaser: String::new(),
         incentives: Vec::new(),
+        points_balance: None,
         style: DisplayStyle::default(),
         locale: None,
         in_frame: false,

@@ -110,6 +110,8 @@ async fn a_customer_picks_an_incentive_accepts_the_popup_offer_and_the_order_rea
         t.confirm_in_consent_frame().await?;
         t.wait_title("Thank you").await?;
         let order_id = text(&t, ".order-id").await?;
+        let balance = text(&t, ".receipt .balance").await?;
+        ensure!(balance == "320", "the confirmation shows {balance:?} points held, not 320");
         t.shot("confirmation").await?;
         let confirmed = t.layout().await?;
         ensure!(confirmed == before, "the page moved during the flow: {before} -> {confirmed}");
@@ -140,6 +142,31 @@ async fn a_customer_picks_an_incentive_accepts_the_popup_offer_and_the_order_rea
             "the webhook's amount {} is not the one consented to ({amount})",
             event["order"]["amount"]
         );
+
+        // The same customer's next order: the points are shown and may be
+        // spent on 2.50 off.
+        t.buy("sku=CAM-BODY-1").await?;
+        t.wait_title("Choose your thank-you").await?;
+        let held = text(&t, ".balance").await?;
+        ensure!(held == "You have 320 points.", "the chooser says {held:?}");
+        t.click_button("Use 250 points: $2.50 off").await?;
+        t.wait_title("A thank-you offer for your order").await?;
+        t.click_button("Show me").await?;
+        t.wait_title("A thank-you from Northlight Cameras").await?;
+        let total = minor_units(&text(&t, ".total strong").await?);
+        let before = minor_units(&text(&t, ".total .was s").await?);
+        ensure!(
+            total.is_some() && before.zip(total).map(|(was, now)| was - now) == Some(250),
+            "the points took {before:?} to {total:?}, not 2.50 off"
+        );
+        t.click_button("Add to my order").await?;
+        t.wait_title("Confirm your order").await?;
+        t.confirm_in_consent_frame().await?;
+        t.wait_title("Thank you").await?;
+        let spent = text(&t, ".receipt .balance").await?;
+        // 320 - 250 spent + 120 earned.
+        ensure!(spent == "190", "after spending 250 the confirmation shows {spent:?}");
+        t.shot("confirmation-points").await?;
         Ok(())
     })
     .await;

@@ -54,6 +54,7 @@ fn opportunity(incentives: Vec<Incentive>) -> Opportunity {
         expires_at: 4_000_000_000,
         reason_code: ReasonCode::parse("CAMERA-HIGH").expect("a reason code"),
         incentives,
+        points_balance: None,
     }
 }
 

@@ -37,6 +37,10 @@ pub struct AppliedIncentive {
     /// Loyalty points on top of the offer's own, credited when it is paid.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub bonus_points: u32,
+    /// The customer's points this reward spends (its `amount_off` is what
+    /// they are worth), taken when the offer is accepted.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub redeem_points: u32,
 }
 
 impl AppliedIncentive {

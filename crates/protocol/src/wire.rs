@@ -119,6 +119,10 @@ pub struct Opportunity {
     pub reason_code: ReasonCode,
     /// Rewards the customer may pick from (empty when the affiliate offers none).
     pub incentives: Vec<Incentive>,
+    /// The customer's loyalty points at the affiliate, when a reward the
+    /// customer may pick spends them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points_balance: Option<u64>,
 }
 
 /// `204` reason header value and body-less answer: why nothing is shown.
@@ -457,6 +461,10 @@ pub struct AcceptResponse {
     pub currency: CurrencyCode,
     /// Loyalty points awarded.
     pub points: u32,
+    /// Once charged: the customer's points at the affiliate, this order's
+    /// earned and spent points counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points_balance: Option<u64>,
     /// With `requires_action`: the processor's secret for this payment, with
     /// which the processor's script in the hub's frame lets the customer
     /// authenticate it. The accept is then sent again with the same key.

@@ -93,6 +93,7 @@ pub(crate) async fn accept(
         amount,
         breakdown: Breakdown::of(&quote, open.incentive.as_ref().map(|i| i.id.as_str())),
         points: crate::offer::points(&open),
+        redeemed_points: open.incentive.as_ref().map_or(0, |i| i.redeem_points),
         ship_to,
         payment_reference,
         resumed: false,
@@ -111,10 +112,10 @@ pub(crate) async fn accept(
     match store_pending(state, &open, &order, &consent, key, &request_sha256).await {
         Ok(()) => {}
         // Another request with a key got there first: answer as a replay would.
-        Err(Failure::Conflict(_)) => {
+        Err(Failure::Conflict(why)) => {
             return replay(state, id, key, &request_sha256)
                 .await?
-                .ok_or_else(|| Failure::Conflict("the opportunity is no longer open".into()));
+                .ok_or(Failure::Conflict(why));
         }
         Err(err) => return Err(err),
     }
@@ -394,7 +395,7 @@ async fn store_pending(
             Refused::ProofUsed,
         );
     }
-    let plan = plan
+    plan = plan
         .or_refuse(
             store::accepts::claiming(&open.id, key, request_sha256, &order.id, at),
             Refused::AlreadyAccepted,
@@ -406,7 +407,19 @@ async fn store_pending(
                 OpportunityStatus::Accepted,
             ),
             Refused::NotOpen,
-        )
+        );
+    if order.redeemed_points > 0 {
+        // The points the reward costs are spent now, before any money
+        // moves, or the accept is refused and nothing of it stays.
+        let holder = store::points::Holder {
+            order_id: &order.id,
+            affiliate_id: &order.affiliate_id,
+            customer_token: &order.customer_token,
+        };
+        let [spending, entry] = store::points::redeeming(holder, order.redeemed_points, at);
+        plan = plan.or_refuse(spending, Refused::TooFewPoints).then(entry);
+    }
+    let plan = plan
         .then(store::orders::inserting_pending(&NewOrder {
             id: &order.id,
             opportunity_id: &order.opportunity_id,
@@ -423,6 +436,7 @@ async fn store_pending(
             ship_to: ship_to.as_deref(),
             currency: order.amount.currency().as_str(),
             points: order.points,
+            redeemed_points: order.redeemed_points,
             payment_reference: order.payment_reference.as_deref(),
             at,
         }))
@@ -450,6 +464,9 @@ async fn store_pending(
         Done::Refused(Refused::NotOpen) => Err(Failure::Conflict(
             "the opportunity is no longer open".into(),
         )),
+        Done::Refused(Refused::TooFewPoints) => Err(Failure::Conflict(
+            "the customer no longer holds the points this reward costs".into(),
+        )),
     }
 }
 
@@ -459,4 +476,5 @@ enum Refused {
     ProofUsed,
     AlreadyAccepted,
     NotOpen,
+    TooFewPoints,
 }

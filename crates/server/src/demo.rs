@@ -32,8 +32,9 @@ pub(crate) const SECRET: &str = "demo-camera-shop-ticket-secret-0001";
 const SHOP_ORIGIN: &str = "http://127.0.0.1:8081";
 const UPSELLER_WEBHOOK: &str = "http://127.0.0.1:8082/webhook";
 /// The hub's key for its calls to the demo shop (demo only).
-/// The thank-you rewards every demo reason code lets the customer pick from.
-const CHOICES: [&str; 3] = ["ten-off", "free-ship", "points-200"];
+/// The thank-you rewards every demo reason code lets the customer pick from
+/// (the last only once the customer holds its points).
+const CHOICES: [&str; 4] = ["ten-off", "free-ship", "points-200", "use-250"];
 const HUB_KEY_ID: &str = "demo-h1";
 const HUB_KEY: &str = "demo-camera-shop-hub-calls-key-0001";
 /// The hub's webhook key per demo merchant (demo only).
@@ -285,6 +286,16 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
         IncentiveRecord {
             points: Some(200),
             ..incentive("points-200", "200 bonus points", IncentiveKind::Points)
+        },
+        IncentiveRecord {
+            points: Some(250),
+            amount_off: Some("2.50".into()),
+            currency: Some(usd()),
+            ..incentive(
+                "use-250",
+                "Use 250 points: $2.50 off",
+                IncentiveKind::Redeem,
+            )
         },
     ] {
         put(db, AFFILIATE, record).await?;

@@ -144,6 +144,23 @@ stored_status! {
     }
 }
 
+stored_status! {
+    /// How an order moved a customer's loyalty points; one entry of each
+    /// kind at most per order.
+    PointsEntryKind {
+        /// Credited when the order was paid.
+        Earned = "earned",
+        /// Spent on the order's reward, when it was accepted.
+        Redeemed = "redeemed",
+        /// The spent points back: the charge was declined, or the order
+        /// wholly refunded.
+        Returned = "returned",
+        /// The earned points taken back by a whole refund, never more than
+        /// the customer still held.
+        Revoked = "revoked",
+    }
+}
+
 /// A stored status the hub does not know (a database written by another
 /// version).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

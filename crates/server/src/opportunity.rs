@@ -19,12 +19,15 @@ use crate::{
     ids::{new_ordered_id, now},
     registry::{
         self, Merchant, merchant,
-        records::{IncentiveRecord, OfferItemRecord, ReasonCodeRecord, SecretRecord, StyleRecord},
+        records::{
+            IncentiveKind, IncentiveRecord, OfferItemRecord, ReasonCodeRecord, SecretRecord,
+            StyleRecord,
+        },
     },
     selection::{self, NoOffer},
     state::AppState,
     store::{
-        events,
+        self, events,
         opportunities::{self, Ask, NewOpportunity, Opened, OpportunityRow, Stored},
     },
 };
@@ -67,6 +70,18 @@ pub(crate) async fn open(
             format!("the ticket names '{signed}', which is not an incentive this affiliate offers"),
         ));
     }
+    if let Some(signed) = &claims.incentive
+        && incentives
+            .iter()
+            .any(|i| &i.id == signed && i.kind == IncentiveKind::Redeem)
+    {
+        return Err(Failure::invalid(
+            "incentive",
+            format!(
+                "the ticket names '{signed}', a redemption: only the customer spends their points"
+            ),
+        ));
+    }
 
     // Which reason code applies, its items and style are read from memory;
     // the store then finds the order's opportunity, counts the customer's
@@ -86,7 +101,14 @@ pub(crate) async fn open(
         Ok(Ok(code)) => {
             cap = Some((code.code.as_str().to_owned(), code.frequency_cap));
             let currency = purchase.total.currency();
-            let choices = choices(&incentives, &code, currency);
+            let (choices, points_balance) = choices(
+                state,
+                &incentives,
+                &code,
+                currency,
+                (&affiliate.id, &claims.customer_token),
+            )
+            .await?;
             incentive = picked(request, &claims, &choices)?;
             // The promotion an upseller gave the affiliate: signed, else
             // the page's, else the reason code's.
@@ -99,6 +121,7 @@ pub(crate) async fn open(
                 code: &code,
                 purchase: &purchase,
                 choices: &choices,
+                points_balance,
                 promotion,
             };
             candidate(state, &affiliate, &ask, now).await
@@ -149,21 +172,39 @@ struct Candidate<'a> {
     code: &'a ReasonCodeRecord,
     purchase: &'a selection::Purchase,
     choices: &'a [&'a IncentiveRecord],
+    /// The customer's points, when a redemption is among `choices`.
+    points_balance: Option<u64>,
     promotion: Option<&'a str>,
 }
 
 /// The incentives `code` lets the customer pick from that can apply to a
-/// purchase in `currency`.
-fn choices<'a>(
+/// purchase in `currency`, a redemption only while the customer (`holder`:
+/// affiliate and customer token) holds its points; and the customer's
+/// balance, read only when the code offers a redemption.
+async fn choices<'a>(
+    state: &AppState,
     incentives: &'a [IncentiveRecord],
     code: &ReasonCodeRecord,
     currency: CurrencyCode,
-) -> Vec<&'a IncentiveRecord> {
-    code.incentives
+    holder: (&str, &str),
+) -> Result<(Vec<&'a IncentiveRecord>, Option<u64>), Failure> {
+    let listed: Vec<&IncentiveRecord> = code
+        .incentives
         .iter()
         .filter_map(|id| incentives.iter().find(|i| &i.id == id))
         .filter(|i| i.applied(currency).is_some())
-        .collect()
+        .collect();
+    if !listed.iter().any(|i| i.kind == IncentiveKind::Redeem) {
+        return Ok((listed, None));
+    }
+    let balance = store::points::balance(&state.db.pool, holder.0, holder.1).await?;
+    let held = |i: &&IncentiveRecord| {
+        i.kind != IncentiveKind::Redeem || i64::from(i.points.unwrap_or(0)) <= balance
+    };
+    Ok((
+        listed.into_iter().filter(held).collect(),
+        u64::try_from(balance).ok(),
+    ))
 }
 
 /// The incentive the offer is priced with: the ticket's, unless the
@@ -197,6 +238,7 @@ async fn candidate(
         code,
         purchase,
         choices,
+        points_balance,
         promotion,
     } = *ask;
     let items = selection::items(&state.db, affiliate, code, purchase, promotion).await?;
@@ -221,6 +263,7 @@ async fn candidate(
                 label: i.label.clone(),
             })
             .collect(),
+        points_balance,
     };
     let skus: Vec<&str> = items.iter().map(|i| i.sku.as_str()).collect();
     let new = NewOpportunity {
@@ -324,10 +367,9 @@ pub(crate) async fn stored(state: &AppState, id: &str) -> Result<Opportunity, Fa
 pub(crate) async fn pick(state: &AppState, id: &str, incentive: &str) -> Result<(), Failure> {
     let open = load_open(state, id).await?;
     let incentives = registry::list::<IncentiveRecord>(&state.db, &open.affiliate.id).await?;
-    if !choices(&incentives, &open.code, open.currency)
-        .iter()
-        .any(|i| i.id == incentive)
-    {
+    let holder = (open.affiliate.id.as_str(), open.customer_token.as_str());
+    let (choices, _) = choices(state, &incentives, &open.code, open.currency, holder).await?;
+    if !choices.iter().any(|i| i.id == incentive) {
         return Err(Failure::invalid(
             "incentive",
             format!("'{incentive}' is not an incentive this offer lets the customer choose"),

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::{
     db::Db,
+    domain::PointsEntryKind as EntryKind,
     domain::{EventKind, OpportunityStatus},
     failure::Failure,
     gateway, handoff,
@@ -28,6 +29,7 @@ use crate::{
     store::{
         self, events,
         plan::{Done, Plan},
+        points,
     },
 };
 
@@ -50,7 +52,11 @@ pub(crate) struct PendingOrder {
     /// What is charged: the items, less the reward's discount, plus shipping.
     pub(crate) amount: Money,
     pub(crate) breakdown: Breakdown,
+    /// Points the customer earns when it is paid.
     pub(crate) points: u32,
+    /// Points the customer spent on its reward (taken at the accept; given
+    /// back if the charge is declined).
+    pub(crate) redeemed_points: u32,
     /// `direct_entry`: where the customer had it shipped.
     pub(crate) ship_to: Option<postsale_protocol::Address>,
     pub(crate) payment_reference: Option<String>,
@@ -474,29 +480,24 @@ async fn finish(
         | Outcome::Authenticate(reason) => (OrderStatus::Failed, None, Some(reason.clone())),
     };
     let charged = matches!(outcome, Outcome::Charged { .. });
+    // The customer's balance with this order's credit in it (credited in
+    // the same write as the outcome; a redemption was taken at the accept).
+    let points_balance = if charged {
+        crate::store::points::balance(&state.db.pool, &order.affiliate_id, &order.customer_token)
+            .await?
+            .saturating_add(i64::from(order.points))
+    } else {
+        0
+    };
     let webhooks = match &outcome {
         Outcome::Charged {
             ship_to, customer, ..
         } => {
-            // The affiliate hears the customer's balance with this order's
-            // credit in it (credited in the same write as the outcome).
-            let balance = if urls.1.is_some() && order.affiliate_id != order.upseller_id {
-                crate::store::points::balance_before(
-                    &state.db.pool,
-                    &order.affiliate_id,
-                    &order.customer_token,
-                    &order.id,
-                )
-                .await?
-                .saturating_add(i64::from(order.points))
-            } else {
-                0
-            };
             let heard = Heard {
                 ship_to,
                 customer,
                 debt: debt.as_ref(),
-                points_balance: balance,
+                points_balance,
             };
             charged_webhooks(order, &heard, urls)
         }
@@ -509,6 +510,7 @@ async fn finish(
             amount: order.amount.decimal(),
             currency: order.amount.currency(),
             points: order.points,
+            points_balance: u64::try_from(points_balance).ok(),
             client_secret: None,
         };
         Answer {
@@ -642,6 +644,11 @@ struct Settled {
 /// settled the order first.
 fn record(s: &Settled) -> Plan<std::convert::Infallible> {
     let order = &s.order;
+    let holder = points::Holder {
+        order_id: &order.id,
+        affiliate_id: &order.affiliate_id,
+        customer_token: &order.customer_token,
+    };
     let mut plan = Plan::new().or_stop(store::orders::recording_outcome(
         &order.id,
         s.status,
@@ -651,13 +658,9 @@ fn record(s: &Settled) -> Plan<std::convert::Infallible> {
     ));
     if s.charged {
         if order.points > 0 {
-            plan = plan.then(store::orders::crediting_points(
-                &order.id,
-                &order.affiliate_id,
-                &order.customer_token,
-                order.points,
-                s.at,
-            ));
+            for statement in points::crediting(holder, EntryKind::Earned, order.points, s.at) {
+                plan = plan.then(statement);
+            }
         }
         if let Some((debt, bps)) = &s.debt {
             plan = plan.then(settlements::booking(
@@ -679,7 +682,17 @@ fn record(s: &Settled) -> Plan<std::convert::Infallible> {
             Some(order.amount),
             s.at,
         ));
-    } else if order.mode == HandoffMode::DirectEntry {
+    } else {
+        // No money moved: the points spent on the reward come back.
+        if order.redeemed_points > 0 {
+            for statement in
+                points::crediting(holder, EntryKind::Returned, order.redeemed_points, s.at)
+            {
+                plan = plan.then(statement);
+            }
+        }
+    }
+    if !s.charged && order.mode == HandoffMode::DirectEntry {
         // No money moved: the customer may try another card, as a new
         // accept (a new key); this key keeps replaying its own answer.
         plan = plan.then(store::opportunities::moving(
@@ -763,6 +776,7 @@ fn waiting_answer(
         amount: amount.decimal(),
         currency: amount.currency(),
         points,
+        points_balance: None,
         client_secret: client_secret.map(str::to_owned),
     };
     Answer {

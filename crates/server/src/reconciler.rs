@@ -43,6 +43,7 @@ fn pending_order(row: PendingRow) -> Result<PendingOrder, Failure> {
             incentive: row.incentive,
         },
         points: u32::try_from(row.points).map_err(|_| bad("points"))?,
+        redeemed_points: u32::try_from(row.redeemed_points).map_err(|_| bad("redeemed_points"))?,
         ship_to: match &row.ship_to {
             Some(json) => Some(serde_json::from_str(json).map_err(|_| bad("ship_to"))?),
             None => None,

@@ -212,9 +212,9 @@ async fn settle(
     }
 }
 
-/// Marks the refund succeeded, the order refunded once nothing is left, and
-/// queues `order.refunded` for the upseller (and, under merchant_of_record,
-/// the affiliate), all in one transaction.
+/// Marks the refund succeeded, the order refunded once nothing is left
+/// (with its points undone), and queues `order.refunded` for the upseller
+/// (and, under merchant_of_record, the affiliate), all in one transaction.
 async fn succeeded(
     state: &AppState,
     order: &Charged,
@@ -246,6 +246,11 @@ async fn succeeded(
         // Recorded by someone else (the reconciler on another replica).
         return Ok(());
     };
+    if after.status == OrderStatus::Refunded.as_str() {
+        // Wholly refunded: the points it spent come back, the points it
+        // earned go (as many as the customer still holds).
+        crate::store::points::refunded(&mut tx, &order.id, now()).await?;
+    }
     let refunded = Money::from_minor(after.refunded_minor, amount.currency())
         .map_err(|e| Failure::Internal(e.to_string()))?;
     for (recipient, url, event) in &urls {

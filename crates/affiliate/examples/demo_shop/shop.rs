@@ -174,7 +174,16 @@ async fn place_order(State(shop): State<Shop>, Form(form): Form<Checkout>) -> Re
     };
     let n = shop.store.lock().map(|s| s.orders.len()).unwrap_or(0) + 1001;
     let order_id = format!("NL-{n}-{:04x}", rand::random::<u16>());
-    let customer_token = format!("cus_{n}_{:04x}", rand::random::<u16>());
+    // One customer per e-mail address, as a shop's accounts would have it:
+    // the points a customer earns are there at the next order.
+    let email = form.email.trim().to_lowercase();
+    let known = shop.store.lock().ok().and_then(|s| {
+        s.customers
+            .iter()
+            .find(|(_, c)| c.email.trim().to_lowercase() == email)
+            .map(|(token, _)| token.clone())
+    });
+    let customer_token = known.unwrap_or_else(|| format!("cus_{n}_{:04x}", rand::random::<u16>()));
     let reason = form
         .reason
         .as_deref()

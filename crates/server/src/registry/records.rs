@@ -379,9 +379,10 @@ impl Record for StyleRecord {
     }
 }
 
-/// A thank-you reward: a discount, free shipping or bonus points. A
-/// reason code lists those its customers may pick from; a ticket may name
-/// one the affiliate gives.
+/// A thank-you reward: a discount, free shipping, bonus points, or an
+/// amount off paid with the customer's points. A reason code lists those
+/// its customers may pick from; a ticket may name one the affiliate gives
+/// (never a redemption: only the customer spends their points).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IncentiveRecord {
@@ -397,7 +398,8 @@ pub(crate) struct IncentiveRecord {
     pub(crate) amount_off: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) currency: Option<CurrencyCode>,
-    /// `points`: the bonus points, credited when the order is paid.
+    /// `points`: the bonus points, credited when the order is paid;
+    /// `redeem`: the customer's points it spends, for `amount_off`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) points: Option<u32>,
 }
@@ -409,6 +411,10 @@ pub(crate) enum IncentiveKind {
     Discount,
     FreeShipping,
     Points,
+    /// A fixed amount off, paid with the customer's points at the
+    /// affiliate: offered only to a customer who holds them, and only as
+    /// the customer's own pick.
+    Redeem,
 }
 
 impl IncentiveRecord {
@@ -424,7 +430,14 @@ impl IncentiveRecord {
             percent_off: self.percent_off.unwrap_or(0),
             amount_off: self.amount_off.clone(),
             free_shipping: self.kind == IncentiveKind::FreeShipping,
-            bonus_points: self.points.unwrap_or(0),
+            bonus_points: match self.kind {
+                IncentiveKind::Points => self.points.unwrap_or(0),
+                _ => 0,
+            },
+            redeem_points: match self.kind {
+                IncentiveKind::Redeem => self.points.unwrap_or(0),
+                _ => 0,
+            },
         })
     }
 }
@@ -445,40 +458,28 @@ impl Record for IncentiveRecord {
         };
         match self.kind {
             IncentiveKind::Discount => {
-                match (self.percent_off, &self.amount_off, self.currency) {
-                    (Some(p), None, None) if (1..=90).contains(&p) => {}
-                    (Some(_), None, None) => {
-                        return Err(Failure::invalid("percent_off", "must be 1 to 90"));
-                    }
-                    (None, Some(amount), Some(currency)) => {
-                        let off = Money::parse(amount, currency)
-                            .map_err(|e| Failure::invalid("amount_off", e))?;
-                        if off.minor() == 0 {
-                            return Err(Failure::invalid("amount_off", "must be more than zero"));
-                        }
-                    }
-                    (None, Some(_), None) => {
-                        return Err(Failure::invalid("currency", "is required with amount_off"));
-                    }
-                    (Some(_), Some(_), _) => {
-                        return Err(Failure::invalid(
-                            "amount_off",
-                            "a discount is percent_off or amount_off, not both",
-                        ));
-                    }
-                    (_, None, Some(_)) => {
-                        return Err(Failure::invalid("currency", "goes only with amount_off"));
-                    }
-                    (None, None, None) => {
-                        return Err(Failure::invalid(
-                            "percent_off",
-                            "a discount needs percent_off or amount_off",
-                        ));
-                    }
+                if self.percent_off.is_none() && self.amount_off.is_none() {
+                    return Err(Failure::invalid(
+                        "percent_off",
+                        "a discount needs percent_off or amount_off",
+                    ));
                 }
+                self.check_off()?;
                 if self.points.is_some() {
                     return Err(stray("points"));
                 }
+            }
+            IncentiveKind::Redeem => {
+                if self.percent_off.is_some() {
+                    return Err(stray("percent_off"));
+                }
+                if self.amount_off.is_none() {
+                    return Err(Failure::invalid(
+                        "amount_off",
+                        "says what the points are worth, and is required",
+                    ));
+                }
+                self.check_off()?;
             }
             IncentiveKind::FreeShipping | IncentiveKind::Points => {
                 if self.percent_off.is_some() {
@@ -493,8 +494,14 @@ impl Record for IncentiveRecord {
             }
         }
         match (self.kind, self.points) {
-            (IncentiveKind::Points, Some(p)) if (1..=1_000_000).contains(&p) => Ok(()),
-            (IncentiveKind::Points, _) => Err(Failure::invalid("points", "must be 1 to 1000000")),
+            (IncentiveKind::Points | IncentiveKind::Redeem, Some(p))
+                if (1..=1_000_000).contains(&p) =>
+            {
+                Ok(())
+            }
+            (IncentiveKind::Points | IncentiveKind::Redeem, _) => {
+                Err(Failure::invalid("points", "must be 1 to 1000000"))
+            }
             (IncentiveKind::FreeShipping, Some(_)) => Err(stray("points")),
             _ => Ok(()),
         }
@@ -507,6 +514,33 @@ impl IncentiveRecord {
             IncentiveKind::Discount => "discount",
             IncentiveKind::FreeShipping => "free_shipping",
             IncentiveKind::Points => "points",
+            IncentiveKind::Redeem => "redeem",
+        }
+    }
+
+    /// A discount's amount: `percent_off` (1 to 90), or `amount_off` in
+    /// `currency`, more than zero; never both.
+    fn check_off(&self) -> Result<(), Failure> {
+        match (self.percent_off, &self.amount_off, self.currency) {
+            (Some(p), None, None) if (1..=90).contains(&p) => Ok(()),
+            (Some(_), None, None) => Err(Failure::invalid("percent_off", "must be 1 to 90")),
+            (None, Some(amount), Some(currency)) => {
+                let off = Money::parse(amount, currency)
+                    .map_err(|e| Failure::invalid("amount_off", e))?;
+                if off.minor() == 0 {
+                    return Err(Failure::invalid("amount_off", "must be more than zero"));
+                }
+                Ok(())
+            }
+            (None, Some(_), None) => {
+                Err(Failure::invalid("currency", "is required with amount_off"))
+            }
+            (Some(_), Some(_), _) => Err(Failure::invalid(
+                "amount_off",
+                "a discount is percent_off or amount_off, not both",
+            )),
+            (_, None, Some(_)) => Err(Failure::invalid("currency", "goes only with amount_off")),
+            (None, None, None) => Ok(()),
         }
     }
 }

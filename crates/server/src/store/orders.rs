@@ -227,6 +227,7 @@ pub(crate) struct PendingRow {
     pub(crate) ship_to: Option<String>,
     pub(crate) currency: String,
     pub(crate) points: i64,
+    pub(crate) redeemed_points: i64,
     pub(crate) payment_reference: Option<String>,
     pub(crate) confirm_attempts: i64,
     pub(crate) affiliate_order_id: String,
@@ -242,7 +243,7 @@ pub(crate) async fn pending(
     Ok(sqlx::query_as(
         "SELECT o.id, o.opportunity_id, o.affiliate_id, o.upseller_id, o.reason_code, o.customer_token, o.mode, o.items, \
          o.amount_minor, o.discount_minor, o.shipping_minor, o.incentive, o.ship_to, o.currency, o.points, \
-         o.payment_reference, o.confirm_attempts, \
+         o.redeemed_points, o.payment_reference, o.confirm_attempts, \
          p.order_id AS affiliate_order_id, p.ticket_nonce \
          FROM orders o JOIN opportunities p ON p.id = o.opportunity_id \
          WHERE o.id = $1 AND o.status IN ($2, $3, $4)",
@@ -372,6 +373,8 @@ pub(crate) struct NewOrder<'a> {
     pub(crate) ship_to: Option<&'a str>,
     pub(crate) currency: &'a str,
     pub(crate) points: u32,
+    /// The customer's points spent on the reward.
+    pub(crate) redeemed_points: u32,
     pub(crate) payment_reference: Option<&'a str>,
     pub(crate) at: i64,
 }
@@ -381,8 +384,8 @@ pub(crate) fn inserting_pending(order: &NewOrder<'_>) -> Statement {
     Statement {
         sql: "INSERT INTO orders (id, opportunity_id, affiliate_id, upseller_id, reason_code, customer_token, mode, items, \
               amount_minor, currency, points, payment_reference, status, created_at, updated_at, \
-              discount_minor, shipping_minor, incentive, ship_to) \
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+              discount_minor, shipping_minor, incentive, ship_to, redeemed_points) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
         values: vec![
             order.id.into(),
             order.opportunity_id.into(),
@@ -403,6 +406,7 @@ pub(crate) fn inserting_pending(order: &NewOrder<'_>) -> Statement {
             order.shipping_minor.into(),
             order.incentive.map(str::to_owned).into(),
             order.ship_to.map(str::to_owned).into(),
+            i64::from(order.redeemed_points).into(),
         ],
     }
 }
@@ -428,29 +432,6 @@ pub(crate) fn recording_outcome(
             OrderStatus::Pending.as_str().into(),
             OrderStatus::PendingConfirmation.as_str().into(),
             OrderStatus::RequiresAction.as_str().into(),
-        ],
-    }
-}
-
-/// Credits an order's points to its customer at its affiliate (once per
-/// order).
-pub(crate) fn crediting_points(
-    order_id: &str,
-    affiliate_id: &str,
-    customer_token: &str,
-    points: u32,
-    at: i64,
-) -> Statement {
-    Statement {
-        sql: "INSERT INTO points_ledger (id, affiliate_id, customer_token, order_id, points, at) \
-              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        values: vec![
-            format!("pts_{order_id}").into(),
-            affiliate_id.into(),
-            customer_token.into(),
-            order_id.into(),
-            i64::from(points).into(),
-            at.into(),
         ],
     }
 }

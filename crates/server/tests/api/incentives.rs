@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// The OUTDOOR code (direct_entry, the tripod by default) offering `choices`.
-async fn outdoor_offers(app: &TestApp, choices: &[&str]) {
+pub(crate) async fn outdoor_offers(app: &TestApp, choices: &[&str]) {
     let mut code = reason("OUTDOOR", "trail", "direct_entry", "iframe");
     code["default_items"] = json!(["TRIPOD"]);
     code["incentives"] = json!(choices);
@@ -33,7 +33,7 @@ async fn outdoor_offers(app: &TestApp, choices: &[&str]) {
 }
 
 /// The tripod at `price`, shipped for `shipping`.
-async fn tripod(app: &TestApp, price: &str, shipping: &str) {
+pub(crate) async fn tripod(app: &TestApp, price: &str, shipping: &str) {
     let mut body = item("TRIPOD", price, "USD", &[]);
     body["shipping"] = json!(shipping);
     let response = app
@@ -54,7 +54,7 @@ async fn tripod(app: &TestApp, price: &str, shipping: &str) {
 
 /// Opens OUTDOOR for `order` with a ticket naming `signed`, the customer
 /// then picking `pick`; the opportunity's id and its offer.
-async fn open(
+pub(crate) async fn open(
     app: &TestApp,
     order: &str,
     signed: Option<&str>,
@@ -78,7 +78,7 @@ async fn open(
 }
 
 /// `quantity` tripods, consented at `amount`, paid with a typed card.
-async fn buy(
+pub(crate) async fn buy(
     app: &TestApp,
     id: &str,
     offer: &Value,
@@ -95,7 +95,7 @@ async fn buy(
 }
 
 /// `POST /v1/admin/customers/points` for `token`, as the merchant of `key`.
-async fn points_of(app: &TestApp, key: &str, token: &str) -> reqwest::Response {
+pub(crate) async fn points_of(app: &TestApp, key: &str, token: &str) -> reqwest::Response {
     app.admin(
         Method::POST,
         key,
@@ -106,7 +106,7 @@ async fn points_of(app: &TestApp, key: &str, token: &str) -> reqwest::Response {
 }
 
 /// Creates the shop's incentive `body`.
-async fn reward(app: &TestApp, body: Value) {
+pub(crate) async fn reward(app: &TestApp, body: Value) {
     app.must_create(&app.shop_key, "incentives", body).await;
 }
 

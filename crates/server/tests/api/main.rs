@@ -19,6 +19,7 @@ mod offers;
 mod opportunities;
 mod outbound;
 mod paging;
+mod points;
 mod production;
 mod promotions;
 mod proxied;
