@@ -162,6 +162,17 @@ pub(crate) async fn decline(hub: &Hub, id: &str) {
     let _ = call("POST", &url, None, Some(&body), SHOW_TIMEOUT_MS).await;
 }
 
+/// `POST /v1/opportunities/{id}/next`, once the customer accepted or
+/// declined `id`: the offer that follows, `None` when nothing does.
+pub(crate) async fn next(hub: &Hub, id: &str) -> Result<Option<Opportunity>, NetError> {
+    let url = hub.opportunity_url(id, "/next");
+    match call("POST", &url, None, None, SHOW_TIMEOUT_MS).await? {
+        (200, body) => parse(body, crate::wire::opportunity).map(Some),
+        (204, _) => Ok(None),
+        (other, _) => Err(NetError::Status(other)),
+    }
+}
+
 /// `POST /v1/opportunities/{id}/card` (frame build only): the hub's gateway tokenises
 /// the card and answers with its payment reference. The card goes nowhere else.
 #[cfg(feature = "frame")]

@@ -2,7 +2,9 @@
 //! of the mount. The bootstrap builds it from the hub's answer; the frame from
 //! its page; tests by hand.
 
-use postsale_protocol::{DisplayStyle, Incentive, Offer, Opportunity, OpportunityRequest};
+use postsale_protocol::{
+    DisplayStyle, EarlierOrder, Incentive, Offer, Opportunity, OpportunityRequest,
+};
 
 pub use crate::config::Hub;
 
@@ -19,6 +21,10 @@ pub struct Session {
     pub incentives: Vec<Incentive>,
     /// The customer's points, shown with rewards that spend them.
     pub points_balance: Option<u64>,
+    /// A follow-up offer: the orders placed earlier in its chain.
+    pub earlier: Vec<EarlierOrder>,
+    /// Whether a decline may bring another offer (ask before closing).
+    pub downsell: bool,
     /// The affiliate's look until the offer brings its own.
     pub style: DisplayStyle,
     /// BCP 47 locale for prices; `None` is the browser's default.
@@ -51,12 +57,29 @@ impl Session {
             teaser: opportunity.teaser,
             incentives: opportunity.incentives,
             points_balance: opportunity.points_balance,
+            earlier: opportunity.earlier,
+            downsell: opportunity.downsell,
             style: opportunity.style,
             locale,
             in_frame: false,
             inline: false,
             request: None,
             first_name: None,
+        }
+    }
+
+    /// The session of the offer that follows this one, on the same page.
+    pub fn following(&self, opportunity: Opportunity) -> Self {
+        Self {
+            opportunity_id: opportunity.id,
+            teaser: opportunity.teaser,
+            incentives: opportunity.incentives,
+            points_balance: opportunity.points_balance,
+            earlier: opportunity.earlier,
+            downsell: opportunity.downsell,
+            style: opportunity.style,
+            request: None,
+            ..self.clone()
         }
     }
 

@@ -7,8 +7,8 @@
 use postsale_protocol::Address;
 use postsale_protocol::{
     AcceptRequest, AcceptResponse, AppliedIncentive, CurrencyCode, Disclosure, DisplayStyle,
-    HandoffMode, Incentive, Offer, OfferItem, Opportunity, OpportunityRequest, OrderStatus,
-    Presentation, ReasonCode,
+    EarlierOrder, HandoffMode, Incentive, Offer, OfferItem, Opportunity, OpportunityRequest,
+    OrderStatus, Presentation, ReasonCode,
 };
 use wasm_bindgen::JsValue;
 
@@ -43,6 +43,13 @@ fn balance(value: &JsValue) -> Option<Option<u64>> {
     optional(value, "points_balance", |n| whole(n, MAX_POINTS)).map(|n| n.map(|n| n as u64))
 }
 
+fn earlier_order(value: &JsValue) -> Option<EarlierOrder> {
+    Some(EarlierOrder {
+        order_id: string(value, "order_id")?,
+        amount: string(value, "amount")?,
+    })
+}
+
 fn incentive(value: &JsValue) -> Option<Incentive> {
     Some(Incentive {
         id: string(value, "id")?,
@@ -66,6 +73,9 @@ pub(crate) fn opportunity(value: &JsValue) -> Option<Opportunity> {
         reason_code: ReasonCode::parse(&string(value, "reason_code")?).ok()?,
         incentives: list(value, "incentives", incentive)?,
         points_balance: balance(value)?,
+        earlier: optional(value, "earlier", |_| list(value, "earlier", earlier_order))?
+            .unwrap_or_default(),
+        downsell: optional(value, "downsell", JsValue::as_bool)?.unwrap_or_default(),
     })
 }
 

@@ -10,9 +10,9 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::{Confirming, Ui};
-use postsale_protocol::CardEntry;
 #[cfg(feature = "frame")]
 use postsale_protocol::{AcceptResponse, OrderStatus};
+use postsale_protocol::{CardEntry, Opportunity};
 
 use crate::js::object;
 use crate::net::{self, NetError};
@@ -157,6 +157,10 @@ pub(crate) enum Msg {
     Action(Action),
     /// A second passed: the offer's countdown moves.
     Tick,
+    /// The offer that follows the accepted opportunity (its id), if any.
+    Next(String, Option<Opportunity>),
+    /// The opportunity (its id) is declined; the downsell, if any.
+    Declined(String, Option<Opportunity>),
 }
 
 /// The widget's root component.
@@ -169,7 +173,13 @@ pub(crate) enum Msg {
 /// once per stage entered, as `use_effect_with(stage)` did.
 #[derive(Debug)]
 pub(crate) struct App {
+    /// The opportunity shown: the props' first, then each follow-up.
+    session: Rc<Session>,
     state: Rc<WidgetState>,
+    /// Once an accept is confirmed: the offer that follows it.
+    next: Option<Opportunity>,
+    /// A decline is waiting to hear whether a downsell follows.
+    declining: bool,
     /// The themed root, inside the shadow root.
     theme: NodeRef,
     /// The dialog that focus moves into on every step.
@@ -240,7 +250,7 @@ impl App {
         let link = ctx.link().clone();
         let frame = self.consent_frame.clone();
         let dialog = self.dialog.clone();
-        let hub_origin = ctx.props().session.hub.origin.clone();
+        let hub_origin = self.session.hub.origin.clone();
         let listener =
             Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
                 let Some(iframe) = frame.cast::<web_sys::HtmlIFrameElement>() else {
@@ -290,7 +300,7 @@ impl App {
             self.listen_for_consent(ctx);
         }
         let state = &self.state;
-        let session = &ctx.props().session;
+        let session = &self.session.clone();
         announce(state, session);
         // The affiliate's look: the opportunity's, then the offer's (which
         // only arrives with a new stage).
@@ -314,6 +324,16 @@ impl App {
                     link.send_message(Msg::Action(action));
                 });
             }
+            Stage::Confirmed => {
+                // What follows the accept, asked once it is confirmed.
+                let link = ctx.link().clone();
+                let session = session.clone();
+                spawn_local(async move {
+                    let id = session.opportunity_id.clone();
+                    let next = net::next(&session.hub, &id).await.ok().flatten();
+                    link.send_message(Msg::Next(id, next));
+                });
+            }
             Stage::Closed => {
                 give_focus_back(&mut self.before);
                 if !session.in_frame {
@@ -333,9 +353,42 @@ impl App {
         }
     }
 
+    /// Shows `next`, the offer that follows this one: in the pop-up, as a
+    /// new session in the same dialog; in the hub's frame, as the frame
+    /// page of that opportunity (its own token comes with it).
+    fn follow(&mut self, ctx: &Context<Self>, next: Opportunity) -> bool {
+        #[cfg(feature = "frame")]
+        {
+            let _ = ctx;
+            let url = self.session.hub.opportunity_url(&next.id, "/frame");
+            if let Some(location) = web_sys::window().map(|w| w.location()) {
+                let hash = location.hash().unwrap_or_default();
+                let _ = location.replace(&[url.as_str(), &hash].concat());
+            }
+            false
+        }
+        #[cfg(not(feature = "frame"))]
+        {
+            let session = Rc::new(self.session.following(next));
+            self.state = Rc::new(WidgetState::new(
+                !session.incentives.is_empty(),
+                true,
+                false,
+            ));
+            let id = session.opportunity_id.as_str();
+            crate::events::emit("shown", &object(&[("opportunity_id", id.into())]));
+            self.session = session;
+            self.next = None;
+            self.declining = false;
+            self.entered = None;
+            let _ = ctx;
+            true
+        }
+    }
+
     /// Turns what the customer did into actions and the calls to the hub they need.
     fn act(&mut self, ctx: &Context<Self>, ui: Ui) -> bool {
-        let session = &ctx.props().session;
+        let session = &self.session.clone();
         match ui {
             Ui::Open => self.apply(Action::Open),
             Ui::Back => self.apply(Action::Back),
@@ -344,6 +397,22 @@ impl App {
             Ui::Review => self.apply(Action::Review {
                 idempotency_key: net::idempotency_key(),
             }),
+            // Where a downsell may follow, the widget asks before it
+            // closes; elsewhere it closes at once.
+            Ui::Decline if session.downsell => {
+                if !self.declining {
+                    self.declining = true;
+                    let link = ctx.link().clone();
+                    let session = session.clone();
+                    spawn_local(async move {
+                        let id = session.opportunity_id.clone();
+                        net::decline(&session.hub, &id).await;
+                        let next = net::next(&session.hub, &id).await.ok().flatten();
+                        link.send_message(Msg::Declined(id, next));
+                    });
+                }
+                false
+            }
             Ui::Decline => {
                 let changed = self.apply(Action::Decline);
                 if changed {
@@ -354,6 +423,10 @@ impl App {
                 }
                 changed
             }
+            Ui::Follow => match self.next.take() {
+                Some(next) => self.follow(ctx, next),
+                None => false,
+            },
             // The pick is stored first, so that the offer fetched next is
             // priced with it: the pop-up sends the purchase again with it,
             // the hub's frame (which has no ticket) posts it. A pick the hub
@@ -420,6 +493,9 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let session = &ctx.props().session;
         Self {
+            session: session.clone(),
+            next: None,
+            declining: false,
             state: Rc::new(WidgetState::new(
                 !session.incentives.is_empty(),
                 !session.teaser.is_empty() || !session.in_frame,
@@ -447,12 +523,30 @@ impl Component for App {
                 // Only a step that shows the countdown renders again.
                 matches!(self.state.stage, Stage::Offer | Stage::Consent)
             }
+            // Answers about an opportunity no longer shown change nothing.
+            Msg::Next(id, next) if id == self.session.opportunity_id => {
+                self.next = next;
+                self.state.stage == Stage::Confirmed && self.next.is_some()
+            }
+            Msg::Declined(id, next) if id == self.session.opportunity_id => {
+                self.declining = false;
+                match next {
+                    Some(next) => {
+                        let id = ("opportunity_id", JsValue::from_str(&id));
+                        crate::events::emit("declined", &object(&[id]));
+                        self.follow(ctx, next)
+                    }
+                    // The decline was sent already: this only closes.
+                    None => self.apply(Action::Decline),
+                }
+            }
+            Msg::Next(..) | Msg::Declined(..) => false,
         }
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
         if first_render {
-            let id = ctx.props().session.opportunity_id.as_str();
+            let id = self.session.opportunity_id.as_str();
             crate::events::emit("shown", &object(&[("opportunity_id", id.into())]));
         }
         if self.entered != Some(self.state.stage) {
@@ -471,7 +565,7 @@ impl Component for App {
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
-        let session = &ctx.props().session;
+        let session = &self.session;
         let state = &self.state;
         let send = ctx.link().callback(Msg::Ui);
         let theme = self.theme.clone();
@@ -537,7 +631,16 @@ impl Component for App {
                     .map_or(0, |i| i.redeem_points);
                 (
                     "Thank you".into(),
-                    super::confirmation(receipt, spent, locale, &send),
+                    super::confirmation(
+                        &super::Receipt {
+                            receipt,
+                            spent,
+                            earlier: &session.earlier,
+                            next: self.next.as_ref().map(|n| n.teaser.as_str()),
+                        },
+                        locale,
+                        &send,
+                    ),
                 )
             }
             Stage::Failed => (

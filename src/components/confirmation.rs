@@ -1,24 +1,40 @@
 //! The end of a good path: the upsell order's id, what it costs, the points
-//! the customer earned and spent, and what they hold now.
+//! the customer earned and spent, what they hold now; after follow-up
+//! offers, every order of the chain and their sum; and the offer that
+//! follows, when there is one.
 
-use postsale_protocol::{AcceptResponse, Money, OrderStatus};
+use postsale_protocol::{AcceptResponse, EarlierOrder, Money, OrderStatus};
 use yew::prelude::*;
 
 use super::{Ui, button};
 use crate::format::number;
 
-/// The receipt, with the amount in `locale`; `spent` is the points the
-/// offer's reward spent.
-pub(crate) fn confirmation(
-    receipt: &AcceptResponse,
-    spent: u32,
-    locale: Option<&str>,
-    send: &Callback<Ui>,
-) -> Html {
-    let amount = Money::parse(&receipt.amount, receipt.currency).map_or_else(
-        |_| receipt.amount.clone(),
-        |m| crate::format::money(&m, locale),
-    );
+/// What the confirmation shows.
+pub(crate) struct Receipt<'a> {
+    /// The hub's answer to the accept.
+    pub(crate) receipt: &'a AcceptResponse,
+    /// The points the offer's reward spent.
+    pub(crate) spent: u32,
+    /// The orders placed earlier in the chain.
+    pub(crate) earlier: &'a [EarlierOrder],
+    /// The teaser of the offer that follows, once the hub named one.
+    pub(crate) next: Option<&'a str>,
+}
+
+/// The receipt, with amounts in `locale`.
+pub(crate) fn confirmation(shown: &Receipt<'_>, locale: Option<&str>, send: &Callback<Ui>) -> Html {
+    let Receipt {
+        receipt,
+        spent,
+        earlier,
+        next,
+    } = *shown;
+    let currency = receipt.currency;
+    let money = |amount: &str| {
+        Money::parse(amount, currency)
+            .map_or_else(|_| amount.to_owned(), |m| crate::format::money(&m, locale))
+    };
+    let sum = sum(earlier, receipt);
     html! {
         <>
             <p role="status">{
@@ -30,7 +46,7 @@ pub(crate) fn confirmation(
             }</p>
             <dl class="receipt">
                 <dt>{ "Order" }</dt><dd class="order-id">{ receipt.order_id.clone() }</dd>
-                <dt>{ "Amount" }</dt><dd>{ amount }</dd>
+                <dt>{ "Amount" }</dt><dd>{ money(&receipt.amount) }</dd>
                 if receipt.points > 0 {
                     <dt>{ "Points earned" }</dt><dd>{ number(receipt.points.into()) }</dd>
                 }
@@ -41,9 +57,40 @@ pub(crate) fn confirmation(
                     <dt>{ "Your points" }</dt><dd class="balance">{ number(balance) }</dd>
                 }
             </dl>
+            if !earlier.is_empty() {
+                <ul class="orders" aria-label="Your orders">
+                    { for earlier.iter().map(|o| html! {
+                        <li>{ [o.order_id.as_str(), ": ", &money(&o.amount)].concat() }</li>
+                    }) }
+                    <li>{ [receipt.order_id.as_str(), ": ", &money(&receipt.amount)].concat() }</li>
+                </ul>
+                if let Some(sum) = sum {
+                    <p class="sum">{ ["All your orders: ", &crate::format::money(&sum, locale)].concat() }</p>
+                }
+            }
+            if let Some(teaser) = next {
+                <p class="next">{ teaser }</p>
+            }
             <div class="actions">
-                { button("primary", "Done".into(), false, send, Ui::Close) }
+                if next.is_some() {
+                    { button("primary", "Show me".into(), false, send, Ui::Follow) }
+                    { button("secondary", "Done".into(), false, send, Ui::Close) }
+                } else {
+                    { button("primary", "Done".into(), false, send, Ui::Close) }
+                }
             </div>
         </>
     }
+}
+
+/// What the chain's orders come to (all in the purchase's currency).
+fn sum(earlier: &[EarlierOrder], receipt: &AcceptResponse) -> Option<Money> {
+    let currency = receipt.currency;
+    earlier
+        .iter()
+        .map(|o| o.amount.as_str())
+        .chain([receipt.amount.as_str()])
+        .try_fold(Money::from_minor(0, currency).ok()?, |sum, amount| {
+            sum.plus(&Money::parse(amount, currency).ok()?)
+        })
 }

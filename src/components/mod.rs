@@ -22,7 +22,7 @@ pub(crate) use app::App;
 pub use app::AppProps;
 #[cfg(feature = "frame")]
 pub(crate) use card_entry::{ShipTo, card_entry, read_card, read_ship_to};
-pub(crate) use confirmation::confirmation;
+pub(crate) use confirmation::{Receipt, confirmation};
 pub(crate) use consent::{Confirming, consent};
 pub(crate) use deadline::deadline;
 pub(crate) use failure::failure;

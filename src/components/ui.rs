@@ -31,6 +31,8 @@ pub(crate) enum Ui {
     Retry,
     /// No, thanks.
     Decline,
+    /// Show me the offer that follows.
+    Follow,
     /// Close the widget.
     Close,
 }

@@ -118,8 +118,17 @@ pub(crate) fn run() -> bool {
     // them; without them (the hub did not answer) the offer comes at once.
     yew::platform::spawn_local(async move {
         let opportunity = crate::net::opportunity(&hub, &id).await.ok();
-        let (teaser, incentives, points_balance, style) = opportunity
-            .map(|o| (o.teaser, o.incentives, o.points_balance, o.style))
+        let (teaser, incentives, points_balance, earlier, downsell, style) = opportunity
+            .map(|o| {
+                (
+                    o.teaser,
+                    o.incentives,
+                    o.points_balance,
+                    o.earlier,
+                    o.downsell,
+                    o.style,
+                )
+            })
             .unwrap_or_default();
         let session = Session {
             hub,
@@ -127,6 +136,8 @@ pub(crate) fn run() -> bool {
             teaser,
             incentives,
             points_balance,
+            earlier,
+            downsell,
             style,
             locale,
             in_frame: true,

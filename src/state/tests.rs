@@ -429,6 +429,8 @@ fn the_first_name_fills_the_offer_copy_and_its_absence_leaves_no_placeholder() {
         teaser: String::new(),
         incentives: Vec::new(),
         points_balance: None,
+        earlier: Vec::new(),
+        downsell: false,
         style: DisplayStyle::default(),
         locale: None,
         in_frame: false,

@@ -354,3 +354,85 @@ async fn a_script_on_the_order_page_cannot_confirm_for_the_customer() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_chain_of_upsell_decline_downsell_accept_charges_each_and_sums_them_up() {
+    run("popup_chain", |t| async move {
+        t.buy("sku=CAM-BODY-1").await?;
+        t.wait_title("Choose your thank-you").await?;
+        t.click_button("Free shipping on this offer").await?;
+        t.wait_title("A thank-you offer for your order").await?;
+        t.click_button("Show me").await?;
+        t.wait_title("A thank-you from Northlight Cameras").await?;
+        t.click_button("Add to my order").await?;
+        t.wait_title("Confirm your order").await?;
+        let first_amount = text(&t, ".amount strong").await?;
+        t.confirm_in_consent_frame().await?;
+        t.wait_title("Thank you").await?;
+        let first_id = text(&t, ".order-id").await?;
+
+        // The upsell that follows the accept, offered on the confirmation.
+        let next = text(&t, ".next").await?;
+        ensure!(next == "One more thing for your new lens", "the follow-up reads {next:?}");
+        t.shot("chain-next").await?;
+        t.click_button("Show me").await?;
+        t.wait_title("One more thing for your new lens").await?;
+        t.click_button("Show me").await?;
+        t.wait_title("A thank-you from Northlight Cameras").await?;
+        let hood = text(&t, ".items").await?;
+        ensure!(hood.contains("lens hood"), "the upsell offers {hood:?}, not the hood");
+
+        // Declined, the downsell comes instead of the widget closing.
+        t.click_button("No, thanks").await?;
+        t.wait_title("A thank-you offer for your order").await?;
+        t.shot("chain-downsell").await?;
+        t.click_button("Show me").await?;
+        t.wait_title("A thank-you from Northlight Cameras").await?;
+        let cloths = text(&t, ".items").await?;
+        ensure!(cloths.contains("lens cloths"), "the downsell offers {cloths:?}");
+        t.click_button("Add to my order").await?;
+        t.wait_title("Confirm your order").await?;
+        let second_amount = text(&t, ".amount strong").await?;
+        t.confirm_in_consent_frame().await?;
+        t.wait_title("Thank you").await?;
+        let second_id = text(&t, ".order-id").await?;
+        ensure!(second_id != first_id, "the downsell was not an order of its own");
+
+        // The confirmation sums up both orders.
+        let listed = t.js(
+            "return [...document.querySelector('postsale-widget').shadowRoot.querySelectorAll('.orders li')].map(li => li.textContent);",
+            vec![],
+        )
+        .await?;
+        ensure!(
+            listed.as_array().is_some_and(|l| l.len() == 2
+                && l[0].as_str().is_some_and(|s| s.starts_with(&first_id))
+                && l[1].as_str().is_some_and(|s| s.starts_with(&second_id))),
+            "the confirmation lists {listed}"
+        );
+        let sum = minor_units(&text(&t, ".sum").await?);
+        let expected = minor_units(&first_amount).zip(minor_units(&second_amount)).map(|(a, b)| a + b);
+        ensure!(sum.is_some() && sum == expected, "the sum {sum:?} is not {first_amount} + {second_amount}");
+        t.shot("chain-summed").await?;
+
+        // Each is charged on its own, with its own consent receipt.
+        let first = charged_order(&t, &first_id).await?;
+        let second = charged_order(&t, &second_id).await?;
+        ensure!(first["reason_code"] == "CAMERA-HIGH", "first: {}", first["reason_code"]);
+        ensure!(second["reason_code"] == "LENS-BASICS", "second: {}", second["reason_code"]);
+        for (order, shown) in [(&first, &first_amount), (&second, &second_amount)] {
+            ensure!(
+                order["consent_receipt"]["amount_minor"].as_i64() == minor_units(shown),
+                "order {} holds a receipt for {} but the customer saw {shown}",
+                order["id"],
+                order["consent_receipt"]["amount_minor"]
+            );
+        }
+        ensure!(
+            first["opportunity_id"] != second["opportunity_id"],
+            "both orders hang on one opportunity"
+        );
+        Ok(())
+    })
+    .await;
+}

@@ -55,6 +55,8 @@ fn opportunity(incentives: Vec<Incentive>) -> Opportunity {
         reason_code: ReasonCode::parse("CAMERA-HIGH").expect("a reason code"),
         incentives,
         points_balance: None,
+        earlier: Vec::new(),
+        downsell: false,
     }
 }
 

@@ -3,6 +3,7 @@
 //! parse the same way: a value of these types is valid once it exists.
 
 mod handoff;
+mod live_quote;
 mod money;
 mod pan;
 mod pricing;
@@ -17,6 +18,7 @@ pub use handoff::{
     Address, CallbackChallenge, CustomerRecord, HANDOFF_KEY_ID_HEADER, HandoffItem, HandoffRequest,
     HandoffResponse, HandoffStatusQuery,
 };
+pub use live_quote::{QuoteLine, QuoteRequest, QuoteResponse, QuotedItem};
 pub use money::{CurrencyCode, Money, MoneyError};
 pub use pan::{card_number_in, is_card_number};
 pub use pricing::{AppliedIncentive, PricedLine, Quote, quote};
@@ -30,7 +32,7 @@ pub use signed::{
 };
 pub use wire::{
     AcceptRequest, AcceptResponse, CardEntry, CardReference, CardToken, ChosenItem, Consent,
-    Disclosure, DisplayStyle, FRAME_TOKEN_HEADER, HandoffMode, Incentive, LineItem,
+    Disclosure, DisplayStyle, EarlierOrder, FRAME_TOKEN_HEADER, HandoffMode, Incentive, LineItem,
     NO_OFFER_HEADER, Offer, OfferItem, Opportunity, OpportunityRequest, OrderStatus, Presentation,
     Problem, Transaction,
 };

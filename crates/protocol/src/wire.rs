@@ -123,6 +123,24 @@ pub struct Opportunity {
     /// customer may pick spends them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points_balance: Option<u64>,
+    /// A follow-up offer: the orders the customer placed earlier in this
+    /// chain (the same purchase), which its confirmation sums up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier: Vec<EarlierOrder>,
+    /// Whether a declined offer may be followed by another (a downsell):
+    /// the widget then asks before it closes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub downsell: bool,
+}
+
+/// An order placed earlier in a chain of offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EarlierOrder {
+    /// The upsell order's id.
+    pub order_id: String,
+    /// What it costs, decimal string.
+    pub amount: String,
 }
 
 /// `204` reason header value and body-less answer: why nothing is shown.

@@ -227,6 +227,18 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
     .await?;
     put(
         db,
+        "demo-lens-co",
+        item("HOOD-58", "Metal lens hood, 58 mm", "39.00", &[]),
+    )
+    .await?;
+    put(
+        db,
+        "demo-lens-co",
+        item("CLOTH-3", "Three microfibre lens cloths", "9.00", &[]),
+    )
+    .await?;
+    put(
+        db,
         "demo-trail-outfitters",
         item("PACK-30", "30 L camera backpack", "129.00", &["CAM-BODY-1"]),
     )
@@ -316,6 +328,10 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
             frequency_cap: 100,
             offer_minutes: 15,
             active: true,
+            requires: Vec::new(),
+            next: None,
+            downsell: None,
+            max_accepted: 3,
         }
     };
     put(
@@ -331,17 +347,52 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
         ),
     )
     .await?;
+    // The lens chain: after the camera's lens offer is accepted, a hood;
+    // if the hood is declined, cloths.
     put(
         db,
         AFFILIATE,
         reason(
-            code("CAMERA-HIGH")?,
+            code("LENS-BASICS")?,
             "demo-lens-co",
             HandoffMode::PaymentReference,
             Presentation::Popup,
-            120,
-            &[],
+            0,
+            &["CLOTH-3"],
         ),
+    )
+    .await?;
+    put(
+        db,
+        AFFILIATE,
+        ReasonCodeRecord {
+            teaser: "One more thing for your new lens".into(),
+            downsell: Some(code("LENS-BASICS")?),
+            ..reason(
+                code("LENS-EXTRA")?,
+                "demo-lens-co",
+                HandoffMode::PaymentReference,
+                Presentation::Popup,
+                0,
+                &["HOOD-58"],
+            )
+        },
+    )
+    .await?;
+    put(
+        db,
+        AFFILIATE,
+        ReasonCodeRecord {
+            next: Some(code("LENS-EXTRA")?),
+            ..reason(
+                code("CAMERA-HIGH")?,
+                "demo-lens-co",
+                HandoffMode::PaymentReference,
+                Presentation::Popup,
+                120,
+                &[],
+            )
+        },
     )
     .await?;
     put(

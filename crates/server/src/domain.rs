@@ -194,6 +194,9 @@ mod tests {
         for &status in HubKeyStatus::ALL {
             assert_eq!(HubKeyStatus::parse(status.as_str()), Ok(status));
         }
+        for &kind in PointsEntryKind::ALL {
+            assert_eq!(PointsEntryKind::parse(kind.as_str()), Ok(kind));
+        }
         assert!(OpportunityStatus::parse("expired").is_err());
         assert!(RefundStatus::parse("refused").is_err());
         assert!(WebhookStatus::parse("").is_err());

@@ -13,6 +13,7 @@ mod db;
 mod demo;
 mod domain;
 mod failure;
+mod follow_up;
 mod forwarded;
 mod frame_tokens;
 mod gateway;
@@ -21,6 +22,7 @@ mod ids;
 #[cfg(test)]
 mod layers;
 mod limits;
+mod live_quote;
 mod metrics;
 mod offer;
 mod opportunity;

@@ -99,6 +99,7 @@ struct Counted {
     accepts: Family<ModeLabels, Counter>,
     charges: Family<ModeLabels, Counter>,
     refunds: Family<OutcomeLabels, Counter>,
+    quotes: Family<OutcomeLabels, Counter>,
     webhook_failures: Counter,
     webhooks_delivered: Counter,
     webhook_queue: Gauge,
@@ -130,6 +131,16 @@ impl Metrics {
         if let Some(counted) = &self.0 {
             counted
                 .opportunities
+                .get_or_create(&OutcomeLabels { outcome })
+                .inc();
+        }
+    }
+
+    /// An upseller's live quote, by outcome.
+    pub(crate) fn quote(&self, outcome: &'static str) {
+        if let Some(counted) = &self.0 {
+            counted
+                .quotes
                 .get_or_create(&OutcomeLabels { outcome })
                 .inc();
         }
@@ -221,6 +232,12 @@ impl Counted {
         );
         let refunds = Family::<OutcomeLabels, Counter>::default();
         registry.register("refunds", "Refunds asked for, by outcome", refunds.clone());
+        let quotes = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "quotes",
+            "Upsellers' live quotes, by outcome (answered, late, refused, failed, unreadable, unsigned)",
+            quotes.clone(),
+        );
         let webhook_failures = Counter::default();
         registry.register(
             "webhook_delivery_failures",
@@ -265,6 +282,7 @@ impl Counted {
             accepts,
             charges,
             refunds,
+            quotes,
             webhook_failures,
             webhooks_delivered,
             webhook_queue,

@@ -9,14 +9,15 @@
 use std::sync::Arc;
 
 use postsale_protocol::{
-    Address, AppliedIncentive, CurrencyCode, Incentive, Opportunity, OpportunityRequest,
-    SignedTicket, TicketClaims,
+    Address, AppliedIncentive, CurrencyCode, EarlierOrder, Incentive, Opportunity,
+    OpportunityRequest, SignedTicket, TicketClaims,
 };
 
 use crate::{
     domain::{EventKind, OpportunityStatus},
     failure::Failure,
     ids::{new_ordered_id, now},
+    live_quote,
     registry::{
         self, Merchant, merchant,
         records::{
@@ -123,6 +124,8 @@ pub(crate) async fn open(
                 choices: &choices,
                 points_balance,
                 promotion,
+                offered: &[],
+                earlier: &[],
             };
             candidate(state, &affiliate, &ask, now).await
         }
@@ -168,13 +171,17 @@ pub(crate) async fn open(
 /// What an opportunity is made of: the reason code, the purchase, the
 /// incentives to pick from and the promotion in force.
 #[derive(Clone, Copy)]
-struct Candidate<'a> {
-    code: &'a ReasonCodeRecord,
-    purchase: &'a selection::Purchase,
-    choices: &'a [&'a IncentiveRecord],
+pub(crate) struct Candidate<'a> {
+    pub(crate) code: &'a ReasonCodeRecord,
+    pub(crate) purchase: &'a selection::Purchase,
+    pub(crate) choices: &'a [&'a IncentiveRecord],
     /// The customer's points, when a redemption is among `choices`.
-    points_balance: Option<u64>,
-    promotion: Option<&'a str>,
+    pub(crate) points_balance: Option<u64>,
+    pub(crate) promotion: Option<&'a str>,
+    /// A follow-up: the SKUs offered earlier in the chain, not offered again.
+    pub(crate) offered: &'a [String],
+    /// A follow-up: the orders placed earlier in the chain.
+    pub(crate) earlier: &'a [EarlierOrder],
 }
 
 /// The incentives `code` lets the customer pick from that can apply to a
@@ -228,7 +235,7 @@ fn picked(
 
 /// The opportunity `code` would open for `purchase`, or why there is none;
 /// read from the registry in memory, nothing stored.
-async fn candidate(
+pub(crate) async fn candidate(
     state: &AppState,
     affiliate: &Merchant,
     ask: &Candidate<'_>,
@@ -240,8 +247,20 @@ async fn candidate(
         choices,
         points_balance,
         promotion,
+        offered,
+        earlier,
     } = *ask;
-    let items = selection::items(&state.db, affiliate, code, purchase, promotion).await?;
+    let items = selection::items(&state.db, affiliate, code, purchase, promotion, offered).await?;
+    if items.is_empty() {
+        return Ok(Err(NoOffer::NoEligibleItems));
+    }
+    // The upseller may confirm stock and price live, within a budget.
+    let Some(upseller) = merchant::by_id(&state.db, &code.upseller).await? else {
+        return Ok(Err(NoOffer::NotPermitted));
+    };
+    let currency = purchase.total.currency();
+    let quoted = live_quote::confirm(state, &affiliate.id, &upseller, currency, items).await;
+    let items = quoted.items;
     if items.is_empty() {
         return Ok(Err(NoOffer::NoEligibleItems));
     }
@@ -264,6 +283,8 @@ async fn candidate(
             })
             .collect(),
         points_balance,
+        earlier: earlier.to_vec(),
+        downsell: code.downsell.is_some(),
     };
     let skus: Vec<&str> = items.iter().map(|i| i.sku.as_str()).collect();
     let new = NewOpportunity {
@@ -280,6 +301,15 @@ async fn candidate(
             .map(serde_json::to_string)
             .transpose()
             .map_err(|e| Failure::Internal(e.to_string()))?,
+        purchase: purchase.to_json()?,
+        quoted: if quoted.prices.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(&quoted.prices)
+                    .map_err(|e| Failure::Internal(e.to_string()))?,
+            )
+        },
     };
     Ok(Ok(new))
 }
@@ -346,7 +376,7 @@ fn reuse(found: Stored, claims: &TicketClaims, now: i64) -> Result<String, Failu
 }
 
 /// The opportunity `id` as stored; 404 when there is none.
-async fn found(state: &AppState, id: &str) -> Result<OpportunityRow, Failure> {
+pub(crate) async fn found(state: &AppState, id: &str) -> Result<OpportunityRow, Failure> {
     opportunities::by_id(&state.db.pool, id)
         .await?
         .ok_or_else(|| Failure::NotFound(format!("no opportunity '{id}'")))
@@ -472,11 +502,22 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
         .ok_or_else(gone)?;
     let currency = CurrencyCode::parse(&row.currency).map_err(|_| internal("currency"))?;
     let skus: Vec<String> = serde_json::from_str(&row.item_skus).map_err(|_| internal("items"))?;
+    // The prices the upseller confirmed live when it was shown.
+    let quoted: std::collections::BTreeMap<String, String> = match &row.quoted {
+        Some(json) => serde_json::from_str(json).map_err(|_| internal("quoted"))?,
+        None => std::collections::BTreeMap::new(),
+    };
     let mut items = Vec::with_capacity(skus.len());
     for sku in skus {
         // An item the upseller withdrew since the showing is simply not offered.
         if let Some(item) = registry::get::<OfferItemRecord>(&state.db, upseller_id, &sku).await? {
-            items.push(item);
+            items.push(match quoted.get(&sku) {
+                Some(price) => Arc::new(OfferItemRecord {
+                    price: price.clone(),
+                    ..(*item).clone()
+                }),
+                None => item,
+            });
         }
     }
     // The reward the customer was promised must still exist: priced

@@ -5,13 +5,14 @@
 
 use std::sync::Arc;
 
-use postsale_protocol::{Money, ReasonCode, Transaction};
+use postsale_protocol::{HandoffMode, Money, ReasonCode, Transaction};
 
 use crate::{
     db::Db,
     failure::Failure,
     registry::{
         self, Merchant,
+        merchant::CustomerData,
         records::{OfferItemRecord, ReasonCodeRecord, ReasonRuleRecord},
     },
 };
@@ -31,6 +32,45 @@ pub(crate) struct Purchase {
     pub(crate) ship_to: Option<postsale_protocol::Address>,
     /// The promotion the page named, if any (the ticket's comes first).
     pub(crate) promotion_id: Option<String>,
+}
+
+/// What a purchase leaves for its follow-up offers, as stored.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct StoredPurchase {
+    skus: Vec<String>,
+    total: String,
+    currency: postsale_protocol::CurrencyCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    promotion_id: Option<String>,
+}
+
+impl Purchase {
+    /// What selection needs of it later, as JSON (the address is stored
+    /// on its own).
+    pub(crate) fn to_json(&self) -> Result<String, Failure> {
+        serde_json::to_string(&StoredPurchase {
+            skus: self.skus.clone(),
+            total: self.total.decimal(),
+            currency: self.total.currency(),
+            promotion_id: self.promotion_id.clone(),
+        })
+        .map_err(|e| Failure::Internal(e.to_string()))
+    }
+
+    /// The purchase [`Self::to_json`] stored, shipped to `ship_to`.
+    pub(crate) fn from_json(
+        json: &str,
+        ship_to: Option<postsale_protocol::Address>,
+    ) -> Result<Self, Failure> {
+        let bad = |e: String| Failure::Internal(format!("stored purchase: {e}"));
+        let stored: StoredPurchase = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+        Ok(Self {
+            total: Money::parse(&stored.total, stored.currency).map_err(|e| bad(e.to_string()))?,
+            skus: stored.skus,
+            ship_to,
+            promotion_id: stored.promotion_id,
+        })
+    }
 }
 
 /// Parses the transaction's amounts and checks that the lines add up to the total.
@@ -118,6 +158,11 @@ pub(crate) enum NoOffer {
     NotPermitted,
     /// The reason code names a style its affiliate has deleted.
     Incomplete,
+    /// The offer needs customer data the affiliate no longer holds.
+    CustomerData,
+    /// A chain of follow-up offers ends here: no follow-up is named, or
+    /// the order reached its most accepted offers or its most offers.
+    ChainEnded,
 }
 
 impl NoOffer {
@@ -130,6 +175,8 @@ impl NoOffer {
             Self::NoEligibleItems => "no_eligible_items",
             Self::NotPermitted => "not_permitted",
             Self::Incomplete => "incomplete",
+            Self::CustomerData => "customer_data",
+            Self::ChainEnded => "chain_ended",
         }
     }
 }
@@ -168,6 +215,9 @@ pub(crate) async fn reason_code(
     if !record.active {
         return Ok(Err(NoOffer::Inactive));
     }
+    if record.missing(affiliate).is_some() {
+        return Ok(Err(NoOffer::CustomerData));
+    }
     let permitted =
         registry::trust::permit_to_show(db, &affiliate.id, &record.upseller, record.handoff_mode)
             .await?;
@@ -193,13 +243,14 @@ fn rule_matches(rule: &ReasonRuleRecord, purchase: &Purchase) -> bool {
 /// promotion's items; otherwise those complementing the purchased SKUs (in
 /// the affiliate's priority order), else the reason code's defaults, and
 /// never an item of a promotion. Only those in the order's currency and
-/// open to this affiliate.
+/// open to this affiliate, and none `offered` earlier in the order's chain.
 pub(crate) async fn items(
     db: &Db,
     affiliate: &Merchant,
     code: &ReasonCodeRecord,
     purchase: &Purchase,
     promotion: Option<&str>,
+    offered: &[String],
 ) -> Result<Vec<Arc<OfferItemRecord>>, Failure> {
     let mut candidates: Vec<String> = Vec::new();
     if let Some(promotion) = promotion {
@@ -220,8 +271,11 @@ pub(crate) async fn items(
             }
         }
     }
+    // What the order's chain offered already is not offered again.
+    candidates.retain(|sku| !offered.contains(sku));
     if candidates.is_empty() && promotion.is_none() {
         candidates = code.default_items.clone();
+        candidates.retain(|sku| !offered.contains(sku));
     }
     let mut chosen = Vec::new();
     for sku in candidates {
@@ -236,7 +290,11 @@ pub(crate) async fn items(
         let promotion_ok = item.promotion_id.as_deref() == promotion;
         // An item the customer just bought is not offered again.
         let not_bought = !purchase.skus.contains(&item.sku) || code.upseller != affiliate.id;
-        if currency_ok && affiliate_ok && promotion_ok && not_bought {
+        // Outside direct_entry the affiliate says where a parcel goes.
+        let shippable = !item.physical
+            || code.handoff_mode == HandoffMode::DirectEntry
+            || affiliate.holds(CustomerData::Shipping);
+        if currency_ok && affiliate_ok && promotion_ok && not_bought && shippable {
             chosen.push(item);
         }
     }

@@ -163,6 +163,7 @@ async fn answer(
         order_id: &request.order_id,
         affiliate_order_id: &request.affiliate_order_id,
         customer_token: &order.customer_token,
+        opportunity_id: &claims.opportunity_id,
         validator_id: &claims.id,
     };
     config.store.claim(redemption).await.map_err(from_store)?;

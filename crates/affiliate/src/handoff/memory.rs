@@ -19,8 +19,8 @@ pub struct MemoryStore {
 struct Tables {
     /// hub order id -> (affiliate order id, customer token)
     orders: HashMap<String, (String, String)>,
-    /// (affiliate order id, customer token) -> hub order id
-    tokens: HashMap<(String, String), String>,
+    /// (affiliate order id, customer token, opportunity) -> hub order id
+    tokens: HashMap<(String, String, String), String>,
     /// validator id -> hub order id
     validators: HashMap<String, String>,
     /// hub order id -> the answer given
@@ -43,6 +43,11 @@ impl MemoryStore {
 impl Tables {
     fn claim(&mut self, r: Redemption<'_>) -> Result<(), Replay> {
         let token = (r.affiliate_order_id.to_owned(), r.customer_token.to_owned());
+        let offer = (
+            token.0.clone(),
+            token.1.clone(),
+            r.opportunity_id.to_owned(),
+        );
         if self
             .orders
             .get(r.order_id)
@@ -50,7 +55,7 @@ impl Tables {
         {
             return Err(Replay::OrderMismatch);
         }
-        if self.tokens.get(&token).is_some_and(|o| o != r.order_id) {
+        if self.tokens.get(&offer).is_some_and(|o| o != r.order_id) {
             return Err(Replay::TokenRedeemed);
         }
         if self
@@ -60,8 +65,8 @@ impl Tables {
         {
             return Err(Replay::ValidatorUsed);
         }
-        self.orders.insert(r.order_id.to_owned(), token.clone());
-        self.tokens.insert(token, r.order_id.to_owned());
+        self.orders.insert(r.order_id.to_owned(), token);
+        self.tokens.insert(offer, r.order_id.to_owned());
         self.validators
             .insert(r.validator_id.to_owned(), r.order_id.to_owned());
         Ok(())
@@ -103,6 +108,7 @@ mod tests {
             order_id: order,
             affiliate_order_id: "A-1001",
             customer_token: token,
+            opportunity_id: "opp_1",
             validator_id: validator,
         }
     }
@@ -127,6 +133,22 @@ mod tests {
             claim(&store, redemption("ord_2", "cus_7", "v2")),
             Err(Replay::TokenRedeemed)
         );
+    }
+
+    #[test]
+    fn each_offer_of_one_order_is_redeemed_once() {
+        let store = MemoryStore::new();
+        assert_eq!(claim(&store, redemption("ord_1", "cus_7", "v1")), Ok(()));
+        let follow_up = Redemption {
+            opportunity_id: "opp_2",
+            ..redemption("ord_2", "cus_7", "v2")
+        };
+        assert_eq!(claim(&store, follow_up), Ok(()));
+        let again = Redemption {
+            opportunity_id: "opp_2",
+            ..redemption("ord_3", "cus_7", "v3")
+        };
+        assert_eq!(claim(&store, again), Err(Replay::TokenRedeemed));
     }
 
     #[test]

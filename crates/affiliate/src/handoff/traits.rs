@@ -76,6 +76,9 @@ pub struct Redemption<'a> {
     pub affiliate_order_id: &'a str,
     /// The merchant's customer token from that ticket.
     pub customer_token: &'a str,
+    /// The offer accepted (the validator's `opp` claim): one order may see
+    /// several offers, one after the other, each redeemed once.
+    pub opportunity_id: &'a str,
     /// The validator's `id` claim.
     pub validator_id: &'a str,
 }
@@ -83,8 +86,9 @@ pub struct Redemption<'a> {
 /// Why a redemption is refused: the hub is answered 409.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Replay {
-    /// This (affiliate order, customer token) was already redeemed by another hub order.
-    #[error("the customer token was already redeemed by another hub order")]
+    /// This offer to this (affiliate order, customer token) was already
+    /// redeemed by another hub order.
+    #[error("the customer token was already redeemed for this offer by another hub order")]
     TokenRedeemed,
     /// This validator was already presented for another hub order.
     #[error("the validator was already used for another hub order")]
@@ -109,8 +113,8 @@ pub enum StoreError {
 /// Where the router remembers redemptions and answers. [`MemoryStore`](super::MemoryStore)
 /// keeps them in the process, for the demo shop
 /// and tests; a production affiliate implements this on its database, with a
-/// unique key on each of `order_id`, `(affiliate_order_id, customer_token)`
-/// and `validator_id`, so that several processes agree.
+/// unique key on each of `order_id`, `(affiliate_order_id, customer_token,
+/// opportunity_id)` and `validator_id`, so that several processes agree.
 pub trait RedemptionStore: Send + Sync {
     /// The answer already given to hub order `order_id`, if any.
     fn get<'a>(

@@ -70,6 +70,8 @@ pub(crate) enum Callback {
     Handoff,
     /// The upseller's webhook URL.
     Webhook,
+    /// The upseller's quote URL.
+    Quote,
 }
 
 /// Marks the callback URL proven, if it is still `url` (a URL changed while
@@ -83,6 +85,7 @@ pub(crate) async fn prove_callback(
     let which = match which {
         Callback::Handoff => CallbackUrl::Handoff,
         Callback::Webhook => CallbackUrl::Webhook,
+        Callback::Quote => CallbackUrl::Quote,
     };
     let mut tx = db.writer.begin().await?;
     if !origins::prove_callback(&mut tx, merchant, which, url, now()).await? {

@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// A merchant as the hub knows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Merchant {
     #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
@@ -47,10 +47,28 @@ pub(crate) struct Merchant {
         pattern = "^(https://[^/?#\\s\\x00-\\x1f\\x7f-\\x9f][^\\s\\x00-\\x1f\\x7f-\\x9f]*|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]*)?([/?#][^\\s\\x00-\\x1f\\x7f-\\x9f]*)?)$"
     )]
     pub(crate) webhook_url: Option<String>,
+    /// Upsellers: where the hub asks, while an opportunity opens, for the
+    /// live price and stock of the items it is about to show (signed, a
+    /// tight time budget, the catalogue when it is slow, down or unproven).
+    #[serde(default)]
+    #[schema(
+        max_length = 2048,
+        pattern = "^(https://[^/?#\\s\\x00-\\x1f\\x7f-\\x9f][^\\s\\x00-\\x1f\\x7f-\\x9f]*|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]*)?([/?#][^\\s\\x00-\\x1f\\x7f-\\x9f]*)?)$"
+    )]
+    pub(crate) quote_url: Option<String>,
     /// The form the hub's handoff call takes: JSON, or XML for affiliates
     /// whose backends speak it (the same fields, see the README).
     #[serde(default)]
     pub(crate) handoff_format: HandoffFormat,
+    /// The customer data this merchant holds for its customers and can
+    /// give the hub's handoff call: `billing` (a payment method it can
+    /// charge: `payment_reference` and `merchant_of_record` need it) and
+    /// `shipping` (an address it ships to: physical items outside
+    /// `direct_entry` need it). Reason codes may require either; selection
+    /// shows nothing that needs what the affiliate does not hold. Both when
+    /// omitted.
+    #[serde(default = "CustomerData::all")]
+    pub(crate) customer_data: Vec<CustomerData>,
     /// The origins proven by a challenge served on them or approved by the
     /// operator: the only ones CORS, the origin check and `frame-ancestors`
     /// use. Read-only: ignored in a request body.
@@ -64,6 +82,58 @@ pub(crate) struct Merchant {
     /// in the outbox until it has. Read-only.
     #[serde(default)]
     pub(crate) webhook_url_verified: bool,
+    /// Whether `quote_url` answered the hub's signed challenge; the hub
+    /// asks it nothing before. Read-only.
+    #[serde(default)]
+    pub(crate) quote_url_verified: bool,
+}
+
+/// A kind of customer data a merchant may hold.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CustomerData {
+    /// A payment method the merchant can charge.
+    Billing,
+    /// An address the merchant ships to.
+    Shipping,
+}
+
+impl CustomerData {
+    /// Both kinds: what a merchant holds unless it says otherwise.
+    pub(crate) fn all() -> Vec<Self> {
+        vec![Self::Billing, Self::Shipping]
+    }
+
+    /// The name in JSON and in messages.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Billing => "billing",
+            Self::Shipping => "shipping",
+        }
+    }
+}
+
+impl Default for Merchant {
+    fn default() -> Self {
+        Self {
+            id: String::new(),
+            name: String::new(),
+            affiliate: false,
+            upseller: false,
+            origins: Vec::new(),
+            handoff_url: None,
+            webhook_url: None,
+            quote_url: None,
+            handoff_format: HandoffFormat::default(),
+            customer_data: CustomerData::all(),
+            verified_origins: Vec::new(),
+            handoff_url_verified: false,
+            webhook_url_verified: false,
+            quote_url_verified: false,
+        }
+    }
 }
 
 /// The form of the hub's handoff call to an affiliate.
@@ -124,7 +194,21 @@ impl Merchant {
         if let Some(url) = &self.webhook_url {
             validate::url("webhook_url", url)?;
         }
+        if let Some(url) = &self.quote_url {
+            validate::url("quote_url", url)?;
+        }
+        let mut data = self.customer_data.clone();
+        data.sort();
+        data.dedup();
+        if data.len() != self.customer_data.len() {
+            return Err(Failure::invalid("customer_data", "names a kind twice"));
+        }
         Ok(())
+    }
+
+    /// Whether it holds `data` for its customers.
+    pub(crate) fn holds(&self, data: CustomerData) -> bool {
+        self.customer_data.contains(&data)
     }
 }
 
@@ -138,6 +222,8 @@ fn decode(row: MerchantRow) -> Result<Merchant, Failure> {
             .map_err(|e| Failure::Internal(format!("stored verified origins: {e}")))?,
         handoff_url_verified: row.handoff_url_verified_at.is_some(),
         webhook_url_verified: row.webhook_url_verified_at.is_some(),
+        quote_url_verified: row.quote_url_verified_at.is_some(),
+        quote_url: row.quote_url,
         id: row.id,
         name: row.name,
         handoff_url: row.handoff_url,
@@ -146,25 +232,39 @@ fn decode(row: MerchantRow) -> Result<Merchant, Failure> {
             "xml" => HandoffFormat::Xml,
             _ => HandoffFormat::Json,
         },
+        customer_data: serde_json::from_str(&row.customer_data)
+            .map_err(|e| Failure::Internal(format!("stored customer data: {e}")))?,
     })
 }
 
-/// The merchant's profile as the store writes it, its origins as JSON.
-fn profile<'a>(merchant: &'a Merchant, origins: &'a str) -> Profile<'a> {
+/// The merchant's profile as the store writes it, its lists as JSON.
+fn profile<'a>(merchant: &'a Merchant, lists: &'a Lists) -> Profile<'a> {
     Profile {
         id: &merchant.id,
         name: &merchant.name,
         affiliate: merchant.affiliate,
         upseller: merchant.upseller,
-        origins,
+        origins: &lists.origins,
         handoff_url: merchant.handoff_url.as_deref(),
         webhook_url: merchant.webhook_url.as_deref(),
+        quote_url: merchant.quote_url.as_deref(),
         handoff_format: merchant.handoff_format.as_str(),
+        customer_data: &lists.customer_data,
     }
 }
 
-fn origins_json(merchant: &Merchant) -> Result<String, Failure> {
-    serde_json::to_string(&merchant.origins).map_err(|e| Failure::Internal(e.to_string()))
+/// A profile's lists, as stored.
+struct Lists {
+    origins: String,
+    customer_data: String,
+}
+
+fn lists(merchant: &Merchant) -> Result<Lists, Failure> {
+    let json = |e: serde_json::Error| Failure::Internal(e.to_string());
+    Ok(Lists {
+        origins: serde_json::to_string(&merchant.origins).map_err(json)?,
+        customer_data: serde_json::to_string(&merchant.customer_data).map_err(json)?,
+    })
 }
 
 /// Creates a merchant and returns its API key, shown this once.
@@ -178,12 +278,12 @@ pub(crate) async fn create_with_key(
     merchant: &Merchant,
     api_key: &str,
 ) -> Result<String, Failure> {
-    let origins = origins_json(merchant)?;
+    let lists = lists(merchant)?;
     let at = now();
     let mut tx = db.writer.begin().await?;
     if !merchants::insert(
         &mut tx,
-        &profile(merchant, &origins),
+        &profile(merchant, &lists),
         &sha256_hex(api_key),
         at,
     )
@@ -209,9 +309,9 @@ pub(crate) async fn create_with_key(
 
 /// Replaces a merchant's profile (not its id or key).
 pub(crate) async fn update(db: &Db, merchant: &Merchant) -> Result<(), Failure> {
-    let origins = origins_json(merchant)?;
+    let lists = lists(merchant)?;
     let mut tx = db.writer.begin().await?;
-    if !merchants::update(&mut tx, &profile(merchant, &origins), now()).await? {
+    if !merchants::update(&mut tx, &profile(merchant, &lists), now()).await? {
         return Err(Failure::NotFound(format!("no merchant '{}'", merchant.id)));
     }
     // Origins still declared keep their proof; dropped ones go; new ones

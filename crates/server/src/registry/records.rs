@@ -6,6 +6,7 @@ use postsale_protocol::{
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
+use super::merchant::{CustomerData, Merchant};
 use crate::{
     failure::Failure,
     seal::{SealError, Sealer},
@@ -183,6 +184,49 @@ pub(crate) struct ReasonCodeRecord {
     pub(crate) offer_minutes: u32,
     #[serde(default = "default_true")]
     pub(crate) active: bool,
+    /// Customer data the affiliate must hold for this offer, beyond what
+    /// the handoff mode needs (`billing` for `payment_reference` and
+    /// `merchant_of_record`): saving is refused while the affiliate does
+    /// not hold it, and nothing is shown once it stops.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) requires: Vec<CustomerData>,
+    /// The reason code whose offer follows when the customer accepts this
+    /// one (an upsell after the upsell), in the same presentation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) next: Option<ReasonCode>,
+    /// The reason code whose offer follows when the customer declines this
+    /// one (a downsell), in the same presentation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) downsell: Option<ReasonCode>,
+    /// Starting a chain: the most offers of one order the customer may
+    /// accept (1 to 10, default 3); once reached, no follow-up is shown.
+    #[serde(default = "default_max_accepted")]
+    pub(crate) max_accepted: u32,
+}
+
+fn default_max_accepted() -> u32 {
+    3
+}
+
+impl ReasonCodeRecord {
+    /// The customer data the affiliate must hold: what the code requires,
+    /// and `billing` where the affiliate's payment method is charged.
+    pub(crate) fn needs(&self) -> Vec<CustomerData> {
+        let mut needs = self.requires.clone();
+        if self.handoff_mode != HandoffMode::DirectEntry {
+            needs.push(CustomerData::Billing);
+        }
+        needs.sort();
+        needs.dedup();
+        needs
+    }
+
+    /// The first of [`Self::needs`] `affiliate` does not hold.
+    pub(crate) fn missing(&self, affiliate: &Merchant) -> Option<CustomerData> {
+        self.needs()
+            .into_iter()
+            .find(|data| !affiliate.holds(*data))
+    }
 }
 
 fn default_cap() -> u32 {
@@ -245,6 +289,17 @@ impl Record for ReasonCodeRecord {
         }
         if !(1..=1440).contains(&self.offer_minutes) {
             return Err(Failure::invalid("offer_minutes", "must be 1 to 1440"));
+        }
+        if !(1..=10).contains(&self.max_accepted) {
+            return Err(Failure::invalid("max_accepted", "must be 1 to 10"));
+        }
+        for (i, data) in self.requires.iter().enumerate() {
+            if self.requires[..i].contains(data) {
+                return Err(Failure::invalid(
+                    format!("requires[{i}]"),
+                    "is listed twice",
+                ));
+            }
         }
         Ok(())
     }

@@ -277,6 +277,47 @@ async fn check_reason_code_refs(
     me: &Merchant,
     code: &ReasonCodeRecord,
 ) -> Result<(), Failure> {
+    // A follow-up is another of this affiliate's codes, shown in the same
+    // presentation (the pop-up cannot turn into a frame mid-way).
+    for (field, follow) in [("next", &code.next), ("downsell", &code.downsell)] {
+        let Some(follow) = follow else { continue };
+        let found = if follow == &code.code {
+            Some(std::sync::Arc::new(code.clone()))
+        } else {
+            registry::get::<ReasonCodeRecord>(&state.db, &me.id, follow.as_str()).await?
+        };
+        match found {
+            None => {
+                return Err(Failure::invalid(
+                    field,
+                    format!("no reason code '{follow}'"),
+                ));
+            }
+            Some(found) if found.presentation != code.presentation => {
+                return Err(Failure::invalid(
+                    field,
+                    format!("'{follow}' is shown in another presentation"),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    // An offer needing customer data the affiliate does not hold could
+    // never complete.
+    if let Some(data) = code.missing(me) {
+        let field = if code.requires.contains(&data) {
+            "requires"
+        } else {
+            "handoff_mode"
+        };
+        return Err(Failure::invalid(
+            field,
+            format!(
+                "needs the customer's {} data, which this affiliate's customer_data does not hold",
+                data.as_str()
+            ),
+        ));
+    }
     if registry::get::<TemplateRecord>(&state.db, &me.id, &code.template)
         .await?
         .is_none()

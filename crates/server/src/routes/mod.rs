@@ -53,6 +53,7 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
             post(opportunities::decline),
         )
         .route("/v1/opportunities/{id}/accept", post(accept::accept))
+        .route("/v1/opportunities/{id}/next", post(opportunities::next))
         // Before the CORS layer, so that preflights still reach it.
         .method_not_allowed_fallback(not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -19,7 +19,7 @@ use super::{
         health::healthz,
         health::readyz,
         metrics::scrape,
-        opportunities::create, opportunities::get, opportunities::decline, opportunities::pick, offers::get, offers::frame, offers::authenticate, accept::accept, card::card, card::authentication, processor::events, consent::page, consent::prove,
+        opportunities::create, opportunities::get, opportunities::decline, opportunities::next, opportunities::pick, offers::get, offers::frame, offers::authenticate, accept::accept, card::card, card::authentication, processor::events, consent::page, consent::prove,
         admin::create_merchant, admin::get_self, admin::put_self, admin::delete_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
         stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks, orders::erase, orders::points,
         trust::propose, trust::list_affiliations, trust::accept_affiliation, trust::revoke_affiliation,
@@ -28,7 +28,7 @@ use super::{
         verify::origins, verify::verify_origin, verify::verify_callback, verify::approve_origin,
         operator::set_roles, operator::list_affiliations, operator::confirm_affiliation, operator::revoke_affiliation,
     ),
-    modifiers(&Security, &AtLeastOneRole, &ModesOnce),
+    modifiers(&Security, &ListsOnce, &AtLeastOneRole),
     tags((name = "widget", description = "called by the widget on the affiliate's page"),
         (name = "admin", description = "merchants' registry, orders and statistics"),
         (name = "trust", description = "corporate affiliations, upseller agreements and the settlement ledger"),
@@ -40,23 +40,30 @@ struct ApiDoc;
 
 struct Security;
 
-/// An agreement names each handoff mode once (`uniqueItems`, which the
-/// derive does not write).
-struct ModesOnce;
+/// Lists that name each thing once (`uniqueItems`, which the derive does
+/// not write): an agreement's modes, a merchant's customer data, a reason
+/// code's requirements and incentives.
+struct ListsOnce;
 
-impl Modify for ModesOnce {
+impl Modify for ListsOnce {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{RefOr, schema::Schema};
-        let modes = openapi
-            .components
-            .as_mut()
-            .and_then(|c| c.schemas.get_mut("AgreementTerms"))
-            .and_then(|s| match s {
-                RefOr::T(Schema::Object(object)) => object.properties.get_mut("modes"),
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (schema, property) in [
+            ("AgreementTerms", "modes"),
+            ("Merchant", "customer_data"),
+            ("ReasonCodeRecord", "requires"),
+            ("ReasonCodeRecord", "incentives"),
+        ] {
+            let list = components.schemas.get_mut(schema).and_then(|s| match s {
+                RefOr::T(Schema::Object(object)) => object.properties.get_mut(property),
                 _ => None,
             });
-        if let Some(RefOr::T(Schema::Array(array))) = modes {
-            array.unique_items = true;
+            if let Some(RefOr::T(Schema::Array(array))) = list {
+                array.unique_items = true;
+            }
         }
     }
 }
@@ -164,4 +171,30 @@ impl Modify for Security {
 /// The document, built once per call (it is small and rarely fetched).
 pub(crate) async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_that_name_a_thing_once_say_so() {
+        let document = serde_json::to_value(ApiDoc::openapi()).expect("json");
+        let schemas = &document["components"]["schemas"];
+        for (schema, property) in [
+            ("AgreementTerms", "modes"),
+            ("ReasonCodeRecord", "requires"),
+            ("ReasonCodeRecord", "incentives"),
+        ] {
+            assert_eq!(
+                schemas[schema]["properties"][property]["uniqueItems"], true,
+                "{schema}.{property}"
+            );
+        }
+        // The merchant's schema is wrapped by the role rule; its own
+        // properties are inside, and `customer_data` is its only list of
+        // things named once.
+        let merchant = serde_json::to_string(&schemas["Merchant"]).expect("text");
+        assert!(merchant.contains(r#""uniqueItems":true"#), "{merchant}");
+    }
 }

@@ -83,6 +83,25 @@ pub(crate) async fn decline(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /v1/opportunities/{id}/next`: the offer that follows an accepted
+/// opportunity (its reason code's `next`) or a declined one (its
+/// `downsell`), opened on the first ask and answered again after.
+#[utoipa::path(post, path = "/v1/opportunities/{id}/next", tag = "widget",
+    params(("id" = String, Path, description = "the opportunity accepted or declined")),
+    responses((status = 200, description = "the follow-up opportunity", body = Opportunity),
+        (status = 204, description = "nothing follows; the reason is in the postsale-no-offer header"),
+        (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn next(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    Ok(match crate::follow_up::next(&state, &id).await? {
+        crate::follow_up::Followed::Offer(body) => json(StatusCode::OK, body),
+        crate::follow_up::Followed::Nothing(why) => no_offer(why),
+    })
+}
+
 /// What the hub's frame sends when the customer picks an incentive.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -84,7 +84,7 @@ pub(crate) async fn verify_origin(
 }
 
 /// `POST /v1/admin/callbacks/verify`: the hub posts a signed challenge to the
-/// caller's handoff or webhook URL and proves it when the same challenge
+/// caller's handoff, webhook or quote URL and proves it when the same challenge
 /// comes back.
 #[utoipa::path(post, path = "/v1/admin/callbacks/verify", tag = "trust", security(("api_key" = [])), request_body = CallbackRequest,
     responses((status = 200, description = "proven: the caller's profile", body = Merchant), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
@@ -97,6 +97,7 @@ pub(crate) async fn verify_callback(
     let (field, url) = match asked.callback {
         Callback::Handoff => ("handoff_url", &me.handoff_url),
         Callback::Webhook => ("webhook_url", &me.webhook_url),
+        Callback::Quote => ("quote_url", &me.quote_url),
     };
     let Some(url) = url else {
         return Err(Failure::conflict(
@@ -106,7 +107,7 @@ pub(crate) async fn verify_callback(
     };
     let purpose = match asked.callback {
         Callback::Handoff => Purpose::HubCalls,
-        Callback::Webhook => Purpose::Webhooks,
+        Callback::Webhook | Callback::Quote => Purpose::Webhooks,
     };
     let key = keys::signing(&state.db, &me.id, purpose)
         .await?

@@ -20,12 +20,17 @@ pub(crate) struct MerchantRow {
     pub(crate) verified_origins: String,
     pub(crate) handoff_url_verified_at: Option<i64>,
     pub(crate) webhook_url_verified_at: Option<i64>,
+    pub(crate) quote_url: Option<String>,
+    pub(crate) quote_url_verified_at: Option<i64>,
     /// `json` or `xml`.
     pub(crate) handoff_format: String,
+    /// The customer data it holds, as a JSON list.
+    pub(crate) customer_data: String,
 }
 
 const COLUMNS: &str = "id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, \
-     verified_origins, handoff_url_verified_at, webhook_url_verified_at, handoff_format";
+     verified_origins, handoff_url_verified_at, webhook_url_verified_at, handoff_format, customer_data, \
+     quote_url, quote_url_verified_at";
 
 /// A merchant's profile as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +43,11 @@ pub(crate) struct Profile<'a> {
     pub(crate) origins: &'a str,
     pub(crate) handoff_url: Option<&'a str>,
     pub(crate) webhook_url: Option<&'a str>,
+    pub(crate) quote_url: Option<&'a str>,
     /// `json` or `xml`.
     pub(crate) handoff_format: &'a str,
+    /// The customer data it holds, as a JSON list.
+    pub(crate) customer_data: &'a str,
 }
 
 /// Inside the caller's transaction: stores a new merchant with the digest
@@ -51,8 +59,8 @@ pub(crate) async fn insert(
     at: i64,
 ) -> Result<bool, StoreError> {
     let inserted = sqlx::query(
-        "INSERT INTO merchants (id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, api_key_sha256, created_at, updated_at, handoff_format) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+        "INSERT INTO merchants (id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, api_key_sha256, created_at, updated_at, handoff_format, customer_data, quote_url) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)",
     )
     .bind(profile.id)
     .bind(profile.name)
@@ -64,6 +72,8 @@ pub(crate) async fn insert(
     .bind(api_key_sha256)
     .bind(at)
     .bind(profile.handoff_format)
+    .bind(profile.customer_data)
+    .bind(profile.quote_url)
     .execute(&mut **tx)
     .await;
     super::new_row(inserted)
@@ -80,7 +90,9 @@ pub(crate) async fn update(
         "UPDATE merchants SET name = $1, is_affiliate = $2, is_upseller = $3, origins = $4, \
          handoff_url_verified_at = CASE WHEN handoff_url IS NOT DISTINCT FROM $5 THEN handoff_url_verified_at ELSE NULL END, \
          webhook_url_verified_at = CASE WHEN webhook_url IS NOT DISTINCT FROM $6 THEN webhook_url_verified_at ELSE NULL END, \
-         handoff_url = $5, webhook_url = $6, updated_at = $7, handoff_format = $9 WHERE id = $8",
+         quote_url_verified_at = CASE WHEN quote_url IS NOT DISTINCT FROM $11 THEN quote_url_verified_at ELSE NULL END, \
+         handoff_url = $5, webhook_url = $6, updated_at = $7, handoff_format = $9, customer_data = $10, quote_url = $11 \
+         WHERE id = $8",
     )
     .bind(profile.name)
     .bind(i64::from(profile.affiliate))
@@ -91,6 +103,8 @@ pub(crate) async fn update(
     .bind(at)
     .bind(profile.id)
     .bind(profile.handoff_format)
+    .bind(profile.customer_data)
+    .bind(profile.quote_url)
     .execute(&mut **tx)
     .await?;
     Ok(updated.rows_affected() == 1)

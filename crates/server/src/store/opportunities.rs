@@ -30,6 +30,10 @@ pub(crate) struct NewOpportunity {
     pub(crate) expires_at: i64,
     /// The address the affiliate passed with the purchase, as JSON.
     pub(crate) ship_to: Option<String>,
+    /// What selection needs of the purchase, as JSON, for the follow-ups.
+    pub(crate) purchase: String,
+    /// The prices the upseller confirmed live, by SKU, as JSON.
+    pub(crate) quoted: Option<String>,
 }
 
 /// What the widget asks for one order.
@@ -72,19 +76,22 @@ pub(crate) enum Opened {
     Nothing,
 }
 
-const FIND: &str = "SELECT ticket_nonce, status, expires_at, body FROM opportunities WHERE affiliate_id = $1 AND order_id = $2";
+const FIND: &str = "SELECT ticket_nonce, status, expires_at, body FROM opportunities \
+     WHERE affiliate_id = $1 AND order_id = $2 AND step = 0";
+/// The customer's first offers under a code today (follow-ups do not count).
 const SEEN: &str = "SELECT COUNT(*) FROM opportunities WHERE affiliate_id = $1 AND customer_token = $2 \
-     AND reason_code = $3 AND created_at > $4";
+     AND reason_code = $3 AND created_at > $4 AND step = 0";
 const PICK: &str = "UPDATE opportunities SET incentive = $1 WHERE affiliate_id = $2 AND order_id = $3 \
-     AND ticket_nonce = $4 AND status = $5 AND expires_at > $6";
+     AND step = 0 AND ticket_nonce = $4 AND status = $5 AND expires_at > $6";
 /// The new opportunity, unless its order has one (the unique key). One row
 /// of values, not a `SELECT`: SQLite would copy a `SELECT` reading the same
 /// table into a temporary table first, and journal each page the statement
 /// touches, which costs more than the row.
 const INSERT: &str = "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, \
-     reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at, ship_to) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-     ON CONFLICT (affiliate_id, order_id) DO NOTHING";
+     reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at, ship_to, \
+     purchase, quoted) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+     ON CONFLICT (affiliate_id, order_id, step) DO NOTHING";
 
 /// A day: the window of the frequency cap.
 const DAY: i64 = 86_400;
@@ -135,6 +142,8 @@ async fn open_in_lane(lane: &Lane, ask: Ask) -> Result<Opened, StoreError> {
                     ask.now,
                     new.expires_at,
                     new.ship_to,
+                    new.purchase,
+                    new.quoted,
                 ])?;
                 if inserted == 1 {
                     return Ok(Raw::Created);
@@ -263,6 +272,13 @@ pub(crate) struct OpportunityRow {
     pub(crate) body: String,
     /// The address the affiliate passed, as JSON.
     pub(crate) ship_to: Option<String>,
+    /// Its place in the order's chain of offers: 0 for the first.
+    pub(crate) step: i64,
+    /// What selection needs of the purchase, as JSON (absent on rows
+    /// stored before follow-ups existed).
+    pub(crate) purchase: Option<String>,
+    /// The prices the upseller confirmed live, by SKU, as JSON.
+    pub(crate) quoted: Option<String>,
 }
 
 /// The opportunity `id`, if there is one.
@@ -272,7 +288,8 @@ pub(crate) async fn by_id(
 ) -> Result<Option<OpportunityRow>, StoreError> {
     let Some(row) = sqlx::query(
         "SELECT affiliate_id, upseller_id, reason_code, currency, item_skus, incentive, status, \
-         expires_at, order_id, ticket_nonce, customer_token, body, ship_to FROM opportunities WHERE id = $1",
+         expires_at, order_id, ticket_nonce, customer_token, body, ship_to, step, purchase, quoted \
+         FROM opportunities WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -294,7 +311,133 @@ pub(crate) async fn by_id(
         customer_token: row.try_get("customer_token")?,
         body: row.try_get("body")?,
         ship_to: row.try_get("ship_to")?,
+        step: row.try_get("step")?,
+        purchase: row.try_get("purchase")?,
+        quoted: row.try_get("quoted")?,
     }))
+}
+
+/// A follow-up offer about to be stored: the next step of its order's chain.
+#[derive(Debug, Clone)]
+pub(crate) struct FollowUp<'a> {
+    /// The opportunity it follows.
+    pub(crate) previous_id: &'a str,
+    pub(crate) previous: &'a OpportunityRow,
+    pub(crate) new: &'a NewOpportunity,
+    pub(crate) now: i64,
+}
+
+/// Stores `follow` unless its step of the chain is stored already (by
+/// another request, or another hub, at the same moment); answers the step's
+/// stored opportunity: its id and its body.
+pub(crate) async fn following(
+    writer: &sqlx::AnyPool,
+    follow: &FollowUp<'_>,
+) -> Result<Option<(String, String)>, StoreError> {
+    let previous = follow.previous;
+    let step = previous.step + 1;
+    sqlx::query(
+        "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, customer_token, \
+         reason_code, upseller_id, currency, item_skus, body, status, created_at, expires_at, ship_to, \
+         purchase, step, previous_id, quoted) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         ON CONFLICT (affiliate_id, order_id, step) DO NOTHING",
+    )
+    .bind(&follow.new.id)
+    .bind(&previous.affiliate)
+    .bind(&previous.order_id)
+    .bind(&previous.ticket_nonce)
+    .bind(&previous.customer_token)
+    .bind(&follow.new.reason_code)
+    .bind(&follow.new.upseller)
+    .bind(&follow.new.currency)
+    .bind(&follow.new.skus)
+    .bind(&follow.new.body)
+    .bind(OpportunityStatus::Open.as_str())
+    .bind(follow.now)
+    .bind(follow.new.expires_at)
+    .bind(&previous.ship_to)
+    .bind(&follow.new.purchase)
+    .bind(step)
+    .bind(follow.previous_id)
+    .bind(&follow.new.quoted)
+    .execute(writer)
+    .await?;
+    Ok(sqlx::query_as(
+        "SELECT id, body FROM opportunities WHERE affiliate_id = $1 AND order_id = $2 AND step = $3",
+    )
+    .bind(&previous.affiliate)
+    .bind(&previous.order_id)
+    .bind(step)
+    .fetch_optional(writer)
+    .await?)
+}
+
+/// Whether opportunity `id` has an order that did not fail.
+pub(crate) async fn placed(pool: &sqlx::AnyPool, id: &str) -> Result<bool, StoreError> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM orders WHERE opportunity_id = $1 AND status <> $2",
+    )
+    .bind(id)
+    .bind(postsale_protocol::OrderStatus::Failed.as_str())
+    .fetch_one(pool)
+    .await?;
+    Ok(count > 0)
+}
+
+/// The reason code of the first offer of `affiliate`'s order `order_id`.
+pub(crate) async fn first_code(
+    pool: &sqlx::AnyPool,
+    affiliate: &str,
+    order_id: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT reason_code FROM opportunities WHERE affiliate_id = $1 AND order_id = $2 AND step = 0",
+    )
+    .bind(affiliate)
+    .bind(order_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The follow-up stored after opportunity `id`, if any: its id and body.
+pub(crate) async fn followed_by(
+    pool: &sqlx::AnyPool,
+    id: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT id, body FROM opportunities WHERE previous_id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// What the chain of `affiliate`'s order `order_id` holds so far: the SKUs
+/// each step offered (as JSON lists), and the orders placed from it that
+/// did not fail (id, amount in minor units), in step order.
+pub(crate) async fn chain(
+    pool: &sqlx::AnyPool,
+    affiliate: &str,
+    order_id: &str,
+) -> Result<(Vec<String>, Vec<(String, i64)>), StoreError> {
+    let offered: Vec<String> = sqlx::query_scalar(
+        "SELECT item_skus FROM opportunities WHERE affiliate_id = $1 AND order_id = $2 ORDER BY step",
+    )
+    .bind(affiliate)
+    .bind(order_id)
+    .fetch_all(pool)
+    .await?;
+    let placed: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT o.id, o.amount_minor FROM orders o JOIN opportunities p ON p.id = o.opportunity_id \
+         WHERE p.affiliate_id = $1 AND p.order_id = $2 AND o.status <> $3 ORDER BY p.step, o.created_at",
+    )
+    .bind(affiliate)
+    .bind(order_id)
+    .bind(postsale_protocol::OrderStatus::Failed.as_str())
+    .fetch_all(pool)
+    .await?;
+    Ok((offered, placed))
 }
 
 /// Records `incentive` on the open opportunity `id` at `now`; false when it
@@ -488,15 +631,17 @@ async fn open_batch(pool: &sqlx::AnyPool, batch: Vec<Waiting>) {
 /// customer saw the reason code as often today as the cap allows.
 const INSERT_TOGETHER: &str = "INSERT INTO opportunities (id, affiliate_id, order_id, ticket_nonce, \
        customer_token, reason_code, upseller_id, incentive, currency, item_skus, body, status, created_at, expires_at, \
-       ship_to) \
+       ship_to, purchase, quoted) \
      SELECT a.id, a.affiliate, a.order_id, a.nonce, a.customer, a.code, a.upseller, a.incentive, \
-       a.currency, a.skus, a.body, $2, a.now, a.expires_at, a.ship_to \
+       a.currency, a.skus, a.body, $2, a.now, a.expires_at, a.ship_to, a.purchase, a.quoted \
      FROM json_to_recordset($1::json) AS a(n int, affiliate text, order_id text, nonce text, \
        customer text, code text, since bigint, incentive text, now bigint, id text, upseller text, \
-       currency text, skus text, body text, expires_at bigint, cap bigint, ship_to text) \
+       currency text, skus text, body text, expires_at bigint, cap bigint, ship_to text, purchase text, \
+       quoted text) \
      WHERE (SELECT COUNT(*) FROM opportunities o WHERE o.affiliate_id = a.affiliate \
-       AND o.customer_token = a.customer AND o.reason_code = a.code AND o.created_at > a.since) < a.cap \
-     ORDER BY a.n ON CONFLICT (affiliate_id, order_id) DO NOTHING RETURNING id";
+       AND o.customer_token = a.customer AND o.reason_code = a.code AND o.created_at > a.since \
+       AND o.step = 0) < a.cap \
+     ORDER BY a.n ON CONFLICT (affiliate_id, order_id, step) DO NOTHING RETURNING id";
 
 /// One new opportunity as the batch statement's `json_to_recordset` reads
 /// it, written straight into the JSON text.
@@ -519,6 +664,8 @@ struct AskRow<'a> {
     expires_at: i64,
     cap: i64,
     ship_to: Option<&'a str>,
+    purchase: &'a str,
+    quoted: Option<&'a str>,
 }
 
 /// The ids of the opportunities of `asks` that were inserted.
@@ -553,6 +700,8 @@ async fn insert_together(
                 expires_at: new.expires_at,
                 cap,
                 ship_to: new.ship_to.as_deref(),
+                purchase: &new.purchase,
+                quoted: new.quoted.as_deref(),
             })
         })
         .collect();

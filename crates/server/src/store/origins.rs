@@ -74,6 +74,7 @@ pub(crate) async fn prove(
 pub(crate) enum CallbackUrl {
     Handoff,
     Webhook,
+    Quote,
 }
 
 /// Inside the caller's transaction: marks the callback URL proven at `at`
@@ -91,6 +92,9 @@ pub(crate) async fn prove_callback(
         }
         CallbackUrl::Webhook => {
             "UPDATE merchants SET webhook_url_verified_at = $1 WHERE id = $2 AND webhook_url = $3"
+        }
+        CallbackUrl::Quote => {
+            "UPDATE merchants SET quote_url_verified_at = $1 WHERE id = $2 AND quote_url = $3"
         }
     };
     let moved = sqlx::query(sql)

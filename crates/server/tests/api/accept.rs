@@ -8,16 +8,8 @@ use crate::helpers::{TestApp, assert_problem, claims, purchase, spawn_app, ticke
 
 /// An open OUTDOOR (direct_entry) opportunity and its offer.
 pub(crate) async fn outdoor(app: &TestApp, order: &str) -> (String, Value) {
-    let response = app
-        .post_opportunity(&purchase(&ticket(&claims(order, Some("OUTDOOR"))), order))
-        .await;
-    assert_eq!(response.status(), 201);
-    let id = response.json::<Value>().await.expect("json")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let offer: Value = app.get_offer(&id).await.json().await.expect("json");
-    (id, offer)
+    app.opened(&purchase(&ticket(&claims(order, Some("OUTDOOR"))), order))
+        .await
 }
 
 /// Loads the opportunity's hub frame page, as the IFRAME does, and reads the

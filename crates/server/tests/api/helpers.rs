@@ -535,6 +535,19 @@ impl TestApp {
             .expect("sent")
     }
 
+    /// Reports the purchase `body`, which must open a new opportunity:
+    /// its id and its offer.
+    pub(crate) async fn opened(&self, body: &Value) -> (String, Value) {
+        let response = self.post_opportunity(body).await;
+        assert_eq!(response.status(), 201);
+        let id = response.json::<Value>().await.expect("json")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let offer = self.get_offer(&id).await.json().await.expect("json");
+        (id, offer)
+    }
+
     pub(crate) async fn get_offer(&self, id: &str) -> reqwest::Response {
         self.client
             .get(format!("{}/v1/opportunities/{id}/offer", self.base))

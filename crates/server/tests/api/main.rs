@@ -5,7 +5,9 @@
 mod accept;
 mod admin;
 mod assets;
+mod chains;
 mod consent;
+mod customer_data;
 mod durability;
 mod fleet;
 mod handoff;
@@ -23,6 +25,7 @@ mod points;
 mod production;
 mod promotions;
 mod proxied;
+mod quotes;
 mod refunds;
 mod replicas;
 mod sealing;

@@ -40,14 +40,7 @@ async fn open(app: &TestApp, order: &str, ship_to: Option<Value>) -> (String, Va
     if let Some(ship_to) = ship_to {
         body["transaction"]["ship_to"] = ship_to;
     }
-    let response = app.post_opportunity(&body).await;
-    assert_eq!(response.status(), 201);
-    let id = response.json::<Value>().await.expect("json")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let offer = app.get_offer(&id).await.json().await.expect("json");
-    (id, offer)
+    app.opened(&body).await
 }
 
 /// One tripod, paid by card, shipped to `ship_to`.
