@@ -6,7 +6,7 @@ use fantoccini::Locator;
 
 use crate::ensure;
 use crate::harness::{HOST, run};
-use crate::popup::{charged_order, check_receipt, text, webhook_for};
+use crate::popup::{charged_order, check_receipt, minor_units, text, webhook_for};
 
 const CARD: &str = "4242 4242 4242 4242";
 
@@ -94,6 +94,100 @@ async fn a_direct_entry_order_is_paid_with_a_card_typed_inside_the_hub_frame() {
             "the upseller's webhook does not ship where the customer said: {ship_to}"
         );
         ensure!(!event.to_string().contains("4242424242424242"), "the card number went to the upseller");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_follow_up_in_the_frame_is_a_page_of_its_own_paid_with_its_own_card_entry() {
+    run("iframe_chain", |t| async move {
+        t.buy("sku=CAM-BODY-1&reason=OUTDOOR").await?;
+        let frame = t.in_widget("iframe").await?;
+        frame.enter_frame().await?;
+        t.through_the_frame_steps("10% off this offer").await?;
+        t.wait_title("A thank-you from Northlight Cameras").await?;
+        t.click_button("Add to my order").await?;
+        t.wait_title("Confirm your order").await?;
+        let first_amount = text(&t, ".amount strong").await?;
+        for (name, value) in [
+            ("card_number", CARD),
+            ("exp_month", "12"),
+            ("exp_year", "2031"),
+            ("cvc", "123"),
+        ] {
+            t.in_widget(&format!("input[name={name}]"))
+                .await?
+                .send_keys(value)
+                .await?;
+        }
+        t.click_button("Confirm and pay").await?;
+        t.wait_title("Thank you").await?;
+        let first_id = text(&t, ".order-id").await?;
+        let first_page = t.js("return location.pathname;", vec![]).await?;
+
+        // The follow-up: the frame goes to its own page, with its own token.
+        let next = text(&t, ".next").await?;
+        ensure!(
+            next == "Something to carry it with",
+            "the follow-up reads {next:?}"
+        );
+        t.click_button("Show me").await?;
+        t.wait_title("Something to carry it with").await?;
+        let second_page = t.js("return location.pathname;", vec![]).await?;
+        ensure!(
+            second_page != first_page
+                && second_page.as_str().is_some_and(|p| p.ends_with("/frame")),
+            "the frame did not move to the follow-up's page: {first_page} -> {second_page}"
+        );
+        t.click_button("Show me").await?;
+        t.wait_title("A thank-you from Northlight Cameras").await?;
+        let items = text(&t, ".items").await?;
+        ensure!(items.contains("strap"), "the follow-up offers {items:?}");
+        // The upseller said, live, that the strap sells for 19.00 today
+        // (24.00 in the catalogue).
+        ensure!(
+            items.contains("19.00") && !items.contains("24.00"),
+            "the strap is not at the upseller's live price: {items:?}"
+        );
+        t.click_button("Add to my order").await?;
+        t.wait_title("Confirm your order").await?;
+        let second_amount = text(&t, ".amount strong").await?;
+        for (name, value) in [
+            ("card_number", CARD),
+            ("exp_month", "12"),
+            ("exp_year", "2031"),
+            ("cvc", "123"),
+        ] {
+            t.in_widget(&format!("input[name={name}]"))
+                .await?
+                .send_keys(value)
+                .await?;
+        }
+        t.click_button("Confirm and pay").await?;
+        t.wait_title("Thank you").await?;
+        let second_id = text(&t, ".order-id").await?;
+        let sum = minor_units(&text(&t, ".sum").await?);
+        let expected = minor_units(&first_amount)
+            .zip(minor_units(&second_amount))
+            .map(|(a, b)| a + b);
+        ensure!(
+            sum.is_some() && sum == expected,
+            "the sum {sum:?} is not {first_amount} + {second_amount}"
+        );
+        t.shot("frame-chain-summed").await?;
+
+        let first = charged_order(&t, &first_id).await?;
+        let second = charged_order(&t, &second_id).await?;
+        ensure!(
+            second["reason_code"] == "TRAIL-MORE",
+            "second: {}",
+            second["reason_code"]
+        );
+        ensure!(
+            first["mode"] == "direct_entry" && second["mode"] == "direct_entry",
+            "both are paid with a card typed in the frame"
+        );
         Ok(())
     })
     .await;

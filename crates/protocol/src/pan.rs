@@ -1,6 +1,7 @@
 //! The one card-number screen, used by the hub and the affiliate SDK alike:
-//! a run of 13 to 19 digits, single spaces or dashes allowed between them,
-//! that passes the Luhn check. A hit is refused wherever text enters, and
+//! a run of 13 to 19 digits (leading zeros aside: no card number starts with
+//! one), single spaces or dashes allowed between them, that passes the Luhn
+//! check. A hit is refused wherever text enters, and
 //! named by its field only, never echoed.
 
 use crate::{Address, CustomerRecord};
@@ -37,6 +38,11 @@ pub fn is_card_number(digits: &str) -> bool {
 }
 
 fn is_card_number_run(run: &[u8]) -> bool {
+    // No card number starts with 0 (ISO/IEC 7812 issues none under major
+    // industry identifier 0): leading zeros are not part of one, so a run
+    // of zeros is no card, and a card typed after a zero is still found.
+    let zeros = run.iter().take_while(|&&d| d == 0).count();
+    let run = &run[zeros..];
     (13..=19).contains(&run.len()) && luhn(run)
 }
 
@@ -116,6 +122,8 @@ mod tests {
             "card: 4000 0566 5566 5556 thanks",
             "378282246310005",
             "6011111111111117",
+            "0 4242 4242 4242 4242",
+            "004242424242424242",
         ] {
             assert!(card_number_in(hit), "{hit}");
         }
@@ -126,6 +134,8 @@ mod tests {
             "4242  4242 4242 4242",
             "424242424242",
             "ada@example.com",
+            "000000000000000",
+            "0030000000F000000000000000",
             "",
         ] {
             assert!(!card_number_in(miss), "{miss}");

@@ -31,6 +31,8 @@ pub(crate) const SECRET: &str = "demo-camera-shop-ticket-secret-0001";
 /// Where `cargo xtask demo` runs the demo shop (the affiliate) and the demo upseller.
 const SHOP_ORIGIN: &str = "http://127.0.0.1:8081";
 const UPSELLER_WEBHOOK: &str = "http://127.0.0.1:8082/webhook";
+/// Where the demo upseller answers live quotes (Trail Outfitters asks it).
+const UPSELLER_QUOTE: &str = "http://127.0.0.1:8082/quote";
 /// The hub's key for its calls to the demo shop (demo only).
 /// The thank-you rewards every demo reason code lets the customer pick from
 /// (the last only once the customer holds its points).
@@ -102,6 +104,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
             origins: vec![],
             handoff_url: None,
             webhook_url: Some(UPSELLER_WEBHOOK.into()),
+            quote_url: Some(UPSELLER_QUOTE.into()),
             ..Merchant::default()
         },
     ];
@@ -112,6 +115,7 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
         for (which, url) in [
             (addresses::Callback::Handoff, &m.handoff_url),
             (addresses::Callback::Webhook, &m.webhook_url),
+            (addresses::Callback::Quote, &m.quote_url),
         ] {
             if let Some(url) = url {
                 addresses::prove_callback(db, &m.id, which, url).await?;
@@ -247,6 +251,12 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
         db,
         "demo-trail-outfitters",
         item("TRIPOD-T", "Travel tripod", "99.00", &[]),
+    )
+    .await?;
+    put(
+        db,
+        "demo-trail-outfitters",
+        item("STRAP-T", "Padded camera strap", "24.00", &[]),
     )
     .await?;
 
@@ -395,17 +405,37 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
         },
     )
     .await?;
+    // The frame's chain: after the tripod, a strap.
     put(
         db,
         AFFILIATE,
-        reason(
-            code("OUTDOOR")?,
-            "demo-trail-outfitters",
-            HandoffMode::DirectEntry,
-            Presentation::Iframe,
-            80,
-            &["TRIPOD-T"],
-        ),
+        ReasonCodeRecord {
+            teaser: "Something to carry it with".into(),
+            ..reason(
+                code("TRAIL-MORE")?,
+                "demo-trail-outfitters",
+                HandoffMode::DirectEntry,
+                Presentation::Iframe,
+                0,
+                &["STRAP-T"],
+            )
+        },
+    )
+    .await?;
+    put(
+        db,
+        AFFILIATE,
+        ReasonCodeRecord {
+            next: Some(code("TRAIL-MORE")?),
+            ..reason(
+                code("OUTDOOR")?,
+                "demo-trail-outfitters",
+                HandoffMode::DirectEntry,
+                Presentation::Iframe,
+                80,
+                &["TRIPOD-T"],
+            )
+        },
     )
     .await?;
     put(

@@ -1,5 +1,7 @@
 //! The demo upseller: receives the hub's order webhooks, checks their
-//! signature, and lists what it was told to ship (`/` as HTML, `/orders.json`).
+//! signature, and lists what it was told to ship (`/` as HTML, `/orders.json`);
+//! answers the hub's live quotes (`/quote`): everything in stock, the strap
+//! at today's price.
 
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +13,9 @@ use axum::{
     response::{Html, IntoResponse, Response},
     routing::{get, post},
 };
-use postsale_protocol::{CallbackChallenge, SIGNATURE_HEADER, verify_request};
+use postsale_protocol::{
+    CallbackChallenge, QuoteRequest, QuoteResponse, QuotedItem, SIGNATURE_HEADER, verify_request,
+};
 use serde_json::Value;
 
 /// The hub's webhook keys of the demo merchants (crates/server/src/demo.rs).
@@ -31,6 +35,7 @@ pub(crate) fn router(upseller: Arc<Upseller>) -> Router {
         .route("/", get(list))
         .route("/orders.json", get(list_json))
         .route("/webhook", post(receive))
+        .route("/quote", post(quote))
         .with_state(upseller)
 }
 
@@ -60,6 +65,40 @@ async fn receive(
         }
         Err(_) => StatusCode::BAD_REQUEST.into_response(),
     }
+}
+
+/// Today's prices below the catalogue's.
+const TODAY: &[(&str, &str)] = &[("STRAP-T", "19.00")];
+
+/// The hub asking, as an offer opens, what is in stock and at what price.
+async fn quote(headers: HeaderMap, body: Bytes) -> Response {
+    let header = headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let secrets: Vec<&[u8]> = SECRETS.iter().map(|s| s.as_bytes()).collect();
+    if verify_request(header, &body, &secrets, postsale_affiliate::unix_now()).is_err() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    if let Some(challenge) = CallbackChallenge::parse(&body) {
+        return Json(challenge).into_response();
+    }
+    let Ok(asked) = serde_json::from_slice::<QuoteRequest>(&body) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let items = asked
+        .items
+        .iter()
+        .map(|line| QuotedItem {
+            sku: line.sku.clone(),
+            available: true,
+            unit_price: TODAY
+                .iter()
+                .find(|(sku, _)| *sku == line.sku)
+                .map(|(_, price)| (*price).to_owned()),
+        })
+        .collect();
+    Json(QuoteResponse { items }).into_response()
 }
 
 async fn list_json(State(upseller): State<Arc<Upseller>>) -> Json<Vec<Value>> {
