@@ -59,9 +59,9 @@ pub(crate) async fn next(state: &AppState, id: &str) -> Result<Followed, Failure
             ));
         }
         OpportunityStatus::Accepted => {
-            if !paid_or_paying(state, id).await? {
+            if !store::opportunities::paid(&state.db.pool, id).await? {
                 return Err(Failure::Conflict(
-                    "the opportunity's payment failed: nothing follows it".into(),
+                    "the opportunity's payment is not confirmed: nothing follows it (yet)".into(),
                 ));
             }
             code.next.clone()
@@ -126,12 +126,6 @@ pub(crate) async fn next(state: &AppState, id: &str) -> Result<Followed, Failure
             "stored a follow-up that is not there".into(),
         )),
     }
-}
-
-/// Whether the accepted opportunity `id` has an order that was paid or is
-/// being paid (one whose payment failed ends the chain).
-async fn paid_or_paying(state: &AppState, id: &str) -> Result<bool, Failure> {
-    Ok(store::opportunities::placed(&state.db.pool, id).await?)
 }
 
 /// The cap on accepted offers of the chain: the first code's.

@@ -144,6 +144,13 @@ pub(crate) fn disclosure(open: &OpenOpportunity) -> Disclosure {
     };
     // A reward that changes the price is named with it.
     let text = match &open.incentive {
+        // Points spent are named by number: the consent binds them.
+        Some(reward) if reward.redeem_points > 0 => {
+            format!(
+                "{text} The total shown includes your reward: {} ({} of your points).",
+                reward.label, reward.redeem_points
+            )
+        }
         Some(reward) if reward.changes_price() => {
             format!(
                 "{text} The total shown includes your reward: {}.",

@@ -111,6 +111,22 @@ pub(crate) async fn open(
             )
             .await?;
             incentive = picked(request, &claims, &choices)?;
+            // A pick sent with the purchase again is one the stored
+            // opportunity offered, whatever this request's lines derive.
+            if let Some(pick) = request.incentive.as_ref()
+                && claims.incentive.as_ref() != Some(pick)
+                && let Some(found) =
+                    opportunities::of_order(&state.db.pool, &affiliate.id, &claims.order_id).await?
+            {
+                let shown: Opportunity = serde_json::from_str(&found.body)
+                    .map_err(|e| Failure::Internal(format!("stored opportunity: {e}")))?;
+                if !shown.incentives.iter().any(|i| &i.id == pick) {
+                    return Err(Failure::invalid(
+                        "incentive",
+                        format!("'{pick}' is not an incentive this offer lets the customer choose"),
+                    ));
+                }
+            }
             // The promotion an upseller gave the affiliate: signed, else
             // the page's, else the reason code's.
             let promotion = claims
@@ -396,10 +412,15 @@ pub(crate) async fn stored(state: &AppState, id: &str) -> Result<Opportunity, Fa
 /// from the hub's frame: one of its reason code's choices, or 422.
 pub(crate) async fn pick(state: &AppState, id: &str, incentive: &str) -> Result<(), Failure> {
     let open = load_open(state, id).await?;
+    // Only a choice this opportunity offered (a follow-up offers none),
+    // and one still offered now (a redemption the customer still holds).
+    let shown = stored(state, id).await?;
     let incentives = registry::list::<IncentiveRecord>(&state.db, &open.affiliate.id).await?;
     let holder = (open.affiliate.id.as_str(), open.customer_token.as_str());
     let (choices, _) = choices(state, &incentives, &open.code, open.currency, holder).await?;
-    if !choices.iter().any(|i| i.id == incentive) {
+    if !shown.incentives.iter().any(|i| i.id == incentive)
+        || !choices.iter().any(|i| i.id == incentive)
+    {
         return Err(Failure::invalid(
             "incentive",
             format!("'{incentive}' is not an incentive this offer lets the customer choose"),

@@ -231,9 +231,18 @@ async fn not_inserted(pool: &sqlx::AnyPool, ask: &Ask) -> Result<Opened, StoreEr
 }
 
 async fn find(pool: &sqlx::AnyPool, ask: &Ask) -> Result<Option<Stored>, StoreError> {
+    of_order(pool, &ask.affiliate, &ask.order_id).await
+}
+
+/// The first opportunity of `affiliate`'s order `order_id`, if it has one.
+pub(crate) async fn of_order(
+    pool: &sqlx::AnyPool,
+    affiliate: &str,
+    order_id: &str,
+) -> Result<Option<Stored>, StoreError> {
     let Some(row) = sqlx::query(FIND)
-        .bind(&ask.affiliate)
-        .bind(&ask.order_id)
+        .bind(affiliate)
+        .bind(order_id)
         .fetch_optional(pool)
         .await?
     else {
@@ -373,13 +382,15 @@ pub(crate) async fn following(
     .await?)
 }
 
-/// Whether opportunity `id` has an order that did not fail.
-pub(crate) async fn placed(pool: &sqlx::AnyPool, id: &str) -> Result<bool, StoreError> {
+/// Whether opportunity `id` has an order that is paid (charged or
+/// fulfilled): one whose outcome is still unknown is not, yet.
+pub(crate) async fn paid(pool: &sqlx::AnyPool, id: &str) -> Result<bool, StoreError> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM orders WHERE opportunity_id = $1 AND status <> $2",
+        "SELECT COUNT(*) FROM orders WHERE opportunity_id = $1 AND status IN ($2, $3)",
     )
     .bind(id)
-    .bind(postsale_protocol::OrderStatus::Failed.as_str())
+    .bind(postsale_protocol::OrderStatus::Charged.as_str())
+    .bind(postsale_protocol::OrderStatus::Fulfilled.as_str())
     .fetch_one(pool)
     .await?;
     Ok(count > 0)

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
-    accept::{accept, card_reference, orders},
+    accept::{accept, card_reference, frame_token, orders},
     helpers::{TestApp, assert_problem, claims, item, purchase, reason, spawn_app, ticket},
 };
 
@@ -125,9 +125,14 @@ async fn upsell_then_decline_then_downsell_then_accept_each_charged_on_its_own()
     more_items(&app).await;
     assert_eq!(code(&app, "LESS", &["CAP"], json!({})).await.status(), 200);
     assert_eq!(
-        code(&app, "MORE", &["STRAP"], json!({"downsell": "LESS"}))
-            .await
-            .status(),
+        code(
+            &app,
+            "MORE",
+            &["STRAP"],
+            json!({"downsell": "LESS", "incentives": ["ten"]})
+        )
+        .await
+        .status(),
         200
     );
     assert_eq!(
@@ -160,9 +165,24 @@ async fn upsell_then_decline_then_downsell_then_accept_each_charged_on_its_own()
     // Asked again: the same follow-up, not another.
     let (again, _) = follow(&app, &id).await;
     assert_eq!(again["id"], more["id"]);
+    // A follow-up offers no reward to pick, whatever its code lists: a
+    // pick posted from its frame anyway is refused and prices nothing.
+    assert_eq!(more["incentives"], json!([]));
+    let more_id = more["id"].as_str().expect("id");
+    let token = frame_token(&app, more_id).await;
+    let forced = app
+        .client
+        .post(format!("{}/v1/opportunities/{more_id}/incentive", app.base))
+        .header("postsale-frame-token", token)
+        .json(&json!({"incentive": "ten"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(forced, 422, Some("incentive")).await;
+    let unpriced: Value = app.get_offer(more_id).await.json().await.expect("json");
+    assert!(unpriced["incentive"].is_null(), "{unpriced}");
 
     // Declined, the downsell comes.
-    let more_id = more["id"].as_str().expect("id");
     decline(&app, more_id).await;
     let (less, less_offer) = follow(&app, more_id).await;
     assert_eq!(less["reason_code"], "LESS");

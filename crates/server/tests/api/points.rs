@@ -181,6 +181,12 @@ async fn points_are_spent_on_a_reward_given_back_on_a_decline_and_undone_by_a_re
     assert_eq!(opened["incentives"][1]["id"], "use-500");
     assert_eq!(offer["incentive"]["redeem_points"], 500);
     assert_eq!(offer["incentive"]["amount_off"], "5.00");
+    // The points spent are in what the customer consents to.
+    let text = offer["disclosure"]["text"].as_str().expect("text");
+    assert!(
+        text.ends_with("your reward: Use 500 points: $5.00 off (500 of your points)."),
+        "{text}"
+    );
     assert_problem(
         buy(&app, &id, &offer, 1, "20.00").await,
         422,
