@@ -49,9 +49,7 @@ async fn a_direct_entry_order_is_paid_with_a_card_typed_inside_the_hub_frame() {
         for (name, value) in [("line1", "Gartenweg 2"), ("postal_code", "10115"), ("city", "Berlin"), ("country", "de")] {
             t.in_widget(&format!("input[name={name}]")).await?.send_keys(value).await?;
         }
-        for (name, value) in [("card_number", CARD), ("exp_month", "12"), ("exp_year", "2031"), ("cvc", "123")] {
-            t.in_widget(&format!("input[name={name}]")).await?.send_keys(value).await?;
-        }
+        t.type_card(CARD).await?;
         t.shot("frame-card-typed").await?;
         let (content, frame_width) = t.widths_at_phone_size().await?;
         ensure!(
@@ -110,17 +108,7 @@ async fn a_follow_up_in_the_frame_is_a_page_of_its_own_paid_with_its_own_card_en
         t.click_button("Add to my order").await?;
         t.wait_title("Confirm your order").await?;
         let first_amount = text(&t, ".amount strong").await?;
-        for (name, value) in [
-            ("card_number", CARD),
-            ("exp_month", "12"),
-            ("exp_year", "2031"),
-            ("cvc", "123"),
-        ] {
-            t.in_widget(&format!("input[name={name}]"))
-                .await?
-                .send_keys(value)
-                .await?;
-        }
+        t.type_card(CARD).await?;
         t.click_button("Confirm and pay").await?;
         t.wait_title("Thank you").await?;
         let first_id = text(&t, ".order-id").await?;
@@ -153,17 +141,7 @@ async fn a_follow_up_in_the_frame_is_a_page_of_its_own_paid_with_its_own_card_en
         t.click_button("Add to my order").await?;
         t.wait_title("Confirm your order").await?;
         let second_amount = text(&t, ".amount strong").await?;
-        for (name, value) in [
-            ("card_number", CARD),
-            ("exp_month", "12"),
-            ("exp_year", "2031"),
-            ("cvc", "123"),
-        ] {
-            t.in_widget(&format!("input[name={name}]"))
-                .await?
-                .send_keys(value)
-                .await?;
-        }
+        t.type_card(CARD).await?;
         t.click_button("Confirm and pay").await?;
         t.wait_title("Thank you").await?;
         let second_id = text(&t, ".order-id").await?;

@@ -827,6 +827,23 @@ impl E2e {
     }
 
     /// The webhooks the demo upseller received.
+    /// Inside the hub's frame: types the sandbox card `number` (expiry
+    /// 12/2031, CVC 123) into the card form.
+    pub(crate) async fn type_card(&self, number: &str) -> Result {
+        for (name, value) in [
+            ("card_number", number),
+            ("exp_month", "12"),
+            ("exp_year", "2031"),
+            ("cvc", "123"),
+        ] {
+            self.in_widget(&format!("input[name={name}]"))
+                .await?
+                .send_keys(value)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Inside the hub's frame: picks `reward` and goes past the teaser to
     /// the offer, as in the pop-up.
     pub(crate) async fn through_the_frame_steps(&self, reward: &str) -> Result {

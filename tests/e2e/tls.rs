@@ -37,17 +37,7 @@ async fn a_customer_buys_through_the_tls_proxy_in_front_of_the_hub() {
         );
         t.click_button("Add to my order").await?;
         t.wait_title("Confirm your order").await?;
-        for (name, value) in [
-            ("card_number", "4242 4242 4242 4242"),
-            ("exp_month", "12"),
-            ("exp_year", "2031"),
-            ("cvc", "123"),
-        ] {
-            t.in_widget(&format!("input[name={name}]"))
-                .await?
-                .send_keys(value)
-                .await?;
-        }
+        t.type_card("4242 4242 4242 4242").await?;
         t.click_button("Confirm and pay").await?;
         t.wait_title("Thank you").await?;
         let order_id = text(&t, ".order-id").await?;

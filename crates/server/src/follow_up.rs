@@ -22,7 +22,7 @@ use crate::{
     state::AppState,
     store::{
         self,
-        opportunities::{FollowUp, OpportunityRow},
+        opportunities::{Chain, FollowUp, OpportunityRow},
     },
 };
 
@@ -74,10 +74,10 @@ pub(crate) async fn next(state: &AppState, id: &str) -> Result<Followed, Failure
     if previous.step + 1 >= MAX_STEPS {
         return Ok(Followed::Nothing(NoOffer::ChainEnded));
     }
-    let (offered, placed) =
+    let chain =
         store::opportunities::chain(&state.db.pool, &previous.affiliate, &previous.order_id)
             .await?;
-    if placed.len() >= first_code_cap(state, &previous, &code).await? {
+    if chain.placed.len() >= first_code_cap(state, &previous, &chain, &code).await? {
         return Ok(Followed::Nothing(NoOffer::ChainEnded));
     }
     let Some(affiliate) = merchant::by_id(&state.db, &previous.affiliate).await? else {
@@ -98,8 +98,8 @@ pub(crate) async fn next(state: &AppState, id: &str) -> Result<Followed, Failure
         Err(Failure::Invalid { .. }) => return Ok(Followed::Nothing(NoOffer::NoReasonCode)),
         Err(err) => return Err(err),
     };
-    let offered = offered_skus(&offered)?;
-    let earlier = earlier_orders(&placed, purchase.total)?;
+    let offered = offered_skus(&chain.offered)?;
+    let earlier = earlier_orders(&chain.placed, purchase.total)?;
     let at = now();
     let ask = Candidate {
         code: &code,
@@ -132,16 +132,11 @@ pub(crate) async fn next(state: &AppState, id: &str) -> Result<Followed, Failure
 async fn first_code_cap(
     state: &AppState,
     previous: &OpportunityRow,
+    chain: &Chain,
     code: &ReasonCodeRecord,
 ) -> Result<usize, Failure> {
-    let first = if previous.step == 0 {
-        None
-    } else {
-        store::opportunities::first_code(&state.db.pool, &previous.affiliate, &previous.order_id)
-            .await?
-    };
-    let cap = match first {
-        Some(first) => registry::get::<ReasonCodeRecord>(&state.db, &previous.affiliate, &first)
+    let cap = match chain.first_code.as_deref().filter(|_| previous.step > 0) {
+        Some(first) => registry::get::<ReasonCodeRecord>(&state.db, &previous.affiliate, first)
             .await?
             .map_or(code.max_accepted, |c| c.max_accepted),
         None => code.max_accepted,

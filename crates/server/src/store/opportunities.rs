@@ -396,21 +396,6 @@ pub(crate) async fn paid(pool: &sqlx::AnyPool, id: &str) -> Result<bool, StoreEr
     Ok(count > 0)
 }
 
-/// The reason code of the first offer of `affiliate`'s order `order_id`.
-pub(crate) async fn first_code(
-    pool: &sqlx::AnyPool,
-    affiliate: &str,
-    order_id: &str,
-) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT reason_code FROM opportunities WHERE affiliate_id = $1 AND order_id = $2 AND step = 0",
-    )
-    .bind(affiliate)
-    .bind(order_id)
-    .fetch_optional(pool)
-    .await?)
-}
-
 /// The follow-up stored after opportunity `id`, if any: its id and body.
 pub(crate) async fn followed_by(
     pool: &sqlx::AnyPool,
@@ -424,16 +409,27 @@ pub(crate) async fn followed_by(
     )
 }
 
-/// What the chain of `affiliate`'s order `order_id` holds so far: the SKUs
-/// each step offered (as JSON lists), and the orders placed from it that
-/// did not fail (id, amount in minor units), in step order.
+/// What the chain of `affiliate`'s order `order_id` holds so far.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Chain {
+    /// The reason code of its first offer.
+    pub(crate) first_code: Option<String>,
+    /// The SKUs each step offered (JSON lists), in step order.
+    pub(crate) offered: Vec<String>,
+    /// The orders placed from it that did not fail (id, amount in minor
+    /// units), in step order.
+    pub(crate) placed: Vec<(String, i64)>,
+}
+
+/// The chain of `affiliate`'s order `order_id`.
 pub(crate) async fn chain(
     pool: &sqlx::AnyPool,
     affiliate: &str,
     order_id: &str,
-) -> Result<(Vec<String>, Vec<(String, i64)>), StoreError> {
-    let offered: Vec<String> = sqlx::query_scalar(
-        "SELECT item_skus FROM opportunities WHERE affiliate_id = $1 AND order_id = $2 ORDER BY step",
+) -> Result<Chain, StoreError> {
+    let steps: Vec<(String, String)> = sqlx::query_as(
+        "SELECT reason_code, item_skus FROM opportunities WHERE affiliate_id = $1 AND order_id = $2 \
+         ORDER BY step",
     )
     .bind(affiliate)
     .bind(order_id)
@@ -448,7 +444,12 @@ pub(crate) async fn chain(
     .bind(postsale_protocol::OrderStatus::Failed.as_str())
     .fetch_all(pool)
     .await?;
-    Ok((offered, placed))
+    let first_code = steps.first().map(|(code, _)| code.clone());
+    Ok(Chain {
+        first_code,
+        offered: steps.into_iter().map(|(_, skus)| skus).collect(),
+        placed,
+    })
 }
 
 /// Records `incentive` on the open opportunity `id` at `now`; false when it

@@ -177,15 +177,15 @@ pub(crate) async fn refunded(
         affiliate_id: &affiliate_id,
         customer_token: &customer_token,
     };
-    let done: Option<i64> = sqlx::query_scalar(
+    let done: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM points_ledger WHERE order_id = $1 AND kind IN ($2, $3)",
     )
     .bind(order_id)
     .bind(EntryKind::Returned.as_str())
     .bind(EntryKind::Revoked.as_str())
-    .fetch_optional(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    if done.unwrap_or(0) > 0 {
+    if done > 0 {
         return Ok(());
     }
     // The balance row is written first, whatever comes back: on PostgreSQL
