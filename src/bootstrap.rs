@@ -127,10 +127,18 @@ fn handle(page: &Page, command: &JsValue, payload: JsValue, extra: &JsValue) {
 /// shows nothing; the merchant's own `error` listeners hear why.
 async fn show(config: Config, purchase: crate::config::Purchase) {
     let crate::config::Purchase {
-        request,
+        mut request,
         first_name,
         ship_to,
     } = purchase;
+    // The purchase's language, else the merchant's, else the page's; with
+    // none the hub reads the browser's.
+    let locale = request
+        .locale
+        .take()
+        .or_else(|| config.locale.clone())
+        .or_else(crate::format::page_locale);
+    request.locale = locale.clone();
     let opportunity = match crate::net::create_opportunity(&config.hub, &request, &ship_to).await {
         Ok(Some(opportunity)) => opportunity,
         Ok(None) => return,
@@ -141,11 +149,11 @@ async fn show(config: Config, purchase: crate::config::Purchase) {
         .slot
         .as_deref()
         .and_then(|s| document.as_ref()?.query_selector(s).ok().flatten());
-    let locale = config.locale.clone().or_else(crate::format::page_locale);
     let shown = match opportunity.presentation {
         Presentation::Iframe => crate::frame::embed(
             &config.hub,
             &opportunity.id,
+            &opportunity.teaser,
             slot,
             locale.as_deref(),
             first_name.as_deref(),

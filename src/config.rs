@@ -170,6 +170,9 @@ pub(crate) fn purchase(raw: JsValue) -> Result<Purchase, ConfigError> {
                 .ok_or(ConfigError::Purchase)?,
         },
         incentive: None,
+        locale: opt_string(&raw, "locale")
+            .ok_or(ConfigError::Purchase)?
+            .filter(|l| crate::format::locale_ok(l)),
     };
     Ok(Purchase {
         request,

@@ -1,5 +1,5 @@
-//! Prices as the customer reads them: the browser's `Intl.NumberFormat` in the
-//! page's locale and the offer's currency. The browser already carries every
+//! Prices and counts as the customer reads them: the browser's
+//! `Intl.NumberFormat` in the customer's locale (and the offer's currency). The browser already carries every
 //! locale's rules, so the widget carries none. Every call here is guarded: an
 //! unknown locale falls back to the browser's default, never to an exception.
 
@@ -48,12 +48,26 @@ pub(crate) fn money(amount: &Money, locale: Option<&str>) -> String {
         return fallback();
     };
     let value = amount.minor() as f64 / 10_f64.powi(i32::from(currency.exponent()));
-    Reflect::get(&format, &"format".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-        .and_then(|f| f.call1(&format, &JsValue::from_f64(value)).ok())
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(fallback)
+    formatted(&format, value).unwrap_or_else(fallback)
+}
+
+/// A count (of points) with the locale's digits and grouping, `1.250` in
+/// German; plain digits when `Intl` cannot.
+pub(crate) fn count(n: u64, locale: Option<&str>) -> String {
+    number_format(locale, &Object::new())
+        .and_then(|format| formatted(&format, n as f64))
+        .unwrap_or_else(|| number(n))
+}
+
+/// `value` through a `NumberFormat`'s `format`.
+fn formatted(format: &Object, value: f64) -> Option<String> {
+    Reflect::get(format, &"format".into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?
+        .call1(format, &JsValue::from_f64(value))
+        .ok()?
+        .as_string()
 }
 
 /// `amount` as a decimal string without the currency, `"12.50"`: the same as

@@ -23,10 +23,11 @@ pub(crate) mod processor;
 
 /// Shows opportunity `id` in a hub-origin IFRAME: in `slot` when given, else
 /// in a full-window overlay. Focus moves into the frame and comes back when
-/// the frame says it closed.
+/// the frame says it closed. `title` names the frame (the teaser).
 pub(crate) fn embed(
     hub: &Hub,
     id: &str,
+    title: &str,
     slot: Option<Element>,
     locale: Option<&str>,
     first_name: Option<&str>,
@@ -49,7 +50,7 @@ pub(crate) fn embed(
     let iframe = hub_iframe(
         &document,
         &[&hub.opportunity_url(id, "/frame"), fragment.as_str()].concat(),
-        "A thank-you offer",
+        title,
     )?;
     let previous = document
         .active_element()
@@ -126,8 +127,9 @@ fn over_the_page(
 /// accept left waiting: the hub's frame page for it, over the whole window,
 /// until the frame says it is done (the processor's step ran, whatever came
 /// of it), or ten minutes at most. The pop-up then sends its accept again.
+/// `title` names the frame.
 #[cfg(not(feature = "frame"))]
-pub(crate) async fn authenticate(hub: &Hub, id: &str) {
+pub(crate) async fn authenticate(hub: &Hub, id: &str, title: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -141,7 +143,7 @@ pub(crate) async fn authenticate(hub: &Hub, id: &str) {
                 "&authenticate=1",
             ]
             .concat();
-            let iframe = hub_iframe(&document, &src, "Confirm the payment with your bank")?;
+            let iframe = hub_iframe(&document, &src, title)?;
             let host = over_the_page(&document, &iframe)?;
             Ok((iframe, host))
         });

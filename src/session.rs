@@ -3,7 +3,7 @@
 //! its page; tests by hand.
 
 use postsale_protocol::{
-    DisplayStyle, EarlierOrder, Incentive, Offer, Opportunity, OpportunityRequest,
+    DisplayStyle, EarlierOrder, Incentive, Labels, Offer, Opportunity, OpportunityRequest,
 };
 
 pub use crate::config::Hub;
@@ -27,8 +27,12 @@ pub struct Session {
     pub downsell: bool,
     /// The affiliate's look until the offer brings its own.
     pub style: DisplayStyle,
-    /// BCP 47 locale for prices; `None` is the browser's default.
+    /// BCP 47 locale for prices and numbers; `None` is `lang`'s.
     pub locale: Option<String>,
+    /// The language the hub chose: the widget's `lang`.
+    pub lang: String,
+    /// The widget's words in `lang`.
+    pub labels: Labels,
     /// Inside the hub-origin frame (card entry allowed).
     pub in_frame: bool,
     /// Inline in the merchant's slot instead of a modal over the page.
@@ -49,6 +53,22 @@ impl Session {
         cfg!(feature = "frame") && self.inline
     }
 
+    /// The locale prices and numbers are written in: the page's, else the
+    /// language the hub chose.
+    pub(crate) fn number_locale(&self) -> &str {
+        self.locale.as_deref().unwrap_or(&self.lang)
+    }
+
+    /// A session in the frame page for `opportunity`, shown inline or not.
+    #[cfg(feature = "frame")]
+    pub(crate) fn framed(hub: Hub, opportunity: Opportunity, inline: bool) -> Self {
+        Self {
+            in_frame: true,
+            inline,
+            ..Self::popup(hub, opportunity, None)
+        }
+    }
+
     /// A pop-up session for `opportunity` from `hub`.
     pub fn popup(hub: Hub, opportunity: Opportunity, locale: Option<String>) -> Self {
         Self {
@@ -61,6 +81,8 @@ impl Session {
             downsell: opportunity.downsell,
             style: opportunity.style,
             locale,
+            lang: opportunity.lang,
+            labels: opportunity.labels,
             in_frame: false,
             inline: false,
             request: None,
@@ -78,6 +100,8 @@ impl Session {
             earlier: opportunity.earlier,
             downsell: opportunity.downsell,
             style: opportunity.style,
+            lang: opportunity.lang,
+            labels: opportunity.labels,
             request: None,
             ..self.clone()
         }

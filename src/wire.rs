@@ -7,8 +7,8 @@
 use postsale_protocol::Address;
 use postsale_protocol::{
     AcceptRequest, AcceptResponse, AppliedIncentive, CurrencyCode, Disclosure, DisplayStyle,
-    EarlierOrder, HandoffMode, Incentive, Offer, OfferItem, Opportunity, OpportunityRequest,
-    OrderStatus, Presentation, ReasonCode,
+    EarlierOrder, HandoffMode, Incentive, Labels, Offer, OfferItem, Opportunity,
+    OpportunityRequest, OrderStatus, Presentation, ReasonCode,
 };
 use wasm_bindgen::JsValue;
 
@@ -57,6 +57,18 @@ fn incentive(value: &JsValue) -> Option<Incentive> {
     })
 }
 
+/// The widget's words; every key must be there.
+fn labels(value: &JsValue) -> Option<Labels> {
+    let mut whole = true;
+    let labels = Labels::from_fn(|key| {
+        string(value, key).unwrap_or_else(|| {
+            whole = false;
+            String::new()
+        })
+    });
+    whole.then_some(labels)
+}
+
 /// The answer to `POST /v1/opportunities`.
 pub(crate) fn opportunity(value: &JsValue) -> Option<Opportunity> {
     let presentation = match string(value, "presentation")?.as_str() {
@@ -76,6 +88,8 @@ pub(crate) fn opportunity(value: &JsValue) -> Option<Opportunity> {
         earlier: optional(value, "earlier", |_| list(value, "earlier", earlier_order))?
             .unwrap_or_default(),
         downsell: optional(value, "downsell", JsValue::as_bool)?.unwrap_or_default(),
+        lang: string(value, "lang")?,
+        labels: labels(&get(value, "labels"))?,
     })
 }
 
@@ -224,6 +238,7 @@ pub(crate) fn opportunity_request(request: &OpportunityRequest) -> JsValue {
         ("transaction", sent.into()),
     ]);
     set_some(&body, "incentive", opt(request.incentive.as_deref()));
+    set_some(&body, "locale", opt(request.locale.as_deref()));
     body.into()
 }
 

@@ -97,7 +97,7 @@ fn submit(state: &WidgetState, session: &Rc<Session>, link: &Scope<App>, card: O
         #[cfg(not(feature = "frame"))]
         let answer = match answer {
             Ok(receipt) if receipt.status == postsale_protocol::OrderStatus::RequiresAction => {
-                crate::frame::authenticate(&session.hub, id).await;
+                crate::frame::authenticate(&session.hub, id, &session.labels.authenticate).await;
                 net::accept(&session.hub, id, &key, &request).await
             }
             other => other,
@@ -569,24 +569,31 @@ impl Component for App {
         let state = &self.state;
         let send = ctx.link().callback(Msg::Ui);
         let theme = self.theme.clone();
-        let locale = session.locale.as_deref();
+        let locale = Some(session.number_locale());
+        let words = &session.labels;
         let (title, body): (AttrValue, Html) = match state.stage {
             Stage::Closed => return html! { <div class="theme" ref={theme}></div> },
             Stage::Incentives => (
-                "Choose your thank-you".into(),
-                super::incentives(&session.incentives, session.points_balance, &send),
+                words.choose_title.clone().into(),
+                super::incentives(
+                    &session.incentives,
+                    session.points_balance,
+                    words,
+                    locale,
+                    &send,
+                ),
             ),
             Stage::Teaser => (
                 session.teaser.clone().into(),
-                super::teaser(session.style.logo_url.as_deref(), &send),
+                super::teaser(session.style.logo_url.as_deref(), words, &send),
             ),
             Stage::LoadingOffer => (
                 if session.teaser.is_empty() {
-                    "A thank-you offer".into()
+                    words.offer_title.clone().into()
                 } else {
                     session.teaser.clone().into()
                 },
-                super::processing("Loading your offer…"),
+                super::processing(&words.loading),
             ),
             Stage::Offer => {
                 let Some(offer) = &state.offer else {
@@ -594,7 +601,14 @@ impl Component for App {
                 };
                 (
                     offer.headline.clone().into(),
-                    super::offer(offer, &state.quantities, state.quote(), locale, &send),
+                    super::offer(
+                        offer,
+                        &state.quantities,
+                        state.quote(),
+                        words,
+                        locale,
+                        &send,
+                    ),
                 )
             }
             Stage::Consent => {
@@ -612,13 +626,13 @@ impl Component for App {
                     node: self.consent_frame.clone(),
                 };
                 (
-                    "Confirm your order".into(),
-                    super::consent(offer, state.total(), locale, confirming, &send),
+                    words.confirm_title.clone().into(),
+                    super::consent(offer, state.total(), words, locale, confirming, &send),
                 )
             }
             Stage::Processing => (
-                "Placing your order".into(),
-                super::processing("Placing your order…"),
+                words.placing_title.clone().into(),
+                super::processing(&words.placing),
             ),
             Stage::Confirmed => {
                 let Some(receipt) = &state.receipt else {
@@ -630,7 +644,7 @@ impl Component for App {
                     .and_then(|o| o.incentive.as_ref())
                     .map_or(0, |i| i.redeem_points);
                 (
-                    "Thank you".into(),
+                    words.thanks_title.clone().into(),
                     super::confirmation(
                         &super::Receipt {
                             receipt,
@@ -638,26 +652,27 @@ impl Component for App {
                             earlier: &session.earlier,
                             next: self.next.as_ref().map(|n| n.teaser.as_str()),
                         },
+                        words,
                         locale,
                         &send,
                     ),
                 )
             }
             Stage::Failed => (
-                "Something went wrong".into(),
-                super::failure(state.failure.unwrap_or(Failure::Refused), &send),
+                words.failed_title.clone().into(),
+                super::failure(state.failure.unwrap_or(Failure::Refused), words, &send),
             ),
         };
         // The offer and its consent show when they end.
         let body = match (&state.offer, state.stage) {
             (Some(offer), Stage::Offer | Stage::Consent) => {
-                html! { <>{ body }{ super::deadline(offer.expires_at, self.now) }</> }
+                html! { <>{ body }{ super::deadline(offer.expires_at, self.now, words) }</> }
             }
             _ => body,
         };
         html! {
             <div class="theme" ref={theme}>
-                { super::dialog::dialog(title, session.shown_inline(), &self.dialog, &send, body) }
+                { super::dialog::dialog(title, session, &self.dialog, &send, body) }
             </div>
         }
     }

@@ -9,7 +9,7 @@
 pub(crate) use frame::{ShipTo, card_entry, read_card, read_ship_to};
 
 mod frame {
-    use postsale_protocol::{Address, CardEntry};
+    use postsale_protocol::{Address, CardEntry, Labels};
     use wasm_bindgen::JsValue;
     use yew::prelude::*;
 
@@ -17,8 +17,13 @@ mod frame {
     use crate::js::get;
 
     /// The processor's own card field, mounted once its box is on the page.
+    #[derive(Properties, PartialEq)]
+    struct ProcessorCardProps {
+        legend: AttrValue,
+    }
+
     #[function_component]
-    fn ProcessorCard() -> Html {
+    fn ProcessorCard(props: &ProcessorCardProps) -> Html {
         let node = use_node_ref();
         {
             let node = node.clone();
@@ -34,7 +39,7 @@ mod frame {
         }
         html! {
             <fieldset class="card">
-                <legend>{ "Card" }</legend>
+                <legend>{ props.legend.clone() }</legend>
                 <div class="processor-card" ref={node}></div>
             </fieldset>
         }
@@ -42,24 +47,24 @@ mod frame {
 
     /// Card number, expiry and CVC, with the browser's autofill names; or
     /// the processor's own field when the hub charges through one.
-    pub(crate) fn card_entry() -> Html {
+    pub(crate) fn card_entry(words: &Labels) -> Html {
         if crate::frame::processor::active() {
-            return html! { <ProcessorCard /> };
+            return html! { <ProcessorCard legend={words.card.clone()} /> };
         }
         html! {
             <fieldset class="card">
-                <legend>{ "Card" }</legend>
-                <label>{ "Card number" }
+                <legend>{ words.card.clone() }</legend>
+                <label>{ words.card_number.clone() }
                     <input name="card_number" inputmode="numeric" autocomplete="cc-number" required=true minlength="12" maxlength="23" />
                 </label>
                 <div class="row">
-                    <label>{ "Month" }
-                        <input name="exp_month" inputmode="numeric" autocomplete="cc-exp-month" placeholder="MM" required=true maxlength="2" />
+                    <label>{ words.month.clone() }
+                        <input name="exp_month" inputmode="numeric" autocomplete="cc-exp-month" placeholder={words.month_placeholder.clone()} required=true maxlength="2" />
                     </label>
-                    <label>{ "Year" }
-                        <input name="exp_year" inputmode="numeric" autocomplete="cc-exp-year" placeholder="YYYY" required=true maxlength="4" />
+                    <label>{ words.year.clone() }
+                        <input name="exp_year" inputmode="numeric" autocomplete="cc-exp-year" placeholder={words.year_placeholder.clone()} required=true maxlength="4" />
                     </label>
-                    <label>{ "CVC" }
+                    <label>{ words.cvc.clone() }
                         <input name="cvc" inputmode="numeric" autocomplete="cc-csc" required=true maxlength="4" />
                     </label>
                 </div>
@@ -75,6 +80,8 @@ mod frame {
     pub(crate) struct ShipToProps {
         /// The address the affiliate passed with the purchase.
         pub(crate) suggested: Option<Address>,
+        /// The widget's words.
+        pub(crate) words: Labels,
     }
 
     #[function_component]
@@ -84,19 +91,20 @@ mod frame {
             let same = same.clone();
             Callback::from(move |_: Event| same.set(!*same))
         };
-        let field = |label: &'static str,
+        let words = &props.words;
+        let field = |label: &str,
                      name: &'static str,
                      autocomplete: &'static str,
                      required: bool| {
             html! {
-                <label>{ label }
+                <label>{ label.to_owned() }
                     <input {name} autocomplete={["shipping ", autocomplete].concat()} {required} maxlength="200" />
                 </label>
             }
         };
         html! {
             <fieldset class="address">
-                <legend>{ "Ship to" }</legend>
+                <legend>{ words.ship_to.clone() }</legend>
                 if let Some(a) = &props.suggested {
                     <label class="same">
                         <input type="checkbox" name="ship_same" checked={*same} onchange={toggle} />
@@ -104,17 +112,17 @@ mod frame {
                     </label>
                 }
                 if !*same {
-                    { field("Street and number", "line1", "address-line1", true) }
-                    { field("Apartment, floor (optional)", "line2", "address-line2", false) }
+                    { field(&words.street, "line1", "address-line1", true) }
+                    { field(&words.street2, "line2", "address-line2", false) }
                     <div class="row">
-                        { field("Postal code", "postal_code", "postal-code", true) }
-                        { field("City", "city", "address-level2", true) }
-                        <label>{ "Country" }
+                        { field(&words.postal_code, "postal_code", "postal-code", true) }
+                        { field(&words.city, "city", "address-level2", true) }
+                        <label>{ words.country.clone() }
                             <input name="country" autocomplete="shipping country" required=true
                                 maxlength="2" pattern="[A-Za-z]{2}" placeholder="DE" />
                         </label>
                     </div>
-                    { field("Region (optional)", "region", "address-level1", false) }
+                    { field(&words.region, "region", "address-level1", false) }
                 }
             </fieldset>
         }

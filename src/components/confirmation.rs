@@ -3,11 +3,11 @@
 //! offers, every order of the chain and their sum; and the offer that
 //! follows, when there is one.
 
-use postsale_protocol::{AcceptResponse, EarlierOrder, Money, OrderStatus};
+use postsale_protocol::{AcceptResponse, EarlierOrder, Labels, Money, OrderStatus, fill};
 use yew::prelude::*;
 
 use super::{Ui, button};
-use crate::format::number;
+use crate::format::count;
 
 /// What the confirmation shows.
 pub(crate) struct Receipt<'a> {
@@ -22,7 +22,12 @@ pub(crate) struct Receipt<'a> {
 }
 
 /// The receipt, with amounts in `locale`.
-pub(crate) fn confirmation(shown: &Receipt<'_>, locale: Option<&str>, send: &Callback<Ui>) -> Html {
+pub(crate) fn confirmation(
+    shown: &Receipt<'_>,
+    words: &Labels,
+    locale: Option<&str>,
+    send: &Callback<Ui>,
+) -> Html {
     let Receipt {
         receipt,
         spent,
@@ -39,44 +44,44 @@ pub(crate) fn confirmation(shown: &Receipt<'_>, locale: Option<&str>, send: &Cal
         <>
             <p role="status">{
                 if matches!(receipt.status, OrderStatus::PendingConfirmation | OrderStatus::RequiresAction) {
-                    "We are confirming your order. You will be charged at most once."
+                    words.confirming.clone()
                 } else {
-                    "Your order is placed."
+                    words.placed.clone()
                 }
             }</p>
             <dl class="receipt">
-                <dt>{ "Order" }</dt><dd class="order-id">{ receipt.order_id.clone() }</dd>
-                <dt>{ "Amount" }</dt><dd>{ money(&receipt.amount) }</dd>
+                <dt>{ words.order.clone() }</dt><dd class="order-id">{ receipt.order_id.clone() }</dd>
+                <dt>{ words.amount.clone() }</dt><dd>{ money(&receipt.amount) }</dd>
                 if receipt.points > 0 {
-                    <dt>{ "Points earned" }</dt><dd>{ number(receipt.points.into()) }</dd>
+                    <dt>{ words.points_earned.clone() }</dt><dd>{ count(receipt.points.into(), locale) }</dd>
                 }
                 if let Some(balance) = receipt.points_balance.filter(|_| receipt.points > 0 || spent > 0) {
                     if spent > 0 {
-                        <dt>{ "Points used" }</dt><dd>{ number(spent.into()) }</dd>
+                        <dt>{ words.points_used.clone() }</dt><dd>{ count(spent.into(), locale) }</dd>
                     }
-                    <dt>{ "Your points" }</dt><dd class="balance">{ number(balance) }</dd>
+                    <dt>{ words.your_points.clone() }</dt><dd class="balance">{ count(balance, locale) }</dd>
                 }
             </dl>
             if !earlier.is_empty() {
-                <ul class="orders" aria-label="Your orders">
+                <ul class="orders" aria-label={words.your_orders.clone()}>
                     { for earlier.iter().map(|o| html! {
                         <li>{ [o.order_id.as_str(), ": ", &money(&o.amount)].concat() }</li>
                     }) }
                     <li>{ [receipt.order_id.as_str(), ": ", &money(&receipt.amount)].concat() }</li>
                 </ul>
                 if let Some(sum) = sum {
-                    <p class="sum">{ ["All your orders: ", &crate::format::money(&sum, locale)].concat() }</p>
+                    <p class="sum">{ fill(&words.all_orders, &crate::format::money(&sum, locale)) }</p>
                 }
             }
             if let Some(teaser) = next {
-                <p class="next">{ teaser }</p>
+                <p class="next" dir="auto">{ teaser }</p>
             }
             <div class="actions">
                 if next.is_some() {
-                    { button("primary", "Show me".into(), false, send, Ui::Follow) }
-                    { button("secondary", "Done".into(), false, send, Ui::Close) }
+                    { button("primary", words.show_me.clone().into(), false, send, Ui::Follow) }
+                    { button("secondary", words.done.clone().into(), false, send, Ui::Close) }
                 } else {
-                    { button("primary", "Done".into(), false, send, Ui::Close) }
+                    { button("primary", words.done.clone().into(), false, send, Ui::Close) }
                 }
             </div>
         </>

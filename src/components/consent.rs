@@ -5,7 +5,7 @@
 //! whose proof the accept carries; inside the hub's own frame it is this
 //! widget's button (with the card fields for direct entry).
 
-use postsale_protocol::{Money, Offer};
+use postsale_protocol::{Labels, Money, Offer, around, fill};
 use yew::prelude::*;
 
 #[cfg(feature = "frame")]
@@ -41,6 +41,7 @@ pub(crate) enum Confirming {
 pub(crate) fn consent(
     offer: &Offer,
     total: Option<Money>,
+    words: &Labels,
     locale: Option<&str>,
     confirming: Confirming,
     send: &Callback<Ui>,
@@ -48,22 +49,30 @@ pub(crate) fn consent(
     let amount = total
         .map(|t| crate::format::money(&t, locale))
         .unwrap_or_default();
+    let (pay_before, pay_after) = around(&words.you_pay);
+    let confirm_and_pay = fill(&words.confirm_and_pay, &amount);
     let summary = html! {
         <>
-            <p class="amount">{ "You pay " }<strong>{ amount.clone() }</strong></p>
-            if let Some(seller) = offer.disclosure.seller.clone() {
-                <p class="seller">{ ["Sold by ", &seller].concat() }</p>
+            <p class="amount">{ pay_before.to_owned() }<strong>{ amount.clone() }</strong>{ pay_after.to_owned() }</p>
+            if let Some(seller) = &offer.disclosure.seller {
+                <p class="seller" dir="auto">{ fill(&words.sold_by, seller) }</p>
             }
-            <p class="disclosure" id="postsale-disclosure">{ offer.disclosure.text.clone() }</p>
+            <p class="disclosure" id="postsale-disclosure" dir="auto">{ offer.disclosure.text.clone() }</p>
         </>
     };
-    let back = button("secondary", "Back".into(), false, send, Ui::Back);
+    let back = button(
+        "secondary",
+        words.back.clone().into(),
+        false,
+        send,
+        Ui::Back,
+    );
     match confirming {
         #[cfg(not(feature = "frame"))]
         Confirming::ConsentFrame { src, node } => html! {
             <div>
                 { summary }
-                <iframe class="consent-frame" {src} ref={node} title={["Confirm and pay ", &amount].concat()}
+                <iframe class="consent-frame" {src} ref={node} title={confirm_and_pay}
                     aria-describedby="postsale-disclosure"></iframe>
                 <div class="actions">{ back }</div>
             </div>
@@ -88,13 +97,13 @@ pub(crate) fn consent(
                 <form {onsubmit}>
                     { summary }
                     if asked {
-                        <ShipTo {suggested} />
+                        <ShipTo {suggested} words={words.clone()} />
                     }
                     if card {
-                        { card_entry() }
+                        { card_entry(words) }
                     }
                     <div class="actions">
-                        <button type="submit" class="primary confirm" aria-describedby="postsale-disclosure">{ ["Confirm and pay ", &amount].concat() }</button>
+                        <button type="submit" class="primary confirm" aria-describedby="postsale-disclosure">{ confirm_and_pay }</button>
                         { back }
                     </div>
                 </form>

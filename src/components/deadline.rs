@@ -4,10 +4,12 @@
 
 use yew::prelude::*;
 
+use postsale_protocol::{Labels, fill};
+
 use crate::format::number;
 
 /// The time left until `expires_at` (unix seconds) at `now`.
-pub(crate) fn deadline(expires_at: i64, now: i64) -> Html {
+pub(crate) fn deadline(expires_at: i64, now: i64, words: &Labels) -> Html {
     let left = expires_at.saturating_sub(now).max(0).unsigned_abs();
     let seconds = number(left % 60 + 100);
     let clock = [
@@ -17,14 +19,14 @@ pub(crate) fn deadline(expires_at: i64, now: i64) -> Html {
     ]
     .concat();
     let said = match left {
-        0 => "This offer has ended.",
-        1..=59 => "This offer ends in less than a minute.",
+        0 => words.ended.as_str(),
+        1..=59 => words.ends_soon.as_str(),
         _ => "",
     };
     html! {
         <>
-            <p class="deadline" aria-hidden="true">{ "Offer ends in " }{ clock }</p>
-            <p class="sr" role="status">{ said }</p>
+            <p class="deadline" aria-hidden="true">{ fill(&words.ends_in, &clock) }</p>
+            <p class="sr" role="status">{ said.to_owned() }</p>
         </>
     }
 }

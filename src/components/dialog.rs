@@ -9,6 +9,7 @@ use web_sys::{Element, HtmlElement, ShadowRoot};
 use yew::prelude::*;
 
 use super::Ui;
+use crate::session::Session;
 
 const FOCUSABLE: &str = "button:not([disabled]),input:not([disabled]),select:not([disabled]),\
 a[href],iframe,[tabindex=\"0\"]";
@@ -100,15 +101,17 @@ pub(crate) fn enter_step(dialog: &NodeRef, inline: bool) {
 }
 
 /// A labelled, modal dialog over a backdrop (inline: a labelled region
-/// without a trap) around `body`. `App` holds its state: the element to give
-/// focus back to, and `dialog`, the ref [`enter_step`] focuses into.
+/// without a trap) around `body`, in the session's language. `App` holds its
+/// state: the element to give focus back to, and `dialog`, the ref
+/// [`enter_step`] focuses into.
 pub(crate) fn dialog(
     title: AttrValue,
-    inline: bool,
+    session: &Session,
     dialog: &NodeRef,
     send: &Callback<Ui>,
     body: Html,
 ) -> Html {
+    let inline = session.shown_inline();
     let onkeydown = {
         let dialog = dialog.clone();
         let send = send.clone();
@@ -138,10 +141,11 @@ pub(crate) fn dialog(
         ("dialog", Some("true"))
     };
     let dialog = html! {
-        <div class="dialog" role={role} aria-modal={modal} aria-labelledby="postsale-title" ref={dialog.clone()} {onkeydown}>
-            <h2 id="postsale-title">{ title }</h2>
+        <div class="dialog" role={role} aria-modal={modal} aria-labelledby="postsale-title" ref={dialog.clone()} {onkeydown}
+            lang={session.lang.clone()}>
+            <h2 id="postsale-title" dir="auto">{ title }</h2>
             { body }
-            <button type="button" class="close" aria-label="Close" onclick={close}>{ "×" }</button>
+            <button type="button" class="close" aria-label={session.labels.close.clone()} onclick={close}>{ "×" }</button>
         </div>
     };
     // Literal classes: see `ui::button`.

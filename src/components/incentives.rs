@@ -1,23 +1,25 @@
 //! The incentive chooser: the thank-you rewards the affiliate lets the customer
 //! pick from, before the opportunity itself.
 
-use postsale_protocol::Incentive;
+use postsale_protocol::{Incentive, Labels, fill};
 use yew::prelude::*;
 
 use super::{Ui, button};
-use crate::format::number;
+use crate::format::count;
 
 /// One button per reward, and a way out; the customer's points above
 /// them when a reward spends points.
 pub(crate) fn incentives(
     incentives: &[Incentive],
     points_balance: Option<u64>,
+    words: &Labels,
+    locale: Option<&str>,
     send: &Callback<Ui>,
 ) -> Html {
     html! {
         <>
             if let Some(balance) = points_balance {
-                <p class="balance">{ ["You have ", &number(balance), " points."].concat() }</p>
+                <p class="balance">{ fill(&words.you_have_points, &count(balance, locale)) }</p>
             }
             <ul class="choices">
                 { for incentives.iter().map(|incentive| html! {
@@ -25,7 +27,7 @@ pub(crate) fn incentives(
                 }) }
             </ul>
             <div class="actions">
-                { button("secondary", "No, thanks".into(), false, send, Ui::Decline) }
+                { button("secondary", words.no_thanks.clone().into(), false, send, Ui::Decline) }
             </div>
         </>
     }

@@ -1,13 +1,13 @@
 //! The offer: the upseller's items with their prices in the customer's locale,
 //! a quantity for each, the running total and the way on to consent.
 
-use postsale_protocol::{Money, Offer, Quote};
+use postsale_protocol::{Labels, Money, Offer, Quote, around, fill};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use super::{Ui, button};
-use crate::format::number;
+use crate::format::{count, number};
 
 /// The most quantities a select lists.
 const MAX_LISTED: u32 = 10;
@@ -19,6 +19,7 @@ pub(crate) fn offer(
     offer: &Offer,
     quantities: &[u32],
     quote: Option<Quote>,
+    words: &Labels,
     locale: Option<&str>,
     send: &Callback<Ui>,
 ) -> Html {
@@ -27,12 +28,16 @@ pub(crate) fn offer(
             .map_or_else(|_| raw.to_owned(), |m| crate::format::money(&m, locale))
     };
     let money = |m: Money| crate::format::money(&m, locale);
-    let instead_of =
-        |m: Money| html! { <span class="was">{ " instead of " }<s>{ money(m) }</s></span> };
+    // A word whose amount stands out: the text around it, the amount in `tag`.
+    let instead_of = |m: Money| {
+        let (before, after) = around(&words.instead_of);
+        html! { <span class="was">{ [" ", before].concat() }<s>{ money(m) }</s>{ after.to_owned() }</span> }
+    };
+    let (total_before, total_after) = around(&words.total);
     let can_go_on = quote.is_some_and(|q| q.total.minor() > 0);
     html! {
         <>
-            <p class="body">{ offer.body.clone() }</p>
+            <p class="body" dir="auto">{ offer.body.clone() }</p>
             <ul class="items">
                 { for offer.items.iter().enumerate().map(|(index, item)| {
                     let chosen = quantities.get(index).copied().unwrap_or(0);
@@ -51,7 +56,7 @@ pub(crate) fn offer(
                                 <img src={image.to_owned()} alt={item.image_alt.clone().unwrap_or_default()}
                                     width="320" height="240" loading="lazy" />
                             }
-                            <label for={id.clone()} class="name">{ item.name.clone() }</label>
+                            <label for={id.clone()} class="name" dir="auto">{ item.name.clone() }</label>
                             <span class="price">
                                 if let Some(usual) = item.compare_at_price.as_deref() {
                                     <s class="usual">{ price(usual) }</s>{ " " }
@@ -65,37 +70,37 @@ pub(crate) fn offer(
                                 }) }
                             </select>
                             if let Some(description) = item.description.clone() {
-                                <span class="description">{ description }</span>
+                                <span class="description" dir="auto">{ description }</span>
                             }
                         </li>
                     }
                 }) }
             </ul>
             if let Some(reward) = &offer.incentive {
-                <p class="reward">{ reward.label.clone() }</p>
+                <p class="reward" dir="auto">{ reward.label.clone() }</p>
             }
             if let Some(q) = quote {
                 if q.shipping.minor() > 0 {
-                    <p class="shipping">{ "Shipping " }
+                    <p class="shipping">
                         if q.shipping_waived {
-                            { "free" }{ instead_of(q.shipping) }
+                            { words.shipping_free.clone() }{ instead_of(q.shipping) }
                         } else {
-                            { money(q.shipping) }
+                            { fill(&words.shipping, &money(q.shipping)) }
                         }
                     </p>
                 }
-                <p class="total">{ "Total " }<strong>{ money(q.total) }</strong>
+                <p class="total">{ total_before.to_owned() }<strong>{ money(q.total) }</strong>{ total_after.to_owned() }
                     if q.before() != q.total {
                         { instead_of(q.before()) }
                     }
                 </p>
             }
             if offer.points > 0 {
-                <p class="points">{ ["You earn ", &number(offer.points.into()), " points"].concat() }</p>
+                <p class="points">{ fill(&words.you_earn, &count(offer.points.into(), locale)) }</p>
             }
             <div class="actions">
                 { button("primary", offer.button.clone().into(), !can_go_on, send, Ui::Review) }
-                { button("secondary", "No, thanks".into(), false, send, Ui::Decline) }
+                { button("secondary", words.no_thanks.clone().into(), false, send, Ui::Decline) }
             </div>
         </>
     }

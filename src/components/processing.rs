@@ -4,6 +4,6 @@
 use yew::prelude::*;
 
 /// A live status line saying what is happening.
-pub(crate) fn processing(text: &'static str) -> Html {
-    html! { <p class="status" role="status" aria-live="polite">{ text }</p> }
+pub(crate) fn processing(text: &str) -> Html {
+    html! { <p class="status" role="status" aria-live="polite">{ text.to_owned() }</p> }
 }

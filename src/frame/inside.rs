@@ -114,37 +114,22 @@ pub(crate) fn run() -> bool {
     let inline = fragment_param(&hash, "slot").is_some();
     let locale = fragment_param(&hash, "locale").filter(|l| crate::format::locale_ok(l));
     let first_name = fragment_param(&hash, "first_name");
-    // The opportunity's teaser and incentives first, as the pop-up shows
-    // them; without them (the hub did not answer) the offer comes at once.
+    // The opportunity first: its teaser, rewards and the words of every
+    // screen. Without it (the hub did not answer) there is nothing to say
+    // the offer in, and the page is told the offer closed.
     yew::platform::spawn_local(async move {
-        let opportunity = crate::net::opportunity(&hub, &id).await.ok();
-        let (teaser, incentives, points_balance, earlier, downsell, style) = opportunity
-            .map(|o| {
-                (
-                    o.teaser,
-                    o.incentives,
-                    o.points_balance,
-                    o.earlier,
-                    o.downsell,
-                    o.style,
-                )
-            })
-            .unwrap_or_default();
-        let session = Session {
-            hub,
-            opportunity_id: id,
-            teaser,
-            incentives,
-            points_balance,
-            earlier,
-            downsell,
-            style,
-            locale,
-            in_frame: true,
-            inline,
-            request: None,
-            first_name,
+        let Ok(opportunity) = crate::net::opportunity(&hub, &id).await else {
+            let id = ("opportunity_id", JsValue::from_str(&id));
+            forward(
+                "error",
+                &crate::js::object(&[id.clone(), ("reason", "offer".into())]),
+            );
+            forward("closed", &crate::js::object(&[id]));
+            return;
         };
+        let mut session = Session::framed(hub, opportunity, inline);
+        session.locale = locale;
+        session.first_name = first_name;
         mount(&document, session);
     });
     true

@@ -433,6 +433,8 @@ fn the_first_name_fills_the_offer_copy_and_its_absence_leaves_no_placeholder() {
         downsell: false,
         style: DisplayStyle::default(),
         locale: None,
+        lang: "en".into(),
+        labels: postsale_protocol::Labels::default(),
         in_frame: false,
         inline: false,
         request: None,

@@ -694,6 +694,12 @@ impl E2e {
     /// Clicks "Confirm and pay" where the merchant's page cannot: inside the
     /// hub's consent frame of the pop-up's consent step; back in the page after.
     pub(crate) async fn confirm_in_consent_frame(&self) -> Result {
+        self.confirm_in_consent_frame_saying("Confirm and pay")
+            .await
+    }
+
+    /// [`Self::confirm_in_consent_frame`] where its button starts with `words`.
+    pub(crate) async fn confirm_in_consent_frame_saying(&self, words: &str) -> Result {
         let frame = self.in_widget("iframe.consent-frame").await?;
         frame.enter_frame().await?;
         let button = self
@@ -701,8 +707,7 @@ impl E2e {
                 let Ok(button) = self.client.find(Locator::Css("button#c")).await else {
                     return Ok(None);
                 };
-                let ready = button.text().await?.starts_with("Confirm and pay")
-                    && button.is_enabled().await?;
+                let ready = button.text().await?.starts_with(words) && button.is_enabled().await?;
                 Ok(ready.then_some(button))
             })
             .await?;

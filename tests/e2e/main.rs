@@ -24,6 +24,7 @@ mod frame;
 mod harness;
 mod hub_down;
 mod keyboard;
+mod languages;
 mod popup;
 mod stripe;
 mod tls;

@@ -2,6 +2,7 @@
 //! stand-in `window.fetch` that answers like the hub and records what it got).
 
 use js_sys::{Array, Reflect};
+use postsale_protocol::Language;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -17,6 +18,7 @@ pub(super) fn fake_hub(routes: &str) {
 
 /// [`fake_hub`] for a hub at `base`.
 pub(super) fn fake_hub_at(base: &str, routes: &str) {
+    speak(postsale_protocol::Language::En);
     script(&format!(
         "window.__realFetch = window.__realFetch || window.fetch;
          window.__requests = []; window.__seen = []; window.__errors = 0;
@@ -97,7 +99,7 @@ fn clear_widgets() {
 
 pub(super) const OPPORTUNITY: &str = "{ id: 'op_1', presentation: 'popup', teaser: 'A gift for your camera',
   style: { accent: '#aa0000', text: '#111111', surface: '#ffffff', font: 'Georgia, serif', radius_px: 8 },
-  expires_at: 4000000000, reason_code: 'CAMERA-HIGH', incentives: [] }";
+  expires_at: 4000000000, reason_code: 'CAMERA-HIGH', incentives: [], lang: window.__lang, labels: window.__labels }";
 const OFFER: &str = "{ opportunity_id: 'op_1', headline: 'Protect it, {{first_name}}', body: 'Two years of cover',
   button: 'Add to my order', currency: 'USD', points: 120, expires_at: 4000000000,
   style: { accent: '#aa0000', text: '#111111', surface: '#ffffff', font: 'Georgia, serif', radius_px: 8 },
@@ -432,4 +434,73 @@ async fn the_offer_counts_down_to_its_end_and_tells_screen_readers_once_in_its_l
     );
     clear_widgets();
     restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn the_widget_speaks_the_language_the_hub_chose() {
+    for (language, show_me, earn, points) in [
+        (
+            Language::De,
+            "Ansehen",
+            "Sie sammeln 1.250 Punkte",
+            "Nein, danke",
+        ),
+        (
+            Language::Ja,
+            "オファーを見る",
+            "1,250ポイントが貯まります",
+            "いいえ、結構です",
+        ),
+    ] {
+        fake_hub(&format!(
+            "function (method, path) {{
+               if (path === '/v1/opportunities') return [201, {OPPORTUNITY}];
+               if (path === '/v1/opportunities/op_1/offer')
+                 return [200, Object.assign({OFFER}, {{ points: 1250, body: 'كاميرا جديدة' }})];
+               return [404, null];
+             }}"
+        ));
+        speak(language);
+        shop(FAKE_HUB);
+        assert!(
+            until(2_000, || widget_shadow()
+                .is_some_and(|s| query(&s, ".primary").is_some()))
+            .await,
+            "the teaser"
+        );
+        let shadow = widget_shadow().expect("shown");
+        let text = |css: &str| {
+            query(&shadow, css)
+                .and_then(|e| e.text_content())
+                .unwrap_or_default()
+        };
+        let dialog = query(&shadow, "[role=dialog]").expect("the dialog");
+        assert_eq!(
+            dialog.get_attribute("lang").as_deref(),
+            Some(language.code())
+        );
+        assert_eq!(text(".primary"), language.word("show_me"));
+        assert_eq!(language.word("show_me"), show_me);
+        assert_eq!(text(".secondary"), points);
+        query(&shadow, ".primary")
+            .expect("the teaser's button")
+            .click();
+        assert!(until(2_000, || query(&shadow, ".items").is_some()).await);
+        // Counts in the language's digits and grouping, through Intl.
+        assert_eq!(text(".points"), earn);
+        let deadline = text(".deadline");
+        let (before, _) = postsale_protocol::around(language.word("ends_in"));
+        assert!(deadline.starts_with(before), "{deadline}");
+        // Right-to-left copy lays itself out right to left.
+        let body = query(&shadow, ".body").expect("the body");
+        assert_eq!(body.get_attribute("dir").as_deref(), Some("auto"));
+        let direction = window()
+            .get_computed_style(&body)
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_property_value("direction").ok());
+        assert_eq!(direction.as_deref(), Some("rtl"));
+        clear_widgets();
+        restore_fetch();
+    }
 }

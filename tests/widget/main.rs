@@ -14,7 +14,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use js_sys::Reflect;
-use postsale_protocol::{DisplayStyle, Incentive, Opportunity, Presentation, ReasonCode};
+use postsale_protocol::{
+    DisplayStyle, Incentive, Labels, Language, Opportunity, Presentation, ReasonCode,
+};
 use postsale_widget::{AppProps, Hub, Session};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test_configure;
@@ -57,7 +59,20 @@ fn opportunity(incentives: Vec<Incentive>) -> Opportunity {
         points_balance: None,
         earlier: Vec::new(),
         downsell: false,
+        lang: "en".into(),
+        labels: Language::En.labels(),
     }
+}
+
+/// Sets `window.__labels` to the words the hub sends in `language`: the
+/// fake hub's opportunities carry them.
+fn speak(language: Language) {
+    let words = js_sys::Object::new();
+    for key in Labels::KEYS {
+        Reflect::set(&words, &(*key).into(), &language.word(key).into()).expect("set");
+    }
+    Reflect::set(&window(), &"__labels".into(), &words).expect("set");
+    Reflect::set(&window(), &"__lang".into(), &language.code().into()).expect("set");
 }
 
 fn props() -> AppProps {

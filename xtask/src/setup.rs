@@ -118,6 +118,12 @@ pub(crate) fn run() -> Result<Tools, Error> {
         ("systemd", "/usr/bin/systemd-analyze"),
         ("nginx", "/usr/sbin/nginx"),
         ("openssl", "/usr/bin/openssl"),
+        // Japanese glyphs for the widget's screenshots in Japanese (Arabic
+        // comes with DejaVu).
+        (
+            "fonts-ipafont-gothic",
+            "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",
+        ),
     ];
     let missing: Vec<&str> = wanted
         .iter()

@@ -3,6 +3,8 @@
 //! parse the same way: a value of these types is valid once it exists.
 
 mod handoff;
+mod labels;
+mod language;
 mod live_quote;
 mod money;
 mod pan;
@@ -18,6 +20,8 @@ pub use handoff::{
     Address, CallbackChallenge, CustomerRecord, HANDOFF_KEY_ID_HEADER, HandoffItem, HandoffRequest,
     HandoffResponse, HandoffStatusQuery,
 };
+pub use labels::{Labels, around, fill};
+pub use language::{Language, MAX_LANGUAGE_TAG, fill_named, is_language_tag};
 pub use live_quote::{QuoteLine, QuoteRequest, QuoteResponse, QuotedItem};
 pub use money::{CurrencyCode, Money, MoneyError};
 pub use pan::{card_number_in, is_card_number};

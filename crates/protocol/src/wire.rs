@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Address, AppliedIncentive, CurrencyCode, ReasonCode};
+use crate::{Address, AppliedIncentive, CurrencyCode, Labels, ReasonCode};
 
 /// `POST /v1/opportunities`: the transaction that just happened on the
 /// affiliate's page, with the affiliate's signed ticket.
@@ -18,6 +18,15 @@ pub struct OpportunityRequest {
     /// The incentive the customer picked, when the affiliate offers a choice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incentive: Option<String>,
+    /// The customer's language as a BCP 47 tag (`de-CH`): the purchase's
+    /// `locale`, else the page's `lang`. Without it the hub reads the
+    /// browser's `Accept-Language`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 35, pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+    )]
+    pub locale: Option<String>,
 }
 
 /// A completed purchase at the affiliate.
@@ -131,6 +140,13 @@ pub struct Opportunity {
     /// the widget then asks before it closes.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub downsell: bool,
+    /// The language the hub chose for the customer (`de`): the widget's
+    /// `lang`, and the language of `labels`, the disclosure and the copy
+    /// where the affiliate translated it.
+    pub lang: String,
+    /// The words of the widget's screens in `lang` (always in an answer).
+    #[serde(default, skip_serializing_if = "Labels::is_unset")]
+    pub labels: Labels,
 }
 
 /// An order placed earlier in a chain of offers.

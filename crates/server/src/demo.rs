@@ -17,7 +17,7 @@ use crate::{
         merchant,
         records::{
             IncentiveKind, IncentiveRecord, OfferItemRecord, ReasonCodeRecord, ReasonRuleRecord,
-            Record, SecretRecord, StyleRecord, TemplateRecord,
+            Record, SecretRecord, StyleRecord, TemplateCopy, TemplateRecord,
         },
         trust,
     },
@@ -283,6 +283,50 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
             body: "Complete your kit from {{upseller}} with one click. Earn {{points}} points."
                 .into(),
             button: "Add to my order".into(),
+            lang: "en".into(),
+            // Arabic shows the copy right to left in the widget.
+            translations: [
+                (
+                    "de",
+                    "Ein Dankeschön von {{affiliate}}",
+                    "Vervollständigen Sie Ihre Ausrüstung mit {{upseller}}, mit einem Klick. Sammeln Sie {{points}} Punkte.",
+                    "Zur Bestellung hinzufügen",
+                ),
+                (
+                    "fr",
+                    "Un merci de {{affiliate}}",
+                    "Complétez votre équipement avec {{upseller}} en un clic. Gagnez {{points}} points.",
+                    "Ajouter à ma commande",
+                ),
+                (
+                    "es",
+                    "Un agradecimiento de {{affiliate}}",
+                    "Completa tu equipo con {{upseller}} en un clic. Gana {{points}} puntos.",
+                    "Añadir a mi pedido",
+                ),
+                (
+                    "ja",
+                    "{{affiliate}}からの感謝を込めて",
+                    "{{upseller}}の商品で、ワンクリックでセットを完成させましょう。{{points}}ポイントがたまります。",
+                    "注文に追加",
+                ),
+                (
+                    "ar",
+                    "شكر من {{affiliate}}",
+                    "أكمل مجموعتك من {{upseller}} بنقرة واحدة. اكسب {{points}} نقطة.",
+                    "أضف إلى طلبي",
+                ),
+            ]
+            .into_iter()
+            .map(|(lang, headline, body, button)| {
+                let copy = TemplateCopy {
+                    headline: headline.into(),
+                    body: body.into(),
+                    button: button.into(),
+                };
+                (lang.to_owned(), copy)
+            })
+            .collect(),
         },
     )
     .await?;
@@ -331,6 +375,13 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
             handoff_mode: mode,
             presentation,
             teaser: "A thank-you offer for your order".into(),
+            teasers: teasers(&[
+                ("de", "Ein Dankeschön-Angebot zu Ihrer Bestellung"),
+                ("fr", "Une offre de remerciement pour votre commande"),
+                ("es", "Una oferta de agradecimiento por tu pedido"),
+                ("ja", "ご注文へのお礼の特別オファー"),
+                ("ar", "عرض شكر على طلبك"),
+            ]),
             points,
             incentives: CHOICES.iter().map(|s| (*s).to_owned()).collect(),
             default_items: defaults.iter().map(|s| (*s).to_owned()).collect(),
@@ -377,6 +428,10 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
         AFFILIATE,
         ReasonCodeRecord {
             teaser: "One more thing for your new lens".into(),
+            teasers: teasers(&[
+                ("de", "Noch etwas für Ihr neues Objektiv"),
+                ("ja", "新しいレンズにもう一品"),
+            ]),
             downsell: Some(code("LENS-BASICS")?),
             ..reason(
                 code("LENS-EXTRA")?,
@@ -411,6 +466,10 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
         AFFILIATE,
         ReasonCodeRecord {
             teaser: "Something to carry it with".into(),
+            teasers: teasers(&[
+                ("de", "Etwas, um es zu tragen"),
+                ("ja", "持ち運びに便利な一品"),
+            ]),
             ..reason(
                 code("TRAIL-MORE")?,
                 "demo-trail-outfitters",
@@ -457,6 +516,13 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
 async fn put<R: Record>(db: &Db, merchant: &str, record: R) -> Result<(), Failure> {
     record.check()?;
     registry::put(db, merchant, &record, true).await
+}
+
+/// A reason code's teasers by language.
+fn teasers(list: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    list.iter()
+        .map(|(lang, teaser)| ((*lang).to_owned(), (*teaser).to_owned()))
+        .collect()
 }
 
 /// The demo order page, with a freshly signed ticket for a new order, as a

@@ -42,7 +42,7 @@ pub(crate) enum Followed {
 /// conflict while `id` is still open, nothing once the chain ends.
 pub(crate) async fn next(state: &AppState, id: &str) -> Result<Followed, Failure> {
     if let Some((_, body)) = store::opportunities::followed_by(&state.db.pool, id).await? {
-        return Ok(Followed::Offer(body));
+        return Ok(Followed::Offer(crate::languages::answered(&body)?));
     }
     let previous = found(state, id).await?;
     let Some(code) =
@@ -121,7 +121,7 @@ pub(crate) async fn next(state: &AppState, id: &str) -> Result<Followed, Failure
         now: at,
     };
     match store::opportunities::following(&state.db.writer, &follow).await? {
-        Some((_, body)) => Ok(Followed::Offer(body)),
+        Some((_, body)) => Ok(Followed::Offer(crate::languages::answered(&body)?)),
         None => Err(Failure::Internal(
             "stored a follow-up that is not there".into(),
         )),

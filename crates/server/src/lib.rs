@@ -19,6 +19,7 @@ mod frame_tokens;
 mod gateway;
 mod handoff;
 mod ids;
+mod languages;
 #[cfg(test)]
 mod layers;
 mod limits;

@@ -7,6 +7,7 @@
 
 use postsale_protocol::{
     ChosenItem, Disclosure, HandoffItem, HandoffMode, Money, Offer, OfferItem, PricedLine, Quote,
+    fill_named,
 };
 use sha2::{Digest, Sha256};
 
@@ -65,6 +66,12 @@ async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failu
         "first_name" => FIRST_NAME.into(),
         _ => String::new(),
     };
+    // The copy in the customer's language, where the template has it.
+    let (headline, body, button) =
+        match crate::languages::pick(&open.languages, &copy.lang, &copy.translations) {
+            Some(t) => (&t.headline, &t.body, &t.button),
+            None => (&copy.headline, &copy.body, &copy.button),
+        };
     let items = open
         .items
         .iter()
@@ -83,9 +90,9 @@ async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failu
         .collect();
     Ok(Offer {
         opportunity_id: open.id.clone(),
-        headline: template::render(&copy.headline, value_of),
-        body: template::render(&copy.body, value_of),
-        button: template::render(&copy.button, value_of),
+        headline: template::render(headline, value_of),
+        body: template::render(body, value_of),
+        button: template::render(button, value_of),
         items,
         currency: open.currency,
         style: style.to_wire(),
@@ -116,53 +123,42 @@ fn seller_name(open: &OpenOpportunity) -> String {
     }
 }
 
-/// The text the customer must see before confirming, per handoff mode.
+/// The text the customer must see before confirming, per handoff mode, in
+/// the customer's language.
 pub(crate) fn disclosure(open: &OpenOpportunity) -> Disclosure {
-    let (affiliate, upseller) = (&open.affiliate.name, &open.upseller.name);
-    let (seller, text) = match open.code.handoff_mode {
-        HandoffMode::MerchantOfRecord => (
-            None,
-            format!(
-                "{affiliate} will charge the total shown to the payment method you used for this order. \
-                 {affiliate} is the seller of this offer; a partner may ship it."
-            ),
-        ),
-        HandoffMode::PaymentReference => (
-            Some(upseller.clone()),
-            format!(
-                "This offer is sold by {upseller}, a company of the same group as {affiliate}. \
-                 {upseller} will charge the total shown to the payment method you just used with {affiliate}."
-            ),
-        ),
-        HandoffMode::DirectEntry => (
-            Some(upseller.clone()),
-            format!(
-                "This offer is sold by {upseller}, which is not {affiliate}. {affiliate} does not share your \
-                 payment details: {upseller} will charge the total shown to the card you enter here."
-            ),
-        ),
+    let language = open.language();
+    let (affiliate, upseller) = (open.affiliate.name.as_str(), open.upseller.name.as_str());
+    let (seller, key) = match open.code.handoff_mode {
+        HandoffMode::MerchantOfRecord => (None, "disclosure_merchant_of_record"),
+        HandoffMode::PaymentReference => (Some(upseller), "disclosure_payment_reference"),
+        HandoffMode::DirectEntry => (Some(upseller), "disclosure_direct_entry"),
     };
-    // A reward that changes the price is named with it.
-    let text = match &open.incentive {
-        // Points spent are named by number: the consent binds them.
-        Some(reward) if reward.redeem_points > 0 => {
-            format!(
-                "{text} The total shown includes your reward: {} ({} of your points).",
-                reward.label, reward.redeem_points
-            )
-        }
-        Some(reward) if reward.changes_price() => {
-            format!(
-                "{text} The total shown includes your reward: {}.",
-                reward.label
-            )
-        }
-        _ => text,
+    let names = [("affiliate", affiliate), ("upseller", upseller)];
+    let text = fill_named(language.word(key), &names);
+    // A reward that changes the price is named with it; points spent are
+    // named by number: the consent binds them.
+    let reward = match &open.incentive {
+        Some(reward) if reward.redeem_points > 0 => Some(fill_named(
+            language.word("disclosure_points"),
+            &[
+                ("reward", &reward.label),
+                ("points", &reward.redeem_points.to_string()),
+            ],
+        )),
+        Some(reward) if reward.changes_price() => Some(fill_named(
+            language.word("disclosure_reward"),
+            &[("reward", &reward.label)],
+        )),
+        _ => None,
+    };
+    let text = match reward {
+        Some(reward) => [text.as_str(), " ", &reward].concat(),
+        None => text,
     };
     let text_sha256 = hex::encode(Sha256::digest(text.as_bytes()));
     Disclosure {
         mode: open.code.handoff_mode,
-        seller,
+        seller: seller.map(str::to_owned),
         text,
         text_sha256,
     }

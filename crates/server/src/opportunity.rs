@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use postsale_protocol::{
-    Address, AppliedIncentive, CurrencyCode, EarlierOrder, Incentive, Opportunity,
-    OpportunityRequest, SignedTicket, TicketClaims,
+    Address, AppliedIncentive, CurrencyCode, EarlierOrder, Incentive, Labels, Language,
+    Opportunity, OpportunityRequest, SignedTicket, TicketClaims,
 };
 
 use crate::{
@@ -22,7 +22,7 @@ use crate::{
         self, Merchant, merchant,
         records::{
             IncentiveKind, IncentiveRecord, OfferItemRecord, ReasonCodeRecord, SecretRecord,
-            StyleRecord,
+            StyleRecord, TemplateRecord,
         },
     },
     selection::{self, NoOffer},
@@ -44,14 +44,22 @@ pub(crate) enum Opening {
     NoOffer(NoOffer),
 }
 
-/// Opens the opportunity `request` reports at `now`, from a browser page of
-/// `origin` (none from a server).
+/// Where a purchase is reported from: the page's `Origin` (none from a
+/// server) and the browser's `Accept-Language`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Reporter<'a> {
+    pub(crate) origin: Option<&'a str>,
+    pub(crate) accept_language: Option<&'a str>,
+}
+
+/// Opens the opportunity `request` reports at `now`, from `reporter`.
 pub(crate) async fn open(
     state: &AppState,
     request: &OpportunityRequest,
-    origin: Option<&str>,
+    reporter: Reporter<'_>,
     now: i64,
 ) -> Result<Opening, Failure> {
+    let origin = reporter.origin;
     let (affiliate, claims) = verify_ticket(state, &request.ticket, now).await?;
     check_origin(origin, &affiliate)?;
     if claims.order_id != request.transaction.order_id {
@@ -60,7 +68,9 @@ pub(crate) async fn open(
             "does not match the ticket's order id",
         ));
     }
-    let purchase = selection::check_transaction(&request.transaction)?;
+    let mut purchase = selection::check_transaction(&request.transaction)?;
+    purchase.languages =
+        crate::languages::of_request(request.locale.as_deref(), reporter.accept_language)?;
     let incentives = registry::list::<IncentiveRecord>(&state.db, &affiliate.id).await?;
     // The ticket's incentive is the affiliate's own word: it must exist.
     if let Some(signed) = &claims.incentive
@@ -168,12 +178,14 @@ pub(crate) async fn open(
         Opened::Stored(found) => {
             // The widget sends the purchase again once the customer picked
             // an incentive: the store recorded the pick on it.
-            Ok(Opening::Again(reuse(found, &claims, now)?))
+            Ok(Opening::Again(crate::languages::answered(&reuse(
+                found, &claims, now,
+            )?)?))
         }
         Opened::Capped => Ok(Opening::NoOffer(NoOffer::FrequencyCap)),
         Opened::Created => answer
-            .map(Opening::Created)
-            .ok_or_else(|| Failure::Internal("stored an opportunity without a body".into())),
+            .map(|body| crate::languages::answered(&body).map(Opening::Created))
+            .ok_or_else(|| Failure::Internal("stored an opportunity without a body".into()))?,
         Opened::Nothing => match why_not {
             Some(Ok(why)) => Ok(Opening::NoOffer(why)),
             Some(Err(err)) => Err(err),
@@ -284,10 +296,20 @@ pub(crate) async fn candidate(
     else {
         return Ok(Err(NoOffer::Incomplete));
     };
+    // The teaser in the customer's language, where the code has it (its
+    // own is in its template's language).
+    let languages = &purchase.languages;
+    let teaser =
+        match registry::get::<TemplateRecord>(&state.db, &affiliate.id, &code.template).await? {
+            Some(copy) => crate::languages::pick(languages, &copy.lang, &code.teasers),
+            None => None,
+        }
+        .unwrap_or(&code.teaser)
+        .clone();
     let opportunity = Opportunity {
         id: new_ordered_id("opp"),
         presentation: code.presentation,
-        teaser: code.teaser.clone(),
+        teaser,
         style: style.to_wire(),
         expires_at: now + i64::from(code.offer_minutes) * 60,
         reason_code: code.code.clone(),
@@ -301,6 +323,9 @@ pub(crate) async fn candidate(
         points_balance,
         earlier: earlier.to_vec(),
         downsell: code.downsell.is_some(),
+        lang: crate::languages::spoken(languages).code().to_owned(),
+        // Added as it is answered (`languages::answered`), not stored.
+        labels: Labels::default(),
     };
     let skus: Vec<&str> = items.iter().map(|i| i.sku.as_str()).collect();
     let new = NewOpportunity {
@@ -404,8 +429,10 @@ pub(crate) async fn stored(state: &AppState, id: &str) -> Result<Opportunity, Fa
     if row.expires_at <= now() {
         return Err(Failure::Gone("the opportunity has expired".into()));
     }
-    serde_json::from_str(&row.body)
-        .map_err(|e| Failure::Internal(format!("stored opportunity: {e}")))
+    let mut shown: Opportunity = serde_json::from_str(&row.body)
+        .map_err(|e| Failure::Internal(format!("stored opportunity: {e}")))?;
+    shown.labels = Language::of_tag(&shown.lang).unwrap_or_default().labels();
+    Ok(shown)
 }
 
 /// Records the customer's pick of `incentive` on the open opportunity `id`,
@@ -494,6 +521,15 @@ pub(crate) struct OpenOpportunity {
     pub(crate) order_id: String,
     pub(crate) ticket_nonce: String,
     pub(crate) customer_token: String,
+    /// The customer's languages, most preferred first.
+    pub(crate) languages: Vec<String>,
+}
+
+impl OpenOpportunity {
+    /// The language the hub speaks to the customer.
+    pub(crate) fn language(&self) -> Language {
+        crate::languages::spoken(&self.languages)
+    }
 }
 
 /// Loads an opportunity that is still open: 404 unknown, 410 expired, 409 closed.
@@ -566,6 +602,7 @@ pub(crate) async fn load_open(state: &AppState, id: &str) -> Result<OpenOpportun
         currency,
         items,
         incentive,
+        languages: selection::Purchase::languages_of(row.purchase.as_deref()),
         order_id: row.order_id,
         ticket_nonce: row.ticket_nonce,
         customer_token: row.customer_token,

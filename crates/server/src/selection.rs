@@ -32,6 +32,8 @@ pub(crate) struct Purchase {
     pub(crate) ship_to: Option<postsale_protocol::Address>,
     /// The promotion the page named, if any (the ticket's comes first).
     pub(crate) promotion_id: Option<String>,
+    /// The customer's languages, most preferred first (`languages.rs`).
+    pub(crate) languages: Vec<String>,
 }
 
 /// What a purchase leaves for its follow-up offers, as stored.
@@ -42,6 +44,8 @@ struct StoredPurchase {
     currency: postsale_protocol::CurrencyCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     promotion_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    languages: Vec<String>,
 }
 
 impl Purchase {
@@ -53,6 +57,7 @@ impl Purchase {
             total: self.total.decimal(),
             currency: self.total.currency(),
             promotion_id: self.promotion_id.clone(),
+            languages: self.languages.clone(),
         })
         .map_err(|e| Failure::Internal(e.to_string()))
     }
@@ -69,7 +74,21 @@ impl Purchase {
             skus: stored.skus,
             ship_to,
             promotion_id: stored.promotion_id,
+            languages: stored.languages,
         })
+    }
+
+    /// The customer's languages of a purchase [`Self::to_json`] stored
+    /// (none for a row stored before they were kept).
+    pub(crate) fn languages_of(json: Option<&str>) -> Vec<String> {
+        #[derive(serde::Deserialize)]
+        struct Languages {
+            #[serde(default)]
+            languages: Vec<String>,
+        }
+        json.and_then(|json| serde_json::from_str::<Languages>(json).ok())
+            .map(|l| l.languages)
+            .unwrap_or_default()
     }
 }
 
@@ -139,6 +158,7 @@ pub(crate) fn check_transaction(t: &Transaction) -> Result<Purchase, Failure> {
         total,
         ship_to: t.ship_to.clone(),
         promotion_id: t.promotion_id.clone(),
+        languages: Vec::new(),
     })
 }
 

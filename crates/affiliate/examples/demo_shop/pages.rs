@@ -14,8 +14,13 @@ fn escape(text: &str) -> String {
 }
 
 fn page(title: &str, body: &str) -> String {
+    page_in("en", title, body)
+}
+
+/// A page whose `<html lang>` is `lang` (checked by the caller).
+fn page_in(lang: &str, title: &str, body: &str) -> String {
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} · Northlight Cameras</title>\
          <style>body{{font-family:Georgia,serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}\
          label{{display:block;margin:.5rem 0}}input{{font:inherit;padding:.3rem;width:100%;box-sizing:border-box}}\
@@ -45,16 +50,24 @@ pub(crate) fn products() -> String {
     )
 }
 
-pub(crate) fn checkout(product: &(&str, &str, &str), reason: Option<&str>) -> String {
+/// The checkout form; `reason` and `lang` ride along as hidden fields.
+pub(crate) fn checkout(
+    product: &(&str, &str, &str),
+    reason: Option<&str>,
+    lang: Option<&str>,
+) -> String {
     let (sku, name, price) = product;
-    let reason = reason
-        .map(|r| {
-            format!(
-                "<input type=\"hidden\" name=\"reason\" value=\"{}\">",
-                escape(r)
-            )
-        })
-        .unwrap_or_default();
+    let hidden = |name: &str, value: Option<&str>| {
+        value
+            .map(|v| {
+                format!(
+                    "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+                    escape(v)
+                )
+            })
+            .unwrap_or_default()
+    };
+    let reason = [hidden("reason", reason), hidden("lang", lang)].concat();
     page(
         "Checkout",
         &format!(
@@ -87,8 +100,10 @@ pub(crate) fn message(text: &str) -> String {
 }
 
 /// The order-confirmation page with the postsale snippet.
-pub(crate) fn confirmation(hub: &str, order: &Order) -> String {
-    let purchase = json!({
+/// The order's confirmation page, with the snippet; `lang` (a language
+/// tag) is the page's language and the purchase's `locale`.
+pub(crate) fn confirmation(hub: &str, order: &Order, lang: Option<&str>) -> String {
+    let mut purchase = json!({
         "ticket": order.ticket,
         "order": {
             "id": order.id,
@@ -99,10 +114,14 @@ pub(crate) fn confirmation(hub: &str, order: &Order) -> String {
         },
         "customer": {"first_name": order.first_name},
     });
+    if let Some(lang) = lang {
+        purchase["locale"] = json!(lang);
+    }
     let init = json!({"hub": hub, "affiliate": crate::shop::AFFILIATE_ID});
     // JSON inside a <script>: escape '<' so no value can close the element.
     let js = |v: serde_json::Value| v.to_string().replace('<', "\\u003c");
-    page(
+    page_in(
+        lang.unwrap_or("en"),
         "Order confirmed",
         &format!(
             "<h1>Thank you, your order is confirmed</h1><p>Order <strong id=\"order-id\">{}</strong></p>\

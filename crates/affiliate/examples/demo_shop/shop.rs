@@ -10,7 +10,7 @@ use std::{
 
 use axum::{
     Form, Router,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     response::{Html, IntoResponse, Redirect, Response},
     routing::get,
 };
@@ -56,6 +56,8 @@ pub(crate) struct Order {
     /// Where the order ships: passed with the purchase, so that a shipped
     /// upsell paid by card can go there too if the customer says so.
     pub(crate) ship_to: Address,
+    /// The customer's language, when the checkout was in one.
+    pub(crate) lang: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -117,12 +119,26 @@ async fn product_page() -> Html<String> {
 struct Pick {
     sku: Option<String>,
     reason: Option<String>,
+    lang: Option<String>,
 }
 
-async fn checkout_page(axum::extract::Query(pick): axum::extract::Query<Pick>) -> Response {
+/// `lang` when it is a language tag's letters, digits and hyphens: it goes
+/// into pages.
+fn language(lang: Option<String>) -> Option<String> {
+    lang.filter(|l| {
+        (2..=35).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    })
+}
+
+async fn checkout_page(Query(pick): Query<Pick>) -> Response {
     let sku = pick.sku.unwrap_or_else(|| PRODUCTS[0].0.to_owned());
     match PRODUCTS.iter().find(|p| p.0 == sku) {
-        Some(product) => Html(pages::checkout(product, pick.reason.as_deref())).into_response(),
+        Some(product) => Html(pages::checkout(
+            product,
+            pick.reason.as_deref(),
+            language(pick.lang).as_deref(),
+        ))
+        .into_response(),
         None => Redirect::to("/").into_response(),
     }
 }
@@ -138,6 +154,7 @@ struct Checkout {
     country: String,
     card_number: String,
     reason: Option<String>,
+    lang: Option<String>,
 }
 
 /// The reference the shop's processor keeps for a good card: the sandbox's,
@@ -229,20 +246,35 @@ async fn place_order(State(shop): State<Shop>, Form(form): Form<Checkout>) -> Re
                 nonce,
                 customer_token: customer_token.clone(),
                 ship_to: address,
+                lang: language(form.lang),
             },
         );
     }
     Redirect::to(&format!("/orders/{order_id}")).into_response()
 }
 
-async fn order_page(State(shop): State<Shop>, Path(id): Path<String>) -> Response {
+/// The order page's query: `?lang=de` shows it in a language.
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+}
+
+async fn order_page(
+    State(shop): State<Shop>,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let lang = language(query.lang);
     let order = shop
         .store
         .lock()
         .ok()
         .and_then(|s| s.orders.get(&id).cloned());
     match order {
-        Some(order) => Html(pages::confirmation(&shop.hub, &order)).into_response(),
+        Some(order) => {
+            let lang = lang.or_else(|| order.lang.clone());
+            Html(pages::confirmation(&shop.hub, &order, lang.as_deref())).into_response()
+        }
         None => Redirect::to("/").into_response(),
     }
 }

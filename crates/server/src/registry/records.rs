@@ -2,8 +2,10 @@
 //! checked field by field on the way in; selection reads them back typed.
 
 use postsale_protocol::{
-    AppliedIncentive, CurrencyCode, HandoffMode, Money, Presentation, ReasonCode,
+    AppliedIncentive, CurrencyCode, HandoffMode, Money, Presentation, ReasonCode, is_language_tag,
 };
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::merchant::{CustomerData, Merchant};
@@ -160,8 +162,12 @@ pub(crate) struct ReasonCodeRecord {
     pub(crate) upseller: String,
     pub(crate) handoff_mode: HandoffMode,
     pub(crate) presentation: Presentation,
-    /// The short invitation shown before the offer.
+    /// The short invitation shown before the offer, in the template's `lang`.
     pub(crate) teaser: String,
+    /// The teaser in other languages, by BCP 47 tag, read as the
+    /// template's `translations` are.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) teasers: BTreeMap<String, String>,
     /// Loyalty points for accepting.
     #[serde(default)]
     pub(crate) points: u32,
@@ -254,6 +260,17 @@ impl Record for ReasonCodeRecord {
         validate::ident("style", &self.style)?;
         validate::ident("upseller", &self.upseller)?;
         validate::text("teaser", &self.teaser, 140)?;
+        if self.teasers.len() > MAX_TRANSLATIONS {
+            return Err(Failure::invalid(
+                "teasers",
+                format!("must hold at most {MAX_TRANSLATIONS} languages"),
+            ));
+        }
+        for (lang, teaser) in &self.teasers {
+            let field = ["teasers.", lang].concat();
+            language_tag(&field, lang)?;
+            validate::text(&field, teaser, 140)?;
+        }
         // The card is typed only inside the hub's frame: a pop-up on the
         // affiliate's page could never take it.
         if self.handoff_mode == HandoffMode::DirectEntry && self.presentation == Presentation::Popup
@@ -359,7 +376,9 @@ impl Record for ReasonRuleRecord {
     }
 }
 
-/// Offer copy with `{{placeholders}}`; rendered as plain text, never as HTML.
+/// Offer copy with `{{placeholders}}`; rendered as plain text, never as
+/// HTML. Written in `lang`, and in the languages of `translations`: each
+/// customer reads the first of their languages the template has, else this.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TemplateRecord {
@@ -367,6 +386,56 @@ pub(crate) struct TemplateRecord {
     pub(crate) headline: String,
     pub(crate) body: String,
     pub(crate) button: String,
+    /// The language of the copy above, a BCP 47 tag (`en` when omitted).
+    #[serde(default = "english")]
+    #[schema(max_length = 35, pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]
+    pub(crate) lang: String,
+    /// The copy in other languages, by BCP 47 tag (`de`, `pt-BR`, `ar`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) translations: BTreeMap<String, TemplateCopy>,
+}
+
+fn english() -> String {
+    "en".into()
+}
+
+/// A template's copy in one language.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TemplateCopy {
+    pub(crate) headline: String,
+    pub(crate) body: String,
+    pub(crate) button: String,
+}
+
+/// `tag` (the value of `field`) is a language tag, or 422.
+fn language_tag(field: &str, tag: &str) -> Result<(), Failure> {
+    if is_language_tag(tag) {
+        Ok(())
+    } else {
+        Err(Failure::invalid(
+            field,
+            "must be a BCP 47 language tag such as de or pt-BR",
+        ))
+    }
+}
+
+/// The most translations a template holds.
+const MAX_TRANSLATIONS: usize = 20;
+
+/// A copy's headline, body and button (under `prefix`), checked as text
+/// with at most their lengths, and their placeholders.
+fn check_copy(prefix: &str, headline: &str, body: &str, button: &str) -> Result<(), Failure> {
+    for (field, value, max) in [
+        ("headline", headline, 120),
+        ("body", body, 600),
+        ("button", button, 40),
+    ] {
+        let field = [prefix, field].concat();
+        validate::text(&field, value, max)?;
+        crate::template::check(&field, value)?;
+    }
+    Ok(())
 }
 
 impl Record for TemplateRecord {
@@ -376,13 +445,24 @@ impl Record for TemplateRecord {
     }
     fn check(&self) -> Result<(), Failure> {
         validate::ident("id", &self.id)?;
-        for (field, value, max) in [
-            ("headline", &self.headline, 120),
-            ("body", &self.body, 600),
-            ("button", &self.button, 40),
-        ] {
-            validate::text(field, value, max)?;
-            crate::template::check(field, value)?;
+        check_copy("", &self.headline, &self.body, &self.button)?;
+        language_tag("lang", &self.lang)?;
+        if self.translations.len() > MAX_TRANSLATIONS {
+            return Err(Failure::invalid(
+                "translations",
+                format!("must hold at most {MAX_TRANSLATIONS} languages"),
+            ));
+        }
+        for (lang, copy) in &self.translations {
+            let prefix = ["translations.", lang, "."].concat();
+            language_tag(&["translations.", lang].concat(), lang)?;
+            if lang.eq_ignore_ascii_case(&self.lang) {
+                return Err(Failure::invalid(
+                    ["translations.", lang].concat(),
+                    "is the template's own lang",
+                ));
+            }
+            check_copy(&prefix, &copy.headline, &copy.body, &copy.button)?;
         }
         Ok(())
     }

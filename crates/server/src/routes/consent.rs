@@ -130,19 +130,22 @@ pub(crate) async fn page(
         disclosure_sha256: disclosure(&open).text_sha256,
     })
     .map_err(|e| Failure::Internal(e.to_string()))?;
-    let label = format!(
-        "Confirm and pay {} {}",
-        amount.decimal(),
-        amount.currency().as_str()
+    // In the customer's language, as the widget around it.
+    let language = open.language();
+    let label = postsale_protocol::fill(
+        language.word("confirm_and_pay"),
+        &crate::languages::money(&amount, language),
     );
     let page = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">\
-         <title>Confirm your order</title><style>{look}</style></head><body>\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">\
+         <title>{title}</title><style>{look}</style></head><body>\
          <button id=\"c\" type=\"button\" data-url=\"{url}\" data-token=\"{token}\" data-body=\"{body}\">{label}</button>\
          <script>{SCRIPT}</script></body></html>",
         url = escape(&format!("/v1/opportunities/{}/consent", open.id)),
         body = escape(&body),
         label = escape(&label),
+        lang = language.code(),
+        title = escape(language.word("confirm_title")),
     );
     let mut response = Html(page).into_response();
     let headers = response.headers_mut();

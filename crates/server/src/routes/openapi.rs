@@ -28,7 +28,7 @@ use super::{
         verify::origins, verify::verify_origin, verify::verify_callback, verify::approve_origin,
         operator::set_roles, operator::list_affiliations, operator::confirm_affiliation, operator::revoke_affiliation,
     ),
-    modifiers(&Security, &ListsOnce, &AtLeastOneRole),
+    modifiers(&Security, &ListsOnce, &AtLeastOneRole, &ByLanguage),
     tags((name = "widget", description = "called by the widget on the affiliate's page"),
         (name = "admin", description = "merchants' registry, orders and statistics"),
         (name = "trust", description = "corporate affiliations, upseller agreements and the settlement ledger"),
@@ -63,6 +63,39 @@ impl Modify for ListsOnce {
             });
             if let Some(RefOr::T(Schema::Array(array))) = list {
                 array.unique_items = true;
+            }
+        }
+    }
+}
+
+/// Maps keyed by language tag (a template's translations, a reason code's
+/// teasers): their keys' shape and how many, which the derive cannot say.
+struct ByLanguage;
+
+impl Modify for ByLanguage {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            RefOr,
+            schema::{ObjectBuilder, Schema, Type},
+        };
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (schema, property) in [
+            ("TemplateRecord", "translations"),
+            ("ReasonCodeRecord", "teasers"),
+        ] {
+            let map = components.schemas.get_mut(schema).and_then(|s| match s {
+                RefOr::T(Schema::Object(object)) => object.properties.get_mut(property),
+                _ => None,
+            });
+            if let Some(RefOr::T(Schema::Object(map))) = map {
+                let tag = ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(Some(postsale_protocol::MAX_LANGUAGE_TAG))
+                    .pattern(Some("^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"));
+                map.property_names = Some(Box::new(tag.into()));
+                map.max_properties = Some(20);
             }
         }
     }
@@ -196,5 +229,29 @@ mod tests {
         // things named once.
         let merchant = serde_json::to_string(&schemas["Merchant"]).expect("text");
         assert!(merchant.contains(r#""uniqueItems":true"#), "{merchant}");
+    }
+
+    #[test]
+    fn language_tags_have_their_shape_wherever_they_are_taken() {
+        let document = serde_json::to_value(ApiDoc::openapi()).expect("json");
+        let schemas = &document["components"]["schemas"];
+        let pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$";
+        for (schema, property) in [
+            ("TemplateRecord", "translations"),
+            ("ReasonCodeRecord", "teasers"),
+        ] {
+            let map = &schemas[schema]["properties"][property];
+            assert_eq!(
+                map["propertyNames"]["pattern"], pattern,
+                "{schema}.{property}"
+            );
+            assert_eq!(map["maxProperties"], 20, "{schema}.{property}");
+        }
+        assert_eq!(
+            schemas["TemplateRecord"]["properties"]["lang"]["pattern"],
+            pattern
+        );
+        let locale = &schemas["OpportunityRequest"]["properties"]["locale"];
+        assert_eq!(locale["maxLength"], 35, "{locale}");
     }
 }

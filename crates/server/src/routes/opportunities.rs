@@ -32,10 +32,18 @@ pub(crate) async fn create(
     headers: HeaderMap,
     ApiJson(request): ApiJson<OpportunityRequest>,
 ) -> Result<Response, Failure> {
-    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let reporter = opportunity::Reporter {
+        origin: header(header::ORIGIN),
+        accept_language: header(header::ACCEPT_LANGUAGE),
+    };
     // Boxed: each layer around the handler moves its future by value, and
     // the service's is a few KiB.
-    let opening = Box::pin(opportunity::open(&state, &request, origin, now())).await;
+    let opening = Box::pin(opportunity::open(&state, &request, reporter, now())).await;
     state.metrics.opportunity(match &opening {
         Ok(Opening::Created(_)) => "created",
         Ok(Opening::Again(_)) => "again",

@@ -15,6 +15,7 @@ mod health;
 mod helpers;
 mod incentives;
 mod keys;
+mod languages;
 mod limits;
 mod logs;
 mod offers;
