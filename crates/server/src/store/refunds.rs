@@ -132,6 +132,13 @@ pub(crate) async fn succeed(
     order_id: &str,
     at: i64,
 ) -> Result<Option<Refunded>, StoreError> {
+    // The order's row first, locked until commit: two refunds of one order
+    // completing at once then sum each other's (on PostgreSQL each would
+    // otherwise see only its own, and neither would find the order whole).
+    sqlx::query("UPDATE orders SET updated_at = updated_at WHERE id = $1")
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
     let marked = sqlx::query("UPDATE refunds SET status = $2 WHERE id = $1 AND status = $3")
         .bind(refund_id)
         .bind(RefundStatus::Succeeded.as_str())

@@ -291,3 +291,26 @@ async fn the_affiliate_hears_of_the_upsell_it_showed_and_of_its_refund() {
     assert_eq!(refunded["refund"]["amount"], "9.00");
     assert_eq!(refunded["order"]["refunded"], "9.00");
 }
+
+#[tokio::test]
+async fn two_halves_refunded_at_the_same_moment_leave_the_order_refunded() {
+    let app = spawn_app().await;
+    // Three rounds: the customer's daily cap of the code.
+    for n in 0..3 {
+        let order = charged_order(&app, &format!("HALF-{n}")).await;
+        let half = || {
+            refund(
+                &app,
+                &app.trail_key,
+                &order,
+                Some(json!({"amount": "49.50"})),
+            )
+        };
+        let (first, second) = tokio::join!(half(), half());
+        assert_eq!(first.status(), 200, "the first half");
+        assert_eq!(second.status(), 200, "the second half");
+        let stored = app.order(&json!(order)).await;
+        assert_eq!(stored["status"], "refunded", "round {n}: {stored}");
+        assert_eq!(stored["refunded_minor"], 9900, "round {n}: {stored}");
+    }
+}
