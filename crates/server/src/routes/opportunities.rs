@@ -142,16 +142,20 @@ pub(crate) async fn pick(
 }
 
 /// `GET /v1/opportunities/{id}`: the opportunity as first answered (the
-/// hub-origin frame starts from it: teaser, incentives, style).
+/// hub-origin frame starts from it: teaser, incentives, style). Only for
+/// the frame (its page's token): it holds the customer's points and the
+/// amounts of their earlier orders, and an id travels in URLs.
 #[utoipa::path(get, path = "/v1/opportunities/{id}", tag = "widget",
     params(("id" = String, Path, description = "opportunity id")),
     responses((status = 200, description = "the opportunity", body = Opportunity),
-        (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not from the opportunity's frame page (no or another frame token, or no such opportunity)", body = postsale_protocol::Problem, content_type = "application/problem+json"),
         (status = 410, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<Opportunity>, Failure> {
+    crate::frame_tokens::verify(&state.db, super::frame_token(&headers), &id).await?;
     opportunity::stored(&state, &id).await.map(Json)
 }
 

@@ -548,6 +548,18 @@ impl TestApp {
         (id, offer)
     }
 
+    /// `GET /v1/opportunities/{id}` as the hub's frame page asks: with
+    /// the token of a fresh load of that page.
+    pub(crate) async fn read_opportunity(&self, id: &str) -> reqwest::Response {
+        let token = crate::accept::frame_token(self, id).await;
+        self.client
+            .get(format!("{}/v1/opportunities/{id}", self.base))
+            .header("postsale-frame-token", token)
+            .send()
+            .await
+            .expect("sent")
+    }
+
     pub(crate) async fn get_offer(&self, id: &str) -> reqwest::Response {
         self.client
             .get(format!("{}/v1/opportunities/{id}/offer", self.base))

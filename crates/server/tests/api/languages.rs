@@ -93,15 +93,7 @@ async fn a_german_customer_reads_and_consents_in_german_and_the_receipt_keeps_th
     assert_words(&opportunity, Language::De);
     assert_eq!(opportunity["teaser"], "Ein Dankeschön-Angebot");
     // Read again (the hub's frame starts from it): the same words.
-    let again: Value = app
-        .client
-        .get(format!("{}/v1/opportunities/{id}", app.base))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let again: Value = app.read_opportunity(&id).await.json().await.expect("json");
     assert_words(&again, Language::De);
 
     let offer: Value = app.get_offer(&id).await.json().await.expect("json");

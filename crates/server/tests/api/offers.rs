@@ -89,19 +89,37 @@ async fn an_incentive_picked_after_the_showing_reaches_the_offer() {
         .await
         .expect("json");
     let id = first["id"].as_str().expect("id");
-    let fetched: Value = app
-        .client
-        .get(format!("{}/v1/opportunities/{id}", app.base))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let fetched: Value = app.read_opportunity(id).await.json().await.expect("json");
     assert_eq!(
         fetched, first,
         "GET answers the opportunity as first answered"
     );
+    // Only to its frame page: not bare, not with another page's token.
+    let bare = app
+        .client
+        .get(format!("{}/v1/opportunities/{id}", app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(bare, 403, None).await;
+    let other = app
+        .post_opportunity(&purchase(
+            &ticket(&claims("O-OTHER", Some("OUTDOOR"))),
+            "O-OTHER",
+        ))
+        .await
+        .json::<Value>()
+        .await
+        .expect("json");
+    let token = crate::accept::frame_token(&app, other["id"].as_str().expect("id")).await;
+    let borrowed = app
+        .client
+        .get(format!("{}/v1/opportunities/{id}", app.base))
+        .header("postsale-frame-token", token)
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(borrowed, 403, None).await;
 
     let mut picked = body.clone();
     picked["incentive"] = serde_json::json!("ten");
@@ -129,7 +147,8 @@ async fn an_incentive_picked_after_the_showing_reaches_the_offer() {
             .send()
             .await
             .expect("sent"),
-        404,
+        // No frame page of it can exist: the same refusal as any other.
+        403,
         None,
     )
     .await;

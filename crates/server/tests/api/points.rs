@@ -168,15 +168,7 @@ async fn points_are_spent_on_a_reward_given_back_on_a_decline_and_undone_by_a_re
 
     // Now it is offered, with the balance, and priced 5.00 off.
     let (id, offer) = open(&app, "R-2", None, Some("use-500")).await;
-    let opened: Value = app
-        .client
-        .get(format!("{}/v1/opportunities/{id}", app.base))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let opened: Value = app.read_opportunity(&id).await.json().await.expect("json");
     assert_eq!(opened["points_balance"], 600);
     assert_eq!(opened["incentives"][1]["id"], "use-500");
     assert_eq!(offer["incentive"]["redeem_points"], 500);
