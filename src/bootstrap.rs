@@ -14,8 +14,23 @@ use crate::components::AppProps;
 use crate::config::{Config, ConfigError};
 use crate::session::Session;
 
-/// The one global name the loader defines.
+/// The global name the snippet and the loader use unless the page gives
+/// another (the loader's `data-global`, the snippet's second argument).
 const GLOBAL: &str = "postsale";
+/// Where the loader leaves its stub whatever the page's globals are:
+/// `window[Symbol.for("postsale")]`, with the page's name for it as `n`.
+fn stub_key() -> JsValue {
+    js_sys::Symbol::for_(GLOBAL).into()
+}
+
+/// Whether `value` is the snippet's or the loader's stub: a function
+/// holding its queue (`q`) or marked by the loader (`l`); a page's own
+/// function of the same name is neither.
+fn is_stub(value: &JsValue) -> bool {
+    value.is_function()
+        && (Array::is_array(&crate::js::get(value, "q")) || crate::js::get(value, "l").is_truthy())
+}
+
 /// The most calls replayed from before the widget loaded. A page makes a
 /// handful (init, purchase, five `on`); a queue whose length was set to
 /// billions would otherwise hold the page for minutes.
@@ -52,14 +67,21 @@ pub(crate) fn run() {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let Ok(stub) = Reflect::get(&window, &JsValue::from_str(GLOBAL)) else {
+    let key = stub_key();
+    // The loader's stub; else the snippet's, on a page that loaded the
+    // widget's module itself (a test, an older loader).
+    let stub = Reflect::get(&window, &key)
+        .ok()
+        .filter(is_stub)
+        .or_else(|| Some(crate::js::get(&window, GLOBAL)).filter(is_stub));
+    let Some(stub) = stub else {
         return;
     };
-    if !stub.is_function() || Reflect::get(&stub, &"loaded".into()).is_ok_and(|v| v.is_truthy()) {
-        // Not loaded by the loader (a test harness, a page without the
-        // snippet), or already taken over.
+    if crate::js::get(&stub, "loaded").is_truthy() {
+        // Already taken over.
         return;
     }
+    let name = crate::js::string(&stub, "n").unwrap_or_else(|| GLOBAL.into());
     crate::events::reset();
     let default_hub = Reflect::get(&stub, &"b".into())
         .ok()
@@ -92,7 +114,13 @@ pub(crate) fn run() {
     let real: Function = real.into_js_value().unchecked_into();
     // Marks the function so that a second copy of the loader sees it is done.
     let _ = Reflect::set(&real, &JsValue::from_str("loaded"), &JsValue::TRUE);
-    let _ = Reflect::set(&window, &JsValue::from_str(GLOBAL), &real);
+    let _ = Reflect::set(&window, &key, &real);
+    // The page's name for the widget, where it still holds the stub: a
+    // page's own function of that name is left alone, and a name the page
+    // made read-only refuses quietly (`Reflect.set` does not throw).
+    if js_sys::Object::is(&crate::js::get(&window, &name), &stub) {
+        let _ = Reflect::set(&window, &JsValue::from_str(&name), &real);
+    }
 }
 
 /// Handles one `postsale(command, payload, extra)` call.

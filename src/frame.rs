@@ -58,11 +58,16 @@ pub(crate) fn embed(
     let overlay = slot.is_none();
     let container: Element = match slot {
         Some(slot) => {
+            // In a shadow root of its own: the page's rules for iframes
+            // (hiding them, sizing them) do not reach it.
             iframe
                 .style()
                 .set_css_text("display:block;width:100%;height:0;border:0");
-            let _ = slot.append_child(&iframe);
-            slot
+            let host = host_element(&document, false)?;
+            let shadow = crate::mount::attach(&host)?;
+            shadow.append_child(&iframe).map_err(|_| MountError::Dom)?;
+            slot.append_child(&host).map_err(|_| MountError::Dom)?;
+            host.into()
         }
         None => over_the_page(&document, &iframe)?,
     };
@@ -102,26 +107,37 @@ fn hub_iframe(
     Ok(iframe)
 }
 
-/// Puts `iframe` over the whole window, in a host element of its own with
-/// focus in the frame; the host.
+/// Puts `iframe` over the whole window, in the top layer, in a shadow root
+/// of its own with focus in the frame; the host.
 fn over_the_page(
     document: &web_sys::Document,
     iframe: &HtmlIFrameElement,
 ) -> Result<Element, MountError> {
     let host = host_element(document, true)?;
-    iframe.style().set_css_text(
-        "position:fixed;inset:0;width:100%;height:100%;border:0;background:transparent",
-    );
     let shadow = crate::mount::attach(&host)?;
-    shadow.append_child(iframe).map_err(|_| MountError::Dom)?;
+    let layer: HtmlElement = document
+        .create_element("div")
+        .map_err(|_| MountError::Dom)?
+        .unchecked_into();
+    let _ = layer.set_attribute("popover", "manual");
+    layer.style().set_css_text(OVER_THE_PAGE);
+    iframe.style().set_css_text(OVER_THE_PAGE);
+    layer.append_child(iframe).map_err(|_| MountError::Dom)?;
+    shadow.append_child(&layer).map_err(|_| MountError::Dom)?;
     document
         .body()
         .ok_or(MountError::Dom)?
         .append_child(&host)
         .map_err(|_| MountError::Dom)?;
-    let _ = iframe.focus();
+    crate::js::show_on_top(&layer);
+    crate::js::focus(iframe);
     Ok(host.into())
 }
+
+/// The frame over the page, and the top-layer box it is in: the whole
+/// viewport, nothing of a popover's own box.
+const OVER_THE_PAGE: &str = "position:fixed;inset:0;width:100%;height:100%;max-width:none;\
+max-height:none;margin:0;padding:0;border:0;background:transparent;overflow:hidden";
 
 /// Lets the customer authenticate a payment (3-D Secure) that the pop-up's
 /// accept left waiting: the hub's frame page for it, over the whole window,
@@ -223,13 +239,9 @@ fn listen(
                 };
                 crate::events::deliver(&name, &get("detail"));
                 if name == "closed" {
-                    if overlay {
-                        container.remove();
-                    } else {
-                        iframe.remove();
-                    }
+                    container.remove();
                     if let Some(previous) = &previous {
-                        let _ = previous.focus();
+                        crate::js::focus(previous);
                     }
                 }
             }

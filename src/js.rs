@@ -102,3 +102,24 @@ pub(crate) fn array(items: impl Iterator<Item = JsValue>) -> JsValue {
     }
     array.into()
 }
+
+/// Calls `target[method](...args)`; `None` when it is missing or throws (a
+/// browser without the method, or a page that replaced it).
+pub(crate) fn call(target: &JsValue, method: &str, args: &Array) -> Option<JsValue> {
+    let method: js_sys::Function = get(target, method).dyn_into().ok()?;
+    Reflect::apply(&method, target, args).ok()
+}
+
+/// Focuses `element` without scrolling the page to it: the widget is over
+/// the page, in its top layer, never somewhere the page must scroll to.
+pub(crate) fn focus(element: &JsValue) {
+    let options = object(&[("preventScroll", JsValue::TRUE)]);
+    let _ = call(element, "focus", &Array::of1(&options));
+}
+
+/// Shows `element` (a `popover`) in the browser's top layer, above
+/// everything of the page and out of reach of its transforms, overflow and
+/// stacking; browsers without the Popover API show it where it is.
+pub(crate) fn show_on_top(element: &JsValue) {
+    let _ = call(element, "showPopover", &Array::new());
+}

@@ -63,12 +63,33 @@ impl Mounted {
     }
 }
 
+/// A new element of the widget's own tag, unless the page defined a custom
+/// element of that name first (its class owns the element, and may take or
+/// refuse the shadow root): then a `div`, which no page can define. Either
+/// is marked `data-postsale`, so it can be found.
+fn new_host(document: &Document) -> Result<HtmlElement, MountError> {
+    let element = document
+        .create_element(HOST_TAG)
+        .map_err(|_| MountError::Dom)?;
+    let plain = web_sys::window()
+        .map(|w| crate::js::get(&crate::js::get(&w, "HTMLElement"), "prototype"))
+        .is_some_and(|prototype| {
+            js_sys::Object::is(&js_sys::Object::get_prototype_of(&element), &prototype)
+        });
+    let element = if plain {
+        element
+    } else {
+        document
+            .create_element("div")
+            .map_err(|_| MountError::Dom)?
+    };
+    Ok(element.unchecked_into())
+}
+
 /// A new, detached host element; `fixed` puts it over the page at 0×0.
 pub(crate) fn host_element(document: &Document, fixed: bool) -> Result<HtmlElement, MountError> {
-    let host: HtmlElement = document
-        .create_element(HOST_TAG)
-        .map_err(|_| MountError::Dom)?
-        .unchecked_into();
+    let host = new_host(document)?;
+    let _ = host.set_attribute("data-postsale", "");
     // Through the CSSOM, which a strict style-src allows (a style attribute it would not).
     host.style()
         .set_css_text(if fixed { HOST_FIXED } else { HOST_INLINE });

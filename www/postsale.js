@@ -1,12 +1,20 @@
 /*! postsale loader: queues postsale() calls, loads the widget after the load event,
  * once, never throwing. No WebAssembly (CSP): the hub's IFRAME instead. */
 (function (w, d) {
-  var p = w.postsale;
-  if (p && (p.l || p.loaded)) return;
-  var s = d.currentScript || {}, a = s.dataset || {}, q = (p && p.q) || [], once;
+  // The stub lives under a symbol no page script takes by chance, and under
+  // the page's name for it (the snippet's, or `data-global`; `postsale` by
+  // default) unless the page holds something else there: that is left alone.
+  var k = Symbol.for('postsale'), e = w[k];
+  if (e && (e.l || e.loaded)) return;
+  var s = d.currentScript || {}, a = s.dataset || {}, n = a.global || e && e.n || 'postsale', q = [], once, p;
+  try {
+    p = e || w[n];
+    if (typeof p == 'function' && Array.isArray(p.q)) q = p.q;
+  } catch (x) {}
   var b = (s.src || '').replace(/[^/]*$/, '');
-  p = w.postsale = function () { q.push(arguments); };
-  p.q = q; p.l = 1; p.b = b;
+  p = w[k] = function () { q.push(arguments); };
+  p.q = q; p.l = 1; p.b = b; p.n = n;
+  try { if (!w[n] || w[n].q == q) w[n] = p; } catch (x) {}
   function text(sel) { var e = sel && d.querySelector(sel); return e && e.textContent.trim(); }
   function amount(v) {
     var m = (v = v.replace(/[^\d.,]/g, '')).match(/^(.*)[.,](\d\d?)$/);
@@ -22,7 +30,10 @@
     if (j || a.ticket) q.push(['purchase', o]);
     if (a.affiliate) q.unshift(['init', { affiliate: a.affiliate, hub: a.hub, locale: a.locale, slot: a.slot }]);
   } catch (x) {}
- 
+
+  // The hub's frame in a shadow root of its own (no rule of the page reaches
+  // it), over the page in the top layer (no transform, overflow or stacking
+  // of the page reaches it either), or in the merchant's slot.
   function frame() {
     var c = {}, o, on = [], h, g, r;
     q.forEach(function (x) {
@@ -34,28 +45,38 @@
     g = new URL(h).origin;
     return fetch(h + '/v1/opportunities', {
       method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(3e3),
-      body: JSON.stringify({ ticket: o.ticket, transaction: { order_id: r.id, total: r.total, currency: r.currency, ship_to: r.ship_to, promotion_id: r.promotion_id,
+      body: JSON.stringify({ ticket: o.ticket, locale: o.locale || c.locale || d.documentElement.lang || undefined,
+        transaction: { order_id: r.id, total: r.total, currency: r.currency, ship_to: r.ship_to, promotion_id: r.promotion_id,
         items: (r.items || []).map(function (i) {
           return { sku: i.sku, name: i.name, quantity: i.quantity, unit_price: i.unit_price, priority: i.priority };
         }) } })
     }).then(function (x) { return x.status < 204 && x.json(); }).then(function (op) {
       if (!op || !op.id) return;
-      var slot = c.slot && d.querySelector(c.slot), back = d.activeElement, f = d.createElement('iframe');
-      f.title = 'A thank-you offer';
+      var slot = c.slot && d.querySelector(c.slot), back = d.activeElement, f = d.createElement('iframe'),
+        t = d.createElement('postsale-widget'), box = d.createElement('div'), fit = ';margin:0;padding:0;border:0;max-width:none;max-height:none';
+      // A tag the page defined first is the page's: a div instead.
+      if (Object.getPrototypeOf(t) != HTMLElement.prototype) t = d.createElement('div');
+      t.style.cssText = 'all:initial!important;display:block!important';
+      t.dataset.postsale = '';
+      f.title = op.teaser;
       f.src = h + '/v1/opportunities/' + encodeURIComponent(op.id) + '/frame#origin=' +
         encodeURIComponent(location.origin) + (slot ? '&slot=1' : '');
-      f.style.cssText = slot ? 'display:block;width:100%;height:0;border:0'
-        : 'position:fixed;inset:0;width:100%;height:100%;border:0;z-index:2147483647';
-      (slot || d.body).appendChild(f);
-      slot || f.focus();
+      f.style.cssText = (slot ? 'display:block;width:100%;height:0' : 'position:fixed;inset:0;width:100%;height:100%') + fit;
+      slot || box.setAttribute('popover', 'manual');
+      box.style.cssText = f.style.cssText + ';background:transparent;overflow:hidden';
+      box.appendChild(f);
+      t.attachShadow({ mode: 'open' }).appendChild(box);
+      (slot || d.body).appendChild(t);
+      try { slot || box.showPopover(); } catch (x) {}
+      slot || f.focus({ preventScroll: true });
       w.addEventListener('message', function (e) {
         var m = e.data || {};
         if (e.origin != g || e.source != f.contentWindow) return;
-        if (m.postsale == 'resize' && slot) f.style.height = m.height + 'px';
+        if (m.postsale == 'resize' && slot) f.style.height = box.style.height = m.height + 'px';
         if (m.postsale == 'event') {
           on.forEach(function (x) { if (x[1] == m.name) try { x[2](m.detail); } catch (y) {} });
           w.dispatchEvent(new CustomEvent('postsale:' + m.name, { detail: m.detail }));
-          if (m.name == 'closed') { slot || f.remove(); back && back.focus && back.focus(); }
+          if (m.name == 'closed') { t.remove(); back && back.focus && back.focus({ preventScroll: true }); }
         }
       });
     });

@@ -696,6 +696,6 @@ fn start_clock(ctx: &Context<App>) -> Option<(i32, Closure<dyn Fn()>)> {
 /// Focuses the element that had focus before the dialog, once.
 fn give_focus_back(before: &mut Option<web_sys::HtmlElement>) {
     if let Some(element) = before.take() {
-        let _ = element.focus();
+        crate::js::focus(&element);
     }
 }

@@ -35,7 +35,7 @@ fn active_in(dialog: &Element) -> Option<Element> {
 /// Focus the first control of the step (the close button is last in order).
 fn focus_first(dialog: &Element) {
     if let Some(first) = focusables(dialog).first() {
-        let _ = first.focus();
+        crate::js::focus(first);
     }
 }
 
@@ -60,7 +60,7 @@ pub(crate) fn step_focus(dialog: &NodeRef, from: &Element, forward: bool) {
     } else {
         (at + n - 1) % n
     };
-    let _ = items[next].focus();
+    crate::js::focus(&items[next]);
 }
 
 /// Keeps Tab inside: from the last control to the first, and back.
@@ -77,10 +77,10 @@ fn trap(dialog: &Element, event: &KeyboardEvent) {
     let at = |el: &HtmlElement| active.as_ref() == Some(el.as_ref());
     if event.shift_key() && (!inside || at(first)) {
         event.prevent_default();
-        let _ = last.focus();
+        crate::js::focus(last);
     } else if !event.shift_key() && (!inside || at(last)) {
         event.prevent_default();
-        let _ = first.focus();
+        crate::js::focus(first);
     }
 }
 
@@ -93,9 +93,13 @@ pub(crate) fn focused_before(inline: bool) -> Option<HtmlElement> {
         .and_then(|e| e.dyn_into::<HtmlElement>().ok())
 }
 
-/// Focuses the first control of the new step (modal only).
+/// Puts the modal in the top layer (once; again is a no-op) and focuses the
+/// first control of the new step (modal only).
 pub(crate) fn enter_step(dialog: &NodeRef, inline: bool) {
     if let Some(dialog) = dialog.cast::<Element>().filter(|_| !inline) {
+        if let Some(backdrop) = dialog.parent_element() {
+            crate::js::show_on_top(&backdrop);
+        }
         focus_first(&dialog);
     }
 }
@@ -152,6 +156,8 @@ pub(crate) fn dialog(
     if inline {
         html! { <div class="inline">{ dialog }</div> }
     } else {
-        html! { <div class="backdrop">{ dialog }</div> }
+        // A manual popover: in the top layer once shown (`enter_step`), and
+        // closed only by the widget.
+        html! { <div class="backdrop" popover="manual">{ dialog }</div> }
     }
 }

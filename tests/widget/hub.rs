@@ -50,7 +50,7 @@ pub(super) fn restore_fetch() {
 /// every event into `__seen`, a purchase, then the widget's take-over.
 pub(super) fn shop(hub: &str) {
     script(&format!(
-        "delete window.postsale;
+        "delete window.postsale; delete window[Symbol.for('postsale')];
          window.postsale=window.postsale||function(){{(postsale.q=postsale.q||[]).push(arguments)}};
          ['shown','accepted','declined','closed','error'].forEach(function (n) {{
            postsale('on', n, function (d) {{ __seen.push(n + (d && d.reason ? ':' + d.reason : '')); }});
@@ -85,14 +85,14 @@ pub(super) fn requests() -> Vec<(String, String, Option<String>, String)> {
 
 fn widget_shadow() -> Option<ShadowRoot> {
     document()
-        .query_selector("postsale-widget")
+        .query_selector("[data-postsale]")
         .ok()
         .flatten()
         .and_then(|h| h.shadow_root())
 }
 
 fn clear_widgets() {
-    while let Some(host) = document().query_selector("postsale-widget").ok().flatten() {
+    while let Some(host) = document().query_selector("[data-postsale]").ok().flatten() {
         host.remove();
     }
 }
@@ -291,7 +291,7 @@ async fn the_customer_goes_from_teaser_to_confirmation_and_a_retry_reuses_the_ke
     // What a script of the page can do: a look-alike event naming the frame
     // as its source, a message from the page itself, submitting the step.
     script(
-        "var f = document.querySelector('postsale-widget').shadowRoot.querySelector('iframe.consent-frame');
+        "var f = document.querySelector('[data-postsale]').shadowRoot.querySelector('iframe.consent-frame');
          try { window.dispatchEvent(new MessageEvent('message', { origin: location.origin, source: f.contentWindow,
            data: { postsale: 'consent', proof: 'cp_forged' } })); } catch (e) {}
          window.postMessage({ postsale: 'consent', proof: 'cp_page' }, '*');",

@@ -14,7 +14,9 @@ const SNIPPET: &str =
     "window.postsale=window.postsale||function(){(postsale.q=postsale.q||[]).push(arguments)};";
 
 fn fresh_page() {
-    script("delete window.postsale; window.__seen = []; window.__errors = 0;");
+    script(
+        "delete window.postsale; delete window[Symbol.for('postsale')]; window.__seen = []; window.__errors = 0;",
+    );
 }
 
 fn queue() -> Array {

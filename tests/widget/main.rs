@@ -4,6 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod dialog;
+mod hostile;
 mod hub;
 mod input;
 mod isolation;
@@ -119,7 +120,7 @@ async fn until(ms: u64, mut done: impl FnMut() -> bool) -> bool {
 /// The widget hosts the bootstrap created in the light DOM.
 fn widget_hosts() -> u32 {
     document()
-        .query_selector_all("postsale-widget")
+        .query_selector_all("[data-postsale]")
         .expect("selector")
         .length()
 }

@@ -54,6 +54,7 @@ pub(crate) fn build() -> Result<&'static str, Error> {
         crate::glue::shrink(&dir, stem)
             .map_err(|e| format!("shrinking the glue of {stem}: {e}"))?;
     }
+    crate::glue::minify_loader(&dir).map_err(|e| format!("minifying the loader: {e}"))?;
     precompress(&dir)?;
     Ok(built)
 }

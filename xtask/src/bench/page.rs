@@ -124,7 +124,7 @@ fn copy_assets(with: &Path, without: &Path) -> Result<(), Error> {
         return Err("dist/index.html has no {{demo_ticket}} placeholder: the hub could not sign a ticket into it, so no popup would show".into());
     }
     let start = page
-        .find("<script>window.postsale")
+        .find("<script>(function(w,n)")
         .ok_or("dist/index.html has no postsale snippet")?;
     let end = page
         .rfind("</script>")

@@ -36,7 +36,7 @@ pub(crate) fn shrink(dir: &Path, stem: &str) -> Result<(), Error> {
     let (wasm, renames) = rename_wasm(&wasm)?;
     let js = init::streaming_only(&js)?;
     let js = rename_js(&js, &renames)?;
-    let js = terser(&js)?;
+    let js = terser(&js, true)?;
     let write = |name: &str, bytes: &[u8]| {
         std::fs::write(dir.join(name), bytes).map_err(|e| format!("{name}: {e}"))
     };
@@ -233,11 +233,22 @@ fn replace_word(text: &str, pattern: &str, replacement: &str) -> (String, usize)
     (out, count)
 }
 
-/// The glue minified by terser (installed by `cargo xtask setup`).
-fn terser(js: &str) -> Result<String, Error> {
+/// The loader as merchants' pages get it: minified, its comments left in
+/// `www/postsale.js` (about a third of its brotli bytes).
+pub(crate) fn minify_loader(dir: &Path) -> Result<(), Error> {
+    let path = dir.join("postsale.js");
+    let source = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let minified = terser(&source, false)?;
+    std::fs::write(&path, minified).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+/// `js` minified by terser (installed by `cargo xtask setup`): an ES module
+/// (the glue) or a classic script (the loader), without comments.
+fn terser(js: &str, module: bool) -> Result<String, Error> {
     use std::io::Write;
     let mut child = Command::new("terser")
-        .args(["--module", "--compress", "--mangle"])
+        .args(if module { &["--module"][..] } else { &[][..] })
+        .args(["--compress", "--mangle", "--comments", "false"])
         .env("PATH", tool_path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -253,7 +264,7 @@ fn terser(js: &str) -> Result<String, Error> {
         .wait_with_output()
         .map_err(|e| format!("terser: {e}"))?;
     if !output.status.success() || output.stdout.is_empty() {
-        return Err("terser failed on the widget's glue".into());
+        return Err("terser failed".into());
     }
     String::from_utf8(output.stdout).map_err(|_| "terser wrote non-UTF-8".into())
 }

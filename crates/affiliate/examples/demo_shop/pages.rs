@@ -127,7 +127,7 @@ pub(crate) fn confirmation(hub: &str, order: &Order, lang: Option<&str>) -> Stri
             "<h1>Thank you, your order is confirmed</h1><p>Order <strong id=\"order-id\">{}</strong></p>\
          <table><tr><th>Item</th><th>Qty</th><th>Price</th></tr><tr><td>{}</td><td>1</td><td>${}</td></tr></table>\
          <p>Total <strong id=\"order-total\">${}</strong></p>\
-         <script>window.postsale=window.postsale||function(){{(postsale.q=postsale.q||[]).push(arguments)}};</script>\n\
+         <script>(function(w,n){{try{{var k=Symbol.for('postsale'),p=w[k];if(!p){{p=w[k]=function(){{p.q.push(arguments)}};p.q=[];p.n=n}}if(!w[n])w[n]=p}}catch(e){{}}}})(window,'postsale');</script>\n\
          <script async src=\"{}/widget/postsale.js\"></script>\n\
          <script>postsale('init', {});\npostsale('purchase', {});</script>",
             escape(&order.id),
