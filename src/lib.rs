@@ -19,6 +19,33 @@ mod theme;
 mod wire;
 
 pub use components::AppProps;
+
+/// The widget's readers of the hub's answers, for the contract test
+/// (`tests/widget/contract.rs`): not part of the widget's API.
+#[doc(hidden)]
+pub mod contract {
+    use postsale_protocol::{AcceptResponse, Offer, Opportunity};
+    use wasm_bindgen::JsValue;
+
+    fn parsed(json: &str) -> JsValue {
+        js_sys::JSON::parse(json).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// An opportunity, as the widget reads the hub's JSON text of one.
+    pub fn opportunity(json: &str) -> Option<Opportunity> {
+        crate::wire::opportunity(&parsed(json))
+    }
+
+    /// An offer, as the widget reads it.
+    pub fn offer(json: &str) -> Option<Offer> {
+        crate::wire::offer(&parsed(json))
+    }
+
+    /// An accept's answer, as the widget reads it.
+    pub fn accept_response(json: &str) -> Option<AcceptResponse> {
+        crate::wire::accept_response(&parsed(json))
+    }
+}
 pub use mount::{MountError, Mounted, mount};
 pub use session::{Hub, Session};
 

@@ -7,7 +7,7 @@ use web_sys::{HtmlElement, KeyboardEvent, KeyboardEventInit};
 
 use super::*;
 
-fn press(target: &HtmlElement, key: &str, shift: bool) {
+pub(super) fn press(target: &HtmlElement, key: &str, shift: bool) {
     let init = KeyboardEventInit::new();
     init.set_key(key);
     init.set_shift_key(shift);

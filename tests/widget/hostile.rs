@@ -4,8 +4,9 @@
 //! keyboard, the page does not scroll, and nothing is thrown into it.
 
 use js_sys::Reflect;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
+use web_sys::HtmlElement;
 
 use super::hub::{FAKE_HUB, OPPORTUNITY, fake_hub, restore_fetch, shop};
 use super::*;
@@ -13,7 +14,10 @@ use super::*;
 /// The viewport's size, without its scroll bar.
 fn viewport() -> (f64, f64) {
     let root = document().document_element().expect("a root element");
-    (f64::from(root.client_width()), f64::from(root.client_height()))
+    (
+        f64::from(root.client_width()),
+        f64::from(root.client_height()),
+    )
 }
 
 /// The box of `element` as `(left, top, width, height)`.
@@ -84,11 +88,23 @@ async fn a_transformed_body_neither_shrinks_the_pop_up_nor_scrolls_the_page() {
         dialog_width >= width.min(448.0) - 1.0,
         "the dialog is {dialog_width} wide"
     );
-    // Focus went in, and the page did not move to follow it.
-    let focused = shadow.active_element().expect("focus inside");
+    // Focus went in, and the page did not move to follow it; Tab stays
+    // inside, and Esc closes.
+    let focused: HtmlElement = shadow
+        .active_element()
+        .expect("focus inside")
+        .unchecked_into();
     assert_eq!(focused.text_content().as_deref(), Some("Show me"));
     assert_eq!(window().scroll_y().unwrap_or(-1.0), 0.0);
-    query(&shadow, ".close").expect("close").click();
+    // Shift+Tab from the first control wraps to the last (the close button).
+    super::dialog::press(&focused, "Tab", true);
+    let next: HtmlElement = shadow
+        .active_element()
+        .expect("focus inside")
+        .unchecked_into();
+    assert_eq!(next.class_name(), "close");
+    assert_eq!(window().scroll_y().unwrap_or(-1.0), 0.0);
+    super::dialog::press(&next, "Escape", false);
     assert!(
         until(1_000, || shown()
             .is_none_or(|s| query(&s, ".backdrop").is_none()))

@@ -3,6 +3,7 @@
 //! host page, and the path against a fake hub (a stand-in `window.fetch`).
 #![cfg(target_arch = "wasm32")]
 
+mod contract;
 mod dialog;
 mod hostile;
 mod hub;

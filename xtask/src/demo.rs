@@ -45,8 +45,8 @@ pub(crate) fn run(addr: &str) -> Result<(), Error> {
         println!("  demo shop          http://{SHOP_ADDR}/   buy a camera, pay with the sandbox card, take the offer");
         println!("  demo upseller      http://{UPSELLER_ADDR}/   the orders the hub told upsellers to ship");
         println!("  demo order page    http://{addr}/   (the hub's own page; ?reason=OUTDOOR for the IFRAME)");
-        println!("  widget live-reload http://127.0.0.1:{TRUNK_PORT}/   (trunk serve, rebuilds on save; no offer there:");
-        println!("                     only the hub's page and the shop carry a signed ticket)");
+        println!("  widget live-reload http://127.0.0.1:{TRUNK_PORT}/   (trunk serve, rebuilds on save; the same offer,");
+        println!("                     through trunk's proxy to the hub, which signs that page a ticket)");
         println!("  hub health         http://{addr}/healthz   API: http://{addr}/openapi.json");
         println!("  admin API          curl -H 'Authorization: Bearer psk_demo_camera_shop' http://{addr}/v1/admin/stats");
         println!("Press Ctrl-C to stop.");

@@ -16,9 +16,6 @@ use crate::{
 const CHROMEDRIVER_PORT: u16 = 9515;
 const GECKODRIVER_PORT: u16 = 4444;
 
-/// The axe-core release the accessibility scan injects.
-const AXE: &str = "axe-core@4.14";
-
 /// One `(name, command)` per browser. The preparation (builds, axe-core)
 /// happens here; when it fails, or a browser is missing, the entry is a
 /// command that fails and says why, so the suite counts as broken (under
@@ -74,10 +71,13 @@ fn prepare() -> Result<(), Error> {
         let mut npm = Command::new("npm");
         npm.args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&tools)
-            .arg(AXE)
+            .arg(format!("axe-core@{}", crate::versions::AXE_CORE))
             .env("PATH", tool_path());
         if !run::status(&mut npm)? {
-            return Err(format!("npm install {AXE} failed"));
+            return Err(format!(
+                "npm install axe-core@{} failed",
+                crate::versions::AXE_CORE
+            ));
         }
     }
     Ok(())

@@ -10,8 +10,7 @@ use std::{
 
 use crate::run::{Error, root};
 
-/// The localstripe release `cargo xtask setup` installs.
-pub(crate) const VERSION: &str = "1.15.10";
+pub(crate) use crate::versions::LOCALSTRIPE as VERSION;
 
 /// Where the pinned localstripe lives.
 pub(crate) fn venv() -> PathBuf {

@@ -13,6 +13,7 @@ mod run;
 mod schema_fuzz;
 mod setup;
 mod test;
+mod versions;
 mod widget;
 
 use std::process::ExitCode;

@@ -12,8 +12,7 @@ use crate::{
     run::{Error, root},
 };
 
-/// The Schemathesis release `cargo xtask setup` installs.
-pub(crate) const SCHEMATHESIS_VERSION: &str = "4.32.5";
+pub(crate) use crate::versions::SCHEMATHESIS as SCHEMATHESIS_VERSION;
 /// Examples per operation and phase.
 const MAX_EXAMPLES: &str = "100";
 /// The demo affiliate's API key (the hub's demo data).

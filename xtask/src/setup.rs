@@ -9,19 +9,12 @@ use std::{
     time::Instant,
 };
 
-use crate::{
-    glue::TERSER_VERSION,
-    run::{self, Error, human, output, root},
-};
+use crate::run::{self, Error, human, output, root};
 
-/// The trunk release that builds with the machine's Rust.
-const TRUNK_VERSION: &str = "0.21.14";
-/// The binaryen release whose wasm-opt reads what current Rust emits.
-const BINARYEN_VERSION: &str = "132";
-/// The cargo-fuzz release that drives the fuzz targets.
-const CARGO_FUZZ_VERSION: &str = "0.13.2";
-/// The geckodriver release installed from the crate registry.
-const GECKODRIVER_VERSION: &str = "0.37.1";
+use crate::versions::{
+    BINARYEN as BINARYEN_VERSION, CARGO_FUZZ as CARGO_FUZZ_VERSION,
+    GECKODRIVER as GECKODRIVER_VERSION, TERSER as TERSER_VERSION, TRUNK as TRUNK_VERSION,
+};
 
 /// Where the tools the tests drive live, once set up.
 #[derive(Debug, Clone)]

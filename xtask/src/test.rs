@@ -98,6 +98,17 @@ pub(crate) fn run() -> Result<(), Error> {
         cmd.env("POSTSALE_E2E_STRIPE", &stripe_url);
         suite(&mut tally, &name, cmd);
     }
+    match typescript() {
+        Ok(cmd) => check(
+            &mut tally,
+            "TypeScript: the loader's types, tsc --strict",
+            cmd,
+        ),
+        Err(err) => {
+            println!("TypeScript: {err}");
+            tally.failed += 1;
+        }
+    }
     for (name, cmd) in crate::fuzz::commands() {
         check(&mut tally, &name, cmd);
     }
@@ -221,6 +232,47 @@ fn check(tally: &mut Tally, name: &str, mut cmd: Command) {
         if ok { "passed" } else { "FAILED" },
         human(started.elapsed())
     );
+}
+
+use crate::versions::TYPESCRIPT as TYPESCRIPT_VERSION;
+
+/// `tsc --strict` over a merchant's page written in TypeScript
+/// (`tests/typescript/merchant.ts`) against `www/postsale.d.ts`: what it
+/// must accept compiles, and what it must refuse is marked
+/// `@ts-expect-error`, so a type that lets it through fails too. Installs
+/// TypeScript into `target/tools` once.
+fn typescript() -> Result<Command, Error> {
+    let tools = root().join("target/tools");
+    let tsc = tools.join("node_modules/.bin/tsc");
+    let pinned = tools.join("node_modules/typescript/package.json");
+    let installed = std::fs::read_to_string(&pinned)
+        .is_ok_and(|p| p.contains(&format!("\"version\": \"{TYPESCRIPT_VERSION}\"")));
+    if !installed {
+        let mut npm = Command::new("npm");
+        npm.args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&tools)
+            .arg(format!("typescript@{TYPESCRIPT_VERSION}"))
+            .env("PATH", tool_path());
+        if !crate::run::status(&mut npm)? {
+            return Err(format!(
+                "npm install typescript@{TYPESCRIPT_VERSION} failed"
+            ));
+        }
+    }
+    let mut cmd = Command::new(tsc);
+    cmd.args([
+        "--strict",
+        "--noEmit",
+        "--target",
+        "es2020",
+        "--lib",
+        "dom,es2020",
+    ])
+    .args(["--module", "esnext", "--moduleResolution", "bundler"])
+    .arg("tests/typescript/merchant.ts")
+    .current_dir(root())
+    .env("PATH", tool_path());
+    Ok(cmd)
 }
 
 /// Reads `test result: ok. 3 passed; 1 failed; ...` as (3, 1).

@@ -30,6 +30,9 @@ pub(crate) const KEY_ID: &str = "demo-k1";
 pub(crate) const SECRET: &str = "demo-camera-shop-ticket-secret-0001";
 /// Where `cargo xtask demo` runs the demo shop (the affiliate) and the demo upseller.
 const SHOP_ORIGIN: &str = "http://127.0.0.1:8081";
+/// Where `cargo xtask demo` runs `trunk serve` for widget work: its page
+/// reaches the hub through trunk's proxy, so it is the demo affiliate's too.
+const DEV_SERVER_ORIGIN: &str = "http://127.0.0.1:8083";
 const UPSELLER_WEBHOOK: &str = "http://127.0.0.1:8082/webhook";
 /// Where the demo upseller answers live quotes (Trail Outfitters asks it).
 const UPSELLER_QUOTE: &str = "http://127.0.0.1:8082/quote";
@@ -74,6 +77,8 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
         public_url.replace("127.0.0.1", "localhost"),
         SHOP_ORIGIN.into(),
         SHOP_ORIGIN.replace("127.0.0.1", "localhost"),
+        DEV_SERVER_ORIGIN.into(),
+        DEV_SERVER_ORIGIN.replace("127.0.0.1", "localhost"),
     ];
     let merchants = [
         Merchant {
@@ -528,6 +533,15 @@ fn teasers(list: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> 
 /// The demo order page, with a freshly signed ticket for a new order, as a
 /// merchant's server renders its confirmation page.
 pub(crate) fn order_page(template: &str, reason_code: Option<&str>) -> String {
+    let (ticket, order_id) = new_order(reason_code);
+    template
+        .replace("{{demo_ticket}}", &ticket)
+        .replace("{{demo_order_id}}", &order_id)
+}
+
+/// A new demo order: its signed ticket and its id (for the page `trunk
+/// serve` shows, which asks the hub for one as it loads).
+pub(crate) fn new_order(reason_code: Option<&str>) -> (String, String) {
     let order_id = format!("DEMO-{}", &new_id("o")[2..10]);
     let claims = TicketClaims {
         affiliate_id: AFFILIATE.into(),
@@ -540,7 +554,5 @@ pub(crate) fn order_page(template: &str, reason_code: Option<&str>) -> String {
         nonce: new_id("n"),
     };
     let ticket = postsale_protocol::sign_ticket(&claims, KEY_ID, SECRET.as_bytes());
-    template
-        .replace("{{demo_ticket}}", &ticket)
-        .replace("{{demo_order_id}}", &order_id)
+    (ticket, order_id)
 }

@@ -22,9 +22,6 @@ mod wasm;
 pub(crate) use table::empty_unreachable_slots;
 use wasm::{Reader, push_leb, push_name};
 
-/// The terser release `cargo xtask setup` installs with wasm-opt.
-pub(crate) const TERSER_VERSION: &str = "5.51.2";
-
 /// Renames and minifies, in place, the build `stem` in `dir`: wasm-bindgen's
 /// `{stem}_bg.wasm` and its glue `{stem}.js`.
 pub(crate) fn shrink(dir: &Path, stem: &str) -> Result<(), Error> {

@@ -27,7 +27,18 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     if state.demo && state.assets.index.is_some() {
         router = router.route("/", get(index));
     }
+    if state.demo {
+        router = router.route("/v1/demo/order", get(demo_order));
+    }
     router
+}
+
+/// `GET /v1/demo/order` (demo hubs only): a new demo order's signed ticket
+/// and id, for the order page `trunk serve` shows, which no server signs.
+async fn demo_order(Query(query): Query<DemoQuery>) -> Response {
+    let (ticket, order_id) = crate::demo::new_order(query.reason.as_deref());
+    let answer = Json(serde_json::json!({"ticket": ticket, "order_id": order_id}));
+    cached(answer.into_response(), "no-store")
 }
 
 async fn manifest(State(state): State<AppState>) -> Response {
@@ -120,6 +131,8 @@ fn file_response(
         Some("wasm") => "application/wasm",
         Some("css") => "text/css; charset=utf-8",
         Some("json") => "application/json",
+        // The loader's TypeScript declarations (`postsale.d.ts`): text.
+        Some("ts") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     };
     let mut response = bytes.clone().into_response();
