@@ -47,6 +47,8 @@ struct Page {
     purchased: Cell<bool>,
     /// One console warning per page, however many calls were bad.
     warned: Cell<bool>,
+    /// The loader's IFRAME presentation (`show` in `www/postsale.js`).
+    frame: Option<Function>,
 }
 
 impl Page {
@@ -90,6 +92,7 @@ pub(crate) fn run() {
         .map(|u| u.origin());
     let page = Rc::new(Page {
         default_hub,
+        frame: crate::js::get(&stub, "s").dyn_into().ok(),
         ..Page::default()
     });
     if let Ok(queue) = Reflect::get(&stub, &JsValue::from_str("q"))
@@ -136,7 +139,7 @@ fn handle(page: &Page, command: &JsValue, payload: JsValue, extra: &JsValue) {
             };
             match crate::config::purchase(payload) {
                 Ok(purchase) if !page.purchased.replace(true) => {
-                    yew::platform::spawn_local(show(config, purchase));
+                    yew::platform::spawn_local(show(config, purchase, page.frame.clone()));
                 }
                 Ok(_) => {}
                 Err(err) => page.warn(err.message()),
@@ -151,9 +154,10 @@ fn handle(page: &Page, command: &JsValue, payload: JsValue, extra: &JsValue) {
     }
 }
 
-/// Asks the hub for an opportunity and shows it as the hub says. Any failure
-/// shows nothing; the merchant's own `error` listeners hear why.
-async fn show(config: Config, purchase: crate::config::Purchase) {
+/// Asks the hub for an opportunity and shows it as the hub says (in the
+/// IFRAME presentation through the loader's `frame`). Any failure shows
+/// nothing; the merchant's own `error` listeners hear why.
+async fn show(config: Config, purchase: crate::config::Purchase, frame: Option<Function>) {
     let crate::config::Purchase {
         mut request,
         first_name,
@@ -178,14 +182,16 @@ async fn show(config: Config, purchase: crate::config::Purchase) {
         .as_deref()
         .and_then(|s| document.as_ref()?.query_selector(s).ok().flatten());
     let shown = match opportunity.presentation {
-        Presentation::Iframe => crate::frame::embed(
-            &config.hub,
-            &opportunity.id,
-            &opportunity.teaser,
-            slot,
-            locale.as_deref(),
-            first_name.as_deref(),
-        ),
+        Presentation::Iframe => frame.ok_or(crate::MountError::Dom).and_then(|show| {
+            crate::frame::embed(
+                &show,
+                &config.hub,
+                (&opportunity.id, &opportunity.teaser),
+                slot,
+                locale.as_deref(),
+                first_name.as_deref(),
+            )
+        }),
         Presentation::Popup => {
             let mut session = Session::popup(config.hub, opportunity, locale);
             session.request = Some(request);

@@ -1,88 +1,77 @@
 //! The IFRAME presentation, both ends of it.
 //!
-//! On the merchant's page ([`embed`]): a hub-origin IFRAME in an overlay or in
-//! the merchant's slot element, and one `message` listener that believes only
-//! messages whose origin is the hub's AND whose source is that frame.
+//! On the merchant's page ([`embed`]): the loader's one implementation of the
+//! IFRAME presentation (`show` in `www/postsale.js`), which the widget calls
+//! with the opportunity; the hub's page for a 3-D Secure step over the page
+//! ([`authenticate`]); and the test that believes only messages whose origin
+//! is the hub's AND whose source is that frame ([`from_frame`]).
 //!
 //! Inside the frame ([`inside`], only in the hub's frame build, the `frame`
 //! feature): the same widget, with the card form, which posts its events and
 //! its height to the parent, always naming the parent's exact origin (given in
 //! the frame address's fragment), never `*`.
 
-use js_sys::Reflect;
-use wasm_bindgen::{JsCast, JsValue, closure::Closure};
-use web_sys::{Element, HtmlElement, HtmlIFrameElement, MessageEvent, Window};
+use wasm_bindgen::{JsValue, closure::Closure};
+use web_sys::Element;
+#[cfg(not(feature = "frame"))]
+use {
+    crate::mount::host_element,
+    js_sys::Reflect,
+    wasm_bindgen::JsCast,
+    web_sys::{HtmlElement, HtmlIFrameElement, MessageEvent, Window},
+};
 
 use crate::config::Hub;
-use crate::mount::{MountError, host_element};
+use crate::mount::MountError;
 
 #[cfg(feature = "frame")]
 pub(crate) mod inside;
 #[cfg(feature = "frame")]
 pub(crate) mod processor;
 
-/// Shows opportunity `id` in a hub-origin IFRAME: in `slot` when given, else
-/// in a full-window overlay. Focus moves into the frame and comes back when
-/// the frame says it closed. `title` names the frame (the teaser).
+/// Shows opportunity `id` of `hub` in a hub-origin IFRAME, through the
+/// loader's `show` (`www/postsale.js`, the one implementation, which the
+/// loader also uses without WebAssembly): in `slot` when given, else over the
+/// page. `title` names the frame (the teaser); its events reach the page's
+/// listeners here.
 pub(crate) fn embed(
+    show: &js_sys::Function,
     hub: &Hub,
-    id: &str,
-    title: &str,
+    (id, title): (&str, &str),
     slot: Option<Element>,
     locale: Option<&str>,
     first_name: Option<&str>,
 ) -> Result<(), MountError> {
-    let window = web_sys::window().ok_or(MountError::Dom)?;
-    let document = window.document().ok_or(MountError::Dom)?;
-    let mut fragment = origin_fragment(&window)?;
-    if let Some(locale) = locale {
-        fragment.push_str("&locale=");
-        fragment.push_str(&String::from(js_sys::encode_uri_component(locale)));
-    }
-    if slot.is_some() {
-        fragment.push_str("&slot=1");
-    }
     // In the fragment: the browser does not send it to the hub.
-    if let Some(name) = first_name {
-        fragment.push_str("&first_name=");
-        fragment.push_str(&String::from(js_sys::encode_uri_component(name)));
-    }
-    let iframe = hub_iframe(
-        &document,
-        &[&hub.opportunity_url(id, "/frame"), fragment.as_str()].concat(),
-        title,
-    )?;
-    let previous = document
-        .active_element()
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok());
-    let overlay = slot.is_none();
-    let container: Element = match slot {
-        Some(slot) => {
-            // In a shadow root of its own: the page's rules for iframes
-            // (hiding them, sizing them) do not reach it.
-            iframe
-                .style()
-                .set_css_text("display:block;width:100%;height:0;border:0");
-            let host = host_element(&document, false)?;
-            let shadow = crate::mount::attach(&host)?;
-            shadow.append_child(&iframe).map_err(|_| MountError::Dom)?;
-            slot.append_child(&host).map_err(|_| MountError::Dom)?;
-            host.into()
+    let mut extra = String::new();
+    for (key, value) in [("&locale=", locale), ("&first_name=", first_name)] {
+        if let Some(value) = value {
+            extra.push_str(key);
+            extra.push_str(&String::from(js_sys::encode_uri_component(value)));
         }
-        None => over_the_page(&document, &iframe)?,
-    };
-    listen(
-        &window,
-        hub.origin.clone(),
-        iframe,
-        container,
-        previous,
-        overlay,
+    }
+    let opportunity = crate::js::object(&[("id", id.into()), ("teaser", title.into())]);
+    let tell = Closure::<dyn Fn(JsValue, JsValue)>::new(|name: JsValue, detail: JsValue| {
+        if let Some(name) = name.as_string() {
+            crate::events::deliver(&name, &detail);
+        }
+    });
+    let args = js_sys::Array::of5(
+        &opportunity,
+        &hub.base.as_str().into(),
+        &slot.map_or(JsValue::UNDEFINED, JsValue::from),
+        tell.as_ref(),
+        &extra.into(),
     );
+    show.apply(&JsValue::UNDEFINED, &args)
+        .map_err(|_| MountError::Dom)?;
+    // Heard for the page's life, as the frame may stay in its slot.
+    tell.forget();
     Ok(())
 }
 
 /// `#origin=<this page's origin>`: where the frame posts, and only there.
+#[cfg(not(feature = "frame"))]
 fn origin_fragment(window: &Window) -> Result<String, MountError> {
     let origin = window.location().origin().map_err(|_| MountError::Dom)?;
     Ok([
@@ -93,6 +82,7 @@ fn origin_fragment(window: &Window) -> Result<String, MountError> {
 }
 
 /// An IFRAME of the hub's page at `src`, titled `title`.
+#[cfg(not(feature = "frame"))]
 fn hub_iframe(
     document: &web_sys::Document,
     src: &str,
@@ -109,6 +99,7 @@ fn hub_iframe(
 
 /// Puts `iframe` over the whole window, in the top layer, in a shadow root
 /// of its own with focus in the frame; the host.
+#[cfg(not(feature = "frame"))]
 fn over_the_page(
     document: &web_sys::Document,
     iframe: &HtmlIFrameElement,
@@ -136,6 +127,7 @@ fn over_the_page(
 
 /// The frame over the page, and the top-layer box it is in: the whole
 /// viewport, nothing of a popover's own box.
+#[cfg(not(feature = "frame"))]
 const OVER_THE_PAGE: &str = "position:fixed;inset:0;width:100%;height:100%;max-width:none;\
 max-height:none;margin:0;padding:0;border:0;background:transparent;overflow:hidden";
 
@@ -190,6 +182,7 @@ pub(crate) async fn authenticate(hub: &Hub, id: &str, title: &str) {
     host.remove();
 }
 
+#[cfg(not(feature = "frame"))]
 /// Whether `event` is a message the hub-origin `iframe` posted: a trusted
 /// event (a page can dispatch a look-alike, not a trusted one), from the
 /// hub's origin, whose source is that frame's window.
@@ -204,52 +197,4 @@ pub(crate) fn from_frame(
             .content_window()
             .zip(event.source())
             .is_some_and(|(window, source)| js_sys::Object::is(&window, &source))
-}
-
-fn listen(
-    window: &Window,
-    hub_origin: String,
-    iframe: HtmlIFrameElement,
-    container: Element,
-    previous: Option<HtmlElement>,
-    overlay: bool,
-) {
-    let listener = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-        if !from_frame(&event, &hub_origin, &iframe) {
-            return;
-        }
-        let data = event.data();
-        let get = |key: &str| Reflect::get(&data, &key.into()).unwrap_or(JsValue::UNDEFINED);
-        match get("postsale").as_string().as_deref() {
-            Some("resize") => {
-                if let Some(height) = get("height").as_f64()
-                    && !overlay
-                {
-                    let px = [
-                        crate::format::number(height.clamp(0.0, 4000.0) as u64).as_str(),
-                        "px",
-                    ]
-                    .concat();
-                    let _ = iframe.style().set_property("height", &px);
-                }
-            }
-            Some("event") => {
-                let Some(name) = get("name").as_string() else {
-                    return;
-                };
-                crate::events::deliver(&name, &get("detail"));
-                if name == "closed" {
-                    container.remove();
-                    if let Some(previous) = &previous {
-                        crate::js::focus(previous);
-                    }
-                }
-            }
-            _ => {}
-        }
-    });
-    let _ = window.add_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
-    // One listener per shown frame, for the page's life; it goes quiet once
-    // the frame is removed (its source no longer matches).
-    listener.forget();
 }

@@ -31,54 +31,71 @@
     if (a.affiliate) q.unshift(['init', { affiliate: a.affiliate, hub: a.hub, locale: a.locale, slot: a.slot }]);
   } catch (x) {}
 
-  // The hub's frame in a shadow root of its own (no rule of the page reaches
-  // it), over the page in the top layer (no transform, overflow or stacking
-  // of the page reaches it either), or in the merchant's slot.
+  // The one IFRAME presentation, used by the widget too (as `p.s`): the
+  // hub's frame for opportunity `op` ({id, teaser}) of hub `h`, in a shadow
+  // root of its own (no rule of the page reaches it), over the page in the
+  // top layer (no transform, overflow or stacking of the page reaches it
+  // either), or in `slot`. `tell(name, detail)` hears its events; `extra`
+  // goes on its fragment, which the browser never sends to the hub.
+  function show(op, h, slot, tell, extra) {
+    var g = new URL(h).origin, back = d.activeElement, f = d.createElement('iframe'),
+      t = d.createElement('postsale-widget'), box = d.createElement('div'), fit = ';margin:0;padding:0;border:0';
+    // A tag the page defined first is the page's: a div instead.
+    if (Object.getPrototypeOf(t) != HTMLElement.prototype) t = d.createElement('div');
+    // The host takes no box: its frame is in the top layer, or in the slot.
+    t.style.cssText = 'all:initial!important;display:contents!important';
+    t.dataset.postsale = '';
+    f.title = op.teaser;
+    f.src = h + '/v1/opportunities/' + encodeURIComponent(op.id) + '/frame#origin=' +
+      encodeURIComponent(location.origin) + (slot ? '&slot=1' : '') + (extra || '');
+    f.style.cssText = (slot ? 'display:block;width:100%;height:0' : 'position:fixed;inset:0;width:100%;height:100%') + fit;
+    slot || box.setAttribute('popover', 'manual');
+    box.style.cssText = f.style.cssText + ';background:transparent;overflow:hidden';
+    box.appendChild(f);
+    t.attachShadow({ mode: 'open' }).appendChild(box);
+    (slot || d.body).appendChild(t);
+    try { slot || box.showPopover(); } catch (x) {}
+    slot || f.focus({ preventScroll: true });
+    w.addEventListener('message', function (e) {
+      var m = e.data || {};
+      if (!e.isTrusted || e.origin != g || e.source != f.contentWindow) return;
+      if (m.postsale == 'resize' && slot) f.style.height = box.style.height = Math.min(+m.height || 0, 4e3) + 'px';
+      if (m.postsale == 'event') {
+        tell(m.name, m.detail);
+        if (m.name == 'closed') { t.remove(); back && back.focus({ preventScroll: true }); }
+      }
+    });
+  }
+  p.s = show;
+
+  // Without WebAssembly (a CSP without 'wasm-unsafe-eval'): the opportunity
+  // asked here, and shown in the hub's frame.
   function frame() {
-    var c = {}, o, on = [], h, g, r;
+    var c = {}, o, on = [], h, r, n;
     q.forEach(function (x) {
       x[0] == 'init' ? c = x[1] || c : x[0] == 'purchase' ? o = o || x[1] : x[0] == 'on' && on.push(x);
     });
     h = (c.hub || (b && new URL(b).origin) || '').replace(/\/$/, '');
     r = o && o.order;
     if (!c.affiliate || !r || !h) return;
-    g = new URL(h).origin;
+    // Only a well-formed tag: the hub refuses the purchase for another.
+    var locale = [o.locale, c.locale, d.documentElement.lang].filter(function (l) {
+      return /^[a-z]{2,8}(-[a-z\d]{1,8})*$/i.test(l);
+    })[0];
     return fetch(h + '/v1/opportunities', {
       method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(3e3),
-      body: JSON.stringify({ ticket: o.ticket, locale: o.locale || c.locale || d.documentElement.lang || undefined,
+      body: JSON.stringify({ ticket: o.ticket, locale: locale,
         transaction: { order_id: r.id, total: r.total, currency: r.currency, ship_to: r.ship_to, promotion_id: r.promotion_id,
         items: (r.items || []).map(function (i) {
           return { sku: i.sku, name: i.name, quantity: i.quantity, unit_price: i.unit_price, priority: i.priority };
         }) } })
     }).then(function (x) { return x.status < 204 && x.json(); }).then(function (op) {
       if (!op || !op.id) return;
-      var slot = c.slot && d.querySelector(c.slot), back = d.activeElement, f = d.createElement('iframe'),
-        t = d.createElement('postsale-widget'), box = d.createElement('div'), fit = ';margin:0;padding:0;border:0;max-width:none;max-height:none';
-      // A tag the page defined first is the page's: a div instead.
-      if (Object.getPrototypeOf(t) != HTMLElement.prototype) t = d.createElement('div');
-      t.style.cssText = 'all:initial!important;display:block!important';
-      t.dataset.postsale = '';
-      f.title = op.teaser;
-      f.src = h + '/v1/opportunities/' + encodeURIComponent(op.id) + '/frame#origin=' +
-        encodeURIComponent(location.origin) + (slot ? '&slot=1' : '');
-      f.style.cssText = (slot ? 'display:block;width:100%;height:0' : 'position:fixed;inset:0;width:100%;height:100%') + fit;
-      slot || box.setAttribute('popover', 'manual');
-      box.style.cssText = f.style.cssText + ';background:transparent;overflow:hidden';
-      box.appendChild(f);
-      t.attachShadow({ mode: 'open' }).appendChild(box);
-      (slot || d.body).appendChild(t);
-      try { slot || box.showPopover(); } catch (x) {}
-      slot || f.focus({ preventScroll: true });
-      w.addEventListener('message', function (e) {
-        var m = e.data || {};
-        if (e.origin != g || e.source != f.contentWindow) return;
-        if (m.postsale == 'resize' && slot) f.style.height = box.style.height = m.height + 'px';
-        if (m.postsale == 'event') {
-          on.forEach(function (x) { if (x[1] == m.name) try { x[2](m.detail); } catch (y) {} });
-          w.dispatchEvent(new CustomEvent('postsale:' + m.name, { detail: m.detail }));
-          if (m.name == 'closed') { t.remove(); back && back.focus && back.focus({ preventScroll: true }); }
-        }
-      });
+      n = o.customer && o.customer.first_name;
+      show(op, h, c.slot && d.querySelector(c.slot), function (name, detail) {
+        on.forEach(function (x) { if (x[1] == name) try { x[2](detail); } catch (y) {} });
+        w.dispatchEvent(new CustomEvent('postsale:' + name, { detail: detail }));
+      }, (locale ? '&locale=' + encodeURIComponent(locale) : '') + (n ? '&first_name=' + encodeURIComponent(n) : ''));
     });
   }
   function load() {

@@ -133,7 +133,16 @@ async fn a_page_that_hides_every_iframe_still_shows_the_iframe_offer() {
     fake_hub(&format!(
         "function (method, path) {{ return path === '/v1/opportunities' ? [201, {framed}] : [404, null]; }}"
     ));
-    shop(FAKE_HUB);
+    // The IFRAME presentation is the loader's: the page runs it, then the
+    // widget takes over (its own module, loaded here by the test).
+    script(&format!(
+        "delete window.postsale; delete window[Symbol.for('postsale')];
+         window.postsale=window.postsale||function(){{(postsale.q=postsale.q||[]).push(arguments)}};
+         postsale('init', {{ hub: '{FAKE_HUB}', affiliate: 'demo' }});
+         postsale('purchase', {{ ticket: 'tk', order: {{ id: 'A-8', items: [{{ sku: 'CAM', quantity: 1, unit_price: '10.00' }}], total: '10.00', currency: 'USD' }} }});"
+    ));
+    script(include_str!("../../www/postsale.js"));
+    postsale_widget::start();
     assert!(
         until(2_000, || shown()
             .is_some_and(|s| query(&s, "iframe").is_some()))
