@@ -46,7 +46,7 @@ pub(super) fn restore_fetch() {
     script("if (window.__realFetch) window.fetch = window.__realFetch;");
 }
 
-/// A fresh page: the README snippet, `init` for `hub`, listeners recording
+/// A fresh page: the older snippet line, `init` for `hub`, listeners recording
 /// every event into `__seen`, a purchase, then the widget's take-over.
 pub(super) fn shop(hub: &str) {
     script(&format!(

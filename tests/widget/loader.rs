@@ -9,7 +9,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 use super::*;
 
 const LOADER: &str = include_str!("../../www/postsale.js");
-/// The README's snippet, first line.
+/// The older first line of the snippet, which the README says still works.
 const SNIPPET: &str =
     "window.postsale=window.postsale||function(){(postsale.q=postsale.q||[]).push(arguments)};";
 
