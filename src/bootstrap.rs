@@ -155,7 +155,7 @@ fn handle(page: &Page, command: &JsValue, payload: JsValue, extra: &JsValue) {
 }
 
 /// Asks the hub for an opportunity and shows it as the hub says (in the
-/// IFRAME presentation through the loader's `frame`). Any failure shows
+/// IFRAME presentation through the loader's `show`, `frame`). Any failure shows
 /// nothing; the merchant's own `error` listeners hear why.
 async fn show(config: Config, purchase: crate::config::Purchase, frame: Option<Function>) {
     let crate::config::Purchase {

@@ -121,20 +121,18 @@ async fn a_transformed_body_neither_shrinks_the_pop_up_nor_scrolls_the_page() {
     restore_fetch();
 }
 
-#[wasm_bindgen_test]
-async fn a_page_that_hides_every_iframe_still_shows_the_iframe_offer() {
-    watch_errors();
-    script(
+/// A page whose `rule` hides every iframe, whose hub answers with the IFRAME
+/// presentation, and which runs the snippet, its calls and the loader.
+fn page_hiding_iframes(rule: &str) {
+    script(&format!(
         "var rule = document.createElement('style'); rule.id = 'no-iframes';
-         rule.textContent = 'iframe { display: none !important; visibility: hidden !important; width: 0 !important; }';
-         document.head.appendChild(rule);",
-    );
+         rule.textContent = 'iframe {{ {rule} }}';
+         document.head.appendChild(rule);"
+    ));
     let framed = OPPORTUNITY.replace("presentation: 'popup'", "presentation: 'iframe'");
     fake_hub(&format!(
         "function (method, path) {{ return path === '/v1/opportunities' ? [201, {framed}] : [404, null]; }}"
     ));
-    // The IFRAME presentation is the loader's: the page runs it, then the
-    // widget takes over (its own module, loaded here by the test).
     script(&format!(
         "delete window.postsale; delete window[Symbol.for('postsale')];
          window.postsale=window.postsale||function(){{(postsale.q=postsale.q||[]).push(arguments)}};
@@ -142,12 +140,10 @@ async fn a_page_that_hides_every_iframe_still_shows_the_iframe_offer() {
          postsale('purchase', {{ ticket: 'tk', order: {{ id: 'A-8', items: [{{ sku: 'CAM', quantity: 1, unit_price: '10.00' }}], total: '10.00', currency: 'USD' }} }});"
     ));
     script(include_str!("../../www/postsale.js"));
-    postsale_widget::start();
-    assert!(
-        until(2_000, || shown()
-            .is_some_and(|s| query(&s, "iframe").is_some()))
-        .await
-    );
+}
+
+/// The shown frame is visible, over the whole viewport, in the top layer.
+fn assert_frame_over_the_page() {
     let shadow = shown().expect("shown");
     let frame = query(&shadow, "iframe").expect("the hub's frame");
     let style = window()
@@ -171,9 +167,33 @@ async fn a_page_that_hides_every_iframe_still_shows_the_iframe_offer() {
         "not in the top layer"
     );
     assert_eq!(errors(), 0.0);
-    script("document.getElementById('no-iframes').remove();");
+}
+
+/// Takes away what [`page_hiding_iframes`] put on the page.
+fn leave_page_hiding_iframes() {
+    script(
+        "document.getElementById('no-iframes').remove(); delete window[Symbol.for('postsale')];",
+    );
     remove_widgets();
     restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_page_that_hides_every_iframe_still_shows_the_iframe_offer() {
+    watch_errors();
+    page_hiding_iframes(
+        "display: none !important; visibility: hidden !important; width: 0 !important;",
+    );
+    // The IFRAME presentation is the loader's: the widget takes over from
+    // the loader (its own module, loaded here by the test) and calls it.
+    postsale_widget::start();
+    assert!(
+        until(2_000, || shown()
+            .is_some_and(|s| query(&s, "iframe").is_some()))
+        .await
+    );
+    assert_frame_over_the_page();
+    leave_page_hiding_iframes();
 }
 
 #[wasm_bindgen_test]
@@ -261,48 +281,16 @@ async fn a_page_with_its_own_postsale_keeps_it_and_the_widget_answers_to_the_sni
 async fn without_webassembly_the_loaders_frame_is_out_of_reach_of_the_pages_iframe_rules() {
     watch_errors();
     script(
-        "var rule = document.createElement('style'); rule.id = 'no-iframes';
-         rule.textContent = 'iframe { display: none !important; height: 0 !important; }';
-         document.head.appendChild(rule);
-         window.__wasm = window.WebAssembly;
+        "window.__wasm = window.WebAssembly;
          window.WebAssembly = { instantiate: function () { return Promise.reject(new Error('no wasm here')); } };",
     );
-    let framed = OPPORTUNITY.replace("presentation: 'popup'", "presentation: 'iframe'");
-    fake_hub(&format!(
-        "function (method, path) {{ return path === '/v1/opportunities' ? [201, {framed}] : [404, null]; }}"
-    ));
-    script(&format!(
-        "delete window.postsale; delete window[Symbol.for('postsale')];
-         window.postsale=window.postsale||function(){{(postsale.q=postsale.q||[]).push(arguments)}};
-         postsale('init', {{ hub: '{FAKE_HUB}', affiliate: 'demo' }});
-         postsale('purchase', {{ ticket: 'tk', order: {{ id: 'A-7', items: [{{ sku: 'CAM', quantity: 1, unit_price: '10.00' }}], total: '10.00', currency: 'USD' }} }});"
-    ));
-    script(include_str!("../../www/postsale.js"));
+    page_hiding_iframes("display: none !important; height: 0 !important;");
     let found = until(2_000, || {
         shown().is_some_and(|s| query(&s, "iframe").is_some())
     })
     .await;
     script("window.WebAssembly = window.__wasm;");
     assert!(found, "the loader's frame");
-    let shadow = shown().expect("shown");
-    let frame = query(&shadow, "iframe").expect("the hub's frame");
-    let display = window()
-        .get_computed_style(&frame)
-        .ok()
-        .flatten()
-        .and_then(|s| s.get_property_value("display").ok());
-    assert_eq!(display.as_deref(), Some("block"));
-    let (width, height) = viewport();
-    assert_eq!(rect(&frame), (0.0, 0.0, width, height));
-    let layer = frame.parent_element().expect("its layer");
-    assert!(
-        layer.matches(":popover-open").unwrap_or(false),
-        "not in the top layer"
-    );
-    assert_eq!(errors(), 0.0);
-    script(
-        "document.getElementById('no-iframes').remove(); delete window[Symbol.for('postsale')];",
-    );
-    remove_widgets();
-    restore_fetch();
+    assert_frame_over_the_page();
+    leave_page_hiding_iframes();
 }

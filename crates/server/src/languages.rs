@@ -126,7 +126,12 @@ pub(crate) fn answered(body: &str) -> Result<String, Failure> {
     }
     let lang: Lang = serde_json::from_str(body)
         .map_err(|e| Failure::Internal(format!("stored opportunity: {e}")))?;
-    let language = Language::of_tag(&lang.lang).unwrap_or_default();
+    in_language(body, Language::of_tag(&lang.lang).unwrap_or_default())
+}
+
+/// [`answered`] for a body whose language is known (the one just made): the
+/// words added without reading the body again.
+pub(crate) fn in_language(body: &str, language: Language) -> Result<String, Failure> {
     let words = LABELS
         .iter()
         .find(|(l, _)| *l == language)

@@ -184,7 +184,10 @@ pub(crate) async fn open(
         }
         Opened::Capped => Ok(Opening::NoOffer(NoOffer::FrequencyCap)),
         Opened::Created => answer
-            .map(|body| crate::languages::answered(&body).map(Opening::Created))
+            .map(|body| {
+                let spoken = crate::languages::spoken(&purchase.languages);
+                crate::languages::in_language(&body, spoken).map(Opening::Created)
+            })
             .ok_or_else(|| Failure::Internal("stored an opportunity without a body".into()))?,
         Opened::Nothing => match why_not {
             Some(Ok(why)) => Ok(Opening::NoOffer(why)),
