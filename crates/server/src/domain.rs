@@ -161,6 +161,45 @@ stored_status! {
     }
 }
 
+stored_status! {
+    /// What a person signed in to the console may do. A merchant's users
+    /// are admins, editors or analysts; the operator's are operators.
+    Role {
+        /// Everything for its merchant: people, keys, trust, money.
+        Admin = "admin",
+        /// Sets up offers (the registry's records) and reads everything.
+        Editor = "editor",
+        /// Reads: figures, orders, the registry.
+        Analyst = "analyst",
+        /// The hub's operator: what only the operator decides.
+        Operator = "operator",
+    }
+}
+
+/// How much a request asks of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Access {
+    /// Reading.
+    Read,
+    /// Changing what offers are shown and how.
+    Edit,
+    /// People, keys, trust, money and the merchant itself.
+    Manage,
+}
+
+impl Role {
+    /// Whether a merchant's user of this role may do what needs `access`
+    /// (an operator is no merchant's user).
+    pub(crate) fn allows(self, access: Access) -> bool {
+        match self {
+            Self::Admin => true,
+            Self::Editor => access <= Access::Edit,
+            Self::Analyst => access == Access::Read,
+            Self::Operator => false,
+        }
+    }
+}
+
 /// A stored status the hub does not know (a database written by another
 /// version).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -197,8 +236,26 @@ mod tests {
         for &kind in PointsEntryKind::ALL {
             assert_eq!(PointsEntryKind::parse(kind.as_str()), Ok(kind));
         }
+        for &role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+        }
         assert!(OpportunityStatus::parse("expired").is_err());
         assert!(RefundStatus::parse("refused").is_err());
         assert!(WebhookStatus::parse("").is_err());
+    }
+
+    #[test]
+    fn each_role_does_what_it_names_and_no_more() {
+        use Access::*;
+        let allowed = |role: Role| {
+            [Read, Edit, Manage]
+                .into_iter()
+                .filter(|&a| role.allows(a))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(allowed(Role::Admin), [Read, Edit, Manage]);
+        assert_eq!(allowed(Role::Editor), [Read, Edit]);
+        assert_eq!(allowed(Role::Analyst), [Read]);
+        assert_eq!(allowed(Role::Operator), []);
     }
 }

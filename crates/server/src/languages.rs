@@ -48,7 +48,7 @@ fn accepted(header: &str) -> Vec<String> {
                     .find_map(|p| p.trim().strip_prefix("q="))
                     .map_or(Some(1000), |q| {
                         let q: f32 = q.trim().parse().ok()?;
-                        (0.0..=1.0).contains(&q).then(|| (q * 1000.0) as u16)
+                        (0.0..=1.0).contains(&q).then_some((q * 1000.0) as u16)
                     })?;
             (weight > 0 && is_language_tag(tag)).then_some((weight, at, tag))
         })

@@ -30,6 +30,7 @@ mod opportunity;
 mod orders;
 mod outbound;
 mod outbox;
+mod people;
 mod privacy;
 mod processor;
 mod reconciler;

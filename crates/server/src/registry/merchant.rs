@@ -348,6 +348,7 @@ pub(crate) async fn set_roles(
 pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, Failure> {
     let mut tx = db.writer.begin().await?;
     let deleted = merchants::delete(&mut tx, id, now()).await?;
+    crate::store::people::delete_merchant_people(&mut tx, id).await?;
     super::commit(db, tx, None).await?;
     Ok(deleted)
 }

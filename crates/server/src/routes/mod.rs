@@ -7,6 +7,7 @@ mod assets;
 mod auth;
 mod card;
 mod consent;
+mod console;
 mod cors;
 mod health;
 mod keys;
@@ -122,6 +123,42 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
         .route(
             "/v1/operator/affiliations/{id}/confirm",
             post(operator::confirm_affiliation),
+        )
+        .route("/v1/console/sign-in", post(console::sign_in))
+        .route("/v1/console/join", post(console::join))
+        .route("/v1/console/session", get(console::session))
+        .route("/v1/console/sign-out", post(console::sign_out))
+        .route("/v1/console/sessions", get(console::sessions))
+        .route(
+            "/v1/console/sessions/{id}",
+            axum::routing::delete(console::end_session),
+        )
+        .route(
+            "/v1/console/password",
+            axum::routing::put(console::password),
+        )
+        .route("/v1/console/users", get(console::users))
+        .route(
+            "/v1/console/users/{id}",
+            axum::routing::put(console::set_role).delete(console::remove_user),
+        )
+        .route(
+            "/v1/console/invitations",
+            get(console::invitations).post(console::invite),
+        )
+        .route(
+            "/v1/console/invitations/{id}",
+            axum::routing::delete(console::withdraw),
+        )
+        .route(
+            "/v1/operator/merchants/{id}/invitations",
+            post(console::invite_to_merchant),
+        )
+        .route("/v1/operator/invitations", post(console::invite_operator))
+        .route("/v1/operator/users", get(console::operator_users))
+        .route(
+            "/v1/operator/users/{id}",
+            axum::routing::delete(console::remove_operator_user),
         )
         .route("/v1/admin/{kind}", get(admin::list).post(admin::create))
         .route(

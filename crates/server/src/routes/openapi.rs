@@ -8,8 +8,8 @@ use utoipa::{
 };
 
 use super::{
-    accept, admin, card, consent, health, keys, metrics, offers, operator, opportunities, orders,
-    processor, stats, trust, verify,
+    accept, admin, card, consent, console, health, keys, metrics, offers, operator, opportunities,
+    orders, processor, stats, trust, verify,
 };
 
 #[derive(OpenApi)]
@@ -27,11 +27,15 @@ use super::{
         keys::list, keys::create, keys::activate, keys::retire,
         verify::origins, verify::verify_origin, verify::verify_callback, verify::approve_origin,
         operator::set_roles, operator::list_affiliations, operator::confirm_affiliation, operator::revoke_affiliation,
+        console::sign_in, console::join, console::session, console::sign_out, console::sessions, console::end_session, console::password,
+        console::users, console::set_role, console::remove_user, console::invitations, console::invite, console::withdraw,
+        console::invite_to_merchant, console::invite_operator, console::operator_users, console::remove_operator_user,
     ),
     modifiers(&Security, &ListsOnce, &AtLeastOneRole, &ByLanguage),
     tags((name = "widget", description = "called by the widget on the affiliate's page"),
         (name = "admin", description = "merchants' registry, orders and statistics"),
         (name = "trust", description = "corporate affiliations, upseller agreements and the settlement ledger"),
+        (name = "console", description = "people: signing in to the console, sessions, invitations and roles"),
         (name = "operator", description = "what only the hub's operator decides: roles, confirmed affiliations"),
         (name = "operations", description = "for load balancers and operators"),
         (name = "processor", description = "called by the payment processor (its signed webhooks)"))
@@ -197,6 +201,14 @@ impl Modify for Security {
         components.add_security_scheme(
             "operator_key",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        // The console's session cookie; a request that changes anything
+        // with it also sends the session's CSRF token in `X-CSRF-Token`.
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::new(super::auth::SESSION_COOKIE),
+            )),
         );
     }
 }

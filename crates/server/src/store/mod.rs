@@ -16,6 +16,7 @@ pub(crate) mod merchants;
 pub(crate) mod opportunities;
 pub(crate) mod orders;
 pub(crate) mod origins;
+pub(crate) mod people;
 pub(crate) mod plan;
 pub(crate) mod points;
 pub(crate) mod records;

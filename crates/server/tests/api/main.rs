@@ -7,6 +7,7 @@ mod admin;
 mod assets;
 mod chains;
 mod consent;
+mod console;
 mod customer_data;
 mod durability;
 mod fleet;
