@@ -36,6 +36,7 @@ mod processor;
 mod reconciler;
 mod refunds;
 mod registry;
+mod report;
 mod routes;
 mod seal;
 mod selection;

@@ -70,6 +70,7 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
                 .delete(admin::delete_self),
         )
         .route("/v1/admin/stats", get(stats::get))
+        .route("/v1/admin/stats/report", get(stats::report))
         .route("/v1/admin/orders", get(orders::list))
         .route("/v1/admin/orders/{id}", get(orders::get))
         .route("/v1/admin/orders/{id}/refund", post(orders::refund))

@@ -21,7 +21,7 @@ use super::{
         metrics::scrape,
         opportunities::create, opportunities::get, opportunities::decline, opportunities::next, opportunities::pick, offers::get, offers::frame, offers::authenticate, accept::accept, card::card, card::authentication, processor::events, consent::page, consent::prove,
         admin::create_merchant, admin::get_self, admin::put_self, admin::delete_self, admin::list, admin::get, admin::create, admin::replace, admin::remove,
-        stats::get, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks, orders::erase, orders::points,
+        stats::get, stats::report, orders::list, orders::get, orders::refund, orders::fulfil, orders::webhooks, orders::erase, orders::points,
         trust::propose, trust::list_affiliations, trust::accept_affiliation, trust::revoke_affiliation,
         trust::list_agreements, trust::grant_agreement, trust::withdraw_agreement, trust::list_settlements,
         keys::list, keys::create, keys::activate, keys::retire,

@@ -90,3 +90,70 @@ fn decimal(minor: i64, currency: &str) -> String {
         .and_then(|c| postsale_protocol::Money::from_minor(minor, c).ok())
         .map_or_else(|| minor.to_string(), |m| m.decimal())
 }
+
+/// `GET /v1/admin/stats/report?from=YYYY-MM-DD&to=YYYY-MM-DD&side=affiliate|upseller`:
+/// the console's overview (see `report.rs`).
+#[utoipa::path(get, path = "/v1/admin/stats/report", tag = "admin", security(("api_key" = []), ("session" = [])),
+    params(
+        ("from" = Option<String>, Query, description = "the first day (UTC), YYYY-MM-DD; 29 days before `to` by default"),
+        ("to" = Option<String>, Query, description = "the last day (UTC), YYYY-MM-DD; today by default; at most 366 days in all"),
+        ("side" = Option<String>, Query, description = "`affiliate` or `upseller`: the merchant's offers shown on its pages, or its items shown on others'; its first role by default"),
+    ),
+    responses((status = 200, description = "the report", body = crate::report::Report), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all, fields(merchant = %me.id))]
+pub(crate) async fn report(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Json<crate::report::Report>, Failure> {
+    use crate::report::{MAX_DAYS, parse_date};
+    use crate::store::stats::Side;
+    let mut asked: BTreeMap<String, String> = BTreeMap::new();
+    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if !matches!(&*key, "from" | "to" | "side") {
+            return Err(Failure::Malformed {
+                detail: format!(
+                    "unknown parameter '{}'; use from, to and side",
+                    key.chars().take(40).collect::<String>()
+                ),
+                field: None,
+            });
+        }
+        if asked
+            .insert(key.clone().into_owned(), value.into_owned())
+            .is_some()
+        {
+            return Err(Failure::Malformed {
+                detail: format!("'{key}' is given twice"),
+                field: Some(key.into_owned()),
+            });
+        }
+    }
+    let today = crate::ids::now().div_euclid(86_400);
+    let last = asked.get("to").map_or(Ok(today), |t| parse_date("to", t))?;
+    let first = asked
+        .get("from")
+        .map_or(Ok(last - 29), |f| parse_date("from", f))?;
+    if first > last || last - first >= MAX_DAYS {
+        return Err(Failure::invalid(
+            "to",
+            format!("must be on or after from, at most {MAX_DAYS} days in all"),
+        ));
+    }
+    let side = match asked.get("side").map(String::as_str) {
+        None if me.affiliate => Side::Affiliate,
+        None => Side::Upseller,
+        Some("affiliate") if me.affiliate => Side::Affiliate,
+        Some("upseller") if me.upseller => Side::Upseller,
+        Some("affiliate" | "upseller") => {
+            return Err(Failure::invalid(
+                "side",
+                "is not one of this merchant's roles",
+            ));
+        }
+        Some(_) => return Err(Failure::invalid("side", "must be affiliate or upseller")),
+    };
+    Ok(Json(
+        crate::report::report(&state.db, &me.id, side, first, last).await?,
+    ))
+}

@@ -30,6 +30,7 @@ mod proxied;
 mod quotes;
 mod refunds;
 mod replicas;
+mod report;
 mod sealing;
 mod shipping;
 mod stripe;
