@@ -20,6 +20,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod a11y;
+mod console;
 mod frame;
 mod harness;
 mod hub_down;

@@ -49,6 +49,8 @@ pub(crate) fn run(addr: &str) -> Result<(), Error> {
         println!("                     through trunk's proxy to the hub, which signs that page a ticket)");
         println!("  hub health         http://{addr}/healthz   API: http://{addr}/openapi.json");
         println!("  admin API          curl -H 'Authorization: Bearer psk_demo_camera_shop' http://{addr}/v1/admin/stats");
+        println!("  merchant console   http://{addr}/console/   sign in as ada@northlight.example (admin) or");
+        println!("                     ann@northlight.example (analyst), password: postsale demo password");
         println!("Press Ctrl-C to stop.");
         wait_for_stop(&stop_rx, &mut children);
     });

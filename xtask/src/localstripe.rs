@@ -101,12 +101,11 @@ fn rename_shims_element() -> Result<(), Error> {
             Err(format!(
                 "{} no longer declares `class Element`: look at it again",
                 shim.display()
-            )
-            .into())
+            ))
         };
     }
     let renamed = SHIM_CLASS
         .iter()
         .fold(text, |text, (from, to)| text.replace(from, to));
-    std::fs::write(&shim, renamed).map_err(|e| format!("{}: {e}", shim.display()).into())
+    std::fs::write(&shim, renamed).map_err(|e| format!("{}: {e}", shim.display()))
 }

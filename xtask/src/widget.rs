@@ -56,7 +56,26 @@ pub(crate) fn build() -> Result<&'static str, Error> {
     }
     crate::glue::minify_loader(&dir).map_err(|e| format!("minifying the loader: {e}"))?;
     precompress(&dir)?;
+    // After the widget's: trunk replaces `dist` whole, and the console's
+    // build is a folder of it.
+    console_build()?;
     Ok(built)
+}
+
+/// The merchant console (`crates/console`), into `dist/console`: trunk's
+/// release build on stable (no checkout page loads it, so no size build),
+/// each file with its brotli copy beside it.
+fn console_build() -> Result<(), Error> {
+    let mut trunk = Command::new("trunk");
+    trunk
+        .args(["build", "--release"])
+        .current_dir(root().join("crates/console"))
+        .env("PATH", tool_path())
+        .env("TRUNK_SKIP_VERSION_CHECK", "true");
+    if !run::status(&mut trunk)? {
+        return Err("trunk build of the console failed".into());
+    }
+    precompress(&root().join("dist/console"))
 }
 
 /// The build merchants' pages load, as trunk names it.

@@ -2,6 +2,8 @@
 //! It builds for wasm32 and native alike, so that both ends of every request
 //! parse the same way: a value of these types is valid once it exists.
 
+mod console;
+mod day;
 mod handoff;
 mod labels;
 mod language;
@@ -16,6 +18,11 @@ mod wire;
 #[cfg(feature = "xml")]
 pub mod xml;
 
+pub use console::{
+    Amounts, Balance, ConsoleSession, ConsoleUser, Figures, Invitation, ItemSales, MerchantSummary,
+    Report, ReportDay, ReportRow, SessionAnswer,
+};
+pub use day::{day_text, days_from_civil, parse_day};
 pub use handoff::{
     Address, CallbackChallenge, CustomerRecord, HANDOFF_KEY_ID_HEADER, HandoffItem, HandoffRequest,
     HandoffResponse, HandoffStatusQuery,

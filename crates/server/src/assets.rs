@@ -1,7 +1,8 @@
 //! The widget's build (trunk's `dist`), read once at start and kept in
 //! memory: each file, its brotli copy where the build left one, a manifest
-//! of versions and SHA-384 digests, the demo page and the frame page. The
-//! routes that serve them are in `routes/assets.rs`.
+//! of versions and SHA-384 digests, the demo page and the frame page; and
+//! the merchant console's build. The routes that serve them are in
+//! `routes/assets.rs`.
 
 use std::{collections::BTreeMap, path::Path};
 
@@ -18,6 +19,100 @@ pub(crate) struct Assets {
     pub(crate) manifest: Manifest,
     pub(crate) index: Option<String>,
     frame: Option<String>,
+    /// The merchant console's build (`dist/console`), when there is one.
+    pub(crate) console: Option<Console>,
+}
+
+/// The console's files, its page and the policy the page is served under.
+#[derive(Debug, Default)]
+pub(crate) struct Console {
+    pub(crate) files: BTreeMap<String, Vec<u8>>,
+    /// Brotli copies of some of `files`, by the same name.
+    pub(crate) brotli: BTreeMap<String, Vec<u8>>,
+    pub(crate) page: String,
+    /// `Content-Security-Policy` for the page: scripts from the hub alone,
+    /// and the page's own inline start-up script by its digest.
+    pub(crate) policy: String,
+}
+
+/// A folder's files in memory, and the brotli copies (`name.br` beside
+/// `name`) apart.
+type Files = (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>);
+
+fn read_files(dir: &Path) -> std::io::Result<Files> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            files.insert(
+                entry.file_name().to_string_lossy().into_owned(),
+                std::fs::read(entry.path())?,
+            );
+        }
+    }
+    let plain_of_copies: Vec<String> = files
+        .keys()
+        .filter_map(|name| name.strip_suffix(".br"))
+        .filter(|plain| files.contains_key(*plain))
+        .map(str::to_owned)
+        .collect();
+    let mut brotli = BTreeMap::new();
+    for plain in plain_of_copies {
+        if let Some(bytes) = files.remove(&format!("{plain}.br")) {
+            brotli.insert(plain, bytes);
+        }
+    }
+    Ok((files, brotli))
+}
+
+/// The digests (`'sha256-...'`) of a page's inline scripts.
+fn inline_script_digests(page: &str) -> Vec<String> {
+    let mut digests = Vec::new();
+    let mut rest = page;
+    while let Some(open) = rest.find("<script") {
+        let after = &rest[open..];
+        let Some(head_end) = after.find('>') else {
+            break;
+        };
+        let head = &after[..head_end];
+        let body = &after[head_end + 1..];
+        let Some(close) = body.find("</script>") else {
+            break;
+        };
+        if !head.contains(" src=") {
+            let digest = base64::engine::general_purpose::STANDARD
+                .encode(Sha256::digest(&body.as_bytes()[..close]));
+            digests.push(format!("'sha256-{digest}'"));
+        }
+        rest = &body[close..];
+    }
+    digests
+}
+
+impl Console {
+    fn load(dir: &Path) -> std::io::Result<Option<Self>> {
+        if !dir.join("index.html").is_file() {
+            return Ok(None);
+        }
+        let (mut files, mut brotli) = read_files(dir)?;
+        let page = files
+            .remove("index.html")
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default();
+        brotli.remove("index.html");
+        let scripts = inline_script_digests(&page).join(" ");
+        let policy = format!(
+            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' {scripts}; style-src 'self'; \
+             connect-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'"
+        );
+        Ok(Some(Self {
+            files,
+            brotli,
+            page,
+            policy,
+        }))
+    }
 }
 
 /// `GET /widget/manifest.json`.
@@ -51,29 +146,8 @@ impl Manifest {
 impl Assets {
     /// Reads trunk's `dist` folder: `widget/*`, the demo page and the frame page.
     pub(crate) fn load(dist: &Path) -> std::io::Result<Self> {
-        let mut files = BTreeMap::new();
-        for entry in std::fs::read_dir(dist.join("widget"))? {
-            let entry = entry?;
-            if entry.file_type()?.is_file() {
-                files.insert(
-                    entry.file_name().to_string_lossy().into_owned(),
-                    std::fs::read(entry.path())?,
-                );
-            }
-        }
         // `name.br` beside `name` is its brotli copy, not a file of its own.
-        let plain_of_copies: Vec<String> = files
-            .keys()
-            .filter_map(|name| name.strip_suffix(".br"))
-            .filter(|plain| files.contains_key(*plain))
-            .map(str::to_owned)
-            .collect();
-        let mut brotli = BTreeMap::new();
-        for plain in plain_of_copies {
-            if let Some(bytes) = files.remove(&format!("{plain}.br")) {
-                brotli.insert(plain, bytes);
-            }
-        }
+        let (files, brotli) = read_files(&dist.join("widget"))?;
         let mut all = Sha256::new();
         for (name, bytes) in &files {
             all.update(name.as_bytes());
@@ -107,6 +181,7 @@ impl Assets {
             manifest,
             index: std::fs::read_to_string(dist.join("index.html")).ok(),
             frame: std::fs::read_to_string(dist.join("frame.html")).ok(),
+            console: Console::load(&dist.join("console"))?,
         })
     }
 

@@ -41,6 +41,29 @@ const UPSELLER_QUOTE: &str = "http://127.0.0.1:8082/quote";
 /// (the last only once the customer holds its points).
 const CHOICES: [&str; 4] = ["ten-off", "free-ship", "points-200", "use-250"];
 const HUB_KEY_ID: &str = "demo-h1";
+/// The demo people's password (demo hubs only).
+pub(crate) const DEMO_PASSWORD: &str = "postsale demo password";
+/// The demo's console users: merchant, e-mail address, name, role.
+const DEMO_PEOPLE: [(&str, &str, &str, crate::domain::Role); 3] = [
+    (
+        AFFILIATE,
+        "ada@northlight.example",
+        "Ada Lindqvist",
+        crate::domain::Role::Admin,
+    ),
+    (
+        AFFILIATE,
+        "ann@northlight.example",
+        "Ann Okafor",
+        crate::domain::Role::Analyst,
+    ),
+    (
+        "demo-lens-co",
+        "lee@prismlens.example",
+        "Lee Park",
+        crate::domain::Role::Admin,
+    ),
+];
 const HUB_KEY: &str = "demo-camera-shop-hub-calls-key-0001";
 /// The hub's webhook key per demo merchant (demo only).
 const WEBHOOK_KEYS: [(&str, &str); 3] = [
@@ -515,6 +538,12 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
         },
     )
     .await?;
+    // People who sign in to the console: the shop's admin and analyst, and
+    // the lens company's admin (the demo's password is printed by `cargo
+    // xtask demo`; a real hub's people choose theirs when invited).
+    for (merchant, email, name, role) in DEMO_PEOPLE {
+        crate::people::create_user(db, Some(merchant), email, name, role, DEMO_PASSWORD).await?;
+    }
     Ok(())
 }
 

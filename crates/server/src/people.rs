@@ -11,14 +11,14 @@ use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},
 };
-use serde::Serialize;
+use postsale_protocol::{ConsoleSession, ConsoleUser, Invitation};
 
 use crate::{
     db::Db,
     domain::Role,
     failure::Failure,
     ids::{new_ordered_id, new_secret_hex, now, sha256_hex},
-    store::people::{self, Invitation, Session, User},
+    store::people::{self, Invitation as StoredInvitation, Session, User},
     validate,
 };
 
@@ -41,88 +41,49 @@ const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 12..=256;
 const TOUCH_SECS: i64 = 60;
 
 /// A person as the console shows them: never the password's hash.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct UserView {
-    pub(crate) id: String,
-    /// The merchant whose user it is; absent for the operator's people.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) merchant_id: Option<String>,
-    pub(crate) email: String,
-    pub(crate) name: String,
-    #[schema(value_type = String, example = "editor")]
-    pub(crate) role: Role,
-    pub(crate) created_at: i64,
-}
-
-impl From<&User> for UserView {
-    fn from(user: &User) -> Self {
-        Self {
-            id: user.id.clone(),
-            merchant_id: user.merchant_id.clone(),
-            email: user.email.clone(),
-            name: user.name.clone(),
-            role: user.role,
-            created_at: user.created_at,
-        }
+pub(crate) fn user_view(user: &User) -> ConsoleUser {
+    ConsoleUser {
+        id: user.id.clone(),
+        merchant_id: user.merchant_id.clone(),
+        email: user.email.clone(),
+        name: user.name.clone(),
+        role: user.role.as_str().to_owned(),
+        created_at: user.created_at,
     }
 }
 
-/// A signed-in session as its user sees it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct SessionView {
-    pub(crate) id: String,
-    pub(crate) created_at: i64,
-    pub(crate) last_seen_at: i64,
-    pub(crate) expires_at: i64,
-    pub(crate) user_agent: String,
-}
-
-impl From<&Session> for SessionView {
-    fn from(session: &Session) -> Self {
-        Self {
-            id: session.id.clone(),
-            created_at: session.created_at,
-            last_seen_at: session.last_seen_at,
-            expires_at: session.expires_at,
-            user_agent: session.user_agent.clone(),
-        }
+/// A session as its user sees it.
+pub(crate) fn session_view(session: &Session) -> ConsoleSession {
+    ConsoleSession {
+        id: session.id.clone(),
+        created_at: session.created_at,
+        last_seen_at: session.last_seen_at,
+        expires_at: session.expires_at,
+        user_agent: session.user_agent.clone(),
     }
 }
 
-/// An invitation as its sender sees it: never its token, but on the answer
-/// that made it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct InvitationView {
-    pub(crate) id: String,
-    pub(crate) email: String,
-    pub(crate) role: String,
-    pub(crate) invited_by: String,
-    pub(crate) created_at: i64,
-    pub(crate) expires_at: i64,
-    /// `open`, `accepted`, `revoked` or `expired`.
-    pub(crate) status: &'static str,
-}
-
-impl From<&Invitation> for InvitationView {
-    fn from(invitation: &Invitation) -> Self {
-        let status = if invitation.accepted_at.is_some() {
-            "accepted"
-        } else if invitation.revoked_at.is_some() {
-            "revoked"
-        } else if invitation.expires_at <= now() {
-            "expired"
-        } else {
-            "open"
-        };
-        Self {
-            id: invitation.id.clone(),
-            email: invitation.email.clone(),
-            role: invitation.role.clone(),
-            invited_by: invitation.invited_by.clone(),
-            created_at: invitation.created_at,
-            expires_at: invitation.expires_at,
-            status,
-        }
+/// An invitation as its sender sees it: never its token.
+fn invitation_view(invitation: &StoredInvitation) -> Invitation {
+    let status = if invitation.accepted_at.is_some() {
+        "accepted"
+    } else if invitation.revoked_at.is_some() {
+        "revoked"
+    } else if invitation.expires_at <= now() {
+        "expired"
+    } else {
+        "open"
+    };
+    Invitation {
+        id: invitation.id.clone(),
+        email: invitation.email.clone(),
+        role: invitation.role.clone(),
+        invited_by: invitation.invited_by.clone(),
+        created_at: invitation.created_at,
+        expires_at: invitation.expires_at,
+        status: status.to_owned(),
+        token: None,
+        url: None,
     }
 }
 
@@ -324,11 +285,11 @@ pub(crate) async fn revoke(db: &Db, user: &str, session: &str) -> Result<(), Fai
 }
 
 /// `user`'s open sessions.
-pub(crate) async fn sessions(db: &Db, user: &str) -> Result<Vec<SessionView>, Failure> {
+pub(crate) async fn sessions(db: &Db, user: &str) -> Result<Vec<ConsoleSession>, Failure> {
     Ok(people::sessions_of(&db.pool, user, now())
         .await?
         .iter()
-        .map(SessionView::from)
+        .map(session_view)
         .collect())
 }
 
@@ -357,17 +318,6 @@ pub(crate) async fn change_password(
     Ok(())
 }
 
-/// An invitation just made, with its token, shown this once.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct NewInvitation {
-    #[serde(flatten)]
-    pub(crate) invitation: InvitationView,
-    /// The secret the invited person takes it with (`POST /v1/console/join`).
-    pub(crate) token: String,
-    /// The console's page that takes it, to send to the invited person.
-    pub(crate) url: String,
-}
-
 /// Invites `email` to be `role` for `merchant` (none: the operator's
 /// people, who are operators). `invited_by` says who asked.
 pub(crate) async fn invite(
@@ -377,7 +327,7 @@ pub(crate) async fn invite(
     email_given: &str,
     role: &str,
     invited_by: String,
-) -> Result<NewInvitation, Failure> {
+) -> Result<Invitation, Failure> {
     let email = email("email", email_given)?;
     let role = match (Role::parse(role), merchant) {
         (Ok(role @ (Role::Admin | Role::Editor | Role::Analyst)), Some(_)) => role,
@@ -395,7 +345,7 @@ pub(crate) async fn invite(
     }
     let at = now();
     let token = format!("psi_{}", new_secret_hex());
-    let invitation = Invitation {
+    let invitation = StoredInvitation {
         id: new_ordered_id("inv"),
         merchant_id: merchant.map(str::to_owned),
         email,
@@ -407,13 +357,14 @@ pub(crate) async fn invite(
         revoked_at: None,
     };
     people::insert_invitation(&db.writer, &invitation, &sha256_hex(&token)).await?;
-    Ok(NewInvitation {
-        invitation: InvitationView::from(&invitation),
-        url: format!(
+    // The token and its link are in this answer only.
+    Ok(Invitation {
+        url: Some(format!(
             "{}/console/#/join/{token}",
             public_url.trim_end_matches('/')
-        ),
-        token,
+        )),
+        token: Some(token),
+        ..invitation_view(&invitation)
     })
 }
 
@@ -421,11 +372,11 @@ pub(crate) async fn invite(
 pub(crate) async fn invitations(
     db: &Db,
     merchant: Option<&str>,
-) -> Result<Vec<InvitationView>, Failure> {
+) -> Result<Vec<Invitation>, Failure> {
     Ok(people::invitations_of(&db.pool, merchant)
         .await?
         .iter()
-        .map(InvitationView::from)
+        .map(invitation_view)
         .collect())
 }
 
@@ -493,12 +444,37 @@ pub(crate) async fn join(
     Ok(opened)
 }
 
+/// A user made without an invitation: the demo's people, whose password the
+/// demo prints.
+pub(crate) async fn create_user(
+    db: &Db,
+    merchant: Option<&str>,
+    email_given: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> Result<(), Failure> {
+    let user = User {
+        id: new_ordered_id("usr"),
+        merchant_id: merchant.map(str::to_owned),
+        email: email("email", email_given)?,
+        name: name.to_owned(),
+        role,
+        password_hash: hash_password(password.to_owned()).await?,
+        created_at: now(),
+    };
+    if !people::insert_user(&db.writer, &user).await? {
+        return Err(Failure::conflict("email", "is already a user's"));
+    }
+    Ok(())
+}
+
 /// `merchant`'s users (none: the operator's).
-pub(crate) async fn users(db: &Db, merchant: Option<&str>) -> Result<Vec<UserView>, Failure> {
+pub(crate) async fn users(db: &Db, merchant: Option<&str>) -> Result<Vec<ConsoleUser>, Failure> {
     Ok(people::users_of(&db.pool, merchant)
         .await?
         .iter()
-        .map(UserView::from)
+        .map(user_view)
         .collect())
 }
 
@@ -516,7 +492,7 @@ pub(crate) async fn set_role(
     merchant: &str,
     id: &str,
     role: &str,
-) -> Result<UserView, Failure> {
+) -> Result<ConsoleUser, Failure> {
     let role = match Role::parse(role) {
         Ok(role @ (Role::Admin | Role::Editor | Role::Analyst)) => role,
         _ => {
@@ -533,7 +509,7 @@ pub(crate) async fn set_role(
     tx.commit().await?;
     people::user_of(&db.writer, Some(merchant), id)
         .await?
-        .map(|user| UserView::from(&user))
+        .map(|user| user_view(&user))
         .ok_or_else(|| Failure::NotFound(format!("no user '{id}'")))
 }
 

@@ -7,8 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use postsale_protocol::{CurrencyCode, Money};
-use serde::Serialize;
+use postsale_protocol::{
+    Amounts, Balance, CurrencyCode, Figures, ItemSales, Money, Report, ReportDay, ReportRow,
+    day_text as civil, days_from_civil,
+};
 
 use crate::{
     db::Db,
@@ -23,96 +25,12 @@ use crate::{
 pub(crate) const MAX_DAYS: i64 = 366;
 const DAY: i64 = 86_400;
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`).
-pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date of a day since 1970-01-01, as `YYYY-MM-DD`.
-pub(crate) fn civil(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 /// A `YYYY-MM-DD` date between 2000 and 2100, as days since 1970-01-01.
 pub(crate) fn parse_date(field: &str, text: &str) -> Result<i64, Failure> {
-    let bad = || Failure::invalid(field, "must be a date YYYY-MM-DD between 2000 and 2100");
-    let mut parts = text.splitn(3, '-');
-    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(bad());
-    };
-    if y.len() != 4
-        || m.len() != 2
-        || d.len() != 2
-        || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-')
-    {
-        return Err(bad());
-    }
-    let (year, month, day): (i64, u32, u32) = (
-        y.parse().map_err(|_| bad())?,
-        m.parse().map_err(|_| bad())?,
-        d.parse().map_err(|_| bad())?,
-    );
-    if !(2000..=2100).contains(&year) || !(1..=12).contains(&month) || day == 0 {
-        return Err(bad());
-    }
-    let days = days_from_civil(year, month, day);
-    // 2 February 30 is 3 March: a date that does not exist reads otherwise.
-    if civil(days) != text {
-        return Err(bad());
-    }
-    Ok(days)
-}
-
-/// Money per currency, as decimal strings.
-pub(crate) type Amounts = BTreeMap<String, String>;
-
-/// The figures of one window, one reason code or one other party.
-#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct Figures {
-    /// Offers shown (each opportunity).
-    pub(crate) shown: i64,
-    /// Offers the customer opened.
-    pub(crate) viewed: i64,
-    pub(crate) declined: i64,
-    /// Upsells paid.
-    pub(crate) accepted: i64,
-    /// Distinct purchases that showed an offer.
-    pub(crate) orders_shown: i64,
-    /// `accepted / shown`; 0 when nothing was shown.
-    pub(crate) acceptance_rate: f64,
-    /// What paid upsells charged.
-    #[schema(value_type = BTreeMap<String, String>)]
-    pub(crate) revenue: Amounts,
-    /// What was refunded in the window.
-    #[schema(value_type = BTreeMap<String, String>)]
-    pub(crate) refunds: Amounts,
-    /// Revenue less refunds.
-    #[schema(value_type = BTreeMap<String, String>)]
-    pub(crate) net_revenue: Amounts,
-    /// Net revenue per purchase that showed an offer.
-    #[schema(value_type = BTreeMap<String, String>)]
-    pub(crate) revenue_per_transaction: Amounts,
-    /// Net revenue per paid upsell.
-    #[schema(value_type = BTreeMap<String, String>)]
-    pub(crate) average_upsell: Amounts,
+    let within = days_from_civil(2000, 1, 1)..=days_from_civil(2100, 12, 31);
+    postsale_protocol::parse_day(text)
+        .filter(|day| within.contains(day))
+        .ok_or_else(|| Failure::invalid(field, "must be a date YYYY-MM-DD between 2000 and 2100"))
 }
 
 /// Counts and sums before they become figures.
@@ -205,76 +123,6 @@ fn amounts(minor: &BTreeMap<String, i64>) -> Amounts {
         .collect()
 }
 
-/// One day of the chart.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct Day {
-    /// `YYYY-MM-DD` (UTC).
-    pub(crate) date: String,
-    pub(crate) shown: i64,
-    pub(crate) viewed: i64,
-    pub(crate) accepted: i64,
-    #[schema(value_type = BTreeMap<String, String>)]
-    pub(crate) revenue: Amounts,
-    #[schema(value_type = BTreeMap<String, String>)]
-    pub(crate) net_revenue: Amounts,
-}
-
-/// One row of a table: a reason code or the other party, with its figures.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct Row {
-    /// The reason code, or the other party's merchant id.
-    pub(crate) key: String,
-    #[serde(flatten)]
-    pub(crate) figures: Figures,
-}
-
-/// What one other party and the merchant owe each other for the orders
-/// settled in the window.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct Balance {
-    pub(crate) counterpart: String,
-    /// Positive: owed to the merchant; negative: the merchant owes it.
-    #[schema(value_type = BTreeMap<String, String>)]
-    pub(crate) owed: Amounts,
-}
-
-/// One item's sales at one price.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct ItemRow {
-    pub(crate) sku: String,
-    pub(crate) name: String,
-    pub(crate) unit_price: String,
-    pub(crate) currency: String,
-    /// Paid orders with the item.
-    pub(crate) orders: i64,
-    pub(crate) units: i64,
-    /// Units times the unit price, before any reward.
-    pub(crate) list_revenue: String,
-}
-
-/// The report.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(crate) struct Report {
-    pub(crate) merchant: String,
-    /// `affiliate` or `upseller`.
-    pub(crate) side: &'static str,
-    /// The window's first and last day, inclusive.
-    pub(crate) from: String,
-    pub(crate) to: String,
-    pub(crate) current: Figures,
-    /// The window of equal length just before.
-    pub(crate) previous_from: String,
-    pub(crate) previous_to: String,
-    pub(crate) previous: Figures,
-    /// Every day of the window, days without anything included.
-    pub(crate) days: Vec<Day>,
-    pub(crate) reason_codes: Vec<Row>,
-    /// Per other party: upsellers for an affiliate, affiliates for an upseller.
-    pub(crate) counterparts: Vec<Row>,
-    pub(crate) balances: Vec<Balance>,
-    pub(crate) items: Vec<ItemRow>,
-}
-
 /// The report of `merchant` on `side` for the days `first..=last` (days
 /// since 1970-01-01, checked by the caller).
 pub(crate) async fn report(
@@ -332,7 +180,7 @@ pub(crate) async fn report(
 
     let rows = |sums: BTreeMap<String, Sums>| {
         sums.into_iter()
-            .map(|(key, s)| Row {
+            .map(|(key, s)| ReportRow {
                 key,
                 figures: s.figures(),
             })
@@ -351,7 +199,8 @@ pub(crate) async fn report(
         side: match side {
             Side::Affiliate => "affiliate",
             Side::Upseller => "upseller",
-        },
+        }
+        .to_owned(),
         from: civil(first),
         to: civil(last),
         current: current.figures(),
@@ -363,7 +212,7 @@ pub(crate) async fn report(
             .filter(|(day, _)| (first..=last).contains(day))
             .map(|(day, s)| {
                 let f = s.figures();
-                Day {
+                ReportDay {
                     date: civil(day),
                     shown: f.shown,
                     viewed: f.viewed,
@@ -390,7 +239,7 @@ pub(crate) async fn report(
                     .and_then(|c| Money::parse(&item.unit_price, c).ok())
                     .and_then(|price| price.minor().checked_mul(item.units))
                     .map_or_else(String::new, |minor| decimal(minor, &item.currency));
-                ItemRow {
+                ItemSales {
                     sku: item.sku,
                     name: item.name,
                     unit_price: item.unit_price,
@@ -409,30 +258,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_go_to_days_and_back() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(civil(0), "1970-01-01");
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        for day in (10_957..=47_482).step_by(13) {
-            let date = civil(day);
-            assert_eq!(parse_date("from", &date).ok(), Some(day), "{date}");
-        }
+    fn a_window_is_dated_between_2000_and_2100() {
         assert_eq!(parse_date("from", "2024-02-29").ok(), Some(19_782));
-        for bad in [
-            "2023-02-29",
-            "2026-13-01",
-            "2026-00-10",
-            "2026-04-31",
-            "1999-12-31",
-            "2101-01-01",
-            "2026-1-01",
-            "26-01-01",
-            "2026-01-01T00",
-            "+026-01-01",
-            "",
-        ] {
+        for bad in ["1999-12-31", "2101-01-01", "2023-02-29", "2026-1-01", ""] {
             assert!(parse_date("from", bad).is_err(), "{bad}");
         }
+        assert!(parse_date("from", "2100-12-31").is_ok());
     }
 
     #[test]

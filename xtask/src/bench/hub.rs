@@ -225,7 +225,7 @@ impl Hub {
         Ok(())
     }
 
-    async fn merchant(&self, body: Value) -> Result<String, Error> {
+    pub(crate) async fn merchant(&self, body: Value) -> Result<String, Error> {
         let answer = self.post_admin(OPERATOR_KEY, "merchants", &body).await?;
         answer["api_key"]
             .as_str()

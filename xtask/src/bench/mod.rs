@@ -14,6 +14,7 @@ mod select;
 mod server;
 mod size;
 mod wrk;
+mod year;
 
 use std::{path::Path, process::Command};
 
@@ -38,6 +39,8 @@ pub(crate) struct Plan {
     accept_seconds: u32,
     /// Counted page loads of each variant.
     page_loads: u32,
+    /// Showings a day in the year the merchant report counts.
+    report_per_day: i64,
 }
 
 pub(crate) fn run(quick: bool, hub_only: bool, against: Option<&Path>) -> Result<(), Error> {
@@ -48,6 +51,7 @@ pub(crate) fn run(quick: bool, hub_only: bool, against: Option<&Path>) -> Result
             accepts_per_run: 12_000,
             accept_seconds: 1,
             page_loads: 3,
+            report_per_day: 500,
         }
     } else {
         Plan {
@@ -56,6 +60,7 @@ pub(crate) fn run(quick: bool, hub_only: bool, against: Option<&Path>) -> Result
             accepts_per_run: 30_000,
             accept_seconds: 3,
             page_loads: 11,
+            report_per_day: 3_000,
         }
     };
     let mut command = match (quick, hub_only) {
@@ -87,6 +92,7 @@ pub(crate) fn run(quick: bool, hub_only: bool, against: Option<&Path>) -> Result
         report.push(Figure::new("loader_br_bytes", "B", vec![sizes.loader]).at_most(1536.0));
         report.push(Figure::new("widget_br_bytes", "B", vec![sizes.widget]).at_most(61_440.0));
         report.push(Figure::new("frame_br_bytes", "B", vec![sizes.frame]));
+        report.push(Figure::new("console_br_bytes", "B", vec![sizes.console]));
     }
 
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("no tokio runtime: {e}"))?;
@@ -122,6 +128,13 @@ async fn measure(
     hub_figures(plan, against, dir, report).await?;
     if !hub_only {
         select_figures(plan, dir, report).await?;
+        let (affiliate, upseller, showings) =
+            year::measure(plan.report_per_day, plan.runs, dir).await?;
+        report.notes.push(format!(
+            "Merchant report (`report_year_ms`, `report_year_upseller_ms`): `GET /v1/admin/stats/report` over 365 days on SQLite holding a year of {showings} showings (six in ten viewed, three declined, one in twenty paid with two items, one paid order in ten refunded, each paid order settled), written by a recursive CTE; the affiliate's report and an upseller's (half the showings), timed by the client over loopback, one uncounted report each first."
+        ));
+        report.push(Figure::new("report_year_ms", "ms", affiliate).at_most(1000.0));
+        report.push(Figure::new("report_year_upseller_ms", "ms", upseller).at_most(1000.0));
     }
     Ok(())
 }
@@ -387,7 +400,7 @@ fn build(notes: &mut Vec<String>, hub_only: bool) -> Result<(), Error> {
 fn notes(plan: &Plan) -> Vec<String> {
     vec![
         format!("Each load figure is over {} wrk runs of {} s (wrk 4.1, 2 threads, 64 connections, loopback, Lua replay of pre-signed requests, each used once; a run that repeats a request or gets a non-201 answer aborts the bench).", plan.runs, plan.seconds),
-        "Sizes: the `brotli -q 11` copy of each file of `dist/widget/` that the widget build leaves and the hub sends to browsers accepting br, counted one by one as served; deterministic, so one sample. widget_br_bytes is the build merchants' pages load (postsale-widget wasm + glue); frame_br_bytes the hub IFRAME page's build with the card form (postsale-frame wasm + glue + frame.js), which only the IFRAME presentation loads, inside the frame.".into(),
+        "Sizes: the `brotli -q 11` copy of each file of `dist/widget/` that the widget build leaves and the hub sends to browsers accepting br, counted one by one as served; deterministic, so one sample. widget_br_bytes is the build merchants' pages load (postsale-widget wasm + glue); frame_br_bytes the hub IFRAME page's build with the card form (postsale-frame wasm + glue + frame.js), which only the IFRAME presentation loads, inside the frame; console_br_bytes the merchant console (`dist/console`: wasm, glue and styles as served, its page as is), which no checkout page loads.".into(),
         "Opportunities: `POST /v1/opportunities` to the release hub on a fresh SQLite file (WAL), reason code CAMERA-HIGH (payment_reference, two complementing items), a distinct order, customer and nonce per request, `Origin` set as a browser would. `opportunity_rps_pg`: the same on a throwaway PostgreSQL cluster (fsync off); `opportunity_pg_vs_sqlite` is its median over SQLite's.".into(),
         "Baseline: a bare axum 0.8 handler (release, separate process) answering the same request bodies with 201 and a JSON body of the hub's answer's length; each of its runs comes right after one opportunity run, once the hub has gone quiet (under a clock tick of CPU in a quarter second), and `opportunity_vs_baseline` divides the two runs of each pair.".into(),
         "CPU per request (`opportunity_cpu_us`, `baseline_cpu_us`): the server process's user and system time (`/proc/PID/stat`, 10 ms ticks) from before a run until the process has gone quiet after it, over the requests it answered; the hub's includes copying its log back into the database file. Less sensitive than req/s to a machine that slows down during the bench, as wrk's share of the two cores is not in it.".into(),

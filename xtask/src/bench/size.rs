@@ -1,8 +1,8 @@
 //! Bytes on the merchant's page, the loader and the widget (wasm + JS glue),
 //! and beside them the hub frame page's build, as the hub sends them to a
 //! browser that accepts brotli: the quality-11 copies the widget build leaves
-//! beside each file (`xtask/src/widget.rs`). Files count one by one because
-//! they are served one by one.
+//! beside each file (`xtask/src/widget.rs`); and the merchant console's.
+//! Files count one by one because they are served one by one.
 
 use std::path::Path;
 
@@ -31,6 +31,31 @@ pub(crate) struct Sizes {
     /// The hub frame page's build (card form included): wasm, glue and
     /// `frame.js`. Not on the merchant's page; reported beside it.
     pub(crate) frame: f64,
+    /// The merchant console (`dist/console`): its wasm, glue and styles as
+    /// served, and its page (served uncompressed).
+    pub(crate) console: f64,
+}
+
+/// The console's files as the hub serves them to a browser taking brotli.
+fn console_bytes() -> Result<f64, Error> {
+    let dir = root().join("dist/console");
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut total = 0.0;
+    for entry in entries {
+        let name = entry
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if name == "index.html" {
+            total += std::fs::metadata(dir.join(&name))
+                .map_err(|e| format!("{name}: {e}"))?
+                .len() as f64;
+        } else if !name.ends_with(".br") {
+            total += served_bytes(&dir, &name)?;
+        }
+    }
+    Ok(total)
 }
 
 /// The sizes of the loader and of both widget builds as served.
@@ -44,5 +69,6 @@ pub(crate) fn measure() -> Result<Sizes, Error> {
         loader: served_bytes(&dir, "postsale.js")?,
         widget: build(crate::widget::PAGE)?,
         frame: build(crate::widget::FRAME)? + served_bytes(&dir, "frame.js")?,
+        console: console_bytes()?,
     })
 }

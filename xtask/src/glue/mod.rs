@@ -236,7 +236,7 @@ pub(crate) fn minify_loader(dir: &Path) -> Result<(), Error> {
     let path = dir.join("postsale.js");
     let source = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let minified = terser(&source, false)?;
-    std::fs::write(&path, minified).map_err(|e| format!("{}: {e}", path.display()).into())
+    std::fs::write(&path, minified).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// `js` minified by terser (installed by `cargo xtask setup`): an ES module

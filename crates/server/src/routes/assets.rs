@@ -30,7 +30,67 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     if state.demo {
         router = router.route("/v1/demo/order", get(demo_order));
     }
+    if state.assets.console.is_some() {
+        router = router
+            .route(
+                "/console",
+                get(|| async { axum::response::Redirect::permanent("/console/") }),
+            )
+            .route("/console/", get(console_page))
+            .route("/console/{file}", get(console_file));
+    }
     router
+}
+
+/// `GET /console/`: the console's one page (its routes are the address's
+/// fragment), under a policy that lets nothing but the hub's own scripts run
+/// and no other site frame it.
+async fn console_page(State(state): State<AppState>) -> Result<Response, Failure> {
+    let console = state
+        .assets
+        .console
+        .as_ref()
+        .ok_or_else(|| Failure::NotFound("this hub has no console".into()))?;
+    let mut response = Html(console.page.clone()).into_response();
+    let headers = response.headers_mut();
+    if let Ok(policy) = HeaderValue::from_str(&console.policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    Ok(cached(response, "no-cache"))
+}
+
+/// `GET /console/{file}`: the console's scripts, wasm and styles, named by
+/// their content's digest, so they never change under a name.
+async fn console_file(
+    State(state): State<AppState>,
+    UrlPath(file): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let console = state
+        .assets
+        .console
+        .as_ref()
+        .ok_or_else(|| Failure::NotFound("this hub has no console".into()))?;
+    let plain = console
+        .files
+        .get(&file)
+        .ok_or_else(|| Failure::NotFound(format!("no console file '{file}'")))?;
+    let copy = console.brotli.get(&file);
+    let mut response = typed(plain, copy, &file, &headers);
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok(cached(response, "public, max-age=31536000, immutable"))
 }
 
 /// `GET /v1/demo/order` (demo hubs only): a new demo order's signed ticket
@@ -123,9 +183,20 @@ fn file_response(
         .files
         .get(file)
         .ok_or_else(|| Failure::NotFound(format!("no widget file '{file}'")))?;
-    let copy = assets.brotli.get(file);
+    let mut response = typed(plain, assets.brotli.get(file), file, headers);
+    // The widget is loaded cross-origin by merchants' pages.
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    Ok(cached(response, cache))
+}
+
+/// A file's bytes (its brotli copy for a client that takes `br`) with its
+/// content type.
+fn typed(plain: &[u8], copy: Option<&Vec<u8>>, file: &str, headers: &HeaderMap) -> Response {
     let brotli = copy.filter(|_| accepts_brotli(headers));
-    let bytes = brotli.unwrap_or(plain);
+    let bytes = brotli.map_or(plain, Vec::as_slice);
     let content_type = match file.rsplit('.').next() {
         Some("js") => "text/javascript; charset=utf-8",
         Some("wasm") => "application/wasm",
@@ -135,7 +206,7 @@ fn file_response(
         Some("ts") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     };
-    let mut response = bytes.clone().into_response();
+    let mut response = bytes.to_vec().into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -149,12 +220,7 @@ fn file_response(
             .headers_mut()
             .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
-    // The widget is loaded cross-origin by merchants' pages.
-    response.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    Ok(cached(response, cache))
+    response
 }
 
 fn cached(mut response: Response, cache: &'static str) -> Response {

@@ -10,13 +10,14 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
-use serde::{Deserialize, Serialize};
+use postsale_protocol::{ConsoleSession, ConsoleUser, Invitation, MerchantSummary, SessionAnswer};
+use serde::Deserialize;
 
 use super::auth::{MerchantCaller, OperatorAuth, SESSION_COOKIE, SignedIn, same_site};
 use super::problem::ApiJson;
 use crate::{
     failure::Failure,
-    people::{self, InvitationView, NewInvitation, Opened, SessionView, UserView},
+    people::{self, Opened, session_view, user_view},
     registry::merchant,
     state::AppState,
     store::people::Session,
@@ -76,28 +77,6 @@ pub(crate) struct RoleChange {
     pub(crate) role: String,
 }
 
-/// The merchant a user works for, as the console shows it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct MerchantSummary {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) affiliate: bool,
-    pub(crate) upseller: bool,
-}
-
-/// The signed-in person, their session and the token that proves a request
-/// comes from the console.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct SessionAnswer {
-    pub(crate) user: UserView,
-    pub(crate) session: SessionView,
-    /// Send it in `X-CSRF-Token` with every request that changes anything.
-    pub(crate) csrf_token: String,
-    /// Absent for the operator's people.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) merchant: Option<MerchantSummary>,
-}
-
 async fn answer(
     state: &AppState,
     session: &Session,
@@ -115,8 +94,8 @@ async fn answer(
         None => None,
     };
     Ok(SessionAnswer {
-        user: UserView::from(&session.user),
-        session: SessionView::from(session),
+        user: user_view(&session.user),
+        session: session_view(session),
         csrf_token: people::csrf_token(token),
         merchant,
     })
@@ -242,11 +221,11 @@ pub(crate) async fn sign_out(
 
 /// `GET /v1/console/sessions`: the signed-in user's open sessions.
 #[utoipa::path(get, path = "/v1/console/sessions", tag = "console", security(("session" = [])),
-    responses((status = 200, description = "open sessions, newest first", body = Vec<SessionView>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "open sessions, newest first", body = Vec<ConsoleSession>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn sessions(
     State(state): State<AppState>,
     SignedIn { session }: SignedIn,
-) -> Result<Json<Vec<SessionView>>, Failure> {
+) -> Result<Json<Vec<ConsoleSession>>, Failure> {
     Ok(Json(people::sessions(&state.db, &session.user.id).await?))
 }
 
@@ -284,11 +263,11 @@ pub(crate) async fn password(
 
 /// `GET /v1/console/users`: the merchant's people.
 #[utoipa::path(get, path = "/v1/console/users", tag = "console", security(("session" = []), ("api_key" = [])),
-    responses((status = 200, description = "the merchant's users, oldest first", body = Vec<UserView>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "the merchant's users, oldest first", body = Vec<ConsoleUser>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn users(
     State(state): State<AppState>,
     caller: MerchantCaller,
-) -> Result<Json<Vec<UserView>>, Failure> {
+) -> Result<Json<Vec<ConsoleUser>>, Failure> {
     Ok(Json(
         people::users(&state.db, Some(&caller.merchant.id)).await?,
     ))
@@ -298,14 +277,14 @@ pub(crate) async fn users(
 /// users keep an admin).
 #[utoipa::path(put, path = "/v1/console/users/{id}", tag = "console", security(("session" = []), ("api_key" = [])), request_body = RoleChange,
     params(("id" = String, Path, description = "the user's id")),
-    responses((status = 200, description = "the user", body = UserView), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "the user", body = ConsoleUser), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %caller.merchant.id, by = %caller.who()))]
 pub(crate) async fn set_role(
     State(state): State<AppState>,
     caller: MerchantCaller,
     Path(id): Path<String>,
     ApiJson(asked): ApiJson<RoleChange>,
-) -> Result<Json<UserView>, Failure> {
+) -> Result<Json<ConsoleUser>, Failure> {
     Ok(Json(
         people::set_role(&state.db, &caller.merchant.id, &id, &asked.role).await?,
     ))
@@ -327,11 +306,11 @@ pub(crate) async fn remove_user(
 
 /// `GET /v1/console/invitations`.
 #[utoipa::path(get, path = "/v1/console/invitations", tag = "console", security(("session" = []), ("api_key" = [])),
-    responses((status = 200, description = "the merchant's invitations, newest first", body = Vec<InvitationView>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "the merchant's invitations, newest first", body = Vec<Invitation>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn invitations(
     State(state): State<AppState>,
     caller: MerchantCaller,
-) -> Result<Json<Vec<InvitationView>>, Failure> {
+) -> Result<Json<Vec<Invitation>>, Failure> {
     Ok(Json(
         people::invitations(&state.db, Some(&caller.merchant.id)).await?,
     ))
@@ -340,13 +319,13 @@ pub(crate) async fn invitations(
 /// `POST /v1/console/invitations`: invites someone to the merchant (admins
 /// only); the answer holds the link to send them, this once.
 #[utoipa::path(post, path = "/v1/console/invitations", tag = "console", security(("session" = []), ("api_key" = [])), request_body = InvitationRequest,
-    responses((status = 201, description = "the invitation and its link", body = NewInvitation), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "the invitation and its link", body = Invitation), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %caller.merchant.id, by = %caller.who()))]
 pub(crate) async fn invite(
     State(state): State<AppState>,
     caller: MerchantCaller,
     ApiJson(asked): ApiJson<InvitationRequest>,
-) -> Result<(StatusCode, Json<NewInvitation>), Failure> {
+) -> Result<(StatusCode, Json<Invitation>), Failure> {
     let made = people::invite(
         &state.db,
         &state.public_url,
@@ -376,13 +355,13 @@ pub(crate) async fn withdraw(
 /// merchant's people (its first admin, to begin with).
 #[utoipa::path(post, path = "/v1/operator/merchants/{id}/invitations", tag = "operator", security(("operator_key" = []), ("session" = [])), request_body = InvitationRequest,
     params(("id" = String, Path, description = "merchant id")),
-    responses((status = 201, description = "the invitation and its link", body = NewInvitation), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "the invitation and its link", body = Invitation), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn invite_to_merchant(
     State(state): State<AppState>,
     _: OperatorAuth,
     Path(id): Path<String>,
     ApiJson(asked): ApiJson<InvitationRequest>,
-) -> Result<(StatusCode, Json<NewInvitation>), Failure> {
+) -> Result<(StatusCode, Json<Invitation>), Failure> {
     if merchant::by_id(&state.db, &id).await?.is_none() {
         return Err(Failure::NotFound(format!("no merchant '{id}'")));
     }
@@ -401,12 +380,12 @@ pub(crate) async fn invite_to_merchant(
 /// `POST /v1/operator/invitations`: the operator invites one of its own
 /// people (an operator).
 #[utoipa::path(post, path = "/v1/operator/invitations", tag = "operator", security(("operator_key" = []), ("session" = [])), request_body = InvitationRequest,
-    responses((status = 201, description = "the invitation and its link", body = NewInvitation), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "the invitation and its link", body = Invitation), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn invite_operator(
     State(state): State<AppState>,
     _: OperatorAuth,
     ApiJson(asked): ApiJson<InvitationRequest>,
-) -> Result<(StatusCode, Json<NewInvitation>), Failure> {
+) -> Result<(StatusCode, Json<Invitation>), Failure> {
     let made = people::invite(
         &state.db,
         &state.public_url,
@@ -421,11 +400,11 @@ pub(crate) async fn invite_operator(
 
 /// `GET /v1/operator/users`: the operator's people.
 #[utoipa::path(get, path = "/v1/operator/users", tag = "operator", security(("operator_key" = []), ("session" = [])),
-    responses((status = 200, description = "the operator's people", body = Vec<UserView>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "the operator's people", body = Vec<ConsoleUser>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn operator_users(
     State(state): State<AppState>,
     _: OperatorAuth,
-) -> Result<Json<Vec<UserView>>, Failure> {
+) -> Result<Json<Vec<ConsoleUser>>, Failure> {
     Ok(Json(people::users(&state.db, None).await?))
 }
 

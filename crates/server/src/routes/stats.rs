@@ -99,13 +99,13 @@ fn decimal(minor: i64, currency: &str) -> String {
         ("to" = Option<String>, Query, description = "the last day (UTC), YYYY-MM-DD; today by default; at most 366 days in all"),
         ("side" = Option<String>, Query, description = "`affiliate` or `upseller`: the merchant's offers shown on its pages, or its items shown on others'; its first role by default"),
     ),
-    responses((status = 200, description = "the report", body = crate::report::Report), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "the report", body = postsale_protocol::Report), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %me.id))]
 pub(crate) async fn report(
     State(state): State<AppState>,
     MerchantAuth(me): MerchantAuth,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
-) -> Result<Json<crate::report::Report>, Failure> {
+) -> Result<Json<postsale_protocol::Report>, Failure> {
     use crate::report::{MAX_DAYS, parse_date};
     use crate::store::stats::Side;
     let mut asked: BTreeMap<String, String> = BTreeMap::new();

@@ -12,6 +12,10 @@ const LOADER: &str = "/* loader */ window.postsale = window.postsale || 1;";
 /// it is, byte for byte.
 const LOADER_BR: &[u8] = b"\x1b\x33\x00\xf8 the loader's brotli copy";
 
+/// The console's page as trunk leaves it: an inline start-up script.
+const CONSOLE_PAGE: &str = "<html><head><script type=\"module\">import init from '/console/app-0a1b.js';\nawait init();</script>\
+    <script src=\"/console/other.js\"></script></head><body></body></html>";
+
 async fn spawn_with_assets(demo: bool) -> (String, reqwest::Client) {
     // The hub reads the build into memory as it starts: the directory goes
     // when this function returns.
@@ -33,6 +37,10 @@ async fn spawn_with_assets(demo: bool) -> (String, reqwest::Client) {
         "<div data-opportunity=\"{{opportunity_id}}\" data-hub=\"{{hub}}\"></div>",
     )
     .expect("write");
+    std::fs::create_dir_all(dist.join("console")).expect("console");
+    std::fs::write(dist.join("console/index.html"), CONSOLE_PAGE).expect("write");
+    std::fs::write(dist.join("console/app-0a1b.js"), "export default 1;").expect("write");
+    std::fs::write(dist.join("console/app-0a1b.js.br"), LOADER_BR).expect("write");
     std::fs::write(dist.join("index.html"), "<script>postsale('purchase', {ticket: '{{demo_ticket}}', order: {id: '{{demo_order_id}}'}})</script>").expect("write");
     let mut settings = Settings::for_tests(crate::helpers::fresh_database().await);
     settings.assets = Some(dist);
@@ -240,4 +248,73 @@ async fn a_client_that_accepts_brotli_gets_the_builds_brotli_copy() {
     assert!(wasm.headers().get("content-encoding").is_none());
     assert!(wasm.headers().get("vary").is_none());
     assert_eq!(&wasm.bytes().await.expect("body")[..], b"\0asm\x01\0\0\0");
+}
+
+#[tokio::test]
+async fn the_console_runs_only_the_hubs_scripts_and_its_files_never_change_under_a_name() {
+    let (base, client) = spawn_with_assets(false).await;
+    let page = client
+        .get(format!("{base}/console/"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), 200);
+    let header = |name: &str| {
+        page.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let policy = header("content-security-policy");
+    // The inline start-up script by its digest, and nothing else inline.
+    let inline = "import init from '/console/app-0a1b.js';\nawait init();";
+    let digest = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(inline));
+    assert!(
+        policy.contains(&format!(
+            "script-src 'self' 'wasm-unsafe-eval' 'sha256-{digest}';"
+        )),
+        "{policy}"
+    );
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(header("x-frame-options"), "DENY");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(page.text().await.expect("page"), CONSOLE_PAGE);
+
+    let file = client
+        .get(format!("{base}/console/app-0a1b.js"))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(file.status(), 200);
+    assert_eq!(
+        file.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(file.headers()["content-encoding"], "br");
+    assert_eq!(
+        file.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(file.bytes().await.expect("bytes").as_ref(), LOADER_BR);
+    for missing in [
+        "/console/nothing.js",
+        "/console/index.html",
+        "/console/app-0a1b.js.br",
+    ] {
+        let answer = client
+            .get(format!("{base}{missing}"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(answer.status(), 404, "{missing}");
+    }
+    let bare = client
+        .get(format!("{base}/console"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(bare.url().path(), "/console/", "redirected to the page");
 }
