@@ -1,7 +1,7 @@
 //! The merchant console in a real browser: the demo shop's admin signs in
 //! (after one wrong password), sees the sale a customer just made in the
-//! overview, invites an analyst (one field error shown and fixed on the
-//! way) and signs out; the analyst takes the link, signs in by it, and may
+//! overview, sets up a template through its form and invites an analyst
+//! (a field error shown and fixed on the way in each) and signs out; the analyst takes the link, signs in by it, and may
 //! not invite; signed-out and cross-site requests are refused. axe-core
 //! scans every page; each is photographed at desktop and phone width.
 
@@ -144,6 +144,40 @@ async fn a_merchant_signs_in_sees_the_sale_and_invites_an_analyst_who_may_not_ed
             .await?;
         scanned(&t, "overview").await?;
 
+        // The admin sets up a template through the form: an empty headline
+        // is refused on its field, then fixed.
+        click(&t, "nav a", "Offers").await?;
+        heading(&t, "Offers").await?;
+        click(&t, "ul.tabs button", "Templates").await?;
+        t.client.find(Locator::Css("#templates-id")).await?;
+        fill(&t, "#templates-id", "console-thanks").await?;
+        fill(&t, "#templates-body", "Made in the console.").await?;
+        fill(&t, "#templates-button", "Add it").await?;
+        click(&t, "form.card button", "Create").await?;
+        t.until("the headline's error", async || {
+            let input = t.client.find(Locator::Css("#templates-headline")).await?;
+            Ok((input.attr("aria-invalid").await?.as_deref() == Some("true")).then_some(()))
+        })
+        .await?;
+        scanned(&t, "offers-error").await?;
+        fill(&t, "#templates-headline", "Thanks, {{ first_name }}").await?;
+        click(&t, "form.card button", "Create").await?;
+        t.until("the new template in the list", async || {
+            for cell in t.client.find_all(Locator::Css("tbody th")).await? {
+                if cell.text().await?.trim() == "console-thanks" {
+                    return Ok(Some(()));
+                }
+            }
+            Ok(None)
+        })
+        .await?;
+        let stored = t.admin("/v1/admin/templates/console-thanks").await?;
+        ensure!(
+            stored["headline"] == "Thanks, {{ first_name }}",
+            "the template stored is {stored}"
+        );
+        scanned(&t, "offers").await?;
+
         // The admin invites an analyst: a bad address is refused on its field.
         click(&t, "nav a", "People").await?;
         heading(&t, "People").await?;
@@ -200,6 +234,21 @@ async fn a_merchant_signs_in_sees_the_sale_and_invites_an_analyst_who_may_not_ed
         ensure!(
             t.client.find(Locator::Css("#invite-email")).await.is_err(),
             "an analyst is offered the invitation form"
+        );
+        click(&t, "nav a", "Offers").await?;
+        heading(&t, "Offers").await?;
+        t.until("the analyst's reading note", async || {
+            let main = t.client.find(Locator::Css("main")).await?;
+            Ok(main
+                .text()
+                .await?
+                .contains("Your role reads offers")
+                .then_some(()))
+        })
+        .await?;
+        ensure!(
+            t.client.find(Locator::Css("main form.card")).await.is_err(),
+            "an analyst is offered a record form"
         );
         // Asked anyway, with the session's own CSRF token, the hub refuses.
         let csrf = t

@@ -1,6 +1,6 @@
 //! The merchant console, served by the hub at `/console/`: people sign in
-//! (or take an invitation), then see what their offers earn, manage their
-//! merchant's people and their own sessions. Everything it shows comes
+//! (or take an invitation), then see what their offers earn, set them up,
+//! manage their merchant's people and their own sessions. Everything it shows comes
 //! from the hub's API; everything it changes goes through it, with the
 //! session's CSRF token. See `docs/ARCHITECTURE.md`, "The console".
 
@@ -8,6 +8,7 @@ mod account;
 mod api;
 mod chart;
 mod form;
+mod offers;
 mod overview;
 mod people;
 mod route;
@@ -89,6 +90,7 @@ fn Shell(props: &ShellProps) -> Html {
     };
     let page = match (&props.route, signed.merchant.is_some()) {
         (Route::People, true) => html! { <people::People signed={signed.clone()} /> },
+        (Route::Offers, true) => html! { <offers::Offers signed={signed.clone()} /> },
         (Route::Account, _) | (_, false) => html! {
             <account::Account signed={signed.clone()} on_signed_out={props.on_signed_out.clone()} />
         },
@@ -106,6 +108,7 @@ fn Shell(props: &ShellProps) -> Html {
                     <ul>
                         if signed.merchant.is_some() {
                             { link(Route::Overview, "Overview") }
+                            { link(Route::Offers, "Offers") }
                             { link(Route::People, "People") }
                         }
                         { link(Route::Account, "Account") }

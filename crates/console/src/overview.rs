@@ -206,10 +206,22 @@ pub(crate) fn Overview(props: &SignedProps) -> Html {
         use_effect_with(
             ((*from).clone(), (*to).clone(), (*side).clone()),
             move |(from, to, side)| {
-                let path = format!("/v1/admin/stats/report?from={from}&to={to}&side={side}");
-                spawn_local(async move {
-                    report.set(Some(api::get::<Report>(&path).await));
-                });
+                let window = postsale_protocol::parse_day(from)
+                    .zip(postsale_protocol::parse_day(to))
+                    .map(|(first, last)| last - first + 1);
+                match window {
+                    Some(days @ 1..=366) => {
+                        let path =
+                            format!("/v1/admin/stats/report?to={to}&days={days}&side={side}");
+                        spawn_local(async move {
+                            report.set(Some(api::get::<Report>(&path).await));
+                        });
+                    }
+                    _ => report.set(Some(Err(Problem {
+                        detail: "Choose a period of 1 to 366 days, its first day first.".into(),
+                        ..Problem::default()
+                    }))),
+                }
             },
         );
     }

@@ -11,6 +11,7 @@ pub(crate) enum Route {
     /// Taking the invitation with this token.
     Join(String),
     Overview,
+    Offers,
     People,
     Account,
 }
@@ -22,6 +23,7 @@ impl Route {
         match path.trim_end_matches('/') {
             "/sign-in" => Self::SignIn,
             "/people" => Self::People,
+            "/offers" => Self::Offers,
             "/account" => Self::Account,
             other => match other.strip_prefix("/join/") {
                 Some(token) if !token.is_empty() => Self::Join(token.to_owned()),
@@ -37,6 +39,7 @@ impl Route {
             Self::Join(token) => format!("#/join/{token}"),
             Self::Overview => "#/".into(),
             Self::People => "#/people".into(),
+            Self::Offers => "#/offers".into(),
             Self::Account => "#/account".into(),
         }
     }

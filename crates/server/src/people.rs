@@ -104,8 +104,8 @@ pub(crate) fn csrf_token(token: &str) -> String {
 /// An e-mail address, trimmed and lower-cased: one `@`, something on each
 /// side, no spaces or control characters, at most 254 characters.
 pub(crate) fn email(field: &str, value: &str) -> Result<String, Failure> {
-    let value = value.trim().to_lowercase();
-    let shaped = value.len() <= 254
+    let value = value.trim();
+    let shaped = value.chars().count() <= 254
         && value
             .split_once('@')
             .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
@@ -115,7 +115,7 @@ pub(crate) fn email(field: &str, value: &str) -> Result<String, Failure> {
     if !shaped {
         return Err(Failure::invalid(field, "must be an e-mail address"));
     }
-    Ok(value)
+    Ok(value.to_lowercase())
 }
 
 /// A new password: long enough to resist guessing, bounded so that hashing

@@ -27,9 +27,12 @@ use crate::{
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SignIn {
-    #[schema(max_length = 254)]
+    #[schema(
+        max_length = 254,
+        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]+@[^@\\s\\x00-\\x1f\\x7f-\\x9f]*\\.[^@\\s\\x00-\\x1f\\x7f-\\x9f]*[^@.\\s\\x00-\\x1f\\x7f-\\x9f]$"
+    )]
     pub(crate) email: String,
-    #[schema(max_length = 256)]
+    #[schema(min_length = 1, max_length = 256)]
     pub(crate) password: String,
 }
 
@@ -40,7 +43,11 @@ pub(crate) struct Join {
     /// The invitation's token.
     #[schema(max_length = 100)]
     pub(crate) token: String,
-    #[schema(max_length = 120)]
+    /// 1 to 120 characters, not all blank, no control characters but line breaks.
+    #[schema(
+        max_length = 120,
+        pattern = "^[^\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub(crate) name: String,
     /// 12 to 256 characters, not the e-mail address.
     #[schema(min_length = 12, max_length = 256)]
@@ -57,15 +64,46 @@ pub(crate) struct PasswordChange {
     pub(crate) new_password: String,
 }
 
-/// Whom to invite, as what.
+/// Whom to invite to the merchant, as what.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct InvitationRequest {
-    #[schema(max_length = 254)]
+    #[schema(
+        max_length = 254,
+        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]+@[^@\\s\\x00-\\x1f\\x7f-\\x9f]*\\.[^@\\s\\x00-\\x1f\\x7f-\\x9f]*[^@.\\s\\x00-\\x1f\\x7f-\\x9f]$"
+    )]
     pub(crate) email: String,
-    /// `admin`, `editor` or `analyst` (a merchant's); `operator` (the
-    /// operator's), which is also the default there.
+    #[schema(pattern = "^(admin|editor|analyst)$")]
+    pub(crate) role: String,
+}
+
+/// Whom the operator invites to a merchant: its admin unless it says otherwise.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MerchantInvitationRequest {
+    #[schema(
+        max_length = 254,
+        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]+@[^@\\s\\x00-\\x1f\\x7f-\\x9f]*\\.[^@\\s\\x00-\\x1f\\x7f-\\x9f]*[^@.\\s\\x00-\\x1f\\x7f-\\x9f]$"
+    )]
+    pub(crate) email: String,
+    /// `admin` when omitted.
     #[serde(default)]
+    #[schema(pattern = "^(admin|editor|analyst)$")]
+    pub(crate) role: Option<String>,
+}
+
+/// Whom the operator invites to its own people.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OperatorInvitationRequest {
+    #[schema(
+        max_length = 254,
+        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]+@[^@\\s\\x00-\\x1f\\x7f-\\x9f]*\\.[^@\\s\\x00-\\x1f\\x7f-\\x9f]*[^@.\\s\\x00-\\x1f\\x7f-\\x9f]$"
+    )]
+    pub(crate) email: String,
+    /// `operator`, the only role the operator's people have.
+    #[serde(default)]
+    #[schema(pattern = "^operator$")]
     pub(crate) role: Option<String>,
 }
 
@@ -74,6 +112,7 @@ pub(crate) struct InvitationRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RoleChange {
     /// `admin`, `editor` or `analyst`.
+    #[schema(pattern = "^(admin|editor|analyst)$")]
     pub(crate) role: String,
 }
 
@@ -262,7 +301,7 @@ pub(crate) async fn password(
 }
 
 /// `GET /v1/console/users`: the merchant's people.
-#[utoipa::path(get, path = "/v1/console/users", tag = "console", security(("session" = []), ("api_key" = [])),
+#[utoipa::path(get, path = "/v1/console/users", tag = "console", security(("api_key" = [])),
     responses((status = 200, description = "the merchant's users, oldest first", body = Vec<ConsoleUser>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn users(
     State(state): State<AppState>,
@@ -275,7 +314,7 @@ pub(crate) async fn users(
 
 /// `PUT /v1/console/users/{id}`: another role (admins only; a merchant's
 /// users keep an admin).
-#[utoipa::path(put, path = "/v1/console/users/{id}", tag = "console", security(("session" = []), ("api_key" = [])), request_body = RoleChange,
+#[utoipa::path(put, path = "/v1/console/users/{id}", tag = "console", security(("api_key" = [])), request_body = RoleChange,
     params(("id" = String, Path, description = "the user's id")),
     responses((status = 200, description = "the user", body = ConsoleUser), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %caller.merchant.id, by = %caller.who()))]
@@ -291,7 +330,7 @@ pub(crate) async fn set_role(
 }
 
 /// `DELETE /v1/console/users/{id}`: removes a user and ends their sessions.
-#[utoipa::path(delete, path = "/v1/console/users/{id}", tag = "console", security(("session" = []), ("api_key" = [])),
+#[utoipa::path(delete, path = "/v1/console/users/{id}", tag = "console", security(("api_key" = [])),
     params(("id" = String, Path, description = "the user's id")),
     responses((status = 204, description = "removed"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %caller.merchant.id, by = %caller.who()))]
@@ -305,7 +344,7 @@ pub(crate) async fn remove_user(
 }
 
 /// `GET /v1/console/invitations`.
-#[utoipa::path(get, path = "/v1/console/invitations", tag = "console", security(("session" = []), ("api_key" = [])),
+#[utoipa::path(get, path = "/v1/console/invitations", tag = "console", security(("api_key" = [])),
     responses((status = 200, description = "the merchant's invitations, newest first", body = Vec<Invitation>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn invitations(
     State(state): State<AppState>,
@@ -318,7 +357,7 @@ pub(crate) async fn invitations(
 
 /// `POST /v1/console/invitations`: invites someone to the merchant (admins
 /// only); the answer holds the link to send them, this once.
-#[utoipa::path(post, path = "/v1/console/invitations", tag = "console", security(("session" = []), ("api_key" = [])), request_body = InvitationRequest,
+#[utoipa::path(post, path = "/v1/console/invitations", tag = "console", security(("api_key" = [])), request_body = InvitationRequest,
     responses((status = 201, description = "the invitation and its link", body = Invitation), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %caller.merchant.id, by = %caller.who()))]
 pub(crate) async fn invite(
@@ -331,7 +370,7 @@ pub(crate) async fn invite(
         &state.public_url,
         Some(&caller.merchant.id),
         &asked.email,
-        asked.role.as_deref().unwrap_or_default(),
+        &asked.role,
         caller.who(),
     )
     .await?;
@@ -339,7 +378,7 @@ pub(crate) async fn invite(
 }
 
 /// `DELETE /v1/console/invitations/{id}`: withdraws an open invitation.
-#[utoipa::path(delete, path = "/v1/console/invitations/{id}", tag = "console", security(("session" = []), ("api_key" = [])),
+#[utoipa::path(delete, path = "/v1/console/invitations/{id}", tag = "console", security(("api_key" = [])),
     params(("id" = String, Path, description = "the invitation's id")),
     responses((status = 204, description = "withdrawn"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn withdraw(
@@ -353,14 +392,14 @@ pub(crate) async fn withdraw(
 
 /// `POST /v1/operator/merchants/{id}/invitations`: the operator invites a
 /// merchant's people (its first admin, to begin with).
-#[utoipa::path(post, path = "/v1/operator/merchants/{id}/invitations", tag = "operator", security(("operator_key" = []), ("session" = [])), request_body = InvitationRequest,
+#[utoipa::path(post, path = "/v1/operator/merchants/{id}/invitations", tag = "operator", security(("operator_key" = [])), request_body = MerchantInvitationRequest,
     params(("id" = String, Path, description = "merchant id")),
     responses((status = 201, description = "the invitation and its link", body = Invitation), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn invite_to_merchant(
     State(state): State<AppState>,
     _: OperatorAuth,
     Path(id): Path<String>,
-    ApiJson(asked): ApiJson<InvitationRequest>,
+    ApiJson(asked): ApiJson<MerchantInvitationRequest>,
 ) -> Result<(StatusCode, Json<Invitation>), Failure> {
     if merchant::by_id(&state.db, &id).await?.is_none() {
         return Err(Failure::NotFound(format!("no merchant '{id}'")));
@@ -379,12 +418,12 @@ pub(crate) async fn invite_to_merchant(
 
 /// `POST /v1/operator/invitations`: the operator invites one of its own
 /// people (an operator).
-#[utoipa::path(post, path = "/v1/operator/invitations", tag = "operator", security(("operator_key" = []), ("session" = [])), request_body = InvitationRequest,
+#[utoipa::path(post, path = "/v1/operator/invitations", tag = "operator", security(("operator_key" = [])), request_body = OperatorInvitationRequest,
     responses((status = 201, description = "the invitation and its link", body = Invitation), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn invite_operator(
     State(state): State<AppState>,
     _: OperatorAuth,
-    ApiJson(asked): ApiJson<InvitationRequest>,
+    ApiJson(asked): ApiJson<OperatorInvitationRequest>,
 ) -> Result<(StatusCode, Json<Invitation>), Failure> {
     let made = people::invite(
         &state.db,
@@ -399,7 +438,7 @@ pub(crate) async fn invite_operator(
 }
 
 /// `GET /v1/operator/users`: the operator's people.
-#[utoipa::path(get, path = "/v1/operator/users", tag = "operator", security(("operator_key" = []), ("session" = [])),
+#[utoipa::path(get, path = "/v1/operator/users", tag = "operator", security(("operator_key" = [])),
     responses((status = 200, description = "the operator's people", body = Vec<ConsoleUser>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn operator_users(
     State(state): State<AppState>,
@@ -409,7 +448,7 @@ pub(crate) async fn operator_users(
 }
 
 /// `DELETE /v1/operator/users/{id}`: removes one of the operator's people.
-#[utoipa::path(delete, path = "/v1/operator/users/{id}", tag = "operator", security(("operator_key" = []), ("session" = [])),
+#[utoipa::path(delete, path = "/v1/operator/users/{id}", tag = "operator", security(("operator_key" = [])),
     params(("id" = String, Path, description = "the user's id")),
     responses((status = 204, description = "removed"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn remove_operator_user(

@@ -31,7 +31,7 @@ use super::{
         console::users, console::set_role, console::remove_user, console::invitations, console::invite, console::withdraw,
         console::invite_to_merchant, console::invite_operator, console::operator_users, console::remove_operator_user,
     ),
-    modifiers(&Security, &ListsOnce, &AtLeastOneRole, &ByLanguage),
+    modifiers(&Security, &ListsOnce, &AtLeastOneRole, &ByLanguage, &ReportWindow),
     tags((name = "widget", description = "called by the widget on the affiliate's page"),
         (name = "admin", description = "merchants' registry, orders and statistics"),
         (name = "trust", description = "corporate affiliations, upseller agreements and the settlement ledger"),
@@ -101,6 +101,40 @@ impl Modify for ByLanguage {
                 map.property_names = Some(Box::new(tag.into()));
                 map.max_properties = Some(20);
             }
+        }
+    }
+}
+
+/// The report's window, in the shapes the hub takes: a date, a number of
+/// days, one of two sides (which the tuple parameters cannot say).
+struct ReportWindow;
+
+impl Modify for ReportWindow {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        let Some(get) = openapi
+            .paths
+            .paths
+            .get_mut("/v1/admin/stats/report")
+            .and_then(|item| item.get.as_mut())
+        else {
+            return;
+        };
+        for parameter in get.parameters.iter_mut().flatten() {
+            let schema = match parameter.name.as_str() {
+                "to" => ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+                "days" => ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .maximum(Some(366)),
+                "side" => ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["affiliate", "upseller"])),
+                _ => continue,
+            };
+            parameter.schema = Some(schema.into());
         }
     }
 }

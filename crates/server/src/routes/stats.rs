@@ -91,13 +91,13 @@ fn decimal(minor: i64, currency: &str) -> String {
         .map_or_else(|| minor.to_string(), |m| m.decimal())
 }
 
-/// `GET /v1/admin/stats/report?from=YYYY-MM-DD&to=YYYY-MM-DD&side=affiliate|upseller`:
+/// `GET /v1/admin/stats/report?to=YYYY-MM-DD&days=N&side=affiliate|upseller`:
 /// the console's overview (see `report.rs`).
-#[utoipa::path(get, path = "/v1/admin/stats/report", tag = "admin", security(("api_key" = []), ("session" = [])),
+#[utoipa::path(get, path = "/v1/admin/stats/report", tag = "admin", security(("api_key" = [])),
     params(
-        ("from" = Option<String>, Query, description = "the first day (UTC), YYYY-MM-DD; 29 days before `to` by default"),
-        ("to" = Option<String>, Query, description = "the last day (UTC), YYYY-MM-DD; today by default; at most 366 days in all"),
-        ("side" = Option<String>, Query, description = "`affiliate` or `upseller`: the merchant's offers shown on its pages, or its items shown on others'; its first role by default"),
+        ("to" = Option<String>, Query, description = "the window's last day (UTC), YYYY-MM-DD; today by default"),
+        ("days" = Option<u32>, Query, description = "how many days the window holds, 1 to 366; 30 by default"),
+        ("side" = Option<String>, Query, description = "`affiliate` (the merchant's pages showed the offers) or `upseller` (its items were offered); its first role by default; a role it does not have counts nothing"),
     ),
     responses((status = 200, description = "the report", body = postsale_protocol::Report), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(merchant = %me.id))]
@@ -110,10 +110,10 @@ pub(crate) async fn report(
     use crate::store::stats::Side;
     let mut asked: BTreeMap<String, String> = BTreeMap::new();
     for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        if !matches!(&*key, "from" | "to" | "side") {
+        if !matches!(&*key, "to" | "days" | "side") {
             return Err(Failure::Malformed {
                 detail: format!(
-                    "unknown parameter '{}'; use from, to and side",
+                    "unknown parameter '{}'; use to, days and side",
                     key.chars().take(40).collect::<String>()
                 ),
                 field: None,
@@ -129,31 +129,28 @@ pub(crate) async fn report(
             });
         }
     }
-    let today = crate::ids::now().div_euclid(86_400);
-    let last = asked.get("to").map_or(Ok(today), |t| parse_date("to", t))?;
-    let first = asked
-        .get("from")
-        .map_or(Ok(last - 29), |f| parse_date("from", f))?;
-    if first > last || last - first >= MAX_DAYS {
-        return Err(Failure::invalid(
-            "to",
-            format!("must be on or after from, at most {MAX_DAYS} days in all"),
-        ));
-    }
+    let last = match asked.get("to") {
+        Some(to) => parse_date("to", to)?,
+        None => crate::ids::now().div_euclid(86_400),
+    };
+    let days = match asked.get("days") {
+        Some(days) => days
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (1..=MAX_DAYS).contains(d))
+            .ok_or_else(|| {
+                Failure::invalid("days", format!("must be a whole number, 1 to {MAX_DAYS}"))
+            })?,
+        None => 30,
+    };
     let side = match asked.get("side").map(String::as_str) {
         None if me.affiliate => Side::Affiliate,
         None => Side::Upseller,
-        Some("affiliate") if me.affiliate => Side::Affiliate,
-        Some("upseller") if me.upseller => Side::Upseller,
-        Some("affiliate" | "upseller") => {
-            return Err(Failure::invalid(
-                "side",
-                "is not one of this merchant's roles",
-            ));
-        }
+        Some("affiliate") => Side::Affiliate,
+        Some("upseller") => Side::Upseller,
         Some(_) => return Err(Failure::invalid("side", "must be affiliate or upseller")),
     };
     Ok(Json(
-        crate::report::report(&state.db, &me.id, side, first, last).await?,
+        crate::report::report(&state.db, &me.id, side, last - days + 1, last).await?,
     ))
 }
