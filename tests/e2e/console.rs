@@ -210,6 +210,26 @@ async fn a_merchant_signs_in_sees_the_sale_and_invites_an_analyst_who_may_not_ed
             .await?;
         scanned(&t, "people").await?;
 
+        // A key for a machine: shown once, and it opens the API.
+        fill(&t, "#key-label", "nightly export").await?;
+        click(&t, "form.card button", "Make a key").await?;
+        let key = t
+            .until("the new key", async || {
+                let Ok(code) = t.client.find(Locator::Css("#new-api-key")).await else {
+                    return Ok(None);
+                };
+                let text = code.text().await?;
+                Ok(text.starts_with("psk_").then_some(text))
+            })
+            .await?;
+        let opened = reqwest::Client::new()
+            .get(format!("{}/v1/admin/templates", t.hub))
+            .bearer_auth(key.trim())
+            .send()
+            .await?
+            .status();
+        ensure!(opened == 200, "the console's new key got {opened}");
+
         // Signing out ends the session.
         click(&t, "nav a", "Account").await?;
         heading(&t, "Account").await?;

@@ -46,8 +46,8 @@ impl Problem {
 }
 
 pub(crate) use postsale_protocol::{
-    Amounts, ConsoleSession as SessionInfo, ConsoleUser as User, Figures, Invitation, Report,
-    ReportRow as Row, SessionAnswer as Signed,
+    Amounts, ApiKeyInfo, ConsoleSession as SessionInfo, ConsoleUser as User, Figures, Invitation,
+    Report, ReportRow as Row, SessionAnswer as Signed,
 };
 
 /// Whether the signed-in person may manage people, keys and money.

@@ -8,6 +8,7 @@ mod account;
 mod api;
 mod chart;
 mod form;
+mod keys;
 mod offers;
 mod overview;
 mod people;

@@ -224,6 +224,7 @@ pub(crate) fn People(props: &SignedProps) -> Html {
                     </div>
                 }
             }
+            <crate::keys::Keys signed={signed.clone()} />
         </>
     }
 }

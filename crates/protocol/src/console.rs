@@ -82,6 +82,23 @@ pub struct Invitation {
     pub url: Option<String>,
 }
 
+/// One of a merchant's API keys: never the key, but in the answer that
+/// made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiKeyInfo {
+    pub id: String,
+    pub label: String,
+    /// `user:<id>`, `api_key` or `operator`.
+    pub created_by: String,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<i64>,
+    /// The key, shown this once: `Authorization: Bearer <key>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
 /// The figures of one window, one reason code or one other party.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -19,8 +19,8 @@ mod wire;
 pub mod xml;
 
 pub use console::{
-    Amounts, Balance, ConsoleSession, ConsoleUser, Figures, Invitation, ItemSales, MerchantSummary,
-    Report, ReportDay, ReportRow, SessionAnswer,
+    Amounts, ApiKeyInfo, Balance, ConsoleSession, ConsoleUser, Figures, Invitation, ItemSales,
+    MerchantSummary, Report, ReportDay, ReportRow, SessionAnswer,
 };
 pub use day::{day_text, days_from_civil, parse_day};
 pub use handoff::{

@@ -303,6 +303,15 @@ pub(crate) async fn create_with_key(
         Some(("operator", at)),
     )
     .await?;
+    // The first of its API keys (`registry::api_keys` makes the others).
+    let first = crate::store::api_keys::ApiKey {
+        id: crate::ids::new_ordered_id("key"),
+        label: "registration".into(),
+        created_by: "operator".into(),
+        created_at: at,
+        revoked_at: None,
+    };
+    crate::store::api_keys::insert(&mut *tx, &merchant.id, &first, &sha256_hex(api_key)).await?;
     super::commit(db, tx, Some(&merchant.id)).await?;
     Ok(api_key.to_owned())
 }
@@ -349,6 +358,7 @@ pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, Failure> {
     let mut tx = db.writer.begin().await?;
     let deleted = merchants::delete(&mut tx, id, now()).await?;
     crate::store::people::delete_merchant_people(&mut tx, id).await?;
+    crate::store::api_keys::delete_of(&mut tx, id).await?;
     super::commit(db, tx, None).await?;
     Ok(deleted)
 }

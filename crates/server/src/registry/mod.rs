@@ -5,6 +5,7 @@
 
 pub(crate) mod addresses;
 pub(crate) mod agreements;
+pub(crate) mod api_keys;
 pub(crate) mod keys;
 pub(crate) mod merchant;
 pub(crate) mod records;

@@ -138,7 +138,7 @@ fn access(method: &Method, path: &str) -> Access {
     if reads(method) {
         return Access::Read;
     }
-    const MANAGE: [&str; 10] = [
+    const MANAGE: [&str; 11] = [
         "/v1/admin/merchant",
         "/v1/admin/keys",
         "/v1/admin/affiliations",
@@ -149,6 +149,7 @@ fn access(method: &Method, path: &str) -> Access {
         "/v1/admin/secrets",
         "/v1/console/users",
         "/v1/console/invitations",
+        "/v1/console/api-keys",
     ];
     let under = |prefix: &str| {
         path.strip_prefix(prefix)

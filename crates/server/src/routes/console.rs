@@ -10,7 +10,9 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
-use postsale_protocol::{ConsoleSession, ConsoleUser, Invitation, MerchantSummary, SessionAnswer};
+use postsale_protocol::{
+    ApiKeyInfo, ConsoleSession, ConsoleUser, Invitation, MerchantSummary, SessionAnswer,
+};
 use serde::Deserialize;
 
 use super::auth::{MerchantCaller, OperatorAuth, SESSION_COOKIE, SignedIn, same_site};
@@ -18,7 +20,7 @@ use super::problem::ApiJson;
 use crate::{
     failure::Failure,
     people::{self, Opened, session_view, user_view},
-    registry::merchant,
+    registry::{api_keys, merchant},
     state::AppState,
     store::people::Session,
 };
@@ -105,6 +107,18 @@ pub(crate) struct OperatorInvitationRequest {
     #[serde(default)]
     #[schema(pattern = "^operator$")]
     pub(crate) role: Option<String>,
+}
+
+/// A new API key's label.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiKeyRequest {
+    /// What the key is for, as the merchant's people will read it.
+    #[schema(
+        max_length = 80,
+        pattern = "^[^\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]*$"
+    )]
+    pub(crate) label: String,
 }
 
 /// A user's new role.
@@ -457,5 +471,46 @@ pub(crate) async fn remove_operator_user(
     Path(id): Path<String>,
 ) -> Result<StatusCode, Failure> {
     people::remove(&state.db, None, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/console/api-keys`: the merchant's API keys, without the keys.
+#[utoipa::path(get, path = "/v1/console/api-keys", tag = "console", security(("api_key" = [])),
+    responses((status = 200, description = "the keys, newest first, revoked ones too", body = Vec<ApiKeyInfo>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn keys(
+    State(state): State<AppState>,
+    caller: MerchantCaller,
+) -> Result<Json<Vec<ApiKeyInfo>>, Failure> {
+    Ok(Json(api_keys::list(&state.db, &caller.merchant.id).await?))
+}
+
+/// `POST /v1/console/api-keys`: a new key for a machine (admins only); the
+/// key is in this answer only.
+#[utoipa::path(post, path = "/v1/console/api-keys", tag = "console", security(("api_key" = [])), request_body = ApiKeyRequest,
+    responses((status = 201, description = "the key, shown once", body = ApiKeyInfo), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all, fields(merchant = %caller.merchant.id, by = %caller.who()))]
+pub(crate) async fn make_key(
+    State(state): State<AppState>,
+    caller: MerchantCaller,
+    ApiJson(asked): ApiJson<ApiKeyRequest>,
+) -> Result<(StatusCode, Json<ApiKeyInfo>), Failure> {
+    let made = api_keys::create(&state.db, &caller.merchant.id, &asked.label, caller.who()).await?;
+    tracing::info!(key = %made.id, "API key made");
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// `DELETE /v1/console/api-keys/{id}`: revokes a key (admins only); the next
+/// request with it is refused.
+#[utoipa::path(delete, path = "/v1/console/api-keys/{id}", tag = "console", security(("api_key" = [])),
+    params(("id" = String, Path, description = "the key's id")),
+    responses((status = 204, description = "revoked"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all, fields(merchant = %caller.merchant.id, by = %caller.who()))]
+pub(crate) async fn revoke_key(
+    State(state): State<AppState>,
+    caller: MerchantCaller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Failure> {
+    api_keys::revoke(&state.db, &caller.merchant.id, &id).await?;
+    tracing::info!(key = %id, "API key revoked");
     Ok(StatusCode::NO_CONTENT)
 }

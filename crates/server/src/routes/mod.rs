@@ -140,6 +140,14 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
         )
         .route("/v1/console/users", get(console::users))
         .route(
+            "/v1/console/api-keys",
+            get(console::keys).post(console::make_key),
+        )
+        .route(
+            "/v1/console/api-keys/{id}",
+            axum::routing::delete(console::revoke_key),
+        )
+        .route(
             "/v1/console/users/{id}",
             axum::routing::put(console::set_role).delete(console::remove_user),
         )

@@ -30,6 +30,7 @@ use super::{
         console::sign_in, console::join, console::session, console::sign_out, console::sessions, console::end_session, console::password,
         console::users, console::set_role, console::remove_user, console::invitations, console::invite, console::withdraw,
         console::invite_to_merchant, console::invite_operator, console::operator_users, console::remove_operator_user,
+        console::keys, console::make_key, console::revoke_key,
     ),
     modifiers(&Security, &ListsOnce, &AtLeastOneRole, &ByLanguage, &ReportWindow),
     tags((name = "widget", description = "called by the widget on the affiliate's page"),

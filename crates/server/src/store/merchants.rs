@@ -241,13 +241,15 @@ pub(crate) async fn by_id(
     )
 }
 
-/// The merchant whose API key has this digest.
+/// The merchant an API key that is not revoked opens, by the key's digest
+/// (`store::api_keys`).
 pub(crate) async fn by_api_key_sha256(
     pool: &sqlx::AnyPool,
     digest: &str,
 ) -> Result<Option<MerchantRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM merchants WHERE api_key_sha256 = $1"
+        "SELECT {COLUMNS} FROM merchants WHERE id = \
+         (SELECT merchant_id FROM api_keys WHERE key_sha256 = $1 AND revoked_at IS NULL)"
     ))
     .bind(digest)
     .fetch_optional(pool)

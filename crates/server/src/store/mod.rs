@@ -7,6 +7,7 @@
 pub(crate) mod accepts;
 pub(crate) mod affiliations;
 pub(crate) mod agreements;
+pub(crate) mod api_keys;
 pub(crate) mod consent;
 pub(crate) mod events;
 pub(crate) mod frame_tokens;

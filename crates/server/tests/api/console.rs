@@ -822,3 +822,138 @@ async fn the_operators_people_sign_in_and_use_the_operator_api_alone() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn api_keys_are_made_by_admins_shown_once_and_refused_once_revoked() {
+    let app = spawn_app().await;
+    let (admin, editor, analyst) = shop_people(&app).await;
+    let templates = |key: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(format!("{}/v1/admin/templates", app.base))
+                .bearer_auth(key)
+                .send()
+                .await
+                .expect("sent")
+                .status()
+        }
+    };
+    let listed = || async {
+        admin
+            .send(&app, Method::GET, "/v1/console/api-keys", None)
+            .await
+            .json::<Vec<Value>>()
+            .await
+            .expect("json")
+    };
+    assert_eq!(listed().await.len(), 1, "the key the registration made");
+    for (label, field) in [("", "label"), (" ", "label"), ("a\u{7}b", "label")] {
+        let refused = admin
+            .send(
+                &app,
+                Method::POST,
+                "/v1/console/api-keys",
+                Some(json!({"label": label})),
+            )
+            .await;
+        assert_problem(refused, 422, Some(field)).await;
+    }
+    let long = admin
+        .send(
+            &app,
+            Method::POST,
+            "/v1/console/api-keys",
+            Some(json!({"label": "x".repeat(81)})),
+        )
+        .await;
+    assert_problem(long, 422, Some("label")).await;
+    for browser in [&editor, &analyst] {
+        let refused = browser
+            .send(
+                &app,
+                Method::POST,
+                "/v1/console/api-keys",
+                Some(json!({"label": "mine"})),
+            )
+            .await;
+        assert_problem(refused, 403, None).await;
+    }
+    assert_eq!(listed().await.len(), 1, "nothing stored for a refused key");
+
+    let made: Value = admin
+        .send(
+            &app,
+            Method::POST,
+            "/v1/console/api-keys",
+            Some(json!({"label": "warehouse sync"})),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let key = made["key"].as_str().expect("the key, once").to_owned();
+    assert!(key.starts_with("psk_"));
+    assert_eq!(
+        made["created_by"],
+        format!("user:{}", admin.user["id"].as_str().expect("id"))
+    );
+    assert_eq!(templates(key.clone()).await, 200);
+    let keys = listed().await;
+    assert_eq!(keys.len(), 2);
+    assert!(
+        keys.iter().all(|k| k.get("key").is_none()),
+        "keys are never listed: {keys:?}"
+    );
+
+    // The registration's key revoked: refused from the next request on.
+    let first = keys
+        .iter()
+        .find(|k| k["label"] == "registration")
+        .expect("the first key");
+    let path = format!("/v1/console/api-keys/{}", first["id"].as_str().expect("id"));
+    let refused = analyst.send(&app, Method::DELETE, &path, None).await;
+    assert_problem(refused, 403, None).await;
+    assert_eq!(
+        admin.send(&app, Method::DELETE, &path, None).await.status(),
+        204
+    );
+    assert_eq!(templates(app.shop_key.clone()).await, 401);
+    assert_problem(
+        admin.send(&app, Method::DELETE, &path, None).await,
+        404,
+        None,
+    )
+    .await;
+
+    // A machine's key may make and revoke keys too, its own included.
+    let by_key = app
+        .client
+        .post(format!("{}/v1/console/api-keys", app.base))
+        .bearer_auth(&key)
+        .json(&json!({"label": "rotation"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(by_key.status(), 201);
+    let rotated: Value = by_key.json().await.expect("json");
+    assert_eq!(rotated["created_by"], "api_key");
+    let own = format!(
+        "{}/v1/console/api-keys/{}",
+        app.base,
+        made["id"].as_str().expect("id")
+    );
+    let gone = app
+        .client
+        .delete(own)
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(gone.status(), 204);
+    assert_eq!(templates(key).await, 401);
+    assert_eq!(
+        templates(rotated["key"].as_str().expect("key").to_owned()).await,
+        200
+    );
+}
