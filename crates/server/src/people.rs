@@ -507,7 +507,7 @@ pub(crate) async fn set_role(
         return Err(last_admin());
     }
     tx.commit().await?;
-    people::user_of(&db.writer, Some(merchant), id)
+    people::user_of(&db.writer, merchant, id)
         .await?
         .map(|user| user_view(&user))
         .ok_or_else(|| Failure::NotFound(format!("no user '{id}'")))

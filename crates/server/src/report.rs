@@ -105,7 +105,7 @@ impl Sums {
 
 /// Minor units as a decimal string in the currency's style; a debt is
 /// negative.
-fn decimal(minor: i64, currency: &str) -> String {
+pub(crate) fn decimal(minor: i64, currency: &str) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     CurrencyCode::parse(currency)
         .ok()

@@ -57,6 +57,8 @@ pub(crate) struct OperatorAuth;
 #[derive(Debug)]
 pub(crate) struct SignedIn {
     pub(crate) session: Session,
+    /// The session's CSRF token, for the answers that show it.
+    pub(crate) csrf_token: String,
 }
 
 /// The session token in the request's cookies, if any.
@@ -231,8 +233,12 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure> {
+        let session = signed_in(parts, state).await?;
+        // `signed_in` found the cookie's token.
+        let token = session_token(parts).unwrap_or_default();
         Ok(Self {
-            session: signed_in(parts, state).await?,
+            session,
+            csrf_token: people::csrf_token(token),
         })
     }
 }

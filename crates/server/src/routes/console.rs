@@ -133,7 +133,7 @@ pub(crate) struct RoleChange {
 async fn answer(
     state: &AppState,
     session: &Session,
-    token: &str,
+    csrf_token: String,
 ) -> Result<SessionAnswer, Failure> {
     let merchant = match &session.user.merchant_id {
         Some(id) => merchant::by_id(&state.db, id)
@@ -149,7 +149,7 @@ async fn answer(
     Ok(SessionAnswer {
         user: user_view(&session.user),
         session: session_view(session),
-        csrf_token: people::csrf_token(token),
+        csrf_token,
         merchant,
     })
 }
@@ -174,7 +174,7 @@ fn user_agent(headers: &HeaderMap) -> Option<&str> {
 
 /// A session just opened, as its answer: the cookie and what the console needs.
 async fn opened(state: &AppState, status: StatusCode, opened: Opened) -> Result<Response, Failure> {
-    let body = answer(state, &opened.session, &opened.token).await?;
+    let body = answer(state, &opened.session, people::csrf_token(&opened.token)).await?;
     Ok((
         status,
         [(header::SET_COOKIE, cookie(Some(&opened.token)))],
@@ -241,24 +241,11 @@ pub(crate) async fn join(
     responses((status = 200, description = "the session", body = SessionAnswer), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn session(
     State(state): State<AppState>,
-    parts: SessionToken,
-    SignedIn { session }: SignedIn,
+    signed: SignedIn,
 ) -> Result<Json<SessionAnswer>, Failure> {
-    Ok(Json(answer(&state, &session, &parts.0).await?))
-}
-
-/// The session cookie's token, for the answers that show its CSRF token.
-#[derive(Debug)]
-pub(crate) struct SessionToken(String);
-
-impl axum::extract::FromRequestParts<AppState> for SessionToken {
-    type Rejection = Failure;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Failure> {
-        super::auth::session_token(parts)
-            .map(|t| Self(t.to_owned()))
-            .ok_or_else(|| Failure::Unauthorized("sign in to the console".into()))
-    }
+    Ok(Json(
+        answer(&state, &signed.session, signed.csrf_token).await?,
+    ))
 }
 
 /// `POST /v1/console/sign-out`: ends this session.
@@ -266,7 +253,7 @@ impl axum::extract::FromRequestParts<AppState> for SessionToken {
     responses((status = 204, description = "signed out: the cookie is cleared"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn sign_out(
     State(state): State<AppState>,
-    SignedIn { session }: SignedIn,
+    SignedIn { session, .. }: SignedIn,
 ) -> Result<Response, Failure> {
     people::revoke(&state.db, &session.user.id, &session.id).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie(None))]).into_response())
@@ -277,7 +264,7 @@ pub(crate) async fn sign_out(
     responses((status = 200, description = "open sessions, newest first", body = Vec<ConsoleSession>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn sessions(
     State(state): State<AppState>,
-    SignedIn { session }: SignedIn,
+    SignedIn { session, .. }: SignedIn,
 ) -> Result<Json<Vec<ConsoleSession>>, Failure> {
     Ok(Json(people::sessions(&state.db, &session.user.id).await?))
 }
@@ -289,7 +276,7 @@ pub(crate) async fn sessions(
     responses((status = 204, description = "ended"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn end_session(
     State(state): State<AppState>,
-    SignedIn { session }: SignedIn,
+    SignedIn { session, .. }: SignedIn,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Failure> {
     people::revoke(&state.db, &session.user.id, &id).await?;
@@ -301,7 +288,7 @@ pub(crate) async fn end_session(
     responses((status = 204, description = "changed"), (status = 400, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 422, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn password(
     State(state): State<AppState>,
-    SignedIn { session }: SignedIn,
+    SignedIn { session, .. }: SignedIn,
     ApiJson(asked): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, Failure> {
     people::change_password(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::{Json, extract::State};
 use serde::Serialize;
 
-use crate::{failure::Failure, state::AppState, store};
+use crate::{failure::Failure, report::decimal, state::AppState, store};
 
 /// Counts for one reason code (or the whole affiliate).
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
@@ -82,13 +82,6 @@ pub(crate) async fn get(
         total,
         reason_codes: per_code,
     }))
-}
-
-fn decimal(minor: i64, currency: &str) -> String {
-    postsale_protocol::CurrencyCode::parse(currency)
-        .ok()
-        .and_then(|c| postsale_protocol::Money::from_minor(minor, c).ok())
-        .map_or_else(|| minor.to_string(), |m| m.decimal())
 }
 
 /// `GET /v1/admin/stats/report?to=YYYY-MM-DD&days=N&side=affiliate|upseller`:

@@ -96,17 +96,20 @@ pub(crate) async fn user_by_email(
     row.map(User::try_from).transpose()
 }
 
-/// The user with this id, if it is one of `merchant`'s (none: the
-/// operator's).
+/// The user with this id, if it is one of `merchant`'s.
 pub(crate) async fn user_of(
     pool: &sqlx::AnyPool,
-    merchant: Option<&str>,
+    merchant: &str,
     id: &str,
 ) -> Result<Option<User>, StoreError> {
-    Ok(users_of(pool, merchant)
-        .await?
-        .into_iter()
-        .find(|user| user.id == id))
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND merchant_id = $2"
+    ))
+    .bind(id)
+    .bind(merchant)
+    .fetch_optional(pool)
+    .await?;
+    row.map(User::try_from).transpose()
 }
 
 /// `merchant`'s users (none: the operator's), oldest first.
