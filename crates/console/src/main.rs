@@ -10,8 +10,10 @@ mod chart;
 mod form;
 mod keys;
 mod offers;
+mod operate;
 mod overview;
 mod people;
+mod preview;
 mod route;
 mod sign_in;
 
@@ -92,6 +94,8 @@ fn Shell(props: &ShellProps) -> Html {
     let page = match (&props.route, signed.merchant.is_some()) {
         (Route::People, true) => html! { <people::People signed={signed.clone()} /> },
         (Route::Offers, true) => html! { <offers::Offers signed={signed.clone()} /> },
+        (Route::Preview, true) => html! { <preview::Preview signed={signed.clone()} /> },
+        (Route::Orders, true) => html! { <operate::Orders signed={signed.clone()} /> },
         (Route::Account, _) | (_, false) => html! {
             <account::Account signed={signed.clone()} on_signed_out={props.on_signed_out.clone()} />
         },
@@ -110,6 +114,10 @@ fn Shell(props: &ShellProps) -> Html {
                         if signed.merchant.is_some() {
                             { link(Route::Overview, "Overview") }
                             { link(Route::Offers, "Offers") }
+                            if signed.merchant.as_ref().is_some_and(|m| m.affiliate) {
+                                { link(Route::Preview, "Preview") }
+                            }
+                            { link(Route::Orders, "Orders") }
                             { link(Route::People, "People") }
                         }
                         { link(Route::Account, "Account") }

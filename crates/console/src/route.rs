@@ -12,6 +12,8 @@ pub(crate) enum Route {
     Join(String),
     Overview,
     Offers,
+    Preview,
+    Orders,
     People,
     Account,
 }
@@ -24,6 +26,8 @@ impl Route {
             "/sign-in" => Self::SignIn,
             "/people" => Self::People,
             "/offers" => Self::Offers,
+            "/preview" => Self::Preview,
+            "/orders" => Self::Orders,
             "/account" => Self::Account,
             other => match other.strip_prefix("/join/") {
                 Some(token) if !token.is_empty() => Self::Join(token.to_owned()),
@@ -40,6 +44,8 @@ impl Route {
             Self::Overview => "#/".into(),
             Self::People => "#/people".into(),
             Self::Offers => "#/offers".into(),
+            Self::Preview => "#/preview".into(),
+            Self::Orders => "#/orders".into(),
             Self::Account => "#/account".into(),
         }
     }

@@ -197,3 +197,53 @@ pub struct Report {
     pub balances: Vec<Balance>,
     pub items: Vec<ItemSales>,
 }
+
+/// What a preview shows: one of the merchant's reason codes as a customer
+/// would see it, with any of its parts swapped for another of the
+/// merchant's (each absent part is the reason code's own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    /// The reason code whose offer is shown.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, pattern = "^[A-Z0-9][A-Z0-9_-]{0,63}$")
+    )]
+    pub reason_code: crate::ReasonCode,
+    /// Another of the merchant's styles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
+    pub style: Option<String>,
+    /// Another of the merchant's templates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
+    pub template: Option<String>,
+    /// The upseller's SKUs to show (else the reason code's default items).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<String>>,
+    /// The incentives the customer may pick from (an empty list: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incentives: Option<Vec<String>>,
+    /// `popup` or `iframe`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presentation: Option<crate::Presentation>,
+    /// The customer's language as a BCP 47 tag (else the template's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 35, pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+    )]
+    pub lang: Option<String>,
+}
+
+/// A preview made: the hub address the widget is pointed at, and the page
+/// of the hub that shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewAnswer {
+    /// The hub's page showing the preview (a path on the hub), for an IFRAME.
+    pub page: String,
+    /// When the preview's address stops working (Unix seconds).
+    pub expires_at: i64,
+}

@@ -20,7 +20,7 @@ pub mod xml;
 
 pub use console::{
     Amounts, ApiKeyInfo, Balance, ConsoleSession, ConsoleUser, Figures, Invitation, ItemSales,
-    MerchantSummary, Report, ReportDay, ReportRow, SessionAnswer,
+    MerchantSummary, PreviewAnswer, PreviewRequest, Report, ReportDay, ReportRow, SessionAnswer,
 };
 pub use day::{day_text, days_from_civil, parse_day};
 pub use handoff::{

@@ -103,7 +103,7 @@ impl Console {
         let scripts = inline_script_digests(&page).join(" ");
         let policy = format!(
             "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' {scripts}; style-src 'self'; \
-             connect-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; \
+             connect-src 'self'; img-src 'self' data:; font-src 'self'; frame-src 'self'; base-uri 'none'; \
              form-action 'self'; frame-ancestors 'none'"
         );
         Ok(Some(Self {

@@ -31,6 +31,7 @@ mod orders;
 mod outbound;
 mod outbox;
 mod people;
+mod preview;
 mod privacy;
 mod processor;
 mod reconciler;

@@ -47,7 +47,7 @@ pub(crate) async fn show(state: &AppState, id: &str) -> Result<Offer, Failure> {
 const FIRST_NAME: &str = "{{first_name}}";
 
 /// Builds the offer for an open opportunity.
-async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failure> {
+pub(crate) async fn render(state: &AppState, open: &OpenOpportunity) -> Result<Offer, Failure> {
     let affiliate_id = &open.affiliate.id;
     let gone = || Failure::Gone("this offer is no longer available".into());
     let copy = registry::get::<TemplateRecord>(&state.db, affiliate_id, &open.code.template)

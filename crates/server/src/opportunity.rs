@@ -299,37 +299,18 @@ pub(crate) async fn candidate(
     else {
         return Ok(Err(NoOffer::Incomplete));
     };
-    // The teaser in the customer's language, where the code has it (its
-    // own is in its template's language).
     let languages = &purchase.languages;
-    let teaser =
-        match registry::get::<TemplateRecord>(&state.db, &affiliate.id, &code.template).await? {
-            Some(copy) => crate::languages::pick(languages, &copy.lang, &code.teasers),
-            None => None,
-        }
-        .unwrap_or(&code.teaser)
-        .clone();
-    let opportunity = Opportunity {
-        id: new_ordered_id("opp"),
-        presentation: code.presentation,
+    let teaser = teaser(state, &affiliate.id, code, languages).await?;
+    let opportunity = answer(
+        new_ordered_id("opp"),
+        code,
+        &style,
         teaser,
-        style: style.to_wire(),
-        expires_at: now + i64::from(code.offer_minutes) * 60,
-        reason_code: code.code.clone(),
-        incentives: choices
-            .iter()
-            .map(|i| Incentive {
-                id: i.id.clone(),
-                label: i.label.clone(),
-            })
-            .collect(),
-        points_balance,
-        earlier: earlier.to_vec(),
-        downsell: code.downsell.is_some(),
-        lang: crate::languages::spoken(languages).code().to_owned(),
-        // Added as it is answered (`languages::answered`), not stored.
-        labels: Labels::default(),
-    };
+        (choices, points_balance),
+        earlier,
+        languages,
+        now + i64::from(code.offer_minutes) * 60,
+    );
     let skus: Vec<&str> = items.iter().map(|i| i.sku.as_str()).collect();
     let new = NewOpportunity {
         id: opportunity.id.clone(),
@@ -356,6 +337,61 @@ pub(crate) async fn candidate(
         },
     };
     Ok(Ok(new))
+}
+
+/// The teaser of `code` in the customer's `languages`, where the code has
+/// it (its own is in its template's language).
+pub(crate) async fn teaser(
+    state: &AppState,
+    affiliate: &str,
+    code: &ReasonCodeRecord,
+    languages: &[String],
+) -> Result<String, Failure> {
+    Ok(
+        match registry::get::<TemplateRecord>(&state.db, affiliate, &code.template).await? {
+            Some(copy) => crate::languages::pick(languages, &copy.lang, &code.teasers),
+            None => None,
+        }
+        .unwrap_or(&code.teaser)
+        .clone(),
+    )
+}
+
+/// What the widget is answered for opportunity `id` of `code`, in `style`:
+/// the rewards to pick from (`choices`, with the customer's points when one
+/// spends them), the orders earlier in its chain, the customer's language.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn answer(
+    id: String,
+    code: &ReasonCodeRecord,
+    style: &StyleRecord,
+    teaser: String,
+    (choices, points_balance): (&[&IncentiveRecord], Option<u64>),
+    earlier: &[EarlierOrder],
+    languages: &[String],
+    expires_at: i64,
+) -> Opportunity {
+    Opportunity {
+        id,
+        presentation: code.presentation,
+        teaser,
+        style: style.to_wire(),
+        expires_at,
+        reason_code: code.code.clone(),
+        incentives: choices
+            .iter()
+            .map(|i| Incentive {
+                id: i.id.clone(),
+                label: i.label.clone(),
+            })
+            .collect(),
+        points_balance,
+        earlier: earlier.to_vec(),
+        downsell: code.downsell.is_some(),
+        lang: crate::languages::spoken(languages).code().to_owned(),
+        // Added as it is answered (`languages::answered`), not stored.
+        labels: Labels::default(),
+    }
 }
 
 /// Parses the ticket, finds the affiliate and its secret by key id, verifies.

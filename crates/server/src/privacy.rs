@@ -95,9 +95,10 @@ pub(crate) async fn expire(state: &AppState, retention_secs: i64) -> Result<Eras
     let webhooks = scrub_all(state, found).await?;
     let consent_receipts = consent::forget_user_agents_by(&state.db.writer, cutoff).await?;
     let addresses = orders::forget_addresses_by(&state.db.writer, cutoff).await?;
-    // Console sessions and invitations a day after they ended: nothing
-    // reads them then, whatever the retention.
+    // Console sessions and invitations a day after they ended, previews
+    // once they end: nothing reads them then, whatever the retention.
     crate::store::people::sweep(&state.db.writer, now() - 24 * 3600).await?;
+    crate::store::previews::sweep(&state.db.writer, now()).await?;
     Ok(Erased {
         webhooks,
         consent_receipts,

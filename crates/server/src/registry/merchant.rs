@@ -359,6 +359,8 @@ pub(crate) async fn delete(db: &Db, id: &str) -> Result<bool, Failure> {
     let deleted = merchants::delete(&mut tx, id, now()).await?;
     crate::store::people::delete_merchant_people(&mut tx, id).await?;
     crate::store::api_keys::delete_of(&mut tx, id).await?;
+    crate::store::previews::delete_of(&mut tx, id).await?;
+    crate::store::audit::delete_of(&mut tx, id).await?;
     super::commit(db, tx, None).await?;
     Ok(deleted)
 }

@@ -173,7 +173,7 @@ fn accepts_brotli(headers: &HeaderMap) -> bool {
         })
 }
 
-fn file_response(
+pub(crate) fn file_response(
     assets: &Arc<Assets>,
     file: &str,
     headers: &HeaderMap,

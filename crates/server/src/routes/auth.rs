@@ -137,7 +137,8 @@ async fn signed_in(parts: &Parts, state: &AppState) -> Result<Session, Failure> 
 /// What a request to the merchant API asks of its caller: reading, setting
 /// up offers, or the merchant's people, keys, trust and money.
 fn access(method: &Method, path: &str) -> Access {
-    if reads(method) {
+    // A preview changes nothing the merchant has: whoever may read, may.
+    if reads(method) || path == "/v1/console/previews" {
         return Access::Read;
     }
     const MANAGE: [&str; 11] = [
@@ -185,11 +186,25 @@ impl FromRequestParts<AppState> for MerchantCaller {
     type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure> {
+        let needed = access(&parts.method, parts.uri.path());
+        let audited = |merchant: &str, actor: String, label: &str| {
+            if let (Some(slot), false) = (
+                parts.extensions.get::<super::audit::Slot>(),
+                needed == Access::Read,
+            ) {
+                slot.fill(super::audit::Actor {
+                    merchant: merchant.to_owned(),
+                    actor,
+                    label: label.to_owned(),
+                });
+            }
+        };
         if parts.headers.contains_key(header::AUTHORIZATION) {
             let key = bearer(parts)?;
             let merchant = merchant::by_api_key(&state.db, key)
                 .await?
                 .ok_or_else(|| Failure::Unauthorized("unknown API key".into()))?;
+            audited(&merchant.id, "api_key".into(), "API key");
             return Ok(Self {
                 merchant,
                 session: None,
@@ -202,7 +217,6 @@ impl FromRequestParts<AppState> for MerchantCaller {
                 "the operator's people use the operator API".into(),
             ));
         };
-        let needed = access(&parts.method, parts.uri.path());
         if !user.role.allows(needed) {
             return Err(Failure::Forbidden(format!(
                 "an {} may not do this; ask an admin of your merchant",
@@ -212,6 +226,7 @@ impl FromRequestParts<AppState> for MerchantCaller {
         let merchant = merchant::by_id(&state.db, merchant_id)
             .await?
             .ok_or_else(|| Failure::Unauthorized("the session has ended; sign in again".into()))?;
+        audited(&merchant.id, format!("user:{}", user.id), &user.email);
         Ok(Self {
             merchant: (*merchant).clone(),
             session: Some(session),

@@ -16,7 +16,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use postsale_protocol::ChosenItem;
+use postsale_protocol::{ChosenItem, Money};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -24,6 +24,7 @@ use crate::{
     consent::{self, ProofRequest},
     failure::Failure,
     offer::{chosen, disclosure},
+    opportunity::OpenOpportunity,
     registry::{self, records::StyleRecord},
     state::AppState,
 };
@@ -48,7 +49,7 @@ fn style(accent: &str, surface: &str, font: &str, radius_px: u8) -> String {
     )
 }
 
-fn csp_hash(text: &str) -> String {
+pub(crate) fn csp_hash(text: &str) -> String {
     use base64::Engine;
     format!(
         "'sha256-{}'",
@@ -63,7 +64,7 @@ pub(crate) struct ItemsQuery {
 }
 
 /// The chosen items of the consent frame's query.
-fn parse_items(
+pub(crate) fn parse_items(
     query: Result<Query<ItemsQuery>, QueryRejection>,
 ) -> Result<Vec<ChosenItem>, Failure> {
     let bad = || {
@@ -118,30 +119,46 @@ pub(crate) async fn page(
     let open = consent::open_for_consent(&state, &id).await?;
     let items = parse_items(query)?;
     let amount = chosen(&open, &items)?.1.total;
-    // The style's colours and font were checked when it was saved (plain hex
-    // colours, font names only), so they are safe inside the stylesheet.
     let look = registry::get::<StyleRecord>(&state.db, &open.affiliate.id, &open.code.style)
         .await?
         .ok_or_else(|| Failure::Gone("this offer is no longer available".into()))?;
-    let look = style(&look.accent, &look.surface, &look.font, look.radius_px);
     let token = crate::frame_tokens::mint(&state.db, &open.id).await?;
+    let url = format!("/v1/opportunities/{}/consent", open.id);
+    let ancestors = super::offers::frame_ancestors(&open.affiliate);
+    frame_page(&open, (items, &amount), &look, (&url, &token), &ancestors)
+}
+
+/// The consent frame of `open` for `items` costing `amount`, in the style
+/// `look`, whose click posts to `url` with the frame `token`; framed only
+/// by `ancestors`.
+pub(crate) fn frame_page(
+    open: &OpenOpportunity,
+    (items, amount): (Vec<ChosenItem>, &Money),
+    look: &StyleRecord,
+    (url, token): (&str, &str),
+    ancestors: &str,
+) -> Result<Response, Failure> {
+    // The style's colours and font were checked when it was saved (plain hex
+    // colours, font names only), so they are safe inside the stylesheet.
+    let look = style(&look.accent, &look.surface, &look.font, look.radius_px);
     let body = serde_json::to_string(&ProofRequest {
         items,
-        disclosure_sha256: disclosure(&open).text_sha256,
+        disclosure_sha256: disclosure(open).text_sha256,
     })
     .map_err(|e| Failure::Internal(e.to_string()))?;
     // In the customer's language, as the widget around it.
     let language = open.language();
     let label = postsale_protocol::fill(
         language.word("confirm_and_pay"),
-        &crate::languages::money(&amount, language),
+        &crate::languages::money(amount, language),
     );
     let page = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">\
          <title>{title}</title><style>{look}</style></head><body>\
          <button id=\"c\" type=\"button\" data-url=\"{url}\" data-token=\"{token}\" data-body=\"{body}\">{label}</button>\
          <script>{SCRIPT}</script></body></html>",
-        url = escape(&format!("/v1/opportunities/{}/consent", open.id)),
+        url = escape(url),
+        token = escape(token),
         body = escape(&body),
         label = escape(&label),
         lang = language.code(),
@@ -149,7 +166,6 @@ pub(crate) async fn page(
     );
     let mut response = Html(page).into_response();
     let headers = response.headers_mut();
-    let ancestors = super::offers::frame_ancestors(&open.affiliate);
     let policy = format!(
         "default-src 'none'; script-src {script}; style-src {style}; connect-src 'self'; base-uri 'none'; \
          form-action 'none'; frame-ancestors {ancestors}",

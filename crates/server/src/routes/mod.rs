@@ -4,6 +4,7 @@
 mod accept;
 mod admin;
 mod assets;
+mod audit;
 mod auth;
 mod card;
 mod consent;
@@ -18,6 +19,7 @@ mod operator;
 mod opportunities;
 mod orders;
 mod paging;
+mod preview;
 mod problem;
 mod processor;
 pub(crate) mod requests;
@@ -76,6 +78,8 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
         .route("/v1/admin/orders/{id}/refund", post(orders::refund))
         .route("/v1/admin/orders/{id}/fulfil", post(orders::fulfil))
         .route("/v1/admin/webhooks", get(orders::webhooks))
+        .route("/v1/admin/webhooks/{id}/retry", post(orders::retry_webhook))
+        .route("/v1/console/audit", get(audit::list))
         .route(
             "/v1/admin/affiliations",
             get(trust::list_affiliations).post(trust::propose),
@@ -143,6 +147,7 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
             "/v1/console/api-keys",
             get(console::keys).post(console::make_key),
         )
+        .route("/v1/console/previews", post(preview::create))
         .route(
             "/v1/console/api-keys/{id}",
             axum::routing::delete(console::revoke_key),
@@ -173,7 +178,11 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
         .route(
             "/v1/admin/{kind}/{id}",
             get(admin::get).put(admin::replace).delete(admin::remove),
-        );
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::layer,
+        ));
     // The frame pages and what they post answer no CORS: only the hub's own
     // frames read the one and post to the other (their token proves it).
     let frame = Router::new()
@@ -203,6 +212,7 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(frame)
+        .merge(preview::router())
         .route("/openapi.json", get(openapi::document))
         .route("/v1/processor/events", post(processor::events))
         .merge(admin)

@@ -66,14 +66,38 @@ async fn frame_page(
     id: &str,
     affiliate: &Merchant,
 ) -> Result<axum::response::Response, Failure> {
-    use axum::response::IntoResponse;
     if !state.assets.has_frame() {
         return Err(Failure::NotFound(
             "this hub serves no widget build (start it with --assets)".into(),
         ));
     }
     let token = crate::frame_tokens::mint(&state.db, id).await?;
-    let form = state.gateway.card_form();
+    frame_html(
+        state,
+        (id, &token),
+        &state.public_url,
+        &frame_ancestors(affiliate),
+        true,
+    )
+}
+
+/// The frame page for opportunity `id` with its frame `token`, whose widget
+/// talks to the hub at `base` (the hub's address, or a preview's under it),
+/// framed only by `ancestors`; with the processor's card fields where the
+/// hub charges through one and `processor` asks for them.
+pub(crate) fn frame_html(
+    state: &AppState,
+    (id, token): (&str, &str),
+    base: &str,
+    ancestors: &str,
+    processor: bool,
+) -> Result<axum::response::Response, Failure> {
+    use axum::response::IntoResponse;
+    let form = if processor {
+        state.gateway.card_form()
+    } else {
+        CardForm::Own
+    };
     let (processor_script, processor_key, processor_origins) = match &form {
         CardForm::Processor {
             script,
@@ -86,15 +110,14 @@ async fn frame_page(
         .assets
         .frame(&crate::assets::FrameValues {
             opportunity_id: id,
-            hub: &state.public_url,
-            token: &token,
+            hub: base,
+            token,
             processor_script,
             processor_key,
         })
         .ok_or_else(|| Failure::Internal("the frame page went away".into()))?;
     let mut response = axum::response::Html(page).into_response();
     let headers = response.headers_mut();
-    let ancestors = frame_ancestors(affiliate);
     // The page has no inline script or style; the widget styles itself through
     // constructed stylesheets, which style-src does not govern. Its script
     // and calls go to the hub's own origin as browsers reach it, named, and

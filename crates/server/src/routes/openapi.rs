@@ -8,8 +8,8 @@ use utoipa::{
 };
 
 use super::{
-    accept, admin, card, consent, console, health, keys, metrics, offers, operator, opportunities,
-    orders, processor, stats, trust, verify,
+    accept, admin, audit, card, consent, console, health, keys, metrics, offers, operator,
+    opportunities, orders, preview, processor, stats, trust, verify,
 };
 
 #[derive(OpenApi)]
@@ -30,9 +30,10 @@ use super::{
         console::sign_in, console::join, console::session, console::sign_out, console::sessions, console::end_session, console::password,
         console::users, console::set_role, console::remove_user, console::invitations, console::invite, console::withdraw,
         console::invite_to_merchant, console::invite_operator, console::operator_users, console::remove_operator_user,
-        console::keys, console::make_key, console::revoke_key,
+        console::keys, console::make_key, console::revoke_key, preview::create, audit::list,
+        orders::retry_webhook,
     ),
-    modifiers(&Security, &ListsOnce, &AtLeastOneRole, &ByLanguage, &ReportWindow),
+    modifiers(&Security, &ListsOnce, &AtLeastOneRole, &ByLanguage, &ReportWindow, &IdLists),
     tags((name = "widget", description = "called by the widget on the affiliate's page"),
         (name = "admin", description = "merchants' registry, orders and statistics"),
         (name = "trust", description = "corporate affiliations, upseller agreements and the settlement ledger"),
@@ -68,6 +69,40 @@ impl Modify for ListsOnce {
             });
             if let Some(RefOr::T(Schema::Array(array))) = list {
                 array.unique_items = true;
+            }
+        }
+    }
+}
+
+/// Lists of record ids (a preview's items and incentives): each id's shape,
+/// each named once, at most 20, which the derive cannot say of an
+/// optional list.
+struct IdLists;
+
+impl Modify for IdLists {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            RefOr,
+            schema::{ArrayItems, ObjectBuilder, Schema, Type},
+        };
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (schema, property) in [
+            ("PreviewRequest", "items"),
+            ("PreviewRequest", "incentives"),
+        ] {
+            let list = components.schemas.get_mut(schema).and_then(|s| match s {
+                RefOr::T(Schema::Object(object)) => object.properties.get_mut(property),
+                _ => None,
+            });
+            if let Some(RefOr::T(Schema::Array(array))) = list {
+                let id = ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some("^[A-Za-z0-9._-]{1,64}$"));
+                array.items = ArrayItems::RefOrSchema(Box::new(id.into()));
+                array.unique_items = true;
+                array.max_items = Some(20);
             }
         }
     }

@@ -115,7 +115,7 @@ pub(crate) async fn next(
 #[serde(deny_unknown_fields)]
 pub(crate) struct Pick {
     /// One of the opportunity's `incentives`.
-    incentive: String,
+    pub(crate) incentive: String,
 }
 
 /// `POST /v1/opportunities/{id}/incentive`: the customer's pick, from the

@@ -121,6 +121,35 @@ pub(crate) async fn webhooks(
     }))
 }
 
+/// `POST /v1/admin/webhooks/{id}/retry`: sends a delivery again now: one
+/// the hub gave up on gets one more attempt, a pending one is not left to
+/// wait for its next. `409` for one delivered, being sent, or erased.
+#[utoipa::path(post, path = "/v1/admin/webhooks/{id}/retry", tag = "admin", security(("api_key" = [])),
+    params(("id" = String, Path, description = "the delivery's id")),
+    responses((status = 202, description = "due now: the outbox sends it within seconds"), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 404, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 409, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip(state, me), fields(merchant = %me.id))]
+pub(crate) async fn retry_webhook(
+    State(state): State<AppState>,
+    MerchantAuth(me): MerchantAuth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Failure> {
+    if store::webhooks::retry(&state.db.writer, &me.id, &id, now()).await? {
+        return Ok(StatusCode::ACCEPTED);
+    }
+    Err(
+        match store::webhooks::standing(&state.db.pool, &me.id, &id).await? {
+            None => Failure::NotFound(format!("no webhook delivery '{id}'")),
+            Some((_, true)) => Failure::Conflict(
+                "its data was erased after the retention: it cannot be sent again".into(),
+            ),
+            Some((status, false)) if status == "delivered" => {
+                Failure::Conflict("it was delivered".into())
+            }
+            Some(_) => Failure::Conflict("it is being sent, or due within the minute".into()),
+        },
+    )
+}
+
 /// `POST /v1/admin/orders/{id}/fulfil`: the upseller confirms it shipped a charged order.
 #[utoipa::path(post, path = "/v1/admin/orders/{id}/fulfil", tag = "admin", security(("api_key" = [])),
     params(("id" = String, Path, description = "order id")),

@@ -89,6 +89,47 @@ pub(crate) async fn lease(
     Ok(leased.rows_affected() == 1)
 }
 
+/// Brings `upseller`'s webhook `id` forward to `at`: a failed one is tried
+/// once more, a pending one now (unless it is being sent, or due within the
+/// minute). Its erased body (past the retention) is never sent again. True
+/// when it was brought forward.
+pub(crate) async fn retry(
+    writer: &sqlx::AnyPool,
+    upseller: &str,
+    id: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE webhooks SET status = $1, next_attempt_at = $2 \
+         WHERE id = $3 AND upseller_id = $4 AND erased_at IS NULL \
+         AND (status = $5 OR (status = $1 AND next_attempt_at > $2 + 60))",
+    )
+    .bind(WebhookStatus::Pending.as_str())
+    .bind(at)
+    .bind(id)
+    .bind(upseller)
+    .bind(WebhookStatus::Failed.as_str())
+    .execute(writer)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Where `upseller`'s webhook `id` stands: its status, and whether its body
+/// was erased.
+pub(crate) async fn standing(
+    pool: &sqlx::AnyPool,
+    upseller: &str,
+    id: &str,
+) -> Result<Option<(String, bool)>, StoreError> {
+    let row: Option<(String, Option<i64>)> =
+        sqlx::query_as("SELECT status, erased_at FROM webhooks WHERE id = $1 AND upseller_id = $2")
+            .bind(id)
+            .bind(upseller)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(status, erased)| (status, erased.is_some())))
+}
+
 /// Puts a webhook off until `until` without counting an attempt.
 pub(crate) async fn postpone(
     writer: &sqlx::AnyPool,
