@@ -336,7 +336,10 @@ async fn a_new_editor_sets_up_an_offer_previews_it_and_sees_it_sell() {
         // phone frame is walked on to the offer itself.
         for n in 0..2 {
             let frames = t.client.find_all(Locator::Css(".previews iframe")).await?;
-            let frame = frames.into_iter().nth(n).ok_or("a preview frame went away")?;
+            let frame = frames
+                .into_iter()
+                .nth(n)
+                .ok_or("a preview frame went away")?;
             t.js(
                 "document.querySelectorAll('.previews iframe')[arguments[0]].scrollIntoView();",
                 vec![json!(n)],
@@ -492,4 +495,93 @@ async fn a_new_editor_sets_up_an_offer_previews_it_and_sees_it_sell() {
         Ok(())
     })
     .await;
+}
+
+#[tokio::test]
+async fn the_operator_confirms_what_waits_and_an_upseller_changes_its_agreement() {
+    run("console-operator", |t| async move {
+        // The hub's operator signs in: the trail company's affiliation with
+        // the shop and its new origin wait for its word.
+        t.client.goto(&format!("{}/console/", t.hub)).await?;
+        heading(&t, "Sign in to postsale").await?;
+        fill(&t, "#email", "ops@postsale.example").await?;
+        fill(&t, "#password", PASSWORD).await?;
+        click(&t, "button", "Sign in").await?;
+        heading(&t, "Operator").await?;
+        found(
+            &t,
+            "button[aria-label='Confirm demo-trail-outfitters and demo-camera-shop']",
+        )
+        .await?;
+        scanned(&t, "operator").await?;
+        click(&t, "button", "Confirm").await?;
+        t.until("the affiliation confirmed", async || {
+            let main = t.client.find(Locator::Css("main")).await?.text().await?;
+            Ok(main.contains("No affiliation waits for you.").then_some(()))
+        })
+        .await?;
+        click(&t, "button", "Vouch for it").await?;
+        t.until("the origin vouched for", async || {
+            let main = t.client.find(Locator::Css("main")).await?.text().await?;
+            Ok(main.contains("No origin waits for you.").then_some(()))
+        })
+        .await?;
+        let affiliations = t.admin("/v1/admin/affiliations").await?;
+        ensure!(
+            affiliations.as_array().is_some_and(|a| a
+                .iter()
+                .any(|a| a["proposer"] == "demo-trail-outfitters" && a["status"] == "confirmed")),
+            "the shop's affiliations: {affiliations}"
+        );
+        click(&t, "nav a", "Account").await?;
+        heading(&t, "Account").await?;
+        click(&t, "button", "Sign out").await?;
+        heading(&t, "Sign in to postsale").await?;
+
+        // The lens company's admin lets the shop sell as merchant of record
+        // too, for a larger share; a share over 100 % is refused first.
+        fill(&t, "#email", "lee@prismlens.example").await?;
+        fill(&t, "#password", PASSWORD).await?;
+        click(&t, "button", "Sign in").await?;
+        heading(&t, "Overview").await?;
+        click(&t, "nav a", "Partners").await?;
+        heading(&t, "Partners").await?;
+        found(&t, "#agreement-affiliate").await?;
+        fill(&t, "#agreement-affiliate", "demo-camera-shop").await?;
+        for mode in ["merchant_of_record", "payment_reference"] {
+            click_box(&t, &format!("#mode-{mode}")).await?;
+        }
+        fill(&t, "#agreement-commission", "20000").await?;
+        click(&t, "form.card button", "Save the agreement").await?;
+        t.until("the share's error", async || {
+            let input = t.client.find(Locator::Css("#agreement-commission")).await?;
+            Ok((input.attr("aria-invalid").await?.as_deref() == Some("true")).then_some(()))
+        })
+        .await?;
+        fill(&t, "#agreement-commission", "750").await?;
+        click(&t, "form.card button", "Save the agreement").await?;
+        t.until("the agreement saved", async || {
+            let main = t.client.find(Locator::Css("main")).await?.text().await?;
+            Ok(main.contains("7.50 %").then_some(()))
+        })
+        .await?;
+        scanned(&t, "partners").await?;
+        let agreements = t.admin("/v1/admin/agreements").await?;
+        let lens = agreements
+            .as_array()
+            .and_then(|a| a.iter().find(|a| a["upseller"] == "demo-lens-co"))
+            .ok_or("no agreement of the lens company")?;
+        ensure!(
+            lens["commission_bps"] == 750 && lens["modes"].as_array().is_some_and(|m| m.len() == 3),
+            "the agreement stored is {lens}"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+/// Ticks (or unticks) the checkbox `css`.
+async fn click_box(t: &E2e, css: &str) -> Result {
+    found(t, css).await?.click().await?;
+    Ok(())
 }

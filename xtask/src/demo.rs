@@ -50,7 +50,8 @@ pub(crate) fn run(addr: &str) -> Result<(), Error> {
         println!("  hub health         http://{addr}/healthz   API: http://{addr}/openapi.json");
         println!("  admin API          curl -H 'Authorization: Bearer psk_demo_camera_shop' http://{addr}/v1/admin/stats");
         println!("  merchant console   http://{addr}/console/   sign in as ada@northlight.example (admin) or");
-        println!("                     ann@northlight.example (analyst), password: postsale demo password");
+        println!("                     ann@northlight.example (analyst), or as the hub's operator");
+        println!("                     ops@postsale.example; password: postsale demo password");
         println!("Press Ctrl-C to stop.");
         wait_for_stop(&stop_rx, &mut children);
     });

@@ -47,8 +47,8 @@ impl Problem {
 
 pub(crate) use postsale_protocol::{
     Amounts, ApiKeyInfo, ConsoleSession as SessionInfo, ConsoleUser as User, Figures, Invitation,
-    Presentation, PreviewAnswer, PreviewRequest, ReasonCode, Report, ReportRow as Row,
-    SessionAnswer as Signed,
+    MerchantSummary, Presentation, PreviewAnswer, PreviewRequest, ReasonCode, Report,
+    ReportRow as Row, SessionAnswer as Signed,
 };
 
 /// Whether the signed-in person may manage people, keys and money.

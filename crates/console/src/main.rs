@@ -11,7 +11,9 @@ mod form;
 mod keys;
 mod offers;
 mod operate;
+mod operator;
 mod overview;
+mod partners;
 mod people;
 mod preview;
 mod route;
@@ -96,9 +98,11 @@ fn Shell(props: &ShellProps) -> Html {
         (Route::Offers, true) => html! { <offers::Offers signed={signed.clone()} /> },
         (Route::Preview, true) => html! { <preview::Preview signed={signed.clone()} /> },
         (Route::Orders, true) => html! { <operate::Orders signed={signed.clone()} /> },
-        (Route::Account, _) | (_, false) => html! {
+        (Route::Partners, true) => html! { <partners::Partners signed={signed.clone()} /> },
+        (Route::Account, _) => html! {
             <account::Account signed={signed.clone()} on_signed_out={props.on_signed_out.clone()} />
         },
+        (_, false) => html! { <operator::Operator signed={signed.clone()} /> },
         _ => html! { <overview::Overview signed={signed.clone()} /> },
     };
     let whose = signed
@@ -118,7 +122,11 @@ fn Shell(props: &ShellProps) -> Html {
                                 { link(Route::Preview, "Preview") }
                             }
                             { link(Route::Orders, "Orders") }
+                            { link(Route::Partners, "Partners") }
                             { link(Route::People, "People") }
+                        }
+                        if signed.merchant.is_none() {
+                            { link(Route::Operator, "Operator") }
                         }
                         { link(Route::Account, "Account") }
                     </ul>

@@ -275,7 +275,7 @@ pub(crate) fn Orders(props: &SignedProps) -> Html {
                                 if may_edit {
                                     <td>
                                         if status != "delivered" {
-                                            <button class="plain" onclick={retry} aria-label={format!("Send {id} again")}>{ "Send again" }</button>
+                                            <button class="plain" onclick={retry} aria-label={format!("Send again: {id}")}>{ "Send again" }</button>
                                         }
                                     </td>
                                 }

@@ -14,6 +14,8 @@ pub(crate) enum Route {
     Offers,
     Preview,
     Orders,
+    Partners,
+    Operator,
     People,
     Account,
 }
@@ -28,6 +30,8 @@ impl Route {
             "/offers" => Self::Offers,
             "/preview" => Self::Preview,
             "/orders" => Self::Orders,
+            "/partners" => Self::Partners,
+            "/operator" => Self::Operator,
             "/account" => Self::Account,
             other => match other.strip_prefix("/join/") {
                 Some(token) if !token.is_empty() => Self::Join(token.to_owned()),
@@ -46,6 +50,8 @@ impl Route {
             Self::Offers => "#/offers".into(),
             Self::Preview => "#/preview".into(),
             Self::Orders => "#/orders".into(),
+            Self::Partners => "#/partners".into(),
+            Self::Operator => "#/operator".into(),
             Self::Account => "#/account".into(),
         }
     }

@@ -64,6 +64,10 @@ const DEMO_PEOPLE: [(&str, &str, &str, crate::domain::Role); 3] = [
         crate::domain::Role::Admin,
     ),
 ];
+/// The operator's demo person: signs in to the console as the hub's operator.
+pub(crate) const DEMO_OPERATOR: (&str, &str) = ("ops@postsale.example", "Omar Haddad");
+/// The trail company's shop, declared but not proven (waiting for the operator).
+const TRAIL_ORIGIN: &str = "https://shop.trail-outfitters.example";
 const HUB_KEY: &str = "demo-camera-shop-hub-calls-key-0001";
 /// The hub's webhook key per demo merchant (demo only).
 const WEBHOOK_KEYS: [(&str, &str); 3] = [
@@ -157,6 +161,18 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
     let group = trust::propose(db, AFFILIATE, "demo-lens-co").await?;
     trust::accept(db, &group.id, "demo-lens-co").await?;
     trust::confirm(db, &group.id).await?;
+    // What waits for the operator in the console: the trail company says it
+    // is of the shop's group too, and the shop agrees; and it declared a
+    // shop origin after it was registered, which nothing proved yet.
+    let waiting = trust::propose(db, "demo-trail-outfitters", AFFILIATE).await?;
+    trust::accept(db, &waiting.id, AFFILIATE).await?;
+    if let Some(trail) = merchant::by_id(db, "demo-trail-outfitters").await? {
+        let declared = Merchant {
+            origins: vec![TRAIL_ORIGIN.into()],
+            ..(*trail).clone()
+        };
+        merchant::update(db, &declared).await?;
+    }
     for (upseller, modes, commission_bps) in [
         (
             "demo-lens-co",
@@ -544,6 +560,16 @@ pub(crate) async fn load(db: &Db, public_url: &str) -> Result<(), Failure> {
     for (merchant, email, name, role) in DEMO_PEOPLE {
         crate::people::create_user(db, Some(merchant), email, name, role, DEMO_PASSWORD).await?;
     }
+    let (email, name) = DEMO_OPERATOR;
+    crate::people::create_user(
+        db,
+        None,
+        email,
+        name,
+        crate::domain::Role::Operator,
+        DEMO_PASSWORD,
+    )
+    .await?;
     Ok(())
 }
 

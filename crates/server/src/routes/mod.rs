@@ -170,6 +170,8 @@ pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
         )
         .route("/v1/operator/invitations", post(console::invite_operator))
         .route("/v1/operator/users", get(console::operator_users))
+        .route("/v1/operator/merchants", get(operator::merchants))
+        .route("/v1/operator/origins", get(operator::origins))
         .route(
             "/v1/operator/users/{id}",
             axum::routing::delete(console::remove_operator_user),

@@ -31,7 +31,7 @@ use super::{
         console::users, console::set_role, console::remove_user, console::invitations, console::invite, console::withdraw,
         console::invite_to_merchant, console::invite_operator, console::operator_users, console::remove_operator_user,
         console::keys, console::make_key, console::revoke_key, preview::create, audit::list,
-        orders::retry_webhook,
+        orders::retry_webhook, operator::merchants, operator::origins,
     ),
     modifiers(&Security, &ListsOnce, &AtLeastOneRole, &ByLanguage, &ReportWindow, &IdLists),
     tags((name = "widget", description = "called by the widget on the affiliate's page"),

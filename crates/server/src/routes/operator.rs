@@ -71,21 +71,35 @@ pub(crate) async fn list_affiliations(
     _: OperatorAuth,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<Affiliation>>, Failure> {
-    let wanted = match query.as_deref() {
-        None | Some("") => None,
-        Some(query) => Some(
-            query
-                .strip_prefix("status=")
-                .ok_or_else(|| Failure::invalid("status", "the only query parameter is status"))?,
-        ),
-    };
+    // `status=...`, and nothing else (an empty pair, as `a=b&` ends, is
+    // no parameter).
+    let mut wanted = None;
+    for pair in query.as_deref().unwrap_or_default().split('&') {
+        match pair.split_once('=') {
+            _ if pair.is_empty() => {}
+            Some(("status", value)) if wanted.is_none() => wanted = Some(value),
+            _ => {
+                return Err(Failure::invalid(
+                    "status",
+                    "the only query parameter is status, once",
+                ));
+            }
+        }
+    }
     let status = match wanted.map(AffiliationStatus::parse) {
         None => None,
         Some(Ok(status)) => Some(status),
         Some(Err(_)) => {
             return Err(Failure::invalid(
                 "status",
-                "must be proposed, accepted, confirmed or revoked",
+                format!(
+                    "must be proposed, accepted, confirmed or revoked, not '{}'",
+                    wanted
+                        .unwrap_or_default()
+                        .chars()
+                        .take(32)
+                        .collect::<String>()
+                ),
             ));
         }
     };
@@ -119,4 +133,59 @@ pub(crate) async fn revoke_affiliation(
     Path(id): Path<String>,
 ) -> Result<Json<Affiliation>, Failure> {
     Ok(Json(trust::revoke(&state.db, &id, None).await?))
+}
+
+/// `GET /v1/operator/merchants`: every merchant, with its roles.
+#[utoipa::path(get, path = "/v1/operator/merchants", tag = "operator", security(("operator_key" = [])),
+    responses((status = 200, description = "the merchants, by id", body = Vec<postsale_protocol::MerchantSummary>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn merchants(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+) -> Result<Json<Vec<postsale_protocol::MerchantSummary>>, Failure> {
+    let rows = crate::store::merchants::summaries(&state.db.pool).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(
+                |(id, name, affiliate, upseller)| postsale_protocol::MerchantSummary {
+                    id,
+                    name,
+                    affiliate: affiliate != 0,
+                    upseller: upseller != 0,
+                },
+            )
+            .collect(),
+    ))
+}
+
+/// A merchant's declared origin that no challenge or operator proved yet.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct WaitingOrigin {
+    pub(crate) merchant_id: String,
+    pub(crate) origin: String,
+    /// Where the merchant serves its challenge, to check before vouching.
+    pub(crate) challenge_url: String,
+}
+
+/// `GET /v1/operator/origins`: the declared origins waiting to be proven,
+/// which the operator may vouch for (`POST
+/// /v1/operator/merchants/{id}/origins/approve`).
+#[utoipa::path(get, path = "/v1/operator/origins", tag = "operator", security(("operator_key" = [])),
+    responses((status = 200, description = "unproven origins, by merchant and origin", body = Vec<WaitingOrigin>), (status = 401, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json"), (status = 403, description = "problem", body = postsale_protocol::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn origins(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+) -> Result<Json<Vec<WaitingOrigin>>, Failure> {
+    let rows = crate::store::origins::unproven(&state.db.pool).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(merchant_id, origin)| WaitingOrigin {
+                challenge_url: format!(
+                    "{origin}{}",
+                    crate::registry::addresses::ORIGIN_CHALLENGE_PATH
+                ),
+                merchant_id,
+                origin,
+            })
+            .collect(),
+    ))
 }

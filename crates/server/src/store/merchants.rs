@@ -228,6 +228,17 @@ pub(crate) async fn delete(
     Ok(deleted.rows_affected() > 0)
 }
 
+/// Every merchant's id, name and roles, by id.
+pub(crate) async fn summaries(
+    pool: &sqlx::AnyPool,
+) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT id, name, is_affiliate, is_upseller FROM merchants ORDER BY id")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
 /// The merchant with this id.
 pub(crate) async fn by_id(
     pool: &sqlx::AnyPool,

@@ -33,6 +33,17 @@ pub(crate) struct OriginRow {
     pub(crate) verified_by: Option<String>,
 }
 
+/// Every merchant's declared origins that are not proven yet: merchant id
+/// and origin, by merchant and origin.
+pub(crate) async fn unproven(pool: &sqlx::AnyPool) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT merchant_id, origin FROM merchant_origins WHERE verified_at IS NULL \
+         ORDER BY merchant_id, origin",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 /// The merchant's declared origins, by origin.
 pub(crate) async fn of(pool: &sqlx::AnyPool, merchant: &str) -> Result<Vec<OriginRow>, StoreError> {
     Ok(sqlx::query_as(

@@ -68,6 +68,20 @@ async fn a_self_declared_corporate_group_is_refused_and_unlocks_nothing() {
     .await;
     assert_eq!(waiting.as_array().map(Vec::len), Some(1), "{waiting}");
     assert_eq!(waiting[0]["id"], id.as_str());
+    // As a browser's fetch may write it, with an empty pair at the end; a
+    // second status, another parameter or another word is refused.
+    let again = json_of(
+        app.operator(Method::GET, "affiliations?status=accepted&", None)
+            .await,
+    )
+    .await;
+    assert_eq!(again, waiting);
+    for query in ["status=accepted&status=proposed", "limit=5", "status=maybe"] {
+        let refused = app
+            .operator(Method::GET, &format!("affiliations?{query}"), None)
+            .await;
+        assert_problem(refused, 422, Some("status")).await;
+    }
 
     let confirmed = app
         .operator(Method::POST, &format!("affiliations/{id}/confirm"), None)

@@ -197,6 +197,27 @@ async fn the_operator_may_vouch_for_an_origin_but_no_merchant_may() {
         .expect("sent");
     assert_problem(by_merchant, 401, None).await;
     assert_eq!(origin_status(&app, other).await["verified"], false);
+    // The operator sees it waiting, with where its challenge would be; no
+    // merchant reads that list.
+    let waiting: Value = app
+        .operator(Method::GET, "origins", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        waiting,
+        json!([{"merchant_id": "shop", "origin": other,
+            "challenge_url": format!("{other}/.well-known/postsale-verification.txt")}])
+    );
+    let listed = app
+        .client
+        .get(format!("{}/v1/operator/origins", app.base))
+        .bearer_auth(&app.shop_key)
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(listed, 401, None).await;
     let undeclared = app
         .operator(
             Method::POST,
@@ -216,6 +237,28 @@ async fn the_operator_may_vouch_for_an_origin_but_no_merchant_may() {
     let status = origin_status(&app, other).await;
     assert_eq!(status["verified_by"], "operator");
     assert!(preflight_allows(&app, other).await);
+    let waiting: Value = app
+        .operator(Method::GET, "origins", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(waiting, json!([]));
+    // And every merchant, with its roles.
+    let merchants: Value = app
+        .operator(Method::GET, "merchants", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        merchants,
+        json!([
+            {"id": "lens", "name": "Lens Co", "affiliate": false, "upseller": true},
+            {"id": "shop", "name": "Shop", "affiliate": true, "upseller": true},
+            {"id": "trail", "name": "Trail", "affiliate": false, "upseller": true},
+        ])
+    );
 }
 
 #[tokio::test]
