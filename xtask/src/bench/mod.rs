@@ -143,7 +143,11 @@ async fn measure(
 /// three keys (so the run fails at the end), not the server figures.
 async fn page_figures(plan: &Plan, dir: &std::path::Path, report: &mut Report) {
     match page::measure(plan.page_loads, dir).await {
-        Ok((with, without)) => {
+        Ok(page::Measured {
+            with,
+            without,
+            console_ms,
+        }) => {
             let popups = with.iter().filter_map(|l| l.popup_ms).collect();
             report.push(Figure::new("time_to_popup_ms", "ms", popups).at_most(300.0));
             let pairs = with.iter().zip(&without);
@@ -154,6 +158,7 @@ async fn page_figures(plan: &Plan, dir: &std::path::Path, report: &mut Report) {
             report.push(Figure::new("host_long_task_ms_added", "ms", long).at_most(30.0));
             let cls = pairs.map(|(w, o)| w.cls - o.cls).collect();
             report.push(Figure::new("cls_added", "", cls).at_most(0.0));
+            report.push(Figure::new("console_first_paint_ms", "ms", console_ms).at_most(1000.0));
         }
         Err(err) => {
             eprintln!("bench: page figures failed: {err}");
@@ -407,6 +412,6 @@ fn notes(plan: &Plan) -> Vec<String> {
         "Accepts: OUTDOOR (direct_entry, sandbox gateway) opportunities, offers and card references made before each timed run; then one accept per opportunity with its own Idempotency-Key.".into(),
         format!("Accept runs last {} s each (every accept is prepared before its run, and each is used once).", plan.accept_seconds),
         "select_ns_N: NOT the selection function alone (the hub does not expose it): the median (wrk p50) latency of the whole `POST /v1/opportunities` at 1 connection with N reason codes and 10N offer items (and 10N complement rows) in the registry, written straight into SQLite; every request names a different reason code and buys the SKU its ten items complement; one uncounted run first warms the hub's registry cache, and the counted runs ask for the same codes again with fresh orders. It includes ticket verification, the HTTP stack and the opportunity insert, so it bounds selection from above.".into(),
-        format!("Page: headless Chromium over chromedriver, demo order page from a `--demo` hub, browser cache cleared before each load, {} counted loads per variant after one warm-up, alternating with/without snippet. time_to_popup = first animation frame where `postsale-widget`'s shadowRoot holds `[role=dialog]` minus the loader's resource-timing startTime. Long tasks and layout shifts (PerformanceObserver, installed before any page script) are summed over each load's first 3 s; the 'without' page is the same page with the snippet removed, served by a second hub.", plan.page_loads),
+        format!("Page: headless Chromium over chromedriver, demo order page from a `--demo` hub, browser cache cleared before each load, {} counted loads per variant after one warm-up, alternating with/without snippet. time_to_popup = first animation frame where `postsale-widget`'s shadowRoot holds `[role=dialog]` minus the loader's resource-timing startTime. Long tasks and layout shifts (PerformanceObserver, installed before any page script) are summed over each load's first 3 s; the 'without' page is the same page with the snippet removed, served by a second hub. console_first_paint_ms: the merchant console at `/console/`, signed out, browser cache cleared before each of as many loads (after one warm-up): the first animation frame showing its page's heading (the sign-in page, drawn by its wasm after asking the hub who is signed in), in ms since navigation started.", plan.page_loads),
     ]
 }

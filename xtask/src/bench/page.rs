@@ -32,13 +32,19 @@ const FLAGS: &[&str] = &[
 
 /// Runs at document start on every load.
 const OBSERVE: &str = r#"
-window.__bench = { longTasks: 0, cls: 0, popup: null };
+window.__bench = { longTasks: 0, cls: 0, popup: null, console: null };
 try {
   new PerformanceObserver(l => { for (const e of l.getEntries()) __bench.longTasks += e.duration; })
     .observe({ type: 'longtask', buffered: true });
   new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) __bench.cls += e.value; })
     .observe({ type: 'layout-shift', buffered: true });
 } catch (e) { __bench.error = String(e); }
+if (location.pathname.startsWith('/console/')) {
+  (function drawn(ts) {
+    if (document.querySelector('main h1')) { __bench.console = ts; return; }
+    requestAnimationFrame(drawn);
+  })(0);
+}
 (function look(ts) {
   const host = document.querySelector('postsale-widget');
   const dialog = host && host.shadowRoot && host.shadowRoot.querySelector('[role=dialog]');
@@ -62,6 +68,17 @@ const [withSnippet, done] = [arguments[0], arguments[arguments.length - 1]];
 })();
 "#;
 
+/// Waits for the console's first page (at most 15 s): the first animation
+/// frame that shows its heading, in ms since navigation started.
+const CONSOLE_DRAWN: &str = r#"
+const done = arguments[arguments.length - 1];
+(function wait() {
+  const b = window.__bench;
+  if (b.console === null && performance.now() < 15000) return setTimeout(wait, 20);
+  done(b.console);
+})();
+"#;
+
 /// One page load's figures.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Load {
@@ -70,8 +87,18 @@ pub(crate) struct Load {
     pub(crate) cls: f64,
 }
 
-/// Loads of the page with and without the snippet, alternating.
-pub(crate) async fn measure(loads: u32, dir: &Path) -> Result<(Vec<Load>, Vec<Load>), Error> {
+/// What the browser measured: loads of the order page with and without the
+/// snippet, and the console's first paints.
+#[derive(Debug, Default)]
+pub(crate) struct Measured {
+    pub(crate) with: Vec<Load>,
+    pub(crate) without: Vec<Load>,
+    pub(crate) console_ms: Vec<f64>,
+}
+
+/// Loads of the page with and without the snippet, alternating; then the
+/// console, signed out, as a merchant first opens it.
+pub(crate) async fn measure(loads: u32, dir: &Path) -> Result<Measured, Error> {
     let (with_dir, without_dir) = (dir.join("assets-with"), dir.join("assets-without"));
     copy_assets(&with_dir, &without_dir)?;
     let (_, with_db) = hub::fresh_sqlite(dir, "page-with")?;
@@ -111,7 +138,36 @@ pub(crate) async fn measure(loads: u32, dir: &Path) -> Result<(Vec<Load>, Vec<Lo
         }
     }
     println!("bench: page loads with {with:?}\nbench: page loads without {without:?}");
-    Ok((with, without))
+    let mut console_ms = Vec::new();
+    for i in 0..=loads {
+        driver.cdp("Network.clearBrowserCache", json!({})).await?;
+        driver
+            .call(
+                "POST",
+                "/url",
+                &json!({"url": format!("{}/console/", with_hub.base)}),
+            )
+            .await?;
+        let drawn = driver
+            .call(
+                "POST",
+                "/execute/async",
+                &json!({"script": CONSOLE_DRAWN, "args": []}),
+            )
+            .await?;
+        let drawn = drawn
+            .as_f64()
+            .ok_or("the console drew no page within 15 s")?;
+        if i > 0 {
+            console_ms.push(drawn);
+        }
+    }
+    println!("bench: console first paints {console_ms:?}");
+    Ok(Measured {
+        with,
+        without,
+        console_ms,
+    })
 }
 
 /// Copies dist/ twice: the demo page as built, and the same page without

@@ -111,6 +111,10 @@ pub(crate) const KEYS: &[&str] = &[
     "select_ns_10",
     "select_ns_1k",
     "select_ns_100k",
+    "console_br_bytes",
+    "console_first_paint_ms",
+    "report_year_ms",
+    "report_year_upseller_ms",
 ];
 
 /// The whole run: figures, notes and the command that produced them.
