@@ -12,6 +12,7 @@ mod postgres;
 mod run;
 mod schema_fuzz;
 mod setup;
+mod simulate;
 mod test;
 mod versions;
 mod widget;
@@ -41,6 +42,13 @@ enum Task {
     },
     /// Build the release hub and run the schema fuzz (Schemathesis) alone.
     SchemaFuzz,
+    /// Run the offer selection in a seeded simulated market beside an
+    /// oracle, the plain rules and uniform choice; report to target/simulate.
+    Simulate {
+        /// Check only that every key is produced, not the targets.
+        #[arg(long)]
+        quick: bool,
+    },
     /// Measure size, cost to the host page and server speed beside baselines.
     Bench {
         /// Fewer runs and 2-second loads; checks every key is produced.
@@ -72,6 +80,7 @@ fn main() -> ExitCode {
         Task::SchemaFuzz => setup::run()
             .and_then(|_| schema_fuzz::build())
             .and_then(|()| schema_fuzz::run()),
+        Task::Simulate { quick } => simulate::run(quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -112,6 +112,13 @@ pub(crate) fn run() -> Result<(), Error> {
     for (name, cmd) in crate::fuzz::commands() {
         check(&mut tally, &name, cmd);
     }
+    // The offer selection in its simulated market: every key present (the
+    // targets are judged by `cargo xtask simulate`).
+    check(
+        &mut tally,
+        "cargo xtask simulate --quick (every key present)",
+        cargo(&["xtask", "simulate", "--quick"]),
+    );
     // Fails when any bench key is missing; the targets are judged by a full run.
     check(
         &mut tally,
