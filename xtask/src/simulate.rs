@@ -21,7 +21,10 @@ use crate::run::{Error, root};
 const SHOWINGS: usize = 10_000;
 const DRIFT_AT: usize = 5_000;
 const WINDOW: usize = 1_000;
+/// The first run's seed; each run's is the next. Every figure is the mean
+/// over the runs, its spread reported beside it.
 const SEED: u64 = 20_261_201;
+const RUNS: u64 = 10;
 
 /// The offers' prices after incentives, in minor units (the rules' order).
 const PRICES: [f64; 4] = [1_900.0, 2_900.0, 4_900.0, 8_900.0];
@@ -70,8 +73,8 @@ fn rates(at: usize) -> &'static [[f64; 4]; 4] {
     if at < DRIFT_AT { &BEFORE } else { &AFTER }
 }
 
-fn stream() -> Vec<Showing> {
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+fn stream(seed: u64) -> Vec<Showing> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     (0..SHOWINGS)
         .map(|_| Showing {
             context: rng.gen_range(0..CONTEXTS.len()),
@@ -128,9 +131,9 @@ impl PartialOrd for Later {
 /// bucket.
 type Memories = [[postsale_learner::Memory; 4]; 4];
 
-fn simulate(showings: &[Showing], chooser: Chooser) -> Run {
+fn simulate(showings: &[Showing], chooser: Chooser, seed: u64) -> Run {
     let policy = Policy::default();
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED ^ 0x5eed);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
     let mut memory: Memories = Default::default();
     let mut drifts = 0;
     let mut later: BinaryHeap<Later> = BinaryHeap::new();
@@ -284,13 +287,36 @@ fn svg(curves: &[(&str, &str, Vec<f64>)]) -> String {
     out
 }
 
-/// Runs the market; with `quick`, only checks that every key is produced.
-pub(crate) fn run(quick: bool) -> Result<(), Error> {
-    let showings = stream();
-    let oracle = simulate(&showings, Chooser::Oracle);
-    let rules = simulate(&showings, Chooser::Rules);
-    let uniform = simulate(&showings, Chooser::Uniform);
-    let learner = simulate(&showings, Chooser::Learner);
+/// The keys of one run, in the report's order.
+const KEYS: [&str; 11] = [
+    "rpt_oracle",
+    "rpt_learner",
+    "rpt_learner_with_holdout",
+    "rpt_rules",
+    "rpt_uniform",
+    "rpt_holdout",
+    "holdout_share",
+    "drifts_detected",
+    "learner_vs_oracle_last_1k",
+    "learner_vs_rules_first_1k",
+    "learner_vs_oracle_after_drift",
+];
+
+/// One seeded run: its keys' values (in [`KEYS`] order), revenue per
+/// showing by window (oracle, learner, rules, uniform) and the regret
+/// curves (learner, rules, uniform).
+struct Outcome {
+    values: Vec<f64>,
+    windows: Vec<[f64; 4]>,
+    regret: [Vec<f64>; 3],
+}
+
+fn outcome(seed: u64) -> Outcome {
+    let showings = stream(seed);
+    let oracle = simulate(&showings, Chooser::Oracle, seed);
+    let rules = simulate(&showings, Chooser::Rules, seed);
+    let uniform = simulate(&showings, Chooser::Uniform, seed);
+    let learner = simulate(&showings, Chooser::Learner, seed);
     let whole = |run: &Run, learned| rpt(run, 0, SHOWINGS, learned);
     let last = SHOWINGS - WINDOW;
     let after_drift = DRIFT_AT + 2 * WINDOW;
@@ -299,34 +325,114 @@ pub(crate) fn run(quick: bool) -> Result<(), Error> {
         .collect();
     let holdout_rpt =
         held.iter().map(|&i| learner.revenue[i]).sum::<f64>() / held.len().max(1) as f64 / 100.0;
-    let windows: Vec<Value> = (0..SHOWINGS / WINDOW)
-        .map(|w| {
-            let (from, to) = (w * WINDOW, (w + 1) * WINDOW);
-            json!({"from": from + 1, "to": to,
-                "oracle": rpt(&oracle, from, to, false), "learner": rpt(&learner, from, to, true),
-                "rules": rpt(&rules, from, to, false), "uniform": rpt(&uniform, from, to, false)})
-        })
-        .collect();
-    let report = json!({
-        "showings": SHOWINGS,
-        "drift_at": DRIFT_AT,
-        "seed": SEED,
-        "rpt_oracle": whole(&oracle, false),
-        "rpt_learner": whole(&learner, true),
-        "rpt_learner_with_holdout": whole(&learner, false),
-        "rpt_rules": whole(&rules, false),
-        "rpt_uniform": whole(&uniform, false),
-        "rpt_holdout": holdout_rpt,
-        "holdout_share": held.len() as f64 / SHOWINGS as f64,
-        "drifts_detected": learner.drifts,
-        "learner_vs_oracle_last_1k": ratio(rpt(&learner, last, SHOWINGS, true), rpt(&oracle, last, SHOWINGS, false)),
-        "learner_vs_rules_first_1k": ratio(rpt(&learner, 0, WINDOW, true), rpt(&rules, 0, WINDOW, false)),
-        "learner_vs_oracle_after_drift": ratio(
+    let values = vec![
+        whole(&oracle, false),
+        whole(&learner, true),
+        whole(&learner, false),
+        whole(&rules, false),
+        whole(&uniform, false),
+        holdout_rpt,
+        held.len() as f64 / SHOWINGS as f64,
+        learner.drifts as f64,
+        ratio(
+            rpt(&learner, last, SHOWINGS, true),
+            rpt(&oracle, last, SHOWINGS, false),
+        ),
+        ratio(
+            rpt(&learner, 0, WINDOW, true),
+            rpt(&rules, 0, WINDOW, false),
+        ),
+        ratio(
             rpt(&learner, after_drift - WINDOW, after_drift, true),
             rpt(&oracle, after_drift - WINDOW, after_drift, false),
         ),
-        "windows": windows,
+    ];
+    let windows = (0..SHOWINGS / WINDOW)
+        .map(|w| {
+            let (from, to) = (w * WINDOW, (w + 1) * WINDOW);
+            [
+                rpt(&oracle, from, to, false),
+                rpt(&learner, from, to, true),
+                rpt(&rules, from, to, false),
+                rpt(&uniform, from, to, false),
+            ]
+        })
+        .collect();
+    Outcome {
+        values,
+        windows,
+        regret: [
+            regret(&oracle, &learner),
+            regret(&oracle, &rules),
+            regret(&oracle, &uniform),
+        ],
+    }
+}
+
+/// The mean of each column of `rows`.
+fn means(rows: &[Vec<f64>]) -> Vec<f64> {
+    let n = rows.len().max(1) as f64;
+    (0..rows.first().map_or(0, Vec::len))
+        .map(|i| rows.iter().map(|r| r[i]).sum::<f64>() / n)
+        .collect()
+}
+
+/// The learner's settings, as the report states them.
+fn describe(p: &Policy) -> String {
+    format!(
+        "holdout {:.0}%, floor {:.0}%, each closed showing of a context keeps {} of the evidence before it, \
+         a prior at the context's pooled acceptance worth {} showings, sampled acceptance {}× as sure as the posterior, \
+         a moved market said by a CUSUM of each arm's outcomes at {} (once it holds {} showings) and then each arm's evidence shrunk to {} showings' worth",
+        p.holdout * 100.0,
+        p.floor * 100.0,
+        p.keep,
+        p.prior_strength,
+        p.sharpness,
+        p.drift_h,
+        p.drift_min,
+        p.after_drift,
+    )
+}
+
+/// Runs the market; with `quick`, only checks that every key is produced.
+pub(crate) fn run(quick: bool) -> Result<(), Error> {
+    let outcomes: Vec<Outcome> = (0..RUNS).map(|k| outcome(SEED + k)).collect();
+    let values: Vec<Vec<f64>> = outcomes.iter().map(|o| o.values.clone()).collect();
+    let mean = means(&values);
+    let mut report = json!({
+        "showings": SHOWINGS,
+        "drift_at": DRIFT_AT,
+        "seeds": (0..RUNS).map(|k| SEED + k).collect::<Vec<_>>(),
     });
+    let mut spread = serde_json::Map::new();
+    for (i, key) in KEYS.iter().enumerate() {
+        report[*key] = json!(mean[i]);
+        let column = values.iter().map(|v| v[i]);
+        let (low, high) = column.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
+            (l.min(x), h.max(x))
+        });
+        spread.insert((*key).to_owned(), json!([low, high]));
+    }
+    report["spread"] = Value::Object(spread);
+    let windows: Vec<Value> = (0..SHOWINGS / WINDOW)
+        .map(|w| {
+            let rows: Vec<Vec<f64>> = outcomes.iter().map(|o| o.windows[w].to_vec()).collect();
+            let m = means(&rows);
+            json!({"from": w * WINDOW + 1, "to": (w + 1) * WINDOW,
+                "oracle": m[0], "learner": m[1], "rules": m[2], "uniform": m[3]})
+        })
+        .collect();
+    report["windows"] = Value::Array(windows);
+    let last = SHOWINGS - WINDOW;
+    let after_drift = DRIFT_AT + 2 * WINDOW;
+    let curve = |k: usize| {
+        means(
+            &outcomes
+                .iter()
+                .map(|o| o.regret[k].clone())
+                .collect::<Vec<_>>(),
+        )
+    };
     let dir = root().join("target/simulate");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let write = |name: &str, text: String| {
@@ -337,9 +443,9 @@ pub(crate) fn run(quick: bool) -> Result<(), Error> {
         serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?,
     )?;
     let curves = [
-        ("learner", "#1f6feb", regret(&oracle, &learner)),
-        ("rules", "#d1242f", regret(&oracle, &rules)),
-        ("uniform", "#9a6700", regret(&oracle, &uniform)),
+        ("learner", "#1f6feb", curve(0)),
+        ("rules", "#d1242f", curve(1)),
+        ("uniform", "#9a6700", curve(2)),
     ];
     write("regret.svg", svg(&curves))?;
     let targets = [
@@ -347,25 +453,13 @@ pub(crate) fn run(quick: bool) -> Result<(), Error> {
         ("learner_vs_rules_first_1k", 0.95),
         ("learner_vs_oracle_after_drift", 0.90),
     ];
-    let mut md = String::from(
+    let mut md = format!(
         "# postsale offer selection, simulated\n\n\
-         Produced by `cargo xtask simulate`: one seeded market, the same stream of showings for each chooser.\n\n\
-         | key | value | target | |\n|---|---:|---|---|\n",
+         Produced by `cargo xtask simulate`: one market, {RUNS} seeded runs, the same stream of showings for each chooser within a run; each figure is the mean over the runs, with the lowest and highest run beside it.\n\n\
+         | key | mean | lowest | highest | target | |\n|---|---:|---:|---:|---|---|\n",
     );
     let mut missed = Vec::new();
-    for key in [
-        "rpt_oracle",
-        "rpt_learner",
-        "rpt_learner_with_holdout",
-        "rpt_rules",
-        "rpt_uniform",
-        "rpt_holdout",
-        "holdout_share",
-        "drifts_detected",
-        "learner_vs_oracle_last_1k",
-        "learner_vs_rules_first_1k",
-        "learner_vs_oracle_after_drift",
-    ] {
+    for key in KEYS {
         let value = report[key]
             .as_f64()
             .ok_or_else(|| format!("simulate: no number for {key}"))?;
@@ -379,7 +473,14 @@ pub(crate) fn run(quick: bool) -> Result<(), Error> {
             None => "—",
         };
         let target = target.map_or("reported".to_owned(), |t| format!(">= {t}"));
-        let _ = writeln!(md, "| `{key}` | {value:.3} | {target} | {verdict} |");
+        let (low, high) = (
+            report["spread"][key][0].as_f64().unwrap_or(f64::NAN),
+            report["spread"][key][1].as_f64().unwrap_or(f64::NAN),
+        );
+        let _ = writeln!(
+            md,
+            "| `{key}` | {value:.3} | {low:.3} | {high:.3} | {target} | {verdict} |"
+        );
     }
     let _ = write!(
         md,
@@ -388,11 +489,12 @@ pub(crate) fn run(quick: bool) -> Result<(), Error> {
          - Hidden acceptance per context and offer; at showing {DRIFT_AT} the rates move between offers (`BEFORE` and `AFTER` in `xtask/src/simulate.rs`).\n\
          - Each showing closes 1 to {MAX_DELAY} showings later (declined, expired or accepted): only then does the learner hear of it; {pct:.0}% of accepts are refunded up to {MAX_DELAY} showings after that, and their money taken back.\n\
          - Every chooser meets the same customers: one seeded coin per showing and offer decides an accept, whoever chose the offer.\n\
-         - oracle: the offer with the highest hidden rate × price; rules: always the first offer; uniform: any offer alike; learner: `postsale_learner::choose` and `postsale_learner::close`, the hub's code, with its defaults (`Policy::default()`: holdout 10%, floor 2%, each closed showing of a context keeps 0.998 of the evidence before it, a prior at the context's pooled acceptance worth 4 showings, a moved market said by a CUSUM of each arm's outcomes and then the evidence shrunk to 10 showings' worth).\n\
+         - oracle: the offer with the highest hidden rate × price; rules: always the first offer; uniform: any offer alike; learner: `postsale_learner::choose` and `postsale_learner::close`, the hub's code, with its defaults ({policy}).\n\
          - rpt = revenue kept per showing, in major units. The learner's figures count the showings it chose; the holdout's (served by the rules, by design) are `rpt_holdout`, and `rpt_learner_with_holdout` counts all of them.\n\
          - learner_vs_oracle_last_1k: showings {a}–{SHOWINGS}; learner_vs_rules_first_1k: showings 1–{WINDOW}; learner_vs_oracle_after_drift: showings {b}–{after_drift}, the last {WINDOW} of the {c} after the drift.\n\
-         - `regret.svg`: cumulative regret against the oracle of each chooser.\n",
+         - `regret.svg`: cumulative regret against the oracle of each chooser, the mean over the runs.\n",
         pct = REFUND_SHARE * 100.0,
+        policy = describe(&Policy::default()),
         a = last + 1,
         b = after_drift - WINDOW + 1,
         c = 2 * WINDOW,

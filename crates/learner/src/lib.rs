@@ -231,6 +231,10 @@ pub struct Policy {
     pub drift_min: f64,
     /// What a moved market leaves of each arm's evidence, in showings.
     pub after_drift: f64,
+    /// How much more the sampled acceptance trusts the evidence than a
+    /// posterior would (1: plain Thompson sampling; more explores less,
+    /// the floor still keeps every arm in sight).
+    pub sharpness: f64,
 }
 
 impl Default for Policy {
@@ -242,9 +246,10 @@ impl Default for Policy {
             learning: true,
             keep: 0.998,
             prior_strength: 4.0,
-            drift_h: 8.0,
+            drift_h: 5.0,
             drift_min: 30.0,
-            after_drift: 10.0,
+            after_drift: 30.0,
+            sharpness: 4.0,
         }
     }
 }
@@ -324,8 +329,14 @@ pub fn choose(arms: &[Arm], policy: &Policy, rng: &mut impl Rng) -> Option<Choic
     }
     let mut best = (open[0], f64::NEG_INFINITY);
     for &i in &open {
-        let (a, b) = arms[i].evidence.posterior(prior);
-        let value = beta(rng, a, b) * arms[i].evidence.per_accept(arms[i].price);
+        let evidence = arms[i].evidence;
+        let sharpened = Evidence {
+            shown: evidence.shown * policy.sharpness,
+            accepted: evidence.accepted * policy.sharpness,
+            revenue: evidence.revenue,
+        };
+        let (a, b) = sharpened.posterior(prior);
+        let value = beta(rng, a, b) * evidence.per_accept(arms[i].price);
         if value > best.1 {
             best = (i, value);
         }
