@@ -16,7 +16,8 @@ pub(crate) struct AuditEntry {
     pub(crate) status: i64,
 }
 
-/// Keeps `entry` as `merchant`'s.
+/// Keeps `entry` as `merchant`'s, while the merchant exists (the request
+/// that deleted it leaves nothing behind).
 pub(crate) async fn insert(
     writer: &sqlx::AnyPool,
     merchant: &str,
@@ -24,7 +25,7 @@ pub(crate) async fn insert(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_log (id, merchant_id, at, actor, actor_label, method, path, status) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM merchants WHERE id = $2)",
     )
     .bind(&entry.id)
     .bind(merchant)

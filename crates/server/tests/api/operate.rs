@@ -196,4 +196,15 @@ async fn the_trail_keeps_each_change_with_who_made_it_and_no_body() {
     assert!(response.headers().contains_key("link"));
     let response = audit(&app, &app.shop_key, "?limit=0").await;
     assert_problem(response, 422, None).await;
+    // A merchant deleted takes its trail with it, the deleting request too.
+    let gone = app
+        .admin(Method::DELETE, &app.shop_key, "merchant", None)
+        .await;
+    assert!(gone.status().is_success(), "{}", gone.status());
+    let pool = database(&app).await;
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE merchant_id = 'shop'")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(kept, 0);
 }
