@@ -85,3 +85,15 @@ pub(crate) fn general(problem: &Option<crate::api::Problem>) -> Option<String> {
         .filter(|p| p.field.is_none())
         .map(crate::api::Problem::message)
 }
+
+/// A JSON value as text: a string as it is, a list joined by commas,
+/// nothing for null, anything else as JSON writes it.
+pub(crate) fn text(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(", "),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}

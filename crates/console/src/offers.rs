@@ -12,6 +12,7 @@ use yew::prelude::*;
 
 use crate::SignedProps;
 use crate::api::{self, Problem, Signed};
+use crate::form::text;
 
 /// How a field is entered.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -293,16 +294,6 @@ fn kinds_for(signed: &Signed) -> Vec<Kind> {
         .collect()
 }
 
-/// What a field holds in the form, as text.
-fn text_of(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(", "),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 /// The record's body from the form: empty fields left out (the hub's
 /// defaults apply), numbers as numbers, lists split at commas.
 fn body(kind: &Kind, values: &BTreeMap<&'static str, String>) -> Value {
@@ -363,7 +354,7 @@ fn RecordForm(props: &FormProps) -> Html {
                     (Input::Check, Some(Value::Bool(b))) => b.to_string(),
                     (Input::Check, _) => (spec.name == "active").to_string(),
                     (Input::Choice(options), None) => options[0].to_owned(),
-                    (_, Some(value)) => text_of(&value),
+                    (_, Some(value)) => text(&value),
                     (_, None) => String::new(),
                 };
                 (spec.name, text)
@@ -393,7 +384,7 @@ fn RecordForm(props: &FormProps) -> Html {
             let (method, path) = match &editing {
                 Some(record) => (
                     "PUT",
-                    format!("/v1/admin/{}/{}", kind.path, text_of(&record[kind.key])),
+                    format!("/v1/admin/{}/{}", kind.path, text(&record[kind.key])),
                 ),
                 None => ("POST", format!("/v1/admin/{}", kind.path)),
             };
@@ -553,7 +544,7 @@ pub(crate) fn Offers(props: &SignedProps) -> Html {
                     </tr></thead>
                     <tbody>
                         { for list.iter().map(|record| {
-                            let name = text_of(&record[kind.key]);
+                            let name = text(&record[kind.key]);
                             let edit = {
                                 let (editing, record) = (editing.clone(), record.clone());
                                 Callback::from(move |_: MouseEvent| editing.set(Some(record.clone())))
@@ -561,7 +552,7 @@ pub(crate) fn Offers(props: &SignedProps) -> Html {
                             html! {
                                 <tr>
                                     <th scope="row">{ name.clone() }</th>
-                                    <td>{ text_of(&record[kind.summary]) }</td>
+                                    <td>{ text(&record[kind.summary]) }</td>
                                     if may_edit {
                                         <td><button class="plain" onclick={edit} aria-label={format!("Edit {name}")}>{ "Edit" }</button></td>
                                     }
@@ -578,7 +569,7 @@ pub(crate) fn Offers(props: &SignedProps) -> Html {
         kind.path,
         editing
             .as_ref()
-            .map(|r| text_of(&r[kind.key]))
+            .map(|r| text(&r[kind.key]))
             .unwrap_or_default()
     );
     html! {
@@ -588,7 +579,7 @@ pub(crate) fn Offers(props: &SignedProps) -> Html {
             <h2>{ kind.title }</h2>
             { list }
             if may_edit {
-                <h2>{ if editing.is_some() { format!("Edit {}", text_of(&editing.as_ref().map(|r| r[kind.key].clone()).unwrap_or_default())) } else { format!("New: {}", kind.title.to_lowercase()) } }</h2>
+                <h2>{ if editing.is_some() { format!("Edit {}", text(&editing.as_ref().map(|r| r[kind.key].clone()).unwrap_or_default())) } else { format!("New: {}", kind.title.to_lowercase()) } }</h2>
                 <RecordForm key={form_key} kind={kind} csrf={signed.csrf_token.clone()} editing={(*editing).clone()} on_saved={on_saved} />
             } else {
                 <p>{ "Your role reads offers; an editor or admin changes them." }</p>

@@ -24,11 +24,11 @@ fn money(minor: &Value, currency: &Value) -> String {
     }
 }
 
+/// A value as text, a dash for none.
 fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => "—".into(),
-        other => other.to_string(),
+    match crate::form::text(value) {
+        shown if shown.is_empty() => "—".into(),
+        shown => shown,
     }
 }
 

@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::SignedProps;
 use crate::api::{self, Invitation, MerchantSummary, Problem, User};
-use crate::form::{Field, about, general, setter, when};
+use crate::form::{Field, about, general, setter, text, when};
 
 /// What the page reads, all at once.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,10 +27,6 @@ async fn load() -> Result<Loaded, Problem> {
         merchants: api::get("/v1/operator/merchants").await?,
         people: api::get("/v1/operator/users").await?,
     })
-}
-
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_owned()
 }
 
 #[function_component]

@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use crate::SignedProps;
 use crate::api::{self, Problem};
-use crate::form::{Field, about, general, setter, when};
+use crate::form::{Field, about, general, setter, text, when};
 
 const MODES: [(&str, &str); 3] = [
     (
@@ -23,10 +23,6 @@ const MODES: [(&str, &str); 3] = [
     ),
     ("direct_entry", "Direct entry (the customer types a card)"),
 ];
-
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_owned()
-}
 
 #[function_component]
 pub(crate) fn Partners(props: &SignedProps) -> Html {

@@ -215,18 +215,16 @@ pub(crate) fn Preview(props: &SignedProps) -> Html {
         })
     };
     let about = |field: &str| form::about(&problem, field);
-    let items_error = (*problem).as_ref().and_then(|p| {
-        p.field
-            .as_deref()
-            .filter(|f| f.starts_with("items"))
-            .map(|_| p.detail.clone())
-    });
-    let incentives_error = (*problem).as_ref().and_then(|p| {
-        p.field
-            .as_deref()
-            .filter(|f| f.starts_with("incentives"))
-            .map(|_| p.detail.clone())
-    });
+    // A refusal of a list or of one of its entries (`items[2]`).
+    let about_list = |list: &str| {
+        (*problem).as_ref().and_then(|p| {
+            p.field
+                .as_deref()
+                .filter(|f| f.starts_with(list))
+                .map(|_| p.detail.clone())
+        })
+    };
+    let (items_error, incentives_error) = (about_list("items"), about_list("incentives"));
     let code_ids: Vec<String> = known
         .codes
         .iter()

@@ -95,11 +95,6 @@ impl Evidence {
         (self.revenue + price) / (self.accepted.max(0.0) + 1.0)
     }
 
-    /// Expected revenue per showing, in minor units.
-    pub fn expected(&self, price: f64, prior: Prior) -> f64 {
-        self.acceptance(prior) * self.per_accept(price)
-    }
-
     /// Its optimistic bound: the acceptance two standard deviations up.
     pub fn optimistic(&self, price: f64, prior: Prior) -> f64 {
         (self.acceptance(prior) + 2.0 * self.spread(prior)).min(1.0) * self.per_accept(price)
@@ -269,19 +264,6 @@ pub enum Why {
     Learned,
 }
 
-impl Why {
-    /// Its name as stored and reported.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pinned => "pinned",
-            Self::Rules => "rules",
-            Self::Holdout => "holdout",
-            Self::Explored => "explored",
-            Self::Learned => "learned",
-        }
-    }
-}
-
 /// The arm to show, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Choice {
@@ -385,19 +367,6 @@ fn normal(rng: &mut impl Rng) -> f64 {
     let u: f64 = rng.r#gen::<f64>().max(f64::MIN_POSITIVE);
     let v: f64 = rng.r#gen();
     (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-}
-
-/// The context bucket of a showing: the order's value band and the
-/// device's class, as the merchant sees them in the statistics.
-pub fn bucket(order_total_major: f64, phone: bool) -> &'static str {
-    match (order_total_major, phone) {
-        (t, false) if t < 50.0 => "under-50:desktop",
-        (t, true) if t < 50.0 => "under-50:phone",
-        (t, false) if t < 200.0 => "50-200:desktop",
-        (t, true) if t < 200.0 => "50-200:phone",
-        (_, false) => "over-200:desktop",
-        (_, true) => "over-200:phone",
-    }
 }
 
 #[cfg(test)]

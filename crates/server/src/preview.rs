@@ -71,6 +71,13 @@ pub(crate) struct Shown {
     digest: String,
 }
 
+/// Whether `token` is a live preview's, without assembling what it shows.
+pub(crate) async fn exists(state: &AppState, token: &str) -> Result<bool, Failure> {
+    Ok(previews::live(&state.db.pool, &sha256_hex(token), now())
+        .await?
+        .is_some())
+}
+
 /// The live preview whose token is `token`: 404 for an unknown or ended
 /// one, 410 when what it shows was deleted since.
 pub(crate) async fn shown(state: &AppState, token: &str) -> Result<Shown, Failure> {
@@ -135,14 +142,16 @@ impl Shown {
         offer::render(state, &self.open).await
     }
 
-    /// Remembers the reward picked: one the preview offers.
-    pub(crate) async fn pick(&self, state: &AppState, incentive: &str) -> Result<(), Failure> {
-        if !self.choices.iter().any(|i| i.id == incentive) {
+    /// Remembers the reward picked (one the preview offers), and prices
+    /// this showing with it.
+    pub(crate) async fn pick(&mut self, state: &AppState, incentive: &str) -> Result<(), Failure> {
+        let Some(chosen) = self.choices.iter().find(|i| i.id == incentive) else {
             return Err(Failure::invalid(
                 "incentive",
                 format!("'{incentive}' is not an incentive this offer lets the customer choose"),
             ));
-        }
+        };
+        self.open.incentive = chosen.applied(self.open.currency);
         previews::pick(&state.db.writer, &self.digest, incentive).await?;
         Ok(())
     }

@@ -58,7 +58,7 @@ pub(crate) async fn create(
 }
 
 /// A JSON body the hub serialised itself, as is.
-fn json(status: StatusCode, body: String) -> Response {
+pub(super) fn json(status: StatusCode, body: String) -> Response {
     (
         status,
         [(

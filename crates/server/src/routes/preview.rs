@@ -79,12 +79,7 @@ fn fresh(mut response: Response) -> Response {
 }
 
 fn json_text(status: StatusCode, body: String) -> Response {
-    let mut response = (status, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    fresh(response)
+    fresh(super::opportunities::json(status, body))
 }
 
 /// The page's one script: the snippet merchants paste, then `init` with
@@ -150,7 +145,11 @@ async fn widget_file(
     Path((token, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
-    live(&state, &token, None).await?;
+    if !preview::exists(&state, &token).await? {
+        return Err(Failure::NotFound(
+            "no such preview (it may have ended)".into(),
+        ));
+    }
     super::assets::file_response(&state.assets, &file, &headers, "no-store")
 }
 
@@ -164,7 +163,6 @@ async fn open(
     let mut shown = live(&state, &token, None).await?;
     if let Some(incentive) = &request.incentive {
         shown.pick(&state, incentive).await?;
-        shown = live(&state, &token, None).await?;
     }
     Ok(json_text(
         StatusCode::CREATED,
