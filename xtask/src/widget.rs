@@ -47,13 +47,27 @@ pub(crate) fn build() -> Result<&'static str, Error> {
     let html = std::fs::read_to_string(root().join("index.html"))
         .map_err(|e| format!("index.html: {e}"))?;
     let opt_args = wasm_opt_args(&html)?;
-    frame_build(&dir, built == NIGHTLY_BUILD, &opt_args)?;
+    let mut steps = Steps::default();
+    // Trunk ran wasm-bindgen and wasm-opt together; wasm-bindgen alone
+    // again, on the same cargo build, says what wasm-opt saved.
+    steps.start(PAGE, &unoptimised(PAGE)?);
+    steps.record(PAGE, &wasm_opt_step(&opt_args), &served(&dir, PAGE)?);
+    frame_build(&dir, built == NIGHTLY_BUILD, &opt_args, &mut steps)?;
     check_card_isolation(&dir)?;
     for stem in [PAGE, FRAME] {
         empty_table_slots(&dir, stem, &opt_args)?;
-        crate::glue::shrink(&dir, stem)
-            .map_err(|e| format!("shrinking the glue of {stem}: {e}"))?;
+        steps.record(
+            stem,
+            "unreachable table slots emptied, then wasm-opt again",
+            &served(&dir, stem)?,
+        );
+        crate::glue::shrink(&dir, stem, &mut |(step, wasm, js)| {
+            steps.record(stem, step, &[brotli_len(wasm)?, brotli_len(js.as_bytes())?]);
+            Ok(())
+        })
+        .map_err(|e| format!("shrinking the glue of {stem}: {e}"))?;
     }
+    steps.write()?;
     crate::glue::minify_loader(&dir).map_err(|e| format!("minifying the loader: {e}"))?;
     precompress(&dir)?;
     // After the widget's: trunk replaces `dist` whole, and the console's
@@ -87,26 +101,127 @@ const CARD_MARKER: &[u8] = b"cc-number";
 
 /// Builds the `frame` feature into `dir` as `postsale-frame.js` and
 /// `postsale-frame_bg.wasm`, as trunk builds the page's.
-fn frame_build(dir: &Path, nightly: bool, opt_args: &[String]) -> Result<(), Error> {
+fn frame_build(
+    dir: &Path,
+    nightly: bool,
+    opt_args: &[String],
+    steps: &mut Steps,
+) -> Result<(), Error> {
     cargo_build(nightly, &["--features", "frame"]).map_err(|e| format!("{e} (the frame build)"))?;
-    let built = root().join("target/wasm32-unknown-unknown/wasm-release/postsale_widget.wasm");
+    bindgen(FRAME, dir).map_err(|e| format!("{e} (the frame build)"))?;
+    steps.start(FRAME, &served(dir, FRAME)?);
+    wasm_opt(&dir.join(format!("{FRAME}_bg.wasm")), opt_args)?;
+    steps.record(FRAME, &wasm_opt_step(opt_args), &served(dir, FRAME)?);
+    Ok(())
+}
+
+/// The widget library cargo built last.
+fn cargo_artifact() -> std::path::PathBuf {
+    root().join("target/wasm32-unknown-unknown/wasm-release/postsale_widget.wasm")
+}
+
+/// wasm-bindgen on [`cargo_artifact`], into `dir` as `stem`.
+fn bindgen(stem: &str, dir: &Path) -> Result<(), Error> {
     let mut bindgen = Command::new("wasm-bindgen");
     bindgen
-        .args([
-            "--target",
-            "web",
-            "--no-typescript",
-            "--out-name",
-            FRAME,
-            "--out-dir",
-        ])
+        .args(["--target", "web", "--no-typescript", "--out-name", stem])
+        .arg("--out-dir")
         .arg(dir)
-        .arg(&built)
+        .arg(cargo_artifact())
         .env("PATH", tool_path());
-    if !run::status(&mut bindgen)? {
-        return Err("wasm-bindgen failed on the frame build".into());
+    if run::status(&mut bindgen)? {
+        Ok(())
+    } else {
+        Err("wasm-bindgen failed".into())
     }
-    wasm_opt(&dir.join(format!("{FRAME}_bg.wasm")), opt_args)
+}
+
+/// The brotli bytes of `stem` as wasm-bindgen leaves it, before wasm-opt.
+fn unoptimised(stem: &str) -> Result<[usize; 2], Error> {
+    let dir = root().join("target/widget-steps");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    bindgen(stem, &dir).map_err(|e| format!("{e} (measuring {stem} before wasm-opt)"))?;
+    served(&dir, stem)
+}
+
+fn wasm_opt_step(opt_args: &[String]) -> String {
+    format!("wasm-opt {}", opt_args.first().map_or("", String::as_str))
+}
+
+/// The brotli (quality 11) bytes of `stem`'s wasm and glue in `dir`.
+fn served(dir: &Path, stem: &str) -> Result<[usize; 2], Error> {
+    let read = |name: String| {
+        std::fs::read(dir.join(&name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
+    };
+    Ok([
+        brotli_len(&read(format!("{stem}_bg.wasm"))?)?,
+        brotli_len(&read(format!("{stem}.js"))?)?,
+    ])
+}
+
+/// How many bytes brotli at quality 11 makes of `bytes`.
+fn brotli_len(bytes: &[u8]) -> Result<usize, Error> {
+    use std::io::Write;
+    let mut child = Command::new("brotli")
+        .args(["--quality=11", "--stdout"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("brotli: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("brotli: no stdin")?;
+    let input = bytes.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("brotli: {e}"))?;
+    writer
+        .join()
+        .map_err(|_| "brotli: the writer panicked".to_owned())?
+        .map_err(|e| format!("brotli: {e}"))?;
+    if !output.status.success() {
+        return Err("brotli failed".into());
+    }
+    Ok(output.stdout.len())
+}
+
+/// What each step of the build did to the bytes a browser downloads of
+/// each build (wasm and glue, brotli at quality 11), in order; written to
+/// [`STEPS_FILE`] for the bench's report.
+#[derive(Debug, Default)]
+struct Steps {
+    rows: Vec<serde_json::Value>,
+    last: std::collections::HashMap<&'static str, [usize; 2]>,
+}
+
+/// Where the build leaves its steps, from the repository's root.
+pub(crate) const STEPS_FILE: &str = "target/widget-steps.json";
+
+impl Steps {
+    fn start(&mut self, stem: &'static str, sizes: &[usize; 2]) {
+        self.rows.push(serde_json::json!({
+            "build": stem, "step": "wasm-bindgen", "wasm": sizes[0], "glue": sizes[1],
+        }));
+        self.last.insert(stem, *sizes);
+    }
+
+    fn record(&mut self, stem: &'static str, step: &str, sizes: &[usize; 2]) {
+        let before = self.last.get(stem).copied().unwrap_or(*sizes);
+        let total = |s: [usize; 2]| (s[0] + s[1]) as i64;
+        self.rows.push(serde_json::json!({
+            "build": stem, "step": step, "wasm": sizes[0], "glue": sizes[1],
+            "saved": total(before) - total(*sizes),
+        }));
+        self.last.insert(stem, *sizes);
+    }
+
+    /// Writes the rows, the page's build first, each build's in order.
+    fn write(&self) -> Result<(), Error> {
+        let path = root().join(STEPS_FILE);
+        let mut rows = self.rows.clone();
+        rows.sort_by_key(|row| row["build"] != PAGE);
+        let text = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+    }
 }
 
 /// `cargo build` of the widget's library for the wasm target with the size

@@ -93,6 +93,7 @@ pub(crate) fn run(quick: bool, hub_only: bool, against: Option<&Path>) -> Result
         report.push(Figure::new("widget_br_bytes", "B", vec![sizes.widget]).at_most(61_440.0));
         report.push(Figure::new("frame_br_bytes", "B", vec![sizes.frame]));
         report.push(Figure::new("console_br_bytes", "B", vec![sizes.console]));
+        report.steps = size::build_steps()?;
     }
 
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("no tokio runtime: {e}"))?;

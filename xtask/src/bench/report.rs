@@ -123,6 +123,9 @@ pub(crate) struct Report {
     pub(crate) command: String,
     pub(crate) figures: Vec<Figure>,
     pub(crate) notes: Vec<String>,
+    /// What each step of the widget build did to its bytes
+    /// (`crate::widget::STEPS_FILE`), in order.
+    pub(crate) steps: Vec<Value>,
 }
 
 impl Report {
@@ -155,7 +158,10 @@ impl Report {
                 (f.key.to_owned(), value)
             })
             .collect();
-        json!({"command": self.command, "figures": figures, "notes": self.notes})
+        json!({
+            "command": self.command, "figures": figures, "notes": self.notes,
+            "build_steps": self.steps,
+        })
     }
 
     pub(crate) fn to_markdown(&self) -> String {
@@ -180,6 +186,27 @@ impl Report {
                 f.samples.len(),
                 f.target_label(),
             ));
+        }
+        if !self.steps.is_empty() {
+            md.push_str(
+                "\n## What each build step did\n\nBrotli (quality 11) bytes of each build's wasm and glue after each step; `saved` is what the step took off both together.\n\n\
+                 | build | step | wasm | glue | saved |\n|---|---|---:|---:|---:|\n",
+            );
+            for row in &self.steps {
+                let text = |key: &str| match &row[key] {
+                    Value::String(s) => s.clone(),
+                    Value::Null => "—".into(),
+                    other => other.to_string(),
+                };
+                md.push_str(&format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    text("build"),
+                    text("step"),
+                    text("wasm"),
+                    text("glue"),
+                    text("saved"),
+                ));
+            }
         }
         if !self.notes.is_empty() {
             md.push_str("\n## What was measured\n\n");

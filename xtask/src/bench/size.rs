@@ -72,3 +72,12 @@ pub(crate) fn measure() -> Result<Sizes, Error> {
         console: console_bytes()?,
     })
 }
+
+/// What each step of the last widget build did to its bytes, as the build
+/// left it (`crate::widget::STEPS_FILE`).
+pub(crate) fn build_steps() -> Result<Vec<serde_json::Value>, Error> {
+    let path = root().join(crate::widget::STEPS_FILE);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: {e} (written by the widget build)", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -22,18 +22,30 @@ mod wasm;
 pub(crate) use table::empty_unreachable_slots;
 use wasm::{Reader, push_leb, push_name};
 
+/// What [`shrink`] has made of a build after one of its steps: the step's
+/// name, the wasm and the glue.
+pub(crate) type Stage<'a> = (&'static str, &'a [u8], &'a str);
+
 /// Renames and minifies, in place, the build `stem` in `dir`: wasm-bindgen's
-/// `{stem}_bg.wasm` and its glue `{stem}.js`.
-pub(crate) fn shrink(dir: &Path, stem: &str) -> Result<(), Error> {
+/// `{stem}_bg.wasm` and its glue `{stem}.js`; `after` sees both files after
+/// each step.
+pub(crate) fn shrink(
+    dir: &Path,
+    stem: &str,
+    after: &mut dyn FnMut(Stage<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
     let (wasm_name, js_name) = (format!("{stem}_bg.wasm"), format!("{stem}.js"));
     let (wasm_name, js_name) = (wasm_name.as_str(), js_name.as_str());
     let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("{name}: {e}"));
     let wasm = read(wasm_name)?;
     let js = String::from_utf8(read(js_name)?).map_err(|_| format!("{js_name} is not UTF-8"))?;
-    let (wasm, renames) = rename_wasm(&wasm)?;
     let js = init::streaming_only(&js)?;
+    after(("the glue keeps only the streaming loader", &wasm, &js))?;
+    let (wasm, renames) = rename_wasm(&wasm)?;
     let js = rename_js(&js, &renames)?;
+    after(("imports and exports renamed in wasm and glue", &wasm, &js))?;
     let js = terser(&js, true)?;
+    after(("terser minifies the glue", &wasm, &js))?;
     let write = |name: &str, bytes: &[u8]| {
         std::fs::write(dir.join(name), bytes).map_err(|e| format!("{name}: {e}"))
     };

@@ -11,10 +11,13 @@
 //! globals), or as a 32-bit little-endian word anywhere in the memory the
 //! data segments set up (vtables and function pointers). Both are searched
 //! as bytes, not by decoding instructions, so the search can only keep too
-//! much. Every other slot gets the first slot's function; wasm-opt, run again
-//! afterwards, drops the functions that are then unreachable. A module whose
-//! table JS can see (imported or exported), or whose table or data is set up
-//! in any other form than the linker's, is left as it is.
+//! much. Every other slot is made null (`ref.null func`, the element
+//! segment then written as expressions), so that if the search were ever
+//! wrong, a call through an emptied slot traps ("uninitialized element")
+//! instead of running some other function; wasm-opt, run again afterwards,
+//! drops the functions that are then unreachable. A module whose table JS
+//! can see (imported or exported), or whose table or data is set up in any
+//! other form than the linker's, is left as it is.
 
 use super::wasm::{Reader, push_leb};
 use crate::run::Error;
@@ -60,18 +63,14 @@ pub(crate) fn empty_unreachable_slots(wasm: &[u8]) -> Result<(Vec<u8>, usize), E
         return unchanged();
     };
     let image = memory.image();
-    let filler = elements.functions[0];
     let mut emptied = 0;
     for (slot, function) in elements.functions.iter_mut().enumerate() {
         let index = elements.base + slot as u32;
-        if slot == 0 || *function == filler {
-            continue;
-        }
         let mut constant = vec![0x41];
         push_sleb(&mut constant, i64::from(index));
         let word = index.to_le_bytes();
         if !contains(&searched, &constant) && !contains(&image, &word) {
-            *function = filler;
+            *function = None;
             emptied += 1;
         }
     }
@@ -154,11 +153,11 @@ fn exports_table_zero(body: &[u8]) -> Result<bool, Error> {
 }
 
 /// The one element segment the linker writes: active, table 0, at a
-/// constant offset, a list of function indices.
+/// constant offset, a list of function indices (`None`: emptied, null).
 #[derive(Debug)]
 struct Elements {
     base: u32,
-    functions: Vec<usize>,
+    functions: Vec<Option<usize>>,
 }
 
 impl Elements {
@@ -171,18 +170,32 @@ impl Elements {
             return Ok(None);
         };
         let count = r.leb()?;
-        let functions = (0..count).map(|_| r.leb()).collect::<Result<Vec<_>, _>>()?;
+        let functions = (0..count)
+            .map(|_| r.leb().map(Some))
+            .collect::<Result<Vec<_>, _>>()?;
         r.end()?;
         Ok((!functions.is_empty()).then_some(Self { base, functions }))
     }
 
+    /// The segment: as the linker wrote it (flags 0, function indices)
+    /// while every slot holds a function, else as expressions (flags 4),
+    /// `ref.func` for a function and `ref.null func` for an emptied slot.
     fn encode(&self) -> Vec<u8> {
-        let mut out = vec![1, 0, 0x41];
+        let nulls = self.functions.iter().any(Option::is_none);
+        let mut out = vec![1, if nulls { 4 } else { 0 }, 0x41];
         push_sleb(&mut out, i64::from(self.base));
         out.push(0x0b);
         push_leb(&mut out, self.functions.len());
-        for &function in &self.functions {
-            push_leb(&mut out, function);
+        for function in &self.functions {
+            match (nulls, function) {
+                (false, Some(function)) => push_leb(&mut out, *function),
+                (true, Some(function)) => {
+                    out.push(0xd2);
+                    push_leb(&mut out, *function);
+                    out.push(0x0b);
+                }
+                (_, None) => out.extend([0xd0, 0x70, 0x0b]),
+            }
         }
         out
     }
@@ -262,30 +275,52 @@ mod tests {
         wasm
     }
 
-    fn table(wasm: &[u8]) -> Vec<usize> {
-        let at = wasm
-            .windows(3)
-            .position(|w| w == [1, 0, 0x41])
-            .expect("elements");
-        let mut r = Reader {
-            bytes: wasm,
-            at: at + 5,
-        };
+    /// The element segment's slots: `Some(function)` or `None` (null).
+    fn table(wasm: &[u8]) -> Vec<Option<usize>> {
+        let mut r = Reader { bytes: wasm, at: 8 };
+        while r.byte().expect("a section") != 9 {
+            let size = r.leb().expect("size");
+            r.take(size).expect("body");
+        }
+        r.leb().expect("size");
+        assert_eq!(r.leb().expect("count"), 1);
+        let flags = r.byte().expect("flags");
+        assert_eq!(const_offset(&mut r).expect("offset"), Some(1));
         let count = r.leb().expect("count");
-        (0..count).map(|_| r.leb().expect("index")).collect()
+        (0..count)
+            .map(|_| match flags {
+                0 => Some(r.leb().expect("index")),
+                4 => match r.byte().expect("expression") {
+                    0xd2 => {
+                        let function = r.leb().expect("index");
+                        assert_eq!(r.byte().expect("end"), 0x0b);
+                        Some(function)
+                    }
+                    0xd0 => {
+                        assert_eq!(r.take(2).expect("null"), [0x70, 0x0b]);
+                        None
+                    }
+                    other => panic!("unexpected expression {other:#x}"),
+                },
+                other => panic!("unexpected flags {other}"),
+            })
+            .collect()
     }
 
     #[test]
     fn only_slots_named_nowhere_are_emptied() {
         let no_exports = [0];
         let (wasm, emptied) = empty_unreachable_slots(&module(&no_exports)).expect("parsed");
-        assert_eq!(emptied, 1);
-        // Slot 4 (function 13) now holds the first slot's function.
-        assert_eq!(table(&wasm), [10, 11, 12, 10, 14]);
+        // Slot 1 (function 10) and slot 4 (function 13) are named nowhere:
+        // null now, so that a call through either traps.
+        assert_eq!(emptied, 2);
+        assert_eq!(table(&wasm), [None, Some(11), Some(12), None, Some(14)]);
         // Everything else is as it was.
         let original = module(&no_exports);
-        assert_eq!(wasm.len(), original.len());
-        assert_eq!(table(&original), [10, 11, 12, 13, 14]);
+        assert_eq!(table(&original).iter().flatten().count(), 5);
+        // The code and data sections after the elements: 28 bytes.
+        let tail = |w: &[u8]| w[w.len() - 28..].to_vec();
+        assert_eq!(tail(&wasm), tail(&original));
     }
 
     #[test]
