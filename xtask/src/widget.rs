@@ -9,8 +9,9 @@
 //! sources, or if that build fails, the widget is built on stable. Either
 //! way `glue::shrink` then shortens the names between wasm and glue, and
 //! each file gets a brotli copy for the hub to serve. Before that, function
-//! table slots nothing can reach are emptied (`glue/table.rs`) and wasm-opt
-//! runs again.
+//! table slots nothing can reach are made null (`glue/table.rs`) and
+//! wasm-opt runs again. What each step takes off each build's brotli bytes
+//! goes to `target/widget-steps.json`, which the bench lists.
 //!
 //! There are two builds of the widget. Trunk makes the one merchants' pages
 //! load (`postsale-widget`); the hub's frame page loads the other
@@ -47,6 +48,11 @@ pub(crate) fn build() -> Result<&'static str, Error> {
     let html = std::fs::read_to_string(root().join("index.html"))
         .map_err(|e| format!("index.html: {e}"))?;
     let opt_args = wasm_opt_args(&html)?;
+    let features: Vec<String> = opt_args
+        .iter()
+        .filter(|arg| arg.starts_with("--enable-"))
+        .cloned()
+        .collect();
     let mut steps = Steps::default();
     // Trunk ran wasm-bindgen and wasm-opt together; wasm-bindgen alone
     // again, on the same cargo build, says what wasm-opt saved.
@@ -61,7 +67,7 @@ pub(crate) fn build() -> Result<&'static str, Error> {
             "unreachable table slots emptied, then wasm-opt again",
             &served(&dir, stem)?,
         );
-        crate::glue::shrink(&dir, stem, &mut |(step, wasm, js)| {
+        crate::glue::shrink(&dir, stem, &features, &mut |(step, wasm, js)| {
             steps.record(stem, step, &[brotli_len(wasm)?, brotli_len(js.as_bytes())?]);
             Ok(())
         })

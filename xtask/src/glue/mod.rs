@@ -4,9 +4,11 @@
 //! (`__wbg_instanceof_HtmlSelectElement_e8e746c4e56224c9`) and every closure
 //! shim after its full type path; each name sits once in the wasm and once
 //! or more in the glue, and hashes do not compress. After trunk's build the
-//! imports and exports are renamed `$a`, `$b`, ... in both files, the glue's
-//! loaders are cut to the one the widget uses (`init.rs`), then terser
-//! minifies the glue. Nothing else in either file changes.
+//! glue's loaders are cut to the one the widget uses (`init.rs`); binaryen's
+//! own pass (`wasm-opt --minify-imports-and-exports-and-modules`) gives the
+//! imports, their module and the exports one- or two-letter names and says
+//! which; the glue gets the same names here, then terser minifies it.
+//! Nothing else in either file changes.
 
 use std::{
     path::Path,
@@ -17,40 +19,43 @@ use crate::run::{Error, tool_path};
 
 mod init;
 mod table;
-mod wasm;
 
 pub(crate) use table::empty_unreachable_slots;
-use wasm::{Reader, push_leb, push_name};
 
 /// What [`shrink`] has made of a build after one of its steps: the step's
 /// name, the wasm and the glue.
 pub(crate) type Stage<'a> = (&'static str, &'a [u8], &'a str);
 
 /// Renames and minifies, in place, the build `stem` in `dir`: wasm-bindgen's
-/// `{stem}_bg.wasm` and its glue `{stem}.js`; `after` sees both files after
-/// each step.
+/// `{stem}_bg.wasm` and its glue `{stem}.js`; `features` are wasm-opt's
+/// `--enable-…` flags for the build; `after` sees both files after each
+/// step.
 pub(crate) fn shrink(
     dir: &Path,
     stem: &str,
+    features: &[String],
     after: &mut dyn FnMut(Stage<'_>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let (wasm_name, js_name) = (format!("{stem}_bg.wasm"), format!("{stem}.js"));
-    let (wasm_name, js_name) = (wasm_name.as_str(), js_name.as_str());
-    let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("{name}: {e}"));
-    let wasm = read(wasm_name)?;
-    let js = String::from_utf8(read(js_name)?).map_err(|_| format!("{js_name} is not UTF-8"))?;
+    let (wasm_path, js_path) = (dir.join(&wasm_name), dir.join(&js_name));
+    let read = |path: &Path| std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()));
+    let js = String::from_utf8(read(&js_path)?).map_err(|_| format!("{js_name} is not UTF-8"))?;
     let js = init::streaming_only(&js)?;
-    after(("the glue keeps only the streaming loader", &wasm, &js))?;
-    let (wasm, renames) = rename_wasm(&wasm)?;
-    let js = rename_js(&js, &renames)?;
-    after(("imports and exports renamed in wasm and glue", &wasm, &js))?;
+    after((
+        "the glue keeps only the streaming loader",
+        &read(&wasm_path)?,
+        &js,
+    ))?;
+    let renames = minify_names(&wasm_path, features)?;
+    let (wasm, js) = (read(&wasm_path)?, rename_js(&js, &renames)?);
+    after((
+        "short names for imports and exports (wasm-opt), and in the glue",
+        &wasm,
+        &js,
+    ))?;
     let js = terser(&js, true)?;
     after(("terser minifies the glue", &wasm, &js))?;
-    let write = |name: &str, bytes: &[u8]| {
-        std::fs::write(dir.join(name), bytes).map_err(|e| format!("{name}: {e}"))
-    };
-    write(wasm_name, &wasm)?;
-    write(js_name, js.as_bytes())
+    std::fs::write(&js_path, js).map_err(|e| format!("{}: {e}", js_path.display()))
 }
 
 /// What one wasm name became, and whether the glue defines it (an import)
@@ -62,125 +67,114 @@ struct Rename {
     import: bool,
 }
 
-/// The `n`th short name: `$a` .. `$Z`, `$ba` ..; valid as a JS property
-/// name and as a wasm name, and never a name the glue already uses.
-fn short(mut n: usize) -> String {
-    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let mut name = Vec::new();
-    loop {
-        name.push(LETTERS[n % LETTERS.len()]);
-        n /= LETTERS.len();
-        if n == 0 {
-            break;
-        }
-    }
-    name.push(b'$');
-    name.reverse();
-    String::from_utf8(name).unwrap_or_default()
-}
-
 /// The glue's module name for its imports, as the wasm spells it.
 fn is_glue_module(module: &str) -> bool {
     module.starts_with("./") && module.ends_with("_bg.js")
 }
 
-/// The short module name the glue's imports move to.
-const MODULE: &str = "a";
-
-/// The wasm with its glue imports and its exports renamed, and the renames.
-fn rename_wasm(wasm: &[u8]) -> Result<(Vec<u8>, Vec<Rename>), Error> {
-    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0") {
-        return Err("not a wasm module (version 1)".into());
+/// Has binaryen give `wasm`'s imports, their module and its exports short
+/// names, in place, and answers what each became.
+fn minify_names(wasm: &Path, features: &[String]) -> Result<Vec<Rename>, Error> {
+    let output = Command::new("wasm-opt")
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm)
+        .arg("--minify-imports-and-exports-and-modules")
+        .args(features)
+        .env("PATH", tool_path())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("wasm-opt: {e} (cargo xtask setup installs it)"))?;
+    if !output.status.success() {
+        return Err("wasm-opt failed to minify the names".into());
     }
-    let mut out = wasm[..8].to_vec();
-    let mut renames = Vec::new();
-    let mut module = None;
-    let mut reader = Reader { bytes: wasm, at: 8 };
-    while !reader.done() {
-        let id = reader.byte()?;
-        let size = reader.leb()?;
-        let body = reader.take(size)?;
-        let body = match id {
-            2 => imports(body, &mut renames, &mut module)?,
-            7 => exports(body, &mut renames)?,
-            _ => body.to_vec(),
-        };
-        out.push(id);
-        push_leb(&mut out, body.len());
-        out.extend_from_slice(&body);
-    }
-    if module.is_none() {
-        return Err("the wasm imports nothing from its glue".into());
-    }
-    Ok((out, renames))
+    let bytes = std::fs::read(wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
+    renames(
+        &String::from_utf8_lossy(&output.stdout),
+        &import_modules(&bytes)?,
+    )
 }
 
-fn imports(
-    body: &[u8],
-    renames: &mut Vec<Rename>,
-    module: &mut Option<String>,
-) -> Result<Vec<u8>, Error> {
-    let mut r = Reader { bytes: body, at: 0 };
-    let count = r.leb()?;
-    let mut out = Vec::new();
-    push_leb(&mut out, count);
-    for _ in 0..count {
-        let from = r.name()?;
-        let field = r.name()?;
-        let start = r.at;
-        r.import_desc()?;
-        let desc = &body[start..r.at];
-        if is_glue_module(from) {
-            if module.as_deref().is_some_and(|m| m != from) {
-                return Err(format!("imports from two glue modules: {from}"));
+/// The module name of each import of `wasm`, in order.
+fn import_modules(wasm: &[u8]) -> Result<Vec<String>, Error> {
+    let mut modules = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::ImportSection(imports) =
+            payload.map_err(|e| format!("minified wasm: {e}"))?
+        {
+            for import in imports.into_imports() {
+                modules.push(
+                    import
+                        .map_err(|e| format!("minified wasm: {e}"))?
+                        .module
+                        .to_owned(),
+                );
             }
-            *module = Some(from.to_owned());
-            let new = short(renames.len());
-            push_name(&mut out, MODULE);
-            push_name(&mut out, &new);
-            renames.push(Rename {
-                old: field.to_owned(),
-                new,
-                import: true,
-            });
-        } else {
-            push_name(&mut out, from);
-            push_name(&mut out, field);
         }
-        out.extend_from_slice(desc);
     }
-    r.end()?;
-    // The module name is renamed in the glue with the imports.
-    if let Some(from) = module {
-        renames.push(Rename {
-            old: from.clone(),
-            new: MODULE.to_owned(),
+    Ok(modules)
+}
+
+/// The renames binaryen's `mapping` (its JSON: `imports` as `[module, old,
+/// new]`, `exports` as `[old, new]`) describes, given the module names the
+/// minified wasm imports from: every import must have come from the glue,
+/// and all now come from one module, which the glue's module becomes.
+fn renames(mapping: &str, modules_after: &[String]) -> Result<Vec<Rename>, Error> {
+    let bad = |why: &str| format!("wasm-opt's name mapping: {why}");
+    let mapping: serde_json::Value =
+        serde_json::from_str(mapping.trim()).map_err(|e| bad(&e.to_string()))?;
+    let pair = |entry: &serde_json::Value, at: usize| -> Result<String, Error> {
+        entry[at]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| bad("an entry is not a list of names"))
+    };
+    let list = |key: &str| {
+        mapping[key]
+            .as_array()
+            .cloned()
+            .ok_or_else(|| bad(&format!("no {key} list")))
+    };
+    let mut out = Vec::new();
+    let mut glue_module = None;
+    for entry in list("imports")? {
+        let module = pair(&entry, 0)?;
+        if !is_glue_module(&module) {
+            return Err(bad(&format!("an import from {module}, not from the glue")));
+        }
+        if glue_module.as_ref().is_some_and(|m| *m != module) {
+            return Err(bad("imports from two glue modules"));
+        }
+        glue_module = Some(module);
+        out.push(Rename {
+            old: pair(&entry, 1)?,
+            new: pair(&entry, 2)?,
             import: true,
         });
     }
-    Ok(out)
-}
-
-fn exports(body: &[u8], renames: &mut Vec<Rename>) -> Result<Vec<u8>, Error> {
-    let mut r = Reader { bytes: body, at: 0 };
-    let count = r.leb()?;
-    let mut out = Vec::new();
-    push_leb(&mut out, count);
-    for _ in 0..count {
-        let name = r.name()?;
-        let start = r.at;
-        r.byte()?;
-        r.leb()?;
-        let new = short(renames.len());
-        push_name(&mut out, &new);
-        out.extend_from_slice(&body[start..r.at]);
-        renames.push(Rename {
-            old: name.to_owned(),
-            new,
+    let Some(glue_module) = glue_module else {
+        return Err(bad("the wasm imports nothing from its glue"));
+    };
+    let new_module = match modules_after {
+        [first, rest @ ..] if rest.iter().all(|m| m == first) => first.clone(),
+        _ => return Err(bad("the minified imports do not share one module")),
+    };
+    if modules_after.len() != out.len() {
+        return Err(bad("it does not name every import"));
+    }
+    // The module name is renamed in the glue with the imports.
+    out.push(Rename {
+        old: glue_module,
+        new: new_module,
+        import: true,
+    });
+    for entry in list("exports")? {
+        out.push(Rename {
+            old: pair(&entry, 0)?,
+            new: pair(&entry, 1)?,
             import: false,
         });
     }
-    r.end()?;
     Ok(out)
 }
 
@@ -282,40 +276,23 @@ fn terser(js: &str, module: bool) -> Result<String, Error> {
 mod tests {
     use super::*;
 
-    /// A module importing two glue functions, a memory from elsewhere and a
+    /// binaryen's mapping for a wasm importing two glue functions and a
     /// table, exporting a function and the memory.
-    fn module() -> Vec<u8> {
-        let mut imports = Vec::new();
-        push_leb(&mut imports, 4);
-        for (module, field, desc) in [
-            ("./w_bg.js", "__wbg_log_0123456789abcdef", &[0u8, 0][..]),
-            ("./w_bg.js", "__wbindgen_init_externref_table", &[0, 1][..]),
-            ("env", "mem", &[2, 1, 1, 2][..]),
-            (
-                "./w_bg.js",
-                "__wbg_table_fedcba9876543210",
-                &[1, 0x6f, 0, 4][..],
-            ),
-        ] {
-            push_name(&mut imports, module);
-            push_name(&mut imports, field);
-            imports.extend_from_slice(desc);
-        }
-        let mut exports = Vec::new();
-        push_leb(&mut exports, 2);
-        push_name(&mut exports, "start");
-        exports.extend_from_slice(&[0, 2]);
-        push_name(&mut exports, "memory");
-        exports.extend_from_slice(&[2, 0]);
-        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-        // A type section, kept as it is.
-        wasm.extend_from_slice(&[1, 4, 1, 0x60, 0, 0]);
-        for (id, body) in [(2u8, imports), (7, exports)] {
-            wasm.push(id);
-            push_leb(&mut wasm, body.len());
-            wasm.extend_from_slice(&body);
-        }
-        wasm
+    const MAPPING: &str = r#"{
+ "imports": [
+  ["./w_bg.js", "__wbg_log_0123456789abcdef", "a"],
+  ["./w_bg.js", "__wbindgen_init_externref_table", "$"],
+  ["./w_bg.js", "__wbg_table_fedcba9876543210", "b"]
+ ],
+ "exports": [
+  ["start", "c"],
+  ["memory", "d"]
+ ]
+}
+"#;
+
+    fn after() -> Vec<String> {
+        vec!["a".to_owned(); 3]
     }
 
     const GLUE: &str = "const i = { __wbg_log_0123456789abcdef: function(a) { log(a); },\n\
@@ -325,43 +302,35 @@ mod tests {
         function mem() { return wasm.memory.buffer; } const memory = 1;";
 
     #[test]
-    fn imports_and_exports_are_renamed_in_both_files_alike() {
-        let (wasm, renames) = rename_wasm(&module()).expect("renames");
-        let names: Vec<(&str, &str)> = renames
+    fn imports_and_exports_are_renamed_in_the_glue_as_in_the_wasm() {
+        let renames = renames(MAPPING, &after()).expect("renames");
+        let names: Vec<(&str, &str, bool)> = renames
             .iter()
-            .map(|r| (r.old.as_str(), r.new.as_str()))
+            .map(|r| (r.old.as_str(), r.new.as_str(), r.import))
             .collect();
         assert_eq!(
             names,
             [
-                ("__wbg_log_0123456789abcdef", "$a"),
-                ("__wbindgen_init_externref_table", "$b"),
-                ("__wbg_table_fedcba9876543210", "$c"),
-                ("./w_bg.js", "a"),
-                ("start", "$e"),
-                ("memory", "$f"),
+                ("__wbg_log_0123456789abcdef", "a", true),
+                ("__wbindgen_init_externref_table", "$", true),
+                ("__wbg_table_fedcba9876543210", "b", true),
+                ("./w_bg.js", "a", true),
+                ("start", "c", false),
+                ("memory", "d", false),
             ]
         );
-        // The new module parses to its end; it has no glue module left to
-        // rename, so a second shrink is refused.
-        let again = rename_wasm(&wasm).expect_err("no glue module left");
-        assert!(again.contains("imports nothing from its glue"), "{again}");
-        assert!(wasm.windows(5).any(|w| w == b"\x01a\x02$a"));
-        assert!(wasm.windows(8).any(|w| w == b"\x03env\x03mem"));
-        assert_eq!(wasm[8..14], module()[8..14]);
-
         let js = rename_js(GLUE, &renames).expect("glue renamed");
-        assert!(js.contains("$a: function(a) { log(a); }"));
+        assert!(js.contains("a: function(a) { log(a); }"));
         // A longer name that starts with an import's is left alone.
-        assert!(js.contains("$b: function() { wasm.__wbindgen_init_externref_table_x; }"));
+        assert!(js.contains("$: function() { wasm.__wbindgen_init_externref_table_x; }"));
         assert!(js.contains("return { \"a\": i }"));
-        assert!(js.contains("export function start() { wasm.$e(); }"));
-        assert!(js.contains("return wasm.$f.buffer; } const memory = 1;"));
+        assert!(js.contains("export function start() { wasm.c(); }"));
+        assert!(js.contains("return wasm.d.buffer; } const memory = 1;"));
     }
 
     #[test]
     fn glue_that_does_not_define_an_import_is_refused() {
-        let (_, renames) = rename_wasm(&module()).expect("renames");
+        let renames = renames(MAPPING, &after()).expect("renames");
         let glue = GLUE.replace("__wbg_table_fedcba9876543210: ", "");
         let err = rename_js(&glue, &renames).expect_err("an import missing");
         assert!(
@@ -371,32 +340,19 @@ mod tests {
     }
 
     #[test]
-    fn broken_modules_are_refused_not_rewritten() {
-        let good = module();
-        assert!(rename_wasm(b"\0asm\x02\0\0\0").is_err());
-        // Cut short, and cut inside the import section.
-        assert!(rename_wasm(&good[..good.len() - 12]).is_err());
-        assert!(rename_wasm(&good[..40]).is_err());
-        // An import kind that does not exist.
-        let mut bad = good.clone();
-        let field = b"__wbg_log_0123456789abcdef";
-        let at = bad
-            .windows(field.len())
-            .position(|w| w == field)
-            .expect("field");
-        bad[at + field.len()] = 9;
-        assert!(rename_wasm(&bad).is_err());
-        // A module importing nothing from a glue.
-        let bare = b"\0asm\x01\0\0\0\x01\x04\x01\x60\0\0".to_vec();
-        assert!(rename_wasm(&bare).is_err());
-    }
-
-    #[test]
-    fn short_names_count_on_past_one_letter() {
-        assert_eq!(short(0), "$a");
-        assert_eq!(short(51), "$Z");
-        assert_eq!(short(52), "$ba");
-        let all: std::collections::HashSet<String> = (0..3000).map(short).collect();
-        assert_eq!(all.len(), 3000);
+    fn a_mapping_that_does_not_fit_the_glue_is_refused() {
+        let refused =
+            |mapping: &str, after: &[String]| renames(mapping, after).expect_err("refused");
+        let env = MAPPING.replace("[\"./w_bg.js\", \"__wbg_log", "[\"env\", \"__wbg_log");
+        assert!(refused(&env, &after()).contains("not from the glue"));
+        let two = MAPPING.replace("[\"./w_bg.js\", \"__wbg_log", "[\"./v_bg.js\", \"__wbg_log");
+        assert!(refused(&two, &after()).contains("two glue modules"));
+        let split = vec!["a".to_owned(), "b".to_owned(), "a".to_owned()];
+        assert!(refused(MAPPING, &split).contains("one module"));
+        assert!(refused(MAPPING, &after()[..2]).contains("every import"));
+        assert!(refused("{}", &after()).contains("no imports list"));
+        assert!(refused("not json", &after()).contains("mapping"));
+        let none = r#"{"imports": [], "exports": []}"#;
+        assert!(refused(none, &[]).contains("imports nothing"));
     }
 }

@@ -1,203 +1,204 @@
-//! Function-table slots that nothing can reach, emptied.
+//! Function-table slots that nothing can reach, made null.
 //!
 //! wasm-bindgen learns the signature of each import and closure by running
 //! describe functions inside the wasm, then deletes them. The closure shims
 //! they named stay in the function table, and so in the wasm, though nothing
 //! can reach them any more: about 2.5 KB of shims for js-sys callbacks
-//! (typed arrays, sets) the widget never uses, 0.4 KB brotli.
+//! (typed arrays, sets) the widget never uses, 0.2 KB brotli.
 //!
-//! A slot is kept when its index appears anywhere it could come from: as an
-//! `i32.const` in any section but the table's own and the data (code,
-//! globals), or as a 32-bit little-endian word anywhere in the memory the
-//! data segments set up (vtables and function pointers). Both are searched
-//! as bytes, not by decoding instructions, so the search can only keep too
-//! much. Every other slot is made null (`ref.null func`, the element
-//! segment then written as expressions), so that if the search were ever
-//! wrong, a call through an emptied slot traps ("uninitialized element")
-//! instead of running some other function; wasm-opt, run again afterwards,
-//! drops the functions that are then unreachable. A module whose table JS
-//! can see (imported or exported), or whose table or data is set up in any
-//! other form than the linker's, is left as it is.
+//! A slot is kept when its index is a value the module could call through
+//! the table with: an `i32.const` in any function or global initialiser
+//! (decoded by `wasmparser`), or a 32-bit little-endian word at any byte of
+//! the memory the data segments set up (vtables and function pointers,
+//! searched at every alignment, so the search can only keep too much). Every
+//! other slot is made null (`ref.null func`, the segment written by
+//! `wasm-encoder`), so that if the search were ever wrong, a call through an
+//! emptied slot traps ("uninitialized element") instead of running some
+//! other function; the result must validate, or the build fails. wasm-opt,
+//! run again afterwards, drops the functions that are then unreachable. A
+//! module that imports a table or exports the one the segment fills, or
+//! whose table or data is set up in any other form than the linker's, is
+//! left as it is.
 
-use super::wasm::{Reader, push_leb};
+use std::{borrow::Cow, collections::HashSet};
+
+use wasm_encoder::{ConstExpr, ElementSection, Elements, HeapType, RawSection, RefType};
+use wasmparser::{
+    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TypeRef,
+};
+
 use crate::run::Error;
 
-/// The module with its unreachable table slots emptied, and how many were.
+/// The module with its unreachable table slots made null, and how many were.
 pub(crate) fn empty_unreachable_slots(wasm: &[u8]) -> Result<(Vec<u8>, usize), Error> {
-    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0") {
-        return Err("not a wasm module (version 1)".into());
-    }
-    let mut sections = Vec::new();
-    let mut reader = Reader { bytes: wasm, at: 8 };
-    while !reader.done() {
-        let start = reader.at;
-        let id = reader.byte()?;
-        let size = reader.leb()?;
-        let body_at = reader.at;
-        reader.take(size)?;
-        sections.push((id, start, body_at, reader.at));
-    }
-    let body = |&(_, _, from, to): &(u8, usize, usize, usize)| &wasm[from..to];
     let unchanged = || Ok((wasm.to_vec(), 0));
-
-    let mut elements = None;
+    let broken = |e: wasmparser::BinaryReaderError| format!("not a valid wasm module: {e}");
+    let mut sections = Vec::new();
+    let mut segment = None;
+    let mut constants = HashSet::new();
     let mut memory = Memory::default();
-    let mut searched = Vec::new();
-    for section in &sections {
-        match section.0 {
-            2 if imports_a_table(body(section))? => return unchanged(),
-            7 if exports_table_zero(body(section))? => return unchanged(),
-            9 => match Elements::parse(body(section))? {
-                Some(parsed) => elements = Some((section, parsed)),
-                None => return unchanged(),
-            },
-            11 => {
-                if !memory.add_segments(body(section))? {
-                    return unchanged();
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(broken)?;
+        match &payload {
+            Payload::ImportSection(imports) => {
+                for import in imports.clone().into_imports() {
+                    if matches!(import.map_err(broken)?.ty, TypeRef::Table(_)) {
+                        return unchanged();
+                    }
                 }
             }
-            _ => searched.extend_from_slice(body(section)),
+            Payload::ExportSection(exports) => {
+                // Table 0 is the one the segment fills (wasm-bindgen may
+                // export its table of JS values, another one).
+                for export in exports.clone() {
+                    let export = export.map_err(broken)?;
+                    if export.kind == ExternalKind::Table && export.index == 0 {
+                        return unchanged();
+                    }
+                }
+            }
+            Payload::ElementSection(elements) => {
+                if segment.is_some() {
+                    return unchanged();
+                }
+                match Segment::parse(elements.clone()).map_err(broken)? {
+                    Some(parsed) => segment = Some(parsed),
+                    None => return unchanged(),
+                }
+            }
+            Payload::DataSection(data) => {
+                for datum in data.clone() {
+                    if !memory.add(datum.map_err(broken)?).map_err(broken)? {
+                        return unchanged();
+                    }
+                }
+            }
+            Payload::GlobalSection(globals) => {
+                for global in globals.clone() {
+                    let reader = global.map_err(broken)?.init_expr.get_operators_reader();
+                    collect_constants(reader, &mut constants).map_err(broken)?;
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let reader = body.get_operators_reader().map_err(broken)?;
+                collect_constants(reader, &mut constants).map_err(broken)?;
+            }
+            _ => {}
+        }
+        if let Some((id, range)) = payload.as_section() {
+            sections.push((id, range));
         }
     }
-    let Some((section, mut elements)) = elements else {
+    let Some(mut segment) = segment else {
         return unchanged();
     };
-    let image = memory.image();
+    let words = memory.words();
     let mut emptied = 0;
-    for (slot, function) in elements.functions.iter_mut().enumerate() {
-        let index = elements.base + slot as u32;
-        let mut constant = vec![0x41];
-        push_sleb(&mut constant, i64::from(index));
-        let word = index.to_le_bytes();
-        if !contains(&searched, &constant) && !contains(&image, &word) {
+    for (slot, function) in segment.functions.iter_mut().enumerate() {
+        let index = segment.base.wrapping_add(slot as u32);
+        if !constants.contains(&index) && !words.contains(&index) {
             *function = None;
             emptied += 1;
         }
     }
-    let &(_, start, _, end) = section;
-    let mut out = wasm[..start].to_vec();
-    let body = elements.encode();
-    out.push(9);
-    push_leb(&mut out, body.len());
-    out.extend_from_slice(&body);
-    out.extend_from_slice(&wasm[end..]);
+    if emptied == 0 {
+        return unchanged();
+    }
+    let mut out = wasm_encoder::Module::new();
+    for (id, range) in sections {
+        if id == wasm_encoder::SectionId::Element as u8 {
+            out.section(&segment.encode());
+        } else {
+            out.section(&RawSection {
+                id,
+                data: &wasm[range],
+            });
+        }
+    }
+    let out = out.finish();
+    wasmparser::Validator::new()
+        .validate_all(&out)
+        .map_err(|e| format!("the module with emptied table slots does not validate: {e}"))?;
     Ok((out, emptied))
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-fn push_sleb(out: &mut Vec<u8>, mut n: i64) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        let done = (n == 0 && byte & 0x40 == 0) || (n == -1 && byte & 0x40 != 0);
-        if done {
-            out.push(byte);
-            return;
+/// Every `i32.const` operand `reader` holds, into `constants`.
+fn collect_constants(
+    mut reader: wasmparser::OperatorsReader<'_>,
+    constants: &mut HashSet<u32>,
+) -> wasmparser::Result<()> {
+    while !reader.eof() {
+        if let Operator::I32Const { value } = reader.read()? {
+            constants.insert(value as u32);
         }
-        out.push(byte | 0x80);
     }
+    Ok(())
 }
 
-/// A signed LEB128 `i32.const` initialiser ending in `end`, as an offset.
-fn const_offset(r: &mut Reader<'_>) -> Result<Option<u32>, Error> {
-    if r.byte()? != 0x41 {
+/// A constant expression that is one `i32.const`, as an offset.
+fn const_offset(expr: &wasmparser::ConstExpr<'_>) -> wasmparser::Result<Option<u32>> {
+    let mut reader = expr.get_operators_reader();
+    let Operator::I32Const { value } = reader.read()? else {
         return Ok(None);
-    }
-    let (mut value, mut shift) = (0_i64, 0);
-    loop {
-        let byte = r.byte()?;
-        value |= i64::from(byte & 0x7f) << shift;
-        shift += 7;
-        if byte & 0x80 == 0 {
-            if byte & 0x40 != 0 && shift < 64 {
-                value -= 1 << shift;
-            }
-            break;
-        }
-        if shift > 35 {
-            return Err("a wasm constant is too long".into());
-        }
-    }
-    if r.byte()? != 0x0b {
-        return Ok(None);
-    }
-    Ok(u32::try_from(value).ok())
-}
-
-fn imports_a_table(body: &[u8]) -> Result<bool, Error> {
-    let mut r = Reader { bytes: body, at: 0 };
-    let mut table = false;
-    for _ in 0..r.leb()? {
-        r.name()?;
-        r.name()?;
-        table |= r.bytes.get(r.at) == Some(&1);
-        r.import_desc()?;
-    }
-    r.end()?;
-    Ok(table)
-}
-
-fn exports_table_zero(body: &[u8]) -> Result<bool, Error> {
-    let mut r = Reader { bytes: body, at: 0 };
-    let mut exported = false;
-    for _ in 0..r.leb()? {
-        r.name()?;
-        let kind = r.byte()?;
-        let index = r.leb()?;
-        exported |= kind == 1 && index == 0;
-    }
-    Ok(exported)
+    };
+    let ends = matches!(reader.read()?, Operator::End) && reader.eof();
+    Ok(ends.then(|| u32::try_from(value).ok()).flatten())
 }
 
 /// The one element segment the linker writes: active, table 0, at a
-/// constant offset, a list of function indices (`None`: emptied, null).
+/// constant offset, a list of function indices (`None`: made null).
 #[derive(Debug)]
-struct Elements {
+struct Segment {
     base: u32,
-    functions: Vec<Option<usize>>,
+    functions: Vec<Option<u32>>,
 }
 
-impl Elements {
-    fn parse(body: &[u8]) -> Result<Option<Self>, Error> {
-        let mut r = Reader { bytes: body, at: 0 };
-        if r.leb()? != 1 || r.leb()? != 0 {
+impl Segment {
+    fn parse(elements: wasmparser::ElementSectionReader<'_>) -> wasmparser::Result<Option<Self>> {
+        if elements.count() != 1 {
             return Ok(None);
         }
-        let Some(base) = const_offset(&mut r)? else {
+        let Some(element) = elements.into_iter().next().transpose()? else {
             return Ok(None);
         };
-        let count = r.leb()?;
-        let functions = (0..count)
-            .map(|_| r.leb().map(Some))
-            .collect::<Result<Vec<_>, _>>()?;
-        r.end()?;
+        let ElementKind::Active {
+            table_index: None | Some(0),
+            offset_expr,
+        } = &element.kind
+        else {
+            return Ok(None);
+        };
+        let Some(base) = const_offset(offset_expr)? else {
+            return Ok(None);
+        };
+        let ElementItems::Functions(functions) = element.items else {
+            return Ok(None);
+        };
+        let functions = functions
+            .into_iter()
+            .map(|f| f.map(Some))
+            .collect::<wasmparser::Result<Vec<_>>>()?;
         Ok((!functions.is_empty()).then_some(Self { base, functions }))
     }
 
-    /// The segment: as the linker wrote it (flags 0, function indices)
-    /// while every slot holds a function, else as expressions (flags 4),
-    /// `ref.func` for a function and `ref.null func` for an emptied slot.
-    fn encode(&self) -> Vec<u8> {
-        let nulls = self.functions.iter().any(Option::is_none);
-        let mut out = vec![1, if nulls { 4 } else { 0 }, 0x41];
-        push_sleb(&mut out, i64::from(self.base));
-        out.push(0x0b);
-        push_leb(&mut out, self.functions.len());
-        for function in &self.functions {
-            match (nulls, function) {
-                (false, Some(function)) => push_leb(&mut out, *function),
-                (true, Some(function)) => {
-                    out.push(0xd2);
-                    push_leb(&mut out, *function);
-                    out.push(0x0b);
-                }
-                (_, None) => out.extend([0xd0, 0x70, 0x0b]),
-            }
-        }
-        out
+    /// The segment as expressions: `ref.func` for a function, `ref.null
+    /// func` for an emptied slot.
+    fn encode(&self) -> ElementSection {
+        let items: Vec<ConstExpr> = self
+            .functions
+            .iter()
+            .map(|f| match f {
+                Some(function) => ConstExpr::ref_func(*function),
+                None => ConstExpr::ref_null(HeapType::FUNC),
+            })
+            .collect();
+        let mut section = ElementSection::new();
+        section.active(
+            None,
+            &ConstExpr::i32_const(self.base as i32),
+            Elements::Expressions(RefType::FUNCREF, Cow::Owned(items)),
+        );
+        section
     }
 }
 
@@ -208,27 +209,28 @@ struct Memory<'a> {
 }
 
 impl<'a> Memory<'a> {
-    /// Adds the data section's segments; `false` for any that is not active
-    /// in memory 0 at a constant offset.
-    fn add_segments(&mut self, body: &'a [u8]) -> Result<bool, Error> {
-        let mut r = Reader { bytes: body, at: 0 };
-        for _ in 0..r.leb()? {
-            if r.leb()? != 0 {
-                return Ok(false);
-            }
-            let Some(offset) = const_offset(&mut r)? else {
-                return Ok(false);
-            };
-            let len = r.leb()?;
-            self.segments.push((offset as usize, r.take(len)?));
-        }
-        r.end()?;
+    /// Adds a data segment; `false` for one that is not active in memory 0
+    /// at a constant offset.
+    fn add(&mut self, data: wasmparser::Data<'a>) -> wasmparser::Result<bool> {
+        let DataKind::Active {
+            memory_index: 0,
+            offset_expr,
+        } = &data.kind
+        else {
+            return Ok(false);
+        };
+        let Some(offset) = const_offset(offset_expr)? else {
+            return Ok(false);
+        };
+        self.segments.push((offset as usize, data.data));
         Ok(true)
     }
 
-    /// The memory from the first segment to the end of the last, with the
-    /// zeros between segments (which wasm-opt leaves out of the data).
-    fn image(&self) -> Vec<u8> {
+    /// Every 32-bit little-endian word at any byte of the memory from the
+    /// first segment to the end of the last, with the zeros between
+    /// segments (which wasm-opt leaves out of the data) and three past the
+    /// end (a word may end in zeros left out).
+    fn words(&self) -> HashSet<u32> {
         let start = self.segments.iter().map(|s| s.0).min().unwrap_or(0);
         let end = self
             .segments
@@ -236,115 +238,185 @@ impl<'a> Memory<'a> {
             .map(|s| s.0 + s.1.len())
             .max()
             .unwrap_or(0);
-        // Three zeros past the end: a word may end in zeros left out.
         let mut image = vec![0; end.saturating_sub(start) + 3];
         for &(offset, bytes) in &self.segments {
             image[offset - start..offset - start + bytes.len()].copy_from_slice(bytes);
         }
         image
+            .windows(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::glue::wasm::push_name;
+    use wasm_encoder::{
+        CodeSection, DataSection, ExportKind, ExportSection, Function, FunctionSection,
+        ImportSection, Instruction, MemorySection, MemoryType, Module, TableSection, TableType,
+        TypeSection,
+    };
 
-    fn section(id: u8, body: &[u8]) -> Vec<u8> {
-        let mut out = vec![id];
-        push_leb(&mut out, body.len());
-        out.extend_from_slice(body);
-        out
+    use super::*;
+
+    /// A module of five functions in table slots 1..=5: index 2 is an
+    /// `i32.const` in the code, 3 a word in the data, 5 a word whose high
+    /// zeros lie past the last data segment; 1 and 4 are nowhere. `table`
+    /// says how JS may see the table.
+    fn module(table: Seen, passive: bool) -> Vec<u8> {
+        let mut module = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([], []);
+        module.section(&types);
+        let table_type = TableType {
+            element_type: RefType::FUNCREF,
+            minimum: 6,
+            maximum: Some(6),
+            table64: false,
+            shared: false,
+        };
+        if table == Seen::Imported {
+            let mut imports = ImportSection::new();
+            imports.import("env", "table", table_type);
+            module.section(&imports);
+        }
+        let mut functions = FunctionSection::new();
+        for _ in 0..5 {
+            functions.function(0);
+        }
+        module.section(&functions);
+        if table != Seen::Imported {
+            let mut tables = TableSection::new();
+            tables.table(table_type);
+            if table == Seen::OtherExported {
+                tables.table(TableType {
+                    element_type: RefType::EXTERNREF,
+                    ..table_type
+                });
+            }
+            module.section(&tables);
+        }
+        let mut memories = MemorySection::new();
+        memories.memory(MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        module.section(&memories);
+        if let Some(index) = match table {
+            Seen::Exported => Some(0),
+            Seen::OtherExported => Some(1),
+            _ => None,
+        } {
+            let mut exports = ExportSection::new();
+            exports.export("table", ExportKind::Table, index);
+            module.section(&exports);
+        }
+        let mut elements = ElementSection::new();
+        let indices = Elements::Functions(Cow::Borrowed(&[0, 1, 2, 3, 4]));
+        if passive {
+            elements.passive(indices);
+        } else {
+            elements.active(None, &ConstExpr::i32_const(1), indices);
+        }
+        module.section(&elements);
+        let mut code = CodeSection::new();
+        for f in 0..5 {
+            let mut body = Function::new([]);
+            if f == 0 {
+                body.instruction(&Instruction::I32Const(2));
+                body.instruction(&Instruction::Drop);
+            }
+            body.instruction(&Instruction::End);
+            code.function(&body);
+        }
+        module.section(&code);
+        let mut data = DataSection::new();
+        data.active(0, &ConstExpr::i32_const(16), [3, 0, 0, 0]);
+        data.active(0, &ConstExpr::i32_const(30), [9, 5]);
+        module.section(&data);
+        module.finish()
     }
 
-    /// A module whose table holds functions 10..=14 at indices 1..=5: index
-    /// 2 is an `i32.const` in the code, 3 a word in the data, 5 a word whose
-    /// high zeros lie past the last data segment; 4 is nowhere.
-    fn module(exports: &[u8]) -> Vec<u8> {
-        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-        wasm.extend(section(7, exports));
-        let mut elements = vec![1, 0, 0x41, 1, 0x0b, 5];
-        elements.extend([10, 11, 12, 13, 14]);
-        wasm.extend(section(9, &elements));
-        // One function body: i32.const 2, drop, end.
-        wasm.extend(section(10, &[1, 5, 0, 0x41, 2, 0x1a, 0x0b]));
-        let mut data = vec![2];
-        data.extend([0, 0x41, 16, 0x0b, 4, 3, 0, 0, 0]);
-        data.extend([0, 0x41, 30, 0x0b, 2, 9, 5]);
-        wasm.extend(section(11, &data));
-        wasm
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Seen {
+        Not,
+        /// The table the segment fills is exported.
+        Exported,
+        /// Another table (of JS values, as wasm-bindgen's) is exported.
+        OtherExported,
+        Imported,
     }
 
     /// The element segment's slots: `Some(function)` or `None` (null).
-    fn table(wasm: &[u8]) -> Vec<Option<usize>> {
-        let mut r = Reader { bytes: wasm, at: 8 };
-        while r.byte().expect("a section") != 9 {
-            let size = r.leb().expect("size");
-            r.take(size).expect("body");
+    fn slots(wasm: &[u8]) -> Vec<Option<u32>> {
+        for payload in Parser::new(0).parse_all(wasm) {
+            if let Payload::ElementSection(elements) = payload.expect("parses") {
+                let element = elements.into_iter().next().expect("one").expect("reads");
+                return match element.items {
+                    ElementItems::Functions(f) => {
+                        f.into_iter().map(|f| Some(f.expect("index"))).collect()
+                    }
+                    ElementItems::Expressions(_, exprs) => exprs
+                        .into_iter()
+                        .map(|e| {
+                            match e.expect("expr").get_operators_reader().read().expect("op") {
+                                Operator::RefFunc { function_index } => Some(function_index),
+                                Operator::RefNull { .. } => None,
+                                other => panic!("unexpected {other:?}"),
+                            }
+                        })
+                        .collect(),
+                };
+            }
         }
-        r.leb().expect("size");
-        assert_eq!(r.leb().expect("count"), 1);
-        let flags = r.byte().expect("flags");
-        assert_eq!(const_offset(&mut r).expect("offset"), Some(1));
-        let count = r.leb().expect("count");
-        (0..count)
-            .map(|_| match flags {
-                0 => Some(r.leb().expect("index")),
-                4 => match r.byte().expect("expression") {
-                    0xd2 => {
-                        let function = r.leb().expect("index");
-                        assert_eq!(r.byte().expect("end"), 0x0b);
-                        Some(function)
-                    }
-                    0xd0 => {
-                        assert_eq!(r.take(2).expect("null"), [0x70, 0x0b]);
-                        None
-                    }
-                    other => panic!("unexpected expression {other:#x}"),
-                },
-                other => panic!("unexpected flags {other}"),
-            })
-            .collect()
+        panic!("no element section")
     }
 
     #[test]
-    fn only_slots_named_nowhere_are_emptied() {
-        let no_exports = [0];
-        let (wasm, emptied) = empty_unreachable_slots(&module(&no_exports)).expect("parsed");
-        // Slot 1 (function 10) and slot 4 (function 13) are named nowhere:
-        // null now, so that a call through either traps.
+    fn only_slots_named_nowhere_are_made_null_and_the_rest_is_kept() {
+        let (_, emptied) =
+            empty_unreachable_slots(&module(Seen::OtherExported, false)).expect("rewritten");
+        assert_eq!(emptied, 2, "another table exported changes nothing");
+        let original = module(Seen::Not, false);
+        let (wasm, emptied) = empty_unreachable_slots(&original).expect("rewritten");
         assert_eq!(emptied, 2);
-        assert_eq!(table(&wasm), [None, Some(11), Some(12), None, Some(14)]);
-        // Everything else is as it was.
-        let original = module(&no_exports);
-        assert_eq!(table(&original).iter().flatten().count(), 5);
-        // The code and data sections after the elements: 28 bytes.
-        let tail = |w: &[u8]| w[w.len() - 28..].to_vec();
-        assert_eq!(tail(&wasm), tail(&original));
+        assert_eq!(slots(&wasm), [None, Some(1), Some(2), None, Some(4)]);
+        assert_eq!(slots(&original).len(), 5);
+        // Every other section is as it was, byte for byte.
+        let others = |w: &[u8]| -> Vec<(u8, Vec<u8>)> {
+            Parser::new(0)
+                .parse_all(w)
+                .filter_map(|p| p.expect("parses").as_section())
+                .filter(|(id, _)| *id != wasm_encoder::SectionId::Element as u8)
+                .map(|(id, range)| (id, w[range].to_vec()))
+                .collect()
+        };
+        assert_eq!(others(&wasm), others(&original));
+        wasmparser::Validator::new()
+            .validate_all(&wasm)
+            .expect("the result validates");
     }
 
     #[test]
-    fn a_table_js_can_see_is_left_alone() {
-        let mut exports = vec![1];
-        push_name(&mut exports, "table");
-        exports.extend([1, 0]);
-        let original = module(&exports);
-        let (wasm, emptied) = empty_unreachable_slots(&original).expect("parsed");
-        assert_eq!((wasm, emptied), (original, 0));
+    fn a_table_js_can_see_or_a_segment_of_another_form_is_left_alone() {
+        for original in [
+            module(Seen::Exported, false),
+            module(Seen::Imported, false),
+            module(Seen::Not, true),
+        ] {
+            let (wasm, emptied) = empty_unreachable_slots(&original).expect("parsed");
+            assert_eq!((wasm, emptied), (original, 0));
+        }
     }
 
     #[test]
-    fn other_forms_and_broken_modules() {
-        // A passive element segment: left alone.
-        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-        wasm.extend(section(9, &[1, 1, 0, 2, 10, 11]));
-        let (out, emptied) = empty_unreachable_slots(&wasm).expect("parsed");
-        assert_eq!((out, emptied), (wasm.clone(), 0));
-        // No table at all: nothing to do.
-        let bare = b"\0asm\x01\0\0\0".to_vec();
+    fn broken_modules_are_refused_and_a_bare_one_is_kept() {
+        let bare = Module::new().finish();
         assert_eq!(empty_unreachable_slots(&bare).expect("parsed").1, 0);
-        // Cut short, or not wasm.
-        let whole = module(&[0]);
+        let whole = module(Seen::Not, false);
         assert!(empty_unreachable_slots(&whole[..whole.len() - 3]).is_err());
         assert!(empty_unreachable_slots(b"\0asm\x02\0\0\0").is_err());
     }
