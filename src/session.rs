@@ -8,8 +8,11 @@ use postsale_protocol::{
 
 pub use crate::config::Hub;
 
-/// The opportunity being shown and where it came from.
-#[derive(Debug, Clone, PartialEq)]
+/// The opportunity being shown and where it came from. Neither cloned nor
+/// compared: the widget holds one behind an `Rc` (see `AppProps`), and
+/// those derives would put a copy and a comparison of every word on the
+/// page.
+#[derive(Debug)]
 pub struct Session {
     /// The hub to call.
     pub hub: Hub,
@@ -93,17 +96,10 @@ impl Session {
     /// The session of the offer that follows this one, on the same page.
     pub fn following(&self, opportunity: Opportunity) -> Self {
         Self {
-            opportunity_id: opportunity.id,
-            teaser: opportunity.teaser,
-            incentives: opportunity.incentives,
-            points_balance: opportunity.points_balance,
-            earlier: opportunity.earlier,
-            downsell: opportunity.downsell,
-            style: opportunity.style,
-            lang: opportunity.lang,
-            labels: opportunity.labels,
-            request: None,
-            ..self.clone()
+            in_frame: self.in_frame,
+            inline: self.inline,
+            first_name: self.first_name.clone(),
+            ..Self::popup(self.hub.clone(), opportunity, self.locale.clone())
         }
     }
 

@@ -20,10 +20,19 @@ use crate::session::Session;
 use crate::state::{Action, Failure, Stage, WidgetState};
 
 /// What the bootstrap hands to the widget when it mounts it.
-#[derive(Debug, Clone, PartialEq, Properties)]
+#[derive(Debug, Clone, Properties)]
 pub struct AppProps {
     /// The opportunity to show.
     pub session: Rc<Session>,
+}
+
+/// The same session, not an equal one: a session is never changed once
+/// made (a follow-up offer makes a new one), and comparing two field by
+/// field would put a comparison of every word and reward on the page.
+impl PartialEq for AppProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.session, &other.session)
+    }
 }
 
 impl From<Session> for AppProps {
