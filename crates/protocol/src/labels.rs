@@ -155,7 +155,11 @@ labels! {
 /// `word` split at its placeholder: the text before it and the text after
 /// it (the whole word and nothing when it has none).
 pub fn around(word: &str) -> (&str, &str) {
-    match (word.find('{'), word.find('}')) {
+    // By byte, not `str::find` with a `char`: its searcher costs the page
+    // about a kilobyte, and both braces are ASCII, so each position found is
+    // a character boundary.
+    let at = |brace: u8| word.bytes().position(|b| b == brace);
+    match (at(b'{'), at(b'}')) {
         (Some(open), Some(close)) if open < close => (&word[..open], &word[close + 1..]),
         _ => (word, ""),
     }
