@@ -22,7 +22,7 @@ const TRUNK_PORT: &str = "8083";
 
 pub(crate) fn run(addr: &str) -> Result<(), Error> {
     setup::run()?;
-    crate::widget::build()?;
+    crate::widget::build(false)?;
     let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     build
         .args(["build", "--package", "postsale-server", "--bin", "postsale"])

@@ -57,7 +57,7 @@ pub(crate) fn commands(tools: &Tools) -> Vec<(String, Command)> {
 
 /// Builds the widget, the hub and the demo shops; installs axe-core once.
 fn prepare() -> Result<(), Error> {
-    crate::widget::build()?;
+    crate::widget::build(false)?;
     let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     build
         .args(["build", "--package", "postsale-server", "--bin", "postsale"])

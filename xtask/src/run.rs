@@ -36,6 +36,34 @@ pub(crate) fn output(program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Runs `cmd` with `input` on its standard input (written from a thread of
+/// its own, so that a command writing as it reads cannot block on a full
+/// pipe) and returns what it wrote to its standard output; standard error
+/// is inherited. An error names the program.
+pub(crate) fn piped(cmd: &mut Command, input: &[u8]) -> Result<Vec<u8>, Error> {
+    use std::io::Write;
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or(format!("{program}: no stdin"))?;
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("{program}: {e}"))?;
+    writer
+        .join()
+        .map_err(|_| format!("{program}: the writer panicked"))?
+        .map_err(|e| format!("{program}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("{program} failed"));
+    }
+    Ok(output.stdout)
+}
+
 /// `1m23s` or `4.2s`.
 pub(crate) fn human(duration: Duration) -> String {
     let secs = duration.as_secs_f64();

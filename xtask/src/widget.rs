@@ -10,8 +10,9 @@
 //! way `glue::shrink` then shortens the names between wasm and glue, and
 //! each file gets a brotli copy for the hub to serve. Before that, function
 //! table slots nothing can reach are made null (`glue/table.rs`) and
-//! wasm-opt runs again. What each step takes off each build's brotli bytes
-//! goes to `target/widget-steps.json`, which the bench lists.
+//! wasm-opt runs again. When the bench builds, what each step takes off
+//! each build's brotli bytes goes to `target/widget-steps.json`, which the
+//! bench lists.
 //!
 //! There are two builds of the widget. Trunk makes the one merchants' pages
 //! load (`postsale-widget`); the hub's frame page loads the other
@@ -41,8 +42,10 @@ pub(crate) const STABLE_BUILD: &str = "stable";
 
 /// Builds `dist/`: on nightly with std rebuilt when it can, else on stable,
 /// then shortens the names between wasm and glue and minifies the glue.
-/// Says which of the two builds it made.
-pub(crate) fn build() -> Result<&'static str, Error> {
+/// With `measure`, it also writes what each step took off each build to
+/// [`STEPS_FILE`] (for the bench: about a dozen brotli runs and one more
+/// wasm-bindgen). Says which of the two builds it made.
+pub(crate) fn build(measure: bool) -> Result<&'static str, Error> {
     let built = trunk_build()?;
     let dir = root().join("dist/widget");
     let html = std::fs::read_to_string(root().join("index.html"))
@@ -53,23 +56,27 @@ pub(crate) fn build() -> Result<&'static str, Error> {
         .filter(|arg| arg.starts_with("--enable-"))
         .cloned()
         .collect();
-    let mut steps = Steps::default();
+    let mut steps = Steps {
+        measure,
+        ..Steps::default()
+    };
     // Trunk ran wasm-bindgen and wasm-opt together; wasm-bindgen alone
     // again, on the same cargo build, says what wasm-opt saved.
-    steps.start(PAGE, &unoptimised(PAGE)?);
-    steps.record(PAGE, &wasm_opt_step(&opt_args), &served(&dir, PAGE)?);
+    steps.start(PAGE, || unoptimised(PAGE))?;
+    steps.record(PAGE, &wasm_opt_step(&opt_args), || served(&dir, PAGE))?;
     frame_build(&dir, built == NIGHTLY_BUILD, &opt_args, &mut steps)?;
     check_card_isolation(&dir)?;
     for stem in [PAGE, FRAME] {
         empty_table_slots(&dir, stem, &opt_args)?;
         steps.record(
             stem,
-            "unreachable table slots emptied, then wasm-opt again",
-            &served(&dir, stem)?,
-        );
+            "unreachable table slots made null, then wasm-opt again",
+            || served(&dir, stem),
+        )?;
         crate::glue::shrink(&dir, stem, &features, &mut |(step, wasm, js)| {
-            steps.record(stem, step, &[brotli_len(wasm)?, brotli_len(js.as_bytes())?]);
-            Ok(())
+            steps.record(stem, step, || {
+                Ok([brotli_len(wasm)?, brotli_len(js.as_bytes())?])
+            })
         })
         .map_err(|e| format!("shrinking the glue of {stem}: {e}"))?;
     }
@@ -115,10 +122,9 @@ fn frame_build(
 ) -> Result<(), Error> {
     cargo_build(nightly, &["--features", "frame"]).map_err(|e| format!("{e} (the frame build)"))?;
     bindgen(FRAME, dir).map_err(|e| format!("{e} (the frame build)"))?;
-    steps.start(FRAME, &served(dir, FRAME)?);
+    steps.start(FRAME, || served(dir, FRAME))?;
     wasm_opt(&dir.join(format!("{FRAME}_bg.wasm")), opt_args)?;
-    steps.record(FRAME, &wasm_opt_step(opt_args), &served(dir, FRAME)?);
-    Ok(())
+    steps.record(FRAME, &wasm_opt_step(opt_args), || served(dir, FRAME))
 }
 
 /// The widget library cargo built last.
@@ -143,7 +149,7 @@ fn bindgen(stem: &str, dir: &Path) -> Result<(), Error> {
 }
 
 /// The brotli bytes of `stem` as wasm-bindgen leaves it, before wasm-opt.
-fn unoptimised(stem: &str) -> Result<[usize; 2], Error> {
+fn unoptimised(stem: &str) -> Sizes {
     let dir = root().join("target/widget-steps");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     bindgen(stem, &dir).map_err(|e| format!("{e} (measuring {stem} before wasm-opt)"))?;
@@ -155,7 +161,7 @@ fn wasm_opt_step(opt_args: &[String]) -> String {
 }
 
 /// The brotli (quality 11) bytes of `stem`'s wasm and glue in `dir`.
-fn served(dir: &Path, stem: &str) -> Result<[usize; 2], Error> {
+fn served(dir: &Path, stem: &str) -> Sizes {
     let read = |name: String| {
         std::fs::read(dir.join(&name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
     };
@@ -167,34 +173,18 @@ fn served(dir: &Path, stem: &str) -> Result<[usize; 2], Error> {
 
 /// How many bytes brotli at quality 11 makes of `bytes`.
 fn brotli_len(bytes: &[u8]) -> Result<usize, Error> {
-    use std::io::Write;
-    let mut child = Command::new("brotli")
-        .args(["--quality=11", "--stdout"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("brotli: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("brotli: no stdin")?;
-    let input = bytes.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("brotli: {e}"))?;
-    writer
-        .join()
-        .map_err(|_| "brotli: the writer panicked".to_owned())?
-        .map_err(|e| format!("brotli: {e}"))?;
-    if !output.status.success() {
-        return Err("brotli failed".into());
-    }
-    Ok(output.stdout.len())
+    let mut brotli = Command::new("brotli");
+    brotli.args(["--quality=11", "--stdout"]);
+    run::piped(&mut brotli, bytes).map(|compressed| compressed.len())
 }
 
 /// What each step of the build did to the bytes a browser downloads of
 /// each build (wasm and glue, brotli at quality 11), in order; written to
-/// [`STEPS_FILE`] for the bench's report.
+/// [`STEPS_FILE`] for the bench's report. Without `measure`, nothing is
+/// measured or written.
 #[derive(Debug, Default)]
 struct Steps {
+    measure: bool,
     rows: Vec<serde_json::Value>,
     last: std::collections::HashMap<&'static str, [usize; 2]>,
 }
@@ -202,26 +192,49 @@ struct Steps {
 /// Where the build leaves its steps, from the repository's root.
 pub(crate) const STEPS_FILE: &str = "target/widget-steps.json";
 
+/// The brotli bytes of a build's wasm and glue, measured when asked.
+type Sizes = Result<[usize; 2], Error>;
+
 impl Steps {
-    fn start(&mut self, stem: &'static str, sizes: &[usize; 2]) {
+    /// The build `stem` as wasm-bindgen left it.
+    fn start(&mut self, stem: &'static str, sizes: impl FnOnce() -> Sizes) -> Result<(), Error> {
+        if !self.measure {
+            return Ok(());
+        }
+        let sizes = sizes()?;
         self.rows.push(serde_json::json!({
             "build": stem, "step": "wasm-bindgen", "wasm": sizes[0], "glue": sizes[1],
         }));
-        self.last.insert(stem, *sizes);
+        self.last.insert(stem, sizes);
+        Ok(())
     }
 
-    fn record(&mut self, stem: &'static str, step: &str, sizes: &[usize; 2]) {
-        let before = self.last.get(stem).copied().unwrap_or(*sizes);
+    /// The build `stem` after `step`, and what the step took off.
+    fn record(
+        &mut self,
+        stem: &'static str,
+        step: &str,
+        sizes: impl FnOnce() -> Sizes,
+    ) -> Result<(), Error> {
+        if !self.measure {
+            return Ok(());
+        }
+        let sizes = sizes()?;
+        let before = self.last.get(stem).copied().unwrap_or(sizes);
         let total = |s: [usize; 2]| (s[0] + s[1]) as i64;
         self.rows.push(serde_json::json!({
             "build": stem, "step": step, "wasm": sizes[0], "glue": sizes[1],
-            "saved": total(before) - total(*sizes),
+            "saved": total(before) - total(sizes),
         }));
-        self.last.insert(stem, *sizes);
+        self.last.insert(stem, sizes);
+        Ok(())
     }
 
     /// Writes the rows, the page's build first, each build's in order.
     fn write(&self) -> Result<(), Error> {
+        if !self.measure {
+            return Ok(());
+        }
         let path = root().join(STEPS_FILE);
         let mut rows = self.rows.clone();
         rows.sort_by_key(|row| row["build"] != PAGE);

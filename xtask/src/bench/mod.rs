@@ -369,10 +369,10 @@ fn build(notes: &mut Vec<String>, hub_only: bool) -> Result<(), Error> {
     let built = if hub_only {
         Ok(None)
     } else {
-        crate::widget::build().map(Some).or_else(|_| {
+        crate::widget::build(true).map(Some).or_else(|_| {
             eprintln!("bench: trunk build failed; retrying once");
             std::thread::sleep(std::time::Duration::from_secs(5));
-            crate::widget::build().map(Some)
+            crate::widget::build(true).map(Some)
         })
     };
     match built {

@@ -248,28 +248,17 @@ pub(crate) fn minify_loader(dir: &Path) -> Result<(), Error> {
 /// `js` minified by terser (installed by `cargo xtask setup`): an ES module
 /// (the glue) or a classic script (the loader), without comments.
 fn terser(js: &str, module: bool) -> Result<String, Error> {
-    use std::io::Write;
-    let mut child = Command::new("terser")
+    let mut terser = Command::new("terser");
+    terser
         .args(if module { &["--module"][..] } else { &[][..] })
         .args(["--compress", "--mangle", "--comments", "false"])
-        .env("PATH", tool_path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("terser: {e} (cargo xtask setup installs it)"))?;
-    child
-        .stdin
-        .take()
-        .ok_or("terser: no stdin")?
-        .write_all(js.as_bytes())
-        .map_err(|e| format!("terser: {e}"))?;
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("terser: {e}"))?;
-    if !output.status.success() || output.stdout.is_empty() {
-        return Err("terser failed".into());
+        .env("PATH", tool_path());
+    let minified = crate::run::piped(&mut terser, js.as_bytes())
+        .map_err(|e| format!("{e} (cargo xtask setup installs terser)"))?;
+    if minified.is_empty() {
+        return Err("terser wrote nothing".into());
     }
-    String::from_utf8(output.stdout).map_err(|_| "terser wrote non-UTF-8".into())
+    String::from_utf8(minified).map_err(|_| "terser wrote non-UTF-8".into())
 }
 
 #[cfg(test)]
