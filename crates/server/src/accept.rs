@@ -141,7 +141,7 @@ async fn replay(
     key: &str,
     request_sha256: &str,
 ) -> Result<Option<Answer>, Failure> {
-    let Some(earlier) = store::accepts::earlier(&state.db.pool, id, key).await? else {
+    let Some(earlier) = store::accepts::earlier(&state.db.store, id, key).await? else {
         return Ok(None);
     };
     if earlier.request_sha256 != request_sha256 {

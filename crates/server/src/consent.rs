@@ -143,7 +143,7 @@ pub(crate) async fn check_proof(
         )
     };
     let digest = sha256_hex(proof);
-    let stored = store::consent::by_digest(&db.pool, &digest)
+    let stored = store::consent::by_digest(&db.store, &digest)
         .await?
         .ok_or_else(refused)?;
     let matches = stored.opportunity_id == open.id

@@ -144,7 +144,7 @@ impl Db {
                 let path = crate::store::lane::path_of(&url).ok_or(DbError::UnsupportedUrl)?;
                 let lane = crate::store::lane::Lane::open(&path)
                     .map_err(|e| DbError::Lane(e.to_string()))?;
-                crate::store::Store::Sqlite(lane)
+                crate::store::Store::sqlite(lane, &path)
             }
             Backend::Postgres => crate::store::Store::postgres(pool.clone(), options),
         };

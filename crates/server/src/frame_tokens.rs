@@ -49,7 +49,7 @@ pub(crate) async fn verify(
         .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .ok_or_else(refused)?;
     let digest = sha256_hex(token);
-    let stored = frame_tokens::by_digest(&db.pool, &digest)
+    let stored = frame_tokens::by_digest(&db.store, &digest)
         .await?
         .ok_or_else(refused)?;
     if stored.opportunity_id != opportunity || stored.expires_at <= now() {

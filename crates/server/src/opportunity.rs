@@ -235,7 +235,7 @@ async fn choices<'a>(
     if !listed.iter().any(|i| i.kind == IncentiveKind::Redeem) {
         return Ok((listed, None));
     }
-    let balance = store::points::balance(&state.db.pool, holder.0, holder.1).await?;
+    let balance = store::points::balance(&state.db.store, holder.0, holder.1).await?;
     let held = |i: &&IncentiveRecord| {
         i.kind != IncentiveKind::Redeem || i64::from(i.points.unwrap_or(0)) <= balance
     };
@@ -457,7 +457,7 @@ fn reuse(found: Stored, claims: &TicketClaims, now: i64) -> Result<String, Failu
 
 /// The opportunity `id` as stored; 404 when there is none.
 pub(crate) async fn found(state: &AppState, id: &str) -> Result<OpportunityRow, Failure> {
-    opportunities::by_id(&state.db.pool, id)
+    opportunities::by_id(&state.db.store, id)
         .await?
         .ok_or_else(|| Failure::NotFound(format!("no opportunity '{id}'")))
 }

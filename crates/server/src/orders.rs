@@ -483,7 +483,7 @@ async fn finish(
     // The customer's balance with this order's credit in it (credited in
     // the same write as the outcome; a redemption was taken at the accept).
     let points_balance = if charged {
-        crate::store::points::balance(&state.db.pool, &order.affiliate_id, &order.customer_token)
+        crate::store::points::balance(&state.db.store, &order.affiliate_id, &order.customer_token)
             .await?
             .saturating_add(i64::from(order.points))
     } else {
@@ -804,7 +804,7 @@ pub(crate) async fn stored_answer(
     state: &AppState,
     order_id: &str,
 ) -> Result<Option<Answer>, Failure> {
-    Ok(store::accepts::answer_of(&state.db.pool, order_id)
+    Ok(store::accepts::answer_of(&state.db.store, order_id)
         .await?
         .map(|(status, body)| Answer {
             status: u16::try_from(status).unwrap_or(500),

@@ -121,7 +121,7 @@ impl PaymentGateway for Sandbox {
         opportunity_id: &'a str,
     ) -> GatewayFuture<'a, Result<bool, CardError>> {
         Box::pin(async move {
-            sandbox::method_for(&self.db.pool, reference, opportunity_id)
+            sandbox::method_for(&self.db.store, reference, opportunity_id)
                 .await
                 .map_err(|err| {
                     tracing::error!(error = %err, "sandbox gateway storage failed");
@@ -203,7 +203,7 @@ impl Sandbox {
     ) -> Result<ChargeOutcome, StoreError> {
         // What this key charged before, and how the method behaves, in one read.
         let (previous, stored_behaviour) =
-            sandbox::before_charge(&self.db.pool, key, reference).await?;
+            sandbox::before_charge(&self.db.store, key, reference).await?;
         if let Some(previous) = previous {
             return Ok(charged_before(previous));
         }
@@ -258,7 +258,7 @@ impl Sandbox {
     }
 
     async fn previous(&self, key: &str) -> Result<Option<ChargeOutcome>, StoreError> {
-        Ok(sandbox::charge(&self.db.pool, key)
+        Ok(sandbox::charge(&self.db.store, key)
             .await?
             .map(charged_before))
     }

@@ -120,7 +120,7 @@ pub(crate) async fn agreement(
     upseller: &str,
     affiliate: &str,
 ) -> Result<Option<Agreement>, Failure> {
-    agreements::between(&db.pool, upseller, affiliate)
+    agreements::between(&db.store, upseller, affiliate)
         .await?
         .map(decode_agreement)
         .transpose()

@@ -205,7 +205,7 @@ pub(crate) async fn signing(
     merchant: &str,
     purpose: Purpose,
 ) -> Result<Option<SigningKey>, Failure> {
-    hub_keys::signing(&db.pool, merchant, purpose.as_str())
+    hub_keys::signing(&db.store, merchant, purpose.as_str())
         .await?
         .map(|(key_id, sealed)| {
             let secret = db

@@ -375,7 +375,7 @@ pub(crate) async fn by_id(db: &Db, id: &str) -> Result<Option<Arc<Merchant>>, Fa
 /// The merchant as stored now, for the calls that move money or customer
 /// data (where to send a handoff or a webhook): never a cached answer.
 pub(crate) async fn by_id_stored(db: &Db, id: &str) -> Result<Option<Merchant>, Failure> {
-    merchants::by_id(&db.pool, id)
+    merchants::by_id(&db.store, id)
         .await?
         .map(decode)
         .transpose()

@@ -182,7 +182,7 @@ pub(crate) async fn affiliated(db: &Db, a: &str, b: &str) -> Result<bool, Failur
     if a == b {
         return Ok(true);
     }
-    Ok(affiliations::confirmed(&db.pool, a, b).await?)
+    Ok(affiliations::confirmed(&db.store, a, b).await?)
 }
 
 /// Why an affiliate may not sell an upseller's items in a mode.

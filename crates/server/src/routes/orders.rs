@@ -266,7 +266,7 @@ pub(crate) async fn points(
 ) -> Result<Json<Points>, Failure> {
     check_customer(&me, &request, "read the points of")?;
     let (balance, entries) =
-        crate::store::points::of_customer(&state.db.pool, &me.id, &request.customer_token, 100)
+        crate::store::points::of_customer(&state.db.store, &me.id, &request.customer_token, 100)
             .await?;
     Ok(Json(Points {
         customer_token: request.customer_token,

@@ -1,9 +1,7 @@
 //! Accepts by their idempotency key: what an accept asked (its body's
 //! digest) and, once settled, what it was answered, with its order.
 
-use sqlx::Row;
-
-use super::{StoreError, plan::Statement};
+use super::{Store, StoreError, plan::Statement};
 
 /// An earlier accept of one opportunity with one key, and its order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,49 +20,51 @@ pub(crate) struct EarlierAccept {
 /// The accept of `opportunity` made with `key` (kept as its digest), if
 /// there was one.
 pub(crate) async fn earlier(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     opportunity: &str,
     key: &str,
 ) -> Result<Option<EarlierAccept>, StoreError> {
-    let Some(row) = sqlx::query(
-        "SELECT a.request_sha256, a.response_status, a.response_body, o.status, \
-         o.id AS order_id, o.amount_minor, o.currency, o.points FROM accepts a JOIN orders o ON o.id = a.order_id \
-         WHERE a.opportunity_id = $1 AND a.idempotency_key = $2",
-    )
-    .bind(opportunity)
-    .bind(key)
-    .fetch_optional(pool)
-    .await?
-    else {
-        return Ok(None);
+    let query = Statement {
+        sql: "SELECT a.request_sha256, a.response_status, a.response_body, o.status, \
+              o.id AS order_id, o.amount_minor, o.currency, o.points FROM accepts a JOIN orders o ON o.id = a.order_id \
+              WHERE a.opportunity_id = $1 AND a.idempotency_key = $2",
+        values: vec![opportunity.into(), key.into()],
     };
-    let status: Option<i64> = row.try_get("response_status")?;
-    let body: Option<String> = row.try_get("response_body")?;
-    Ok(Some(EarlierAccept {
-        request_sha256: row.try_get("request_sha256")?,
-        response: status.zip(body),
-        order_id: row.try_get("order_id")?,
-        order_status: row.try_get("status")?,
-        amount_minor: row.try_get("amount_minor")?,
-        currency: row.try_get("currency")?,
-        points: row.try_get("points")?,
-    }))
+    store
+        .one(query, |row| {
+            let status: Option<i64> = row.get("response_status")?;
+            let body: Option<String> = row.get("response_body")?;
+            Ok(EarlierAccept {
+                request_sha256: row.get("request_sha256")?,
+                response: status.zip(body),
+                order_id: row.get("order_id")?,
+                order_status: row.get("status")?,
+                amount_minor: row.get("amount_minor")?,
+                currency: row.get("currency")?,
+                points: row.get("points")?,
+            })
+        })
+        .await
 }
 
 /// The answer of the accept that made `order_id`, once its outcome was
 /// recorded: its status code and body.
 pub(crate) async fn answer_of(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     order_id: &str,
 ) -> Result<Option<(i64, String)>, StoreError> {
-    let row = sqlx::query("SELECT response_status, response_body FROM accepts WHERE order_id = $1")
-        .bind(order_id)
-        .fetch_optional(pool)
+    let query = Statement {
+        sql: "SELECT response_status, response_body FROM accepts WHERE order_id = $1",
+        values: vec![order_id.into()],
+    };
+    let found = store
+        .one(query, |row| {
+            let status: Option<i64> = row.get("response_status")?;
+            let body: Option<String> = row.get("response_body")?;
+            Ok(status.zip(body))
+        })
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    let status: Option<i64> = row.try_get("response_status")?;
-    let body: Option<String> = row.try_get("response_body")?;
-    Ok(status.zip(body))
+    Ok(found.flatten())
 }
 
 /// Claims the accept's key for its opportunity (refused, as a taken unique

@@ -2,7 +2,7 @@
 //! another, and how far it got. The pair is also kept ordered (`low_id`,
 //! `high_id`), so that one live affiliation per pair is a unique key.
 
-use super::StoreError;
+use super::{Store, StoreError, plan::Statement};
 use crate::domain::AffiliationStatus;
 
 /// An affiliation as stored.
@@ -127,15 +127,16 @@ pub(crate) async fn advance(
 }
 
 /// Whether `a` and `b` have a confirmed affiliation.
-pub(crate) async fn confirmed(pool: &sqlx::AnyPool, a: &str, b: &str) -> Result<bool, StoreError> {
+pub(crate) async fn confirmed(store: &Store, a: &str, b: &str) -> Result<bool, StoreError> {
     let (low, high) = pair(a, b);
-    let found: Option<(String,)> = sqlx::query_as(
-        "SELECT id FROM affiliations WHERE low_id = $1 AND high_id = $2 AND status = $3",
-    )
-    .bind(low)
-    .bind(high)
-    .bind(AffiliationStatus::Confirmed.as_str())
-    .fetch_optional(pool)
-    .await?;
+    let query = Statement {
+        sql: "SELECT id FROM affiliations WHERE low_id = $1 AND high_id = $2 AND status = $3",
+        values: vec![
+            low.into(),
+            high.into(),
+            AffiliationStatus::Confirmed.as_str().into(),
+        ],
+    };
+    let found = store.one(query, |row| row.get::<String>("id")).await?;
     Ok(found.is_some())
 }

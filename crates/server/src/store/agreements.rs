@@ -1,7 +1,7 @@
 //! Agreement rows: the handoff modes (a JSON list of their names) and the
 //! commission on which an upseller lets one affiliate sell its items.
 
-use super::StoreError;
+use super::{Store, StoreError, plan::Statement, read::Columns};
 use crate::domain::AgreementStatus;
 
 /// An agreement as stored.
@@ -19,8 +19,27 @@ pub(crate) struct AgreementRow {
     pub(crate) updated_at: i64,
 }
 
-const COLUMNS: &str =
-    "upseller_id, affiliate_id, modes, commission_bps, status, created_at, updated_at";
+macro_rules! columns {
+    () => {
+        "upseller_id, affiliate_id, modes, commission_bps, status, created_at, updated_at"
+    };
+}
+
+const COLUMNS: &str = columns!();
+
+impl AgreementRow {
+    fn read(row: &Columns<'_>) -> Result<Self, StoreError> {
+        Ok(Self {
+            upseller: row.get("upseller_id")?,
+            affiliate: row.get("affiliate_id")?,
+            modes: row.get("modes")?,
+            commission_bps: row.get("commission_bps")?,
+            status: row.get("status")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
 
 /// Inside the caller's transaction: grants (or replaces, active again) the
 /// upseller's agreement for one affiliate.
@@ -71,17 +90,19 @@ pub(crate) async fn withdraw(
 
 /// The agreement between these two, active or not.
 pub(crate) async fn between(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     upseller: &str,
     affiliate: &str,
 ) -> Result<Option<AgreementRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM agreements WHERE upseller_id = $1 AND affiliate_id = $2"
-    ))
-    .bind(upseller)
-    .bind(affiliate)
-    .fetch_optional(pool)
-    .await?)
+    let query = Statement {
+        sql: concat!(
+            "SELECT ",
+            columns!(),
+            " FROM agreements WHERE upseller_id = $1 AND affiliate_id = $2"
+        ),
+        values: vec![upseller.into(), affiliate.into()],
+    };
+    store.one(query, AgreementRow::read).await
 }
 
 /// Up to 500 agreements `merchant` is a party of, as upseller or affiliate.

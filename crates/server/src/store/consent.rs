@@ -2,9 +2,7 @@
 //! (this opportunity, these items, this amount, this disclosure), kept by
 //! the proof's digest until one accept claims it.
 
-use sqlx::Row;
-
-use super::{StoreError, plan::Statement};
+use super::{Store, StoreError, plan::Statement};
 
 /// A proof about to be stored.
 #[derive(Debug, Clone)]
@@ -65,28 +63,27 @@ pub(crate) async fn insert(pool: &sqlx::AnyPool, proof: &NewProof<'_>) -> Result
 
 /// The proof whose digest is `proof_sha256`, if one is stored.
 pub(crate) async fn by_digest(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     proof_sha256: &str,
 ) -> Result<Option<StoredProof>, StoreError> {
-    let Some(row) = sqlx::query(
-        "SELECT opportunity_id, items_sha256, amount_minor, currency, disclosure_sha256, expires_at, used_at \
-         FROM consent_proofs WHERE proof_sha256 = $1",
-    )
-    .bind(proof_sha256)
-    .fetch_optional(pool)
-    .await?
-    else {
-        return Ok(None);
+    let query = Statement {
+        sql: "SELECT opportunity_id, items_sha256, amount_minor, currency, disclosure_sha256, expires_at, used_at \
+              FROM consent_proofs WHERE proof_sha256 = $1",
+        values: vec![proof_sha256.into()],
     };
-    Ok(Some(StoredProof {
-        opportunity_id: row.try_get("opportunity_id")?,
-        items_sha256: row.try_get("items_sha256")?,
-        amount_minor: row.try_get("amount_minor")?,
-        currency: row.try_get("currency")?,
-        disclosure_sha256: row.try_get("disclosure_sha256")?,
-        expires_at: row.try_get("expires_at")?,
-        used_at: row.try_get("used_at")?,
-    }))
+    store
+        .one(query, |row| {
+            Ok(StoredProof {
+                opportunity_id: row.get("opportunity_id")?,
+                items_sha256: row.get("items_sha256")?,
+                amount_minor: row.get("amount_minor")?,
+                currency: row.get("currency")?,
+                disclosure_sha256: row.get("disclosure_sha256")?,
+                expires_at: row.get("expires_at")?,
+                used_at: row.get("used_at")?,
+            })
+        })
+        .await
 }
 
 /// Removes the user agent from the consent receipts of `affiliate`'s orders

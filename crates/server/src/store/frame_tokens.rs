@@ -1,7 +1,7 @@
 //! The frame tokens' digests: one stored per load of an opportunity's frame
 //! page (the token itself is never stored; see `frame_tokens`).
 
-use super::StoreError;
+use super::{Store, StoreError, plan::Statement};
 
 /// What a stored digest is bound to.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -32,13 +32,19 @@ pub(crate) async fn insert(
 
 /// The token whose digest is `digest`, if one was stored.
 pub(crate) async fn by_digest(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     digest: &str,
 ) -> Result<Option<FrameToken>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT opportunity_id, expires_at FROM frame_tokens WHERE token_sha256 = $1",
-    )
-    .bind(digest)
-    .fetch_optional(pool)
-    .await?)
+    let query = Statement {
+        sql: "SELECT opportunity_id, expires_at FROM frame_tokens WHERE token_sha256 = $1",
+        values: vec![digest.into()],
+    };
+    store
+        .one(query, |row| {
+            Ok(FrameToken {
+                opportunity_id: row.get("opportunity_id")?,
+                expires_at: row.get("expires_at")?,
+            })
+        })
+        .await
 }

@@ -1,7 +1,7 @@
 //! The keys the hub signs its calls with, per merchant and purpose; each
 //! secret is stored sealed (the caller seals and opens it).
 
-use super::StoreError;
+use super::{Store, StoreError, plan::Statement};
 use crate::domain::HubKeyStatus;
 
 /// How many keys of `purpose` the merchant has that are not retired.
@@ -107,19 +107,22 @@ pub(crate) async fn of(pool: &sqlx::AnyPool, merchant: &str) -> Result<Vec<KeyRo
 /// The most recently activated active key of `purpose`: its id and sealed
 /// secret.
 pub(crate) async fn signing(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     merchant: &str,
     purpose: &str,
 ) -> Result<Option<(String, String)>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT key_id, secret FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status = $3 \
-         ORDER BY activated_ms DESC, key_id DESC LIMIT 1",
-    )
-    .bind(merchant)
-    .bind(purpose)
-    .bind(HubKeyStatus::Active.as_str())
-    .fetch_optional(pool)
-    .await?)
+    let query = Statement {
+        sql: "SELECT key_id, secret FROM hub_keys WHERE merchant_id = $1 AND purpose = $2 AND status = $3 \
+              ORDER BY activated_ms DESC, key_id DESC LIMIT 1",
+        values: vec![
+            merchant.into(),
+            purpose.into(),
+            HubKeyStatus::Active.as_str().into(),
+        ],
+    };
+    store
+        .one(query, |row| Ok((row.get("key_id")?, row.get("secret")?)))
+        .await
 }
 
 /// Every key's merchant, id and stored secret (to seal those stored before

@@ -2,7 +2,7 @@
 //! (a JSON list, each with its own row and challenge in
 //! `merchant_origins`), the proven ones, and the digest of the API key.
 
-use super::StoreError;
+use super::{Store, StoreError, plan::Statement, read::Columns};
 use crate::domain::{AffiliationStatus, AgreementStatus};
 
 /// A merchant as stored.
@@ -28,9 +28,36 @@ pub(crate) struct MerchantRow {
     pub(crate) customer_data: String,
 }
 
-const COLUMNS: &str = "id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, \
-     verified_origins, handoff_url_verified_at, webhook_url_verified_at, handoff_format, customer_data, \
-     quote_url, quote_url_verified_at";
+macro_rules! columns {
+    () => {
+        "id, name, is_affiliate, is_upseller, origins, handoff_url, webhook_url, \
+         verified_origins, handoff_url_verified_at, webhook_url_verified_at, handoff_format, customer_data, \
+         quote_url, quote_url_verified_at"
+    };
+}
+
+const COLUMNS: &str = columns!();
+
+impl MerchantRow {
+    fn read(row: &Columns<'_>) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: row.get("id")?,
+            name: row.get("name")?,
+            is_affiliate: row.get("is_affiliate")?,
+            is_upseller: row.get("is_upseller")?,
+            origins: row.get("origins")?,
+            handoff_url: row.get("handoff_url")?,
+            webhook_url: row.get("webhook_url")?,
+            verified_origins: row.get("verified_origins")?,
+            handoff_url_verified_at: row.get("handoff_url_verified_at")?,
+            webhook_url_verified_at: row.get("webhook_url_verified_at")?,
+            quote_url: row.get("quote_url")?,
+            quote_url_verified_at: row.get("quote_url_verified_at")?,
+            handoff_format: row.get("handoff_format")?,
+            customer_data: row.get("customer_data")?,
+        })
+    }
+}
 
 /// A merchant's profile as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,16 +267,12 @@ pub(crate) async fn summaries(
 }
 
 /// The merchant with this id.
-pub(crate) async fn by_id(
-    pool: &sqlx::AnyPool,
-    id: &str,
-) -> Result<Option<MerchantRow>, StoreError> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM merchants WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?,
-    )
+pub(crate) async fn by_id(store: &Store, id: &str) -> Result<Option<MerchantRow>, StoreError> {
+    let query = Statement {
+        sql: concat!("SELECT ", columns!(), " FROM merchants WHERE id = $1"),
+        values: vec![id.into()],
+    };
+    store.one(query, MerchantRow::read).await
 }
 
 /// The merchant an API key that is not revoked opens, by the key's digest

@@ -22,6 +22,7 @@ pub(crate) mod people;
 pub(crate) mod plan;
 pub(crate) mod points;
 pub(crate) mod previews;
+pub(crate) mod read;
 pub(crate) mod records;
 pub(crate) mod refunds;
 pub(crate) mod sandbox;
@@ -33,7 +34,11 @@ pub(crate) mod webhooks;
 /// The store of one hub.
 #[derive(Debug, Clone)]
 pub(crate) enum Store {
-    Sqlite(lane::Lane),
+    /// Writes in the lane; reads on the hub's own read connections.
+    Sqlite {
+        lane: lane::Lane,
+        readers: std::sync::Arc<read::Readers>,
+    },
     Postgres(Postgres),
 }
 
@@ -46,6 +51,14 @@ pub(crate) struct Postgres {
 }
 
 impl Store {
+    /// The store on a SQLite file: `lane` writes, reads run beside it.
+    pub(crate) fn sqlite(lane: lane::Lane, path: &std::path::Path) -> Self {
+        Self::Sqlite {
+            lane,
+            readers: std::sync::Arc::new(read::Readers::new(path)),
+        }
+    }
+
     /// The store on a PostgreSQL pool; starts its batching task.
     pub(crate) fn postgres(pool: sqlx::AnyPool, options: sqlx::any::AnyConnectOptions) -> Self {
         Self::Postgres(Postgres {

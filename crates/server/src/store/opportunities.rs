@@ -12,7 +12,7 @@ use std::sync::Arc;
 use sqlx::Row;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use super::{Store, StoreError, lane::Lane};
+use super::{Store, StoreError, lane::Lane, plan::Statement};
 use crate::domain::OpportunityStatus;
 
 /// An opportunity about to be stored (also its showing: the statistics
@@ -99,7 +99,7 @@ const DAY: i64 = 86_400;
 /// Opens the opportunity `ask` describes, or finds the order's.
 pub(crate) async fn open(store: &Store, ask: Ask) -> Result<Opened, StoreError> {
     match store {
-        Store::Sqlite(lane) => open_in_lane(lane, ask).await,
+        Store::Sqlite { lane, .. } => open_in_lane(lane, ask).await,
         Store::Postgres(postgres) => postgres.opens.open(ask).await,
     }
 }
@@ -291,39 +291,35 @@ pub(crate) struct OpportunityRow {
 }
 
 /// The opportunity `id`, if there is one.
-pub(crate) async fn by_id(
-    pool: &sqlx::AnyPool,
-    id: &str,
-) -> Result<Option<OpportunityRow>, StoreError> {
-    let Some(row) = sqlx::query(
-        "SELECT affiliate_id, upseller_id, reason_code, currency, item_skus, incentive, status, \
-         expires_at, order_id, ticket_nonce, customer_token, body, ship_to, step, purchase, quoted \
-         FROM opportunities WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?
-    else {
-        return Ok(None);
+pub(crate) async fn by_id(store: &Store, id: &str) -> Result<Option<OpportunityRow>, StoreError> {
+    let query = Statement {
+        sql: "SELECT affiliate_id, upseller_id, reason_code, currency, item_skus, incentive, status, \
+              expires_at, order_id, ticket_nonce, customer_token, body, ship_to, step, purchase, quoted \
+              FROM opportunities WHERE id = $1",
+        values: vec![id.into()],
     };
-    Ok(Some(OpportunityRow {
-        affiliate: row.try_get("affiliate_id")?,
-        upseller: row.try_get("upseller_id")?,
-        reason_code: row.try_get("reason_code")?,
-        currency: row.try_get("currency")?,
-        item_skus: row.try_get("item_skus")?,
-        incentive: row.try_get("incentive")?,
-        status: OpportunityStatus::parse(&row.try_get::<String, _>("status")?)?,
-        expires_at: row.try_get("expires_at")?,
-        order_id: row.try_get("order_id")?,
-        ticket_nonce: row.try_get("ticket_nonce")?,
-        customer_token: row.try_get("customer_token")?,
-        body: row.try_get("body")?,
-        ship_to: row.try_get("ship_to")?,
-        step: row.try_get("step")?,
-        purchase: row.try_get("purchase")?,
-        quoted: row.try_get("quoted")?,
-    }))
+    store
+        .one(query, |row| {
+            Ok(OpportunityRow {
+                affiliate: row.get("affiliate_id")?,
+                upseller: row.get("upseller_id")?,
+                reason_code: row.get("reason_code")?,
+                currency: row.get("currency")?,
+                item_skus: row.get("item_skus")?,
+                incentive: row.get("incentive")?,
+                status: OpportunityStatus::parse(&row.get::<String>("status")?)?,
+                expires_at: row.get("expires_at")?,
+                order_id: row.get("order_id")?,
+                ticket_nonce: row.get("ticket_nonce")?,
+                customer_token: row.get("customer_token")?,
+                body: row.get("body")?,
+                ship_to: row.get("ship_to")?,
+                step: row.get("step")?,
+                purchase: row.get("purchase")?,
+                quoted: row.get("quoted")?,
+            })
+        })
+        .await
 }
 
 /// A follow-up offer about to be stored: the next step of its order's chain.
@@ -729,12 +725,8 @@ async fn insert_together(
 
 /// Moves opportunity `id` from `from` to `to` (changes nothing when it is
 /// not `from`), as a statement of a write plan.
-pub(crate) fn moving(
-    id: &str,
-    from: OpportunityStatus,
-    to: OpportunityStatus,
-) -> super::plan::Statement {
-    super::plan::Statement {
+pub(crate) fn moving(id: &str, from: OpportunityStatus, to: OpportunityStatus) -> Statement {
+    Statement {
         sql: "UPDATE opportunities SET status = $2 WHERE id = $1 AND status = $3",
         values: vec![id.into(), to.as_str().into(), from.as_str().into()],
     }

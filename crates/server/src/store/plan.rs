@@ -169,7 +169,7 @@ impl<R: Copy + Send + 'static> Plan<R> {
     /// Runs the plan in one transaction, committed before this answers.
     pub(crate) async fn run(self, store: &Store) -> Result<Done<R>, StoreError> {
         match store {
-            Store::Sqlite(lane) => match lane.run(move |conn| self.in_lane(conn)).await {
+            Store::Sqlite { lane, .. } => match lane.run(move |conn| self.in_lane(conn)).await {
                 Ok(done) => Ok(done),
                 Err(Failed::Refused(refusal)) => Ok(Done::Refused(refusal)),
                 Err(Failed::Store(err)) => Err(err),
@@ -271,13 +271,22 @@ impl<R> From<super::lane::LaneError> for Failed<R> {
     }
 }
 
-/// Runs `statement` with `$n` bound to `values[n - 1]`. SQLite numbers a
-/// statement's `$name` parameters in the order they first appear, so
-/// `SET status = $2 WHERE id = $1` is bound by name, not by place.
+/// Runs `statement` with its parameters bound (see [`bind_numbered`]).
 fn execute_numbered(
     statement: &mut rusqlite::CachedStatement<'_>,
     values: &[Value],
 ) -> rusqlite::Result<usize> {
+    bind_numbered(statement, values)?;
+    statement.raw_execute()
+}
+
+/// Binds `$n` of `statement` to `values[n - 1]`. SQLite numbers a
+/// statement's `$name` parameters in the order they first appear, so
+/// `SET status = $2 WHERE id = $1` is bound by name, not by place.
+pub(crate) fn bind_numbered(
+    statement: &mut rusqlite::Statement<'_>,
+    values: &[Value],
+) -> rusqlite::Result<()> {
     for index in 1..=statement.parameter_count() {
         let value = statement
             .parameter_name(index)
@@ -288,7 +297,7 @@ fn execute_numbered(
             .ok_or(rusqlite::Error::InvalidParameterCount(index, values.len()))?;
         statement.raw_bind_parameter(index, value)?;
     }
-    statement.raw_execute()
+    Ok(())
 }
 
 /// A SQLite unique or primary key constraint.
@@ -316,7 +325,7 @@ mod tests {
             .execute_batch("CREATE TABLE t (k TEXT PRIMARY KEY, status TEXT NOT NULL, note TEXT)")
             .expect("a table");
         let lane = super::super::lane::Lane::open(&path).expect("a lane");
-        (Store::Sqlite(lane), dir)
+        (Store::sqlite(lane, &path), dir)
     }
 
     fn rows(dir: &tempfile::TempDir) -> Vec<(String, String, Option<String>)> {

@@ -13,7 +13,7 @@
 //! - `revoked`: the earned points taken back by a whole refund, never more
 //!   than the customer still holds.
 
-use super::{StoreError, plan::Statement};
+use super::{Store, StoreError, plan::Statement};
 use crate::domain::PointsEntryKind as EntryKind;
 
 /// One entry, as the affiliate reads it.
@@ -31,50 +31,44 @@ pub(crate) struct Entry {
 /// The points of `customer_token` at `affiliate`: the balance and the
 /// latest `limit` entries, newest first.
 pub(crate) async fn of_customer(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     affiliate: &str,
     customer_token: &str,
     limit: i64,
 ) -> Result<(i64, Vec<Entry>), StoreError> {
-    let balance = balance(pool, affiliate, customer_token).await?;
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT order_id, kind, points, at FROM points_ledger WHERE affiliate_id = $1 \
-         AND customer_token = $2 ORDER BY at DESC, order_id DESC, kind DESC LIMIT $3",
-    )
-    .bind(affiliate)
-    .bind(customer_token)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    let entries = rows
-        .into_iter()
-        .map(|(order_id, kind, points, at)| {
-            let kind = EntryKind::parse(&kind)?;
+    let balance = balance(store, affiliate, customer_token).await?;
+    let query = Statement {
+        sql: "SELECT order_id, kind, points, at FROM points_ledger WHERE affiliate_id = $1 \
+              AND customer_token = $2 ORDER BY at DESC, order_id DESC, kind DESC LIMIT $3",
+        values: vec![affiliate.into(), customer_token.into(), limit.into()],
+    };
+    let entries = store
+        .all(query, |row| {
             Ok(Entry {
-                order_id,
-                kind,
-                points,
-                at,
+                order_id: row.get("order_id")?,
+                kind: EntryKind::parse(&row.get::<String>("kind")?)?,
+                points: row.get("points")?,
+                at: row.get("at")?,
             })
         })
-        .collect::<Result<_, StoreError>>()?;
+        .await?;
     Ok((balance, entries))
 }
 
 /// What `customer_token` holds at `affiliate` now.
 pub(crate) async fn balance(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     affiliate: &str,
     customer_token: &str,
 ) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT balance FROM points_balances WHERE affiliate_id = $1 AND customer_token = $2",
-    )
-    .bind(affiliate)
-    .bind(customer_token)
-    .fetch_optional(pool)
-    .await?
-    .unwrap_or(0))
+    let query = Statement {
+        sql: "SELECT balance FROM points_balances WHERE affiliate_id = $1 AND customer_token = $2",
+        values: vec![affiliate.into(), customer_token.into()],
+    };
+    Ok(store
+        .one(query, |row| row.get("balance"))
+        .await?
+        .unwrap_or(0))
 }
 
 /// Whose points an order moves.

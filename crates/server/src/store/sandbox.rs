@@ -2,7 +2,7 @@
 //! last four digits and how the test card behaves, never the number), its
 //! charges by idempotency key, and its refunds.
 
-use super::{StoreError, plan::Statement};
+use super::{Store, StoreError, plan::Statement};
 
 /// Stores a card reference made for `opportunity_id`.
 pub(crate) async fn insert_method(
@@ -28,17 +28,17 @@ pub(crate) async fn insert_method(
 
 /// Whether `reference` was made for `opportunity_id`.
 pub(crate) async fn method_for(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     reference: &str,
     opportunity_id: &str,
 ) -> Result<bool, StoreError> {
-    let found: Option<(String,)> = sqlx::query_as(
-        "SELECT reference FROM sandbox_methods WHERE reference = $1 AND opportunity_id = $2",
-    )
-    .bind(reference)
-    .bind(opportunity_id)
-    .fetch_optional(pool)
-    .await?;
+    let query = Statement {
+        sql: "SELECT reference FROM sandbox_methods WHERE reference = $1 AND opportunity_id = $2",
+        values: vec![reference.into(), opportunity_id.into()],
+    };
+    let found = store
+        .one(query, |row| row.get::<String>("reference"))
+        .await?;
     Ok(found.is_some())
 }
 
@@ -46,33 +46,39 @@ pub(crate) async fn method_for(
 /// any), and how the reference behaves (if the sandbox made it), in one
 /// read.
 pub(crate) async fn before_charge(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     key: &str,
     reference: &str,
 ) -> Result<(Option<(String, String)>, Option<String>), StoreError> {
-    let (charge_id, outcome, behaviour): (Option<String>, Option<String>, Option<String>) =
-        sqlx::query_as(
-            "SELECT c.charge_id, c.outcome, (SELECT behaviour FROM sandbox_methods WHERE reference = $2) AS behaviour \
-             FROM (SELECT 1 AS one) AS x LEFT JOIN sandbox_charges c ON c.idempotency_key = $1",
-        )
-        .bind(key)
-        .bind(reference)
-        .fetch_one(pool)
+    let query = Statement {
+        sql: "SELECT c.charge_id, c.outcome, (SELECT behaviour FROM sandbox_methods WHERE reference = $2) AS behaviour \
+              FROM (SELECT 1 AS one) AS x LEFT JOIN sandbox_charges c ON c.idempotency_key = $1",
+        values: vec![key.into(), reference.into()],
+    };
+    let found = store
+        .one(query, |row| {
+            let charge_id: Option<String> = row.get("charge_id")?;
+            let outcome: Option<String> = row.get("outcome")?;
+            Ok((charge_id.zip(outcome), row.get("behaviour")?))
+        })
         .await?;
-    Ok((charge_id.zip(outcome), behaviour))
+    Ok(found.unwrap_or((None, None)))
 }
 
 /// The charge id and outcome stored under an idempotency key.
 pub(crate) async fn charge(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     key: &str,
 ) -> Result<Option<(String, String)>, StoreError> {
-    Ok(
-        sqlx::query_as("SELECT charge_id, outcome FROM sandbox_charges WHERE idempotency_key = $1")
-            .bind(key)
-            .fetch_optional(pool)
-            .await?,
-    )
+    let query = Statement {
+        sql: "SELECT charge_id, outcome FROM sandbox_charges WHERE idempotency_key = $1",
+        values: vec![key.into()],
+    };
+    store
+        .one(query, |row| {
+            Ok((row.get("charge_id")?, row.get("outcome")?))
+        })
+        .await
 }
 
 /// A charge about to be stored.
